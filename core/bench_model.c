@@ -1,0 +1,5 @@
+/* placeholder: the program arrives with the engine */
+int main(void)
+{
+    return 0;
+}

@@ -1,0 +1,67 @@
+/* cp_sketch.h -- a mergeable quantile sketch with bounded relative error.
+ *
+ * Values go into log-linear buckets: the IEEE exponent picks an octave and
+ * the top 10 bits of the mantissa one of 1024 equal sub-buckets inside it,
+ * so a bucket's width is at most 1/1024 of its lower edge.  Reporting the
+ * point of a bucket that splits the relative error evenly gives quantiles
+ * within 0.05% of the exact sample quantile (bound: 1/2049).  Counts are
+ * integers, so merging sketches in any order gives identical results, and
+ * memory depends on the range of values (octaves seen), not on how many
+ * values were added.  Zeros and negative values are kept too.
+ *
+ * Quantile definition: the inverse of the empirical CDF,
+ * Q(p) = x_(k) with k = max(1, ceil(p * n)) over the sorted values x_(1..n).
+ * The reported value is clamped to the exact [min, max] seen, so a cell whose
+ * values are all equal reports that value exactly.
+ */
+#ifndef CP_SKETCH_H
+#define CP_SKETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_error.h"
+
+#define CP_SKETCH_SUBBITS 10 /* 1024 sub-buckets per octave */
+#define CP_SKETCH_REL_ERROR (1.0 / 2049.0)
+
+/* One sign's buckets: counts for keys [lo, lo + n). */
+typedef struct cp_sketch_side {
+    int32_t lo;
+    uint32_t n;
+    uint64_t *count;
+} cp_sketch_side;
+
+typedef struct cp_sketch {
+    cp_sketch_side pos, neg; /* neg holds |x| of negative values */
+    uint64_t zeros;
+    uint64_t total;
+    double min, max;
+} cp_sketch;
+
+void cp_sketch_init(cp_sketch *s);
+void cp_sketch_free(cp_sketch *s);
+
+/* Adds x.  Allocates only when x falls in an octave outside those seen so
+ * far (which stops after the first few values of a run).  Fails with
+ * CP_EINVAL for NaN or infinity, CP_ENOMEM if growing fails. */
+int cp_sketch_add(cp_sketch *s, double x, cp_err *err);
+
+/* Adds every count of src into dst. */
+int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err);
+
+/* Q(p) for p in [0, 1] as defined above; NaN for an empty sketch. */
+double cp_sketch_quantile(const cp_sketch *s, double p);
+
+/* Serialization, for MPI reductions and checkpoints: a self-describing byte
+ * string of the sketch (little-endian host layout; not meant to cross
+ * architectures).  cp_sketch_pack writes at most cp_sketch_packed_size bytes
+ * and returns how many it wrote.  cp_sketch_unpack_merge adds a packed
+ * sketch into dst, reading from buf at most avail bytes; *used receives how
+ * many it consumed; a truncated or malformed buffer is CP_EINVAL. */
+size_t cp_sketch_packed_size(const cp_sketch *s);
+size_t cp_sketch_pack(const cp_sketch *s, unsigned char *buf);
+int cp_sketch_unpack_merge(cp_sketch *dst, const unsigned char *buf, size_t avail, size_t *used,
+                           cp_err *err);
+
+#endif

@@ -1,0 +1,52 @@
+/* cp_stats.h -- the distribution of every output cell of a run.
+ *
+ * A cell is one (metric, region, quarter).  For each cell the accumulator
+ * keeps a cp_sketch (quantiles, exact min/max) and exact sums of x and x^2
+ * (cp_xsum), so mean and sd are the same bits whatever the rank count.
+ *
+ * Values arrive in blocks of consecutive samples.  Within a block, sums are
+ * formed in sample order in double precision and the block's total is then
+ * added exactly: the result depends only on how samples are grouped into
+ * blocks, which the caller fixes by global sample index (never by rank).
+ */
+#ifndef CP_STATS_H
+#define CP_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_error.h"
+
+typedef struct cp_stats cp_stats;
+
+typedef struct cp_cell_summary {
+    uint64_t n;
+    double mean, sd; /* sd with divisor n - 1; 0 when n < 2 */
+    double min, max;
+} cp_cell_summary;
+
+/* NULL if allocation fails. */
+cp_stats *cp_stats_alloc(size_t n_cells);
+void cp_stats_free(cp_stats *st);
+size_t cp_stats_cells(const cp_stats *st);
+uint64_t cp_stats_samples(const cp_stats *st);
+
+/* Adds a block: values[s * n_cells + c] is cell c of the block's sample s,
+ * for s in [0, n_samples).  A NaN or infinity fails with CP_EMODEL naming the
+ * cell index and the sample offset in the block, and leaves st unchanged. */
+int cp_stats_add_block(cp_stats *st, const double *values, size_t n_samples, cp_err *err);
+
+/* Adds src into dst (same number of cells). */
+int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err);
+
+/* The mean, sd, min, max of a cell, and its quantiles at probs[0..n_probs)
+ * written to q. */
+void cp_stats_summarize(const cp_stats *st, size_t cell, const double *probs, size_t n_probs,
+                        cp_cell_summary *out, double *q);
+
+/* Serialization of the whole accumulator (see cp_sketch_pack). */
+size_t cp_stats_packed_size(const cp_stats *st);
+size_t cp_stats_pack(const cp_stats *st, unsigned char *buf);
+int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_err *err);
+
+#endif

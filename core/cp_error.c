@@ -34,9 +34,18 @@ int cp_err_wrap(cp_err *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    char joined[CP_ERR_MSG_MAX];
-    snprintf(joined, sizeof joined, "%s: %s", prefix, err->msg);
-    memcpy(err->msg, joined, sizeof joined);
+    /* Truncation keeps the start of the message, where the context is. */
+    size_t plen = strlen(prefix);
+    if (plen > sizeof err->msg - 3)
+        plen = sizeof err->msg - 3;
+    size_t mlen = strlen(err->msg);
+    if (plen + 2 + mlen >= sizeof err->msg)
+        mlen = sizeof err->msg - plen - 3;
+    memmove(err->msg + plen + 2, err->msg, mlen);
+    err->msg[plen + 2 + mlen] = '\0';
+    memcpy(err->msg, prefix, plen);
+    err->msg[plen] = ':';
+    err->msg[plen + 1] = ' ';
     if (err->code == CP_OK)
         err->code = CP_EINVAL;
     return err->code;

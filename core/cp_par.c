@@ -1,2 +1,202 @@
-/* cp_par.c -- placeholder until the MPI layer lands. */
-#include "cp_error.h"
+/* cp_par.c -- see cp_par.h. */
+#include "cp_par.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mpi.h>
+
+struct cp_par {
+    MPI_Comm comm;
+    int rank, size;
+};
+
+int cp_par_init(int *argc, char ***argv, cp_par **out)
+{
+    *out = NULL;
+    if (MPI_Init(argc, argv) != MPI_SUCCESS)
+        return CP_EMPI;
+    cp_par *par = calloc(1, sizeof *par);
+    if (!par) {
+        MPI_Finalize();
+        return CP_ENOMEM;
+    }
+    /* Errors come back as codes so they can be reported with context. */
+    MPI_Comm_dup(MPI_COMM_WORLD, &par->comm);
+    MPI_Comm_set_errhandler(par->comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(par->comm, &par->rank);
+    MPI_Comm_size(par->comm, &par->size);
+    *out = par;
+    return CP_OK;
+}
+
+void cp_par_finalize(cp_par *par)
+{
+    if (!par)
+        return;
+    MPI_Comm_free(&par->comm);
+    free(par);
+    MPI_Finalize();
+}
+
+int cp_par_rank(const cp_par *par)
+{
+    return par->rank;
+}
+
+int cp_par_size(const cp_par *par)
+{
+    return par->size;
+}
+
+double cp_par_time(void)
+{
+    return MPI_Wtime();
+}
+
+int cp_par_agree(const cp_par *par, int code)
+{
+    int all = code;
+    if (MPI_Allreduce(&code, &all, 1, MPI_INT, MPI_MAX, par->comm) != MPI_SUCCESS)
+        return CP_EMPI;
+    return all;
+}
+
+uint64_t cp_par_sum_u64(const cp_par *par, uint64_t value)
+{
+    uint64_t all = value;
+    MPI_Allreduce(&value, &all, 1, MPI_UINT64_T, MPI_SUM, par->comm);
+    return all;
+}
+
+/* Messages larger than INT_MAX bytes are sent in pieces. */
+static int send_bytes(const cp_par *par, const unsigned char *buf, size_t n, int to)
+{
+    uint64_t len = n;
+    if (MPI_Send(&len, 1, MPI_UINT64_T, to, 0, par->comm) != MPI_SUCCESS)
+        return CP_EMPI;
+    for (size_t off = 0; off < n;) {
+        int piece = n - off > INT_MAX ? INT_MAX : (int)(n - off);
+        if (MPI_Send(buf + off, piece, MPI_BYTE, to, 1, par->comm) != MPI_SUCCESS)
+            return CP_EMPI;
+        off += (size_t)piece;
+    }
+    return CP_OK;
+}
+
+/* A sender that cannot build its message sends this length instead, so the
+ * receiver fails rather than waits forever. */
+#define FAILED_MESSAGE UINT64_MAX
+
+static void send_failure(const cp_par *par, int to)
+{
+    uint64_t len = FAILED_MESSAGE;
+    MPI_Send(&len, 1, MPI_UINT64_T, to, 0, par->comm);
+}
+
+static int recv_bytes(const cp_par *par, unsigned char **buf, size_t *n, int from)
+{
+    uint64_t len;
+    *buf = NULL;
+    if (MPI_Recv(&len, 1, MPI_UINT64_T, from, 0, par->comm, MPI_STATUS_IGNORE) != MPI_SUCCESS ||
+        len == FAILED_MESSAGE)
+        return CP_EMPI;
+    *buf = malloc(len ? len : 1);
+    if (!*buf)
+        return CP_ENOMEM;
+    *n = len;
+    for (size_t off = 0; off < len;) {
+        int piece = len - off > INT_MAX ? INT_MAX : (int)(len - off);
+        if (MPI_Recv(*buf + off, piece, MPI_BYTE, from, 1, par->comm, MPI_STATUS_IGNORE) !=
+            MPI_SUCCESS)
+            return CP_EMPI;
+        off += (size_t)piece;
+    }
+    return CP_OK;
+}
+
+int cp_par_reduce_stats(const cp_par *par, cp_stats *st, cp_err *err)
+{
+    /* Binomial tree: in round k, ranks with bit k set send to rank - 2^k and
+     * drop out.  The merge is exact integer arithmetic, so the tree's shape
+     * cannot change the result. */
+    int rc = CP_OK;
+    for (int step = 1; step < par->size; step <<= 1) {
+        if (par->rank & step) {
+            size_t n = cp_stats_packed_size(st);
+            unsigned char *buf = malloc(n);
+            if (!buf) {
+                send_failure(par, par->rank - step);
+                rc = cp_err_set(err, CP_ENOMEM, "out of memory packing statistics");
+            }
+            else if (send_bytes(par, buf, cp_stats_pack(st, buf), par->rank - step))
+                rc = cp_err_set(err, CP_EMPI, "rank %d: sending statistics failed", par->rank);
+            free(buf);
+            break;
+        }
+        if (par->rank + step < par->size) {
+            unsigned char *buf = NULL;
+            size_t n = 0;
+            if (recv_bytes(par, &buf, &n, par->rank + step))
+                rc = cp_err_set(err, CP_EMPI, "rank %d: receiving statistics failed", par->rank);
+            else
+                rc = cp_stats_unpack_merge(st, buf, n, err);
+            free(buf);
+            if (rc)
+                break;
+        }
+    }
+    return cp_par_agree(par, rc) ? (rc ? rc : cp_err_set(err, CP_EMPI, "another rank failed "
+                                                                        "while reducing"))
+                                 : CP_OK;
+}
+
+int cp_par_gather_rows(const cp_par *par, const double *rows, size_t n, size_t row_len,
+                       double **all, size_t *n_all, cp_err *err)
+{
+    *all = NULL;
+    *n_all = 0;
+    /* Rows are few (--keep-samples), so point-to-point in rank order is
+     * simple and has no int-count limits of MPI_Gatherv to worry about. */
+    if (par->rank != 0) {
+        if (send_bytes(par, (const unsigned char *)rows, n * row_len * sizeof(double), 0))
+            return cp_err_set(err, CP_EMPI, "rank %d: sending kept samples failed", par->rank);
+        return CP_OK;
+    }
+    size_t cap = n;
+    double *out = malloc((cap ? cap : 1) * row_len * sizeof(double));
+    if (!out)
+        return cp_err_set(err, CP_ENOMEM, "out of memory gathering kept samples");
+    memcpy(out, rows, n * row_len * sizeof(double));
+    size_t count = n;
+    for (int r = 1; r < par->size; r++) {
+        unsigned char *buf = NULL;
+        size_t bytes = 0;
+        if (recv_bytes(par, &buf, &bytes, r)) {
+            free(buf);
+            free(out);
+            return cp_err_set(err, CP_EMPI, "receiving kept samples from rank %d failed", r);
+        }
+        size_t k = row_len ? bytes / (row_len * sizeof(double)) : 0;
+        double *grown = realloc(out, (count + k + 1) * row_len * sizeof(double));
+        if (!grown) {
+            free(buf);
+            free(out);
+            return cp_err_set(err, CP_ENOMEM, "out of memory gathering kept samples");
+        }
+        out = grown;
+        memcpy(out + count * row_len, buf, bytes);
+        count += k;
+        free(buf);
+    }
+    *all = out;
+    *n_all = count;
+    return CP_OK;
+}
+
+void cp_par_bcast_err(const cp_par *par, cp_err *err)
+{
+    MPI_Bcast(&err->code, 1, MPI_INT, 0, par->comm);
+    MPI_Bcast(err->msg, CP_ERR_MSG_MAX, MPI_CHAR, 0, par->comm);
+}

@@ -1,0 +1,848 @@
+/* cp_graph.c -- loading and checking the production-and-deployment graph.
+ *
+ * The kinds are described by a table (parameters with defaults and ranges,
+ * how many inputs of each role, which fields), so the loader's checks and
+ * the documentation in inputs/README.md come from one place.
+ */
+#include "cp_graph.h"
+#include "cp_csv.h"
+#include "cp_period.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const cp_graph_files[5] = {"nodes.csv", "edges.csv", "params.csv", "series.csv",
+                                       "metrics.csv"};
+
+#define UNLIMITED 1000000
+#define REQUIRED NAN /* a parameter default that means "must be given" */
+
+typedef struct param_spec {
+    const char *name;
+    double def;     /* REQUIRED: no default */
+    double lo, hi;  /* allowed range */
+    int lo_open;    /* 1: must be > lo rather than >= lo */
+    int hi_open;    /* 1: must be < hi rather than <= hi */
+} param_spec;
+
+typedef struct kind_spec {
+    const char *name;
+    size_t n_params;
+    param_spec params[CP_PARAMS_MAX];
+    int role_min[CP_ROLE_COUNT];
+    int role_max[CP_ROLE_COUNT];
+    int has_series;
+    unsigned fields; /* bit per cp_field */
+} kind_spec;
+
+#define F(x) (1u << (x))
+
+static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
+    [CP_NODE_SUPPLY] = {.name = "supply", .has_series = 1, .fields = F(CP_FIELD_OUTPUT)},
+    [CP_NODE_CONVERT] = {.name = "convert",
+                         .n_params = 1,
+                         .params = {{"factor", 1.0, 0, INFINITY, 0, 1}},
+                         .role_min = {[CP_ROLE_IN] = 1},
+                         .role_max = {[CP_ROLE_IN] = UNLIMITED, [CP_ROLE_SCALE] = UNLIMITED},
+                         .fields = F(CP_FIELD_OUTPUT)},
+    [CP_NODE_SPLIT] = {.name = "split",
+                       .n_params = 1,
+                       .params = {{"share", REQUIRED, 0, 1, 0, 0}},
+                       .role_min = {[CP_ROLE_IN] = 1},
+                       .role_max = {[CP_ROLE_IN] = 1},
+                       .fields = F(CP_FIELD_OUTPUT)},
+    [CP_NODE_ASSEMBLE] = {.name = "assemble",
+                          .role_min = {[CP_ROLE_IN] = 1},
+                          .role_max = {[CP_ROLE_IN] = UNLIMITED},
+                          .fields = F(CP_FIELD_OUTPUT)},
+    [CP_NODE_STOCK] = {.name = "stock",
+                       .n_params = 2,
+                       .params = {{"initial", REQUIRED, 0, INFINITY, 0, 1},
+                                  {"lifetime", REQUIRED, 0, INFINITY, 1, 0}},
+                       .role_max = {[CP_ROLE_IN] = UNLIMITED},
+                       .fields = F(CP_FIELD_OUTPUT)},
+    [CP_NODE_DELAY] = {.name = "delay",
+                       .n_params = 2,
+                       .params = {{"lead", REQUIRED, 0, 1000, 0, 0},
+                                  {"history", -1.0, -1, INFINITY, 0, 1}},
+                       .role_min = {[CP_ROLE_IN] = 1},
+                       .role_max = {[CP_ROLE_IN] = 1},
+                       .fields = F(CP_FIELD_OUTPUT)},
+    [CP_NODE_ELASTIC] = {.name = "elastic",
+                         .n_params = 2,
+                         .params = {{"reference", REQUIRED, 0, INFINITY, 1, 1},
+                                    {"elasticity", REQUIRED, 0, 100, 0, 0}},
+                         .role_min = {[CP_ROLE_FLOW] = 1, [CP_ROLE_PRICE] = 1},
+                         .role_max = {[CP_ROLE_FLOW] = UNLIMITED, [CP_ROLE_PRICE] = 1},
+                         .fields = F(CP_FIELD_OUTPUT)},
+    [CP_NODE_DEPLOY] = {.name = "deploy",
+                        .n_params = 6,
+                        .params = {{"pue", REQUIRED, 1, 10, 0, 0},
+                                   {"lifetime", REQUIRED, 0, INFINITY, 1, 1},
+                                   {"failure_loss", 0.0, 0, 1, 0, 1},
+                                   {"initial_fleet", 0.0, 0, INFINITY, 0, 1},
+                                   {"initial_flops", 0.0, 0, INFINITY, 0, 1},
+                                   {"initial_watts", 0.0, 0, INFINITY, 0, 1}},
+                        .role_min = {[CP_ROLE_UNITS] = 1,
+                                     [CP_ROLE_POWER] = 1,
+                                     [CP_ROLE_FLOPS] = 1,
+                                     [CP_ROLE_WATTS] = 1},
+                        .role_max = {[CP_ROLE_UNITS] = UNLIMITED,
+                                     [CP_ROLE_POWER] = UNLIMITED,
+                                     [CP_ROLE_FLOPS] = 1,
+                                     [CP_ROLE_WATTS] = 1},
+                        .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) |
+                                  F(CP_FIELD_POWER_USED) | F(CP_FIELD_WAITING) |
+                                  F(CP_FIELD_DEPLOYED)},
+};
+
+static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price",
+                                                      "units", "power", "flops", "watts"};
+static const char *const field_names[CP_FIELD_COUNT] = {"output", "compute", "power_used",
+                                                        "waiting", "deployed"};
+
+const char *cp_graph_kind_name(cp_node_kind kind)
+{
+    return kind < CP_NODE_KIND_COUNT ? kinds[kind].name : "?";
+}
+
+const char *cp_graph_role_name(cp_role role)
+{
+    return role < CP_ROLE_COUNT ? role_names[role] : "?";
+}
+
+const char *cp_graph_field_name(cp_field field)
+{
+    return field < CP_FIELD_COUNT ? field_names[field] : "?";
+}
+
+int cp_graph_param_index(cp_node_kind kind, const char *param)
+{
+    for (size_t i = 0; i < kinds[kind].n_params; i++)
+        if (strcmp(kinds[kind].params[i].name, param) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *cp_graph_param_name(cp_node_kind kind, int index)
+{
+    if (index < 0 || (size_t)index >= kinds[kind].n_params)
+        return "?";
+    return kinds[kind].params[index].name;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int valid_name(const char *s)
+{
+    if (!*s || strlen(s) >= CP_NAME_MAX)
+        return 0;
+    for (; *s; s++)
+        if (!(*s == '_' || *s == '-' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= 'A' && *s <= 'Z')))
+            return 0;
+    return 1;
+}
+
+static int open_table(const char *dir, const char *file, cp_table *t, cp_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return cp_table_read(path, t, err);
+}
+
+static const char *g_name_of(const cp_graph *g, int i)
+{
+    return g->nodes[i].name;
+}
+
+static int cmp_by_name_ctx(const void *a, const void *b, const cp_graph *g)
+{
+    return strcmp(g_name_of(g, *(const int *)a), g_name_of(g, *(const int *)b));
+}
+
+int cp_graph_find(const cp_graph *g, const char *name)
+{
+    size_t lo = 0, hi = g->n_nodes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(g->nodes[g->by_name[mid]].name, name);
+        if (c == 0)
+            return g->by_name[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Insertion sort keeps this free of qsort's context-less comparator (no
+ * globals); node counts are in the hundreds. */
+static void sort_by_name(cp_graph *g)
+{
+    for (size_t i = 0; i < g->n_nodes; i++)
+        g->by_name[i] = (int)i;
+    for (size_t i = 1; i < g->n_nodes; i++) {
+        int v = g->by_name[i];
+        size_t j = i;
+        while (j > 0 && cmp_by_name_ctx(&g->by_name[j - 1], &v, g) > 0) {
+            g->by_name[j] = g->by_name[j - 1];
+            j--;
+        }
+        g->by_name[j] = v;
+    }
+}
+
+static int find_node_cell(const cp_graph *g, const cp_table *t, size_t row, int col, int *node,
+                          cp_err *err)
+{
+    const char *name = cp_table_cell(t, row, col);
+    *node = cp_graph_find(g, name);
+    if (*node < 0)
+        return cp_table_error(t, row, col, err, CP_EINVAL, "unknown node '%s' (not in nodes.csv)",
+                              name);
+    return CP_OK;
+}
+
+static void describe_range(const param_spec *p, char *buf, size_t cap)
+{
+    if (isinf(p->hi))
+        snprintf(buf, cap, "%s %g", p->lo_open ? ">" : ">=", p->lo);
+    else
+        snprintf(buf, cap, "in %c%g, %g%c", p->lo_open ? '(' : '[', p->lo, p->hi,
+                 p->hi_open ? ')' : ']');
+}
+
+static int in_range(const param_spec *p, double v)
+{
+    if (p->lo_open ? !(v > p->lo) : !(v >= p->lo))
+        return 0;
+    if (p->hi_open ? !(v < p->hi) : !(v <= p->hi))
+        return 0;
+    return 1;
+}
+
+/* ---- nodes.csv -------------------------------------------------------- */
+
+static int parse_kind(const char *s, cp_node_kind *kind)
+{
+    for (int k = 0; k < CP_NODE_KIND_COUNT; k++)
+        if (strcmp(kinds[k].name, s) == 0) {
+            *kind = (cp_node_kind)k;
+            return 1;
+        }
+    return 0;
+}
+
+static int load_nodes(cp_graph *g, cp_err *err)
+{
+    cp_table t = {0};
+    int rc = open_table(g->dir, "nodes.csv", &t, err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = {"node", "kind", "region", "unit"};
+    int c[4];
+    if ((rc = cp_table_require(&t, cols, 4, c, err)))
+        goto out;
+    if (t.n_rows == 0) {
+        rc = cp_err_set(err, CP_EINVAL, "%s: no nodes", t.path);
+        goto out;
+    }
+    g->nodes = calloc(t.n_rows, sizeof *g->nodes);
+    g->by_name = calloc(t.n_rows, sizeof *g->by_name);
+    if (!g->nodes || !g->by_name) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory reading %s", t.path);
+        goto out;
+    }
+    for (size_t r = 0; r < t.n_rows; r++) {
+        cp_node *n = &g->nodes[r];
+        const char *name = cp_table_cell(&t, r, c[0]);
+        if (!valid_name(name)) {
+            rc = cp_table_error(&t, r, c[0], err, CP_EINVAL,
+                                "'%s' is not a valid node name (letters, digits, _ and -, "
+                                "at most %d characters)",
+                                name, CP_NAME_MAX - 1);
+            goto out;
+        }
+        for (size_t q = 0; q < r; q++)
+            if (strcmp(g->nodes[q].name, name) == 0) {
+                rc = cp_table_error(&t, r, c[0], err, CP_EINVAL,
+                                    "duplicate node '%s' (first on line %ld)", name, t.line[q]);
+                goto out;
+            }
+        snprintf(n->name, sizeof n->name, "%s", name);
+        const char *kind = cp_table_cell(&t, r, c[1]);
+        if (!parse_kind(kind, &n->kind)) {
+            rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
+                                "unknown node kind '%s' (known: supply, convert, split, "
+                                "assemble, stock, delay, elastic, deploy)",
+                                kind);
+            goto out;
+        }
+        const char *region = cp_table_cell(&t, r, c[2]);
+        if (!valid_name(region)) {
+            rc = cp_table_error(&t, r, c[2], err, CP_EINVAL, "'%s' is not a valid region name",
+                                region);
+            goto out;
+        }
+        snprintf(n->region, sizeof n->region, "%s", region);
+        const char *unit = cp_table_cell(&t, r, c[3]);
+        if (!*unit || strlen(unit) >= CP_UNIT_MAX) {
+            rc = cp_table_error(&t, r, c[3], err, CP_EINVAL,
+                                "a unit is required (at most %d characters)", CP_UNIT_MAX - 1);
+            goto out;
+        }
+        snprintf(n->unit, sizeof n->unit, "%s", unit);
+        n->line = t.line[r];
+        const kind_spec *ks = &kinds[n->kind];
+        for (size_t p = 0; p < CP_PARAMS_MAX; p++)
+            n->param[p] = p < ks->n_params ? ks->params[p].def : 0.0;
+        g->n_nodes++;
+    }
+    sort_by_name(g);
+out:
+    cp_table_free(&t);
+    return rc;
+}
+
+/* ---- params.csv ------------------------------------------------------- */
+
+static int load_params(cp_graph *g, cp_err *err)
+{
+    cp_table t = {0};
+    int rc = open_table(g->dir, "params.csv", &t, err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = {"node", "param", "value"};
+    int c[3];
+    long *seen = calloc(g->n_nodes * CP_PARAMS_MAX, sizeof *seen);
+    if (!seen) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = cp_table_require(&t, cols, 3, c, err)))
+        goto out;
+    for (size_t r = 0; r < t.n_rows; r++) {
+        int ni;
+        if ((rc = find_node_cell(g, &t, r, c[0], &ni, err)))
+            goto out;
+        cp_node *n = &g->nodes[ni];
+        const char *pname = cp_table_cell(&t, r, c[1]);
+        int pi = cp_graph_param_index(n->kind, pname);
+        if (pi < 0) {
+            rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
+                                "%s node '%s' has no parameter '%s'", kinds[n->kind].name,
+                                n->name, pname);
+            goto out;
+        }
+        long *first = &seen[(size_t)ni * CP_PARAMS_MAX + (size_t)pi];
+        if (*first) {
+            rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
+                                "parameter '%s' of '%s' given twice (first on line %ld)", pname,
+                                n->name, *first);
+            goto out;
+        }
+        *first = t.line[r];
+        double v;
+        if ((rc = cp_table_double(&t, r, c[2], &v, err)))
+            goto out;
+        const param_spec *ps = &kinds[n->kind].params[pi];
+        if (!in_range(ps, v)) {
+            char range[64];
+            describe_range(ps, range, sizeof range);
+            rc = cp_table_error(&t, r, c[2], err, CP_EINVAL,
+                                "parameter '%s' of %s node '%s' must be %s (got %g)", pname,
+                                kinds[n->kind].name, n->name, range, v);
+            goto out;
+        }
+        n->param[pi] = v;
+    }
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const cp_node *n = &g->nodes[i];
+        const kind_spec *ks = &kinds[n->kind];
+        for (size_t p = 0; p < ks->n_params; p++)
+            if (isnan(n->param[p])) {
+                rc = cp_err_set(err, CP_EINVAL,
+                                "%s: %s node '%s' (nodes.csv line %ld) needs parameter '%s'",
+                                t.path, ks->name, n->name, n->line, ks->params[p].name);
+                goto out;
+            }
+    }
+out:
+    free(seen);
+    cp_table_free(&t);
+    return rc;
+}
+
+/* ---- series.csv ------------------------------------------------------- */
+
+static int load_series(cp_graph *g, cp_err *err)
+{
+    cp_table t = {0};
+    int rc = open_table(g->dir, "series.csv", &t, err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = {"node", "period", "value"};
+    int c[3];
+    const size_t T = (size_t)g->n_periods;
+    long *seen = calloc(g->n_nodes * T, sizeof *seen);
+    if (!seen) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = cp_table_require(&t, cols, 3, c, err)))
+        goto out;
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        if (!kinds[g->nodes[i].kind].has_series)
+            continue;
+        g->nodes[i].series = calloc(T, sizeof(double));
+        if (!g->nodes[i].series) {
+            rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    for (size_t r = 0; r < t.n_rows; r++) {
+        int ni, period;
+        if ((rc = find_node_cell(g, &t, r, c[0], &ni, err)))
+            goto out;
+        cp_node *n = &g->nodes[ni];
+        if (!n->series) {
+            rc = cp_table_error(&t, r, c[0], err, CP_EINVAL,
+                                "node '%s' is a %s node; only supply nodes take a series",
+                                n->name, kinds[n->kind].name);
+            goto out;
+        }
+        cp_err perr;
+        if (cp_period_parse(cp_table_cell(&t, r, c[1]), &period, &perr)) {
+            rc = cp_table_error(&t, r, c[1], err, CP_EINVAL, "%s", perr.msg);
+            goto out;
+        }
+        double v;
+        if ((rc = cp_table_double(&t, r, c[2], &v, err)))
+            goto out;
+        if (v < 0) {
+            rc = cp_table_error(&t, r, c[2], err, CP_EINVAL,
+                                "series values are quantities and must be >= 0 (got %g)", v);
+            goto out;
+        }
+        int k = period - g->start;
+        if (k < 0 || k >= g->n_periods)
+            continue; /* history or projections beyond the horizon */
+        long *first = &seen[(size_t)ni * T + (size_t)k];
+        if (*first) {
+            rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
+                                "node '%s' has a second value for %s (first on line %ld)",
+                                n->name, cp_table_cell(&t, r, c[1]), *first);
+            goto out;
+        }
+        *first = t.line[r];
+        n->series[k] = v;
+    }
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        if (!g->nodes[i].series)
+            continue;
+        for (size_t k = 0; k < T; k++)
+            if (!seen[i * T + k]) {
+                char p[16], a[16], b[16];
+                cp_period_format(g->start + (int)k, p, sizeof p);
+                cp_period_format(g->start, a, sizeof a);
+                cp_period_format(g->start + g->n_periods - 1, b, sizeof b);
+                rc = cp_err_set(err, CP_EINVAL,
+                                "%s: supply node '%s' has no value for %s (a series must "
+                                "cover every quarter from %s to %s)",
+                                t.path, g->nodes[i].name, p, a, b);
+                goto out;
+            }
+    }
+out:
+    free(seen);
+    cp_table_free(&t);
+    return rc;
+}
+
+/* ---- edges.csv -------------------------------------------------------- */
+
+static int parse_role(const char *s, cp_role *role)
+{
+    for (int r = 0; r < CP_ROLE_COUNT; r++)
+        if (strcmp(role_names[r], s) == 0) {
+            *role = (cp_role)r;
+            return 1;
+        }
+    return 0;
+}
+
+static int edge_cmp(const void *a, const void *b)
+{
+    const cp_edge *x = a, *y = b;
+    if (x->to != y->to)
+        return x->to < y->to ? -1 : 1;
+    if (x->role != y->role)
+        return x->role < y->role ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *c, cp_edge *e,
+                     cp_err *err)
+{
+    int rc;
+    if ((rc = find_node_cell(g, t, r, c[0], &e->from, err)) ||
+        (rc = find_node_cell(g, t, r, c[1], &e->to, err)))
+        return rc;
+    const char *role = cp_table_cell(t, r, c[2]);
+    if (!parse_role(role, &e->role))
+        return cp_table_error(t, r, c[2], err, CP_EINVAL,
+                              "unknown role '%s' (known: in, scale, flow, price, units, power, "
+                              "flops, watts)",
+                              role);
+    const cp_node *to = &g->nodes[e->to];
+    if (kinds[to->kind].role_max[e->role] == 0)
+        return cp_table_error(t, r, c[2], err, CP_EINVAL, "%s node '%s' takes no '%s' input",
+                              kinds[to->kind].name, to->name, role);
+    e->weight = 1.0;
+    if (c[3] >= 0 && *cp_table_cell(t, r, c[3])) {
+        if ((rc = cp_table_double(t, r, c[3], &e->weight, err)))
+            return rc;
+        if (!(e->weight > 0))
+            return cp_table_error(t, r, c[3], err, CP_EINVAL, "weight must be > 0 (got %g)",
+                                  e->weight);
+    }
+    if (e->from == e->to)
+        return cp_table_error(t, r, c[1], err, CP_EINVAL, "cycle: '%s' feeds itself",
+                              to->name);
+    e->line = t->line[r];
+    return CP_OK;
+}
+
+static int check_role_counts(const cp_graph *g, const char *path, cp_err *err)
+{
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const cp_node *n = &g->nodes[i];
+        int count[CP_ROLE_COUNT] = {0};
+        for (size_t k = 0; k < n->n_in; k++)
+            count[g->edges[n->first_in + k].role]++;
+        const kind_spec *ks = &kinds[n->kind];
+        for (int r = 0; r < CP_ROLE_COUNT; r++) {
+            if (count[r] >= ks->role_min[r] && count[r] <= ks->role_max[r])
+                continue;
+            if (ks->role_min[r] == ks->role_max[r])
+                return cp_err_set(err, CP_EINVAL,
+                                  "%s: %s node '%s' needs exactly %d '%s' input(s), has %d", path,
+                                  ks->name, n->name, ks->role_min[r], role_names[r], count[r]);
+            if (count[r] < ks->role_min[r])
+                return cp_err_set(err, CP_EINVAL,
+                                  "%s: %s node '%s' needs at least %d '%s' input(s), has %d",
+                                  path, ks->name, n->name, ks->role_min[r], role_names[r],
+                                  count[r]);
+            return cp_err_set(err, CP_EINVAL,
+                              "%s: %s node '%s' takes at most %d '%s' input(s), has %d", path,
+                              ks->name, n->name, ks->role_max[r], role_names[r], count[r]);
+        }
+    }
+    return CP_OK;
+}
+
+static int load_edges(cp_graph *g, cp_err *err)
+{
+    cp_table t = {0};
+    int rc = open_table(g->dir, "edges.csv", &t, err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = {"from", "to", "role"};
+    int c[4];
+    if ((rc = cp_table_require(&t, cols, 3, c, err)))
+        goto out;
+    c[3] = cp_table_column(&t, "weight");
+    g->edges = calloc(t.n_rows ? t.n_rows : 1, sizeof *g->edges);
+    if (!g->edges) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < t.n_rows; r++) {
+        if ((rc = read_edge(g, &t, r, c, &g->edges[r], err)))
+            goto out;
+        for (size_t q = 0; q < r; q++)
+            if (g->edges[q].from == g->edges[r].from && g->edges[q].to == g->edges[r].to &&
+                g->edges[q].role == g->edges[r].role) {
+                rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
+                                    "duplicate edge (first on line %ld)", g->edges[q].line);
+                goto out;
+            }
+        g->n_edges++;
+    }
+    qsort(g->edges, g->n_edges, sizeof *g->edges, edge_cmp);
+    for (size_t k = g->n_edges; k-- > 0;) {
+        cp_node *n = &g->nodes[g->edges[k].to];
+        n->first_in = k;
+        n->n_in++;
+    }
+    rc = check_role_counts(g, t.path, err);
+out:
+    cp_table_free(&t);
+    return rc;
+}
+
+/* ---- topological order ------------------------------------------------ */
+
+/* Depth-first search from a node left over by Kahn's algorithm walks only
+ * through nodes on or upstream of a cycle, so it must come back to a node on
+ * its path; that stretch of the path is the cycle reported. */
+static int report_cycle(const cp_graph *g, const int *indeg, cp_err *err)
+{
+    size_t n = g->n_nodes;
+    int *path = malloc(n * sizeof *path);
+    char *on_path = calloc(n, 1);
+    if (!path || !on_path) {
+        free(path);
+        free(on_path);
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    }
+    int v = -1;
+    for (size_t i = 0; i < n && v < 0; i++)
+        if (indeg[i] > 0)
+            v = (int)i;
+    size_t len = 0;
+    while (!on_path[v]) {
+        on_path[v] = 1;
+        path[len++] = v;
+        const cp_node *node = &g->nodes[v];
+        for (size_t k = 0; k < node->n_in; k++) {
+            int u = g->edges[node->first_in + k].from;
+            if (indeg[u] > 0) {
+                v = u;
+                break;
+            }
+        }
+    }
+    char msg[CP_ERR_MSG_MAX] = "";
+    size_t start = 0;
+    while (path[start] != v)
+        start++;
+    /* The walk followed edges upstream; print them downstream. */
+    for (size_t k = len; k-- > start;) {
+        size_t used = strlen(msg);
+        snprintf(msg + used, sizeof msg - used, "%s -> ", g->nodes[path[k]].name);
+    }
+    size_t used = strlen(msg);
+    snprintf(msg + used, sizeof msg - used, "%s", g->nodes[path[len - 1]].name);
+    free(path);
+    free(on_path);
+    return cp_err_set(err, CP_EINVAL, "%s/edges.csv: the graph has a cycle: %s", g->dir, msg);
+}
+
+static int sort_topologically(cp_graph *g, cp_err *err)
+{
+    size_t n = g->n_nodes;
+    int *indeg = calloc(n, sizeof *indeg);
+    g->order = malloc(n * sizeof *g->order);
+    if (!indeg || !g->order) {
+        free(indeg);
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < g->n_edges; k++)
+        indeg[g->edges[k].to]++;
+    /* Kahn's algorithm, taking ready nodes in file order so the order (and
+     * so any output listing nodes) is stable. */
+    size_t done = 0;
+    char *placed = calloc(n, 1);
+    if (!placed) {
+        free(indeg);
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    }
+    int progress = 1;
+    while (done < n && progress) {
+        progress = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (placed[i] || indeg[i] > 0)
+                continue;
+            placed[i] = 1;
+            progress = 1;
+            g->order[done++] = (int)i;
+            for (size_t k = 0; k < g->n_edges; k++)
+                if (g->edges[k].from == (int)i)
+                    indeg[g->edges[k].to]--;
+        }
+    }
+    int rc = done == n ? CP_OK : report_cycle(g, indeg, err);
+    free(placed);
+    free(indeg);
+    return rc;
+}
+
+/* ---- split shares ----------------------------------------------------- */
+
+static int check_split_shares(const cp_graph *g, cp_err *err)
+{
+    for (size_t src = 0; src < g->n_nodes; src++) {
+        double total = 0;
+        for (size_t k = 0; k < g->n_edges; k++) {
+            const cp_node *to = &g->nodes[g->edges[k].to];
+            if (g->edges[k].from == (int)src && to->kind == CP_NODE_SPLIT)
+                total += to->param[0];
+        }
+        /* Shares are typed with a few decimals; allow their rounding. */
+        if (total > 1.0 + 1e-9)
+            return cp_err_set(err, CP_EINVAL,
+                              "%s/params.csv: the split nodes fed by '%s' have shares that "
+                              "add up to %.6g, more than 1",
+                              g->dir, g->nodes[src].name, total);
+    }
+    return CP_OK;
+}
+
+/* ---- metrics.csv ------------------------------------------------------ */
+
+static int parse_field(const char *s, cp_field *field)
+{
+    for (int f = 0; f < CP_FIELD_COUNT; f++)
+        if (strcmp(field_names[f], s) == 0) {
+            *field = (cp_field)f;
+            return 1;
+        }
+    return 0;
+}
+
+static int find_metric(const cp_graph *g, const char *metric, const char *region)
+{
+    for (size_t m = 0; m < g->n_metrics; m++)
+        if (strcmp(g->metrics[m].metric, metric) == 0 &&
+            strcmp(g->metrics[m].region, region) == 0)
+            return (int)m;
+    return -1;
+}
+
+static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *c,
+                           int *metric_of_row, cp_err *err)
+{
+    const char *metric = cp_table_cell(t, r, c[0]);
+    const char *region = cp_table_cell(t, r, c[1]);
+    const char *unit = cp_table_cell(t, r, c[4]);
+    if (!valid_name(metric))
+        return cp_table_error(t, r, c[0], err, CP_EINVAL, "'%s' is not a valid metric name",
+                              metric);
+    if (!valid_name(region))
+        return cp_table_error(t, r, c[1], err, CP_EINVAL, "'%s' is not a valid region name",
+                              region);
+    if (!*unit || strlen(unit) >= CP_UNIT_MAX)
+        return cp_table_error(t, r, c[4], err, CP_EINVAL,
+                              "a unit is required (at most %d characters)", CP_UNIT_MAX - 1);
+    int node;
+    int rc = find_node_cell(g, t, r, c[2], &node, err);
+    if (rc)
+        return rc;
+    cp_field field;
+    const char *fname = cp_table_cell(t, r, c[3]);
+    if (!parse_field(fname, &field))
+        return cp_table_error(t, r, c[3], err, CP_EINVAL,
+                              "unknown field '%s' (known: output, compute, power_used, "
+                              "waiting, deployed)",
+                              fname);
+    if (!(kinds[g->nodes[node].kind].fields & F(field)))
+        return cp_table_error(t, r, c[3], err, CP_EINVAL, "%s node '%s' has no field '%s'",
+                              kinds[g->nodes[node].kind].name, g->nodes[node].name, fname);
+    int m = find_metric(g, metric, region);
+    if (m < 0) {
+        m = (int)g->n_metrics++;
+        cp_metric *mm = &g->metrics[m];
+        snprintf(mm->metric, sizeof mm->metric, "%s", metric);
+        snprintf(mm->region, sizeof mm->region, "%s", region);
+        snprintf(mm->unit, sizeof mm->unit, "%s", unit);
+    } else if (strcmp(g->metrics[m].unit, unit) != 0) {
+        return cp_table_error(t, r, c[4], err, CP_EINVAL,
+                              "unit '%s' differs from '%s' given earlier for metric '%s' in "
+                              "region '%s'",
+                              unit, g->metrics[m].unit, metric, region);
+    }
+    metric_of_row[r] = m;
+    g->terms[r].node = node;
+    g->terms[r].field = field;
+    return CP_OK;
+}
+
+/* Terms are stored grouped by metric (in order of first appearance), so each
+ * metric's terms are one contiguous run. */
+static int load_metrics(cp_graph *g, cp_err *err)
+{
+    cp_table t = {0};
+    int rc = open_table(g->dir, "metrics.csv", &t, err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
+    int c[5];
+    int *metric_of_row = NULL;
+    cp_metric_term *raw = NULL;
+    if ((rc = cp_table_require(&t, cols, 5, c, err)))
+        goto out;
+    if (t.n_rows == 0) {
+        rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
+                        t.path);
+        goto out;
+    }
+    g->metrics = calloc(t.n_rows, sizeof *g->metrics);
+    g->terms = calloc(t.n_rows, sizeof *g->terms);
+    raw = calloc(t.n_rows, sizeof *raw);
+    metric_of_row = calloc(t.n_rows, sizeof *metric_of_row);
+    if (!g->metrics || !g->terms || !raw || !metric_of_row) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < t.n_rows; r++)
+        if ((rc = read_metric_row(g, &t, r, c, metric_of_row, err)))
+            goto out;
+    memcpy(raw, g->terms, t.n_rows * sizeof *raw);
+    size_t k = 0;
+    for (size_t m = 0; m < g->n_metrics; m++) {
+        g->metrics[m].first_term = k;
+        for (size_t r = 0; r < t.n_rows; r++)
+            if (metric_of_row[r] == (int)m)
+                g->terms[k++] = raw[r];
+        g->metrics[m].n_terms = k - g->metrics[m].first_term;
+    }
+    g->n_terms = k;
+out:
+    free(raw);
+    free(metric_of_row);
+    cp_table_free(&t);
+    return rc;
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+int cp_graph_load(const char *dir, int start, int n_periods, cp_graph *g, cp_err *err)
+{
+    memset(g, 0, sizeof *g);
+    if (n_periods < 1)
+        return cp_err_set(err, CP_EINVAL, "the horizon must have at least one quarter");
+    g->dir = strdup(dir);
+    if (!g->dir)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    g->start = start;
+    g->n_periods = n_periods;
+    int rc;
+    if ((rc = load_nodes(g, err)) || (rc = load_params(g, err)) || (rc = load_series(g, err)) ||
+        (rc = load_edges(g, err)) || (rc = sort_topologically(g, err)) ||
+        (rc = check_split_shares(g, err)) || (rc = load_metrics(g, err))) {
+        cp_graph_free(g);
+        return rc;
+    }
+    return CP_OK;
+}
+
+void cp_graph_free(cp_graph *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        free(g->nodes[i].series);
+    free(g->nodes);
+    free(g->by_name);
+    free(g->order);
+    free(g->edges);
+    free(g->metrics);
+    free(g->terms);
+    free(g->dir);
+    memset(g, 0, sizeof *g);
+}

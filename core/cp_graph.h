@@ -1,0 +1,130 @@
+/* cp_graph.h -- the production-and-deployment graph, loaded from the CSV
+ * files of an inputs directory (format in inputs/README.md):
+ *
+ *   nodes.csv    node,kind,region,unit,description,source
+ *   edges.csv    from,to,role,weight,unit,source,note
+ *   params.csv   node,param,value,unit,source,source_year,note
+ *   series.csv   node,period,value,unit,source,source_year,note
+ *   metrics.csv  metric,region,node,field,unit,description,source
+ *
+ * Loading checks everything that can be checked without a scenario: known
+ * node kinds and roles, no duplicate nodes, edges between existing nodes, the
+ * right number of inputs of each role, parameters present and in range,
+ * supply series complete over the horizon, split shares summing to at most
+ * one, no cycles.  Every error names the file, the line and the field.
+ */
+#ifndef CP_GRAPH_H
+#define CP_GRAPH_H
+
+#include <stddef.h>
+
+#include "cp_error.h"
+
+#define CP_NAME_MAX 64
+#define CP_UNIT_MAX 32
+#define CP_PARAMS_MAX 6
+#define CP_FIELDS_MAX 5
+
+typedef enum cp_node_kind {
+    CP_NODE_SUPPLY,   /* baseline series x multipliers */
+    CP_NODE_CONVERT,  /* factor x weighted sum of 'in' x product of 'scale' */
+    CP_NODE_SPLIT,    /* share x 'in' (a regional or other split) */
+    CP_NODE_ASSEMBLE, /* Leontief: min over 'in' of input / units per output */
+    CP_NODE_STOCK,    /* installed base: previous x (1 - 1/lifetime) + inflow */
+    CP_NODE_DELAY,    /* 'in' lagged by a lead time in quarters (fractional ok) */
+    CP_NODE_ELASTIC,  /* 'flow' x (price / reference)^-elasticity */
+    CP_NODE_DEPLOY,   /* accelerators installed as power allows; compute */
+    CP_NODE_KIND_COUNT
+} cp_node_kind;
+
+typedef enum cp_role {
+    CP_ROLE_IN,
+    CP_ROLE_SCALE,
+    CP_ROLE_FLOW,
+    CP_ROLE_PRICE,
+    CP_ROLE_UNITS,
+    CP_ROLE_POWER,
+    CP_ROLE_FLOPS,
+    CP_ROLE_WATTS,
+    CP_ROLE_COUNT
+} cp_role;
+
+/* Fields a metric can read.  Every node has 'output'; deploy nodes have
+ * the others. */
+typedef enum cp_field {
+    CP_FIELD_OUTPUT,     /* deploy: accelerators installed (fleet) */
+    CP_FIELD_COMPUTE,    /* deploy: FLOP/s of the fleet net of failures */
+    CP_FIELD_POWER_USED, /* deploy: MW drawn by the fleet (with PUE) */
+    CP_FIELD_WAITING,    /* deploy: accelerators delivered, waiting for power */
+    CP_FIELD_DEPLOYED,   /* deploy: accelerators installed this quarter */
+    CP_FIELD_COUNT
+} cp_field;
+
+typedef struct cp_edge {
+    int from, to;
+    cp_role role;
+    double weight; /* convert 'in': multiplier; assemble 'in': units per output */
+    long line;
+} cp_edge;
+
+typedef struct cp_node {
+    char name[CP_NAME_MAX];
+    char region[CP_NAME_MAX];
+    char unit[CP_UNIT_MAX];
+    cp_node_kind kind;
+    double param[CP_PARAMS_MAX]; /* in the kind's parameter order */
+    double *series;              /* supply nodes: one value per quarter */
+    size_t first_in, n_in;       /* this node's inputs: g->edges[first_in ..] */
+    long line;                   /* in nodes.csv */
+} cp_node;
+
+typedef struct cp_metric_term {
+    int node;
+    cp_field field;
+} cp_metric_term;
+
+/* One (metric, region) pair: the sum of its terms. */
+typedef struct cp_metric {
+    char metric[CP_NAME_MAX];
+    char region[CP_NAME_MAX];
+    char unit[CP_UNIT_MAX];
+    size_t first_term, n_terms;
+} cp_metric;
+
+typedef struct cp_graph {
+    char *dir;
+    int start;      /* first quarter index */
+    int n_periods;  /* quarters in the horizon */
+    size_t n_nodes;
+    cp_node *nodes;
+    int *order;     /* topological order of node indices */
+    int *by_name;   /* node indices sorted by name, for lookups */
+    size_t n_edges;
+    cp_edge *edges; /* sorted by (to, role, line) */
+    size_t n_metrics;
+    cp_metric *metrics;
+    cp_metric_term *terms;
+    size_t n_terms;
+} cp_graph;
+
+/* Loads dir/{nodes,edges,params,series,metrics}.csv for the quarters
+ * [start, start + n_periods).  On failure g is left empty. */
+int cp_graph_load(const char *dir, int start, int n_periods, cp_graph *g, cp_err *err);
+void cp_graph_free(cp_graph *g);
+
+/* The index of a node, or -1. */
+int cp_graph_find(const cp_graph *g, const char *name);
+
+/* Names of kinds, roles, fields and a kind's parameters, as written in the
+ * input files.  cp_graph_param_index gives -1 for a parameter the kind does
+ * not have. */
+const char *cp_graph_kind_name(cp_node_kind kind);
+const char *cp_graph_role_name(cp_role role);
+const char *cp_graph_field_name(cp_field field);
+int cp_graph_param_index(cp_node_kind kind, const char *param);
+const char *cp_graph_param_name(cp_node_kind kind, int index);
+
+/* The input files a graph is loaded from (for hashing in the manifest). */
+extern const char *const cp_graph_files[5];
+
+#endif

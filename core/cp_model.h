@@ -1,0 +1,48 @@
+/* cp_model.h -- a scenario bound to a graph, and the simulation of one
+ * sample path.
+ *
+ * cp_model_build resolves every name (shock and event targets, parameters)
+ * to indices once, so simulating a sample is arithmetic only: no lookups, no
+ * allocation.  cp_model_simulate is a pure function of (model, seed, sample):
+ * it writes one row of values that the caller reduces into statistics.
+ *
+ * Row layout, for T quarters:
+ *   [0, M*T)              metric m, quarter t at m*T + t
+ *   [M*T, (M+S)*T)        shock s's multiplier in quarter t
+ *   [(M+S)*T, (M+S+E)*T)  event e's severity in quarter t (0 when not under way)
+ */
+#ifndef CP_MODEL_H
+#define CP_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_error.h"
+#include "cp_graph.h"
+#include "cp_scenario.h"
+
+typedef struct cp_model cp_model;
+typedef struct cp_workspace cp_workspace;
+
+/* Binds sc to g.  Both must outlive the model.  Errors (unknown target
+ * node or parameter, a stream-name collision) name the scenario file and
+ * line. */
+int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_err *err);
+void cp_model_free(cp_model *m);
+
+size_t cp_model_periods(const cp_model *m);
+size_t cp_model_cells(const cp_model *m);    /* M * T */
+size_t cp_model_row_size(const cp_model *m); /* (M + S + E) * T */
+const cp_graph *cp_model_graph(const cp_model *m);
+const cp_scenario *cp_model_scenario(const cp_model *m);
+
+/* Per-sample scratch space: generator, latent shock state, node state.  One
+ * per thread of simulation.  NULL if allocation fails. */
+cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed);
+void cp_workspace_free(cp_workspace *w);
+
+/* Simulates sample number `sample` and writes its row (cp_model_row_size
+ * doubles). */
+void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t sample, double *row);
+
+#endif

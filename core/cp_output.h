@@ -1,0 +1,57 @@
+/* cp_output.h -- the files a run writes, each written to a temporary name
+ * in the output directory and renamed into place only when complete, so a
+ * crashed run never leaves a file that looks finished.  manifest.json is
+ * written last: its presence means the run completed.
+ *
+ *   summary.csv    scenario,metric,region,period,unit,samples,mean,sd,
+ *                  p01,p05,p10,p25,p50,p75,p90,p95,p99,min,max
+ *   samples.csv    scenario,sample,metric,region,period,unit,value
+ *   manifest.json  how the result was made
+ */
+#ifndef CP_OUTPUT_H
+#define CP_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cp_error.h"
+#include "cp_model.h"
+#include "cp_stats.h"
+
+/* Creates dir (and parents) if needed.  A directory that holds anything is
+ * refused unless force, in which case the files a run writes are removed
+ * from it first (so no stale file survives next to new ones). */
+int cp_output_prepare_dir(const char *dir, int force, cp_err *err);
+
+/* An output file being written: dir/.NAME.tmp.PID until committed. */
+typedef struct cp_outfile {
+    FILE *fp;
+    char tmp[4096];
+    char final[4096];
+} cp_outfile;
+
+int cp_outfile_open(cp_outfile *f, const char *dir, const char *name, cp_err *err);
+/* Flushes, syncs and renames into place; on any failure removes the
+ * temporary file. */
+int cp_outfile_commit(cp_outfile *f, cp_err *err);
+/* Closes and removes the temporary file (for error paths). */
+void cp_outfile_abandon(cp_outfile *f);
+
+/* The probabilities of the summary's quantile columns. */
+extern const double cp_output_probs[9];
+
+int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *st,
+                            cp_err *err);
+
+/* rows: n rows of cp_model_row_size doubles, for samples 0 .. n-1. */
+int cp_output_write_samples(const char *dir, const cp_model *m, const double *rows, size_t n,
+                            cp_err *err);
+
+/* The lowercase hex SHA-256 of a file's bytes (65 bytes with the NUL). */
+int cp_output_sha256(const char *path, char hex[65], cp_err *err);
+
+/* Writes s as a JSON string literal (quotes and escapes included). */
+void cp_output_json_string(FILE *fp, const char *s);
+
+#endif

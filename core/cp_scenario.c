@@ -1,0 +1,735 @@
+/* cp_scenario.c -- reading scenario files with inih.
+ *
+ * inih does not tell a handler which line it is on, so the file is fed to it
+ * through a reader that counts lines; the handler runs synchronously after
+ * each line is read, so the count is the line of the key being handled.
+ */
+#include "cp_scenario.h"
+#include "cp_csv.h"
+#include "cp_period.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <ini.h>
+
+typedef enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_SHOCK, SEC_EVENT, SEC_CORR } section_kind;
+
+/* The keys each section accepts, in a fixed order: a key's position is its
+ * bit in the section's "seen" mask. */
+static const char *const scenario_keys[] = {"name", "description", "inputs", "start", "end",
+                                            NULL};
+static const char *const shock_keys[] = {"distribution", "time", "rho", "targets",
+                                         "note",         "source", NULL};
+static const char *const event_keys[] = {"probability", "duration", "severity", "targets",
+                                         "note",        "source",   NULL};
+
+typedef struct corr_pair {
+    char a[CP_NAME_MAX], b[CP_NAME_MAX];
+    double r;
+    long line;
+} corr_pair;
+
+/* Which keys of a section were given, and on which lines. */
+typedef struct key_marks {
+    unsigned seen;
+    long line[8];
+} key_marks;
+
+typedef struct parse_ctx {
+    cp_scenario *sc;
+    FILE *file;
+    char buf[4096];
+    long line;
+    long section_line;   /* line of the latest [section] header */
+    long overlong_line;  /* first line too long for inih, 0 if none */
+    int indented;        /* the line just read starts with white space */
+    cp_err *err;
+    int failed;
+    section_kind sec;
+    long sec_header; /* section_line when the current section was entered */
+    void *cur;       /* the cp_shock or cp_event being filled */
+    key_marks *cur_marks;
+    key_marks scenario_marks;
+    key_marks *shock_marks; /* parallel to sc->shocks */
+    key_marks *event_marks; /* parallel to sc->events */
+    char inputs_raw[CP_PATH_MAX];
+    corr_pair *pairs;
+    size_t n_pairs;
+} parse_ctx;
+
+/* ---- errors and warnings ---------------------------------------------- */
+
+static int fail(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Keeps the first error only: later ones are often its consequences. */
+static int fail(parse_ctx *c, const char *fmt, ...)
+{
+    if (c->failed)
+        return 0;
+    char msg[CP_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cp_err_set(c->err, CP_EINVAL, "%s:%ld: %s", c->sc->path, c->line, msg);
+    c->failed = 1;
+    return 0;
+}
+
+static void warn(cp_scenario *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn(cp_scenario *sc, const char *fmt, ...)
+{
+    char msg[CP_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char **grown = realloc(sc->warnings, (sc->n_warnings + 1) * sizeof *grown);
+    if (!grown)
+        return; /* a lost warning is not worth failing a run for */
+    sc->warnings = grown;
+    sc->warnings[sc->n_warnings] = strdup(msg);
+    if (sc->warnings[sc->n_warnings])
+        sc->n_warnings++;
+}
+
+/* ---- the line reader -------------------------------------------------- */
+
+static char *read_line(char *str, int num, void *stream)
+{
+    parse_ctx *c = stream;
+    if (c->overlong_line || !fgets(c->buf, sizeof c->buf, c->file))
+        return NULL;
+    c->line++;
+    size_t len = strlen(c->buf);
+    int complete = len > 0 && c->buf[len - 1] == '\n';
+    if ((!complete && !feof(c->file)) || len >= (size_t)num) {
+        c->overlong_line = c->line;
+        return NULL;
+    }
+    const char *p = c->buf;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    c->indented = p != c->buf && *p && *p != '\n' && *p != '\r' && *p != ';' && *p != '#';
+    if (*p == '[')
+        c->section_line = c->line;
+    memcpy(str, c->buf, len + 1);
+    return str;
+}
+
+/* ---- small parsers ---------------------------------------------------- */
+
+static int valid_name(const char *s)
+{
+    if (!*s || strlen(s) >= CP_NAME_MAX)
+        return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int parse_number(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !isfinite(v))
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (*p == 'x' || *p == 'X')
+            return 0; /* hex floats are never what a scenario means */
+    *out = v;
+    return 1;
+}
+
+static int key_index(const char *const *keys, const char *name)
+{
+    for (int i = 0; keys[i]; i++)
+        if (strcmp(keys[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static void list_keys(const char *const *keys, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int i = 0; keys[i]; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", keys[i]);
+    }
+}
+
+/* Marks a key as seen in the current section; fails on the second time. */
+static int mark_key(parse_ctx *c, const char *const *keys, key_marks *m, const char *name,
+                    const char *section)
+{
+    int k = key_index(keys, name);
+    if (k < 0) {
+        char known[256];
+        list_keys(keys, known, sizeof known);
+        return fail(c, "[%s]: unknown key '%s' (known: %s)", section, name, known);
+    }
+    if (m->seen & (1u << k))
+        return fail(c, "[%s]: key '%s' given twice (first on line %ld)", section, name,
+                    m->line[k]);
+    m->seen |= 1u << k;
+    m->line[k] = c->line;
+    return 1;
+}
+
+static int parse_targets(parse_ctx *c, const char *value, cp_target *targets, size_t *n,
+                         const char *section)
+{
+    char copy[CP_TEXT_MAX];
+    snprintf(copy, sizeof copy, "%s", value);
+    *n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*tok))
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        if (*n == CP_TARGETS_MAX)
+            return fail(c, "[%s]: more than %d targets", section, CP_TARGETS_MAX);
+        cp_target *t = &targets[*n];
+        char *dot = strchr(tok, '.');
+        if (dot)
+            *dot = '\0';
+        if (!valid_name(tok) || (dot && !valid_name(dot + 1)))
+            return fail(c, "[%s]: key 'targets': '%s%s%s' is not a node or node.parameter",
+                        section, tok, dot ? "." : "", dot ? dot + 1 : "");
+        snprintf(t->node, sizeof t->node, "%s", tok);
+        snprintf(t->param, sizeof t->param, "%s", dot ? dot + 1 : "");
+        (*n)++;
+    }
+    if (*n == 0)
+        return fail(c, "[%s]: key 'targets' is empty", section);
+    return 1;
+}
+
+static int load_empirical(parse_ctx *c, cp_dist *d)
+{
+    char path[CP_PATH_MAX];
+    if (d->file[0] == '/')
+        snprintf(path, sizeof path, "%s", d->file);
+    else {
+        const char *slash = strrchr(c->sc->path, '/');
+        int dirlen = slash ? (int)(slash - c->sc->path) : 1;
+        snprintf(path, sizeof path, "%.*s/%s", dirlen, slash ? c->sc->path : ".", d->file);
+    }
+    cp_table t = {0};
+    cp_err e;
+    int rc = cp_table_read(path, &t, &e);
+    int col = rc ? -1 : cp_table_column(&t, d->column);
+    if (!rc && col < 0)
+        rc = cp_err_set(&e, CP_EINVAL, "%s: no column '%s'", path, d->column);
+    double *values = rc ? NULL : malloc((t.n_rows ? t.n_rows : 1) * sizeof *values);
+    if (!rc && !values)
+        rc = cp_err_set(&e, CP_ENOMEM, "out of memory");
+    for (size_t r = 0; !rc && r < t.n_rows; r++)
+        rc = cp_table_double(&t, r, col, &values[r], &e);
+    if (!rc)
+        rc = cp_dist_set_empirical(d, values, t.n_rows, &e);
+    free(values);
+    cp_table_free(&t);
+    if (rc)
+        return fail(c, "empirical distribution: %s", e.msg);
+    return 1;
+}
+
+static int parse_dist(parse_ctx *c, const char *value, cp_dist *d, const char *section,
+                      const char *key)
+{
+    cp_err e;
+    if (cp_dist_parse(value, d, &e))
+        return fail(c, "[%s]: key '%s': %s", section, key, e.msg);
+    if (d->kind == CP_DIST_EMPIRICAL)
+        return load_empirical(c, d);
+    return 1;
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+static int handle_scenario(parse_ctx *c, const char *name, const char *value)
+{
+    cp_scenario *sc = c->sc;
+    if (!mark_key(c, scenario_keys, &c->scenario_marks, name, "scenario"))
+        return 0;
+    cp_err e;
+    if (strcmp(name, "name") == 0) {
+        if (!valid_name(value))
+            return fail(c, "[scenario]: key 'name': '%s' is not a valid name (letters, digits, "
+                           "_ and -)",
+                        value);
+        snprintf(sc->name, sizeof sc->name, "%s", value);
+    } else if (strcmp(name, "description") == 0) {
+        snprintf(sc->description, sizeof sc->description, "%s", value);
+    } else if (strcmp(name, "inputs") == 0) {
+        snprintf(c->inputs_raw, sizeof c->inputs_raw, "%s", value);
+    } else if (strcmp(name, "start") == 0 || strcmp(name, "end") == 0) {
+        int *dst = name[0] == 's' ? &sc->start : &sc->end;
+        if (cp_period_parse(value, dst, &e))
+            return fail(c, "[scenario]: key '%s': %s", name, e.msg);
+    }
+    return 1;
+}
+
+static int handle_shock(parse_ctx *c, cp_shock *s, const char *name, const char *value,
+                        const char *section)
+{
+    if (!mark_key(c, shock_keys, c->cur_marks, name, section))
+        return 0;
+    if (strcmp(name, "distribution") == 0)
+        return parse_dist(c, value, &s->dist, section, name);
+    if (strcmp(name, "time") == 0) {
+        for (int k = CP_TIME_ONCE; k <= CP_TIME_AR1; k++)
+            if (strcmp(value, cp_scenario_time_name((cp_time_kind)k)) == 0) {
+                s->time = (cp_time_kind)k;
+                return 1;
+            }
+        return fail(c, "[%s]: key 'time': '%s' is not a time structure (known: once, "
+                       "quarterly, ar1)",
+                    section, value);
+    }
+    if (strcmp(name, "rho") == 0) {
+        if (!parse_number(value, &s->rho))
+            return fail(c, "[%s]: key 'rho': '%s' is not a number", section, value);
+        if (!(s->rho > -1 && s->rho < 1))
+            return fail(c, "[%s]: key 'rho': must be in (-1, 1) (got %g)", section, s->rho);
+        return 1;
+    }
+    if (strcmp(name, "targets") == 0) {
+        s->targets_line = c->line;
+        return parse_targets(c, value, s->targets, &s->n_targets, section);
+    }
+    return 1; /* note, source: documentation only */
+}
+
+static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char *value,
+                        const char *section)
+{
+    if (!mark_key(c, event_keys, c->cur_marks, name, section))
+        return 0;
+    if (strcmp(name, "probability") == 0) {
+        if (!parse_number(value, &ev->probability))
+            return fail(c, "[%s]: key 'probability': '%s' is not a number", section, value);
+        if (!(ev->probability >= 0 && ev->probability <= 1))
+            return fail(c, "[%s]: key 'probability': must be in [0, 1] (got %g)", section,
+                        ev->probability);
+        return 1;
+    }
+    if (strcmp(name, "duration") == 0)
+        return parse_dist(c, value, &ev->duration, section, name);
+    if (strcmp(name, "severity") == 0)
+        return parse_dist(c, value, &ev->severity, section, name);
+    if (strcmp(name, "targets") == 0) {
+        ev->targets_line = c->line;
+        return parse_targets(c, value, ev->targets, &ev->n_targets, section);
+    }
+    return 1;
+}
+
+static int handle_correlation(parse_ctx *c, const char *name, const char *value)
+{
+    char copy[2 * CP_NAME_MAX + 8];
+    snprintf(copy, sizeof copy, "%s", name);
+    char *comma = strchr(copy, ',');
+    if (!comma)
+        return fail(c, "[correlation]: '%s' should name two shocks as 'a, b = r'", name);
+    *comma = '\0';
+    char *a = copy, *b = comma + 1;
+    while (isspace((unsigned char)*b))
+        b++;
+    char *end = a + strlen(a);
+    while (end > a && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    if (!valid_name(a) || !valid_name(b))
+        return fail(c, "[correlation]: '%s' should name two shocks as 'a, b = r'", name);
+    double r;
+    if (!parse_number(value, &r))
+        return fail(c, "[correlation]: '%s': '%s' is not a number", name, value);
+    if (!(r >= -1 && r <= 1))
+        return fail(c, "[correlation]: '%s': a correlation must be in [-1, 1] (got %g)", name,
+                    r);
+    corr_pair *grown = realloc(c->pairs, (c->n_pairs + 1) * sizeof *grown);
+    if (!grown)
+        return fail(c, "out of memory");
+    c->pairs = grown;
+    corr_pair *p = &c->pairs[c->n_pairs++];
+    snprintf(p->a, sizeof p->a, "%s", a);
+    snprintf(p->b, sizeof p->b, "%s", b);
+    p->r = r;
+    p->line = c->line;
+    return 1;
+}
+
+/* Finds or appends a shock or event named name.  A second [shock X] header
+ * for the same X is an error, not a merge. */
+static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char *section)
+{
+    cp_scenario *sc = c->sc;
+    size_t n = is_shock ? sc->n_shocks : sc->n_events;
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = is_shock ? sc->shocks[i].name : sc->events[i].name;
+        long line = is_shock ? sc->shocks[i].line : sc->events[i].line;
+        if (strcmp(nm, item) == 0 && line != c->section_line) {
+            c->line = c->section_line;
+            fail(c, "[%s] appears twice (first on line %ld)", section, line);
+            return NULL;
+        }
+        if (strcmp(nm, item) == 0) {
+            c->cur_marks = is_shock ? &c->shock_marks[i] : &c->event_marks[i];
+            return is_shock ? (void *)&sc->shocks[i] : (void *)&sc->events[i];
+        }
+    }
+    key_marks **marks = is_shock ? &c->shock_marks : &c->event_marks;
+    key_marks *grown_marks = realloc(*marks, (n + 1) * sizeof **marks);
+    if (!grown_marks) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    *marks = grown_marks;
+    memset(&grown_marks[n], 0, sizeof grown_marks[n]);
+    c->cur_marks = &grown_marks[n];
+    size_t size = is_shock ? sizeof(cp_shock) : sizeof(cp_event);
+    void **arr = is_shock ? (void **)&sc->shocks : (void **)&sc->events;
+    void *grown = realloc(*arr, (n + 1) * size);
+    if (!grown) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    *arr = grown;
+    void *slot = (char *)grown + n * size;
+    memset(slot, 0, size);
+    if (is_shock) {
+        cp_shock *s = slot;
+        snprintf(s->name, sizeof s->name, "%s", item);
+        s->line = c->section_line;
+        s->time = CP_TIME_QUARTERLY;
+        sc->n_shocks++;
+    } else {
+        cp_event *e = slot;
+        snprintf(e->name, sizeof e->name, "%s", item);
+        e->line = c->section_line;
+        sc->n_events++;
+    }
+    return slot;
+}
+
+static int enter_section(parse_ctx *c, const char *section)
+{
+    if (!section[0])
+        return fail(c, "a key comes before any [section]");
+    c->sec_header = c->section_line;
+    c->cur = NULL;
+    c->cur_marks = NULL;
+    if (strcmp(section, "scenario") == 0) {
+        c->sec = SEC_SCENARIO;
+        return 1;
+    }
+    if (strcmp(section, "correlation") == 0) {
+        c->sec = SEC_CORR;
+        return 1;
+    }
+    int is_shock = strncmp(section, "shock ", 6) == 0;
+    int is_event = strncmp(section, "event ", 6) == 0;
+    if (!is_shock && !is_event) {
+        c->line = c->section_line;
+        return fail(c, "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
+                       "[correlation])",
+                    section);
+    }
+    const char *item = section + 6;
+    while (*item == ' ')
+        item++;
+    if (!valid_name(item)) {
+        c->line = c->section_line;
+        return fail(c, "[%s]: '%s' is not a valid %s name (letters, digits, _ and -)", section,
+                    item, is_shock ? "shock" : "event");
+    }
+    c->sec = is_shock ? SEC_SHOCK : SEC_EVENT;
+    c->cur = enter_item(c, is_shock, item, section);
+    return c->cur != NULL;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    parse_ctx *c = user;
+    if (c->failed)
+        return 0;
+    if (c->indented)
+        return fail(c, "an indented line continues the previous value; multi-line values are "
+                       "not supported (remove the indentation)");
+    if (c->sec == SEC_NONE || c->sec_header != c->section_line)
+        if (!enter_section(c, section))
+            return 0;
+    switch (c->sec) {
+    case SEC_SCENARIO:
+        return handle_scenario(c, name, value);
+    case SEC_SHOCK:
+        return handle_shock(c, c->cur, name, value, section);
+    case SEC_EVENT:
+        return handle_event(c, c->cur, name, value, section);
+    case SEC_CORR:
+        return handle_correlation(c, name, value);
+    default:
+        return fail(c, "key '%s' outside any section", name);
+    }
+}
+
+/* ---- checks after reading --------------------------------------------- */
+
+static int check_items(parse_ctx *c)
+{
+    cp_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->n_shocks; i++) {
+        cp_shock *s = &sc->shocks[i];
+        c->line = s->line;
+        if (!s->n_targets)
+            return fail(c, "[shock %s]: key 'targets' is required", s->name);
+        if (s->time == CP_TIME_AR1 && !(s->rho > -1 && s->rho < 1 && s->rho != 0))
+            return fail(c, "[shock %s]: time = ar1 needs a key 'rho' in (-1, 1), not 0",
+                        s->name);
+        if (s->time != CP_TIME_AR1 && s->rho != 0)
+            return fail(c, "[shock %s]: key 'rho' only applies to time = ar1", s->name);
+        if (s->dist.kind == CP_DIST_NORMAL)
+            warn(sc,
+                 "%s:%ld: [shock %s]: a normal multiplier can fall below 0, where it is "
+                 "clamped to 0; truncnormal or lognormal avoid that",
+                 sc->path, s->line, s->name);
+    }
+    for (size_t i = 0; i < sc->n_events; i++) {
+        const cp_event *e = &sc->events[i];
+        c->line = e->line;
+        if (!e->n_targets)
+            return fail(c, "[event %s]: key 'targets' is required", e->name);
+    }
+    return 1;
+}
+
+/* A shock section must have had a distribution and a time, an event its
+ * probability, duration and severity. */
+static int check_required(parse_ctx *c)
+{
+    cp_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->n_shocks; i++) {
+        c->line = sc->shocks[i].line;
+        if (!(c->shock_marks[i].seen & 1u))
+            return fail(c, "[shock %s]: key 'distribution' is required", sc->shocks[i].name);
+        if (!(c->shock_marks[i].seen & 2u))
+            return fail(c, "[shock %s]: key 'time' is required (once, quarterly or ar1)",
+                        sc->shocks[i].name);
+    }
+    for (size_t i = 0; i < sc->n_events; i++) {
+        c->line = sc->events[i].line;
+        for (int k = 0; k < 3; k++)
+            if (!(c->event_marks[i].seen & (1u << k)))
+                return fail(c, "[event %s]: key '%s' is required", sc->events[i].name,
+                            event_keys[k]);
+    }
+    return 1;
+}
+
+static int resolve_pairs(parse_ctx *c)
+{
+    cp_scenario *sc = c->sc;
+    size_t n = sc->n_shocks;
+    sc->corr = calloc(n * n + 1, sizeof(double));
+    sc->chol = calloc(n * n + 1, sizeof(double));
+    long *set_line = calloc(n * n + 1, sizeof(long));
+    if (!sc->corr || !sc->chol || !set_line) {
+        free(set_line);
+        return fail(c, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        sc->corr[i * n + i] = 1.0;
+    int ok = 1;
+    for (size_t k = 0; ok && k < c->n_pairs; k++) {
+        const corr_pair *p = &c->pairs[k];
+        c->line = p->line;
+        int ia = -1, ib = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(sc->shocks[i].name, p->a) == 0)
+                ia = (int)i;
+            if (strcmp(sc->shocks[i].name, p->b) == 0)
+                ib = (int)i;
+        }
+        if (ia < 0 || ib < 0)
+            ok = fail(c, "[correlation]: '%s' is not a shock of this scenario",
+                      ia < 0 ? p->a : p->b);
+        else if (ia == ib)
+            ok = fail(c, "[correlation]: '%s, %s': a shock's correlation with itself is 1 and "
+                         "is not given",
+                      p->a, p->b);
+        else if (set_line[(size_t)ia * n + (size_t)ib])
+            ok = fail(c,
+                      "[correlation]: '%s, %s' is given twice (first on line %ld)%s", p->a,
+                      p->b, set_line[(size_t)ia * n + (size_t)ib],
+                      sc->corr[(size_t)ia * n + (size_t)ib] != p->r
+                          ? " with another value: the matrix would not be symmetric"
+                          : "");
+        else {
+            sc->corr[(size_t)ia * n + (size_t)ib] = sc->corr[(size_t)ib * n + (size_t)ia] = p->r;
+            set_line[(size_t)ia * n + (size_t)ib] = set_line[(size_t)ib * n + (size_t)ia] =
+                p->line;
+        }
+    }
+    free(set_line);
+    return ok;
+}
+
+static double smallest_eigenvalue(const double *a, size_t n)
+{
+    gsl_matrix *m = gsl_matrix_alloc(n, n);
+    gsl_vector *ev = gsl_vector_alloc(n);
+    gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
+    double min = NAN;
+    if (m && ev && w) {
+        for (size_t i = 0; i < n * n; i++)
+            m->data[i / n * m->tda + i % n] = a[i];
+        if (gsl_eigen_symm(m, ev, w) == GSL_SUCCESS)
+            min = gsl_vector_min(ev);
+    }
+    gsl_eigen_symm_free(w);
+    gsl_vector_free(ev);
+    gsl_matrix_free(m);
+    return min;
+}
+
+static int factor_correlation(parse_ctx *c)
+{
+    cp_scenario *sc = c->sc;
+    size_t n = sc->n_shocks;
+    if (n == 0)
+        return 1;
+    gsl_matrix *m = gsl_matrix_alloc(n, n);
+    if (!m)
+        return fail(c, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            gsl_matrix_set(m, i, j, sc->corr[i * n + j]);
+    int status = gsl_linalg_cholesky_decomp1(m);
+    if (status == GSL_SUCCESS)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++)
+                sc->chol[i * n + j] = gsl_matrix_get(m, i, j);
+    gsl_matrix_free(m);
+    if (status != GSL_SUCCESS) {
+        c->line = c->n_pairs ? c->pairs[0].line : 0;
+        return fail(c,
+                    "[correlation]: the correlation matrix is not positive definite (smallest "
+                    "eigenvalue %.3g); some correlations contradict each other, e.g. a~b and "
+                    "b~c high but a~c low",
+                    smallest_eigenvalue(sc->corr, n));
+    }
+    return 1;
+}
+
+static int finish(parse_ctx *c)
+{
+    cp_scenario *sc = c->sc;
+    if (!check_required(c) || !check_items(c))
+        return 0;
+    if (sc->end < sc->start) {
+        c->line = c->scenario_marks.line[4];
+        return fail(c, "[scenario]: end comes before start");
+    }
+    if (sc->end - sc->start + 1 > 400) {
+        c->line = c->scenario_marks.line[4];
+        return fail(c, "[scenario]: a horizon of more than 400 quarters is not supported");
+    }
+    const char *raw = c->inputs_raw[0] ? c->inputs_raw : "../inputs";
+    const char *slash = strrchr(sc->path, '/');
+    if (raw[0] == '/' || !slash)
+        snprintf(sc->inputs, sizeof sc->inputs, "%s", raw);
+    else
+        snprintf(sc->inputs, sizeof sc->inputs, "%.*s/%s", (int)(slash - sc->path), sc->path,
+                 raw);
+    if (!sc->name[0]) {
+        /* Default name: the file name without directory and extension. */
+        const char *base = slash ? slash + 1 : sc->path;
+        size_t len = strcspn(base, ".");
+        snprintf(sc->name, sizeof sc->name, "%.*s", (int)(len < CP_NAME_MAX ? len : 63), base);
+    }
+    return resolve_pairs(c) && factor_correlation(c);
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
+{
+    memset(sc, 0, sizeof *sc);
+    snprintf(sc->path, sizeof sc->path, "%s", path);
+    cp_period_parse("2026Q1", &sc->start, NULL);
+    cp_period_parse("2035Q4", &sc->end, NULL);
+    parse_ctx c = {.sc = sc, .err = err};
+    c.file = fopen(path, "r");
+    if (!c.file)
+        return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int rc = ini_parse_stream(read_line, &c, handler, &c);
+    fclose(c.file);
+    if (!c.failed && c.overlong_line) {
+        c.line = c.overlong_line;
+        fail(&c, "line longer than 199 characters (the INI reader's limit): shorten it");
+    }
+    if (!c.failed && rc > 0) {
+        c.line = rc;
+        fail(&c, "syntax error: expected [section], key = value, or a ; comment");
+    }
+    if (!c.failed && rc < 0)
+        fail(&c, "cannot read the file");
+    if (!c.failed)
+        (void)finish(&c);
+    free(c.pairs);
+    free(c.shock_marks);
+    free(c.event_marks);
+    if (c.failed) {
+        cp_scenario_free(sc);
+        return err ? err->code : CP_EINVAL;
+    }
+    return CP_OK;
+}
+
+void cp_scenario_free(cp_scenario *sc)
+{
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->n_shocks; i++)
+        cp_dist_free(&sc->shocks[i].dist);
+    for (size_t i = 0; i < sc->n_events; i++) {
+        cp_dist_free(&sc->events[i].duration);
+        cp_dist_free(&sc->events[i].severity);
+    }
+    for (size_t i = 0; i < sc->n_warnings; i++)
+        free(sc->warnings[i]);
+    free(sc->warnings);
+    free(sc->shocks);
+    free(sc->events);
+    free(sc->corr);
+    free(sc->chol);
+    memset(sc, 0, sizeof *sc);
+}
+
+const char *cp_scenario_time_name(cp_time_kind time)
+{
+    switch (time) {
+    case CP_TIME_ONCE:
+        return "once";
+    case CP_TIME_QUARTERLY:
+        return "quarterly";
+    case CP_TIME_AR1:
+        return "ar1";
+    }
+    return "?";
+}

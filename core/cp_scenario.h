@@ -1,0 +1,82 @@
+/* cp_scenario.h -- a scenario file: the horizon, where the inputs are, the
+ * shocks with their distributions, time structure and correlations, and the
+ * disruption events.  The format is INI (read with inih) and is documented in
+ * scenarios/README.md.
+ *
+ * Loading checks the file on its own terms: known sections and keys (no
+ * silent typos), no key twice, distributions and their parameters, numbers
+ * in range, and a symmetric positive-definite correlation matrix.  Whether
+ * targets name real nodes is checked when the scenario is bound to a graph
+ * (cp_model_build).  Every error names the file and the line.
+ */
+#ifndef CP_SCENARIO_H
+#define CP_SCENARIO_H
+
+#include <stddef.h>
+
+#include "cp_dist.h"
+#include "cp_error.h"
+#include "cp_graph.h"
+
+#define CP_PATH_MAX 4096
+#define CP_TARGETS_MAX 32
+#define CP_TEXT_MAX 512
+
+typedef enum cp_time_kind {
+    CP_TIME_ONCE,      /* one draw per path, held for every quarter */
+    CP_TIME_QUARTERLY, /* an independent draw each quarter */
+    CP_TIME_AR1        /* persistent: the latent normal follows an AR(1) */
+} cp_time_kind;
+
+/* What a shock or an event acts on: a node's output, or one of its
+ * parameters when param is non-empty ("interconnect_US.lead"). */
+typedef struct cp_target {
+    char node[CP_NAME_MAX];
+    char param[CP_NAME_MAX];
+} cp_target;
+
+typedef struct cp_shock {
+    char name[CP_NAME_MAX];
+    cp_dist dist; /* of the multiplier */
+    cp_time_kind time;
+    double rho; /* AR(1) coefficient, for CP_TIME_AR1 */
+    size_t n_targets;
+    cp_target targets[CP_TARGETS_MAX];
+    long line;         /* of the [shock NAME] header */
+    long targets_line; /* of its targets key */
+} cp_shock;
+
+typedef struct cp_event {
+    char name[CP_NAME_MAX];
+    double probability; /* of onset, per quarter, while not already under way */
+    cp_dist duration;   /* quarters, rounded up, at least one */
+    cp_dist severity;   /* share of each target lost while under way, clamped to [0, 1] */
+    size_t n_targets;
+    cp_target targets[CP_TARGETS_MAX];
+    long line;
+    long targets_line;
+} cp_event;
+
+typedef struct cp_scenario {
+    char path[CP_PATH_MAX];
+    char name[CP_NAME_MAX];
+    char description[CP_TEXT_MAX];
+    char inputs[CP_PATH_MAX]; /* the inputs directory, relative paths resolved */
+    int start, end;           /* first and last quarter index, inclusive */
+    size_t n_shocks;
+    cp_shock *shocks;
+    size_t n_events;
+    cp_event *events;
+    double *corr;  /* n_shocks x n_shocks, row-major; identity where not given */
+    double *chol;  /* its lower Cholesky factor, same layout */
+    size_t n_warnings;
+    char **warnings; /* things that are allowed but probably unintended */
+} cp_scenario;
+
+/* Reads and checks a scenario file.  On failure sc is left empty. */
+int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err);
+void cp_scenario_free(cp_scenario *sc);
+
+const char *cp_scenario_time_name(cp_time_kind time);
+
+#endif

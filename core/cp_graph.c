@@ -593,7 +593,7 @@ out:
 static int report_cycle(const cp_graph *g, const int *indeg, cp_err *err)
 {
     size_t n = g->n_nodes;
-    int *path = malloc(n * sizeof *path);
+    int *path = calloc(n, sizeof *path);
     char *on_path = calloc(n, 1);
     if (!path || !on_path) {
         free(path);
@@ -621,13 +621,19 @@ static int report_cycle(const cp_graph *g, const int *indeg, cp_err *err)
     size_t start = 0;
     while (path[start] != v)
         start++;
-    /* The walk followed edges upstream; print them downstream. */
-    for (size_t k = len; k-- > start;) {
+    /* The walk followed edges upstream: path[len-1] .. path[start] is the
+     * cycle downstream.  Print it from the node listed first in nodes.csv,
+     * so the message does not depend on where the search began. */
+    const size_t m = len - start;
+    size_t first = 0;
+    for (size_t k = 1; k < m; k++)
+        if (path[len - 1 - k] < path[len - 1 - first])
+            first = k;
+    for (size_t k = 0; k <= m; k++) {
         size_t used = strlen(msg);
-        snprintf(msg + used, sizeof msg - used, "%s -> ", g->nodes[path[k]].name);
+        snprintf(msg + used, sizeof msg - used, "%s%s", k ? " -> " : "",
+                 g->nodes[path[len - 1 - (first + k) % m]].name);
     }
-    size_t used = strlen(msg);
-    snprintf(msg + used, sizeof msg - used, "%s", g->nodes[path[len - 1]].name);
     free(path);
     free(on_path);
     return cp_err_set(err, CP_EINVAL, "%s/edges.csv: the graph has a cycle: %s", g->dir, msg);

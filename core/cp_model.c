@@ -311,9 +311,9 @@ size_t cp_model_cells(const cp_model *m)
     return m->g->n_metrics * m->T;
 }
 
-size_t cp_model_row_size(const cp_model *m)
+size_t cp_model_extras(const cp_model *m)
 {
-    return (m->g->n_metrics + m->n_shocks + m->n_events) * m->T;
+    return (m->n_shocks + m->n_events) * m->T;
 }
 
 const cp_graph *cp_model_graph(const cp_model *m)
@@ -396,7 +396,7 @@ static void reset_state(const cp_model *m, cp_workspace *w)
 }
 
 static void draw_shocks(const cp_model *m, cp_workspace *w, uint64_t sample, size_t t,
-                        double *row)
+                        double *extras)
 {
     const size_t n = m->n_shocks;
     const double *L = m->sc->chol;
@@ -406,13 +406,10 @@ static void draw_shocks(const cp_model *m, cp_workspace *w, uint64_t sample, siz
         cp_rng_seek(w->rng, sample, m->shocks[j].stream, (uint32_t)t);
         w->eps[j] = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
     }
-    const size_t shock_base = (m->g->n_metrics) * m->T;
     for (size_t j = 0; j < n; j++) {
         const mshock *s = &m->shocks[j];
-        if (!(t == 0 || s->src->time != CP_TIME_ONCE)) {
-            row[shock_base + j * m->T + t] = w->shock_value[j];
+        if (t > 0 && s->src->time == CP_TIME_ONCE)
             continue;
-        }
         double eta = 0;
         for (size_t k = 0; k <= j; k++)
             eta += L[j * n + k] * w->eps[k];
@@ -423,8 +420,10 @@ static void draw_shocks(const cp_model *m, cp_workspace *w, uint64_t sample, siz
         double x = cp_dist_from_gaussian(&s->src->dist, w->z[j]);
         /* A multiplier below zero has no meaning (negative supply). */
         w->shock_value[j] = x > 0 ? x : 0;
-        row[shock_base + j * m->T + t] = w->shock_value[j];
     }
+    if (extras)
+        for (size_t j = 0; j < n; j++)
+            extras[j * m->T + t] = w->shock_value[j];
     for (size_t j = 0; j < n; j++) {
         const mshock *s = &m->shocks[j];
         for (size_t k = 0; k < s->n_slots; k++)
@@ -433,9 +432,8 @@ static void draw_shocks(const cp_model *m, cp_workspace *w, uint64_t sample, siz
 }
 
 static void apply_events(const cp_model *m, cp_workspace *w, uint64_t sample, size_t t,
-                         double *row)
+                         double *extras)
 {
-    const size_t base = (m->g->n_metrics + m->n_shocks) * m->T;
     for (size_t e = 0; e < m->n_events; e++) {
         const mevent *ev = &m->events[e];
         if (w->event_left[e] == 0) {
@@ -454,7 +452,8 @@ static void apply_events(const cp_model *m, cp_workspace *w, uint64_t sample, si
             for (size_t k = 0; k < ev->n_slots; k++)
                 w->mult[m->slot_refs[ev->first_slot + k]] *= 1.0 - sev;
         }
-        row[base + e * m->T + t] = sev;
+        if (extras)
+            extras[(m->n_shocks + e) * m->T + t] = sev;
     }
 }
 
@@ -600,7 +599,7 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, size_t t)
     }
 }
 
-static void record_metrics(const cp_model *m, const cp_workspace *w, size_t t, double *row)
+static void record_metrics(const cp_model *m, const cp_workspace *w, size_t t, double *cells)
 {
     const cp_graph *g = m->g;
     for (size_t i = 0; i < g->n_metrics; i++) {
@@ -608,19 +607,20 @@ static void record_metrics(const cp_model *m, const cp_workspace *w, size_t t, d
         double sum = 0;
         for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++)
             sum += w->value[(size_t)g->terms[k].node * CP_FIELDS_MAX + g->terms[k].field];
-        row[i * m->T + t] = sum;
+        cells[i * m->T + t] = sum;
     }
 }
 
-void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t sample, double *row)
+void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t sample, double *cells,
+                       double *extras)
 {
     reset_state(m, w);
     for (size_t t = 0; t < m->T; t++) {
         for (size_t s = 0; s < m->n_slots; s++)
             w->mult[s] = 1.0;
-        draw_shocks(m, w, sample, t, row);
-        apply_events(m, w, sample, t, row);
+        draw_shocks(m, w, sample, t, extras);
+        apply_events(m, w, sample, t, extras);
         eval_nodes(m, w, t);
-        record_metrics(m, w, t, row);
+        record_metrics(m, w, t, cells);
     }
 }

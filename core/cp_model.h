@@ -4,12 +4,13 @@
  * cp_model_build resolves every name (shock and event targets, parameters)
  * to indices once, so simulating a sample is arithmetic only: no lookups, no
  * allocation.  cp_model_simulate is a pure function of (model, seed, sample):
- * it writes one row of values that the caller reduces into statistics.
+ * it writes the sample's metric cells, which the caller reduces into
+ * statistics, and optionally the shocks and events drawn.
  *
- * Row layout, for T quarters:
- *   [0, M*T)              metric m, quarter t at m*T + t
- *   [M*T, (M+S)*T)        shock s's multiplier in quarter t
- *   [(M+S)*T, (M+S+E)*T)  event e's severity in quarter t (0 when not under way)
+ * Layouts, for T quarters, M metrics, S shocks and E events:
+ *   cells  (M*T)      metric m in quarter t at m*T + t
+ *   extras ((S+E)*T)  shock s's multiplier in quarter t at s*T + t, then
+ *                     event e's severity at (S+e)*T + t (0 when not under way)
  */
 #ifndef CP_MODEL_H
 #define CP_MODEL_H
@@ -31,8 +32,8 @@ int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_
 void cp_model_free(cp_model *m);
 
 size_t cp_model_periods(const cp_model *m);
-size_t cp_model_cells(const cp_model *m);    /* M * T */
-size_t cp_model_row_size(const cp_model *m); /* (M + S + E) * T */
+size_t cp_model_cells(const cp_model *m);  /* M * T */
+size_t cp_model_extras(const cp_model *m); /* (S + E) * T */
 const cp_graph *cp_model_graph(const cp_model *m);
 const cp_scenario *cp_model_scenario(const cp_model *m);
 
@@ -41,8 +42,9 @@ const cp_scenario *cp_model_scenario(const cp_model *m);
 cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed);
 void cp_workspace_free(cp_workspace *w);
 
-/* Simulates sample number `sample` and writes its row (cp_model_row_size
- * doubles). */
-void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t sample, double *row);
+/* Simulates sample number `sample`, writing its cells and, unless extras is
+ * NULL, its shocks and events. */
+void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t sample, double *cells,
+                       double *extras);
 
 #endif

@@ -44,7 +44,8 @@ extern const double cp_output_probs[9];
 int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *st,
                             cp_err *err);
 
-/* rows: n rows of cp_model_row_size doubles, for samples 0 .. n-1. */
+/* rows: n rows, for samples 0 .. n-1, each the sample's cells followed by
+ * its extras (see cp_model_simulate). */
 int cp_output_write_samples(const char *dir, const cp_model *m, const double *rows, size_t n,
                             cp_err *err);
 

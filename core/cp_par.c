@@ -147,9 +147,7 @@ int cp_par_reduce_stats(const cp_par *par, cp_stats *st, cp_err *err)
                 break;
         }
     }
-    return cp_par_agree(par, rc) ? (rc ? rc : cp_err_set(err, CP_EMPI, "another rank failed "
-                                                                        "while reducing"))
-                                 : CP_OK;
+    return cp_par_share_err(par, err);
 }
 
 int cp_par_gather_rows(const cp_par *par, const double *rows, size_t n, size_t row_len,
@@ -195,8 +193,15 @@ int cp_par_gather_rows(const cp_par *par, const double *rows, size_t n, size_t r
     return CP_OK;
 }
 
-void cp_par_bcast_err(const cp_par *par, cp_err *err)
+int cp_par_share_err(const cp_par *par, cp_err *err)
 {
-    MPI_Bcast(&err->code, 1, MPI_INT, 0, par->comm);
-    MPI_Bcast(err->msg, CP_ERR_MSG_MAX, MPI_CHAR, 0, par->comm);
+    int mine = err->code != CP_OK ? par->rank : par->size;
+    int first = mine;
+    if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, par->comm) != MPI_SUCCESS)
+        return cp_err_set(err, CP_EMPI, "MPI_Allreduce failed while sharing an error");
+    if (first == par->size)
+        return CP_OK;
+    MPI_Bcast(&err->code, 1, MPI_INT, first, par->comm);
+    MPI_Bcast(err->msg, CP_ERR_MSG_MAX, MPI_CHAR, first, par->comm);
+    return err->code;
 }

@@ -46,8 +46,9 @@ int cp_par_reduce_stats(const cp_par *par, cp_stats *st, cp_err *err);
 int cp_par_gather_rows(const cp_par *par, const double *rows, size_t n, size_t row_len,
                        double **all, size_t *n_all, cp_err *err);
 
-/* Collective: rank 0's error message reaches every rank (so each can
- * report it, or only rank 0 does). */
-void cp_par_bcast_err(const cp_par *par, cp_err *err);
+/* Collective: if any rank's err holds an error, the error of the lowest
+ * such rank is copied to every rank's err; returns its code (CP_OK if no
+ * rank failed). */
+int cp_par_share_err(const cp_par *par, cp_err *err);
 
 #endif

@@ -221,13 +221,13 @@ static int parse_targets(parse_ctx *c, const char *value, cp_target *targets, si
 static int load_empirical(parse_ctx *c, cp_dist *d)
 {
     char path[CP_PATH_MAX];
-    if (d->file[0] == '/')
-        snprintf(path, sizeof path, "%s", d->file);
-    else {
-        const char *slash = strrchr(c->sc->path, '/');
-        int dirlen = slash ? (int)(slash - c->sc->path) : 1;
-        snprintf(path, sizeof path, "%.*s/%s", dirlen, slash ? c->sc->path : ".", d->file);
-    }
+    const char *slash = strrchr(c->sc->path, '/');
+    int len = d->file[0] == '/' || !slash
+                  ? snprintf(path, sizeof path, "%s", d->file)
+                  : snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->sc->path),
+                             c->sc->path, d->file);
+    if (len < 0 || len >= (int)sizeof path)
+        return fail(c, "empirical distribution: the file path is too long");
     cp_table t = {0};
     cp_err e;
     int rc = cp_table_read(path, &t, &e);
@@ -651,16 +651,17 @@ static int finish(parse_ctx *c)
     }
     const char *raw = c->inputs_raw[0] ? c->inputs_raw : "../inputs";
     const char *slash = strrchr(sc->path, '/');
-    if (raw[0] == '/' || !slash)
-        snprintf(sc->inputs, sizeof sc->inputs, "%s", raw);
-    else
-        snprintf(sc->inputs, sizeof sc->inputs, "%.*s/%s", (int)(slash - sc->path), sc->path,
-                 raw);
+    int len = raw[0] == '/' || !slash
+                  ? snprintf(sc->inputs, sizeof sc->inputs, "%s", raw)
+                  : snprintf(sc->inputs, sizeof sc->inputs, "%.*s/%s", (int)(slash - sc->path),
+                             sc->path, raw);
+    if (len < 0 || len >= (int)sizeof sc->inputs)
+        return fail(c, "[scenario]: the inputs path is too long");
     if (!sc->name[0]) {
         /* Default name: the file name without directory and extension. */
         const char *base = slash ? slash + 1 : sc->path;
-        size_t len = strcspn(base, ".");
-        snprintf(sc->name, sizeof sc->name, "%.*s", (int)(len < CP_NAME_MAX ? len : 63), base);
+        size_t stem = strcspn(base, ".");
+        snprintf(sc->name, sizeof sc->name, "%.*s", (int)(stem < CP_NAME_MAX ? stem : 63), base);
     }
     return resolve_pairs(c) && factor_correlation(c);
 }

@@ -1,0 +1,501 @@
+/* test_graph.c -- loading the graph: what is accepted, and every way a
+ * user's input files can be wrong, with the message that must say where. */
+#include "cp_test_files.h"
+
+#include "cp_graph.h"
+#include "cp_period.h"
+
+static const char nodes_ok[] = "node,kind,region,unit,description,source\n"
+                               "a,supply,World,u,,x\n"
+                               "b,convert,World,u,,x\n"
+                               "c,stock,World,u,,x\n";
+static const char edges_ok[] = "from,to,role,weight,unit,source,note\n"
+                               "a,b,in,2,,x,\n"
+                               "b,c,in,,,x,\n";
+static const char params_ok[] = "node,param,value,unit,source,source_year,note\n"
+                                "b,factor,3,,x,2025,\n"
+                                "c,initial,10,,x,2025,\n"
+                                "c,lifetime,4,,x,2025,\n";
+static const char series_ok[] = "node,period,value,unit,source,source_year,note\n"
+                                "a,2026Q1,1,u,x,2025,\n"
+                                "a,2026Q2,2,u,x,2025,\n"
+                                "a,2026Q3,3,u,x,2025,\n"
+                                "a,2026Q4,4,u,x,2025,\n"
+                                "a,2027Q1,5,u,x,2025,beyond the horizon: ignored\n";
+static const char metrics_ok[] = "metric,region,node,field,unit,description,source\n"
+                                 "m,World,c,output,u,,x\n";
+
+static char *dir;
+
+static void write_all(const char *nodes, const char *edges, const char *params,
+                      const char *series, const char *metrics)
+{
+    tf_write(dir, "nodes.csv", nodes);
+    tf_write(dir, "edges.csv", edges);
+    tf_write(dir, "params.csv", params);
+    tf_write(dir, "series.csv", series);
+    tf_write(dir, "metrics.csv", metrics);
+}
+
+static void setup(void)
+{
+    dir = tf_mkdtemp();
+    write_all(nodes_ok, edges_ok, params_ok, series_ok, metrics_ok);
+}
+
+static void teardown(void)
+{
+    tf_rm_rf(dir);
+    dir = NULL;
+}
+
+static int start(void)
+{
+    int q;
+    cp_period_parse("2026Q1", &q, NULL);
+    return q;
+}
+
+/* Loads and expects failure; returns the message for content checks. */
+static const char *load_fails(cp_err *err)
+{
+    cp_graph g;
+    int rc = cp_graph_load(dir, start(), 4, &g, err);
+    cr_assert_neq(rc, CP_OK, "expected the load to fail");
+    cr_assert_eq(g.n_nodes, 0, "a failed load leaves the graph empty");
+    return err->msg;
+}
+
+TestSuite(graph, .init = setup, .fini = teardown);
+
+Test(graph, loads_a_valid_graph)
+{
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.n_nodes, 3);
+    cr_assert_eq(g.n_edges, 2);
+    cr_assert_eq(g.n_metrics, 1);
+    int a = cp_graph_find(&g, "a"), b = cp_graph_find(&g, "b"), c = cp_graph_find(&g, "c");
+    cr_assert(a >= 0 && b >= 0 && c >= 0);
+    cr_assert_eq(cp_graph_find(&g, "zz"), -1);
+    cr_assert_float_eq(g.nodes[b].param[0], 3.0, 0);
+    cr_assert_float_eq(g.nodes[c].param[1], 4.0, 0);
+    cr_assert_float_eq(g.nodes[a].series[3], 4.0, 0);
+    /* a before b before c in the evaluation order */
+    int pos[3];
+    for (int k = 0; k < 3; k++)
+        pos[g.order[k]] = k;
+    cr_assert(pos[a] < pos[b] && pos[b] < pos[c]);
+    cp_graph_free(&g);
+}
+
+Test(graph, defaults_apply_to_optional_parameters)
+{
+    write_all(nodes_ok, edges_ok,
+              "node,param,value,unit,source,source_year,note\n"
+              "c,initial,10,,x,2025,\nc,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_float_eq(g.nodes[cp_graph_find(&g, "b")].param[0], 1.0, 0, "factor defaults to 1");
+    cp_graph_free(&g);
+}
+
+Test(graph, reads_bom_and_crlf)
+{
+    tf_write(dir, "nodes.csv",
+             "\xEF\xBB\xBFnode,kind,region,unit,description,source\r\n"
+             "a,supply,World,u,,x\r\nb,convert,World,u,,x\r\nc,stock,World,u,,x\r\n");
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.n_nodes, 3);
+    cp_graph_free(&g);
+}
+
+Test(graph, missing_file)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    remove(path);
+    cp_err err;
+    load_fails(&err);
+    cr_assert_eq(err.code, CP_EIO);
+    TF_CONTAINS(err.msg, "metrics.csv");
+}
+
+Test(graph, unknown_kind)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,convert,World,u,,x\nc,stok,World,u,,x\n",
+              edges_ok, params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "nodes.csv:4", "field 'kind'", "unknown node kind 'stok'");
+}
+
+Test(graph, duplicate_node)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,convert,World,u,,x\nc,stock,World,u,,x\nb,supply,World,u,,x\n",
+              edges_ok, params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "nodes.csv:5", "field 'node'", "duplicate node 'b'",
+                "line 3");
+}
+
+Test(graph, invalid_node_name)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,convert,World,u,,x\nc.x,stock,World,u,,x\n",
+              edges_ok, params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "nodes.csv:4", "'c.x' is not a valid node name");
+}
+
+Test(graph, missing_unit)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,,,x\n"
+              "b,convert,World,u,,x\nc,stock,World,u,,x\n",
+              edges_ok, params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "nodes.csv:2", "field 'unit'");
+}
+
+Test(graph, wrong_column_count_names_file_and_line)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,convert,World,u,x\nc,stock,World,u,,x\n",
+              edges_ok, params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "nodes.csv:3", "expected 6 fields");
+}
+
+Test(graph, edge_to_unknown_node)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,in,2,,x,\nb,d,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:3", "field 'to'", "unknown node 'd'");
+}
+
+Test(graph, edge_from_unknown_node)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\nx,b,in,2,,x,\nb,c,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:2", "field 'from'", "unknown node 'x'");
+}
+
+Test(graph, unknown_role)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,input,2,,x,\nb,c,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:2", "field 'role'", "unknown role 'input'");
+}
+
+Test(graph, role_not_taken_by_kind)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,in,2,,x,\nb,c,price,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:3", "stock node 'c' takes no 'price' input");
+}
+
+Test(graph, supply_takes_no_input)
+{
+    write_all(nodes_ok,
+              "from,to,role,weight,unit,source,note\na,b,in,2,,x,\nb,c,in,,,x,\nc,a,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:4", "supply node 'a' takes no 'in' input");
+}
+
+Test(graph, missing_required_input)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\nb,c,in,,,x,\n", params_ok,
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv", "convert node 'b' needs at least 1 'in'");
+}
+
+Test(graph, non_positive_weight)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,in,-2,,x,\nb,c,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:2", "field 'weight'", "must be > 0");
+}
+
+Test(graph, weight_not_a_number)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,in,two,,x,\nb,c,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:2", "field 'weight'", "'two' is not a number");
+}
+
+Test(graph, duplicate_edge)
+{
+    write_all(nodes_ok,
+              "from,to,role,weight,unit,source,note\na,b,in,2,,x,\nb,c,in,,,x,\na,b,in,1,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:4", "duplicate edge", "line 2");
+}
+
+Test(graph, cycle_is_reported_with_its_path)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,convert,World,u,,x\nc,stock,World,u,,x\nd,convert,World,u,,x\n",
+              "from,to,role,weight,unit,source,note\na,b,in,,,x,\nb,c,in,,,x,\nc,d,in,,,x,\n"
+              "d,b,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    const char *msg = load_fails(&err);
+    TF_CONTAINS(msg, "edges.csv", "cycle", "b -> c -> d -> b");
+}
+
+Test(graph, self_loop_is_a_cycle)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,in,,,x,\nb,c,in,,,x,\nc,c,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:4", "cycle", "'c' feeds itself");
+}
+
+Test(graph, unknown_parameter)
+{
+    write_all(nodes_ok, edges_ok,
+              "node,param,value,unit,source,source_year,note\nb,factr,3,,x,2025,\n"
+              "c,initial,10,,x,2025,\nc,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv:2", "field 'param'", "no parameter 'factr'");
+}
+
+Test(graph, negative_capacity_parameter)
+{
+    write_all(nodes_ok, edges_ok,
+              "node,param,value,unit,source,source_year,note\nc,initial,-10,,x,2025,\n"
+              "c,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv:2", "field 'value'", "'initial'", ">= 0",
+                "-10");
+}
+
+Test(graph, zero_lifetime)
+{
+    write_all(nodes_ok, edges_ok,
+              "node,param,value,unit,source,source_year,note\nc,initial,10,,x,2025,\n"
+              "c,lifetime,0,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv:3", "'lifetime'", "> 0");
+}
+
+Test(graph, nan_parameter)
+{
+    write_all(nodes_ok, edges_ok,
+              "node,param,value,unit,source,source_year,note\nc,initial,NaN,,x,2025,\n"
+              "c,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv:2", "field 'value'", "not a finite number");
+}
+
+Test(graph, share_outside_zero_one)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,split,World,u,,x\nc,stock,World,u,,x\n",
+              "from,to,role,weight,unit,source,note\na,b,in,,,x,\nb,c,in,,,x,\n",
+              "node,param,value,unit,source,source_year,note\nb,share,1.5,,x,2025,\n"
+              "c,initial,10,,x,2025,\nc,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv:2", "'share'", "[0, 1]", "1.5");
+}
+
+Test(graph, split_shares_adding_above_one)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,split,World,u,,x\nc,stock,World,u,,x\nd,split,World,u,,x\n",
+              "from,to,role,weight,unit,source,note\na,b,in,,,x,\nb,c,in,,,x,\na,d,in,,,x,\n",
+              "node,param,value,unit,source,source_year,note\nb,share,0.6,,x,2025,\n"
+              "d,share,0.5,,x,2025,\nc,initial,10,,x,2025,\nc,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv", "fed by 'a'", "1.1");
+}
+
+Test(graph, missing_required_parameter)
+{
+    write_all(nodes_ok, edges_ok,
+              "node,param,value,unit,source,source_year,note\nc,initial,10,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv", "stock node 'c'", "needs parameter 'lifetime'");
+}
+
+Test(graph, duplicate_parameter)
+{
+    write_all(nodes_ok, edges_ok,
+              "node,param,value,unit,source,source_year,note\nc,initial,10,,x,2025,\n"
+              "c,lifetime,4,,x,2025,\nc,initial,11,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "params.csv:4", "given twice", "line 2");
+}
+
+Test(graph, missing_quarter)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\na,2026Q1,1,u,x,2025,\n"
+              "a,2026Q2,2,u,x,2025,\na,2026Q4,4,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv", "'a'", "no value for 2026Q3");
+}
+
+Test(graph, duplicate_quarter)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\na,2026Q1,1,u,x,2025,\n"
+              "a,2026Q2,2,u,x,2025,\na,2026Q3,3,u,x,2025,\na,2026Q4,4,u,x,2025,\n"
+              "a,2026Q2,9,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv:6", "second value for 2026Q2", "line 3");
+}
+
+Test(graph, malformed_period)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\na,2026-Q1,1,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv:2", "field 'period'", "'2026-Q1'");
+}
+
+Test(graph, negative_series_value)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\na,2026Q1,-1,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv:2", "field 'value'", ">= 0");
+}
+
+Test(graph, infinite_series_value)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\na,2026Q1,inf,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv:2", "field 'value'", "not a finite number");
+}
+
+Test(graph, text_in_series_value)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\na,2026Q1,12 MW,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv:2", "field 'value'", "'12 MW' is not a number");
+}
+
+Test(graph, series_for_a_non_supply_node)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\nb,2026Q1,1,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv:2", "only supply nodes take a series");
+}
+
+Test(graph, unterminated_quote)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,period,value,unit,source,source_year,note\na,2026Q1,1,u,\"x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv", "unterminated");
+}
+
+Test(graph, metric_with_unknown_field)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description,source\nm,World,c,outptu,u,,x\n");
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "metrics.csv:2", "field 'field'", "unknown field 'outptu'");
+}
+
+Test(graph, metric_field_the_kind_lacks)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description,source\nm,World,c,compute,u,,x\n");
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "metrics.csv:2", "stock node 'c' has no field 'compute'");
+}
+
+Test(graph, metric_units_disagree)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description,source\nm,World,c,output,u,,x\n"
+              "m,World,b,output,v,,x\n");
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "unit 'v' differs from 'u'");
+}
+
+Test(graph, metric_terms_are_grouped_and_summed)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description,source\nm,World,c,output,u,,x\n"
+              "n,World,a,output,u,,x\nm,World,b,output,u,,x\n");
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.n_metrics, 2);
+    cr_assert_str_eq(g.metrics[0].metric, "m");
+    cr_assert_eq(g.metrics[0].n_terms, 2);
+    cr_assert_eq(g.metrics[1].n_terms, 1);
+    cr_assert_eq(g.terms[g.metrics[1].first_term].node, cp_graph_find(&g, "a"));
+    cp_graph_free(&g);
+}
+
+Test(graph, no_metrics)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description,source\n");
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "metrics.csv", "no metrics");
+}
+
+Test(graph, missing_column)
+{
+    write_all(nodes_ok, edges_ok, params_ok,
+              "node,quarter,value,unit,source,source_year,note\na,2026Q1,1,u,x,2025,\n",
+              metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "series.csv", "'period'");
+}
+
+Test(graph, period_roundtrip)
+{
+    int q;
+    char buf[16];
+    cr_assert_eq(cp_period_parse("2030Q4", &q, NULL), CP_OK);
+    cp_period_format(q, buf, sizeof buf);
+    cr_assert_str_eq(buf, "2030Q4");
+    int q1;
+    cp_period_parse("2031Q1", &q1, NULL);
+    cr_assert_eq(q1 - q, 1, "consecutive quarters are consecutive integers");
+    cp_err err;
+    cr_assert_neq(cp_period_parse("2030Q5", &q, &err), CP_OK);
+    cr_assert_neq(cp_period_parse("2030q4", &q, &err), CP_OK);
+    cr_assert_neq(cp_period_parse("30Q4", &q, &err), CP_OK);
+    cr_assert_neq(cp_period_parse("", &q, &err), CP_OK);
+}

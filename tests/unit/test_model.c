@@ -1,0 +1,426 @@
+/* test_model.c -- propagation through small graphs whose paths can be
+ * worked out by hand, and the random structure of shocks and events
+ * (determinism, copula correlation, persistence, event frequency).
+ * Statistical tolerances are z = 5 standard errors (false-failure
+ * probability below 1e-6 per check) of the estimator named at each test. */
+#include "cp_test_files.h"
+
+#include "cp_graph.h"
+#include "cp_model.h"
+#include "cp_scenario.h"
+
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_statistics_double.h>
+
+#define Z 5.0
+
+static char *dir;
+
+typedef struct world {
+    cp_scenario sc;
+    cp_graph g;
+    cp_model *m;
+    cp_workspace *w;
+    double *cells, *extras;
+} world;
+
+static void setup(void)
+{
+    gsl_set_error_handler_off();
+    dir = tf_mkdtemp();
+}
+
+static void teardown(void)
+{
+    tf_rm_rf(dir);
+}
+
+TestSuite(model, .init = setup, .fini = teardown);
+
+static const char series_hdr[] = "node,period,value,unit,source,source_year,note\n";
+
+/* Four quarters, 2026Q1-2026Q4, of the given series rows. */
+static void build(world *x, const char *nodes, const char *edges, const char *params,
+                  const char *series, const char *metrics, const char *shocks)
+{
+    char buf[8192];
+    snprintf(buf, sizeof buf, "node,kind,region,unit,description,source\n%s", nodes);
+    tf_write(dir, "nodes.csv", buf);
+    snprintf(buf, sizeof buf, "from,to,role,weight,unit,source,note\n%s", edges);
+    tf_write(dir, "edges.csv", buf);
+    snprintf(buf, sizeof buf, "node,param,value,unit,source,source_year,note\n%s", params);
+    tf_write(dir, "params.csv", buf);
+    snprintf(buf, sizeof buf, "%s%s", series_hdr, series);
+    tf_write(dir, "series.csv", buf);
+    snprintf(buf, sizeof buf, "metric,region,node,field,unit,description,source\n%s", metrics);
+    tf_write(dir, "metrics.csv", buf);
+    snprintf(buf, sizeof buf, "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n%s",
+             shocks);
+    tf_write(dir, "s.ini", buf);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/s.ini", dir);
+    cp_err err;
+    cr_assert_eq(cp_scenario_load(path, &x->sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(cp_graph_load(x->sc.inputs, x->sc.start, 4, &x->g, &err), CP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(cp_model_build(&x->sc, &x->g, &x->m, &err), CP_OK, "%s", err.msg);
+    x->w = cp_workspace_alloc(x->m, 7);
+    cr_assert_not_null(x->w);
+    x->cells = calloc(cp_model_cells(x->m), sizeof(double));
+    x->extras = calloc(cp_model_extras(x->m) + 1, sizeof(double));
+}
+
+static void destroy(world *x)
+{
+    free(x->cells);
+    free(x->extras);
+    cp_workspace_free(x->w);
+    cp_model_free(x->m);
+    cp_graph_free(&x->g);
+    cp_scenario_free(&x->sc);
+}
+
+static double cell(const world *x, size_t metric, size_t t)
+{
+    return x->cells[metric * 4 + t];
+}
+
+static void expect_metric(const world *x, size_t metric, const double *want)
+{
+    for (size_t t = 0; t < 4; t++)
+        cr_assert_float_eq(cell(x, metric, t), want[t], 1e-12 * (1 + fabs(want[t])),
+                           "metric %zu quarter %zu: %.17g, want %.17g", metric, t,
+                           cell(x, metric, t), want[t]);
+}
+
+static const char series_ab[] = "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\n"
+                                "a,2026Q4,4,u,x,,\nb,2026Q1,10,u,x,,\nb,2026Q2,10,u,x,,\n"
+                                "b,2026Q3,10,u,x,,\nb,2026Q4,10,u,x,,\n";
+
+Test(model, convert_assemble_split)
+{
+    world x;
+    build(&x,
+          "a,supply,W,u,,x\nb,supply,W,u,,x\nc,convert,W,u,,x\nd,assemble,W,u,,x\n"
+          "e,split,W,u,,x\nf,convert,W,u,,x\n",
+          "a,c,in,3,,x,\na,d,in,1,,x,\nb,d,in,4,,x,\nb,e,in,,,x,\na,f,in,,,x,\nb,f,in,,,x,\n"
+          "a,f,scale,,,x,\n",
+          "c,factor,2,,x,,\ne,share,0.25,,x,,\n", series_ab,
+          "c,W,c,output,u,,x\nd,W,d,output,u,,x\ne,W,e,output,u,,x\nf,W,f,output,u,,x\n", "");
+    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    expect_metric(&x, 0, (double[]){6, 12, 18, 24});      /* 2 * 3a */
+    expect_metric(&x, 1, (double[]){1, 2, 2.5, 2.5});     /* min(a, b/4) */
+    expect_metric(&x, 2, (double[]){2.5, 2.5, 2.5, 2.5}); /* b/4 */
+    expect_metric(&x, 3, (double[]){11, 24, 39, 56});     /* (a + b) * a */
+    destroy(&x);
+}
+
+Test(model, stock_retires_a_share_each_quarter)
+{
+    world x;
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\ns,stock,W,u,,x\n", "a,s,in,,,x,\n",
+          "s,initial,10,,x,,\ns,lifetime,4,,x,,\n", series_ab, "s,W,s,output,u,,x\n", "");
+    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    expect_metric(&x, 0, (double[]){8.5, 8.375, 9.28125, 10.9609375});
+    destroy(&x);
+}
+
+Test(model, delay_with_fractional_lead_and_history)
+{
+    world x;
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\nd,delay,W,u,,x\ne,delay,W,u,,x\n",
+          "a,d,in,,,x,\na,e,in,,,x,\n", "d,lead,1.5,,x,,\nd,history,0,,x,,\ne,lead,1.5,,x,,\n",
+          series_ab, "d,W,d,output,u,,x\ne,W,e,output,u,,x\n", "");
+    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    expect_metric(&x, 0, (double[]){0, 0.5, 1.5, 2.5});
+    /* Without 'history', the input level before the start is the first
+     * quarter's. */
+    expect_metric(&x, 1, (double[]){1, 1, 1.5, 2.5});
+    destroy(&x);
+}
+
+Test(model, elastic_price_response)
+{
+    world x;
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\np,supply,W,USD,,x\ne,elastic,W,u,,x\n",
+          "a,e,flow,,,x,\np,e,price,,,x,\n", "e,reference,100,,x,,\ne,elasticity,0.5,,x,,\n",
+          "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\na,2026Q4,4,u,x,,\n"
+          "b,2026Q1,1,u,x,,\nb,2026Q2,1,u,x,,\nb,2026Q3,1,u,x,,\nb,2026Q4,1,u,x,,\n"
+          "p,2026Q1,50,u,x,,\np,2026Q2,100,u,x,,\np,2026Q3,200,u,x,,\np,2026Q4,100,u,x,,\n",
+          "e,W,e,output,u,,x\n", "");
+    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    expect_metric(&x, 0, (double[]){sqrt(2.0), 2, 3 / sqrt(2.0), 4});
+    destroy(&x);
+}
+
+Test(model, deploy_limited_by_power_with_retirement)
+{
+    world x;
+    build(&x,
+          "u,supply,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\nw,supply,W,W,,x\n"
+          "d,deploy,W,acc,,x\n",
+          "u,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
+          "d,pue,1,,x,,\nd,lifetime,4,,x,,\nd,failure_loss,0.1,,x,,\n",
+          "u,2026Q1,10,u,x,,\nu,2026Q2,10,u,x,,\nu,2026Q3,10,u,x,,\nu,2026Q4,10,u,x,,\n"
+          "p,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\np,2026Q3,0.03,u,x,,\np,2026Q4,0.03,u,x,,\n"
+          "f,2026Q1,100,u,x,,\nf,2026Q2,100,u,x,,\nf,2026Q3,200,u,x,,\nf,2026Q4,200,u,x,,\n"
+          "w,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          "fleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
+          "new,W,d,deployed,acc,,x\npower,W,d,power_used,MW,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    expect_metric(&x, 0, (double[]){10, 10, 25, 28.75});
+    expect_metric(&x, 1, (double[]){900, 900, 3825, 4668.75});
+    expect_metric(&x, 2, (double[]){0, 7.5, 0, 0});
+    expect_metric(&x, 3, (double[]){10, 2.5, 17.5, 10});
+    expect_metric(&x, 4, (double[]){0.01, 0.01, 0.025, 0.02875});
+    destroy(&x);
+}
+
+static const char chain_nodes[] = "a,supply,W,u,,x\nb,supply,W,u,,x\nd,delay,W,u,,x\n";
+static const char chain_edges[] = "a,d,in,,,x,\n";
+static const char chain_params[] = "d,lead,0.75,,x,,\nd,history,0,,x,,\n";
+static const char chain_metrics[] = "a,W,a,output,u,,x\nd,W,d,output,u,,x\n";
+
+Test(model, shocks_multiply_outputs_and_parameters)
+{
+    world x;
+    build(&x, chain_nodes, chain_edges, chain_params, series_ab, chain_metrics,
+          "[shock twice]\ndistribution = constant(value=2)\ntime = once\ntargets = a, d.lead\n"
+          "[shock half]\ndistribution = constant(value=0.5)\ntime = quarterly\ntargets = a\n");
+    cp_model_simulate(x.m, x.w, 3, x.cells, x.extras);
+    expect_metric(&x, 0, (double[]){1, 2, 3, 4}); /* a * 2 * 0.5 */
+    /* lead 0.75 * 2 = 1.5 quarters, on the shocked input a */
+    expect_metric(&x, 1, (double[]){0, 0.5, 1.5, 2.5});
+    for (size_t t = 0; t < 4; t++) {
+        cr_assert_float_eq(x.extras[t], 2.0, 0);
+        cr_assert_float_eq(x.extras[4 + t], 0.5, 0);
+    }
+    destroy(&x);
+}
+
+Test(model, certain_event_removes_its_severity)
+{
+    world x;
+    build(&x, chain_nodes, chain_edges, chain_params, series_ab, chain_metrics,
+          "[event outage]\nprobability = 1\nduration = constant(value=1)\n"
+          "severity = constant(value=0.25)\ntargets = a\n");
+    cp_model_simulate(x.m, x.w, 0, x.cells, x.extras);
+    expect_metric(&x, 0, (double[]){0.75, 1.5, 2.25, 3});
+    for (size_t t = 0; t < 4; t++)
+        cr_assert_float_eq(x.extras[t], 0.25, 0);
+    destroy(&x);
+}
+
+Test(model, event_lasts_its_duration)
+{
+    world x;
+    /* With probability 1 and a duration of 3, the event starts in quarter
+     * 0, lasts quarters 0-2 and starts again in quarter 3. */
+    build(&x, chain_nodes, chain_edges, chain_params, series_ab, chain_metrics,
+          "[event e]\nprobability = 1\nduration = constant(value=2.2)\n"
+          "severity = uniform(min=0.1, max=0.9)\ntargets = a\n");
+    cp_model_simulate(x.m, x.w, 11, x.cells, x.extras);
+    cr_assert_float_eq(x.extras[0], x.extras[1], 0, "same severity for the whole event");
+    cr_assert_float_eq(x.extras[0], x.extras[2], 0);
+    cr_assert(x.extras[0] >= 0.1 && x.extras[0] <= 0.9);
+    cr_assert_float_eq(cell(&x, 0, 0), 1 - x.extras[0], 1e-15);
+    destroy(&x);
+}
+
+static const char noisy_shocks[] =
+    "[shock s1]\ndistribution = normal(mean=10, sd=1)\ntime = quarterly\ntargets = a\n"
+    "[shock s2]\ndistribution = normal(mean=10, sd=1)\ntime = quarterly\ntargets = b\n"
+    "[shock s3]\ndistribution = normal(mean=10, sd=1)\ntime = ar1\nrho = 0.7\ntargets = d\n"
+    "[shock s4]\ndistribution = lognormal(mu=0, sigma=0.3)\ntime = once\ntargets = a\n"
+    "[event e]\nprobability = 0.2\nduration = constant(value=1)\n"
+    "severity = constant(value=0.5)\ntargets = b\n"
+    "[correlation]\ns1, s2 = 0.6\n";
+
+static void build_noisy(world *x, const char *shocks)
+{
+    build(x, chain_nodes, chain_edges, chain_params, series_ab, chain_metrics, shocks);
+}
+
+Test(model, a_sample_depends_only_on_seed_and_index)
+{
+    world x;
+    build_noisy(&x, noisy_shocks);
+    const size_t n = 200, width = cp_model_extras(x.m);
+    double *fwd = calloc(n * width, sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        cp_model_simulate(x.m, x.w, i, x.cells, fwd + i * width);
+    /* A fresh workspace, visiting samples backwards ("another rank"). */
+    cp_workspace *w2 = cp_workspace_alloc(x.m, 7);
+    for (size_t i = n; i-- > 0;) {
+        cp_model_simulate(x.m, w2, i, x.cells, x.extras);
+        cr_assert_arr_eq(x.extras, fwd + i * width, width * sizeof(double), "sample %zu", i);
+    }
+    /* Another seed gives other draws. */
+    cp_workspace *w3 = cp_workspace_alloc(x.m, 8);
+    cp_model_simulate(x.m, w3, 0, x.cells, x.extras);
+    cr_assert_neq(x.extras[0], fwd[0]);
+    cp_workspace_free(w2);
+    cp_workspace_free(w3);
+    free(fwd);
+    destroy(&x);
+}
+
+Test(model, adding_a_shock_leaves_the_others_draws_unchanged)
+{
+    world x, y;
+    build_noisy(&x, noisy_shocks);
+    double base[64];
+    cp_model_simulate(x.m, x.w, 5, x.cells, base);
+    destroy(&x);
+    char more[4096];
+    snprintf(more, sizeof more,
+             "[shock new]\ndistribution = lognormal(mu=0, sigma=1)\ntime = quarterly\n"
+             "targets = b\n%s[event other]\nprobability = 0.5\nduration = constant(value=1)\n"
+             "severity = constant(value=0.1)\ntargets = a\n",
+             noisy_shocks);
+    build_noisy(&y, more);
+    cp_model_simulate(y.m, y.w, 5, y.cells, y.extras);
+    /* In y the new shock comes first: s1..s4 are shocks 1..4, e is event 0. */
+    for (size_t j = 0; j < 4; j++)
+        cr_assert_arr_eq(y.extras + (j + 1) * 4, base + j * 4, 4 * sizeof(double),
+                         "shock s%zu changed", j + 1);
+    cr_assert_arr_eq(y.extras + 5 * 4, base + 4 * 4, 4 * sizeof(double), "event e changed");
+    destroy(&y);
+}
+
+/* Shock values of many samples: v[s][k], k = shock*4 + quarter. */
+static double *draw_many(world *x, size_t n)
+{
+    const size_t width = cp_model_extras(x->m);
+    double *v = malloc(n * width * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        cp_model_simulate(x->m, x->w, i, x->cells, v + i * width);
+    return v;
+}
+
+Test(model, copula_correlates_shocks)
+{
+    world x;
+    build_noisy(&x, noisy_shocks);
+    const size_t n = 20000, width = cp_model_extras(x.m);
+    double *v = draw_many(&x, n);
+    /* s1 and s2 in every quarter: n * 4 independent pairs. */
+    double *a = malloc(4 * n * sizeof *a), *b = malloc(4 * n * sizeof *b);
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < 4; t++) {
+            a[i * 4 + t] = v[i * width + t];
+            b[i * 4 + t] = v[i * width + 4 + t];
+        }
+    const double r = gsl_stats_correlation(a, 1, b, 1, 4 * n);
+    /* Standard error of Pearson's r for bivariate normals: (1 - rho^2)/sqrt(N). */
+    const double tol = Z * (1 - 0.36) / sqrt(4.0 * n);
+    cr_assert(fabs(r - 0.6) < tol, "correlation %g, want 0.6 +- %g", r, tol);
+    /* s1 against s3 (uncorrelated): standard error 1/sqrt(N). */
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < 4; t++)
+            b[i * 4 + t] = v[i * width + 8 + t];
+    const double r0 = gsl_stats_correlation(a, 1, b, 1, 4 * n);
+    cr_assert(fabs(r0) < Z / sqrt(4.0 * n), "uncorrelated shocks have r = %g", r0);
+    /* Marginal of s1: mean 10, sd 1; standard error of the mean 1/sqrt(N). */
+    const double mean = gsl_stats_mean(a, 1, 4 * n);
+    cr_assert(fabs(mean - 10) < Z / sqrt(4.0 * n), "mean %g", mean);
+    free(a);
+    free(b);
+    free(v);
+    destroy(&x);
+}
+
+Test(model, ar1_persistence_and_once)
+{
+    world x;
+    build_noisy(&x, noisy_shocks);
+    const size_t n = 20000, width = cp_model_extras(x.m);
+    double *v = draw_many(&x, n);
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t t = 0; t + 1 < 4; t++) {
+        for (size_t i = 0; i < n; i++) {
+            a[i] = v[i * width + 8 + t];
+            b[i] = v[i * width + 8 + t + 1];
+        }
+        const double r = gsl_stats_correlation(a, 1, b, 1, n);
+        const double tol = Z * (1 - 0.49) / sqrt((double)n);
+        cr_assert(fabs(r - 0.7) < tol, "lag-1 correlation %g in quarter %zu, want 0.7 +- %g", r,
+                  t, tol);
+        /* The AR(1) keeps the marginal: sd 1 in every quarter (standard
+         * error of a normal sample's sd: sd / sqrt(2N)). */
+        const double sd = gsl_stats_sd(b, 1, n);
+        cr_assert(fabs(sd - 1) < Z / sqrt(2.0 * n), "sd %g in quarter %zu", sd, t + 1);
+    }
+    /* A shock drawn once holds its value; a quarterly one does not. */
+    for (size_t i = 0; i < 100; i++) {
+        for (size_t t = 1; t < 4; t++)
+            cr_assert_float_eq(v[i * width + 12 + t], v[i * width + 12], 0);
+        cr_assert_neq(v[i * width + 1], v[i * width]);
+    }
+    free(a);
+    free(b);
+    free(v);
+    destroy(&x);
+}
+
+Test(model, event_frequency)
+{
+    world x;
+    build_noisy(&x, noisy_shocks);
+    const size_t n = 20000, width = cp_model_extras(x.m);
+    double *v = draw_many(&x, n);
+    size_t active = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < 4; t++)
+            active += v[i * width + 16 + t] > 0;
+    /* With a one-quarter duration each quarter is an independent Bernoulli(p). */
+    const double p = 0.2, N = 4.0 * n, share = (double)active / N;
+    const double tol = Z * sqrt(p * (1 - p) / N);
+    cr_assert(fabs(share - p) < tol, "event active in %g of quarters, want %g +- %g", share, p,
+              tol);
+    free(v);
+    destroy(&x);
+}
+
+Test(model, unknown_target_node_names_the_scenario_line)
+{
+    tf_write(dir, "x", "");
+    world x;
+    char buf[512];
+    snprintf(buf, sizeof buf, "node,kind,region,unit,description,source\n%s", chain_nodes);
+    tf_write(dir, "nodes.csv", buf);
+    snprintf(buf, sizeof buf, "from,to,role,weight,unit,source,note\n%s", chain_edges);
+    tf_write(dir, "edges.csv", buf);
+    snprintf(buf, sizeof buf, "node,param,value,unit,source,source_year,note\n%s", chain_params);
+    tf_write(dir, "params.csv", buf);
+    snprintf(buf, sizeof buf, "%s%s", series_hdr, series_ab);
+    tf_write(dir, "series.csv", buf);
+    snprintf(buf, sizeof buf, "metric,region,node,field,unit,description,source\n%s",
+             chain_metrics);
+    tf_write(dir, "metrics.csv", buf);
+    const char *cases[][2] = {
+        {"targets = a, zz\n", "unknown node 'zz'"},
+        {"targets = d.leed\n", "delay node 'd' has no parameter 'leed'"},
+        {"targets = a, a\n", "'a' is listed twice"},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(buf, sizeof buf,
+                 "[scenario]\ninputs = .\nend = 2026Q4\n[shock s]\n"
+                 "distribution = constant(value=1)\ntime = once\n%s",
+                 cases[k][0]);
+        tf_write(dir, "s.ini", buf);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/s.ini", dir);
+        cp_err err;
+        cr_assert_eq(cp_scenario_load(path, &x.sc, &err), CP_OK, "%s", err.msg);
+        cr_assert_eq(cp_graph_load(x.sc.inputs, x.sc.start, 4, &x.g, &err), CP_OK, "%s",
+                     err.msg);
+        cr_assert_neq(cp_model_build(&x.sc, &x.g, &x.m, &err), CP_OK);
+        TF_CONTAINS(err.msg, "s.ini:7", cases[k][1]);
+        cp_graph_free(&x.g);
+        cp_scenario_free(&x.sc);
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# test.sh -- install, build and run the whole test suite twice: a normal
+# build with warnings as errors, and a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer.  This is what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs/setup.sh --test --no-build
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCP_WERROR=ON >/dev/null
+cmake --build build-test -j "$(nproc)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCP_WERROR=ON -DCP_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$(nproc)"
+status=0
+echo "== tests (warnings as errors) =="
+(cd build-test && ctest --output-on-failure) || status=1
+echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer) =="
+(cd build-asan && ctest --output-on-failure) || status=1
+exit $status

@@ -1,0 +1,74 @@
+"""Output files load in pandas without surprises.
+
+Usage: check_outputs.py OUTDIR SAMPLES KEEP
+
+summary.csv and samples.csv: the documented columns in order, numeric
+columns numeric (no thousands separators, no stray text), no index column,
+periods like 2030Q4, quantiles ordered; manifest.json is valid JSON with the
+facts of the run.
+"""
+import json
+import re
+import sys
+
+import pandas as pd
+
+SUMMARY = ["scenario", "metric", "region", "period", "unit", "samples", "mean", "sd",
+           "p01", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "min", "max"]
+SAMPLES = ["scenario", "sample", "metric", "region", "period", "unit", "value"]
+PERIOD = re.compile(r"^\d{4}Q[1-4]$")
+
+
+def check_summary(out, n):
+    df = pd.read_csv(f"{out}/summary.csv")
+    assert list(df.columns) == SUMMARY, list(df.columns)
+    for col in SUMMARY[5:]:
+        assert pd.api.types.is_numeric_dtype(df[col]), f"{col} is {df[col].dtype}"
+    assert pd.api.types.is_integer_dtype(df["samples"]), df["samples"].dtype
+    assert (df["samples"] == n).all()
+    assert df["period"].map(lambda p: bool(PERIOD.match(p))).all()
+    assert not df[SUMMARY[5:]].isna().any().any(), "NaN in summary"
+    qs = ["min", "p01", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "max"]
+    for a, b in zip(qs, qs[1:]):
+        assert (df[a] <= df[b]).all(), f"{a} > {b} somewhere"
+    assert not df.duplicated(["scenario", "metric", "region", "period"]).any()
+    assert (df["sd"] >= 0).all()
+    return df
+
+
+def check_samples(out, keep, summary):
+    df = pd.read_csv(f"{out}/samples.csv")
+    assert list(df.columns) == SAMPLES, list(df.columns)
+    assert pd.api.types.is_integer_dtype(df["sample"])
+    assert pd.api.types.is_numeric_dtype(df["value"])
+    assert sorted(df["sample"].unique()) == list(range(keep))
+    metrics = df[~df["metric"].str.startswith(("shock_", "event_"))]
+    assert len(metrics) == keep * len(summary)
+    # every kept value lies inside the run's [min, max] for its cell
+    merged = metrics.merge(summary, on=["scenario", "metric", "region", "period", "unit"])
+    assert len(merged) == len(metrics)
+    assert ((merged["value"] >= merged["min"]) & (merged["value"] <= merged["max"])).all()
+
+
+def check_manifest(out, n):
+    with open(f"{out}/manifest.json") as f:
+        m = json.load(f)
+    for key in ["version", "git_commit", "scenario", "inputs", "seed", "samples", "ranks",
+                "started_utc", "finished_utc", "wall_seconds"]:
+        assert key in m, key
+    assert m["samples"] == n
+    assert len(m["scenario"]["sha256"]) == 64
+    assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+
+
+def main():
+    out, n, keep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    summary = check_summary(out, n)
+    if keep:
+        check_samples(out, keep, summary)
+    check_manifest(out, n)
+    print(f"outputs in {out} load cleanly in pandas ({len(summary)} summary rows)")
+
+
+if __name__ == "__main__":
+    main()

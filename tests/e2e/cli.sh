@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: help, version, exit codes, refusal to
+# overwrite, and no complete-looking output after a failure or a kill.
+. "$(dirname "$0")/common.sh" "$@"
+
+expect_exit 0 "--help" -- "$BIN" --help
+grep -q "chokepoint run SCENARIO.ini" "$WORK/out" && ok "help lists run" || bad "help lacks run"
+expect_exit 0 "--version" -- "$BIN" --version
+grep -Eq "^chokepoint [0-9]+\.[0-9]+\.[0-9]+ \(git [0-9a-f]+" "$WORK/out" \
+    && ok "version has a git commit" || bad "version line: $(cat "$WORK/out")"
+expect_exit 0 "run --help" -- "$BIN" run --help
+for opt in "--samples N" "default 100000" "--seed S" "--out DIR" "--keep-samples K" "--force"; do
+    grep -qF -- "$opt" "$WORK/out" && ok "run --help mentions '$opt'" || bad "run --help lacks '$opt'"
+done
+expect_exit 0 "validate --help" -- "$BIN" validate --help
+expect_exit 2 "no command" -- "$BIN"
+expect_exit 2 "unknown command" -- "$BIN" frobnicate
+expect_err "unknown command 'frobnicate'"
+expect_exit 2 "run without a scenario" -- "$BIN" run
+expect_exit 2 "non-numeric --samples" -- "$BIN" run "$SRC/scenarios/baseline.ini" --samples lots
+expect_err "--samples: 'lots'"
+expect_exit 2 "zero --samples" -- "$BIN" run "$SRC/scenarios/baseline.ini" --samples 0
+expect_exit 2 "unknown option" -- "$BIN" run "$SRC/scenarios/baseline.ini" --bogus 10
+
+expect_exit 0 "validate baseline" -- "$BIN" validate "$SRC/scenarios/baseline.ini"
+grep -q "^valid" "$WORK/out" && ok "validate says valid" || bad "validate output"
+
+# A private copy of the scenario and inputs to break.
+mkdir -p "$WORK/w"
+cp -r "$SRC/scenarios" "$SRC/inputs" "$WORK/w/"
+S="$WORK/w/scenarios/baseline.ini"
+sed -i 's/^rho = 0.7$/rhoo = 0.7/' "$S"
+expect_exit 3 "scenario with an unknown key" -- "$BIN" validate "$S"
+expect_err "baseline.ini:20: [shock euv_supply]: unknown key 'rhoo'"
+expect_exit 3 "run refuses it too" -- "$BIN" run "$S" --samples 10 --out "$WORK/never"
+[ ! -e "$WORK/never" ] && ok "no output directory after bad input" || bad "output left behind"
+cp "$SRC/scenarios/baseline.ini" "$S"
+
+sed -i 's/^deploy_US,pue,1.2,/deploy_US,pue,0.8,/' "$WORK/w/inputs/params.csv"
+expect_exit 3 "a PUE below 1" -- "$BIN" validate "$S"
+expect_err "params.csv:"
+expect_err "field 'value': parameter 'pue' of deploy node 'deploy_US' must be in [1, 10]"
+cp "$SRC/inputs/params.csv" "$WORK/w/inputs/"
+
+printf 'accel_dies,leading_wafers,in,,,x,\n' >> "$WORK/w/inputs/edges.csv"
+expect_exit 3 "a cycle" -- "$BIN" validate "$S"
+expect_err "cycle: leading_wafers -> wafers_TW -> ai_wafers -> accel_dies -> leading_wafers"
+cp "$SRC/inputs/edges.csv" "$WORK/w/inputs/"
+
+# A price of zero makes the elastic response infinite: a model error, named.
+sed -i 's/^ppa_price_EU,2027Q3,85,/ppa_price_EU,2027Q3,0,/' "$WORK/w/inputs/series.csv"
+expect_exit 5 "a non-finite model value" -- "$BIN" run "$S" --samples 300 --out "$WORK/nan"
+expect_err "for 2027Q3 is inf"
+[ ! -e "$WORK/nan/summary.csv" ] && [ ! -e "$WORK/nan/manifest.json" ] \
+    && ok "no summary or manifest after a model error" || bad "output left after a model error"
+cp "$SRC/inputs/series.csv" "$WORK/w/inputs/"
+
+# Existing output is not overwritten without --force.
+expect_exit 0 "a first run" -- "$BIN" run "$S" --samples 300 --out "$WORK/o" --quiet
+before=$(sha256sum "$WORK/o/summary.csv")
+expect_exit 3 "a second run into the same directory" -- "$BIN" run "$S" --samples 600 \
+    --out "$WORK/o" --quiet
+expect_err "--force"
+[ "$before" = "$(sha256sum "$WORK/o/summary.csv")" ] && ok "first run's files untouched" \
+    || bad "refused run changed files"
+touch "$WORK/o/samples.csv"
+expect_exit 0 "--force replaces them" -- "$BIN" run "$S" --samples 600 --out "$WORK/o" --force --quiet
+[ ! -e "$WORK/o/samples.csv" ] && ok "--force removed the stale samples.csv" \
+    || bad "stale samples.csv survived --force"
+grep -q '"samples": 600' "$WORK/o/manifest.json" && ok "manifest of the new run" || bad "manifest"
+
+# A killed run leaves nothing that looks complete.
+"$BIN" run "$S" --samples 100000000 --out "$WORK/killed" --quiet &
+pid=$!
+sleep 1
+kill -KILL $pid
+wait $pid 2>/dev/null
+if [ -z "$(ls "$WORK/killed" 2>/dev/null | grep -v '^\.')" ]; then
+    ok "a killed run leaves no visible output file"
+else
+    bad "a killed run left: $(ls "$WORK/killed")"
+fi
+finish

@@ -70,6 +70,13 @@ uint64_t cp_par_sum_u64(const cp_par *par, uint64_t value)
     return all;
 }
 
+uint64_t cp_par_max_u64(const cp_par *par, uint64_t value)
+{
+    uint64_t all = value;
+    MPI_Allreduce(&value, &all, 1, MPI_UINT64_T, MPI_MAX, par->comm);
+    return all;
+}
+
 /* Messages larger than INT_MAX bytes are sent in pieces. */
 static int send_bytes(const cp_par *par, const unsigned char *buf, size_t n, int to)
 {

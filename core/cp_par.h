@@ -32,8 +32,9 @@ double cp_par_time(void);
 /* Collective: every rank passes its status; all get the largest. */
 int cp_par_agree(const cp_par *par, int code);
 
-/* Collective: the sum of a count over ranks, on every rank. */
+/* Collective: the sum, or the largest, of a count over ranks, on every rank. */
 uint64_t cp_par_sum_u64(const cp_par *par, uint64_t value);
+uint64_t cp_par_max_u64(const cp_par *par, uint64_t value);
 
 /* Collective: merges every rank's stats into rank 0's (a binomial tree of
  * packed buffers, so memory per rank does not grow with the rank count).

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 typedef struct run_state {
@@ -23,6 +24,7 @@ typedef struct run_state {
     size_t n_kept;
     double wall_start;
     time_t started;
+    uint64_t peak_rss_kib; /* the largest over ranks */
 } run_state;
 
 static size_t kept_width(const cp_model *m)
@@ -210,11 +212,12 @@ static int write_manifest(const cp_par *par, const cp_model *m, const cp_run_opt
             "  \"quantile_relative_error_bound\": %.6g,\n"
             "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
             "  \"wall_seconds\": %.3f,\n  \"samples_per_second\": %.1f,\n"
+            "  \"peak_rss_kib_per_rank\": %llu,\n"
             "  \"files\": [\"summary.csv\"%s]\n}\n",
             (unsigned long long)opt->seed, (unsigned long long)opt->samples,
             (unsigned long long)opt->keep_samples, a, b, cp_model_periods(m), cp_par_size(par),
             CP_PAR_CHUNK, 1.0 / 2049.0, started, finished, wall,
-            wall > 0 ? (double)opt->samples / wall : 0.0,
+            wall > 0 ? (double)opt->samples / wall : 0.0, (unsigned long long)rs->peak_rss_kib,
             opt->keep_samples ? ", \"samples.csv\"" : "");
     cp_err_clear(err);
     return cp_outfile_commit(&f, err);
@@ -255,6 +258,9 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
     int rc = cp_par_share_err(par, err);
     if (!rc)
         rc = cp_par_reduce_stats(par, rs.st, err);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    rs.peak_rss_kib = cp_par_max_u64(par, (uint64_t)ru.ru_maxrss);
 
     double *gathered = NULL;
     size_t n_gathered = 0;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# bench.sh -- speed and memory of the baseline, as figures (not a test).
+#
+#   jobs/bench.sh [N]      N samples per measurement (default 200000)
+#
+# Prints samples per second per rank at 1 and 2 ranks, the speed-up, and
+# the peak resident memory per rank at N and 10N samples (from the
+# manifests, which record getrusage's maximum over ranks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-200000}
+jobs/setup.sh >/dev/null
+if [ "$(id -u)" = 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+export OMPI_MCA_rmaps_base_oversubscribe=1
+out=$(mktemp -d /tmp/cp-bench-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+field() { sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p" "$1/manifest.json"; }
+run() { # ranks samples dir
+    mpirun -n "$1" build/chokepoint run scenarios/baseline.ini --samples "$2" --seed 1 \
+        --out "$out/$3" --quiet
+}
+run 1 "$n" r1
+run 2 "$n" r2
+run 2 $((10 * n)) r2x10
+rate1=$(field "$out/r1" samples_per_second)
+rate2=$(field "$out/r2" samples_per_second)
+cells=$(($(wc -l < "$out/r1/summary.csv") - 1))
+echo "chokepoint benchmark: baseline scenario, $cells output cells per sample, $(nproc) cores"
+echo "  $(build/chokepoint --version)"
+awk -v r1="$rate1" -v r2="$rate2" 'BEGIN {
+    printf "  1 rank : %9.0f samples/s per rank\n", r1
+    printf "  2 ranks: %9.0f samples/s per rank (%.0f in total), speed-up %.2fx\n", r2 / 2, r2, r2 / r1 }'
+echo "  peak memory per rank: $(($(field "$out/r2" peak_rss_kib_per_rank) / 1024)) MiB at $n samples," \
+     "$(($(field "$out/r2x10" peak_rss_kib_per_rank) / 1024)) MiB at $((10 * n)) samples (2 ranks)"

@@ -44,10 +44,10 @@ typedef enum cp_dist_kind {
 
 typedef struct cp_dist {
     cp_dist_kind kind;
-    double p[4];                  /* parameters, in the order listed above */
-    char file[CP_DIST_PATH_MAX];  /* empirical: the file as written */
-    char column[CP_DIST_NAME_MAX];/* empirical: the column */
-    double *values;               /* empirical: sorted values, owned */
+    double p[4];                   /* parameters, in the order listed above */
+    char file[CP_DIST_PATH_MAX];   /* empirical: the file as written */
+    char column[CP_DIST_NAME_MAX]; /* empirical: the column */
+    double *values;                /* empirical: sorted values, owned */
     size_t n_values;
 } cp_dist;
 
@@ -72,6 +72,12 @@ double cp_dist_sample(const cp_dist *d, gsl_rng *r);
 
 /* The quantile function F^-1(u) for u in (0, 1). */
 double cp_dist_quantile(const cp_dist *d, double u);
+
+/* F^-1(Phi(z)): maps a standard normal z to the distribution (the Gaussian
+ * copula's last step).  Exact and fast for normal (mean + sd z) and
+ * lognormal (exp(mu + sigma z)); for the others Phi(z) is taken from the
+ * tail that keeps its precision, so large |z| keeps its meaning. */
+double cp_dist_from_gaussian(const cp_dist *d, double z);
 
 /* The analytic mean and variance (for empirical: of the listed values,
  * variance with divisor n). */

@@ -1,0 +1,145 @@
+/* cp_rng.c -- see cp_rng.h.
+ *
+ * Layout of the Philox4x32-10 inputs.  One Philox call turns a 128-bit
+ * counter and a 64-bit key into a block of four 32-bit words:
+ *
+ *   ctr = { sample_lo, sample_hi, stream, substream }
+ *   key = mix64(seed + block * G)   (low word first)
+ *
+ * where block is the number of blocks already drawn at this position (draw
+ * number d lives in block d / 4, word d % 4), G = 0x9e3779b97f49036f and
+ * mix64 is the SplitMix64 finaliser.  All arithmetic is mod 2^64.
+ *
+ * Why the block goes into the key: the counter has exactly the 128 bits that
+ * (sample, stream, substream) need, so there is no room left in it for a
+ * block index without narrowing one of them.  The key holds it instead.
+ *
+ * Injectivity.  For a fixed seed, block -> seed + block * G is injective for
+ * every block < 2^64 (G is odd) and mix64 is a bijection, so
+ * (sample, stream, substream, draw number) maps injectively onto
+ * (ctr, key, word) -- no two draws of one run share a Philox input, however
+ * far a substream is read.  Across seeds, (s, b) and (s', b') share a key only
+ * if s - s' = (b' - b) * G mod 2^64.  G was chosen (an odd neighbour of
+ * 2^64 / golden ratio, checked exhaustively) so that |d * G mod 2^64|, taken
+ * centred, is at least 4291044903 for every 0 < |d| < 2^32: two seeds closer
+ * than that never share a key within the first 2^32 blocks (2^34 draws) of
+ * any position.
+ *
+ * mix64 keeps consecutive blocks' keys unrelated: Philox's own key schedule
+ * adds a constant per round, and an arithmetic progression of keys would
+ * resemble it.  mix64(0) = 0, so seed 0 at position (0, 0, 0) yields Random123's
+ * all-zero known-answer block as its first four words.
+ */
+#include "cp_rng.h"
+
+#include <Random123/philox.h>
+
+/* Per-block key step; see the layout comment. */
+#define CP_RNG_KEY_STEP UINT64_C(0x9e3779b97f49036f)
+
+typedef struct cp_rng_state {
+    uint32_t key[2];  /* the seed, low word first */
+    uint32_t ctr[4];  /* sample_lo, sample_hi, stream, substream */
+    uint64_t block;   /* blocks already drawn at this position */
+    uint32_t buf[4];  /* the current block */
+    unsigned int pos; /* next word of buf; 4 = empty */
+} cp_rng_state;
+
+static uint64_t cp_rng_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static void cp_rng_refill(cp_rng_state *s)
+{
+    const uint64_t seed = (uint64_t)s->key[0] | ((uint64_t)s->key[1] << 32);
+    const uint64_t k = cp_rng_mix64(seed + s->block * CP_RNG_KEY_STEP);
+    const philox4x32_key_t key = {{(uint32_t)k, (uint32_t)(k >> 32)}};
+    const philox4x32_ctr_t ctr = {{s->ctr[0], s->ctr[1], s->ctr[2], s->ctr[3]}};
+    const philox4x32_ctr_t out = philox4x32_R(10, ctr, key);
+    for (int i = 0; i < 4; i++)
+        s->buf[i] = out.v[i];
+    s->block++;
+    s->pos = 0;
+}
+
+static void cp_rng_position(cp_rng_state *s, uint64_t sample, uint32_t stream, uint32_t substream)
+{
+    s->ctr[0] = (uint32_t)sample;
+    s->ctr[1] = (uint32_t)(sample >> 32);
+    s->ctr[2] = stream;
+    s->ctr[3] = substream;
+    s->block = 0;
+    s->pos = 4;
+}
+
+static void cp_rng_seed(cp_rng_state *s, uint64_t seed)
+{
+    s->key[0] = (uint32_t)seed;
+    s->key[1] = (uint32_t)(seed >> 32);
+    cp_rng_position(s, 0, 0, 0);
+}
+
+static void cp_rng_set(void *vstate, unsigned long int seed)
+{
+    cp_rng_seed(vstate, (uint64_t)seed);
+}
+
+static unsigned long int cp_rng_get(void *vstate)
+{
+    cp_rng_state *s = vstate;
+    if (s->pos == 4)
+        cp_rng_refill(s);
+    return s->buf[s->pos++];
+}
+
+static double cp_rng_get_double(void *vstate)
+{
+    return (double)cp_rng_get(vstate) * 0x1p-32;
+}
+
+static const gsl_rng_type cp_rng_philox_type = {
+    .name = "cp-philox4x32",
+    .max = 0xffffffffUL,
+    .min = 0,
+    .size = sizeof(cp_rng_state),
+    .set = cp_rng_set,
+    .get = cp_rng_get,
+    .get_double = cp_rng_get_double,
+};
+
+const gsl_rng_type *cp_rng_type(void)
+{
+    return &cp_rng_philox_type;
+}
+
+gsl_rng *cp_rng_alloc(uint64_t seed)
+{
+    gsl_rng *r = gsl_rng_alloc(&cp_rng_philox_type);
+    if (!r)
+        return NULL;
+    /* Not gsl_rng_set: its unsigned long seed may be narrower than 64 bits. */
+    cp_rng_seed(r->state, seed);
+    return r;
+}
+
+void cp_rng_seek(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substream)
+{
+    /* Another generator type has no position to seek to; its state is left
+     * alone rather than reinterpreted. */
+    if (r->type != &cp_rng_philox_type)
+        return;
+    cp_rng_position(r->state, sample, stream, substream);
+}
+
+uint32_t cp_rng_stream_id(const char *name)
+{
+    uint32_t h = UINT32_C(2166136261);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h ^= *p;
+        h *= UINT32_C(16777619);
+    }
+    return h;
+}

@@ -1,8 +1,10 @@
 /* cp_rng.h -- counter-based random numbers (Philox4x32-10 from Random123)
  * exposed as a gsl_rng_type, so every GSL sampler can draw from it.
  *
- * Reproducibility rests here.  The key is the run seed; the counter is
- * (sample, stream, substream, block).  A draw is therefore a pure function of
+ * Reproducibility rests here.  The 128-bit counter is (sample, stream,
+ * substream); the key is derived from the run seed and the block number
+ * within the substream (layout in cp_rng.c).  A draw is therefore a pure
+ * function of
  * (seed, sample, stream, substream, draw number): it does not depend on which
  * rank computes the sample or in which order samples are computed.  A stream
  * is identified by a 32-bit hash of a name ("shock:euv_supply"), so adding a
@@ -24,8 +26,7 @@ const gsl_rng_type *cp_rng_type(void);
 gsl_rng *cp_rng_alloc(uint64_t seed);
 
 /* Positions r at the first draw of (sample, stream, substream), keeping its
- * key.  Up to 4 * 2^32 draws may follow before the counter would wrap into
- * the next substream. */
+ * seed.  A generator of another type is left unchanged. */
 void cp_rng_seek(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substream);
 
 /* The stream id of a name: 32-bit FNV-1a of its bytes, the same on every

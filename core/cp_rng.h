@@ -4,8 +4,8 @@
  * Reproducibility rests here.  The 128-bit counter is (sample, stream,
  * substream); the key is derived from the run seed and the block number
  * within the substream (layout in cp_rng.c).  A draw is therefore a pure
- * function of
- * (seed, sample, stream, substream, draw number): it does not depend on which
+ * function of (seed, sample, stream, substream, draw number): it does not
+ * depend on which
  * rank computes the sample or in which order samples are computed.  A stream
  * is identified by a 32-bit hash of a name ("shock:euv_supply"), so adding a
  * shock or an event to a scenario leaves every other stream unchanged; the

@@ -141,15 +141,14 @@ typedef struct chunk {
     double s1, s2; /* running sums of x and x^2 */
 } chunk;
 
-/* Fills ch from the n values x[i * stride].  Grows s as needed; growing
- * moves the arrays, so the pass then starts over. */
-static int chunk_slots(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch,
-                       cp_err *err)
+/* Fills ch from the n values x[i * stride] unless one of them is not finite
+ * or falls outside the arrays; returns the index of the first such value,
+ * or n.  Zeros (key 0) get a side of their own whose one counter is a
+ * dummy: their slot is overwritten by the next value's, and they are
+ * counted as the values that got no slot.  No branch then depends on
+ * zeros, which may come mixed in at random. */
+static size_t chunk_scan(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch)
 {
-    /* Zeros (key 0) get a side of their own whose one counter is a dummy:
-     * their slot is overwritten by the next value's, and they are counted
-     * as the values that got no slot.  No branch then depends on zeros,
-     * which may come mixed in at random. */
     uint64_t sink;
     cp_sketch_side zero_side = {.lo = 0, .n = 1, .count = &sink};
     cp_sketch_side *const side[4] = {&s->pos, &s->neg, &zero_side, &zero_side};
@@ -160,25 +159,16 @@ static int chunk_slots(cp_sketch *s, const double *x, size_t n, size_t stride, c
         const double v = x[i * stride];
         const uint64_t bits = double_bits(v);
         const uint64_t a = bits & ABS_MASK;
-        if (a >= INF_BITS)
-            return bad_value(v, err);
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-        s1 += v;
-        s2 += v * v;
         cp_sketch_side *sd = side[(bits >> 63) | (uint64_t)(a == 0) << 1];
         const int64_t key = (int64_t)(a >> KEY_SHIFT);
         const uint64_t idx = (uint64_t)(key - sd->lo);
-        if (idx >= sd->n) {
-            const int rc = side_cover(sd, key, key, err);
-            if (rc)
-                return rc;
-            i = (size_t)-1;
-            m = 0;
-            s1 = ch->s1;
-            s2 = ch->s2;
-            continue;
-        }
+        /* A non-finite value's key is beyond every array. */
+        if (idx >= sd->n)
+            return i;
+        lo = lo < v ? lo : v;
+        hi = hi > v ? hi : v;
+        s1 += v;
+        s2 += v * v;
         slot[m] = sd->count + idx;
         __builtin_prefetch(slot[m], 1);
         m += a != 0;
@@ -188,7 +178,28 @@ static int chunk_slots(cp_sketch *s, const double *x, size_t n, size_t stride, c
     ch->hi = hi;
     ch->s1 = s1;
     ch->s2 = s2;
-    return CP_OK;
+    return n;
+}
+
+/* Fills ch from the n values x[i * stride], growing s as needed.  Growing
+ * moves the arrays, so the scan then starts over. */
+static int chunk_slots(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch,
+                       cp_err *err)
+{
+    for (;;) {
+        const size_t i = chunk_scan(s, x, n, stride, ch);
+        if (i == n)
+            return CP_OK;
+        const double v = x[i * stride];
+        const uint64_t bits = double_bits(v);
+        const uint64_t a = bits & ABS_MASK;
+        if (a >= INF_BITS)
+            return bad_value(v, err);
+        const int64_t key = (int64_t)(a >> KEY_SHIFT);
+        const int rc = side_cover(bits >> 63 ? &s->neg : &s->pos, key, key, err);
+        if (rc)
+            return rc;
+    }
 }
 
 /* Adds 1 to each counter of ch->slot.  A constant column would wait on each

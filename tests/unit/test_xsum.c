@@ -339,19 +339,26 @@ Test(xsum, limbwise_add_of_normalized_equals_merge)
     gsl_rng_free(r);
 }
 
-/* The worst case for the normalized bound: 2^30 sums whose digits are all
- * 2^32 - 1, added limb by limb, must not overflow.  Checked by arithmetic
- * on the bound rather than by 2^30 additions. */
-Test(xsum, normalized_bound_allows_2_pow_30_sums)
+/* The worst case of the normalized bound: what an integer MPI_SUM of 2^30
+ * copies of -2^-1074 (every digit 2^32 - 1, top limb -1) holds.  It must
+ * normalize without overflow to -2^30 * 2^-1074. */
+Test(xsum, limbwise_sum_of_2_pow_30_normalized_sums)
 {
-    const int64_t max_digit = (int64_t)UINT32_MAX;
-    cr_assert(max_digit <= INT64_MAX / ((int64_t)1 << 30));
-    /* The top limb of a sum of at most 2^46 doubles is 0 or -1. */
-    cp_xsum s;
-    cp_xsum_init(&s);
-    cp_xsum_add(&s, -DBL_MAX);
-    cp_xsum_normalize(&s);
-    cr_assert_eq(s.limb[CP_XSUM_LIMBS - 1], -1);
+    cp_xsum unit;
+    cp_xsum_init(&unit);
+    cp_xsum_add(&unit, -0x1p-1074);
+    cp_xsum_normalize(&unit);
+    cp_xsum big;
+    cp_xsum_init(&big);
+    for (int i = 0; i < CP_XSUM_LIMBS; i++)
+        big.limb[i] = unit.limb[i] * ((int64_t)1 << 30);
+    cr_assert_eq(big.limb[0], (int64_t)UINT32_MAX << 30);
+    assert_same(cp_xsum_value(&big), -0x1p-1044);
+    cp_xsum_normalize(&big);
+    cp_xsum want;
+    cp_xsum_init(&want);
+    cp_xsum_add(&want, -0x1p-1044);
+    assert_same_sum(&big, &want);
 }
 
 Test(xsum, canonical_after_normalize)

@@ -7,7 +7,9 @@
  * within 0.05% of the exact sample quantile (bound: 1/2049).  Counts are
  * integers, so merging sketches in any order gives identical results, and
  * memory depends on the range of values (octaves seen), not on how many
- * values were added.  Zeros and negative values are kept too.
+ * values were added.  Zeros and negative values are kept too.  Subnormal
+ * values share the buckets of biased exponent 0, which are absolute rather
+ * than relative (width 2^-1032), so the bound does not hold for them.
  *
  * Quantile definition: the inverse of the empirical CDF,
  * Q(p) = x_(k) with k = max(1, ceil(p * n)) over the sorted values x_(1..n).
@@ -36,7 +38,7 @@ typedef struct cp_sketch {
     cp_sketch_side pos, neg; /* neg holds |x| of negative values */
     uint64_t zeros;
     uint64_t total;
-    double min, max;
+    double min, max; /* +inf and -inf while empty; a zero is +0.0 */
 } cp_sketch;
 
 void cp_sketch_init(cp_sketch *s);
@@ -47,10 +49,22 @@ void cp_sketch_free(cp_sketch *s);
  * CP_EINVAL for NaN or infinity, CP_ENOMEM if growing fails. */
 int cp_sketch_add(cp_sketch *s, double x, cp_err *err);
 
-/* Adds every count of src into dst. */
+/* Adds the n values x[0], x[stride], ..., x[(n - 1) * stride]: the same as n
+ * calls of cp_sketch_add, but faster.  If sums is not NULL, each value is
+ * also added to sums[0] and its square to sums[1], one at a time in index
+ * order in double (cp_stats needs these sums, and one pass over the values
+ * costs less than two).  On failure neither the sketch nor sums changes
+ * (the arrays may have grown, which changes no result). */
+int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
+                          cp_err *err);
+
+/* Adds every count of src into dst.  On failure dst's contents are
+ * unchanged. */
 int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err);
 
-/* Q(p) for p in [0, 1] as defined above; NaN for an empty sketch. */
+/* Q(p) for p in [0, 1] as defined above; NaN for an empty sketch or p
+ * outside [0, 1].  k is computed from the exact product of p and n; ranks 1
+ * and n report the exact min and max. */
 double cp_sketch_quantile(const cp_sketch *s, double p);
 
 /* Serialization, for MPI reductions and checkpoints: a self-describing byte
@@ -58,10 +72,18 @@ double cp_sketch_quantile(const cp_sketch *s, double p);
  * architectures).  cp_sketch_pack writes at most cp_sketch_packed_size bytes
  * and returns how many it wrote.  cp_sketch_unpack_merge adds a packed
  * sketch into dst, reading from buf at most avail bytes; *used receives how
- * many it consumed; a truncated or malformed buffer is CP_EINVAL. */
+ * many it consumed; a truncated or malformed buffer is CP_EINVAL, and on
+ * any failure dst's contents are unchanged.  Sketches with equal contents
+ * pack to equal bytes, whatever their history. */
 size_t cp_sketch_packed_size(const cp_sketch *s);
 size_t cp_sketch_pack(const cp_sketch *s, unsigned char *buf);
 int cp_sketch_unpack_merge(cp_sketch *dst, const unsigned char *buf, size_t avail, size_t *used,
+                           cp_err *err);
+
+/* Checks a packed sketch as cp_sketch_unpack_merge does, without adding it
+ * anywhere; *used (if not NULL) receives its size and *total (if not NULL)
+ * its number of values. */
+int cp_sketch_unpack_check(const unsigned char *buf, size_t avail, size_t *used, uint64_t *total,
                            cp_err *err);
 
 #endif

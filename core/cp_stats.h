@@ -22,7 +22,7 @@ typedef struct cp_stats cp_stats;
 typedef struct cp_cell_summary {
     uint64_t n;
     double mean, sd; /* sd with divisor n - 1; 0 when n < 2 */
-    double min, max;
+    double min, max; /* mean, min and max are NaN when n = 0 */
 } cp_cell_summary;
 
 /* NULL if allocation fails. */
@@ -33,18 +33,26 @@ uint64_t cp_stats_samples(const cp_stats *st);
 
 /* Adds a block: values[s * n_cells + c] is cell c of the block's sample s,
  * for s in [0, n_samples).  A NaN or infinity fails with CP_EMODEL naming the
- * cell index and the sample offset in the block, and leaves st unchanged. */
+ * cell index and the sample offset in the block, and leaves st unchanged.
+ * After CP_ENOMEM (a sketch could not grow) st holds part of the block and
+ * is only fit to be freed. */
 int cp_stats_add_block(cp_stats *st, const double *values, size_t n_samples, cp_err *err);
 
-/* Adds src into dst (same number of cells). */
+/* Adds src into dst (same number of cells, else CP_EINVAL).  After
+ * CP_ENOMEM dst is only fit to be freed. */
 int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err);
 
 /* The mean, sd, min, max of a cell, and its quantiles at probs[0..n_probs)
- * written to q. */
+ * written to q.  The mean is clamped to [min, max], so a constant cell
+ * reports its value exactly (and sd 0).  Values so large that a block's
+ * double sum of x or of x^2 overflows make mean or sd NaN. */
 void cp_stats_summarize(const cp_stats *st, size_t cell, const double *probs, size_t n_probs,
                         cp_cell_summary *out, double *q);
 
-/* Serialization of the whole accumulator (see cp_sketch_pack). */
+/* Serialization of the whole accumulator (see cp_sketch_pack).
+ * cp_stats_unpack_merge checks the whole buffer, which must hold exactly one
+ * packed accumulator of dst's cell count, before merging anything: on
+ * CP_EINVAL dst is unchanged. */
 size_t cp_stats_packed_size(const cp_stats *st);
 size_t cp_stats_pack(const cp_stats *st, unsigned char *buf);
 int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_err *err);

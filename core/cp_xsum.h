@@ -16,6 +16,11 @@
  * int64 limbs so carries can be deferred. */
 #define CP_XSUM_LIMBS 68
 
+/* cp_xsum_add and cp_xsum_merge normalize once this many additions are
+ * pending.  Far below the 2^31 that could overflow a limb, so that a sum can
+ * always be merged with another one, and low enough that tests cross it. */
+#define CP_XSUM_PENDING_MAX (UINT32_C(1) << 16)
+
 typedef struct cp_xsum {
     int64_t limb[CP_XSUM_LIMBS];
     uint32_t pending;   /* additions since the last normalization */

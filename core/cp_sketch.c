@@ -1,0 +1,625 @@
+/* cp_sketch.c -- see cp_sketch.h.
+ *
+ * The key of |x| is its IEEE bit pattern shifted right by 42: the biased
+ * exponent and the top 10 mantissa bits, so keys grow with |x| and one octave
+ * is 1024 consecutive keys.  Each sign keeps a dense count array over a range
+ * of whole octaves; values outside it grow the array to the octave that
+ * holds them.
+ *
+ * Subnormals go into the keys of biased exponent 0 like any other value:
+ * their buckets are [j, j + 1) * 2^-1032, so the relative error bound does
+ * not hold for them (a value below 2^-1032 reports as 0 before clamping to
+ * [min, max]).  They cannot arise from the model's quantities.
+ */
+#include "cp_sketch.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MANT_BITS 52
+#define KEY_SHIFT (MANT_BITS - CP_SKETCH_SUBBITS)
+#define OCTAVE (1 << CP_SKETCH_SUBBITS)
+#define ABS_MASK (~(UINT64_C(1) << 63))
+#define INF_BITS (UINT64_C(0x7ff) << MANT_BITS)
+/* One past the largest key of a finite value. */
+#define KEY_LIMIT ((int64_t)(INF_BITS >> KEY_SHIFT))
+
+#define PACK_MAGIC "CPSK"
+#define PACK_VERSION 1u
+/* magic, version, total, zeros, min, max, then (lo, n) for pos and neg. */
+#define PACK_HEADER 56
+#define VARINT_MAX 10
+
+/* cp_sketch_add_strided works on chunks of this many values. */
+#define ADD_CHUNK 256
+
+static uint64_t double_bits(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+void cp_sketch_init(cp_sketch *s)
+{
+    memset(s, 0, sizeof *s);
+    /* The identities of min and max, so that updates need no test for an
+     * empty sketch. */
+    s->min = INFINITY;
+    s->max = -INFINITY;
+}
+
+void cp_sketch_free(cp_sketch *s)
+{
+    if (!s)
+        return;
+    free(s->pos.count);
+    free(s->neg.count);
+    cp_sketch_init(s);
+}
+
+/* Grows sd to whole octaves covering keys [klo, khi] as well as its current
+ * range.  Counts are unchanged; on failure sd is unchanged. */
+static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
+{
+    int64_t lo = klo - klo % OCTAVE;
+    int64_t end = khi - khi % OCTAVE + OCTAVE;
+    if (sd->n) {
+        const int64_t old_end = (int64_t)sd->lo + sd->n;
+        if (klo >= sd->lo && khi < old_end)
+            return CP_OK;
+        lo = lo < sd->lo ? lo : sd->lo;
+        end = end > old_end ? end : old_end;
+    }
+    const size_t n = (size_t)(end - lo);
+    uint64_t *c = realloc(sd->count, n * sizeof *c);
+    if (!c)
+        return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
+    const size_t shift = sd->n ? (size_t)(sd->lo - lo) : 0;
+    memmove(c + shift, c, sd->n * sizeof *c);
+    memset(c, 0, shift * sizeof *c);
+    memset(c + shift + sd->n, 0, (n - shift - sd->n) * sizeof *c);
+    sd->count = c;
+    sd->lo = (int32_t)lo;
+    sd->n = (uint32_t)n;
+    return CP_OK;
+}
+
+static int bad_value(double x, cp_err *err)
+{
+    return cp_err_set(err, CP_EINVAL, "sketch: non-finite value %g", x);
+}
+
+int cp_sketch_add(cp_sketch *s, double x, cp_err *err)
+{
+    const uint64_t bits = double_bits(x);
+    const uint64_t a = bits & ABS_MASK;
+    if (a >= INF_BITS)
+        return bad_value(x, err);
+    if (a == 0) {
+        s->zeros++;
+        x = 0.0; /* -0.0 would make min and max depend on order */
+    } else {
+        cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
+        const int64_t key = (int64_t)(a >> KEY_SHIFT);
+        if ((uint64_t)(key - sd->lo) >= sd->n) {
+            const int rc = side_cover(sd, key, key, err);
+            if (rc)
+                return rc;
+        }
+        sd->count[key - sd->lo]++;
+    }
+    s->total++;
+    s->min = x < s->min ? x : s->min;
+    s->max = x > s->max ? x : s->max;
+    return CP_OK;
+}
+
+/* Takes back the counts of the first n values of a strided add. */
+static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t bits = double_bits(x[i * stride]);
+        const uint64_t a = bits & ABS_MASK;
+        if (a == 0)
+            continue;
+        cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
+        sd->count[(int64_t)(a >> KEY_SHIFT) - sd->lo]--;
+    }
+}
+
+/* A strided add works on chunks: one pass finds each value's counter and
+ * prefetches it, a second one counts, so that the cache misses of counting
+ * overlap instead of waiting on one another.  The first pass also gathers
+ * the rest in locals rather than in *s: counts are uint64_t like total, so
+ * a store to a count would force total through memory. */
+typedef struct chunk {
+    uint64_t *slot[ADD_CHUNK]; /* the counters of the nonzero values */
+    size_t n_slots;
+    double lo, hi; /* running min and max */
+    double s1, s2; /* running sums of x and x^2 */
+} chunk;
+
+/* Fills ch from the n values x[i * stride] unless one of them is not finite
+ * or falls outside the arrays; returns the index of the first such value,
+ * or n.  Zeros (key 0) get a side of their own whose one counter is a
+ * dummy: their slot is overwritten by the next value's, and they are
+ * counted as the values that got no slot.  No branch then depends on
+ * zeros, which may come mixed in at random. */
+static size_t chunk_scan(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch)
+{
+    uint64_t sink;
+    cp_sketch_side zero_side = {.lo = 0, .n = 1, .count = &sink};
+    cp_sketch_side *const side[4] = {&s->pos, &s->neg, &zero_side, &zero_side};
+    uint64_t **const slot = ch->slot;
+    double lo = ch->lo, hi = ch->hi, s1 = ch->s1, s2 = ch->s2;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double v = x[i * stride];
+        const uint64_t bits = double_bits(v);
+        const uint64_t a = bits & ABS_MASK;
+        cp_sketch_side *sd = side[(bits >> 63) | (uint64_t)(a == 0) << 1];
+        const int64_t key = (int64_t)(a >> KEY_SHIFT);
+        const uint64_t idx = (uint64_t)(key - sd->lo);
+        /* A non-finite value's key is beyond every array. */
+        if (idx >= sd->n)
+            return i;
+        lo = lo < v ? lo : v;
+        hi = hi > v ? hi : v;
+        s1 += v;
+        s2 += v * v;
+        slot[m] = sd->count + idx;
+        __builtin_prefetch(slot[m], 1);
+        m += a != 0;
+    }
+    ch->n_slots = m;
+    ch->lo = lo;
+    ch->hi = hi;
+    ch->s1 = s1;
+    ch->s2 = s2;
+    return n;
+}
+
+/* Fills ch from the n values x[i * stride], growing s as needed.  Growing
+ * moves the arrays, so the scan then starts over. */
+static int chunk_slots(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch,
+                       cp_err *err)
+{
+    for (;;) {
+        const size_t i = chunk_scan(s, x, n, stride, ch);
+        if (i == n)
+            return CP_OK;
+        const double v = x[i * stride];
+        const uint64_t bits = double_bits(v);
+        const uint64_t a = bits & ABS_MASK;
+        if (a >= INF_BITS)
+            return bad_value(v, err);
+        const int64_t key = (int64_t)(a >> KEY_SHIFT);
+        const int rc = side_cover(bits >> 63 ? &s->neg : &s->pos, key, key, err);
+        if (rc)
+            return rc;
+    }
+}
+
+/* Adds 1 to each counter of ch->slot.  A constant column would wait on each
+ * increment of the same counter in turn, so it is added at once. */
+static void chunk_count(const chunk *ch)
+{
+    const size_t n = ch->n_slots;
+    if (n == 0)
+        return;
+    uintptr_t diff = 0;
+    for (size_t i = 0; i < n; i++)
+        diff |= (uintptr_t)ch->slot[i] ^ (uintptr_t)ch->slot[0];
+    if (!diff) {
+        *ch->slot[0] += n;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        (*ch->slot[i])++;
+}
+
+int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
+                          cp_err *err)
+{
+    chunk ch;
+    ch.lo = s->min;
+    ch.hi = s->max;
+    ch.s1 = sums ? sums[0] : 0.0;
+    ch.s2 = sums ? sums[1] : 0.0;
+    uint64_t zeros = 0;
+    for (size_t i = 0; i < n; i += ADD_CHUNK) {
+        const size_t m = n - i < ADD_CHUNK ? n - i : ADD_CHUNK;
+        const int rc = chunk_slots(s, x + i * stride, m, stride, &ch, err);
+        if (rc) {
+            unadd_strided(s, x, i, stride);
+            return rc;
+        }
+        chunk_count(&ch);
+        zeros += m - ch.n_slots;
+    }
+    s->zeros += zeros;
+    s->total += n;
+    /* -0.0 == 0.0, so a zero extreme may be either; store +0.0. */
+    s->min = ch.lo == 0 ? 0.0 : ch.lo;
+    s->max = ch.hi == 0 ? 0.0 : ch.hi;
+    if (sums) {
+        sums[0] = ch.s1;
+        sums[1] = ch.s2;
+    }
+    return CP_OK;
+}
+
+/* The first and one past the last nonzero index of sd; both 0 if none. */
+static void side_used(const cp_sketch_side *sd, uint32_t *first, uint32_t *end)
+{
+    uint32_t f = 0, e = sd->n;
+    while (f < e && sd->count[f] == 0)
+        f++;
+    while (e > f && sd->count[e - 1] == 0)
+        e--;
+    *first = f == e ? 0 : f;
+    *end = e;
+}
+
+/* Grows dst to cover the nonzero counts of src. */
+static int side_reserve(cp_sketch_side *dst, const cp_sketch_side *src, cp_err *err)
+{
+    uint32_t f, e;
+    side_used(src, &f, &e);
+    if (f == e)
+        return CP_OK;
+    return side_cover(dst, (int64_t)src->lo + f, (int64_t)src->lo + e - 1, err);
+}
+
+static void side_add(cp_sketch_side *dst, const cp_sketch_side *src)
+{
+    uint32_t f, e;
+    side_used(src, &f, &e);
+    uint64_t *d = dst->count + ((int64_t)src->lo + f - dst->lo);
+    for (uint32_t i = f; i < e; i++)
+        *d++ += src->count[i];
+}
+
+int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err)
+{
+    /* Grow both sides before adding anything, so failure changes no count. */
+    int rc = side_reserve(&dst->pos, &src->pos, err);
+    if (!rc)
+        rc = side_reserve(&dst->neg, &src->neg, err);
+    if (rc)
+        return rc;
+    side_add(&dst->pos, &src->pos);
+    side_add(&dst->neg, &src->neg);
+    dst->zeros += src->zeros;
+    dst->total += src->total;
+    dst->min = src->min < dst->min ? src->min : dst->min;
+    dst->max = src->max > dst->max ? src->max : dst->max;
+    return CP_OK;
+}
+
+/* k = max(1, ceil(p * n)) computed exactly for the double p: the product is
+ * rounded, and only when it rounds to an integer can the exact product lie
+ * above it, which the fma residual tells. */
+static uint64_t rank_of(double p, uint64_t n)
+{
+    const double dn = (double)n;
+    const double prod = p * dn;
+    double c = ceil(prod);
+    if (c == prod && fma(p, dn, -prod) > 0)
+        c += 1;
+    if (c < 1)
+        return 1;
+    return c >= dn ? n : (uint64_t)c;
+}
+
+/* The point of the bucket of key that is at the same relative distance
+ * 1/(2049 + 2j) from both of its edges [a, b): r = 2ab / (a + b). */
+static double bucket_point(int64_t key)
+{
+    const int64_t bexp = key >> CP_SKETCH_SUBBITS;
+    const int64_t j = key & (OCTAVE - 1);
+    /* a = ma * 2^e and b = (ma + 1) * 2^e with small integers ma, ma + 1. */
+    const double ma = (double)(bexp ? OCTAVE + j : j);
+    const int e = (int)(bexp ? bexp : 1) - 1023 - CP_SKETCH_SUBBITS;
+    return ldexp(2.0 * ma * (ma + 1.0) / (2.0 * ma + 1.0), e);
+}
+
+static double clamp(double r, const cp_sketch *s)
+{
+    return r < s->min ? s->min : r > s->max ? s->max : r;
+}
+
+double cp_sketch_quantile(const cp_sketch *s, double p)
+{
+    if (s->total == 0 || !(p >= 0.0 && p <= 1.0))
+        return NAN;
+    const uint64_t k = rank_of(p, s->total);
+    /* The extremes are known exactly. */
+    if (k == 1)
+        return s->min;
+    if (k == s->total)
+        return s->max;
+    uint64_t cum = 0;
+    for (uint32_t i = s->neg.n; i-- > 0;) {
+        cum += s->neg.count[i];
+        if (cum >= k)
+            return clamp(-bucket_point((int64_t)s->neg.lo + i), s);
+    }
+    cum += s->zeros;
+    if (cum >= k)
+        return 0.0;
+    for (uint32_t i = 0; i < s->pos.n; i++) {
+        cum += s->pos.count[i];
+        if (cum >= k)
+            return clamp(bucket_point((int64_t)s->pos.lo + i), s);
+    }
+    return s->max; /* unreachable while total is the sum of the counts */
+}
+
+/* ---- serialization ----
+ *
+ * Layout (host byte order): "CPSK", u32 version, u64 total, u64 zeros,
+ * f64 min, f64 max, i32 lo and u32 n of the positive side, the same of the
+ * negative side, then the n counts of each side as LEB128 varints.  Each side
+ * is trimmed to its first and last nonzero count (lo = n = 0 if none), so
+ * equal sketches pack to equal bytes whatever their growth history. */
+
+static size_t varint_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >>= 7)
+        n++;
+    return n;
+}
+
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+static unsigned char *put_bytes(unsigned char *p, const void *v, size_t n)
+{
+    memcpy(p, v, n);
+    return p + n;
+}
+
+size_t cp_sketch_packed_size(const cp_sketch *s)
+{
+    size_t size = PACK_HEADER;
+    const cp_sketch_side *sides[2] = {&s->pos, &s->neg};
+    for (int k = 0; k < 2; k++) {
+        uint32_t f, e;
+        side_used(sides[k], &f, &e);
+        for (uint32_t i = f; i < e; i++)
+            size += varint_size(sides[k]->count[i]);
+    }
+    return size;
+}
+
+static unsigned char *put_side_range(unsigned char *p, const cp_sketch_side *sd)
+{
+    uint32_t f, e;
+    side_used(sd, &f, &e);
+    const int32_t lo = f < e ? sd->lo + (int32_t)f : 0;
+    const uint32_t n = e - f;
+    p = put_bytes(p, &lo, sizeof lo);
+    return put_bytes(p, &n, sizeof n);
+}
+
+static unsigned char *put_side_counts(unsigned char *p, const cp_sketch_side *sd)
+{
+    uint32_t f, e;
+    side_used(sd, &f, &e);
+    for (uint32_t i = f; i < e; i++)
+        p = put_varint(p, sd->count[i]);
+    return p;
+}
+
+size_t cp_sketch_pack(const cp_sketch *s, unsigned char *buf)
+{
+    const uint32_t version = PACK_VERSION;
+    unsigned char *p = put_bytes(buf, PACK_MAGIC, 4);
+    p = put_bytes(p, &version, sizeof version);
+    p = put_bytes(p, &s->total, sizeof s->total);
+    p = put_bytes(p, &s->zeros, sizeof s->zeros);
+    p = put_bytes(p, &s->min, sizeof s->min);
+    p = put_bytes(p, &s->max, sizeof s->max);
+    p = put_side_range(p, &s->pos);
+    p = put_side_range(p, &s->neg);
+    p = put_side_counts(p, &s->pos);
+    p = put_side_counts(p, &s->neg);
+    return (size_t)(p - buf);
+}
+
+/* A packed sketch, parsed and checked but not yet added anywhere. */
+typedef struct packed {
+    uint64_t total, zeros;
+    double min, max;
+    int32_t lo[2]; /* [0] positive, [1] negative side */
+    uint32_t n[2];
+    const unsigned char *counts[2]; /* the varints of each side */
+    const unsigned char *end;       /* one past the last varint */
+    size_t size;                    /* bytes of the whole packed sketch */
+} packed;
+
+/* Reads one varint from [*p, end); 0 if truncated, overlong or too big. */
+static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < VARINT_MAX && *p < end; i++) {
+        const uint64_t byte = *(*p)++;
+        if (i == VARINT_MAX - 1 && byte > 1)
+            return 0;
+        x |= (byte & 0x7f) << (7 * i);
+        if (byte < 0x80) {
+            *v = x;
+            return i == 0 || byte != 0; /* no redundant trailing zero byte */
+        }
+    }
+    return 0;
+}
+
+/* Checks one side's range and counts, adds their sum to *sum. */
+static int parse_side(packed *pk, int k, const unsigned char **p, const unsigned char *end,
+                      uint64_t *sum, cp_err *err)
+{
+    static const char *const name[2] = {"positive", "negative"};
+    const int64_t lo = pk->lo[k], n = pk->n[k];
+    if ((n == 0 && lo != 0) || lo < 0 || lo + n > KEY_LIMIT)
+        return cp_err_set(err, CP_EINVAL, "packed sketch: bad %s key range [%lld, %lld)", name[k],
+                          (long long)lo, (long long)(lo + n));
+    pk->counts[k] = *p;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t c;
+        if (!get_varint(p, end, &c))
+            return cp_err_set(err, CP_EINVAL, "packed sketch: %s count %lld of %lld %s", name[k],
+                              (long long)i, (long long)n, *p >= end ? "truncated" : "malformed");
+        if ((i == 0 || i == n - 1) && c == 0)
+            return cp_err_set(err, CP_EINVAL, "packed sketch: %s range not trimmed", name[k]);
+        if (c > UINT64_MAX - *sum)
+            return cp_err_set(err, CP_EINVAL, "packed sketch: counts overflow");
+        *sum += c;
+    }
+    return CP_OK;
+}
+
+static int64_t key_of(double x)
+{
+    return (int64_t)((double_bits(x) & ABS_MASK) >> KEY_SHIFT);
+}
+
+/* Whether x is in the bucket of key on the side of sign neg. */
+static int in_bucket(double x, int neg, int64_t key)
+{
+    return (neg ? x < 0 : x > 0) && key_of(x) == key;
+}
+
+/* The smallest value must fall in the first nonempty bucket of the order
+ * (negatives by decreasing magnitude, zeros, positives), the largest in the
+ * last one. */
+static int min_fits(const packed *pk)
+{
+    if (pk->n[1])
+        return in_bucket(pk->min, 1, (int64_t)pk->lo[1] + pk->n[1] - 1);
+    if (pk->zeros)
+        return double_bits(pk->min) == 0;
+    return in_bucket(pk->min, 0, pk->lo[0]);
+}
+
+static int max_fits(const packed *pk)
+{
+    if (pk->n[0])
+        return in_bucket(pk->max, 0, (int64_t)pk->lo[0] + pk->n[0] - 1);
+    if (pk->zeros)
+        return double_bits(pk->max) == 0;
+    return in_bucket(pk->max, 1, pk->lo[1]);
+}
+
+static int check_extremes(const packed *pk, cp_err *err)
+{
+    if (pk->total == 0) {
+        if (pk->min != INFINITY || pk->max != -INFINITY)
+            return cp_err_set(err, CP_EINVAL, "packed sketch: empty but min/max set");
+        return CP_OK;
+    }
+    if (!isfinite(pk->min) || !isfinite(pk->max) || pk->min > pk->max || !min_fits(pk) ||
+        !max_fits(pk))
+        return cp_err_set(err, CP_EINVAL, "packed sketch: min %g / max %g do not fit the counts",
+                          pk->min, pk->max);
+    return CP_OK;
+}
+
+static int parse(packed *pk, const unsigned char *buf, size_t avail, cp_err *err)
+{
+    if (avail < PACK_HEADER)
+        return cp_err_set(err, CP_EINVAL, "packed sketch truncated: %zu bytes, header needs %d",
+                          avail, PACK_HEADER);
+    uint32_t version;
+    memcpy(&version, buf + 4, sizeof version);
+    if (memcmp(buf, PACK_MAGIC, 4) != 0 || version != PACK_VERSION)
+        return cp_err_set(err, CP_EINVAL, "not a packed sketch (bad magic or version %u)",
+                          (unsigned)version);
+    const unsigned char *p = buf + 8;
+    memcpy(&pk->total, p, 8);
+    memcpy(&pk->zeros, p + 8, 8);
+    memcpy(&pk->min, p + 16, 8);
+    memcpy(&pk->max, p + 24, 8);
+    for (int k = 0; k < 2; k++) {
+        memcpy(&pk->lo[k], p + 32 + 8 * k, 4);
+        memcpy(&pk->n[k], p + 36 + 8 * k, 4);
+    }
+    p = buf + PACK_HEADER;
+    const unsigned char *const end = buf + avail;
+    uint64_t sum = pk->zeros;
+    for (int k = 0; k < 2; k++) {
+        const int rc = parse_side(pk, k, &p, end, &sum, err);
+        if (rc)
+            return rc;
+    }
+    if (sum != pk->total)
+        return cp_err_set(err, CP_EINVAL, "packed sketch: total %llu but counts sum to %llu",
+                          (unsigned long long)pk->total, (unsigned long long)sum);
+    pk->end = p;
+    pk->size = (size_t)(p - buf);
+    return check_extremes(pk, err);
+}
+
+int cp_sketch_unpack_check(const unsigned char *buf, size_t avail, size_t *used, uint64_t *total,
+                           cp_err *err)
+{
+    packed pk;
+    const int rc = parse(&pk, buf, avail, err);
+    if (rc)
+        return rc;
+    if (used)
+        *used = pk.size;
+    if (total)
+        *total = pk.total;
+    return CP_OK;
+}
+
+static void add_counts(cp_sketch_side *sd, const packed *pk, int k)
+{
+    const unsigned char *p = pk->counts[k];
+    uint64_t *d = sd->count + ((int64_t)pk->lo[k] - sd->lo);
+    for (uint32_t i = 0; i < pk->n[k]; i++) {
+        uint64_t c = 0;
+        get_varint(&p, pk->end, &c); /* checked by parse */
+        d[i] += c;
+    }
+}
+
+int cp_sketch_unpack_merge(cp_sketch *dst, const unsigned char *buf, size_t avail, size_t *used,
+                           cp_err *err)
+{
+    packed pk;
+    int rc = parse(&pk, buf, avail, err);
+    if (rc)
+        return rc;
+    if (pk.total > UINT64_MAX - dst->total)
+        return cp_err_set(err, CP_EINVAL, "packed sketch: total count overflows");
+    cp_sketch_side *const side[2] = {&dst->pos, &dst->neg};
+    for (int k = 0; k < 2; k++) {
+        if (pk.n[k] == 0)
+            continue;
+        rc = side_cover(side[k], pk.lo[k], (int64_t)pk.lo[k] + pk.n[k] - 1, err);
+        if (rc)
+            return rc;
+    }
+    for (int k = 0; k < 2; k++)
+        add_counts(side[k], &pk, k);
+    dst->zeros += pk.zeros;
+    dst->total += pk.total;
+    dst->min = pk.min < dst->min ? pk.min : dst->min;
+    dst->max = pk.max > dst->max ? pk.max : dst->max;
+    if (used)
+        *used = pk.size;
+    return CP_OK;
+}

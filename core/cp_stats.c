@@ -1,0 +1,339 @@
+/* cp_stats.c -- see cp_stats.h. */
+#include "cp_stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp_sketch.h"
+#include "cp_xsum.h"
+
+typedef struct cp_stats_cell {
+    cp_sketch sketch;
+    cp_xsum sum, sumsq;
+} cp_stats_cell;
+
+struct cp_stats {
+    size_t n_cells;
+    uint64_t samples;
+    cp_stats_cell *cell;
+};
+
+#define PACK_MAGIC "CPST"
+#define PACK_VERSION 1u
+/* magic, version, n_cells, samples */
+#define PACK_HEADER 24
+/* A normalized cp_xsum: its limbs and the nonfinite flag. */
+#define XSUM_PACKED (CP_XSUM_LIMBS * 8 + 4)
+/* add_block works on tiles of this many cells (a cache line of one
+ * sample's values) by this many samples. */
+#define TILE_CELLS 8
+#define TILE_SAMPLES 256
+/* Values are checked for finiteness this many at a time, a chunk the
+ * compiler can vectorize whole. */
+#define CHECK_CHUNK 256
+
+cp_stats *cp_stats_alloc(size_t n_cells)
+{
+    cp_stats *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->cell = calloc(n_cells ? n_cells : 1, sizeof *st->cell);
+    if (!st->cell) {
+        free(st);
+        return NULL;
+    }
+    st->n_cells = n_cells;
+    for (size_t c = 0; c < n_cells; c++) {
+        cp_sketch_init(&st->cell[c].sketch);
+        cp_xsum_init(&st->cell[c].sum);
+        cp_xsum_init(&st->cell[c].sumsq);
+    }
+    return st;
+}
+
+void cp_stats_free(cp_stats *st)
+{
+    if (!st)
+        return;
+    for (size_t c = 0; c < st->n_cells; c++)
+        cp_sketch_free(&st->cell[c].sketch);
+    free(st->cell);
+    free(st);
+}
+
+size_t cp_stats_cells(const cp_stats *st)
+{
+    return st->n_cells;
+}
+
+uint64_t cp_stats_samples(const cp_stats *st)
+{
+    return st->samples;
+}
+
+/* 1 if the biased exponent of x is all ones (infinity or NaN).  Integer
+ * arithmetic only, so that a loop of it vectorizes with plain SSE2. */
+static uint64_t exponent_full(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return (((b >> 52) & 0x7ff) + 1) >> 11;
+}
+
+/* The index of the first non-finite value of v[0..n), or n if none. */
+static size_t first_nonfinite(const double *v, size_t n)
+{
+    size_t i = 0;
+    for (; i + CHECK_CHUNK <= n; i += CHECK_CHUNK) {
+        uint64_t bad = 0;
+        for (size_t j = 0; j < CHECK_CHUNK; j++)
+            bad |= exponent_full(v[i + j]);
+        if (bad)
+            break;
+    }
+    for (; i < n; i++)
+        if (exponent_full(v[i]))
+            return i;
+    return n;
+}
+
+/* Adds cells [c0, c0 + w) of the block, w <= TILE_CELLS.  Tiles of the
+ * block are copied out column by column first: reading the columns in place
+ * would touch a new cache line and page for every value, eight times over.
+ * Each cell's sums of x and x^2 run on in sample order across the tiles and
+ * are then added exactly. */
+static int add_cells(cp_stats *st, const double *values, size_t n_samples, size_t c0, size_t w,
+                     cp_err *err)
+{
+    double tile[TILE_CELLS][TILE_SAMPLES];
+    double sums[TILE_CELLS][2] = {{0.0}};
+    for (size_t s0 = 0; s0 < n_samples; s0 += TILE_SAMPLES) {
+        const size_t m = n_samples - s0 < TILE_SAMPLES ? n_samples - s0 : TILE_SAMPLES;
+        const double *row = values + s0 * st->n_cells + c0;
+        for (size_t s = 0; s < m; s++, row += st->n_cells)
+            for (size_t k = 0; k < w; k++)
+                tile[k][s] = row[k];
+        for (size_t k = 0; k < w; k++) {
+            const int rc =
+                cp_sketch_add_strided(&st->cell[c0 + k].sketch, tile[k], m, 1, sums[k], err);
+            if (rc)
+                return cp_err_wrap(err, "cell %zu", c0 + k);
+        }
+    }
+    for (size_t k = 0; k < w; k++) {
+        cp_xsum_add(&st->cell[c0 + k].sum, sums[k][0]);
+        cp_xsum_add(&st->cell[c0 + k].sumsq, sums[k][1]);
+    }
+    return CP_OK;
+}
+
+int cp_stats_add_block(cp_stats *st, const double *values, size_t n_samples, cp_err *err)
+{
+    const size_t n_cells = st->n_cells;
+    if (n_samples == 0 || n_cells == 0) {
+        st->samples += n_samples;
+        return CP_OK;
+    }
+    if (n_samples > SIZE_MAX / n_cells)
+        return cp_err_set(err, CP_EINVAL, "block of %zu samples x %zu cells too large", n_samples,
+                          n_cells);
+    const size_t bad = first_nonfinite(values, n_samples * n_cells);
+    if (bad < n_samples * n_cells)
+        return cp_err_set(err, CP_EMODEL, "cell %zu, sample %zu of the block: value %g not finite",
+                          bad % n_cells, bad / n_cells, values[bad]);
+    for (size_t c = 0; c < n_cells; c += TILE_CELLS) {
+        const size_t w = n_cells - c < TILE_CELLS ? n_cells - c : TILE_CELLS;
+        const int rc = add_cells(st, values, n_samples, c, w, err);
+        if (rc)
+            return rc;
+    }
+    st->samples += n_samples;
+    return CP_OK;
+}
+
+int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err)
+{
+    if (dst->n_cells != src->n_cells)
+        return cp_err_set(err, CP_EINVAL, "cannot merge statistics of %zu cells into %zu cells",
+                          src->n_cells, dst->n_cells);
+    for (size_t c = 0; c < dst->n_cells; c++) {
+        const int rc = cp_sketch_merge(&dst->cell[c].sketch, &src->cell[c].sketch, err);
+        if (rc)
+            return cp_err_wrap(err, "cell %zu", c);
+        cp_xsum_merge(&dst->cell[c].sum, &src->cell[c].sum);
+        cp_xsum_merge(&dst->cell[c].sumsq, &src->cell[c].sumsq);
+    }
+    dst->samples += src->samples;
+    return CP_OK;
+}
+
+/* sd from the exact sums, in long double so that sum^2 / n keeps the bits
+ * that the subtraction cancels. */
+static double sd_of(const cp_stats_cell *cell, uint64_t n)
+{
+    if (n < 2 || cell->sketch.min == cell->sketch.max)
+        return 0.0;
+    const long double s1 = cp_xsum_value(&cell->sum);
+    const long double s2 = cp_xsum_value(&cell->sumsq);
+    const long double ln = (long double)n;
+    long double var = (s2 - s1 * s1 / ln) / (ln - 1.0L);
+    if (var < 0)
+        var = 0;
+    return (double)sqrtl(var);
+}
+
+void cp_stats_summarize(const cp_stats *st, size_t cell, const double *probs, size_t n_probs,
+                        cp_cell_summary *out, double *q)
+{
+    const cp_stats_cell *cl = &st->cell[cell];
+    const uint64_t n = st->samples;
+    out->n = n;
+    out->sd = sd_of(cl, n);
+    if (n == 0) {
+        out->mean = out->min = out->max = NAN;
+    } else {
+        out->min = cl->sketch.min;
+        out->max = cl->sketch.max;
+        /* The rounded mean could stray outside [min, max] by an ulp. */
+        const double mean = cp_xsum_value(&cl->sum) / (double)n;
+        out->mean = mean < out->min ? out->min : mean > out->max ? out->max : mean;
+    }
+    for (size_t i = 0; i < n_probs; i++)
+        q[i] = cp_sketch_quantile(&cl->sketch, probs[i]);
+}
+
+/* ---- serialization ----
+ *
+ * Layout (host byte order): "CPST", u32 version, u64 n_cells, u64 samples,
+ * then for each cell its sum of x and of x^2 (each normalized: 68 i64 limbs
+ * and a u32 nonfinite flag) and its packed sketch. */
+
+size_t cp_stats_packed_size(const cp_stats *st)
+{
+    size_t size = PACK_HEADER + st->n_cells * 2 * XSUM_PACKED;
+    for (size_t c = 0; c < st->n_cells; c++)
+        size += cp_sketch_packed_size(&st->cell[c].sketch);
+    return size;
+}
+
+static unsigned char *put_xsum(unsigned char *p, const cp_xsum *s)
+{
+    cp_xsum t = *s;
+    cp_xsum_normalize(&t);
+    memcpy(p, t.limb, sizeof t.limb);
+    memcpy(p + sizeof t.limb, &t.nonfinite, sizeof t.nonfinite);
+    return p + XSUM_PACKED;
+}
+
+size_t cp_stats_pack(const cp_stats *st, unsigned char *buf)
+{
+    const uint32_t version = PACK_VERSION;
+    const uint64_t n_cells = st->n_cells;
+    memcpy(buf, PACK_MAGIC, 4);
+    memcpy(buf + 4, &version, 4);
+    memcpy(buf + 8, &n_cells, 8);
+    memcpy(buf + 16, &st->samples, 8);
+    unsigned char *p = buf + PACK_HEADER;
+    for (size_t c = 0; c < st->n_cells; c++) {
+        p = put_xsum(p, &st->cell[c].sum);
+        p = put_xsum(p, &st->cell[c].sumsq);
+        p += cp_sketch_pack(&st->cell[c].sketch, p);
+    }
+    return (size_t)(p - buf);
+}
+
+/* Reads a packed cp_xsum, checking that it is normalized. */
+static int get_xsum(const unsigned char *p, cp_xsum *s, cp_err *err)
+{
+    cp_xsum_init(s);
+    memcpy(s->limb, p, sizeof s->limb);
+    memcpy(&s->nonfinite, p + sizeof s->limb, sizeof s->nonfinite);
+    for (int i = 0; i < CP_XSUM_LIMBS - 1; i++)
+        if (s->limb[i] < 0 || s->limb[i] > (int64_t)UINT32_MAX)
+            return cp_err_set(err, CP_EINVAL, "exact sum: limb %d out of range", i);
+    if (s->nonfinite > 1)
+        return cp_err_set(err, CP_EINVAL, "exact sum: bad flag %u", (unsigned)s->nonfinite);
+    return CP_OK;
+}
+
+/* Checks one packed cell starting at buf; *used receives its size. */
+static int check_cell(const unsigned char *buf, size_t avail, uint64_t samples, size_t *used,
+                      cp_err *err)
+{
+    if (avail < 2 * XSUM_PACKED)
+        return cp_err_set(err, CP_EINVAL, "truncated");
+    cp_xsum s;
+    int rc = get_xsum(buf, &s, err);
+    if (!rc)
+        rc = get_xsum(buf + XSUM_PACKED, &s, err);
+    if (rc)
+        return rc;
+    size_t sk_used;
+    uint64_t total;
+    rc = cp_sketch_unpack_check(buf + 2 * XSUM_PACKED, avail - 2 * XSUM_PACKED, &sk_used, &total,
+                                err);
+    if (rc)
+        return rc;
+    if (total != samples)
+        return cp_err_set(err, CP_EINVAL, "sketch holds %llu values, accumulator %llu samples",
+                          (unsigned long long)total, (unsigned long long)samples);
+    *used = 2 * XSUM_PACKED + sk_used;
+    return CP_OK;
+}
+
+static int check_packed(const cp_stats *dst, const unsigned char *buf, size_t n, uint64_t *samples,
+                        cp_err *err)
+{
+    if (n < PACK_HEADER)
+        return cp_err_set(err, CP_EINVAL, "packed statistics truncated: %zu bytes", n);
+    uint32_t version;
+    uint64_t n_cells;
+    memcpy(&version, buf + 4, 4);
+    memcpy(&n_cells, buf + 8, 8);
+    memcpy(samples, buf + 16, 8);
+    if (memcmp(buf, PACK_MAGIC, 4) != 0 || version != PACK_VERSION)
+        return cp_err_set(err, CP_EINVAL, "not packed statistics (bad magic or version %u)",
+                          (unsigned)version);
+    if (n_cells != dst->n_cells)
+        return cp_err_set(err, CP_EINVAL, "packed statistics have %llu cells, expected %zu",
+                          (unsigned long long)n_cells, dst->n_cells);
+    if (*samples > UINT64_MAX - dst->samples)
+        return cp_err_set(err, CP_EINVAL, "packed statistics: sample count overflows");
+    size_t off = PACK_HEADER;
+    for (size_t c = 0; c < dst->n_cells; c++) {
+        size_t used = 0;
+        const int rc = check_cell(buf + off, n - off, *samples, &used, err);
+        if (rc)
+            return cp_err_wrap(err, "packed statistics: cell %zu", c);
+        off += used;
+    }
+    if (off != n)
+        return cp_err_set(err, CP_EINVAL, "packed statistics: %zu trailing bytes", n - off);
+    return CP_OK;
+}
+
+int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_err *err)
+{
+    /* Check everything first, so a malformed buffer changes nothing. */
+    uint64_t samples = 0;
+    int rc = check_packed(dst, buf, n, &samples, err);
+    if (rc)
+        return rc;
+    size_t off = PACK_HEADER;
+    for (size_t c = 0; c < dst->n_cells; c++) {
+        cp_xsum s;
+        get_xsum(buf + off, &s, err);
+        cp_xsum_merge(&dst->cell[c].sum, &s);
+        get_xsum(buf + off + XSUM_PACKED, &s, err);
+        cp_xsum_merge(&dst->cell[c].sumsq, &s);
+        off += 2 * XSUM_PACKED;
+        size_t used = 0;
+        rc = cp_sketch_unpack_merge(&dst->cell[c].sketch, buf + off, n - off, &used, err);
+        if (rc)
+            return cp_err_wrap(err, "packed statistics: cell %zu", c);
+        off += used;
+    }
+    dst->samples += samples;
+    return CP_OK;
+}

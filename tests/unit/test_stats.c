@@ -1,0 +1,537 @@
+/* test_stats.c -- the per-cell accumulator: moments against direct
+ * computation, bit-identical results however blocks are spread over ranks,
+ * atomic rejection of bad input, serialization. */
+#include <criterion/criterion.h>
+#include <float.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp_sketch.h"
+#include "cp_stats.h"
+#include "cp_xsum.h"
+
+static const double probs[] = {0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0};
+#define N_PROBS (sizeof probs / sizeof probs[0])
+
+static uint64_t bits_of(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+static gsl_rng *rng_new(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert_not_null(r);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+static cp_stats *stats_new(size_t n_cells)
+{
+    cp_stats *st = cp_stats_alloc(n_cells);
+    cr_assert_not_null(st);
+    return st;
+}
+
+static void add_block(cp_stats *st, const double *v, size_t n_samples)
+{
+    cp_err err;
+    cr_assert_eq(cp_stats_add_block(st, v, n_samples, &err), CP_OK, "%s", err.msg);
+}
+
+static size_t packed(const cp_stats *st, unsigned char **buf)
+{
+    const size_t size = cp_stats_packed_size(st);
+    *buf = malloc(size);
+    cr_assert_not_null(*buf);
+    cr_assert_eq(cp_stats_pack(st, *buf), size);
+    return size;
+}
+
+/* Summaries and quantiles of every cell, and the packed bytes, identical. */
+static void assert_same_stats(const cp_stats *a, const cp_stats *b)
+{
+    cr_assert_eq(cp_stats_cells(a), cp_stats_cells(b));
+    cr_assert_eq(cp_stats_samples(a), cp_stats_samples(b));
+    for (size_t c = 0; c < cp_stats_cells(a); c++) {
+        cp_cell_summary sa, sb;
+        double qa[N_PROBS], qb[N_PROBS];
+        cp_stats_summarize(a, c, probs, N_PROBS, &sa, qa);
+        cp_stats_summarize(b, c, probs, N_PROBS, &sb, qb);
+        cr_assert_eq(sa.n, sb.n);
+        cr_assert_eq(bits_of(sa.mean), bits_of(sb.mean), "cell %zu mean %a vs %a", c, sa.mean,
+                     sb.mean);
+        cr_assert_eq(bits_of(sa.sd), bits_of(sb.sd), "cell %zu sd", c);
+        cr_assert_eq(bits_of(sa.min), bits_of(sb.min));
+        cr_assert_eq(bits_of(sa.max), bits_of(sb.max));
+        for (size_t i = 0; i < N_PROBS; i++)
+            cr_assert_eq(bits_of(qa[i]), bits_of(qb[i]), "cell %zu p %g", c, probs[i]);
+    }
+    unsigned char *pa, *pb;
+    const size_t na = packed(a, &pa), nb = packed(b, &pb);
+    cr_assert_eq(na, nb);
+    cr_assert(memcmp(pa, pb, na) == 0, "packed bytes differ");
+    free(pa);
+    free(pb);
+}
+
+Test(stats, empty_accumulator)
+{
+    cp_stats *st = stats_new(3);
+    cr_assert_eq(cp_stats_cells(st), 3);
+    cr_assert_eq(cp_stats_samples(st), 0);
+    cp_cell_summary s;
+    double q[N_PROBS];
+    cp_stats_summarize(st, 2, probs, N_PROBS, &s, q);
+    cr_assert_eq(s.n, 0);
+    cr_assert(isnan(s.mean) && isnan(s.min) && isnan(s.max));
+    cr_assert_eq(s.sd, 0.0);
+    for (size_t i = 0; i < N_PROBS; i++)
+        cr_assert(isnan(q[i]));
+    add_block(st, NULL, 0);
+    cr_assert_eq(cp_stats_samples(st), 0);
+    cp_stats_free(st);
+    cp_stats_free(NULL);
+}
+
+/* Multiples of 1/8 below 2^20: every partial sum and square is exact, so
+ * mean must be the correctly rounded S1/n, and sd follows from exact
+ * integers.  The reference var = (n K2 - K1^2) / (64 n (n - 1)) with
+ * K1 = sum 8x, K2 = sum (8x)^2 is exact in __int128; sd's only errors are
+ * the long double steps (relative 2^-63 each, amplified by
+ * S2 / (n var) <= 10 for this data) and the final rounding to double
+ * (2^-53): below DBL_EPSILON = 2^-52 in all. */
+Test(stats, mean_and_sd_exact_on_dyadic_data)
+{
+    enum { CELLS = 4, SAMPLES = 37 };
+    gsl_rng *r = rng_new(31);
+    double v[SAMPLES * CELLS];
+    for (size_t i = 0; i < SAMPLES * CELLS; i++)
+        v[i] = (double)((long)gsl_rng_uniform_int(r, 4001) - 1000 * (long)(i % CELLS)) / 8;
+    cp_stats *st = stats_new(CELLS);
+    add_block(st, v, 10);
+    add_block(st, v + 10 * CELLS, SAMPLES - 10);
+    for (size_t c = 0; c < CELLS; c++) {
+        __int128 k1 = 0, k2 = 0;
+        for (size_t s = 0; s < SAMPLES; s++) {
+            const __int128 k = (__int128)(v[s * CELLS + c] * 8);
+            k1 += k;
+            k2 += k * k;
+        }
+        const __int128 num = SAMPLES * k2 - k1 * k1;
+        const __int128 den = (__int128)64 * SAMPLES * (SAMPLES - 1);
+        const double mean_ref = (double)k1 / 8 / SAMPLES;
+        const double sd_ref = (double)sqrtl((long double)num / (long double)den);
+        cp_cell_summary sum;
+        cp_stats_summarize(st, c, NULL, 0, &sum, NULL);
+        cr_assert_eq(sum.n, SAMPLES);
+        cr_assert_eq(bits_of(sum.mean), bits_of(mean_ref), "cell %zu: %a vs %a", c, sum.mean,
+                     mean_ref);
+        cr_assert(fabs(sum.sd - sd_ref) <= sd_ref * DBL_EPSILON, "cell %zu: sd %.17g vs %.17g", c,
+                  sum.sd, sd_ref);
+    }
+    cp_stats_free(st);
+    gsl_rng_free(r);
+}
+
+/* Positive lognormal data in blocks of m samples: each block's double sums
+ * are off by at most gamma = (m - 1) u times the sum (u = 2^-53), the exact
+ * total adds nothing, and the final roundings a few u.  So the mean is
+ * within (m + 2) u * mean, and var's numerator S2 - S1^2/n within about
+ * (m + 2) u * 3 S2, and since that numerator is (n - 1) var, sd (half the
+ * relative error of var) within (m + 2) u * 3 S2 / (2 (n - 1) var) * sd
+ * plus a few u.  The reference is a two-pass long double computation. */
+Test(stats, mean_and_sd_match_direct_computation)
+{
+    enum { CELLS = 3, SAMPLES = 2000, M = 256 };
+    gsl_rng *r = rng_new(32);
+    double *v = malloc(SAMPLES * CELLS * sizeof *v);
+    cr_assert_not_null(v);
+    for (size_t i = 0; i < SAMPLES * CELLS; i++)
+        v[i] = gsl_ran_lognormal(r, (double)(i % CELLS), 0.5 + 0.5 * (double)(i % CELLS));
+    cp_stats *st = stats_new(CELLS);
+    for (size_t s0 = 0; s0 < SAMPLES; s0 += M)
+        add_block(st, v + s0 * CELLS, SAMPLES - s0 < M ? SAMPLES - s0 : M);
+    const double u = DBL_EPSILON / 2;
+    for (size_t c = 0; c < CELLS; c++) {
+        long double s1 = 0, s2 = 0;
+        for (size_t s = 0; s < SAMPLES; s++)
+            s1 += v[s * CELLS + c];
+        const long double mean = s1 / SAMPLES;
+        long double dev2 = 0;
+        for (size_t s = 0; s < SAMPLES; s++) {
+            const long double d = v[s * CELLS + c] - mean;
+            dev2 += d * d;
+            s2 += (long double)v[s * CELLS + c] * v[s * CELLS + c];
+        }
+        const long double var = dev2 / (SAMPLES - 1);
+        const double sd = (double)sqrtl(var);
+        cp_cell_summary sum;
+        cp_stats_summarize(st, c, NULL, 0, &sum, NULL);
+        const double mean_tol = (double)((M + 2) * u * mean);
+        const double sd_tol =
+            (double)((M + 2) * u * 3 * s2 / (2 * (SAMPLES - 1) * var)) * sd + 4 * u * sd;
+        cr_assert(fabs(sum.mean - (double)mean) <= mean_tol, "cell %zu mean %.17g vs %.17Lg", c,
+                  sum.mean, mean);
+        cr_assert(fabs(sum.sd - sd) <= sd_tol, "cell %zu sd %.17g vs %.17g (tol %g)", c, sum.sd, sd,
+                  sd_tol);
+    }
+    free(v);
+    cp_stats_free(st);
+    gsl_rng_free(r);
+}
+
+Test(stats, constant_cell_has_zero_sd_and_exact_mean)
+{
+    enum { CELLS = 2, SAMPLES = 1000 };
+    double v[SAMPLES * CELLS];
+    for (size_t s = 0; s < SAMPLES; s++) {
+        v[s * CELLS] = 0.1;
+        v[s * CELLS + 1] = -7.3e-5;
+    }
+    cp_stats *st = stats_new(CELLS);
+    add_block(st, v, 300);
+    add_block(st, v + 300 * CELLS, SAMPLES - 300);
+    const double want[] = {0.1, -7.3e-5};
+    for (size_t c = 0; c < CELLS; c++) {
+        cp_cell_summary sum;
+        double q[N_PROBS];
+        cp_stats_summarize(st, c, probs, N_PROBS, &sum, q);
+        cr_assert_eq(sum.sd, 0.0);
+        cr_assert_eq(bits_of(sum.mean), bits_of(want[c]));
+        for (size_t i = 0; i < N_PROBS; i++)
+            cr_assert_eq(bits_of(q[i]), bits_of(want[c]));
+    }
+    cp_stats_free(st);
+}
+
+/* The reference for one cell: a sketch of the same values, and the exact
+ * sum of each block's sample-order double sums. */
+Test(stats, matches_per_cell_reference_at_tile_edges)
+{
+    gsl_rng *r = rng_new(33);
+    const size_t cell_counts[] = {1, 7, 8, 9, 17};
+    const size_t block_sizes[] = {1, 255, 256, 257, 600};
+    for (size_t ci = 0; ci < 5; ci++) {
+        const size_t n_cells = cell_counts[ci];
+        cp_stats *st = stats_new(n_cells);
+        cp_sketch *sk = malloc(n_cells * sizeof *sk);
+        cp_xsum *x1 = malloc(n_cells * sizeof *x1);
+        for (size_t c = 0; c < n_cells; c++) {
+            cp_sketch_init(&sk[c]);
+            cp_xsum_init(&x1[c]);
+        }
+        for (size_t bi = 0; bi < 5; bi++) {
+            const size_t ns = block_sizes[bi];
+            double *v = malloc(ns * n_cells * sizeof *v);
+            for (size_t i = 0; i < ns * n_cells; i++)
+                v[i] = gsl_rng_uniform(r) < 0.1 ? 0.0 : gsl_ran_gaussian(r, 1.0 + (double)i);
+            add_block(st, v, ns);
+            for (size_t c = 0; c < n_cells; c++) {
+                double s1 = 0;
+                cp_err err;
+                for (size_t s = 0; s < ns; s++) {
+                    s1 += v[s * n_cells + c];
+                    cr_assert_eq(cp_sketch_add(&sk[c], v[s * n_cells + c], &err), CP_OK);
+                }
+                cp_xsum_add(&x1[c], s1);
+            }
+            free(v);
+        }
+        for (size_t c = 0; c < n_cells; c++) {
+            cp_cell_summary sum;
+            double q[N_PROBS];
+            cp_stats_summarize(st, c, probs, N_PROBS, &sum, q);
+            cr_assert_eq(sum.n, sk[c].total);
+            cr_assert_eq(bits_of(sum.min), bits_of(sk[c].min));
+            cr_assert_eq(bits_of(sum.max), bits_of(sk[c].max));
+            double mean = cp_xsum_value(&x1[c]) / (double)sum.n;
+            mean = mean < sum.min ? sum.min : mean > sum.max ? sum.max : mean;
+            cr_assert_eq(bits_of(sum.mean), bits_of(mean), "cells %zu cell %zu", n_cells, c);
+            for (size_t i = 0; i < N_PROBS; i++)
+                cr_assert_eq(bits_of(q[i]), bits_of(cp_sketch_quantile(&sk[c], probs[i])));
+            cp_sketch_free(&sk[c]);
+        }
+        free(sk);
+        free(x1);
+        cp_stats_free(st);
+    }
+    gsl_rng_free(r);
+}
+
+/* ---- ranks ---- */
+
+enum { R_CELLS = 13, R_BLOCKS = 24 };
+
+typedef struct blocks {
+    double *v[R_BLOCKS];
+    size_t n[R_BLOCKS];
+} blocks;
+
+/* Blocks of uneven sizes; cells of mixed sign, zeros, huge and tiny
+ * magnitudes, so that double sums round and the order would show. */
+static void blocks_make(blocks *b, gsl_rng *r)
+{
+    for (size_t k = 0; k < R_BLOCKS; k++) {
+        b->n[k] = 1 + gsl_rng_uniform_int(r, 300);
+        b->v[k] = malloc(b->n[k] * R_CELLS * sizeof(double));
+        cr_assert_not_null(b->v[k]);
+        for (size_t i = 0; i < b->n[k] * R_CELLS; i++) {
+            const size_t c = i % R_CELLS;
+            double x = gsl_ran_lognormal(r, 0.0, 0.5 + 0.25 * (double)c);
+            if (c % 3 == 1 && gsl_rng_uniform(r) < 0.5)
+                x = -x;
+            if (c % 4 == 2 && gsl_rng_uniform(r) < 0.3)
+                x = 0.0;
+            if (c == 12)
+                x = gsl_rng_uniform(r) < 0.5 ? 1e150 * x : -1e-150 / x;
+            b->v[k][i] = x;
+        }
+    }
+}
+
+static void blocks_free(blocks *b)
+{
+    for (size_t k = 0; k < R_BLOCKS; k++)
+        free(b->v[k]);
+}
+
+/* Adds the blocks to n_ranks accumulators as assign[] says, in the order
+ * given by order[], then merges the ranks into a fresh accumulator in the
+ * order merge[] (half directly, half through packed bytes). */
+static cp_stats *run_ranks(const blocks *b, size_t n_ranks, const size_t *assign,
+                           const size_t *order, const size_t *merge)
+{
+    cp_stats *rank[4];
+    for (size_t q = 0; q < n_ranks; q++)
+        rank[q] = stats_new(R_CELLS);
+    for (size_t i = 0; i < R_BLOCKS; i++) {
+        const size_t k = order[i];
+        add_block(rank[assign[k]], b->v[k], b->n[k]);
+    }
+    cp_stats *all = stats_new(R_CELLS);
+    cp_err err;
+    for (size_t i = 0; i < n_ranks; i++) {
+        const size_t q = merge[i];
+        if (i % 2) {
+            cr_assert_eq(cp_stats_merge(all, rank[q], &err), CP_OK, "%s", err.msg);
+        } else {
+            unsigned char *buf;
+            const size_t n = packed(rank[q], &buf);
+            cr_assert_eq(cp_stats_unpack_merge(all, buf, n, &err), CP_OK, "%s", err.msg);
+            free(buf);
+        }
+        cp_stats_free(rank[q]);
+    }
+    return all;
+}
+
+Test(stats, bit_identical_across_rank_layouts)
+{
+    gsl_rng *r = rng_new(34);
+    blocks b;
+    blocks_make(&b, r);
+    size_t identity[R_BLOCKS], zeros[R_BLOCKS];
+    for (size_t k = 0; k < R_BLOCKS; k++) {
+        identity[k] = k;
+        zeros[k] = 0;
+    }
+    const size_t one[] = {0};
+    cp_stats *ref = run_ranks(&b, 1, zeros, identity, one);
+    for (size_t n_ranks = 1; n_ranks <= 4; n_ranks++)
+        for (int layout = 0; layout < 4; layout++) {
+            size_t assign[R_BLOCKS], order[R_BLOCKS], merge[4];
+            for (size_t k = 0; k < R_BLOCKS; k++) {
+                /* round robin, contiguous ranges, random, all on the last */
+                const size_t choices[] = {k % n_ranks, k * n_ranks / R_BLOCKS,
+                                          gsl_rng_uniform_int(r, n_ranks), n_ranks - 1};
+                assign[k] = choices[layout];
+                order[k] = k;
+            }
+            gsl_ran_shuffle(r, order, R_BLOCKS, sizeof *order);
+            for (size_t q = 0; q < n_ranks; q++)
+                merge[q] = q;
+            gsl_ran_shuffle(r, merge, n_ranks, sizeof *merge);
+            cp_stats *all = run_ranks(&b, n_ranks, assign, order, merge);
+            assert_same_stats(all, ref);
+            cp_stats_free(all);
+        }
+    cp_stats_free(ref);
+    blocks_free(&b);
+    gsl_rng_free(r);
+}
+
+/* ---- rejection ---- */
+
+static void assert_unchanged_by(cp_stats *st, const double *v, size_t n_samples, size_t cell,
+                                size_t sample)
+{
+    unsigned char *before, *after;
+    const size_t nb = packed(st, &before);
+    cp_err err;
+    cp_err_clear(&err);
+    cr_assert_eq(cp_stats_add_block(st, v, n_samples, &err), CP_EMODEL);
+    char want[64];
+    snprintf(want, sizeof want, "cell %zu, sample %zu", cell, sample);
+    cr_assert(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg, want);
+    const size_t na = packed(st, &after);
+    cr_assert(na == nb && memcmp(before, after, na) == 0, "accumulator changed");
+    free(before);
+    free(after);
+}
+
+Test(stats, nonfinite_rejected_and_accumulator_unchanged)
+{
+    enum { CELLS = 11, SAMPLES = 300 };
+    gsl_rng *r = rng_new(35);
+    double *v = malloc(SAMPLES * CELLS * sizeof *v);
+    for (size_t i = 0; i < SAMPLES * CELLS; i++)
+        v[i] = gsl_ran_gaussian(r, 10.0);
+    cp_stats *st = stats_new(CELLS);
+    add_block(st, v, SAMPLES);
+    const double specials[] = {NAN, INFINITY, -INFINITY, -NAN};
+    const size_t where[][2] = {{0, 0}, {CELLS - 1, SAMPLES - 1}, {3, 5}, {10, 256}};
+    for (int k = 0; k < 4; k++) {
+        /* Values that would grow the sketches come before the bad one. */
+        for (size_t i = 0; i < SAMPLES * CELLS; i++)
+            v[i] = gsl_ran_gaussian(r, 1e100);
+        const size_t c = where[k][0], s = where[k][1];
+        v[s * CELLS + c] = specials[k];
+        assert_unchanged_by(st, v, SAMPLES, c, s);
+        /* A second bad value later: the first one is named. */
+        v[(SAMPLES - 1) * CELLS + CELLS - 1] = NAN;
+        assert_unchanged_by(st, v, SAMPLES, c, s);
+    }
+    cr_assert_eq(cp_stats_samples(st), SAMPLES);
+    free(v);
+    cp_stats_free(st);
+    gsl_rng_free(r);
+}
+
+Test(stats, merge_rejects_other_cell_count)
+{
+    cp_stats *a = stats_new(3), *b = stats_new(4);
+    cp_err err;
+    cr_assert_eq(cp_stats_merge(a, b, &err), CP_EINVAL);
+    unsigned char *buf;
+    const size_t n = packed(b, &buf);
+    cr_assert_eq(cp_stats_unpack_merge(a, buf, n, &err), CP_EINVAL);
+    free(buf);
+    cp_stats_free(a);
+    cp_stats_free(b);
+}
+
+/* ---- serialization ---- */
+
+static cp_stats *sample_stats(void)
+{
+    gsl_rng *r = rng_new(36);
+    blocks b;
+    blocks_make(&b, r);
+    cp_stats *st = stats_new(R_CELLS);
+    for (size_t k = 0; k < 3; k++)
+        add_block(st, b.v[k], b.n[k]);
+    blocks_free(&b);
+    gsl_rng_free(r);
+    return st;
+}
+
+Test(stats, pack_unpack_roundtrip)
+{
+    cp_stats *st = sample_stats();
+    unsigned char *buf;
+    const size_t n = packed(st, &buf);
+    cp_stats *back = stats_new(R_CELLS);
+    cp_err err;
+    cr_assert_eq(cp_stats_unpack_merge(back, buf, n, &err), CP_OK, "%s", err.msg);
+    assert_same_stats(back, st);
+    /* Unpacking twice is merging twice. */
+    cr_assert_eq(cp_stats_unpack_merge(back, buf, n, &err), CP_OK);
+    cp_stats *twice = stats_new(R_CELLS);
+    cr_assert_eq(cp_stats_merge(twice, st, &err), CP_OK);
+    cr_assert_eq(cp_stats_merge(twice, st, &err), CP_OK);
+    assert_same_stats(back, twice);
+    free(buf);
+    cp_stats_free(st);
+    cp_stats_free(back);
+    cp_stats_free(twice);
+}
+
+static void assert_unpack_rejected(const unsigned char *buf, size_t n, const char *what)
+{
+    cp_stats *dst = stats_new(R_CELLS);
+    double row[R_CELLS];
+    for (size_t c = 0; c < R_CELLS; c++)
+        row[c] = (double)c - 6.5;
+    add_block(dst, row, 1);
+    unsigned char *before, *after;
+    const size_t nb = packed(dst, &before);
+    cp_err err;
+    cp_err_clear(&err);
+    cr_assert_eq(cp_stats_unpack_merge(dst, buf, n, &err), CP_EINVAL, "%s: accepted", what);
+    cr_assert_neq(err.msg[0], '\0');
+    const size_t na = packed(dst, &after);
+    cr_assert(na == nb && memcmp(before, after, na) == 0, "%s: dst changed", what);
+    free(before);
+    free(after);
+    cp_stats_free(dst);
+}
+
+Test(stats, unpack_rejects_truncated_and_corrupted)
+{
+    cp_stats *st = sample_stats();
+    unsigned char *buf;
+    const size_t n = packed(st, &buf);
+    /* Every truncation, through a buffer of exactly that size (ASan). */
+    for (size_t len = 0; len < n; len += 1 + len / 64) {
+        unsigned char *cut = malloc(len ? len : 1);
+        memcpy(cut, buf, len);
+        assert_unpack_rejected(cut, len, "truncated");
+        free(cut);
+    }
+    unsigned char *c = malloc(n + 1);
+    memcpy(c, buf, n);
+    c[n] = 0;
+    assert_unpack_rejected(c, n + 1, "trailing byte");
+    memcpy(c, buf, n);
+    c[1] ^= 0x20;
+    assert_unpack_rejected(c, n, "magic");
+    /* The sample count no longer matches the sketches. */
+    uint64_t samples;
+    memcpy(&samples, buf + 16, 8);
+    samples++;
+    memcpy(c, buf, n);
+    memcpy(c + 16, &samples, 8);
+    assert_unpack_rejected(c, n, "sample count");
+    /* A limb out of the normalized range. */
+    memcpy(c, buf, n);
+    c[24 + 7] = 0x80;
+    assert_unpack_rejected(c, n, "limb");
+    /* A corrupted total in the last cell's sketch (found late: nothing may
+     * have been merged by then). */
+    memcpy(c, buf, n);
+    const size_t last = n - 1;
+    c[last] ^= 0x01;
+    assert_unpack_rejected(c, n, "last sketch");
+    free(c);
+    free(buf);
+    cp_stats_free(st);
+}
+
+/* Values whose squares overflow: sd cannot be computed and says so. */
+Test(stats, overflowing_squares_give_nan_sd)
+{
+    const double v[] = {1e200, 2e200, 3e200};
+    cp_stats *st = stats_new(1);
+    add_block(st, v, 3);
+    cp_cell_summary sum;
+    cp_stats_summarize(st, 0, NULL, 0, &sum, NULL);
+    cr_assert(fabs(sum.mean - 2e200) <= 2e200 * DBL_EPSILON);
+    cr_assert(isnan(sum.sd));
+    cp_stats_free(st);
+}

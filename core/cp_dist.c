@@ -368,7 +368,7 @@ static int cp_parse_param(const char **s, cp_dist *d, const cp_dist_desc *desc, 
         return cp_err_set(err, CP_EINVAL, "%s: expected '=' after parameter '%s'", desc->name,
                           desc->params[i]);
     p = cp_skip_ws(p + 1);
-    cp_token value;
+    cp_token value = {0};
     int rc = cp_read_value(&p, desc->name, desc->params[i], &value, err);
     if (rc == CP_OK)
         rc = cp_store_param(d, desc, i, &value, err);

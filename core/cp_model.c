@@ -37,6 +37,7 @@ typedef struct mnode {
     int param_slot[CP_PARAMS_MAX]; /* -1: none on that parameter */
     size_t first_in, n_in;         /* into the graph's edges */
     int state;                     /* index of this node's state (stock, delay, deploy) */
+    double keep;                   /* stock, deploy: 1 - 1/lifetime, unless a shock moves it */
 } mnode;
 
 typedef struct mshock {
@@ -62,6 +63,12 @@ struct cp_model {
     mevent *events;
     int *slot_refs;        /* the slots each shock and event multiplies */
     size_t n_slot_refs;
+    /* The graph's edges, flattened for the inner loop: where each input's
+     * value is, its role, and its weight (for assemble, its reciprocal, so
+     * the loop multiplies instead of dividing). */
+    size_t *in_at;
+    cp_role *in_role;
+    double *in_weight;
     size_t n_stocks, n_delays, n_deploys;
 };
 
@@ -218,6 +225,24 @@ static int build_events(cp_model *m, slot_table *slots, cp_err *err)
     return CP_OK;
 }
 
+static int build_inputs(cp_model *m, cp_err *err)
+{
+    const cp_graph *g = m->g;
+    const size_t n = g->n_edges + 1;
+    m->in_at = calloc(n, sizeof *m->in_at);
+    m->in_role = calloc(n, sizeof *m->in_role);
+    m->in_weight = calloc(n, sizeof *m->in_weight);
+    if (!m->in_at || !m->in_role || !m->in_weight)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t e = 0; e < g->n_edges; e++) {
+        const cp_edge *ed = &g->edges[e];
+        m->in_at[e] = (size_t)ed->from * CP_FIELDS_MAX;
+        m->in_role[e] = ed->role;
+        m->in_weight[e] = g->nodes[ed->to].kind == CP_NODE_ASSEMBLE ? 1.0 / ed->weight : ed->weight;
+    }
+    return CP_OK;
+}
+
 static void build_nodes(cp_model *m, const slot_table *slots)
 {
     const cp_graph *g = m->g;
@@ -243,6 +268,7 @@ static void build_nodes(cp_model *m, const slot_table *slots)
                 n->param_slot[slots->keys[s].param] = (int)s;
         }
         n->state = -1;
+        n->keep = 1.0 - 1.0 / n->param[1];
         if (n->kind == CP_NODE_STOCK)
             n->state = (int)m->n_stocks++;
         else if (n->kind == CP_NODE_DELAY)
@@ -277,6 +303,8 @@ int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_
         rc = build_events(m, &slots, err);
     if (!rc)
         rc = check_streams(m, err);
+    if (!rc)
+        rc = build_inputs(m, err);
     if (!rc) {
         m->n_slots = slots.n;
         build_nodes(m, &slots);
@@ -298,6 +326,9 @@ void cp_model_free(cp_model *m)
     free(m->shocks);
     free(m->events);
     free(m->slot_refs);
+    free(m->in_at);
+    free(m->in_role);
+    free(m->in_weight);
     free(m);
 }
 
@@ -462,41 +493,47 @@ static inline double param(const mnode *n, const double *mult, int p)
     return n->param_slot[p] < 0 ? n->param[p] : n->param[p] * mult[n->param_slot[p]];
 }
 
-static inline double input(const cp_graph *g, const double *value, size_t e)
+static inline double input(const cp_model *m, const double *value, size_t e)
 {
-    return value[(size_t)g->edges[e].from * CP_FIELDS_MAX];
+    return value[m->in_at[e]];
 }
 
-static double eval_convert(const cp_graph *g, const mnode *n, const double *mult,
+/* 1 - 1/lifetime, the share of a stock kept from one quarter to the next. */
+static inline double keep_share(const mnode *n, const double *mult)
+{
+    return n->param_slot[1] < 0 ? n->keep : 1.0 - 1.0 / param(n, mult, 1);
+}
+
+static double eval_convert(const cp_model *m, const mnode *n, const double *mult,
                            const double *value)
 {
     double sum = 0, scale = 1;
     for (size_t e = n->first_in; e < n->first_in + n->n_in; e++) {
-        if (g->edges[e].role == CP_ROLE_IN)
-            sum += g->edges[e].weight * input(g, value, e);
+        if (m->in_role[e] == CP_ROLE_IN)
+            sum += m->in_weight[e] * input(m, value, e);
         else
-            scale *= input(g, value, e);
+            scale *= input(m, value, e);
     }
     return param(n, mult, 0) * sum * scale;
 }
 
-static double eval_assemble(const cp_graph *g, const mnode *n, const double *value)
+static double eval_assemble(const cp_model *m, const mnode *n, const double *value)
 {
     double out = INFINITY;
     for (size_t e = n->first_in; e < n->first_in + n->n_in; e++) {
-        double v = input(g, value, e) / g->edges[e].weight;
+        double v = input(m, value, e) * m->in_weight[e];
         if (v < out)
             out = v;
     }
     return out;
 }
 
-static double sum_inputs(const cp_graph *g, const mnode *n, const double *value, cp_role role)
+static double sum_inputs(const cp_model *m, const mnode *n, const double *value, cp_role role)
 {
     double sum = 0;
     for (size_t e = n->first_in; e < n->first_in + n->n_in; e++)
-        if (g->edges[e].role == role)
-            sum += input(g, value, e);
+        if (m->in_role[e] == role)
+            sum += input(m, value, e);
     return sum;
 }
 
@@ -515,24 +552,24 @@ static double eval_delay(const cp_model *m, const mnode *n, cp_workspace *w, siz
     return (1 - frac) * a + frac * b;
 }
 
-static void eval_deploy(const cp_graph *g, const mnode *n, cp_workspace *w, double mo,
+static void eval_deploy(const cp_model *m, const mnode *n, cp_workspace *w, double mo,
                         double *out)
 {
     deploy_state *d = &w->deploy[n->state];
     const double *mult = w->mult;
-    const double keep = 1.0 - 1.0 / param(n, mult, 1);
+    const double keep = keep_share(n, mult);
     double flops = 0, watts = 0;
     for (size_t e = n->first_in; e < n->first_in + n->n_in; e++) {
-        if (g->edges[e].role == CP_ROLE_FLOPS)
-            flops = input(g, w->value, e);
-        else if (g->edges[e].role == CP_ROLE_WATTS)
-            watts = input(g, w->value, e);
+        if (m->in_role[e] == CP_ROLE_FLOPS)
+            flops = input(m, w->value, e);
+        else if (m->in_role[e] == CP_ROLE_WATTS)
+            watts = input(m, w->value, e);
     }
     d->fleet *= keep;
     d->flops *= keep;
     d->power *= keep;
-    d->waiting += sum_inputs(g, n, w->value, CP_ROLE_UNITS);
-    const double capacity = sum_inputs(g, n, w->value, CP_ROLE_POWER);
+    d->waiting += sum_inputs(m, n, w->value, CP_ROLE_UNITS);
+    const double capacity = sum_inputs(m, n, w->value, CP_ROLE_POWER);
     const double mw_each = watts * param(n, mult, 0) / 1e6;
     const double headroom = capacity > d->power ? capacity - d->power : 0;
     double installed = d->waiting;
@@ -553,7 +590,6 @@ static void eval_deploy(const cp_graph *g, const mnode *n, cp_workspace *w, doub
 
 static void eval_nodes(const cp_model *m, cp_workspace *w, size_t t)
 {
-    const cp_graph *g = m->g;
     double *value = w->value;
     const double *mult = w->mult;
     for (size_t k = 0; k < m->n_nodes; k++) {
@@ -566,31 +602,31 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, size_t t)
             v = n->series[t];
             break;
         case CP_NODE_CONVERT:
-            v = eval_convert(g, n, mult, value);
+            v = eval_convert(m, n, mult, value);
             break;
         case CP_NODE_SPLIT:
-            v = param(n, mult, 0) * input(g, value, n->first_in);
+            v = param(n, mult, 0) * input(m, value, n->first_in);
             break;
         case CP_NODE_ASSEMBLE:
-            v = eval_assemble(g, n, value);
+            v = eval_assemble(m, n, value);
             break;
         case CP_NODE_STOCK: {
             double *s = &w->stock[n->state];
-            *s = *s * (1.0 - 1.0 / param(n, mult, 1)) + sum_inputs(g, n, value, CP_ROLE_IN);
+            *s = *s * keep_share(n, mult) + sum_inputs(m, n, value, CP_ROLE_IN);
             v = *s;
             break;
         }
         case CP_NODE_DELAY:
-            v = eval_delay(m, n, w, t, input(g, value, n->first_in));
+            v = eval_delay(m, n, w, t, input(m, value, n->first_in));
             break;
         case CP_NODE_ELASTIC: {
-            double price = sum_inputs(g, n, value, CP_ROLE_PRICE);
-            v = sum_inputs(g, n, value, CP_ROLE_FLOW) *
+            double price = sum_inputs(m, n, value, CP_ROLE_PRICE);
+            v = sum_inputs(m, n, value, CP_ROLE_FLOW) *
                 pow(price / param(n, mult, 0), -param(n, mult, 1));
             break;
         }
         case CP_NODE_DEPLOY:
-            eval_deploy(g, n, w, mo, out);
+            eval_deploy(m, n, w, mo, out);
             continue;
         default:
             break;

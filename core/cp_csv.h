@@ -15,12 +15,12 @@
 #include "cp_error.h"
 
 typedef struct cp_table {
-    char *path;      /* as given to cp_table_read, for messages */
+    char *path; /* as given to cp_table_read, for messages */
     size_t n_cols;
-    char **header;   /* n_cols names */
-    size_t n_rows;   /* data rows, header excluded */
-    char **cells;    /* n_rows * n_cols strings, row-major, trimmed, never NULL */
-    long *line;      /* n_rows: line number (1-based) where each row starts */
+    char **header; /* n_cols names */
+    size_t n_rows; /* data rows, header excluded */
+    char **cells;  /* n_rows * n_cols strings, row-major, trimmed, never NULL */
+    long *line;    /* n_rows: line number (1-based) where each row starts */
 } cp_table;
 
 /* Reads path into t (which the caller then frees with cp_table_free). */
@@ -32,8 +32,7 @@ int cp_table_column(const cp_table *t, const char *name);
 
 /* Finds each of names[0..n) in the header, writing their indices to idx;
  * fails naming the file and the first missing column. */
-int cp_table_require(const cp_table *t, const char *const *names, size_t n, int *idx,
-                     cp_err *err);
+int cp_table_require(const cp_table *t, const char *const *names, size_t n, int *idx, cp_err *err);
 
 /* The text of a cell (never NULL; "" when empty). */
 const char *cp_table_cell(const cp_table *t, size_t row, int col);
@@ -45,7 +44,7 @@ int cp_table_double(const cp_table *t, size_t row, int col, double *out, cp_err 
 
 /* Sets err to "PATH:LINE: field 'COL': " followed by the printf-style message,
  * and returns code.  For checks the caller makes on a cell's value. */
-int cp_table_error(const cp_table *t, size_t row, int col, cp_err *err, int code,
-                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+int cp_table_error(const cp_table *t, size_t row, int col, cp_err *err, int code, const char *fmt,
+                   ...) __attribute__((format(printf, 6, 7)));
 
 #endif

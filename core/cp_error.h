@@ -32,8 +32,7 @@ void cp_err_clear(cp_err *err);
 
 /* Sets code and a printf-style message; returns code so callers can write
  * `return cp_err_set(err, CP_EINVAL, "...", ...);`.  err may be NULL. */
-int cp_err_set(cp_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int cp_err_set(cp_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prepends printf-style context and ": " to the message already in err;
  * returns err->code.  err may be NULL (returns CP_EINVAL). */

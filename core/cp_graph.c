@@ -21,10 +21,10 @@ const char *const cp_graph_files[5] = {"nodes.csv", "edges.csv", "params.csv", "
 
 typedef struct param_spec {
     const char *name;
-    double def;     /* REQUIRED: no default */
-    double lo, hi;  /* allowed range */
-    int lo_open;    /* 1: must be > lo rather than >= lo */
-    int hi_open;    /* 1: must be < hi rather than <= hi */
+    double def;    /* REQUIRED: no default */
+    double lo, hi; /* allowed range */
+    int lo_open;   /* 1: must be > lo rather than >= lo */
+    int hi_open;   /* 1: must be < hi rather than <= hi */
 } param_spec;
 
 typedef struct kind_spec {
@@ -77,25 +77,23 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                          .role_min = {[CP_ROLE_FLOW] = 1, [CP_ROLE_PRICE] = 1},
                          .role_max = {[CP_ROLE_FLOW] = UNLIMITED, [CP_ROLE_PRICE] = 1},
                          .fields = F(CP_FIELD_OUTPUT)},
-    [CP_NODE_DEPLOY] = {.name = "deploy",
-                        .n_params = 6,
-                        .params = {{"pue", REQUIRED, 1, 10, 0, 0},
-                                   {"lifetime", REQUIRED, 0, INFINITY, 1, 1},
-                                   {"failure_loss", 0.0, 0, 1, 0, 1},
-                                   {"initial_fleet", 0.0, 0, INFINITY, 0, 1},
-                                   {"initial_flops", 0.0, 0, INFINITY, 0, 1},
-                                   {"initial_watts", 0.0, 0, INFINITY, 0, 1}},
-                        .role_min = {[CP_ROLE_UNITS] = 1,
-                                     [CP_ROLE_POWER] = 1,
-                                     [CP_ROLE_FLOPS] = 1,
-                                     [CP_ROLE_WATTS] = 1},
-                        .role_max = {[CP_ROLE_UNITS] = UNLIMITED,
-                                     [CP_ROLE_POWER] = UNLIMITED,
-                                     [CP_ROLE_FLOPS] = 1,
-                                     [CP_ROLE_WATTS] = 1},
-                        .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) |
-                                  F(CP_FIELD_POWER_USED) | F(CP_FIELD_WAITING) |
-                                  F(CP_FIELD_DEPLOYED)},
+    [CP_NODE_DEPLOY] =
+        {.name = "deploy",
+         .n_params = 6,
+         .params = {{"pue", REQUIRED, 1, 10, 0, 0},
+                    {"lifetime", REQUIRED, 0, INFINITY, 1, 1},
+                    {"failure_loss", 0.0, 0, 1, 0, 1},
+                    {"initial_fleet", 0.0, 0, INFINITY, 0, 1},
+                    {"initial_flops", 0.0, 0, INFINITY, 0, 1},
+                    {"initial_watts", 0.0, 0, INFINITY, 0, 1}},
+         .role_min =
+             {[CP_ROLE_UNITS] = 1, [CP_ROLE_POWER] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
+         .role_max = {[CP_ROLE_UNITS] = UNLIMITED,
+                      [CP_ROLE_POWER] = UNLIMITED,
+                      [CP_ROLE_FLOPS] = 1,
+                      [CP_ROLE_WATTS] = 1},
+         .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) | F(CP_FIELD_POWER_USED) |
+                   F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED)},
 };
 
 static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price",
@@ -333,9 +331,8 @@ static int load_params(cp_graph *g, cp_err *err)
         const char *pname = cp_table_cell(&t, r, c[1]);
         int pi = cp_graph_param_index(n->kind, pname);
         if (pi < 0) {
-            rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
-                                "%s node '%s' has no parameter '%s'", kinds[n->kind].name,
-                                n->name, pname);
+            rc = cp_table_error(&t, r, c[1], err, CP_EINVAL, "%s node '%s' has no parameter '%s'",
+                                kinds[n->kind].name, n->name, pname);
             goto out;
         }
         long *first = &seen[(size_t)ni * CP_PARAMS_MAX + (size_t)pi];
@@ -411,8 +408,8 @@ static int load_series(cp_graph *g, cp_err *err)
         cp_node *n = &g->nodes[ni];
         if (!n->series) {
             rc = cp_table_error(&t, r, c[0], err, CP_EINVAL,
-                                "node '%s' is a %s node; only supply nodes take a series",
-                                n->name, kinds[n->kind].name);
+                                "node '%s' is a %s node; only supply nodes take a series", n->name,
+                                kinds[n->kind].name);
             goto out;
         }
         cp_err perr;
@@ -434,8 +431,8 @@ static int load_series(cp_graph *g, cp_err *err)
         long *first = &seen[(size_t)ni * T + (size_t)k];
         if (*first) {
             rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
-                                "node '%s' has a second value for %s (first on line %ld)",
-                                n->name, cp_table_cell(&t, r, c[1]), *first);
+                                "node '%s' has a second value for %s (first on line %ld)", n->name,
+                                cp_table_cell(&t, r, c[1]), *first);
             goto out;
         }
         *first = t.line[r];
@@ -511,8 +508,7 @@ static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *
                                   e->weight);
     }
     if (e->from == e->to)
-        return cp_table_error(t, r, c[1], err, CP_EINVAL, "cycle: '%s' feeds itself",
-                              to->name);
+        return cp_table_error(t, r, c[1], err, CP_EINVAL, "cycle: '%s' feeds itself", to->name);
     e->line = t->line[r];
     return CP_OK;
 }
@@ -534,9 +530,8 @@ static int check_role_counts(const cp_graph *g, const char *path, cp_err *err)
                                   ks->name, n->name, ks->role_min[r], role_names[r], count[r]);
             if (count[r] < ks->role_min[r])
                 return cp_err_set(err, CP_EINVAL,
-                                  "%s: %s node '%s' needs at least %d '%s' input(s), has %d",
-                                  path, ks->name, n->name, ks->role_min[r], role_names[r],
-                                  count[r]);
+                                  "%s: %s node '%s' needs at least %d '%s' input(s), has %d", path,
+                                  ks->name, n->name, ks->role_min[r], role_names[r], count[r]);
             return cp_err_set(err, CP_EINVAL,
                               "%s: %s node '%s' takes at most %d '%s' input(s), has %d", path,
                               ks->name, n->name, ks->role_max[r], role_names[r], count[r]);
@@ -714,8 +709,7 @@ static int parse_field(const char *s, cp_field *field)
 static int find_metric(const cp_graph *g, const char *metric, const char *region)
 {
     for (size_t m = 0; m < g->n_metrics; m++)
-        if (strcmp(g->metrics[m].metric, metric) == 0 &&
-            strcmp(g->metrics[m].region, region) == 0)
+        if (strcmp(g->metrics[m].metric, metric) == 0 && strcmp(g->metrics[m].region, region) == 0)
             return (int)m;
     return -1;
 }

@@ -93,12 +93,12 @@ typedef struct cp_metric {
 
 typedef struct cp_graph {
     char *dir;
-    int start;      /* first quarter index */
-    int n_periods;  /* quarters in the horizon */
+    int start;     /* first quarter index */
+    int n_periods; /* quarters in the horizon */
     size_t n_nodes;
     cp_node *nodes;
-    int *order;     /* topological order of node indices */
-    int *by_name;   /* node indices sorted by name, for lookups */
+    int *order;   /* topological order of node indices */
+    int *by_name; /* node indices sorted by name, for lookups */
     size_t n_edges;
     cp_edge *edges; /* sorted by (to, role, line) */
     size_t n_metrics;

@@ -58,10 +58,10 @@ struct cp_model {
     const cp_scenario *sc;
     const cp_graph *g;
     size_t T, n_nodes, n_shocks, n_events, n_slots;
-    mnode *nodes;          /* in topological order */
+    mnode *nodes; /* in topological order */
     mshock *shocks;
     mevent *events;
-    int *slot_refs;        /* the slots each shock and event multiplies */
+    int *slot_refs; /* the slots each shock and event multiplies */
     size_t n_slot_refs;
     /* The graph's edges, flattened for the inner loop: where each input's
      * value is, its role, and its weight (for assemble, its reciprocal, so
@@ -72,23 +72,29 @@ struct cp_model {
     size_t n_stocks, n_delays, n_deploys;
 };
 
-/* Deploy state: accelerators waiting for power, and the fleet with its
+/* The workspace holds the state of CP_MODEL_LANES samples side by side:
+ * every per-sample quantity is an array of lanes, x[item * LANES + lane], so
+ * the evaluation of a node is a loop over lanes that the compiler can
+ * vectorize, and the cost of walking the graph is shared by all lanes.
+ * Lanes never interact, so a sample's values do not depend on which others
+ * share its block.
+ *
+ * Deploy state is the accelerators waiting for power and the fleet with its
  * total FLOP/s and MW drawn.  Retirement is geometric, the same share of
  * every vintage, so totals stay exact without tracking vintages. */
-typedef struct deploy_state {
-    double waiting, fleet, flops, power;
-} deploy_state;
+#define LANES CP_MODEL_LANES
 
 struct cp_workspace {
     gsl_rng *rng;
-    double *eps, *z, *shock_value;
-    double *mult;
-    double *value; /* n_nodes * CP_FIELDS_MAX, indexed by graph node index */
-    double *stock;
-    double *delay_history; /* n_delays * T */
-    deploy_state *deploy;
-    int *event_left;
+    double *eps, *z, *shock_value; /* per shock */
+    double *mult;                  /* per multiplier slot */
+    double *value;                 /* per node and field: (node * CP_FIELDS_MAX + field) */
+    double *stock;                 /* per stock node */
+    double *delay_history;         /* per delay node and quarter: (state * T + t) */
+    double *waiting, *fleet, *flops, *power; /* per deploy node */
+    int *event_left;                         /* per event */
     double *event_severity;
+    double *acc, *scale; /* scratch, one lane array each */
 };
 
 /* ---- building --------------------------------------------------------- */
@@ -150,10 +156,9 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(targets[k].node, t->node) == 0 && strcmp(targets[k].param, t->param) == 0)
-                return cp_err_set(err, CP_EINVAL,
-                                  "%s:%ld: [%s %s]: key 'targets': '%s%s%s' is listed twice",
-                                  m->sc->path, line, what, name, t->node, t->param[0] ? "." : "",
-                                  t->param);
+                return cp_err_set(
+                    err, CP_EINVAL, "%s:%ld: [%s %s]: key 'targets': '%s%s%s' is listed twice",
+                    m->sc->path, line, what, name, t->node, t->param[0] ? "." : "", t->param);
         int slot = slot_for(slots, node, param);
         if (slot < 0)
             return cp_err_set(err, CP_ENOMEM, "out of memory");
@@ -201,9 +206,8 @@ static int build_shocks(cp_model *m, slot_table *slots, cp_err *err)
         for (size_t i = j + 1; i < n; i++)
             if (sc->chol[i * n + j] != 0.0 && sc->shocks[i].time != CP_TIME_ONCE)
                 s->needs_every_quarter = 1;
-        int rc = resolve_targets(m, slots, s->src->targets, s->src->n_targets,
-                                 s->src->targets_line, "shock", s->src->name, &s->first_slot,
-                                 &s->n_slots, err);
+        int rc = resolve_targets(m, slots, s->src->targets, s->src->n_targets, s->src->targets_line,
+                                 "shock", s->src->name, &s->first_slot, &s->n_slots, err);
         if (rc)
             return rc;
     }
@@ -216,9 +220,9 @@ static int build_events(cp_model *m, slot_table *slots, cp_err *err)
         mevent *ev = &m->events[e];
         ev->src = &m->sc->events[e];
         ev->stream = stream_of("event", ev->src->name);
-        int rc = resolve_targets(m, slots, ev->src->targets, ev->src->n_targets,
-                                 ev->src->targets_line, "event", ev->src->name, &ev->first_slot,
-                                 &ev->n_slots, err);
+        int rc =
+            resolve_targets(m, slots, ev->src->targets, ev->src->n_targets, ev->src->targets_line,
+                            "event", ev->src->name, &ev->first_slot, &ev->n_slots, err);
         if (rc)
             return rc;
     }
@@ -359,25 +363,35 @@ const cp_scenario *cp_model_scenario(const cp_model *m)
 
 /* ---- workspace -------------------------------------------------------- */
 
+static double *lanes_of(size_t items)
+{
+    return calloc((items ? items : 1) * LANES, sizeof(double));
+}
+
 cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
 {
     cp_workspace *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    const size_t ns = m->n_shocks + 1;
     w->rng = cp_rng_alloc(seed);
-    w->eps = calloc(ns, sizeof *w->eps);
-    w->z = calloc(ns, sizeof *w->z);
-    w->shock_value = calloc(ns, sizeof *w->shock_value);
-    w->mult = calloc(m->n_slots + 1, sizeof *w->mult);
-    w->value = calloc(m->n_nodes * CP_FIELDS_MAX, sizeof *w->value);
-    w->stock = calloc(m->n_stocks + 1, sizeof *w->stock);
-    w->delay_history = calloc(m->n_delays * m->T + 1, sizeof *w->delay_history);
-    w->deploy = calloc(m->n_deploys + 1, sizeof *w->deploy);
-    w->event_left = calloc(m->n_events + 1, sizeof *w->event_left);
-    w->event_severity = calloc(m->n_events + 1, sizeof *w->event_severity);
+    w->eps = lanes_of(m->n_shocks);
+    w->z = lanes_of(m->n_shocks);
+    w->shock_value = lanes_of(m->n_shocks);
+    w->mult = lanes_of(m->n_slots);
+    w->value = lanes_of(m->n_nodes * CP_FIELDS_MAX);
+    w->stock = lanes_of(m->n_stocks);
+    w->delay_history = lanes_of(m->n_delays * m->T);
+    w->waiting = lanes_of(m->n_deploys);
+    w->fleet = lanes_of(m->n_deploys);
+    w->flops = lanes_of(m->n_deploys);
+    w->power = lanes_of(m->n_deploys);
+    w->event_left = calloc((m->n_events + 1) * LANES, sizeof *w->event_left);
+    w->event_severity = lanes_of(m->n_events);
+    w->acc = lanes_of(1);
+    w->scale = lanes_of(1);
     if (!w->rng || !w->eps || !w->z || !w->shock_value || !w->mult || !w->value || !w->stock ||
-        !w->delay_history || !w->deploy || !w->event_left || !w->event_severity) {
+        !w->delay_history || !w->waiting || !w->fleet || !w->flops || !w->power || !w->event_left ||
+        !w->event_severity || !w->acc || !w->scale) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -397,266 +411,362 @@ void cp_workspace_free(cp_workspace *w)
     free(w->value);
     free(w->stock);
     free(w->delay_history);
-    free(w->deploy);
+    free(w->waiting);
+    free(w->fleet);
+    free(w->flops);
+    free(w->power);
     free(w->event_left);
     free(w->event_severity);
+    free(w->acc);
+    free(w->scale);
     free(w);
 }
 
 /* ---- simulation ------------------------------------------------------- */
 
-static void reset_state(const cp_model *m, cp_workspace *w)
+/* The block being simulated: samples first .. first + n - 1, one per lane. */
+typedef struct block {
+    uint64_t first;
+    size_t n;
+    size_t t;
+} block;
+
+static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
 {
     for (size_t k = 0; k < m->n_nodes; k++) {
-        const mnode *n = &m->nodes[k];
-        if (n->kind == CP_NODE_STOCK) {
-            w->stock[n->state] = n->param[0];
-        } else if (n->kind == CP_NODE_DEPLOY) {
-            deploy_state *d = &w->deploy[n->state];
-            const double fleet = n->param[3];
-            d->waiting = 0;
-            d->fleet = fleet;
-            d->flops = fleet * n->param[4];
-            d->power = fleet * n->param[5] * n->param[0] / 1e6;
-        }
-    }
-    for (size_t e = 0; e < m->n_events; e++) {
-        w->event_left[e] = 0;
-        w->event_severity[e] = 0;
-    }
-}
-
-static void draw_shocks(const cp_model *m, cp_workspace *w, uint64_t sample, size_t t,
-                        double *extras)
-{
-    const size_t n = m->n_shocks;
-    const double *L = m->sc->chol;
-    for (size_t j = 0; j < n; j++) {
-        if (t > 0 && !m->shocks[j].needs_every_quarter)
-            continue;
-        cp_rng_seek(w->rng, sample, m->shocks[j].stream, (uint32_t)t);
-        w->eps[j] = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
-    }
-    for (size_t j = 0; j < n; j++) {
-        const mshock *s = &m->shocks[j];
-        if (t > 0 && s->src->time == CP_TIME_ONCE)
-            continue;
-        double eta = 0;
-        for (size_t k = 0; k <= j; k++)
-            eta += L[j * n + k] * w->eps[k];
-        if (s->src->time == CP_TIME_AR1 && t > 0)
-            w->z[j] = s->src->rho * w->z[j] + s->innovation_scale * eta;
-        else
-            w->z[j] = eta;
-        double x = cp_dist_from_gaussian(&s->src->dist, w->z[j]);
-        /* A multiplier below zero has no meaning (negative supply). */
-        w->shock_value[j] = x > 0 ? x : 0;
-    }
-    if (extras)
-        for (size_t j = 0; j < n; j++)
-            extras[j * m->T + t] = w->shock_value[j];
-    for (size_t j = 0; j < n; j++) {
-        const mshock *s = &m->shocks[j];
-        for (size_t k = 0; k < s->n_slots; k++)
-            w->mult[m->slot_refs[s->first_slot + k]] *= w->shock_value[j];
-    }
-}
-
-static void apply_events(const cp_model *m, cp_workspace *w, uint64_t sample, size_t t,
-                         double *extras)
-{
-    for (size_t e = 0; e < m->n_events; e++) {
-        const mevent *ev = &m->events[e];
-        if (w->event_left[e] == 0) {
-            cp_rng_seek(w->rng, sample, ev->stream, (uint32_t)t);
-            if (gsl_rng_uniform(w->rng) < ev->src->probability) {
-                double d = ceil(cp_dist_sample(&ev->src->duration, w->rng));
-                double s = cp_dist_sample(&ev->src->severity, w->rng);
-                w->event_left[e] = d >= 1 ? (d < 1e6 ? (int)d : 1000000) : 1;
-                w->event_severity[e] = s < 0 ? 0 : (s > 1 ? 1 : s);
+        const mnode *nd = &m->nodes[k];
+        const size_t at = (size_t)(nd->state < 0 ? 0 : nd->state) * LANES;
+        for (size_t l = 0; l < n; l++) {
+            if (nd->kind == CP_NODE_STOCK) {
+                w->stock[at + l] = nd->param[0];
+            } else if (nd->kind == CP_NODE_DEPLOY) {
+                const double fleet = nd->param[3];
+                w->waiting[at + l] = 0;
+                w->fleet[at + l] = fleet;
+                w->flops[at + l] = fleet * nd->param[4];
+                w->power[at + l] = fleet * nd->param[5] * nd->param[0] / 1e6;
             }
         }
-        double sev = 0;
-        if (w->event_left[e] > 0) {
-            sev = w->event_severity[e];
-            w->event_left[e]--;
-            for (size_t k = 0; k < ev->n_slots; k++)
-                w->mult[m->slot_refs[ev->first_slot + k]] *= 1.0 - sev;
-        }
-        if (extras)
-            extras[(m->n_shocks + e) * m->T + t] = sev;
+    }
+    for (size_t i = 0; i < m->n_events * LANES; i++) {
+        w->event_left[i] = 0;
+        w->event_severity[i] = 0;
     }
 }
 
-static inline double param(const mnode *n, const double *mult, int p)
+static void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref, size_t n_refs,
+                           const double *factor, size_t n)
 {
-    return n->param_slot[p] < 0 ? n->param[p] : n->param[p] * mult[n->param_slot[p]];
+    for (size_t k = 0; k < n_refs; k++) {
+        double *mult = &w->mult[(size_t)m->slot_refs[first_ref + k] * LANES];
+        for (size_t l = 0; l < n; l++)
+            mult[l] *= factor[l];
+    }
 }
 
-static inline double input(const cp_model *m, const double *value, size_t e)
+static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
 {
-    return value[m->in_at[e]];
+    for (size_t j = 0; j < m->n_shocks; j++) {
+        if (b->t > 0 && !m->shocks[j].needs_every_quarter)
+            continue;
+        double *eps = &w->eps[j * LANES];
+        for (size_t l = 0; l < b->n; l++) {
+            cp_rng_seek(w->rng, b->first + l, m->shocks[j].stream, (uint32_t)b->t);
+            eps[l] = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
+        }
+    }
+}
+
+static void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, double *extras,
+                        size_t extras_width)
+{
+    const size_t ns = m->n_shocks;
+    const double *L = m->sc->chol;
+    draw_innovations(m, w, b);
+    for (size_t j = 0; j < ns; j++) {
+        const mshock *s = &m->shocks[j];
+        double *z = &w->z[j * LANES], *x = &w->shock_value[j * LANES];
+        if (!(b->t > 0 && s->src->time == CP_TIME_ONCE)) {
+            const int ar1 = s->src->time == CP_TIME_AR1 && b->t > 0;
+            for (size_t l = 0; l < b->n; l++) {
+                double eta = 0;
+                for (size_t k = 0; k <= j; k++)
+                    eta += L[j * ns + k] * w->eps[k * LANES + l];
+                z[l] = ar1 ? s->src->rho * z[l] + s->innovation_scale * eta : eta;
+                const double v = cp_dist_from_gaussian(&s->src->dist, z[l]);
+                /* A multiplier below zero has no meaning (negative supply). */
+                x[l] = v > 0 ? v : 0;
+            }
+        }
+        if (extras)
+            for (size_t l = 0; l < b->n; l++)
+                extras[l * extras_width + j * m->T + b->t] = x[l];
+        multiply_slots(m, w, s->first_slot, s->n_slots, x, b->n);
+    }
+}
+
+static void apply_events(const cp_model *m, cp_workspace *w, const block *b, double *extras,
+                         size_t extras_width)
+{
+    double *factor = w->acc;
+    for (size_t e = 0; e < m->n_events; e++) {
+        const mevent *ev = &m->events[e];
+        int *left = &w->event_left[e * LANES];
+        double *severity = &w->event_severity[e * LANES];
+        for (size_t l = 0; l < b->n; l++) {
+            if (left[l] == 0) {
+                cp_rng_seek(w->rng, b->first + l, ev->stream, (uint32_t)b->t);
+                if (gsl_rng_uniform(w->rng) < ev->src->probability) {
+                    const double d = ceil(cp_dist_sample(&ev->src->duration, w->rng));
+                    const double v = cp_dist_sample(&ev->src->severity, w->rng);
+                    left[l] = d >= 1 ? (d < 1e6 ? (int)d : 1000000) : 1;
+                    severity[l] = v < 0 ? 0 : (v > 1 ? 1 : v);
+                }
+            }
+            double sev = 0;
+            if (left[l] > 0) {
+                sev = severity[l];
+                left[l]--;
+            }
+            factor[l] = 1.0 - sev;
+            if (extras)
+                extras[l * extras_width + (m->n_shocks + e) * m->T + b->t] = sev;
+        }
+        multiply_slots(m, w, ev->first_slot, ev->n_slots, factor, b->n);
+    }
+}
+
+/* A node's parameter p in lane l: its value times the multiplier of any
+ * shock or event aimed at it. */
+static inline double param(const mnode *nd, const double *mult, int p, size_t l)
+{
+    return nd->param_slot[p] < 0 ? nd->param[p]
+                                 : nd->param[p] * mult[(size_t)nd->param_slot[p] * LANES + l];
+}
+
+static inline const double *input(const cp_model *m, const cp_workspace *w, size_t e)
+{
+    return &w->value[m->in_at[e] * LANES];
 }
 
 /* 1 - 1/lifetime, the share of a stock kept from one quarter to the next. */
-static inline double keep_share(const mnode *n, const double *mult)
+static inline double keep_share(const mnode *nd, const double *mult, size_t l)
 {
-    return n->param_slot[1] < 0 ? n->keep : 1.0 - 1.0 / param(n, mult, 1);
+    return nd->param_slot[1] < 0 ? nd->keep : 1.0 - 1.0 / param(nd, mult, 1, l);
 }
 
-static double eval_convert(const cp_model *m, const mnode *n, const double *mult,
-                           const double *value)
+/* acc = the sum of the node's inputs of a role, lane by lane. */
+static void sum_role(const cp_model *m, const cp_workspace *w, const mnode *nd, cp_role role,
+                     double *restrict acc, size_t n)
 {
-    double sum = 0, scale = 1;
-    for (size_t e = n->first_in; e < n->first_in + n->n_in; e++) {
-        if (m->in_role[e] == CP_ROLE_IN)
-            sum += m->in_weight[e] * input(m, value, e);
-        else
-            scale *= input(m, value, e);
+    for (size_t l = 0; l < n; l++)
+        acc[l] = 0;
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+        if (m->in_role[e] != role)
+            continue;
+        const double *restrict in = input(m, w, e);
+        for (size_t l = 0; l < n; l++)
+            acc[l] += in[l];
     }
-    return param(n, mult, 0) * sum * scale;
 }
 
-static double eval_assemble(const cp_model *m, const mnode *n, const double *value)
+static void eval_convert(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
 {
-    double out = INFINITY;
-    for (size_t e = n->first_in; e < n->first_in + n->n_in; e++) {
-        double v = input(m, value, e) * m->in_weight[e];
-        if (v < out)
-            out = v;
+    double *restrict acc = w->acc, *restrict scale = w->scale;
+    for (size_t l = 0; l < n; l++) {
+        acc[l] = 0;
+        scale[l] = 1;
     }
-    return out;
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+        const double *restrict in = input(m, w, e);
+        if (m->in_role[e] == CP_ROLE_IN) {
+            const double weight = m->in_weight[e];
+            for (size_t l = 0; l < n; l++)
+                acc[l] += weight * in[l];
+        } else {
+            for (size_t l = 0; l < n; l++)
+                scale[l] *= in[l];
+        }
+    }
+    for (size_t l = 0; l < n; l++)
+        out[l] = param(nd, w->mult, 0, l) * acc[l] * scale[l];
 }
 
-static double sum_inputs(const cp_model *m, const mnode *n, const double *value, cp_role role)
+static void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *nd, double *restrict out,
+                          size_t n)
 {
-    double sum = 0;
-    for (size_t e = n->first_in; e < n->first_in + n->n_in; e++)
-        if (m->in_role[e] == role)
-            sum += input(m, value, e);
-    return sum;
+    for (size_t l = 0; l < n; l++)
+        out[l] = INFINITY;
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+        const double *restrict in = input(m, w, e);
+        const double per_unit = m->in_weight[e];
+        for (size_t l = 0; l < n; l++) {
+            const double v = in[l] * per_unit;
+            out[l] = v < out[l] ? v : out[l];
+        }
+    }
 }
 
-static double eval_delay(const cp_model *m, const mnode *n, cp_workspace *w, size_t t,
-                         double in)
+static void eval_stock(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
 {
-    double *hist = &w->delay_history[(size_t)n->state * m->T];
-    hist[t] = in;
-    const double lead = param(n, w->mult, 0);
-    const double before = n->param[1] >= 0 ? n->param[1] : hist[0];
-    const double pos = (double)t - (lead > 0 ? lead : 0);
-    const double i0 = floor(pos);
-    const double frac = pos - i0;
-    const double a = i0 < 0 ? before : hist[(size_t)i0];
-    const double b = i0 + 1 < 0 ? before : (i0 + 1 <= (double)t ? hist[(size_t)(i0 + 1)] : a);
-    return (1 - frac) * a + frac * b;
+    double *restrict s = &w->stock[(size_t)nd->state * LANES];
+    sum_role(m, w, nd, CP_ROLE_IN, w->acc, n);
+    for (size_t l = 0; l < n; l++) {
+        s[l] = s[l] * keep_share(nd, w->mult, l) + w->acc[l];
+        out[l] = s[l];
+    }
 }
 
-static void eval_deploy(const cp_model *m, const mnode *n, cp_workspace *w, double mo,
-                        double *out)
+static void eval_delay(const cp_model *m, cp_workspace *w, const mnode *nd, size_t t, double *out,
+                       size_t n)
 {
-    deploy_state *d = &w->deploy[n->state];
-    const double *mult = w->mult;
-    const double keep = keep_share(n, mult);
-    double flops = 0, watts = 0;
-    for (size_t e = n->first_in; e < n->first_in + n->n_in; e++) {
+    double *hist = &w->delay_history[(size_t)nd->state * m->T * LANES];
+    const double *in = input(m, w, nd->first_in);
+    for (size_t l = 0; l < n; l++)
+        hist[t * LANES + l] = in[l];
+    for (size_t l = 0; l < n; l++) {
+        const double lead = param(nd, w->mult, 0, l);
+        const double before = nd->param[1] >= 0 ? nd->param[1] : hist[l];
+        const double pos = (double)t - (lead > 0 ? lead : 0);
+        const double i0 = floor(pos);
+        const double frac = pos - i0;
+        const double a = i0 < 0 ? before : hist[(size_t)i0 * LANES + l];
+        const double b =
+            i0 + 1 < 0 ? before : (i0 + 1 <= (double)t ? hist[(size_t)(i0 + 1) * LANES + l] : a);
+        out[l] = (1 - frac) * a + frac * b;
+    }
+}
+
+static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
+{
+    sum_role(m, w, nd, CP_ROLE_FLOW, w->acc, n);
+    sum_role(m, w, nd, CP_ROLE_PRICE, w->scale, n);
+    for (size_t l = 0; l < n; l++) {
+        const double ratio = w->scale[l] / param(nd, w->mult, 0, l);
+        /* pow is the costliest call of a quarter; at the reference price
+         * the response is exactly 1. */
+        out[l] = w->acc[l] * (ratio == 1.0 ? 1.0 : pow(ratio, -param(nd, w->mult, 1, l)));
+    }
+}
+
+static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, const double *mo,
+                        size_t n)
+{
+    const size_t at = (size_t)nd->state * LANES;
+    double *waiting = &w->waiting[at], *fleet = &w->fleet[at];
+    double *flops = &w->flops[at], *power = &w->power[at];
+    const double *new_flops = NULL, *new_watts = NULL;
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
         if (m->in_role[e] == CP_ROLE_FLOPS)
-            flops = input(m, w->value, e);
+            new_flops = input(m, w, e);
         else if (m->in_role[e] == CP_ROLE_WATTS)
-            watts = input(m, w->value, e);
+            new_watts = input(m, w, e);
     }
-    d->fleet *= keep;
-    d->flops *= keep;
-    d->power *= keep;
-    d->waiting += sum_inputs(m, n, w->value, CP_ROLE_UNITS);
-    const double capacity = sum_inputs(m, n, w->value, CP_ROLE_POWER);
-    const double mw_each = watts * param(n, mult, 0) / 1e6;
-    const double headroom = capacity > d->power ? capacity - d->power : 0;
-    double installed = d->waiting;
-    if (mw_each > 0 && headroom / mw_each < installed)
-        installed = headroom / mw_each;
-    d->waiting -= installed;
-    d->fleet += installed;
-    d->flops += installed * flops;
-    d->power += installed * mw_each;
-    double loss = param(n, mult, 2);
-    loss = loss < 0 ? 0 : (loss > 1 ? 1 : loss);
-    out[CP_FIELD_OUTPUT] = d->fleet * mo;
-    out[CP_FIELD_COMPUTE] = d->flops * (1.0 - loss) * mo;
-    out[CP_FIELD_POWER_USED] = d->power;
-    out[CP_FIELD_WAITING] = d->waiting;
-    out[CP_FIELD_DEPLOYED] = installed;
+    double *out = &w->value[(size_t)nd->index * CP_FIELDS_MAX * LANES];
+    sum_role(m, w, nd, CP_ROLE_UNITS, w->acc, n);
+    sum_role(m, w, nd, CP_ROLE_POWER, w->scale, n);
+    for (size_t l = 0; l < n; l++) {
+        const double keep = keep_share(nd, w->mult, l);
+        fleet[l] *= keep;
+        flops[l] *= keep;
+        power[l] *= keep;
+        waiting[l] += w->acc[l];
+        const double capacity = w->scale[l];
+        const double mw_each = new_watts[l] * param(nd, w->mult, 0, l) / 1e6;
+        const double headroom = capacity > power[l] ? capacity - power[l] : 0;
+        double installed = waiting[l];
+        if (mw_each > 0 && headroom / mw_each < installed)
+            installed = headroom / mw_each;
+        waiting[l] -= installed;
+        fleet[l] += installed;
+        flops[l] += installed * new_flops[l];
+        power[l] += installed * mw_each;
+        double loss = param(nd, w->mult, 2, l);
+        loss = loss < 0 ? 0 : (loss > 1 ? 1 : loss);
+        const double m_out = mo ? mo[l] : 1.0;
+        out[CP_FIELD_OUTPUT * LANES + l] = fleet[l] * m_out;
+        out[CP_FIELD_COMPUTE * LANES + l] = flops[l] * (1.0 - loss) * m_out;
+        out[CP_FIELD_POWER_USED * LANES + l] = power[l];
+        out[CP_FIELD_WAITING * LANES + l] = waiting[l];
+        out[CP_FIELD_DEPLOYED * LANES + l] = installed;
+    }
 }
 
-static void eval_nodes(const cp_model *m, cp_workspace *w, size_t t)
+static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
 {
-    double *value = w->value;
-    const double *mult = w->mult;
+    const size_t n = b->n;
     for (size_t k = 0; k < m->n_nodes; k++) {
-        const mnode *n = &m->nodes[k];
-        double *out = &value[(size_t)n->index * CP_FIELDS_MAX];
-        const double mo = n->out_slot < 0 ? 1.0 : mult[n->out_slot];
-        double v = 0;
-        switch (n->kind) {
+        const mnode *nd = &m->nodes[k];
+        double *out = &w->value[(size_t)nd->index * CP_FIELDS_MAX * LANES];
+        const double *mo = nd->out_slot < 0 ? NULL : &w->mult[(size_t)nd->out_slot * LANES];
+        switch (nd->kind) {
         case CP_NODE_SUPPLY:
-            v = n->series[t];
+            for (size_t l = 0; l < n; l++)
+                out[l] = nd->series[b->t];
             break;
         case CP_NODE_CONVERT:
-            v = eval_convert(m, n, mult, value);
+            eval_convert(m, w, nd, out, n);
             break;
-        case CP_NODE_SPLIT:
-            v = param(n, mult, 0) * input(m, value, n->first_in);
+        case CP_NODE_SPLIT: {
+            const double *in = input(m, w, nd->first_in);
+            for (size_t l = 0; l < n; l++)
+                out[l] = param(nd, w->mult, 0, l) * in[l];
             break;
+        }
         case CP_NODE_ASSEMBLE:
-            v = eval_assemble(m, n, value);
+            eval_assemble(m, w, nd, out, n);
             break;
-        case CP_NODE_STOCK: {
-            double *s = &w->stock[n->state];
-            *s = *s * keep_share(n, mult) + sum_inputs(m, n, value, CP_ROLE_IN);
-            v = *s;
+        case CP_NODE_STOCK:
+            eval_stock(m, w, nd, out, n);
             break;
-        }
         case CP_NODE_DELAY:
-            v = eval_delay(m, n, w, t, input(m, value, n->first_in));
+            eval_delay(m, w, nd, b->t, out, n);
             break;
-        case CP_NODE_ELASTIC: {
-            double price = sum_inputs(m, n, value, CP_ROLE_PRICE);
-            v = sum_inputs(m, n, value, CP_ROLE_FLOW) *
-                pow(price / param(n, mult, 0), -param(n, mult, 1));
+        case CP_NODE_ELASTIC:
+            eval_elastic(m, w, nd, out, n);
             break;
-        }
         case CP_NODE_DEPLOY:
-            eval_deploy(m, n, w, mo, out);
-            continue;
+            eval_deploy(m, w, nd, mo, n);
+            continue; /* applies its own multiplier to the right fields */
         default:
             break;
         }
-        out[CP_FIELD_OUTPUT] = v * mo;
+        if (mo)
+            for (size_t l = 0; l < n; l++)
+                out[l] *= mo[l];
     }
 }
 
-static void record_metrics(const cp_model *m, const cp_workspace *w, size_t t, double *cells)
+static void record_metrics(const cp_model *m, const cp_workspace *w, const block *b, double *cells,
+                           size_t stride)
 {
     const cp_graph *g = m->g;
     for (size_t i = 0; i < g->n_metrics; i++) {
         const cp_metric *mt = &g->metrics[i];
-        double sum = 0;
-        for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++)
-            sum += w->value[(size_t)g->terms[k].node * CP_FIELDS_MAX + g->terms[k].field];
-        cells[i * m->T + t] = sum;
+        double *restrict acc = &cells[(i * m->T + b->t) * stride];
+        for (size_t l = 0; l < b->n; l++)
+            acc[l] = 0;
+        for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++) {
+            const double *restrict v =
+                &w->value[((size_t)g->terms[k].node * CP_FIELDS_MAX + g->terms[k].field) * LANES];
+            for (size_t l = 0; l < b->n; l++)
+                acc[l] += v[l];
+        }
     }
 }
 
-void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t sample, double *cells,
-                       double *extras)
+void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t first, size_t n, double *cells,
+                       size_t stride, double *extras)
 {
-    reset_state(m, w);
-    for (size_t t = 0; t < m->T; t++) {
-        for (size_t s = 0; s < m->n_slots; s++)
-            w->mult[s] = 1.0;
-        draw_shocks(m, w, sample, t, extras);
-        apply_events(m, w, sample, t, extras);
-        eval_nodes(m, w, t);
-        record_metrics(m, w, t, cells);
+    const size_t extras_width = cp_model_extras(m);
+    block b = {.first = first, .n = n < LANES ? n : LANES};
+    reset_state(m, w, b.n);
+    for (b.t = 0; b.t < m->T; b.t++) {
+        for (size_t i = 0; i < m->n_slots * LANES; i++)
+            w->mult[i] = 1.0;
+        draw_shocks(m, w, &b, extras, extras_width);
+        apply_events(m, w, &b, extras, extras_width);
+        eval_nodes(m, w, &b);
+        record_metrics(m, w, &b, cells, stride);
     }
 }

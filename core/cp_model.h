@@ -42,9 +42,15 @@ const cp_scenario *cp_model_scenario(const cp_model *m);
 cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed);
 void cp_workspace_free(cp_workspace *w);
 
-/* Simulates sample number `sample`, writing its cells and, unless extras is
- * NULL, its shocks and events. */
-void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t sample, double *cells,
-                       double *extras);
+/* Samples simulated together by one call (see cp_model_simulate). */
+#define CP_MODEL_LANES 64
+
+/* Simulates samples first .. first + n - 1 (n at most CP_MODEL_LANES),
+ * writing cell c of sample first + s at cells[c * stride + s] (by cell, as
+ * cp_stats_add_columns reads them; stride >= n) and, unless extras is NULL,
+ * the sample's shocks and events at extras[s * cp_model_extras(m) + k].
+ * Each sample's values are the same whichever block it is simulated in. */
+void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t first, size_t n, double *cells,
+                       size_t stride, double *extras);
 
 #endif

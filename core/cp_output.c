@@ -148,8 +148,7 @@ static void put_number(FILE *fp, double v)
     fprintf(fp, ",%.10g", v);
 }
 
-int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *st,
-                            cp_err *err)
+int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *st, cp_err *err)
 {
     cp_outfile f;
     int rc = cp_outfile_open(&f, dir, "summary.csv", err);

@@ -41,8 +41,7 @@ void cp_outfile_abandon(cp_outfile *f);
 /* The probabilities of the summary's quantile columns. */
 extern const double cp_output_probs[9];
 
-int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *st,
-                            cp_err *err);
+int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *st, cp_err *err);
 
 /* rows: n rows, for samples 0 .. n-1, each the sample's cells followed by
  * its extras (see cp_model_simulate). */

@@ -136,8 +136,7 @@ int cp_par_reduce_stats(const cp_par *par, cp_stats *st, cp_err *err)
             if (!buf) {
                 send_failure(par, par->rank - step);
                 rc = cp_err_set(err, CP_ENOMEM, "out of memory packing statistics");
-            }
-            else if (send_bytes(par, buf, cp_stats_pack(st, buf), par->rank - step))
+            } else if (send_bytes(par, buf, cp_stats_pack(st, buf), par->rank - step))
                 rc = cp_err_set(err, CP_EMPI, "rank %d: sending statistics failed", par->rank);
             free(buf);
             break;

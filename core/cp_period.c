@@ -15,8 +15,7 @@ int cp_period_parse(const char *text, int *index, cp_err *err)
     int year = 0;
     for (int i = 0; i < 4; i++) {
         if (!isdigit((unsigned char)text[i]))
-            return cp_err_set(err, CP_EINVAL, "'%s' is not a quarter (expected e.g. 2030Q4)",
-                              text);
+            return cp_err_set(err, CP_EINVAL, "'%s' is not a quarter (expected e.g. 2030Q4)", text);
         year = year * 10 + (text[i] - '0');
     }
     int q = text[5] - '0';

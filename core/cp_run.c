@@ -20,7 +20,7 @@
 
 typedef struct run_state {
     cp_stats *st;
-    double *kept;       /* my kept samples: (1 + cells + extras) doubles each, id first */
+    double *kept; /* my kept samples: (1 + cells + extras) doubles each, id first */
     size_t n_kept;
     double wall_start;
     time_t started;
@@ -54,7 +54,8 @@ static size_t count_my_kept(const cp_par *par, uint64_t samples, uint64_t keep)
 }
 
 /* Names the first non-finite cell of a block, so the user learns which
- * metric, region and quarter went wrong rather than a cell number. */
+ * metric, region and quarter went wrong rather than a cell number.  Called
+ * only after the statistics found one. */
 static int check_block(const cp_model *m, const double *block, uint64_t first, size_t n,
                        cp_err *err)
 {
@@ -62,7 +63,7 @@ static int check_block(const cp_model *m, const double *block, uint64_t first, s
     const cp_graph *g = cp_model_graph(m);
     for (size_t s = 0; s < n; s++)
         for (size_t c = 0; c < cells; c++) {
-            double v = block[s * cells + c];
+            double v = block[c * CP_PAR_CHUNK + s];
             if (isfinite(v))
                 continue;
             char period[16];
@@ -95,17 +96,33 @@ static void report_progress(const cp_par *par, const cp_run_options *opt, uint64
             rate > 0 ? ((double)opt->samples - done) / rate : 0.0);
 }
 
+/* Copies the kept samples of a simulated block into their rows: the id,
+ * the cells, then the extras. */
+static void keep_rows(const cp_model *m, run_state *rs, size_t *k, uint64_t first, size_t n,
+                      uint64_t keep, const double *cells, const double *extras)
+{
+    const size_t nc = cp_model_cells(m), ne = cp_model_extras(m), width = kept_width(m);
+    for (size_t s = 0; s < n && first + s < keep; s++) {
+        double *row = rs->kept + (*k)++ * width;
+        row[0] = (double)(first + s);
+        for (size_t c = 0; c < nc; c++)
+            row[1 + c] = cells[c * CP_PAR_CHUNK + s];
+        memcpy(row + 1 + nc, extras + s * ne, ne * sizeof *row);
+    }
+}
+
 static int simulate_chunks(const cp_par *par, const cp_model *m, const cp_run_options *opt,
                            run_state *rs, cp_err *err)
 {
-    const size_t cells = cp_model_cells(m), width = kept_width(m);
+    const size_t cells = cp_model_cells(m);
     const uint64_t chunks = chunk_count(opt->samples);
     rs->n_kept = count_my_kept(par, opt->samples, opt->keep_samples);
     double *block = malloc(CP_PAR_CHUNK * cells * sizeof *block);
-    rs->kept = malloc((rs->n_kept ? rs->n_kept : 1) * width * sizeof *rs->kept);
+    double *extras = malloc((CP_MODEL_LANES * cp_model_extras(m) + 1) * sizeof *extras);
+    rs->kept = malloc((rs->n_kept ? rs->n_kept : 1) * kept_width(m) * sizeof *rs->kept);
     cp_workspace *w = cp_workspace_alloc(m, opt->seed);
     int rc = CP_OK;
-    if (!block || !rs->kept || !w)
+    if (!block || !extras || !rs->kept || !w)
         rc = cp_err_set(err, CP_ENOMEM, "out of memory for the simulation buffers");
     double next_report = rs->wall_start + opt->progress_seconds;
     uint64_t done = 0;
@@ -114,24 +131,22 @@ static int simulate_chunks(const cp_par *par, const cp_model *m, const cp_run_op
          c += (uint64_t)cp_par_size(par)) {
         const uint64_t lo = c * CP_PAR_CHUNK;
         const uint64_t hi = lo + CP_PAR_CHUNK < opt->samples ? lo + CP_PAR_CHUNK : opt->samples;
-        for (uint64_t i = lo; i < hi; i++) {
-            double *cell_out = block + (i - lo) * cells;
-            if (i < opt->keep_samples) {
-                double *row = rs->kept + k++ * width;
-                row[0] = (double)i;
-                cp_model_simulate(m, w, i, cell_out, row + 1 + cells);
-                memcpy(row + 1, cell_out, cells * sizeof *row);
-            } else {
-                cp_model_simulate(m, w, i, cell_out, NULL);
-            }
+        for (uint64_t first = lo; first < hi; first += CP_MODEL_LANES) {
+            const size_t n = (size_t)(hi - first < CP_MODEL_LANES ? hi - first : CP_MODEL_LANES);
+            const int keep = first < opt->keep_samples;
+            double *out = block + (first - lo);
+            cp_model_simulate(m, w, first, n, out, CP_PAR_CHUNK, keep ? extras : NULL);
+            if (keep)
+                keep_rows(m, rs, &k, first, n, opt->keep_samples, out, extras);
         }
-        rc = check_block(m, block, lo, (size_t)(hi - lo), err);
-        if (!rc)
-            rc = cp_stats_add_block(rs->st, block, (size_t)(hi - lo), err);
+        rc = cp_stats_add_columns(rs->st, block, (size_t)(hi - lo), CP_PAR_CHUNK, err);
+        if (rc == CP_EMODEL && check_block(m, block, lo, (size_t)(hi - lo), err) == CP_OK)
+            rc = CP_EMODEL; /* not found again: the statistics' own message stands */
         done += hi - lo;
         report_progress(par, opt, done, rs->wall_start, &next_report);
     }
     cp_workspace_free(w);
+    free(extras);
     free(block);
     return rc;
 }

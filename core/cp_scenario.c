@@ -24,9 +24,8 @@ typedef enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_SHOCK, SEC_EVENT, SEC_CO
 
 /* The keys each section accepts, in a fixed order: a key's position is its
  * bit in the section's "seen" mask. */
-static const char *const scenario_keys[] = {"name", "description", "inputs", "start", "end",
-                                            NULL};
-static const char *const shock_keys[] = {"distribution", "time", "rho", "targets",
+static const char *const scenario_keys[] = {"name", "description", "inputs", "start", "end", NULL};
+static const char *const shock_keys[] = {"distribution", "time",   "rho", "targets",
                                          "note",         "source", NULL};
 static const char *const event_keys[] = {"probability", "duration", "severity", "targets",
                                          "note",        "source",   NULL};
@@ -48,9 +47,9 @@ typedef struct parse_ctx {
     FILE *file;
     char buf[4096];
     long line;
-    long section_line;   /* line of the latest [section] header */
-    long overlong_line;  /* first line too long for inih, 0 if none */
-    int indented;        /* the line just read starts with white space */
+    long section_line;  /* line of the latest [section] header */
+    long overlong_line; /* first line too long for inih, 0 if none */
+    int indented;       /* the line just read starts with white space */
     cp_err *err;
     int failed;
     section_kind sec;
@@ -180,8 +179,7 @@ static int mark_key(parse_ctx *c, const char *const *keys, key_marks *m, const c
         return fail(c, "[%s]: unknown key '%s' (known: %s)", section, name, known);
     }
     if (m->seen & (1u << k))
-        return fail(c, "[%s]: key '%s' given twice (first on line %ld)", section, name,
-                    m->line[k]);
+        return fail(c, "[%s]: key '%s' given twice (first on line %ld)", section, name, m->line[k]);
     m->seen |= 1u << k;
     m->line[k] = c->line;
     return 1;
@@ -207,8 +205,8 @@ static int parse_targets(parse_ctx *c, const char *value, cp_target *targets, si
         if (dot)
             *dot = '\0';
         if (!valid_name(tok) || (dot && !valid_name(dot + 1)))
-            return fail(c, "[%s]: key 'targets': '%s%s%s' is not a node or node.parameter",
-                        section, tok, dot ? "." : "", dot ? dot + 1 : "");
+            return fail(c, "[%s]: key 'targets': '%s%s%s' is not a node or node.parameter", section,
+                        tok, dot ? "." : "", dot ? dot + 1 : "");
         snprintf(t->node, sizeof t->node, "%s", tok);
         snprintf(t->param, sizeof t->param, "%s", dot ? dot + 1 : "");
         (*n)++;
@@ -224,8 +222,8 @@ static int load_empirical(parse_ctx *c, cp_dist *d)
     const char *slash = strrchr(c->sc->path, '/');
     int len = d->file[0] == '/' || !slash
                   ? snprintf(path, sizeof path, "%s", d->file)
-                  : snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->sc->path),
-                             c->sc->path, d->file);
+                  : snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->sc->path), c->sc->path,
+                             d->file);
     if (len < 0 || len >= (int)sizeof path)
         return fail(c, "empirical distribution: the file path is too long");
     cp_table t = {0};
@@ -269,8 +267,9 @@ static int handle_scenario(parse_ctx *c, const char *name, const char *value)
     cp_err e;
     if (strcmp(name, "name") == 0) {
         if (!valid_name(value))
-            return fail(c, "[scenario]: key 'name': '%s' is not a valid name (letters, digits, "
-                           "_ and -)",
+            return fail(c,
+                        "[scenario]: key 'name': '%s' is not a valid name (letters, digits, "
+                        "_ and -)",
                         value);
         snprintf(sc->name, sizeof sc->name, "%s", value);
     } else if (strcmp(name, "description") == 0) {
@@ -298,8 +297,9 @@ static int handle_shock(parse_ctx *c, cp_shock *s, const char *name, const char 
                 s->time = (cp_time_kind)k;
                 return 1;
             }
-        return fail(c, "[%s]: key 'time': '%s' is not a time structure (known: once, "
-                       "quarterly, ar1)",
+        return fail(c,
+                    "[%s]: key 'time': '%s' is not a time structure (known: once, "
+                    "quarterly, ar1)",
                     section, value);
     }
     if (strcmp(name, "rho") == 0) {
@@ -360,8 +360,7 @@ static int handle_correlation(parse_ctx *c, const char *name, const char *value)
     if (!parse_number(value, &r))
         return fail(c, "[correlation]: '%s': '%s' is not a number", name, value);
     if (!(r >= -1 && r <= 1))
-        return fail(c, "[correlation]: '%s': a correlation must be in [-1, 1] (got %g)", name,
-                    r);
+        return fail(c, "[correlation]: '%s': a correlation must be in [-1, 1] (got %g)", name, r);
     corr_pair *grown = realloc(c->pairs, (c->n_pairs + 1) * sizeof *grown);
     if (!grown)
         return fail(c, "out of memory");
@@ -446,8 +445,9 @@ static int enter_section(parse_ctx *c, const char *section)
     int is_event = strncmp(section, "event ", 6) == 0;
     if (!is_shock && !is_event) {
         c->line = c->section_line;
-        return fail(c, "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
-                       "[correlation])",
+        return fail(c,
+                    "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
+                    "[correlation])",
                     section);
     }
     const char *item = section + 6;
@@ -499,8 +499,7 @@ static int check_items(parse_ctx *c)
         if (!s->n_targets)
             return fail(c, "[shock %s]: key 'targets' is required", s->name);
         if (s->time == CP_TIME_AR1 && !(s->rho > -1 && s->rho < 1 && s->rho != 0))
-            return fail(c, "[shock %s]: time = ar1 needs a key 'rho' in (-1, 1), not 0",
-                        s->name);
+            return fail(c, "[shock %s]: time = ar1 needs a key 'rho' in (-1, 1), not 0", s->name);
         if (s->time != CP_TIME_AR1 && s->rho != 0)
             return fail(c, "[shock %s]: key 'rho' only applies to time = ar1", s->name);
         if (s->dist.kind == CP_DIST_NORMAL)
@@ -569,20 +568,19 @@ static int resolve_pairs(parse_ctx *c)
             ok = fail(c, "[correlation]: '%s' is not a shock of this scenario",
                       ia < 0 ? p->a : p->b);
         else if (ia == ib)
-            ok = fail(c, "[correlation]: '%s, %s': a shock's correlation with itself is 1 and "
-                         "is not given",
+            ok = fail(c,
+                      "[correlation]: '%s, %s': a shock's correlation with itself is 1 and "
+                      "is not given",
                       p->a, p->b);
         else if (set_line[(size_t)ia * n + (size_t)ib])
-            ok = fail(c,
-                      "[correlation]: '%s, %s' is given twice (first on line %ld)%s", p->a,
-                      p->b, set_line[(size_t)ia * n + (size_t)ib],
+            ok = fail(c, "[correlation]: '%s, %s' is given twice (first on line %ld)%s", p->a, p->b,
+                      set_line[(size_t)ia * n + (size_t)ib],
                       sc->corr[(size_t)ia * n + (size_t)ib] != p->r
                           ? " with another value: the matrix would not be symmetric"
                           : "");
         else {
             sc->corr[(size_t)ia * n + (size_t)ib] = sc->corr[(size_t)ib * n + (size_t)ia] = p->r;
-            set_line[(size_t)ia * n + (size_t)ib] = set_line[(size_t)ib * n + (size_t)ia] =
-                p->line;
+            set_line[(size_t)ia * n + (size_t)ib] = set_line[(size_t)ib * n + (size_t)ia] = p->line;
         }
     }
     free(set_line);
@@ -651,10 +649,9 @@ static int finish(parse_ctx *c)
     }
     const char *raw = c->inputs_raw[0] ? c->inputs_raw : "../inputs";
     const char *slash = strrchr(sc->path, '/');
-    int len = raw[0] == '/' || !slash
-                  ? snprintf(sc->inputs, sizeof sc->inputs, "%s", raw)
-                  : snprintf(sc->inputs, sizeof sc->inputs, "%.*s/%s", (int)(slash - sc->path),
-                             sc->path, raw);
+    int len = raw[0] == '/' || !slash ? snprintf(sc->inputs, sizeof sc->inputs, "%s", raw)
+                                      : snprintf(sc->inputs, sizeof sc->inputs, "%.*s/%s",
+                                                 (int)(slash - sc->path), sc->path, raw);
     if (len < 0 || len >= (int)sizeof sc->inputs)
         return fail(c, "[scenario]: the inputs path is too long");
     if (!sc->name[0]) {

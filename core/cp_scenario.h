@@ -67,8 +67,8 @@ typedef struct cp_scenario {
     cp_shock *shocks;
     size_t n_events;
     cp_event *events;
-    double *corr;  /* n_shocks x n_shocks, row-major; identity where not given */
-    double *chol;  /* its lower Cholesky factor, same layout */
+    double *corr; /* n_shocks x n_shocks, row-major; identity where not given */
+    double *chol; /* its lower Cholesky factor, same layout */
     size_t n_warnings;
     char **warnings; /* things that are allowed but probably unintended */
 } cp_scenario;

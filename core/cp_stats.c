@@ -152,6 +152,32 @@ int cp_stats_add_block(cp_stats *st, const double *values, size_t n_samples, cp_
     return CP_OK;
 }
 
+int cp_stats_add_columns(cp_stats *st, const double *values, size_t n_samples, size_t stride,
+                         cp_err *err)
+{
+    if (stride < n_samples)
+        return cp_err_set(err, CP_EINVAL, "column stride %zu below the %zu samples", stride,
+                          n_samples);
+    for (size_t c = 0; c < st->n_cells; c++) {
+        const size_t bad = first_nonfinite(values + c * stride, n_samples);
+        if (bad < n_samples)
+            return cp_err_set(err, CP_EMODEL,
+                              "cell %zu, sample %zu of the block: value %g not finite", c, bad,
+                              values[c * stride + bad]);
+    }
+    for (size_t c = 0; c < st->n_cells; c++) {
+        double sums[2] = {0.0, 0.0};
+        const int rc = cp_sketch_add_strided(&st->cell[c].sketch, values + c * stride, n_samples, 1,
+                                             sums, err);
+        if (rc)
+            return cp_err_wrap(err, "cell %zu", c);
+        cp_xsum_add(&st->cell[c].sum, sums[0]);
+        cp_xsum_add(&st->cell[c].sumsq, sums[1]);
+    }
+    st->samples += n_samples;
+    return CP_OK;
+}
+
 int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err)
 {
     if (dst->n_cells != src->n_cells)

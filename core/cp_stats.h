@@ -38,6 +38,12 @@ uint64_t cp_stats_samples(const cp_stats *st);
  * is only fit to be freed. */
 int cp_stats_add_block(cp_stats *st, const double *values, size_t n_samples, cp_err *err);
 
+/* The same for a block stored by cell: values[c * stride + s] is cell c of
+ * the block's sample s (stride >= n_samples).  This is the layout the
+ * simulation writes, and it needs no transposition. */
+int cp_stats_add_columns(cp_stats *st, const double *values, size_t n_samples, size_t stride,
+                         cp_err *err);
+
 /* Adds src into dst (same number of cells, else CP_EINVAL).  After
  * CP_ENOMEM dst is only fit to be freed. */
 int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err);

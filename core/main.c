@@ -236,8 +236,10 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         switch (c) {
         case 'n':
             if (!parse_count(optarg, &a->opt.samples) || a->opt.samples == 0) {
-                fprintf(stderr, "chokepoint run: --samples: '%s' is not a positive whole "
-                                "number\n", optarg);
+                fprintf(stderr,
+                        "chokepoint run: --samples: '%s' is not a positive whole "
+                        "number\n",
+                        optarg);
                 return EXIT_USAGE;
             }
             break;

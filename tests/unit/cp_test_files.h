@@ -52,10 +52,10 @@ static void tf_assert_contains(const char *msg, const char *const *needles)
         cr_assert(strstr(msg, *needles), "message lacks '%s': %s", *needles, msg);
 }
 
-#define TF_CONTAINS(msg, ...)                                                                    \
-    do {                                                                                         \
-        const char *const tf_needles_[] = {__VA_ARGS__, NULL};                                   \
-        tf_assert_contains((msg), tf_needles_);                                                  \
+#define TF_CONTAINS(msg, ...)                                                                      \
+    do {                                                                                           \
+        const char *const tf_needles_[] = {__VA_ARGS__, NULL};                                     \
+        tf_assert_contains((msg), tf_needles_);                                                    \
     } while (0)
 
 #endif

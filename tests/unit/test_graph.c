@@ -27,8 +27,8 @@ static const char metrics_ok[] = "metric,region,node,field,unit,description,sour
 
 static char *dir;
 
-static void write_all(const char *nodes, const char *edges, const char *params,
-                      const char *series, const char *metrics)
+static void write_all(const char *nodes, const char *edges, const char *params, const char *series,
+                      const char *metrics)
 {
     tf_write(dir, "nodes.csv", nodes);
     tf_write(dir, "edges.csv", edges);
@@ -141,8 +141,7 @@ Test(graph, duplicate_node)
               "b,convert,World,u,,x\nc,stock,World,u,,x\nb,supply,World,u,,x\n",
               edges_ok, params_ok, series_ok, metrics_ok);
     cp_err err;
-    TF_CONTAINS(load_fails(&err), "nodes.csv:5", "field 'node'", "duplicate node 'b'",
-                "line 3");
+    TF_CONTAINS(load_fails(&err), "nodes.csv:5", "field 'node'", "duplicate node 'b'", "line 3");
 }
 
 Test(graph, invalid_node_name)
@@ -215,8 +214,8 @@ Test(graph, supply_takes_no_input)
 
 Test(graph, missing_required_input)
 {
-    write_all(nodes_ok, "from,to,role,weight,unit,source,note\nb,c,in,,,x,\n", params_ok,
-              series_ok, metrics_ok);
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\nb,c,in,,,x,\n", params_ok, series_ok,
+              metrics_ok);
     cp_err err;
     TF_CONTAINS(load_fails(&err), "edges.csv", "convert node 'b' needs at least 1 'in'");
 }
@@ -260,7 +259,8 @@ Test(graph, cycle_is_reported_with_its_path)
 
 Test(graph, self_loop_is_a_cycle)
 {
-    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,in,,,x,\nb,c,in,,,x,\nc,c,in,,,x,\n",
+    write_all(nodes_ok,
+              "from,to,role,weight,unit,source,note\na,b,in,,,x,\nb,c,in,,,x,\nc,c,in,,,x,\n",
               params_ok, series_ok, metrics_ok);
     cp_err err;
     TF_CONTAINS(load_fails(&err), "edges.csv:4", "cycle", "'c' feeds itself");
@@ -283,8 +283,7 @@ Test(graph, negative_capacity_parameter)
               "c,lifetime,4,,x,2025,\n",
               series_ok, metrics_ok);
     cp_err err;
-    TF_CONTAINS(load_fails(&err), "params.csv:2", "field 'value'", "'initial'", ">= 0",
-                "-10");
+    TF_CONTAINS(load_fails(&err), "params.csv:2", "field 'value'", "'initial'", ">= 0", "-10");
 }
 
 Test(graph, zero_lifetime)
@@ -334,8 +333,8 @@ Test(graph, split_shares_adding_above_one)
 Test(graph, missing_required_parameter)
 {
     write_all(nodes_ok, edges_ok,
-              "node,param,value,unit,source,source_year,note\nc,initial,10,,x,2025,\n",
-              series_ok, metrics_ok);
+              "node,param,value,unit,source,source_year,note\nc,initial,10,,x,2025,\n", series_ok,
+              metrics_ok);
     cp_err err;
     TF_CONTAINS(load_fails(&err), "params.csv", "stock node 'c'", "needs parameter 'lifetime'");
 }
@@ -410,8 +409,7 @@ Test(graph, text_in_series_value)
 Test(graph, series_for_a_non_supply_node)
 {
     write_all(nodes_ok, edges_ok, params_ok,
-              "node,period,value,unit,source,source_year,note\nb,2026Q1,1,u,x,2025,\n",
-              metrics_ok);
+              "node,period,value,unit,source,source_year,note\nb,2026Q1,1,u,x,2025,\n", metrics_ok);
     cp_err err;
     TF_CONTAINS(load_fails(&err), "series.csv:2", "only supply nodes take a series");
 }

@@ -56,15 +56,13 @@ static void build(world *x, const char *nodes, const char *edges, const char *pa
     tf_write(dir, "series.csv", buf);
     snprintf(buf, sizeof buf, "metric,region,node,field,unit,description,source\n%s", metrics);
     tf_write(dir, "metrics.csv", buf);
-    snprintf(buf, sizeof buf, "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n%s",
-             shocks);
+    snprintf(buf, sizeof buf, "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n%s", shocks);
     tf_write(dir, "s.ini", buf);
     char path[4096];
     snprintf(path, sizeof path, "%s/s.ini", dir);
     cp_err err;
     cr_assert_eq(cp_scenario_load(path, &x->sc, &err), CP_OK, "%s", err.msg);
-    cr_assert_eq(cp_graph_load(x->sc.inputs, x->sc.start, 4, &x->g, &err), CP_OK, "%s",
-                 err.msg);
+    cr_assert_eq(cp_graph_load(x->sc.inputs, x->sc.start, 4, &x->g, &err), CP_OK, "%s", err.msg);
     cr_assert_eq(cp_model_build(&x->sc, &x->g, &x->m, &err), CP_OK, "%s", err.msg);
     x->w = cp_workspace_alloc(x->m, 7);
     cr_assert_not_null(x->w);
@@ -109,7 +107,7 @@ Test(model, convert_assemble_split)
           "a,f,scale,,,x,\n",
           "c,factor,2,,x,,\ne,share,0.25,,x,,\n", series_ab,
           "c,W,c,output,u,,x\nd,W,d,output,u,,x\ne,W,e,output,u,,x\nf,W,f,output,u,,x\n", "");
-    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){6, 12, 18, 24});      /* 2 * 3a */
     expect_metric(&x, 1, (double[]){1, 2, 2.5, 2.5});     /* min(a, b/4) */
     expect_metric(&x, 2, (double[]){2.5, 2.5, 2.5, 2.5}); /* b/4 */
@@ -122,7 +120,7 @@ Test(model, stock_retires_a_share_each_quarter)
     world x;
     build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\ns,stock,W,u,,x\n", "a,s,in,,,x,\n",
           "s,initial,10,,x,,\ns,lifetime,4,,x,,\n", series_ab, "s,W,s,output,u,,x\n", "");
-    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){8.5, 8.375, 9.28125, 10.9609375});
     destroy(&x);
 }
@@ -133,7 +131,7 @@ Test(model, delay_with_fractional_lead_and_history)
     build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\nd,delay,W,u,,x\ne,delay,W,u,,x\n",
           "a,d,in,,,x,\na,e,in,,,x,\n", "d,lead,1.5,,x,,\nd,history,0,,x,,\ne,lead,1.5,,x,,\n",
           series_ab, "d,W,d,output,u,,x\ne,W,e,output,u,,x\n", "");
-    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){0, 0.5, 1.5, 2.5});
     /* Without 'history', the input level before the start is the first
      * quarter's. */
@@ -150,7 +148,7 @@ Test(model, elastic_price_response)
           "b,2026Q1,1,u,x,,\nb,2026Q2,1,u,x,,\nb,2026Q3,1,u,x,,\nb,2026Q4,1,u,x,,\n"
           "p,2026Q1,50,u,x,,\np,2026Q2,100,u,x,,\np,2026Q3,200,u,x,,\np,2026Q4,100,u,x,,\n",
           "e,W,e,output,u,,x\n", "");
-    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){sqrt(2.0), 2, 3 / sqrt(2.0), 4});
     destroy(&x);
 }
@@ -170,7 +168,7 @@ Test(model, deploy_limited_by_power_with_retirement)
           "fleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
           "new,W,d,deployed,acc,,x\npower,W,d,power_used,MW,,x\n",
           "");
-    cp_model_simulate(x.m, x.w, 0, x.cells, NULL);
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){10, 10, 25, 28.75});
     expect_metric(&x, 1, (double[]){900, 900, 3825, 4668.75});
     expect_metric(&x, 2, (double[]){0, 7.5, 0, 0});
@@ -190,7 +188,7 @@ Test(model, shocks_multiply_outputs_and_parameters)
     build(&x, chain_nodes, chain_edges, chain_params, series_ab, chain_metrics,
           "[shock twice]\ndistribution = constant(value=2)\ntime = once\ntargets = a, d.lead\n"
           "[shock half]\ndistribution = constant(value=0.5)\ntime = quarterly\ntargets = a\n");
-    cp_model_simulate(x.m, x.w, 3, x.cells, x.extras);
+    cp_model_simulate(x.m, x.w, 3, 1, x.cells, 1, x.extras);
     expect_metric(&x, 0, (double[]){1, 2, 3, 4}); /* a * 2 * 0.5 */
     /* lead 0.75 * 2 = 1.5 quarters, on the shocked input a */
     expect_metric(&x, 1, (double[]){0, 0.5, 1.5, 2.5});
@@ -207,7 +205,7 @@ Test(model, certain_event_removes_its_severity)
     build(&x, chain_nodes, chain_edges, chain_params, series_ab, chain_metrics,
           "[event outage]\nprobability = 1\nduration = constant(value=1)\n"
           "severity = constant(value=0.25)\ntargets = a\n");
-    cp_model_simulate(x.m, x.w, 0, x.cells, x.extras);
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, x.extras);
     expect_metric(&x, 0, (double[]){0.75, 1.5, 2.25, 3});
     for (size_t t = 0; t < 4; t++)
         cr_assert_float_eq(x.extras[t], 0.25, 0);
@@ -222,7 +220,7 @@ Test(model, event_lasts_its_duration)
     build(&x, chain_nodes, chain_edges, chain_params, series_ab, chain_metrics,
           "[event e]\nprobability = 1\nduration = constant(value=2.2)\n"
           "severity = uniform(min=0.1, max=0.9)\ntargets = a\n");
-    cp_model_simulate(x.m, x.w, 11, x.cells, x.extras);
+    cp_model_simulate(x.m, x.w, 11, 1, x.cells, 1, x.extras);
     cr_assert_float_eq(x.extras[0], x.extras[1], 0, "same severity for the whole event");
     cr_assert_float_eq(x.extras[0], x.extras[2], 0);
     cr_assert(x.extras[0] >= 0.1 && x.extras[0] <= 0.9);
@@ -251,20 +249,50 @@ Test(model, a_sample_depends_only_on_seed_and_index)
     const size_t n = 200, width = cp_model_extras(x.m);
     double *fwd = calloc(n * width, sizeof(double));
     for (size_t i = 0; i < n; i++)
-        cp_model_simulate(x.m, x.w, i, x.cells, fwd + i * width);
+        cp_model_simulate(x.m, x.w, i, 1, x.cells, 1, fwd + i * width);
     /* A fresh workspace, visiting samples backwards ("another rank"). */
     cp_workspace *w2 = cp_workspace_alloc(x.m, 7);
     for (size_t i = n; i-- > 0;) {
-        cp_model_simulate(x.m, w2, i, x.cells, x.extras);
+        cp_model_simulate(x.m, w2, i, 1, x.cells, 1, x.extras);
         cr_assert_arr_eq(x.extras, fwd + i * width, width * sizeof(double), "sample %zu", i);
     }
     /* Another seed gives other draws. */
     cp_workspace *w3 = cp_workspace_alloc(x.m, 8);
-    cp_model_simulate(x.m, w3, 0, x.cells, x.extras);
+    cp_model_simulate(x.m, w3, 0, 1, x.cells, 1, x.extras);
     cr_assert_neq(x.extras[0], fwd[0]);
     cp_workspace_free(w2);
     cp_workspace_free(w3);
     free(fwd);
+    destroy(&x);
+}
+
+Test(model, samples_simulated_together_equal_samples_simulated_alone)
+{
+    world x;
+    build_noisy(&x, noisy_shocks);
+    const size_t n = 150, nc = cp_model_cells(x.m), ne = cp_model_extras(x.m);
+    double *alone_c = calloc(n * nc, sizeof(double)), *alone_e = calloc(n * ne, sizeof(double));
+    double *blk_c = calloc(n * nc, sizeof(double)), *blk_e = calloc(n * ne, sizeof(double));
+    /* Alone, one sample at a time, each written as a column of width 1 ... */
+    for (size_t i = 0; i < n; i++) {
+        cp_model_simulate(x.m, x.w, 1000 + i, 1, x.cells, 1, alone_e + i * ne);
+        for (size_t c = 0; c < nc; c++)
+            alone_c[c * n + i] = x.cells[c];
+    }
+    /* ... and together, in uneven blocks into columns of width n. */
+    const size_t sizes[] = {7, CP_MODEL_LANES, 1, 13, CP_MODEL_LANES, 2, 63};
+    size_t done = 0;
+    for (size_t k = 0; done < n; k = (k + 1) % 7) {
+        size_t b = sizes[k] < n - done ? sizes[k] : n - done;
+        cp_model_simulate(x.m, x.w, 1000 + done, b, blk_c + done, n, blk_e + done * ne);
+        done += b;
+    }
+    cr_assert_arr_eq(blk_c, alone_c, n * nc * sizeof(double));
+    cr_assert_arr_eq(blk_e, alone_e, n * ne * sizeof(double));
+    free(alone_c);
+    free(alone_e);
+    free(blk_c);
+    free(blk_e);
     destroy(&x);
 }
 
@@ -273,7 +301,7 @@ Test(model, adding_a_shock_leaves_the_others_draws_unchanged)
     world x, y;
     build_noisy(&x, noisy_shocks);
     double base[64];
-    cp_model_simulate(x.m, x.w, 5, x.cells, base);
+    cp_model_simulate(x.m, x.w, 5, 1, x.cells, 1, base);
     destroy(&x);
     char more[4096];
     snprintf(more, sizeof more,
@@ -282,7 +310,7 @@ Test(model, adding_a_shock_leaves_the_others_draws_unchanged)
              "severity = constant(value=0.1)\ntargets = a\n",
              noisy_shocks);
     build_noisy(&y, more);
-    cp_model_simulate(y.m, y.w, 5, y.cells, y.extras);
+    cp_model_simulate(y.m, y.w, 5, 1, y.cells, 1, y.extras);
     /* In y the new shock comes first: s1..s4 are shocks 1..4, e is event 0. */
     for (size_t j = 0; j < 4; j++)
         cr_assert_arr_eq(y.extras + (j + 1) * 4, base + j * 4, 4 * sizeof(double),
@@ -297,7 +325,7 @@ static double *draw_many(world *x, size_t n)
     const size_t width = cp_model_extras(x->m);
     double *v = malloc(n * width * sizeof *v);
     for (size_t i = 0; i < n; i++)
-        cp_model_simulate(x->m, x->w, i, x->cells, v + i * width);
+        cp_model_simulate(x->m, x->w, i, 1, x->cells, 1, v + i * width);
     return v;
 }
 
@@ -347,8 +375,8 @@ Test(model, ar1_persistence_and_once)
         }
         const double r = gsl_stats_correlation(a, 1, b, 1, n);
         const double tol = Z * (1 - 0.49) / sqrt((double)n);
-        cr_assert(fabs(r - 0.7) < tol, "lag-1 correlation %g in quarter %zu, want 0.7 +- %g", r,
-                  t, tol);
+        cr_assert(fabs(r - 0.7) < tol, "lag-1 correlation %g in quarter %zu, want 0.7 +- %g", r, t,
+                  tol);
         /* The AR(1) keeps the marginal: sd 1 in every quarter (standard
          * error of a normal sample's sd: sd / sqrt(2N)). */
         const double sd = gsl_stats_sd(b, 1, n);
@@ -416,8 +444,7 @@ Test(model, unknown_target_node_names_the_scenario_line)
         snprintf(path, sizeof path, "%s/s.ini", dir);
         cp_err err;
         cr_assert_eq(cp_scenario_load(path, &x.sc, &err), CP_OK, "%s", err.msg);
-        cr_assert_eq(cp_graph_load(x.sc.inputs, x.sc.start, 4, &x.g, &err), CP_OK, "%s",
-                     err.msg);
+        cr_assert_eq(cp_graph_load(x.sc.inputs, x.sc.start, 4, &x.g, &err), CP_OK, "%s", err.msg);
         cr_assert_neq(cp_model_build(&x.sc, &x.g, &x.m, &err), CP_OK);
         TF_CONTAINS(err.msg, "s.ini:7", cases[k][1]);
         cp_graph_free(&x.g);

@@ -116,8 +116,9 @@ Test(scenario, loads_a_good_file)
 
 Test(scenario, defaults)
 {
-    tf_write(dir, "s.ini", "[shock a]\ndistribution = constant(value=1)\ntime = once\n"
-                           "targets = x\n");
+    tf_write(dir, "s.ini",
+             "[shock a]\ndistribution = constant(value=1)\ntime = once\n"
+             "targets = x\n");
     cp_scenario sc;
     cp_err err;
     cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
@@ -239,8 +240,7 @@ Test(scenario, distribution_parameter_nan)
 Test(scenario, missing_distribution)
 {
     cp_err err;
-    TF_CONTAINS(load_fails(with_line(10, "\n"), &err), "s.ini:9",
-                "key 'distribution' is required");
+    TF_CONTAINS(load_fails(with_line(10, "\n"), &err), "s.ini:9", "key 'distribution' is required");
 }
 
 Test(scenario, missing_time)
@@ -291,8 +291,8 @@ Test(scenario, malformed_target)
 Test(scenario, probability_above_one)
 {
     cp_err err;
-    TF_CONTAINS(load_fails(with_line(21, "probability = 1.5\n"), &err), "s.ini:21",
-                "'probability'", "[0, 1]");
+    TF_CONTAINS(load_fails(with_line(21, "probability = 1.5\n"), &err), "s.ini:21", "'probability'",
+                "[0, 1]");
 }
 
 Test(scenario, probability_not_a_number)
@@ -311,8 +311,7 @@ Test(scenario, event_needs_severity)
 Test(scenario, correlation_with_unknown_shock)
 {
     cp_err err;
-    TF_CONTAINS(load_fails(with_line(27, "a, c = 0.25\n"), &err), "s.ini:27",
-                "'c' is not a shock");
+    TF_CONTAINS(load_fails(with_line(27, "a, c = 0.25\n"), &err), "s.ini:27", "'c' is not a shock");
 }
 
 Test(scenario, correlation_out_of_range)
@@ -402,8 +401,9 @@ Test(scenario, empirical_distribution_missing_column)
 
 Test(scenario, crlf_and_bom)
 {
-    tf_write(dir, "s.ini", "\xEF\xBB\xBF[shock a]\r\ndistribution = constant(value=1)\r\n"
-                           "time = once\r\ntargets = x\r\n");
+    tf_write(dir, "s.ini",
+             "\xEF\xBB\xBF[shock a]\r\ndistribution = constant(value=1)\r\n"
+             "time = once\r\ntargets = x\r\n");
     cp_scenario sc;
     cp_err err;
     cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);

@@ -535,3 +535,44 @@ Test(stats, overflowing_squares_give_nan_sd)
     cr_assert(isnan(sum.sd));
     cp_stats_free(st);
 }
+
+/* A block stored by cell gives exactly the statistics of the same block
+ * stored by sample, with any stride, and a non-finite value in it is
+ * rejected by cell and sample without touching the accumulator. */
+Test(stats, columns_equal_rows)
+{
+    enum { CELLS = 13, SAMPLES = 300, STRIDE = 317 };
+    gsl_rng *r = rng_new(99);
+    double *rows = malloc(CELLS * SAMPLES * sizeof *rows);
+    double *cols = calloc(CELLS * STRIDE, sizeof *cols);
+    cr_assert(rows && cols);
+    for (size_t s = 0; s < SAMPLES; s++)
+        for (size_t c = 0; c < CELLS; c++) {
+            const double v = c % 3 == 0 ? 0.0 : (gsl_rng_uniform(r) - 0.3) * pow(10.0, (double)c);
+            rows[s * CELLS + c] = v;
+            cols[c * STRIDE + s] = v;
+        }
+    cp_stats *a = stats_new(CELLS), *b = stats_new(CELLS);
+    cp_err err;
+    for (size_t half = 0; half < 2; half++) {
+        add_block(a, rows + half * 150 * CELLS, 150);
+        cr_assert_eq(cp_stats_add_columns(b, cols + half * 150, 150, STRIDE, &err), CP_OK, "%s",
+                     err.msg);
+    }
+    assert_same_stats(a, b);
+    unsigned char *before, *after;
+    const size_t nb = packed(b, &before);
+    cols[7 * STRIDE + 123] = NAN;
+    cr_assert_eq(cp_stats_add_columns(b, cols, SAMPLES, STRIDE, &err), CP_EMODEL);
+    cr_assert(strstr(err.msg, "cell 7, sample 123"), "%s", err.msg);
+    const size_t na = packed(b, &after);
+    cr_assert(na == nb && memcmp(before, after, na) == 0, "accumulator changed");
+    cr_assert_eq(cp_stats_add_columns(b, cols, SAMPLES, SAMPLES - 1, &err), CP_EINVAL);
+    free(before);
+    free(after);
+    free(rows);
+    free(cols);
+    cp_stats_free(a);
+    cp_stats_free(b);
+    gsl_rng_free(r);
+}

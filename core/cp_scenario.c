@@ -366,8 +366,9 @@ static int handle_correlation(parse_ctx *c, const char *name, const char *value)
         return fail(c, "out of memory");
     c->pairs = grown;
     corr_pair *p = &c->pairs[c->n_pairs++];
-    snprintf(p->a, sizeof p->a, "%s", a);
-    snprintf(p->b, sizeof p->b, "%s", b);
+    /* valid_name() bounded both names to CP_NAME_MAX - 1 characters. */
+    memcpy(p->a, a, strlen(a) + 1);
+    memcpy(p->b, b, strlen(b) + 1);
     p->r = r;
     p->line = c->line;
     return 1;

@@ -13,5 +13,15 @@ status=0
 echo "== tests (warnings as errors) =="
 (cd build-test && ctest --output-on-failure) || status=1
 echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer) =="
-(cd build-asan && ctest --output-on-failure) || status=1
+# Criterion runs each test in a child process whose leak report does not
+# reach the exit code, so the output is searched for sanitizer reports too.
+log=build-asan/ctest-output.log
+(cd build-asan && ctest --output-on-failure -V) > "$log" 2>&1 || status=1
+grep -E "^[0-9]+% tests passed|tests failed out of" "$log" || true
+if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log"; then
+    echo "sanitizer reports in $log:"
+    grep -E -A12 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log" | head -60
+    status=1
+fi
+[ $status = 0 ] || { echo "== FAILED (see above) =="; tail -40 "$log"; }
 exit $status

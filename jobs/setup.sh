@@ -2,7 +2,7 @@
 # setup.sh -- install what is missing (Debian 12 packages) and build.
 #
 #   jobs/setup.sh              runtime and build dependencies, release build in build/
-#   jobs/setup.sh --test       also the test dependencies (pandas)
+#   jobs/setup.sh --test       also the test dependencies (Criterion, pandas)
 #   jobs/setup.sh --no-build   install only
 #
 # Uses sudo when not root.  Installs only packages that are missing, so it is
@@ -11,11 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libgsl-dev
-          libcsv-dev librandom123-dev libinih-dev libssl-dev libcriterion-dev)
+          libcsv-dev librandom123-dev libinih-dev libssl-dev)
 build=1
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(python3-pandas) ;;
+    --test) packages+=(libcriterion-dev python3-pandas) ;;
     --no-build) build=0 ;;
     *) echo "setup: unknown option $arg (see the comment at the top of $0)" >&2; exit 2 ;;
     esac
@@ -34,6 +34,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ "$build" = 1 ] || exit 0
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${CP_CMAKE_FLAGS:-} >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCP_TESTS=OFF ${CP_CMAKE_FLAGS:-} >/dev/null
 cmake --build build -j "$(nproc)"
 echo "setup: built build/chokepoint ($(build/chokepoint --version))"

@@ -549,6 +549,19 @@ static bool cp_text_needs_quotes(const char *s)
            strpbrk(s, ",()=") != NULL;
 }
 
+/* The shortest %g spelling of x that reads back as x, so a scenario's 0.2
+ * is shown as 0.2 and not 0.20000000000000001. */
+static void cp_out_number(cp_outbuf *o, double x)
+{
+    char text[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, x);
+        if (strtod(text, NULL) == x || digits == 17)
+            break;
+    }
+    cp_out(o, "%s", text);
+}
+
 int cp_dist_format(const cp_dist *d, char *buf, size_t cap)
 {
     const cp_dist_desc *desc = d ? cp_dist_desc_of(d->kind) : NULL;
@@ -560,7 +573,7 @@ int cp_dist_format(const cp_dist *d, char *buf, size_t cap)
     for (size_t i = 0; i < desc->n_params; i++) {
         cp_out(&o, "%s%s=", i ? ", " : "", desc->params[i]);
         if (!desc->text) {
-            cp_out(&o, "%.17g", d->p[i]);
+            cp_out_number(&o, d->p[i]);
             continue;
         }
         const char *text = i == 0 ? d->file : d->column;

@@ -87,7 +87,7 @@ double cp_dist_variance(const cp_dist *d);
 /* The distribution's name as written in a scenario ("lognormal"). */
 const char *cp_dist_name(cp_dist_kind kind);
 
-/* Writes the distribution back as "NAME(k=v, ...)" (%.17g numbers). */
+/* Writes the distribution back as "NAME(k=v, ...)" (shortest numbers that read back exactly). */
 int cp_dist_format(const cp_dist *d, char *buf, size_t cap);
 
 #endif

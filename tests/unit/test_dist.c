@@ -939,7 +939,12 @@ Test(dist, format_writes_the_canonical_form)
     cp_dist_free(&d);
     d = parse_ok("lognormal(mu=0.1, sigma=1)");
     cr_assert_eq(cp_dist_format(&d, buf, sizeof buf), CP_OK);
-    cr_assert_str_eq(buf, "lognormal(mu=0.10000000000000001, sigma=1)");
+    cr_assert_str_eq(buf, "lognormal(mu=0.1, sigma=1)", "the shortest exact spelling");
+    cp_dist_free(&d);
+    /* A number that needs all 17 digits keeps them. */
+    d = parse_ok("lognormal(mu=0.10000000000000002, sigma=1)");
+    cr_assert_eq(cp_dist_format(&d, buf, sizeof buf), CP_OK);
+    cr_assert_str_eq(buf, "lognormal(mu=0.10000000000000002, sigma=1)");
     cp_dist_free(&d);
 }
 

@@ -756,9 +756,18 @@ static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *
                               "region '%s'",
                               unit, g->metrics[m].unit, metric, region);
     }
+    double scale = 1.0;
+    if (c[5] >= 0 && *cp_table_cell(t, r, c[5])) {
+        int rc2 = cp_table_double(t, r, c[5], &scale, err);
+        if (rc2)
+            return rc2;
+        if (!(scale > 0))
+            return cp_table_error(t, r, c[5], err, CP_EINVAL, "scale must be > 0 (got %g)", scale);
+    }
     metric_of_row[r] = m;
     g->terms[r].node = node;
     g->terms[r].field = field;
+    g->terms[r].scale = scale;
     return CP_OK;
 }
 
@@ -771,11 +780,12 @@ static int load_metrics(cp_graph *g, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
-    int c[5];
+    int c[6];
     int *metric_of_row = NULL;
     cp_metric_term *raw = NULL;
     if ((rc = cp_table_require(&t, cols, 5, c, err)))
         goto out;
+    c[5] = cp_table_column(&t, "scale");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
                         t.path);

@@ -5,7 +5,7 @@
  *   edges.csv    from,to,role,weight,unit,source,note
  *   params.csv   node,param,value,unit,source,source_year,note
  *   series.csv   node,period,value,unit,source,source_year,note
- *   metrics.csv  metric,region,node,field,unit,description,source
+ *   metrics.csv  metric,region,node,field,unit,description,source (+ optional scale)
  *
  * Loading checks everything that can be checked without a scenario: known
  * node kinds and roles, no duplicate nodes, edges between existing nodes, the
@@ -81,6 +81,7 @@ typedef struct cp_node {
 typedef struct cp_metric_term {
     int node;
     cp_field field;
+    double scale; /* unit conversion, e.g. FLOP/s to H100-equivalents; default 1 */
 } cp_metric_term;
 
 /* One (metric, region) pair: the sum of its terms. */

@@ -747,10 +747,15 @@ static void record_metrics(const cp_model *m, const cp_workspace *w, const block
         for (size_t l = 0; l < b->n; l++)
             acc[l] = 0;
         for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++) {
+            const cp_metric_term *term = &g->terms[k];
             const double *restrict v =
-                &w->value[((size_t)g->terms[k].node * CP_FIELDS_MAX + g->terms[k].field) * LANES];
-            for (size_t l = 0; l < b->n; l++)
-                acc[l] += v[l];
+                &w->value[((size_t)term->node * CP_FIELDS_MAX + term->field) * LANES];
+            if (term->scale == 1.0)
+                for (size_t l = 0; l < b->n; l++)
+                    acc[l] += v[l];
+            else
+                for (size_t l = 0; l < b->n; l++)
+                    acc[l] += term->scale * v[l];
         }
     }
 }

@@ -464,6 +464,22 @@ Test(graph, metric_terms_are_grouped_and_summed)
     cp_graph_free(&g);
 }
 
+Test(graph, metric_scale_column)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description,source,scale\nm,World,c,output,u,,x,\n"
+              "k,World,c,output,ku,,x,0.001\n");
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_float_eq(g.terms[0].scale, 1.0, 0, "an empty scale is 1");
+    cr_assert_float_eq(g.terms[1].scale, 0.001, 0);
+    cp_graph_free(&g);
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description,source,scale\nm,World,c,output,u,,x,-1\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:2", "field 'scale'", "must be > 0");
+}
+
 Test(graph, no_metrics)
 {
     write_all(nodes_ok, edges_ok, params_ok, series_ok,

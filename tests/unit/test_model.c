@@ -40,6 +40,7 @@ static void teardown(void)
 TestSuite(model, .init = setup, .fini = teardown);
 
 static const char series_hdr[] = "node,period,value,unit,source,source_year,note\n";
+static const char *metrics_hdr = "metric,region,node,field,unit,description,source\n";
 
 /* Four quarters, 2026Q1-2026Q4, of the given series rows. */
 static void build(world *x, const char *nodes, const char *edges, const char *params,
@@ -54,7 +55,7 @@ static void build(world *x, const char *nodes, const char *edges, const char *pa
     tf_write(dir, "params.csv", buf);
     snprintf(buf, sizeof buf, "%s%s", series_hdr, series);
     tf_write(dir, "series.csv", buf);
-    snprintf(buf, sizeof buf, "metric,region,node,field,unit,description,source\n%s", metrics);
+    snprintf(buf, sizeof buf, "%s%s", metrics_hdr, metrics);
     tf_write(dir, "metrics.csv", buf);
     snprintf(buf, sizeof buf, "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n%s", shocks);
     tf_write(dir, "s.ini", buf);
@@ -112,6 +113,18 @@ Test(model, convert_assemble_split)
     expect_metric(&x, 1, (double[]){1, 2, 2.5, 2.5});     /* min(a, b/4) */
     expect_metric(&x, 2, (double[]){2.5, 2.5, 2.5, 2.5}); /* b/4 */
     expect_metric(&x, 3, (double[]){11, 24, 39, 56});     /* (a + b) * a */
+    destroy(&x);
+}
+
+Test(model, metric_terms_are_scaled_and_summed)
+{
+    world x;
+    metrics_hdr = "metric,region,node,field,unit,description,source,scale\n";
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "", series_ab,
+          "m,W,a,output,u,,x,1000\nm,W,b,output,u,,x,0.5\nn,W,a,output,u,,x,\n", "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){1005, 2005, 3005, 4005}); /* 1000 a + b / 2 */
+    expect_metric(&x, 1, (double[]){1, 2, 3, 4});
     destroy(&x);
 }
 

@@ -66,6 +66,8 @@ const char *cp_err_name(int code)
         return "model error";
     case CP_EMPI:
         return "MPI error";
+    case CP_ESTOPPED:
+        return "stopped";
     default:
         return "error";
     }

@@ -13,11 +13,12 @@
 
 enum {
     CP_OK = 0,
-    CP_EINVAL = 1, /* bad input: data, scenario, options */
-    CP_EIO = 2,    /* a file could not be read or written */
-    CP_ENOMEM = 3, /* an allocation failed */
-    CP_EMODEL = 4, /* the model produced a non-finite number */
-    CP_EMPI = 5    /* the parallel layer failed */
+    CP_EINVAL = 1,  /* bad input: data, scenario, options */
+    CP_EIO = 2,     /* a file could not be read or written */
+    CP_ENOMEM = 3,  /* an allocation failed */
+    CP_EMODEL = 4,  /* the model produced a non-finite number */
+    CP_EMPI = 5,    /* the parallel layer failed */
+    CP_ESTOPPED = 6 /* stopped on request (a signal) after writing a checkpoint */
 };
 
 #define CP_ERR_MSG_MAX 1024

@@ -15,7 +15,8 @@
 const double cp_output_probs[9] = {0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99};
 
 /* The files a run may write; --force removes exactly these. */
-static const char *const run_files[] = {"summary.csv", "samples.csv", "manifest.json", NULL};
+static const char *const run_files[] = {"summary.csv", "samples.csv", "manifest.json",
+                                        "checkpoint.bin", NULL};
 
 /* ---- the output directory --------------------------------------------- */
 
@@ -69,8 +70,8 @@ int cp_output_prepare_dir(const char *dir, int force, cp_err *err)
         return CP_OK;
     if (!force)
         return cp_err_set(err, CP_EINVAL,
-                          "%s: output directory is not empty (use --force to replace a "
-                          "previous run's files)",
+                          "%s: output directory is not empty (use --resume to continue a "
+                          "checkpointed run, or --force to replace a previous run's files)",
                           dir);
     for (int i = 0; run_files[i]; i++) {
         char path[4096];
@@ -252,6 +253,15 @@ int cp_output_sha256(const char *path, char hex[65], cp_err *err)
     for (unsigned i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     return CP_OK;
+}
+
+void cp_output_sha256_text(const char *text, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
 void cp_output_json_string(FILE *fp, const char *s)

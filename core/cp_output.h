@@ -51,6 +51,9 @@ int cp_output_write_samples(const char *dir, const cp_model *m, const double *ro
 /* The lowercase hex SHA-256 of a file's bytes (65 bytes with the NUL). */
 int cp_output_sha256(const char *path, char hex[65], cp_err *err);
 
+/* The lowercase hex SHA-256 of a string's bytes. */
+void cp_output_sha256_text(const char *text, char hex[65]);
+
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void cp_output_json_string(FILE *fp, const char *s);
 

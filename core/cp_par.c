@@ -63,6 +63,19 @@ int cp_par_agree(const cp_par *par, int code)
     return all;
 }
 
+int cp_par_or_flags(const cp_par *par, int flags)
+{
+    int all = flags;
+    MPI_Allreduce(&flags, &all, 1, MPI_INT, MPI_BOR, par->comm);
+    return all;
+}
+
+uint64_t cp_par_bcast_u64(const cp_par *par, uint64_t value)
+{
+    MPI_Bcast(&value, 1, MPI_UINT64_T, 0, par->comm);
+    return value;
+}
+
 uint64_t cp_par_sum_u64(const cp_par *par, uint64_t value)
 {
     uint64_t all = value;

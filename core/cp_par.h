@@ -32,6 +32,12 @@ double cp_par_time(void);
 /* Collective: every rank passes its status; all get the largest. */
 int cp_par_agree(const cp_par *par, int code);
 
+/* Collective: the bitwise OR of every rank's flags, on every rank. */
+int cp_par_or_flags(const cp_par *par, int flags);
+
+/* Collective: rank 0's value, on every rank. */
+uint64_t cp_par_bcast_u64(const cp_par *par, uint64_t value);
+
 /* Collective: the sum, or the largest, of a count over ranks, on every rank. */
 uint64_t cp_par_sum_u64(const cp_par *par, uint64_t value);
 uint64_t cp_par_max_u64(const cp_par *par, uint64_t value);

@@ -1,13 +1,24 @@
 /* cp_run.c -- the driver of `chokepoint run`.
  *
- * Every rank simulates its chunks (see cp_par.h) into its own statistics;
- * the statistics are then merged on rank 0, which alone writes files.  All
- * ranks take part in every collective step even after a local failure, so a
- * failure anywhere ends the run everywhere with one message.
+ * Chunks of CP_PAR_CHUNK samples are simulated in rounds: in a round, rank r
+ * takes chunk C + r, and then all ranks agree, with one small collective,
+ * whether anyone failed, was asked to stop by a signal, or is due a
+ * checkpoint.  Because the ranks move in step, the chunks before C are all
+ * done at every round boundary, so a checkpoint is simply "the merged
+ * statistics of chunks [0, C)".  Statistics merge exactly, so a run resumed
+ * from a checkpoint (at any rank count) ends with the same bytes as one that
+ * was never interrupted.
+ *
+ * Only rank 0 touches files.  All ranks take part in every collective step
+ * even after a local failure, so a failure anywhere ends the run everywhere
+ * with one message.
  */
 #include "cp_run.h"
+#include "cp_checkpoint.h"
+#include "cp_graph.h"
 #include "cp_output.h"
 #include "cp_period.h"
+#include "cp_signal.h"
 #include "cp_stats.h"
 #include "cp_version.h"
 
@@ -17,14 +28,30 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
+
+enum { FLAG_ERROR = 1, FLAG_STOP = 2, FLAG_CHECKPOINT = 4 };
 
 typedef struct run_state {
-    cp_stats *st;
-    double *kept; /* my kept samples: (1 + cells + extras) doubles each, id first */
-    size_t n_kept;
-    double wall_start;
+    const cp_par *par;
+    const cp_model *m;
+    const cp_run_options *opt;
+    cp_run_identity id;
+    char run_id[17];
+    int root;
+    uint64_t chunks;
+    cp_stats *st; /* this rank's since the last merge; on rank 0, everything so far */
+    double *kept; /* this rank's kept rows since the last merge (id first) */
+    size_t n_kept, cap_kept;
+    double *all_kept; /* rank 0: every kept row so far */
+    size_t n_all_kept;
+    double *block, *extras;
+    cp_workspace *w;
+    uint64_t start_chunk;
+    double wall_start, last_checkpoint, last_progress;
     time_t started;
-    uint64_t peak_rss_kib; /* the largest over ranks */
+    uint64_t peak_rss_kib;
+    int progress_on_tty;
 } run_state;
 
 static size_t kept_width(const cp_model *m)
@@ -32,38 +59,127 @@ static size_t kept_width(const cp_model *m)
     return 1 + cp_model_cells(m) + cp_model_extras(m);
 }
 
-static uint64_t chunk_count(uint64_t samples)
+static uint64_t samples_before(const run_state *rs, uint64_t chunk)
 {
-    return (samples + CP_PAR_CHUNK - 1) / CP_PAR_CHUNK;
+    const uint64_t s = chunk * CP_PAR_CHUNK;
+    return s < rs->opt->samples ? s : rs->opt->samples;
 }
 
-/* How many of the first `keep` samples fall in this rank's chunks. */
-static size_t count_my_kept(const cp_par *par, uint64_t samples, uint64_t keep)
+/* ---- identity --------------------------------------------------------- */
+
+static int make_identity(run_state *rs, cp_err *err)
 {
-    size_t n = 0;
-    const uint64_t chunks = chunk_count(samples < keep ? samples : keep);
-    for (uint64_t c = (uint64_t)cp_par_rank(par); c < chunks; c += (uint64_t)cp_par_size(par)) {
-        uint64_t lo = c * CP_PAR_CHUNK, hi = lo + CP_PAR_CHUNK;
-        if (hi > keep)
-            hi = keep;
-        if (hi > samples)
-            hi = samples;
-        n += (size_t)(hi - lo);
+    const cp_scenario *sc = cp_model_scenario(rs->m);
+    const cp_graph *g = cp_model_graph(rs->m);
+    cp_run_identity *id = &rs->id;
+    memset(id, 0, sizeof *id);
+    snprintf(id->version, sizeof id->version, "%s", cp_version());
+    snprintf(id->commit, sizeof id->commit, "%s", cp_git_commit());
+    snprintf(id->scenario, sizeof id->scenario, "%s", sc->name);
+    id->seed = rs->opt->seed;
+    id->samples = rs->opt->samples;
+    id->keep_samples = rs->opt->keep_samples;
+    int rc = cp_output_sha256(sc->path, id->scenario_sha256, err);
+    /* The inputs' identity: the hash of their five hashes, in order. */
+    char joined[5 * 64 + 1] = "";
+    for (int i = 0; !rc && i < 5; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
+        rc = cp_output_sha256(path, joined + 64 * i, err);
     }
-    return n;
+    if (rc)
+        return rc;
+    cp_output_sha256_text(joined, id->inputs_sha256);
+    cp_checkpoint_run_id(id, rs->run_id);
+    return CP_OK;
 }
 
-/* Names the first non-finite cell of a block, so the user learns which
- * metric, region and quarter went wrong rather than a cell number.  Called
- * only after the statistics found one. */
-static int check_block(const cp_model *m, const double *block, uint64_t first, size_t n,
-                       cp_err *err)
+/* ---- starting: a fresh directory, or a checkpoint --------------------- */
+
+/* The run id recorded in dir/manifest.json, or "" if there is none. */
+static void manifest_run_id(const char *dir, char out[17])
 {
-    const size_t cells = cp_model_cells(m), T = cp_model_periods(m);
-    const cp_graph *g = cp_model_graph(m);
+    char path[4200], line[512];
+    out[0] = '\0';
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return;
+    while (fgets(line, sizeof line, fp))
+        if (sscanf(line, " \"run_id\": \"%16[0-9a-f]\"", out) == 1)
+            break;
+    fclose(fp);
+}
+
+/* Rank 0: decides where the run starts.  Returns the first chunk through
+ * *start, or sets *complete when --resume finds the run already done. */
+static int open_run(run_state *rs, uint64_t *start, int *complete, cp_err *err)
+{
+    const cp_run_options *opt = rs->opt;
+    *start = 0;
+    *complete = 0;
+    int rc = make_identity(rs, err);
+    if (rc || !opt->resume)
+        return rc ? rc : cp_output_prepare_dir(opt->out_dir, opt->force, err);
+    if (cp_checkpoint_exists(opt->out_dir)) {
+        cp_checkpoint ck = {.stats = rs->st, .kept_width = kept_width(rs->m)};
+        rc = cp_checkpoint_read(opt->out_dir, &rs->id, &ck, err);
+        if (rc)
+            return rc;
+        *start = ck.next_chunk;
+        rs->all_kept = ck.kept;
+        rs->n_all_kept = ck.n_kept;
+        return CP_OK;
+    }
+    char found[17];
+    manifest_run_id(opt->out_dir, found);
+    if (found[0] && strcmp(found, rs->run_id) == 0) {
+        *complete = 1;
+        return CP_OK;
+    }
+    if (found[0])
+        return cp_err_set(err, CP_EINVAL,
+                          "%s holds a finished run of other settings (run id %s, this one is "
+                          "%s); use --force to replace it",
+                          opt->out_dir, found, rs->run_id);
+    /* Nothing to resume: start afresh, clearing what a killed run left. */
+    return cp_output_prepare_dir(opt->out_dir, 1, err);
+}
+
+/* ---- simulating ------------------------------------------------------- */
+
+static int keep_rows(run_state *rs, uint64_t first, size_t n)
+{
+    const size_t nc = cp_model_cells(rs->m), ne = cp_model_extras(rs->m);
+    const size_t width = kept_width(rs->m);
+    for (size_t s = 0; s < n && first + s < rs->opt->keep_samples; s++) {
+        if (rs->n_kept == rs->cap_kept) {
+            size_t cap = rs->cap_kept ? 2 * rs->cap_kept : CP_PAR_CHUNK;
+            double *grown = realloc(rs->kept, cap * width * sizeof *grown);
+            if (!grown)
+                return CP_ENOMEM;
+            rs->kept = grown;
+            rs->cap_kept = cap;
+        }
+        double *row = rs->kept + rs->n_kept++ * width;
+        row[0] = (double)(first + s);
+        for (size_t c = 0; c < nc; c++)
+            row[1 + c] = rs->block[c * CP_PAR_CHUNK + (first + s) % CP_PAR_CHUNK];
+        memcpy(row + 1 + nc, rs->extras + s * ne, ne * sizeof *row);
+    }
+    return CP_OK;
+}
+
+/* Names the first non-finite cell of a chunk, so the user learns which
+ * metric, region and quarter went wrong rather than a cell number.  Called
+ * only after the statistics found one; leaves err alone if it finds none. */
+static int name_bad_cell(const run_state *rs, uint64_t first, size_t n, cp_err *err)
+{
+    const size_t cells = cp_model_cells(rs->m), T = cp_model_periods(rs->m);
+    const cp_graph *g = cp_model_graph(rs->m);
     for (size_t s = 0; s < n; s++)
         for (size_t c = 0; c < cells; c++) {
-            double v = block[c * CP_PAR_CHUNK + s];
+            double v = rs->block[c * CP_PAR_CHUNK + s];
             if (isfinite(v))
                 continue;
             char period[16];
@@ -75,92 +191,184 @@ static int check_block(const cp_model *m, const double *block, uint64_t first, s
                               "feeding it and the shock multipliers)",
                               (unsigned long long)(first + s), mt->metric, mt->region, period, v);
         }
-    return CP_OK;
+    return CP_EMODEL;
 }
 
-static void report_progress(const cp_par *par, const cp_run_options *opt, uint64_t done_local,
-                            double started, double *next_report)
+static int simulate_chunk(run_state *rs, uint64_t chunk, cp_err *err)
 {
-    double now = cp_par_time();
-    if (opt->progress_seconds <= 0 || cp_par_rank(par) != 0 || now < *next_report)
-        return;
-    *next_report = now + opt->progress_seconds;
-    /* Rank 0 sees only its own share; the ranks run at the same pace, so
-     * its count times the rank count is a fair estimate of the total. */
-    double done = (double)done_local * cp_par_size(par);
-    if (done > (double)opt->samples)
-        done = (double)opt->samples;
-    double rate = done / (now - started > 1e-9 ? now - started : 1e-9);
-    fprintf(stderr, "progress: %.0f of %llu samples (%.1f%%), %.0f samples/s, about %.0f s left\n",
-            done, (unsigned long long)opt->samples, 100.0 * done / (double)opt->samples, rate,
-            rate > 0 ? ((double)opt->samples - done) / rate : 0.0);
-}
-
-/* Copies the kept samples of a simulated block into their rows: the id,
- * the cells, then the extras. */
-static void keep_rows(const cp_model *m, run_state *rs, size_t *k, uint64_t first, size_t n,
-                      uint64_t keep, const double *cells, const double *extras)
-{
-    const size_t nc = cp_model_cells(m), ne = cp_model_extras(m), width = kept_width(m);
-    for (size_t s = 0; s < n && first + s < keep; s++) {
-        double *row = rs->kept + (*k)++ * width;
-        row[0] = (double)(first + s);
-        for (size_t c = 0; c < nc; c++)
-            row[1 + c] = cells[c * CP_PAR_CHUNK + s];
-        memcpy(row + 1 + nc, extras + s * ne, ne * sizeof *row);
+    const uint64_t lo = chunk * CP_PAR_CHUNK;
+    const uint64_t hi = samples_before(rs, chunk + 1);
+    for (uint64_t first = lo; first < hi; first += CP_MODEL_LANES) {
+        const size_t n = (size_t)(hi - first < CP_MODEL_LANES ? hi - first : CP_MODEL_LANES);
+        const int keep = first < rs->opt->keep_samples;
+        cp_model_simulate(rs->m, rs->w, first, n, rs->block + (first - lo), CP_PAR_CHUNK,
+                          keep ? rs->extras : NULL);
+        if (keep && keep_rows(rs, first, n))
+            return cp_err_set(err, CP_ENOMEM, "out of memory keeping sample paths");
     }
-}
-
-static int simulate_chunks(const cp_par *par, const cp_model *m, const cp_run_options *opt,
-                           run_state *rs, cp_err *err)
-{
-    const size_t cells = cp_model_cells(m);
-    const uint64_t chunks = chunk_count(opt->samples);
-    rs->n_kept = count_my_kept(par, opt->samples, opt->keep_samples);
-    double *block = malloc(CP_PAR_CHUNK * cells * sizeof *block);
-    double *extras = malloc((CP_MODEL_LANES * cp_model_extras(m) + 1) * sizeof *extras);
-    rs->kept = malloc((rs->n_kept ? rs->n_kept : 1) * kept_width(m) * sizeof *rs->kept);
-    cp_workspace *w = cp_workspace_alloc(m, opt->seed);
-    int rc = CP_OK;
-    if (!block || !extras || !rs->kept || !w)
-        rc = cp_err_set(err, CP_ENOMEM, "out of memory for the simulation buffers");
-    double next_report = rs->wall_start + opt->progress_seconds;
-    uint64_t done = 0;
-    size_t k = 0;
-    for (uint64_t c = (uint64_t)cp_par_rank(par); !rc && c < chunks;
-         c += (uint64_t)cp_par_size(par)) {
-        const uint64_t lo = c * CP_PAR_CHUNK;
-        const uint64_t hi = lo + CP_PAR_CHUNK < opt->samples ? lo + CP_PAR_CHUNK : opt->samples;
-        for (uint64_t first = lo; first < hi; first += CP_MODEL_LANES) {
-            const size_t n = (size_t)(hi - first < CP_MODEL_LANES ? hi - first : CP_MODEL_LANES);
-            const int keep = first < opt->keep_samples;
-            double *out = block + (first - lo);
-            cp_model_simulate(m, w, first, n, out, CP_PAR_CHUNK, keep ? extras : NULL);
-            if (keep)
-                keep_rows(m, rs, &k, first, n, opt->keep_samples, out, extras);
-        }
-        rc = cp_stats_add_columns(rs->st, block, (size_t)(hi - lo), CP_PAR_CHUNK, err);
-        if (rc == CP_EMODEL && check_block(m, block, lo, (size_t)(hi - lo), err) == CP_OK)
-            rc = CP_EMODEL; /* not found again: the statistics' own message stands */
-        done += hi - lo;
-        report_progress(par, opt, done, rs->wall_start, &next_report);
-    }
-    cp_workspace_free(w);
-    free(extras);
-    free(block);
+    int rc = cp_stats_add_columns(rs->st, rs->block, (size_t)(hi - lo), CP_PAR_CHUNK, err);
+    if (rc == CP_EMODEL)
+        name_bad_cell(rs, lo, (size_t)(hi - lo), err); /* a clearer message, if it can */
     return rc;
 }
 
-/* Puts the gathered kept rows in sample order (they arrive in rank order)
- * and drops the id column. */
-static double *order_kept(const cp_model *m, const double *all, size_t n)
+/* ---- merging, checkpoints and progress -------------------------------- */
+
+/* Collective: every rank's statistics and kept rows since the last merge
+ * join rank 0's.  The other ranks start again from empty. */
+static int merge_to_root(run_state *rs, cp_err *err)
 {
-    const size_t width = kept_width(m);
+    int rc = cp_par_reduce_stats(rs->par, rs->st, err);
+    if (!rc && !rs->root) {
+        cp_stats_free(rs->st);
+        rs->st = cp_stats_alloc(cp_model_cells(rs->m));
+        if (!rs->st)
+            cp_err_set(err, CP_ENOMEM, "out of memory for statistics");
+    }
+    if (!rc)
+        rc = cp_par_share_err(rs->par, err);
+    if (rc || rs->opt->keep_samples == 0)
+        return rc;
+    double *gathered = NULL;
+    size_t n = 0;
+    const size_t width = kept_width(rs->m);
+    cp_par_gather_rows(rs->par, rs->kept, rs->n_kept, width, &gathered, &n, err);
+    rs->n_kept = 0;
+    if (rs->root && gathered && n) {
+        double *grown = realloc(rs->all_kept, (rs->n_all_kept + n) * width * sizeof *grown);
+        if (!grown)
+            cp_err_set(err, CP_ENOMEM, "out of memory gathering kept samples");
+        else {
+            memcpy(grown + rs->n_all_kept * width, gathered, n * width * sizeof *grown);
+            rs->all_kept = grown;
+            rs->n_all_kept += n;
+        }
+    }
+    free(gathered);
+    return cp_par_share_err(rs->par, err);
+}
+
+static int write_checkpoint(run_state *rs, uint64_t next_chunk, cp_err *err)
+{
+    int rc = merge_to_root(rs, err);
+    if (rc)
+        return rc;
+    if (rs->root) {
+        const cp_checkpoint ck = {.next_chunk = next_chunk,
+                                  .stats = rs->st,
+                                  .kept = rs->all_kept,
+                                  .n_kept = rs->n_all_kept,
+                                  .kept_width = kept_width(rs->m)};
+        cp_checkpoint_write(rs->opt->out_dir, &rs->id, &ck, err);
+        rs->last_checkpoint = cp_par_time();
+    }
+    return cp_par_share_err(rs->par, err);
+}
+
+static void format_duration(double s, char *buf, size_t cap)
+{
+    if (!(s >= 0) || s > 1e9)
+        snprintf(buf, cap, "?");
+    else if (s >= 3600)
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    else if (s >= 60)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, cap, "%.0fs", s);
+}
+
+/* Rank 0: samples done over all ranks (exact: the ranks move in step),
+ * the rate of this invocation and the time left.  A live bar on a
+ * terminal; one plain line per interval otherwise (no carriage returns in
+ * a log). */
+static void report_progress(run_state *rs, uint64_t next_chunk, int final)
+{
+    const double now = cp_par_time();
+    const double every = rs->progress_on_tty ? 0.5 : rs->opt->progress_seconds;
+    if (!rs->root || rs->opt->progress_seconds <= 0 || (!final && now - rs->last_progress < every))
+        return;
+    rs->last_progress = now;
+    const uint64_t done = samples_before(rs, next_chunk), total = rs->opt->samples;
+    const double rate =
+        (double)(done - samples_before(rs, rs->start_chunk)) / fmax(now - rs->wall_start, 1e-9);
+    char eta[32];
+    format_duration(rate > 0 ? (double)(total - done) / rate : -1, eta, sizeof eta);
+    const double pct = 100.0 * (double)done / (double)total;
+    if (rs->progress_on_tty) {
+        char bar[31];
+        const int filled = (int)(pct * 30 / 100);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r[%s] %5.1f%% %llu/%llu samples, %.0f/s, %s left  %s", bar, pct,
+                (unsigned long long)done, (unsigned long long)total, rate, eta, final ? "\n" : "");
+    } else {
+        fprintf(stderr, "progress: %llu/%llu samples (%.1f%%), %.0f samples/s, %s left\n",
+                (unsigned long long)done, (unsigned long long)total, pct, rate, eta);
+    }
+    fflush(stderr);
+}
+
+/* Whether a sample-count checkpoint falls between two round boundaries:
+ * the same on every rank, with no communication. */
+static int checkpoint_due(const run_state *rs, uint64_t from_chunk, uint64_t to_chunk)
+{
+    const uint64_t every = rs->opt->checkpoint_samples;
+    return every && samples_before(rs, from_chunk) / every != samples_before(rs, to_chunk) / every;
+}
+
+static int simulate_all(run_state *rs, cp_err *err)
+{
+    const uint64_t P = (uint64_t)cp_par_size(rs->par);
+    const uint64_t me = (uint64_t)cp_par_rank(rs->par);
+    int local = CP_OK;
+    for (uint64_t C = rs->start_chunk; C < rs->chunks;) {
+        if (!local && C + me < rs->chunks)
+            local = simulate_chunk(rs, C + me, err);
+        const uint64_t next = C + P;
+        int flags = local ? FLAG_ERROR : 0;
+        if (cp_signal_received())
+            flags |= FLAG_STOP;
+        if (rs->root && rs->opt->checkpoint_seconds > 0 &&
+            cp_par_time() - rs->last_checkpoint >= rs->opt->checkpoint_seconds)
+            flags |= FLAG_CHECKPOINT;
+        flags = cp_par_or_flags(rs->par, flags);
+        if (flags & FLAG_ERROR)
+            return cp_par_share_err(rs->par, err);
+        if (next >= rs->chunks)
+            break; /* the end: finishing beats checkpointing */
+        if ((flags & (FLAG_STOP | FLAG_CHECKPOINT)) || checkpoint_due(rs, C, next)) {
+            int rc = write_checkpoint(rs, next, err);
+            if (rc)
+                return rc;
+            if (flags & FLAG_STOP) {
+                report_progress(rs, next, 1);
+                return cp_err_set(err, CP_ESTOPPED,
+                                  "stopped on a signal after %llu of %llu samples; the "
+                                  "checkpoint in %s continues it with --resume",
+                                  (unsigned long long)samples_before(rs, next),
+                                  (unsigned long long)rs->opt->samples, rs->opt->out_dir);
+            }
+        }
+        report_progress(rs, next, 0);
+        C = next;
+    }
+    report_progress(rs, rs->chunks, 1);
+    return CP_OK;
+}
+
+/* ---- writing the results ---------------------------------------------- */
+
+/* Puts the kept rows in sample order (they arrive in rank order) and drops
+ * the id column. */
+static double *order_kept(const run_state *rs)
+{
+    const size_t width = kept_width(rs->m), n = rs->n_all_kept;
     double *rows = malloc((n ? n : 1) * (width - 1) * sizeof *rows);
     if (!rows)
         return NULL;
     for (size_t r = 0; r < n; r++) {
-        const double *src = all + r * width;
+        const double *src = rs->all_kept + r * width;
         size_t id = (size_t)src[0];
         memcpy(rows + id * (width - 1), src + 1, (width - 1) * sizeof *rows);
     }
@@ -185,35 +393,34 @@ static void hash_entry(FILE *fp, const char *path, int last)
     fputs(last ? "}\n" : "},\n", fp);
 }
 
-static int write_manifest(const cp_par *par, const cp_model *m, const cp_run_options *opt,
-                          const run_state *rs, cp_err *err)
+static int write_manifest(const run_state *rs, cp_err *err)
 {
+    const cp_run_options *opt = rs->opt;
     cp_outfile f;
     int rc = cp_outfile_open(&f, opt->out_dir, "manifest.json", err);
     if (rc)
         return rc;
-    const cp_scenario *sc = cp_model_scenario(m);
-    const cp_graph *g = cp_model_graph(m);
-    char started[32], finished[32], a[16], b[16], hex[65];
+    const cp_scenario *sc = cp_model_scenario(rs->m);
+    const cp_graph *g = cp_model_graph(rs->m);
+    char started[32], finished[32], a[16], b[16];
     iso_time(rs->started, started, sizeof started);
     iso_time(time(NULL), finished, sizeof finished);
     cp_period_format(sc->start, a, sizeof a);
     cp_period_format(sc->end, b, sizeof b);
     const double wall = cp_par_time() - rs->wall_start;
+    const uint64_t here = opt->samples - samples_before(rs, rs->start_chunk);
     FILE *fp = f.fp;
     fprintf(fp, "{\n  \"program\": \"chokepoint\",\n  \"version\": ");
     cp_output_json_string(fp, cp_version());
     fputs(",\n  \"git_commit\": ", fp);
     cp_output_json_string(fp, cp_git_commit());
-    fputs(",\n  \"command\": ", fp);
+    fprintf(fp, ",\n  \"run_id\": \"%s\",\n  \"command\": ", rs->run_id);
     cp_output_json_string(fp, opt->command_line ? opt->command_line : "");
     fputs(",\n  \"scenario\": {\"name\": ", fp);
     cp_output_json_string(fp, sc->name);
     fputs(", \"path\": ", fp);
     cp_output_json_string(fp, sc->path);
-    fputs(", \"sha256\": ", fp);
-    cp_output_json_string(fp, cp_output_sha256(sc->path, hex, err) ? "unreadable" : hex);
-    fputs("},\n  \"inputs\": [\n", fp);
+    fprintf(fp, ", \"sha256\": \"%s\"},\n  \"inputs\": [\n", rs->id.scenario_sha256);
     for (int i = 0; i < 5; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
@@ -222,7 +429,7 @@ static int write_manifest(const cp_par *par, const cp_model *m, const cp_run_opt
     fprintf(fp,
             "  ],\n  \"seed\": %llu,\n  \"samples\": %llu,\n  \"keep_samples\": %llu,\n"
             "  \"periods\": {\"start\": \"%s\", \"end\": \"%s\", \"quarters\": %zu},\n"
-            "  \"ranks\": %d,\n  \"chunk_samples\": %d,\n"
+            "  \"ranks\": %d,\n  \"chunk_samples\": %d,\n  \"resumed_at_sample\": %llu,\n"
             "  \"quantile_definition\": \"inverse empirical CDF, x_(k) with k = ceil(p n)\",\n"
             "  \"quantile_relative_error_bound\": %.6g,\n"
             "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
@@ -230,66 +437,94 @@ static int write_manifest(const cp_par *par, const cp_model *m, const cp_run_opt
             "  \"peak_rss_kib_per_rank\": %llu,\n"
             "  \"files\": [\"summary.csv\"%s]\n}\n",
             (unsigned long long)opt->seed, (unsigned long long)opt->samples,
-            (unsigned long long)opt->keep_samples, a, b, cp_model_periods(m), cp_par_size(par),
-            CP_PAR_CHUNK, 1.0 / 2049.0, started, finished, wall,
-            wall > 0 ? (double)opt->samples / wall : 0.0, (unsigned long long)rs->peak_rss_kib,
-            opt->keep_samples ? ", \"samples.csv\"" : "");
-    cp_err_clear(err);
+            (unsigned long long)opt->keep_samples, a, b, cp_model_periods(rs->m),
+            cp_par_size(rs->par), CP_PAR_CHUNK,
+            (unsigned long long)samples_before(rs, rs->start_chunk), 1.0 / 2049.0, started,
+            finished, wall, wall > 0 ? (double)here / wall : 0.0,
+            (unsigned long long)rs->peak_rss_kib, opt->keep_samples ? ", \"samples.csv\"" : "");
     return cp_outfile_commit(&f, err);
 }
 
-static int write_outputs(const cp_par *par, const cp_model *m, const cp_run_options *opt,
-                         run_state *rs, const double *gathered, size_t n_gathered, cp_err *err)
+static int write_outputs(run_state *rs, cp_err *err)
 {
-    int rc = cp_output_write_summary(opt->out_dir, m, rs->st, err);
+    const cp_run_options *opt = rs->opt;
+    int rc = cp_output_write_summary(opt->out_dir, rs->m, rs->st, err);
     if (!rc && opt->keep_samples) {
-        double *rows = order_kept(m, gathered, n_gathered);
-        rc = rows ? cp_output_write_samples(opt->out_dir, m, rows, n_gathered, err)
+        double *rows = order_kept(rs);
+        rc = rows ? cp_output_write_samples(opt->out_dir, rs->m, rows, rs->n_all_kept, err)
                   : cp_err_set(err, CP_ENOMEM, "out of memory ordering kept samples");
         free(rows);
     }
     if (!rc)
-        rc = write_manifest(par, m, opt, rs, err);
+        rc = write_manifest(rs, err);
+    if (!rc)
+        cp_checkpoint_remove(opt->out_dir);
     return rc;
 }
 
-int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *opt, cp_err *err)
+/* ---- the run ---------------------------------------------------------- */
+
+static int allocate(run_state *rs, cp_err *err)
+{
+    const size_t cells = cp_model_cells(rs->m);
+    rs->st = cp_stats_alloc(cells);
+    rs->block = malloc(CP_PAR_CHUNK * cells * sizeof *rs->block);
+    rs->extras = malloc((CP_MODEL_LANES * cp_model_extras(rs->m) + 1) * sizeof *rs->extras);
+    rs->w = cp_workspace_alloc(rs->m, rs->opt->seed);
+    if (!rs->st || !rs->block || !rs->extras || !rs->w)
+        return cp_err_set(err, CP_ENOMEM, "out of memory for the simulation buffers");
+    return CP_OK;
+}
+
+static void release(run_state *rs)
+{
+    cp_workspace_free(rs->w);
+    free(rs->block);
+    free(rs->extras);
+    free(rs->kept);
+    free(rs->all_kept);
+    cp_stats_free(rs->st);
+}
+
+int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *opt,
+                   cp_run_result *res, cp_err *err)
 {
     cp_err_clear(err);
-    run_state rs = {.wall_start = cp_par_time(), .started = time(NULL)};
-    const int root = cp_par_rank(par) == 0;
+    memset(res, 0, sizeof *res);
+    run_state rs = {.par = par,
+                    .m = m,
+                    .opt = opt,
+                    .root = cp_par_rank(par) == 0,
+                    .chunks = (opt->samples + CP_PAR_CHUNK - 1) / CP_PAR_CHUNK,
+                    .wall_start = cp_par_time(),
+                    .started = time(NULL),
+                    .progress_on_tty = isatty(STDERR_FILENO)};
+    rs.last_checkpoint = rs.last_progress = rs.wall_start;
+    uint64_t start = 0;
+    int complete = 0;
     if (opt->samples == 0)
         cp_err_set(err, CP_EINVAL, "--samples must be at least 1");
-    else if (root)
-        cp_output_prepare_dir(opt->out_dir, opt->force, err);
-    if (cp_par_share_err(par, err))
-        return err->code;
-
-    rs.st = cp_stats_alloc(cp_model_cells(m));
-    if (!rs.st)
-        cp_err_set(err, CP_ENOMEM, "out of memory for statistics");
-    else
-        simulate_chunks(par, m, opt, &rs, err);
+    else if (!allocate(&rs, err) && rs.root)
+        open_run(&rs, &start, &complete, err);
     int rc = cp_par_share_err(par, err);
-    if (!rc)
-        rc = cp_par_reduce_stats(par, rs.st, err);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    rs.peak_rss_kib = cp_par_max_u64(par, (uint64_t)ru.ru_maxrss);
-
-    double *gathered = NULL;
-    size_t n_gathered = 0;
-    if (!rc && opt->keep_samples) {
-        cp_par_gather_rows(par, rs.kept, rs.n_kept, kept_width(m), &gathered, &n_gathered, err);
-        rc = cp_par_share_err(par, err);
+    rs.start_chunk = cp_par_bcast_u64(par, start);
+    res->first_sample = samples_before(&rs, rs.start_chunk);
+    res->already_complete = (int)cp_par_bcast_u64(par, (uint64_t)complete);
+    if (!rc && !res->already_complete) {
+        rc = simulate_all(&rs, err);
+        if (!rc)
+            rc = merge_to_root(&rs, err);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        rs.peak_rss_kib = cp_par_max_u64(par, (uint64_t)ru.ru_maxrss);
+        if (!rc) {
+            if (rs.root)
+                write_outputs(&rs, err);
+            rc = cp_par_share_err(par, err);
+        }
     }
-    if (!rc) {
-        if (root)
-            write_outputs(par, m, opt, &rs, gathered, n_gathered, err);
-        rc = cp_par_share_err(par, err);
-    }
-    free(gathered);
-    free(rs.kept);
-    cp_stats_free(rs.st);
+    res->done = rc == CP_OK ? opt->samples : 0;
+    res->wall_seconds = cp_par_time() - rs.wall_start;
+    release(&rs);
     return rc;
 }

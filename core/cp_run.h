@@ -1,5 +1,6 @@
 /* cp_run.h -- `chokepoint run`: simulate a scenario's samples over the ranks,
- * reduce their distributions and write the output directory. */
+ * reduce their distributions and write the output directory; checkpoint on
+ * the way, resume from a checkpoint, and stop cleanly on a signal. */
 #ifndef CP_RUN_H
 #define CP_RUN_H
 
@@ -15,13 +16,26 @@ typedef struct cp_run_options {
     uint64_t seed;
     uint64_t keep_samples; /* first K sample paths to samples.csv; 0: none */
     const char *out_dir;
-    int force;               /* replace a previous run's files in out_dir */
-    double progress_seconds; /* a progress line this often on stderr; 0: none */
+    int force;                   /* replace a previous run's files in out_dir */
+    int resume;                  /* continue from out_dir's checkpoint, if any */
+    uint64_t checkpoint_samples; /* a checkpoint every this many samples; 0: never */
+    double checkpoint_seconds;   /* a checkpoint every this many seconds; 0: never */
+    double progress_seconds;     /* a progress line this often on stderr; 0: none */
     const char *command_line;
 } cp_run_options;
 
+/* What a run did, for the caller's report. */
+typedef struct cp_run_result {
+    int already_complete;  /* --resume found the run finished: nothing done */
+    uint64_t first_sample; /* where this invocation started (0, or a checkpoint's) */
+    uint64_t done;         /* samples complete when it returned */
+    double wall_seconds;
+} cp_run_result;
+
 /* Collective.  Returns the same code on every rank; err holds the message
- * (of the lowest failing rank) on every rank. */
-int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *opt, cp_err *err);
+ * (of the lowest failing rank) on every rank.  CP_ESTOPPED: a signal asked
+ * the run to stop and a checkpoint was written. */
+int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *opt,
+                   cp_run_result *res, cp_err *err);
 
 #endif

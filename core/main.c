@@ -9,6 +9,7 @@
 #include "cp_period.h"
 #include "cp_run.h"
 #include "cp_scenario.h"
+#include "cp_signal.h"
 #include "cp_version.h"
 
 #include <errno.h>
@@ -27,7 +28,8 @@ enum {
     EXIT_USAGE = 2,
     EXIT_BAD_INPUT = 3,
     EXIT_IO = 4,
-    EXIT_MODEL = 5
+    EXIT_MODEL = 5,
+    EXIT_STOPPED = CP_EXIT_STOPPED
 };
 
 static int exit_code_for(int code)
@@ -41,6 +43,8 @@ static int exit_code_for(int code)
         return EXIT_IO;
     case CP_EMODEL:
         return EXIT_MODEL;
+    case CP_ESTOPPED:
+        return EXIT_STOPPED;
     default:
         return EXIT_FAILURE_OTHER;
     }
@@ -59,13 +63,17 @@ static const char main_usage[] =
     "Results are identical at any rank count for the same scenario, seed and samples.\n"
     "\n"
     "Exit codes: 0 success, 2 usage error, 3 bad input (scenario or inputs),\n"
-    "4 file I/O error, 5 model produced a non-finite number, 1 other failure.\n";
+    "4 file I/O error, 5 model produced a non-finite number, 75 stopped by\n"
+    "SIGTERM or SIGUSR1 after writing a checkpoint (rerun with --resume),\n"
+    "1 other failure.\n";
 
 static const char run_usage[] =
     "Usage: chokepoint run SCENARIO.ini [options]\n"
     "\n"
     "Simulates the scenario's sample paths (split over MPI ranks) and writes\n"
     "summary.csv, manifest.json and, with --keep-samples, samples.csv.\n"
+    "On SIGTERM or SIGUSR1 all ranks stop at the next chunk, write a checkpoint\n"
+    "and exit with code 75; --resume then finishes with identical results.\n"
     "\n"
     "Options:\n"
     "  -n, --samples N        number of sample paths (default 100000)\n"
@@ -73,6 +81,10 @@ static const char run_usage[] =
     "  -o, --out DIR          output directory (default outputs/SCENARIO-NAME)\n"
     "  -k, --keep-samples K   write the first K sample paths to samples.csv (default 0)\n"
     "  -f, --force            replace the files of a previous run in DIR\n"
+    "      --checkpoint-every N|Ns  write DIR/checkpoint.bin every N samples, or every\n"
+    "                         N seconds with a trailing s (default: only when stopped)\n"
+    "      --resume           continue from DIR/checkpoint.bin if there is one (a\n"
+    "                         finished run with the same settings is left as it is)\n"
     "      --progress SEC     a progress line on stderr every SEC seconds (default 10; 0: off)\n"
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
@@ -105,6 +117,22 @@ static int parse_count(const char *text, uint64_t *out)
         return 0;
     *out = (uint64_t)d;
     return 1;
+}
+
+/* "N" samples or "Ns" seconds. */
+static int parse_interval(const char *text, cp_run_options *opt)
+{
+    size_t n = strlen(text);
+    if (n > 1 && text[n - 1] == 's') {
+        char *end;
+        errno = 0;
+        double s = strtod(text, &end);
+        if (end != text + n - 1 || errno || !(s > 0))
+            return 0;
+        opt->checkpoint_seconds = s;
+        return 1;
+    }
+    return parse_count(text, &opt->checkpoint_samples) && opt->checkpoint_samples > 0;
 }
 
 typedef struct loaded {
@@ -223,6 +251,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                          {"keep-samples", required_argument, NULL, 'k'},
                                          {"force", no_argument, NULL, 'f'},
                                          {"progress", required_argument, NULL, 'P'},
+                                         {"checkpoint-every", required_argument, NULL, 'C'},
+                                         {"resume", no_argument, NULL, 'R'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -271,6 +301,18 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                         optarg);
                 return EXIT_USAGE;
             }
+            break;
+        case 'C':
+            if (!parse_interval(optarg, &a->opt)) {
+                fprintf(stderr,
+                        "chokepoint run: --checkpoint-every: '%s' is neither a number of "
+                        "samples nor of seconds (e.g. 1000000 or 300s)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'R':
+            a->opt.resume = 1;
             break;
         case 'q':
             a->quiet = 1;
@@ -332,19 +374,25 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         if (root && !a.quiet)
             for (size_t i = 0; i < l.sc.n_warnings; i++)
                 fprintf(stderr, "warning: %s\n", l.sc.warnings[i]);
-        double t0 = cp_par_time();
-        rc = cp_run_execute(par, l.m, &a.opt, &err);
-        double wall = cp_par_time() - t0;
-        if (!rc && root && !a.quiet)
+        cp_signal_install();
+        cp_run_result res;
+        rc = cp_run_execute(par, l.m, &a.opt, &res, &err);
+        const double run_samples = (double)(a.opt.samples - res.first_sample);
+        if (!rc && root && res.already_complete)
+            fprintf(stderr, "done: %s already holds this run, complete; nothing to do\n",
+                    a.opt.out_dir);
+        else if (!rc && root && !a.quiet)
             fprintf(stderr,
-                    "done: %llu samples of %s on %d rank(s) in %.2f s (%.0f samples/s); "
+                    "done: %llu samples of %s on %d rank(s) in %.2f s (%.0f samples/s%s); "
                     "wrote %s\n",
-                    (unsigned long long)a.opt.samples, l.sc.name, cp_par_size(par), wall,
-                    (double)a.opt.samples / (wall > 0 ? wall : 1e-9), a.opt.out_dir);
+                    (unsigned long long)a.opt.samples, l.sc.name, cp_par_size(par),
+                    res.wall_seconds,
+                    run_samples / (res.wall_seconds > 0 ? res.wall_seconds : 1e-9),
+                    res.first_sample ? ", resumed from a checkpoint" : "", a.opt.out_dir);
         free_all(&l);
     }
     if (rc && root)
-        fprintf(stderr, "chokepoint: error: %s\n", err.msg);
+        fprintf(stderr, "chokepoint: %s%s\n", rc == CP_ESTOPPED ? "" : "error: ", err.msg);
     cp_par_finalize(par);
     return exit_code_for(rc);
 }

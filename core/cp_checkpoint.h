@@ -1,0 +1,66 @@
+/* cp_checkpoint.h -- the state of a run part-way: everything needed to
+ * finish it with exactly the results an uninterrupted run would give.
+ *
+ * A checkpoint holds the run's identity (program version and commit, the
+ * SHA-256 of the scenario and its inputs, seed, samples, kept samples), the
+ * index of the next chunk to simulate, the merged statistics of every chunk
+ * before it, and the kept sample rows drawn so far.  The file is a few text
+ * lines ("key=value", for a person with `head`), the binary state, and a
+ * SHA-256 of everything before it; it is written to a temporary name and
+ * renamed.  Reading refuses a file whose checksum fails, that is cut short,
+ * or that belongs to another run, and says which.
+ */
+#ifndef CP_CHECKPOINT_H
+#define CP_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_error.h"
+#include "cp_stats.h"
+
+#define CP_CHECKPOINT_FILE "checkpoint.bin"
+
+/* What makes two runs the same run. */
+typedef struct cp_run_identity {
+    char version[32];
+    char commit[48];
+    char scenario[64]; /* name, for messages */
+    char scenario_sha256[65];
+    char inputs_sha256[65]; /* of the five input files' hashes, in order */
+    uint64_t seed;
+    uint64_t samples;
+    uint64_t keep_samples;
+} cp_run_identity;
+
+/* A checkpoint's content. */
+typedef struct cp_checkpoint {
+    uint64_t next_chunk;
+    cp_stats *stats; /* borrowed: written from, or merged into on reading */
+    double *kept;    /* kept rows (id first), n_kept of kept_width doubles */
+    size_t n_kept;
+    size_t kept_width;
+} cp_checkpoint;
+
+/* Writes dir/checkpoint.bin (atomically). */
+int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_checkpoint *ck,
+                        cp_err *err);
+
+/* Reads dir/checkpoint.bin into ck: checks the checksum and that the file
+ * is of the run `expect`; merges its statistics into ck->stats (which must
+ * have the run's cell count) and returns its kept rows in ck->kept
+ * (malloc'd).  ck->kept_width must be set by the caller. */
+int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkpoint *ck,
+                       cp_err *err);
+
+/* 1 if dir holds a checkpoint file. */
+int cp_checkpoint_exists(const char *dir);
+
+/* Removes dir/checkpoint.bin (when the run it belongs to is complete). */
+void cp_checkpoint_remove(const char *dir);
+
+/* A short hex id of the run (first 16 hex digits of the SHA-256 of its
+ * identity), for manifests and batch summaries. */
+void cp_checkpoint_run_id(const cp_run_identity *id, char out[17]);
+
+#endif

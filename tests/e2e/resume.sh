@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Checkpoint and resume: a run killed mid-way (SIGKILL to one rank) and
+# resumed, at another rank count, ends with files byte-identical to an
+# uninterrupted run's; so does one stopped by SIGUSR1 (exit 75).  A corrupt,
+# truncated or foreign checkpoint is refused with a clear message.
+. "$(dirname "$0")/common.sh" "$@"
+S="$SRC/scenarios/baseline.ini"
+N=200000
+run() { "$MPIEXEC" -n "$1" "$BIN" run "$S" --samples $N --seed 5 --keep-samples 300 \
+        --out "$WORK/$2" "${@:3}"; }
+
+expect_exit 0 "the uninterrupted run" -- run 2 ref --quiet
+
+# Wait until a checkpoint exists, then kill one rank (not mpirun) outright.
+run 2 killed --checkpoint-every 10000 --quiet >"$WORK/killed.log" 2>&1 &
+launcher=$!
+for _ in $(seq 1 600); do [ -e "$WORK/killed/checkpoint.bin" ] && break; sleep 0.05; done
+rank=$(pgrep -f -- "--out $WORK/killed" | while read -r p; do
+    [ "$(cat /proc/$p/comm 2>/dev/null)" = chokepoint ] && echo "$p"; done | head -1)
+if [ -n "$rank" ]; then kill -KILL "$rank"; ok "killed rank pid $rank mid-run"; else bad "no rank to kill"; fi
+wait $launcher
+[ -e "$WORK/killed/manifest.json" ] && bad "the run finished before the kill: the test proved nothing"
+[ -e "$WORK/killed/checkpoint.bin" ] && ok "a checkpoint survived the kill" || bad "no checkpoint"
+expect_exit 0 "resume at 3 ranks" -- run 3 killed --resume --quiet
+for f in summary.csv samples.csv; do
+    cmp -s "$WORK/ref/$f" "$WORK/killed/$f" && ok "$f after kill and resume = uninterrupted" \
+        || bad "$f differs after kill and resume"
+done
+[ ! -e "$WORK/killed/checkpoint.bin" ] && ok "a finished run removes its checkpoint" \
+    || bad "checkpoint left after the run finished"
+grep -q '"resumed_at_sample": [1-9]' "$WORK/killed/manifest.json" && ok "manifest says where it resumed" \
+    || bad "manifest lacks resumed_at_sample"
+
+# SIGUSR1 to mpirun: forwarded to every rank; they stop together, exit 75.
+# (exec, so that $! is mpirun itself and not a subshell.)
+(exec "$MPIEXEC" -n 2 "$BIN" run "$S" --samples $N --seed 5 --keep-samples 300 \
+    --out "$WORK/stopped" --quiet) >"$WORK/stopped.log" 2>&1 &
+launcher=$!
+# Signal once the ranks are simulating: the output directory appears when they start.
+for _ in $(seq 1 600); do [ -d "$WORK/stopped" ] && break; sleep 0.05; done
+sleep 0.3
+kill -USR1 $launcher
+wait $launcher
+code=$?
+[ "$code" = 75 ] && ok "SIGUSR1: exit 75" || { bad "SIGUSR1: exit $code, want 75"; cat "$WORK/stopped.log"; }
+grep -q "checkpoint in $WORK/stopped continues it with --resume" "$WORK/stopped.log" \
+    && ok "the stop says how to continue" || bad "stop message"
+[ ! -e "$WORK/stopped/summary.csv" ] && ok "no summary from a stopped run" || bad "summary after stop"
+expect_exit 3 "a plain rerun into it is refused" -- run 1 stopped --quiet
+expect_err "--resume"
+cp "$WORK/stopped/checkpoint.bin" "$WORK/saved.bin"
+
+# Foreign, corrupt and truncated checkpoints are refused.
+expect_exit 3 "another seed" -- "$BIN" run "$S" --samples $N --seed 6 --keep-samples 300 \
+    --out "$WORK/stopped" --resume --quiet
+expect_err "its seed is 5, this run's is 6"
+size=$(stat -c %s "$WORK/saved.bin")
+printf '\x5a' | dd of="$WORK/stopped/checkpoint.bin" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+expect_exit 3 "a corrupted byte" -- run 1 stopped --resume --quiet
+expect_err "is corrupt"
+head -c $((size - 100)) "$WORK/saved.bin" > "$WORK/stopped/checkpoint.bin"
+expect_exit 3 "a truncated file" -- run 1 stopped --resume --quiet
+expect_err "is corrupt"
+cp "$WORK/saved.bin" "$WORK/stopped/checkpoint.bin"
+expect_exit 0 "resume after SIGUSR1 at 1 rank" -- run 1 stopped --resume --quiet
+for f in summary.csv samples.csv; do
+    cmp -s "$WORK/ref/$f" "$WORK/stopped/$f" && ok "$f after stop and resume = uninterrupted" \
+        || bad "$f differs after stop and resume"
+done
+expect_exit 0 "resuming a finished run does nothing" -- run 1 stopped --resume
+expect_err "already holds this run"
+finish

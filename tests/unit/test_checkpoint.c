@@ -1,0 +1,183 @@
+/* test_checkpoint.c -- checkpoints round-trip exactly and refuse to be
+ * used for another run, or when damaged. */
+#include "cp_test_files.h"
+
+#include "cp_checkpoint.h"
+#include "cp_stats.h"
+
+#include <math.h>
+
+static char *dir;
+
+static void setup(void)
+{
+    dir = tf_mkdtemp();
+}
+
+static void teardown(void)
+{
+    tf_rm_rf(dir);
+}
+
+TestSuite(checkpoint, .init = setup, .fini = teardown);
+
+enum { CELLS = 5, WIDTH = 4 };
+
+static cp_run_identity identity(void)
+{
+    cp_run_identity id = {.seed = 42, .samples = 1000, .keep_samples = 2};
+    strcpy(id.version, "0.1.0");
+    strcpy(id.commit, "abc123");
+    strcpy(id.scenario, "baseline");
+    memset(id.scenario_sha256, 'a', 64);
+    memset(id.inputs_sha256, 'b', 64);
+    return id;
+}
+
+static cp_stats *some_stats(void)
+{
+    cp_stats *st = cp_stats_alloc(CELLS);
+    double v[CELLS * 10];
+    for (int i = 0; i < CELLS * 10; i++)
+        v[i] = exp(0.1 * i) - 3.0;
+    cp_err err;
+    cr_assert_eq(cp_stats_add_block(st, v, 10, &err), CP_OK, "%s", err.msg);
+    return st;
+}
+
+static void packed_equal(const cp_stats *a, const cp_stats *b)
+{
+    size_t na = cp_stats_packed_size(a), nb = cp_stats_packed_size(b);
+    unsigned char *pa = malloc(na), *pb = malloc(nb);
+    cp_stats_pack(a, pa);
+    cp_stats_pack(b, pb);
+    cr_assert(na == nb && memcmp(pa, pb, na) == 0, "statistics differ after the round trip");
+    free(pa);
+    free(pb);
+}
+
+static void write_one(const cp_run_identity *id, cp_stats *st)
+{
+    double kept[2 * WIDTH] = {0, 1.5, -2, 3, 1, 4, 5, 6};
+    cp_checkpoint ck = {
+        .next_chunk = 7, .stats = st, .kept = kept, .n_kept = 2, .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_write(dir, id, &ck, &err), CP_OK, "%s", err.msg);
+}
+
+Test(checkpoint, round_trip)
+{
+    cp_run_identity id = identity();
+    cp_stats *st = some_stats();
+    cr_assert_not(cp_checkpoint_exists(dir));
+    write_one(&id, st);
+    cr_assert(cp_checkpoint_exists(dir));
+    cp_stats *back = cp_stats_alloc(CELLS);
+    cp_checkpoint ck = {.stats = back, .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_read(dir, &id, &ck, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(ck.next_chunk, 7);
+    cr_assert_eq(ck.n_kept, 2);
+    cr_assert_float_eq(ck.kept[5], 4.0, 0);
+    cr_assert_float_eq(ck.kept[2], -2.0, 0);
+    packed_equal(st, back);
+    free(ck.kept);
+    cp_checkpoint_remove(dir);
+    cr_assert_not(cp_checkpoint_exists(dir));
+    cp_stats_free(st);
+    cp_stats_free(back);
+}
+
+/* Reading as a run that differs in one field fails naming that field. */
+static void refused_as(cp_run_identity other, const char *needle)
+{
+    cp_run_identity id = identity();
+    cp_stats *st = some_stats();
+    write_one(&id, st);
+    cp_stats *back = cp_stats_alloc(CELLS);
+    cp_checkpoint ck = {.stats = back, .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_read(dir, &other, &ck, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "checkpoint.bin", "belongs to another run", needle);
+    cp_stats_free(st);
+    cp_stats_free(back);
+}
+
+Test(checkpoint, refuses_another_run)
+{
+    cp_run_identity o = identity();
+    o.seed = 43;
+    refused_as(o, "its seed is 42, this run's is 43");
+    o = identity();
+    o.samples = 2000;
+    refused_as(o, "sample count is 1000");
+    o = identity();
+    o.keep_samples = 0;
+    refused_as(o, "--keep-samples");
+    o = identity();
+    strcpy(o.version, "0.2.0");
+    refused_as(o, "program version is 0.1.0, this run's is 0.2.0");
+    o = identity();
+    strcpy(o.commit, "def456");
+    refused_as(o, "git commit");
+    o = identity();
+    o.scenario_sha256[3] = 'c';
+    refused_as(o, "scenario file");
+    o = identity();
+    o.inputs_sha256[0] = 'c';
+    refused_as(o, "input files");
+}
+
+Test(checkpoint, refuses_another_graph)
+{
+    cp_run_identity id = identity();
+    cp_stats *st = some_stats();
+    write_one(&id, st);
+    cp_stats *back = cp_stats_alloc(CELLS + 1);
+    cp_checkpoint ck = {.stats = back, .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_read(dir, &id, &ck, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "another graph");
+    cp_stats_free(st);
+    cp_stats_free(back);
+}
+
+Test(checkpoint, refuses_damage)
+{
+    cp_run_identity id = identity();
+    cp_stats *st = some_stats();
+    write_one(&id, st);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    FILE *fp = fopen(path, "r+b");
+    fseek(fp, 0, SEEK_END);
+    const long size = ftell(fp);
+    /* Every byte, changed, must be caught: try a spread of positions. */
+    for (long at = 0; at < size; at += size / 37 + 1) {
+        fseek(fp, at, SEEK_SET);
+        int c = fgetc(fp);
+        fseek(fp, at, SEEK_SET);
+        fputc(c ^ 0x20, fp);
+        fflush(fp);
+        cp_stats *back = cp_stats_alloc(CELLS);
+        cp_checkpoint ck = {.stats = back, .kept_width = WIDTH};
+        cp_err err;
+        cr_assert_eq(cp_checkpoint_read(dir, &id, &ck, &err), CP_EINVAL, "byte %ld", at);
+        TF_CONTAINS(err.msg, "corrupt");
+        cp_stats_free(back);
+        fseek(fp, at, SEEK_SET);
+        fputc(c, fp);
+        fflush(fp);
+    }
+    fclose(fp);
+    cr_assert_eq(truncate(path, size - 1), 0);
+    cp_stats *back = cp_stats_alloc(CELLS);
+    cp_checkpoint ck = {.stats = back, .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_read(dir, &id, &ck, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "corrupt");
+    tf_write(dir, "checkpoint.bin", "");
+    cr_assert_eq(cp_checkpoint_read(dir, &id, &ck, &err), CP_EINVAL);
+    cp_stats_free(back);
+    cp_stats_free(st);
+}

@@ -283,6 +283,24 @@ int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkp
     return rc;
 }
 
+int cp_checkpoint_peek(const char *dir, cp_run_identity *id, uint64_t *next_chunk, cp_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, CP_CHECKPOINT_FILE);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char buf[4096];
+    const size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    header h;
+    if (!parse_header(buf, n, &h))
+        return cp_err_set(err, CP_EINVAL, "%s is not a chokepoint checkpoint", path);
+    *id = h.id;
+    *next_chunk = h.next_chunk;
+    return CP_OK;
+}
+
 int cp_checkpoint_exists(const char *dir)
 {
     char path[4200];

@@ -53,6 +53,10 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
 int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkpoint *ck,
                        cp_err *err);
 
+/* Reads only the text header of dir/checkpoint.bin (no checksum check):
+ * the run it belongs to and how far it got, for status reports. */
+int cp_checkpoint_peek(const char *dir, cp_run_identity *id, uint64_t *next_chunk, cp_err *err);
+
 /* 1 if dir holds a checkpoint file. */
 int cp_checkpoint_exists(const char *dir);
 

@@ -462,6 +462,38 @@ static int write_outputs(run_state *rs, cp_err *err)
     return rc;
 }
 
+/* ---- status without running ------------------------------------------- */
+
+int cp_run_status(const cp_model *m, const cp_run_options *opt, const char **status, uint64_t *done,
+                  cp_err *err)
+{
+    run_state rs = {.m = m, .opt = opt};
+    *done = 0;
+    *status = "not started";
+    int rc = make_identity(&rs, err);
+    if (rc)
+        return rc;
+    char found[17];
+    manifest_run_id(opt->out_dir, found);
+    if (found[0]) {
+        *status = strcmp(found, rs.run_id) == 0 ? "complete" : "other run";
+        *done = strcmp(found, rs.run_id) == 0 ? opt->samples : 0;
+        return CP_OK;
+    }
+    if (!cp_checkpoint_exists(opt->out_dir))
+        return CP_OK;
+    cp_run_identity theirs;
+    uint64_t next;
+    rc = cp_checkpoint_peek(opt->out_dir, &theirs, &next, err);
+    if (rc)
+        return rc;
+    char their_id[17];
+    cp_checkpoint_run_id(&theirs, their_id);
+    *status = strcmp(their_id, rs.run_id) == 0 ? "checkpoint" : "other run";
+    *done = strcmp(their_id, rs.run_id) == 0 ? samples_before(&rs, next) : 0;
+    return CP_OK;
+}
+
 /* ---- the run ---------------------------------------------------------- */
 
 static int allocate(run_state *rs, cp_err *err)

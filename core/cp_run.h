@@ -38,4 +38,11 @@ typedef struct cp_run_result {
 int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *opt,
                    cp_run_result *res, cp_err *err);
 
+/* Not collective: what opt->out_dir holds of this run, without running
+ * anything.  *status is one of "complete", "checkpoint" (with *done the
+ * samples finished), "other run" (the directory holds a run of other
+ * settings) or "not started". */
+int cp_run_status(const cp_model *m, const cp_run_options *opt, const char **status, uint64_t *done,
+                  cp_err *err);
+
 #endif

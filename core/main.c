@@ -1,10 +1,12 @@
 /* main.c -- the `chokepoint` program: command-line parsing and reporting.
  * The work is done by the library; this file turns options into calls and
  * errors into messages and exit codes. */
+#include "cp_batch.h"
 #include "cp_dist.h"
 #include "cp_error.h"
 #include "cp_graph.h"
 #include "cp_model.h"
+#include "cp_output.h"
 #include "cp_par.h"
 #include "cp_period.h"
 #include "cp_run.h"
@@ -56,6 +58,7 @@ static const char main_usage[] =
     "Usage:\n"
     "  chokepoint run SCENARIO.ini [options]    simulate and write distributions\n"
     "  chokepoint validate SCENARIO.ini         check a scenario and its inputs, run nothing\n"
+    "  chokepoint batch BATCH.csv [options]     run a batch of scenarios, skipping finished ones\n"
     "  chokepoint COMMAND --help                options of a command\n"
     "  chokepoint --help | --version\n"
     "\n"
@@ -346,6 +349,61 @@ static void join_args(int argc, char **argv, char *buf, size_t cap)
     }
 }
 
+/* Runs one scenario (collective) and reports on rank 0.  A default output
+ * directory, outputs/SCENARIO-NAME, is used when opt->out_dir is NULL. */
+static int run_scenario(const cp_par *par, const char *scenario, cp_run_options *opt, int quiet,
+                        cp_run_result *res, cp_err *err)
+{
+    const int root = cp_par_rank(par) == 0;
+    memset(res, 0, sizeof *res);
+    loaded l;
+    int rc = load_all(scenario, &l, err);
+    if (rc)
+        return rc;
+    char out_default[4096];
+    const int defaulted = opt->out_dir == NULL;
+    if (defaulted) {
+        snprintf(out_default, sizeof out_default, "outputs/%s", l.sc.name);
+        opt->out_dir = out_default;
+    }
+    if (root && !quiet)
+        for (size_t i = 0; i < l.sc.n_warnings; i++)
+            fprintf(stderr, "warning: %s\n", l.sc.warnings[i]);
+    rc = cp_run_execute(par, l.m, opt, res, err);
+    const double run_samples = (double)(opt->samples - res->first_sample);
+    if (!rc && root && res->already_complete && !quiet)
+        fprintf(stderr, "done: %s already holds this run, complete; nothing to do\n", opt->out_dir);
+    else if (!rc && root && !quiet)
+        fprintf(stderr,
+                "done: %llu samples of %s on %d rank(s) in %.2f s (%.0f samples/s%s); "
+                "wrote %s\n",
+                (unsigned long long)opt->samples, l.sc.name, cp_par_size(par), res->wall_seconds,
+                run_samples / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
+                res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
+    if (defaulted)
+        opt->out_dir = NULL;
+    free_all(&l);
+    return rc;
+}
+
+static void report_error(const cp_par *par, int rc, const cp_err *err)
+{
+    if (rc && cp_par_rank(par) == 0)
+        fprintf(stderr, "chokepoint: %s%s\n", rc == CP_ESTOPPED ? "" : "error: ", err->msg);
+}
+
+static cp_par *start_parallel(int *argc, char ***argv)
+{
+    cp_par *par;
+    if (cp_par_init(argc, argv, &par)) {
+        fprintf(stderr, "chokepoint: error: MPI could not be initialized\n");
+        return NULL;
+    }
+    /* After MPI_Init, which may install handlers of its own. */
+    cp_signal_install();
+    return par;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     run_args a = {0};
@@ -355,46 +413,277 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char command[8192];
     join_args(full_argc, full_argv, command, sizeof command);
     a.opt.command_line = command;
-
-    cp_par *par;
-    if (cp_par_init(&full_argc, &full_argv, &par)) {
-        fprintf(stderr, "chokepoint: error: MPI could not be initialized\n");
+    cp_par *par = start_parallel(&full_argc, &full_argv);
+    if (!par)
         return EXIT_FAILURE_OTHER;
-    }
-    const int root = cp_par_rank(par) == 0;
-    loaded l;
     cp_err err;
     cp_err_clear(&err);
-    rc = load_all(a.scenario, &l, &err);
-    if (!rc) {
-        if (!a.opt.out_dir) {
-            snprintf(a.out_default, sizeof a.out_default, "outputs/%s", l.sc.name);
-            a.opt.out_dir = a.out_default;
-        }
-        if (root && !a.quiet)
-            for (size_t i = 0; i < l.sc.n_warnings; i++)
-                fprintf(stderr, "warning: %s\n", l.sc.warnings[i]);
-        cp_signal_install();
-        cp_run_result res;
-        rc = cp_run_execute(par, l.m, &a.opt, &res, &err);
-        const double run_samples = (double)(a.opt.samples - res.first_sample);
-        if (!rc && root && res.already_complete)
-            fprintf(stderr, "done: %s already holds this run, complete; nothing to do\n",
-                    a.opt.out_dir);
-        else if (!rc && root && !a.quiet)
-            fprintf(stderr,
-                    "done: %llu samples of %s on %d rank(s) in %.2f s (%.0f samples/s%s); "
-                    "wrote %s\n",
-                    (unsigned long long)a.opt.samples, l.sc.name, cp_par_size(par),
-                    res.wall_seconds,
-                    run_samples / (res.wall_seconds > 0 ? res.wall_seconds : 1e-9),
-                    res.first_sample ? ", resumed from a checkpoint" : "", a.opt.out_dir);
-        free_all(&l);
-    }
-    if (rc && root)
-        fprintf(stderr, "chokepoint: %s%s\n", rc == CP_ESTOPPED ? "" : "error: ", err.msg);
+    cp_run_result res;
+    rc = run_scenario(par, a.scenario, &a.opt, a.quiet, &res, &err);
+    report_error(par, rc, &err);
     cp_par_finalize(par);
     return exit_code_for(rc);
+}
+
+/* ---- batch ------------------------------------------------------------ */
+
+static const char batch_usage[] =
+    "Usage: chokepoint batch BATCH.csv [options]\n"
+    "\n"
+    "Runs the batch's entries in order (all ranks work on each in turn).  An\n"
+    "entry whose output directory already holds its finished run is skipped; one\n"
+    "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
+    "The batch file's columns: name,scenario,samples,seed,out[,keep_samples]\n"
+    "(paths relative to the batch file).  A summary, one CSV row per entry, goes\n"
+    "to stdout: entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
+    "\n"
+    "Options:\n"
+    "      --only K           run entry K only (1-based; for job arrays)\n"
+    "      --status           report each entry's state and run nothing\n"
+    "      --summary PATH     also write the summary to PATH\n"
+    "      --checkpoint-every N|Ns  as for run (default: only when stopped)\n"
+    "      --progress SEC     a progress line every SEC seconds (default 10; 0: off)\n"
+    "  -q, --quiet            no progress and no per-run reports\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Exit code: 0 if every entry finished or was already complete, 75 if a signal\n"
+    "stopped it (rerun to continue), else the code of the first failed entry.\n";
+
+typedef struct batch_args {
+    const char *file, *summary;
+    uint64_t only;
+    int status_only, quiet;
+    cp_run_options opt; /* checkpoint and progress settings for every entry */
+} batch_args;
+
+static int parse_batch_args(int argc, char **argv, batch_args *a)
+{
+    static const struct option opts[] = {{"only", required_argument, NULL, 'O'},
+                                         {"status", no_argument, NULL, 'S'},
+                                         {"summary", required_argument, NULL, 'M'},
+                                         {"checkpoint-every", required_argument, NULL, 'C'},
+                                         {"progress", required_argument, NULL, 'P'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    a->opt.progress_seconds = 10;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'O':
+            if (!parse_count(optarg, &a->only) || a->only == 0) {
+                fprintf(stderr,
+                        "chokepoint batch: --only: '%s' is not an entry number (1, 2, "
+                        "...)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'S':
+            a->status_only = 1;
+            break;
+        case 'M':
+            a->summary = optarg;
+            break;
+        case 'C':
+            if (!parse_interval(optarg, &a->opt)) {
+                fprintf(stderr,
+                        "chokepoint batch: --checkpoint-every: '%s' is neither a number "
+                        "of samples nor of seconds (e.g. 1000000 or 300s)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'P':
+            errno = 0;
+            a->opt.progress_seconds = strtod(optarg, &end);
+            if (end == optarg || *end || errno || !(a->opt.progress_seconds >= 0)) {
+                fprintf(stderr,
+                        "chokepoint batch: --progress: '%s' is not a number of "
+                        "seconds\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'h':
+            fputs(batch_usage, stdout);
+            return -1;
+        default:
+            fputs(batch_usage, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "chokepoint batch: expected one batch file\n\n%s", batch_usage);
+        return EXIT_USAGE;
+    }
+    a->file = argv[optind];
+    if (a->quiet)
+        a->opt.progress_seconds = 0;
+    return EXIT_OK;
+}
+
+typedef struct entry_result {
+    const char *status;
+    uint64_t done;
+    double seconds;
+    char message[CP_ERR_MSG_MAX];
+} entry_result;
+
+static int status_of(const cp_batch_entry *e, cp_run_options *opt, entry_result *r)
+{
+    loaded l;
+    cp_err err;
+    int rc = load_all(e->scenario, &l, &err);
+    if (!rc) {
+        rc = cp_run_status(l.m, opt, &r->status, &r->done, &err);
+        free_all(&l);
+    }
+    if (rc) {
+        r->status = "failed";
+        snprintf(r->message, sizeof r->message, "%s", err.msg);
+    }
+    return rc;
+}
+
+static void put_csv_text(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s == '\n' ? ' ' : *s, fp);
+    }
+    fputc('"', fp);
+}
+
+static void write_summary(FILE *fp, const cp_batch *b, const entry_result *r, uint64_t only)
+{
+    fputs("entry,name,status,samples_done,samples,seed,out,seconds,message\n", fp);
+    for (size_t i = 0; i < b->n; i++) {
+        if (only && i + 1 != only)
+            continue;
+        const cp_batch_entry *e = &b->entries[i];
+        fprintf(fp, "%zu,%s,%s,%llu,%llu,%llu,", i + 1, e->name, r[i].status,
+                (unsigned long long)r[i].done, (unsigned long long)e->samples,
+                (unsigned long long)e->seed);
+        put_csv_text(fp, e->out);
+        fprintf(fp, ",%.2f,", r[i].seconds);
+        put_csv_text(fp, r[i].message);
+        fputc('\n', fp);
+    }
+}
+
+static int save_summary(const char *path, const cp_batch *b, const entry_result *r, uint64_t only,
+                        cp_err *err)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    cp_outfile f;
+    int rc = cp_outfile_open(&f, dir, slash ? slash + 1 : path, err);
+    if (rc)
+        return rc;
+    write_summary(f.fp, b, r, only);
+    return cp_outfile_commit(&f, err);
+}
+
+/* Runs entry i (collective); fills its result; returns its code. */
+static int run_entry(const cp_par *par, const batch_args *a, const cp_batch *b, size_t i,
+                     entry_result *r)
+{
+    const cp_batch_entry *e = &b->entries[i];
+    cp_run_options opt = a->opt;
+    opt.samples = e->samples;
+    opt.seed = e->seed;
+    opt.keep_samples = e->keep_samples;
+    opt.out_dir = e->out;
+    opt.resume = 1;
+    if (cp_par_rank(par) == 0 && !a->quiet)
+        fprintf(stderr, "batch: entry %zu of %zu, %s: %s, %llu samples, seed %llu -> %s\n", i + 1,
+                b->n, e->name, e->scenario, (unsigned long long)e->samples,
+                (unsigned long long)e->seed, e->out);
+    cp_err err;
+    cp_err_clear(&err);
+    cp_run_result res;
+    int rc = run_scenario(par, e->scenario, &opt, a->quiet, &res, &err);
+    r->seconds = res.wall_seconds;
+    r->done = rc == CP_OK ? e->samples : 0;
+    r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
+                            : (rc == CP_ESTOPPED ? "stopped" : "failed");
+    if (rc) {
+        snprintf(r->message, sizeof r->message, "%s", err.msg);
+        report_error(par, rc, &err);
+    }
+    return rc;
+}
+
+static int cmd_batch(int argc, char **argv, int full_argc, char **full_argv)
+{
+    batch_args a = {0};
+    int rc = parse_batch_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    cp_batch b;
+    cp_err err;
+    if ((rc = cp_batch_load(a.file, &b, &err))) {
+        fprintf(stderr, "chokepoint: error: %s\n", err.msg);
+        return exit_code_for(rc);
+    }
+    if (a.only > b.n) {
+        fprintf(stderr, "chokepoint batch: --only %llu, but %s has %zu entries\n",
+                (unsigned long long)a.only, a.file, b.n);
+        cp_batch_free(&b);
+        return EXIT_USAGE;
+    }
+    char command[8192];
+    join_args(full_argc, full_argv, command, sizeof command);
+    a.opt.command_line = command;
+    cp_par *par = start_parallel(&full_argc, &full_argv);
+    if (!par) {
+        cp_batch_free(&b);
+        return EXIT_FAILURE_OTHER;
+    }
+    entry_result *r = calloc(b.n, sizeof *r);
+    int first_failure = CP_OK, stopped = 0;
+    for (size_t i = 0; r && i < b.n; i++) {
+        r[i].status = "not run";
+        if (a.only && i + 1 != a.only)
+            continue;
+        if (a.status_only) {
+            cp_run_options opt = {.samples = b.entries[i].samples,
+                                  .seed = b.entries[i].seed,
+                                  .keep_samples = b.entries[i].keep_samples,
+                                  .out_dir = b.entries[i].out};
+            const int code = status_of(&b.entries[i], &opt, &r[i]);
+            if (code && !first_failure)
+                first_failure = code;
+            continue;
+        }
+        if (stopped)
+            continue;
+        int code = run_entry(par, &a, &b, i, &r[i]);
+        stopped = code == CP_ESTOPPED;
+        if (code && !stopped && !first_failure)
+            first_failure = code;
+    }
+    if (r && cp_par_rank(par) == 0) {
+        write_summary(stdout, &b, r, a.only);
+        fflush(stdout);
+        if (a.summary && save_summary(a.summary, &b, r, a.only, &err)) {
+            fprintf(stderr, "chokepoint: error: %s\n", err.msg);
+            first_failure = first_failure ? first_failure : CP_EIO;
+        }
+    }
+    free(r);
+    cp_batch_free(&b);
+    cp_par_finalize(par);
+    return stopped ? EXIT_STOPPED : exit_code_for(first_failure);
 }
 
 int main(int argc, char **argv)
@@ -418,6 +707,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "batch") == 0)
+        return cmd_batch(argc - 1, argv + 1, argc, argv);
     fprintf(stderr, "chokepoint: unknown command '%s'\n\n", cmd);
     fprintf(stderr, main_usage, cp_version());
     return EXIT_USAGE;

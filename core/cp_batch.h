@@ -1,0 +1,35 @@
+/* cp_batch.h -- a batch file: the runs of an overnight batch, one per row.
+ *
+ *   name,scenario,samples,seed,out[,keep_samples]
+ *
+ * Paths are relative to the batch file's directory.  Names and output
+ * directories must be unique (two runs writing one directory would spoil
+ * each other).  Format and use in jobs/README.md.
+ */
+#ifndef CP_BATCH_H
+#define CP_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_error.h"
+
+typedef struct cp_batch_entry {
+    char name[64];
+    char scenario[4096];
+    char out[4096];
+    uint64_t samples, seed, keep_samples;
+    long line;
+} cp_batch_entry;
+
+typedef struct cp_batch {
+    char path[4096];
+    size_t n;
+    cp_batch_entry *entries;
+} cp_batch;
+
+/* Reads and checks a batch file; errors name the file, line and field. */
+int cp_batch_load(const char *path, cp_batch *b, cp_err *err);
+void cp_batch_free(cp_batch *b);
+
+#endif

@@ -185,7 +185,8 @@ int cp_par_gather_rows(const cp_par *par, const double *rows, size_t n, size_t r
     double *out = malloc((cap ? cap : 1) * row_len * sizeof(double));
     if (!out)
         return cp_err_set(err, CP_ENOMEM, "out of memory gathering kept samples");
-    memcpy(out, rows, n * row_len * sizeof(double));
+    if (n) /* rows may be NULL when a rank kept nothing */
+        memcpy(out, rows, n * row_len * sizeof(double));
     size_t count = n;
     for (int r = 1; r < par->size; r++) {
         unsigned char *buf = NULL;
@@ -203,7 +204,8 @@ int cp_par_gather_rows(const cp_par *par, const double *rows, size_t n, size_t r
             return cp_err_set(err, CP_ENOMEM, "out of memory gathering kept samples");
         }
         out = grown;
-        memcpy(out + count * row_len, buf, bytes);
+        if (bytes)
+            memcpy(out + count * row_len, buf, bytes);
         count += k;
         free(buf);
     }

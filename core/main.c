@@ -175,6 +175,8 @@ static void print_overview(const loaded *l)
     }
     for (size_t i = 0; i < sc->n_warnings; i++)
         printf("warning: %s\n", sc->warnings[i]);
+    for (size_t i = 0; i < g->n_warnings; i++)
+        printf("warning: %s\n", g->warnings[i]);
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -330,8 +332,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             a.opt.out_dir = a.out_default;
         }
         if (root && !a.quiet)
-            for (size_t i = 0; i < l.sc.n_warnings; i++)
-                fprintf(stderr, "warning: %s\n", l.sc.warnings[i]);
+            for (size_t i = 0; i < l.sc.n_warnings + l.g.n_warnings; i++)
+                fprintf(stderr, "warning: %s\n",
+                        i < l.sc.n_warnings ? l.sc.warnings[i] : l.g.warnings[i - l.sc.n_warnings]);
         double t0 = cp_par_time();
         rc = cp_run_execute(par, l.m, &a.opt, &err);
         double wall = cp_par_time() - t0;

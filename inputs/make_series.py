@@ -141,7 +141,7 @@ add("ai_wafer_share", "share",
 # 2027H2).  Mix (assumption): 17 in 2026, 16 in 2027, 12 in 2028, 10 after.
 add("die_sets_per_wafer", "accelerators/wafer",
     "assumption from die geometry: reticle limit 26x33 mm = 858 mm2 (Moore's Law Is Dead, "
-    "'The Economics of Chiplets'); H100 die 814 mm2; two dies per package for Blackwell and "
+    "'The Economics of Chiplets') [CHIPLETS]; H100 die 814 mm2; two dies per package for Blackwell and "
     "Rubin, four for Rubin Ultra (NVIDIA GTC 2025 roadmap via Tom's Hardware) [NV-GTC2025]",
     2025,
     "good 2-die sets per wafer ~19 (64 candidates x 0.6 yield / 2), 4-die ~9.5; shipped mix: "

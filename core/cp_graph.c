@@ -223,6 +223,33 @@ static int in_range(const param_spec *p, double v)
     return 1;
 }
 
+/* ---- provenance ------------------------------------------------------- */
+
+/* An analyst must be able to trace every number to a publication (or to a
+ * stated assumption), so a row without a source is reported.  It is a
+ * warning, not an error: a scratch graph being explored should still run. */
+static int warn_unsourced(cp_graph *g, const cp_table *t, cp_err *err)
+{
+    const int col = cp_table_column(t, "source");
+    for (size_t r = 0; r < t->n_rows; r++) {
+        if (col >= 0 && *cp_table_cell(t, r, col))
+            continue;
+        char msg[4200];
+        snprintf(msg, sizeof msg,
+                 "%s:%ld: no source for this row (give publisher, title, year and where, or "
+                 "'assumption' with the reasoning in note)",
+                 t->path, t->line[r]);
+        char **grown = realloc(g->warnings, (g->n_warnings + 1) * sizeof *grown);
+        if (!grown)
+            return cp_err_set(err, CP_ENOMEM, "out of memory");
+        g->warnings = grown;
+        if (!(g->warnings[g->n_warnings] = strdup(msg)))
+            return cp_err_set(err, CP_ENOMEM, "out of memory");
+        g->n_warnings++;
+    }
+    return CP_OK;
+}
+
 /* ---- nodes.csv -------------------------------------------------------- */
 
 static int parse_kind(const char *s, cp_node_kind *kind)
@@ -243,7 +270,7 @@ static int load_nodes(cp_graph *g, cp_err *err)
         return rc;
     static const char *const cols[] = {"node", "kind", "region", "unit"};
     int c[4];
-    if ((rc = cp_table_require(&t, cols, 4, c, err)))
+    if ((rc = cp_table_require(&t, cols, 4, c, err)) || (rc = warn_unsourced(g, &t, err)))
         goto out;
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: no nodes", t.path);
@@ -321,7 +348,7 @@ static int load_params(cp_graph *g, cp_err *err)
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cp_table_require(&t, cols, 3, c, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
         goto out;
     for (size_t r = 0; r < t.n_rows; r++) {
         int ni;
@@ -390,7 +417,7 @@ static int load_series(cp_graph *g, cp_err *err)
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cp_table_require(&t, cols, 3, c, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
         goto out;
     for (size_t i = 0; i < g->n_nodes; i++) {
         if (!kinds[g->nodes[i].kind].has_series)
@@ -548,7 +575,7 @@ static int load_edges(cp_graph *g, cp_err *err)
         return rc;
     static const char *const cols[] = {"from", "to", "role"};
     int c[4];
-    if ((rc = cp_table_require(&t, cols, 3, c, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
         goto out;
     c[3] = cp_table_column(&t, "weight");
     g->edges = calloc(t.n_rows ? t.n_rows : 1, sizeof *g->edges);
@@ -783,7 +810,7 @@ static int load_metrics(cp_graph *g, cp_err *err)
     int c[6];
     int *metric_of_row = NULL;
     cp_metric_term *raw = NULL;
-    if ((rc = cp_table_require(&t, cols, 5, c, err)))
+    if ((rc = cp_table_require(&t, cols, 5, c, err)) || (rc = warn_unsourced(g, &t, err)))
         goto out;
     c[5] = cp_table_column(&t, "scale");
     if (t.n_rows == 0) {
@@ -853,6 +880,9 @@ void cp_graph_free(cp_graph *g)
     free(g->edges);
     free(g->metrics);
     free(g->terms);
+    for (size_t i = 0; i < g->n_warnings; i++)
+        free(g->warnings[i]);
+    free(g->warnings);
     free(g->dir);
     memset(g, 0, sizeof *g);
 }

@@ -12,6 +12,10 @@
  * right number of inputs of each role, parameters present and in range,
  * supply series complete over the horizon, split shares summing to at most
  * one, no cycles.  Every error names the file, the line and the field.
+ *
+ * Every row must say where its numbers come from (inputs/README.md): a row
+ * whose `source` cell is empty, or any row of a file without a `source`
+ * column, is not an error but a warning, collected in g->warnings.
  */
 #ifndef CP_GRAPH_H
 #define CP_GRAPH_H
@@ -106,6 +110,10 @@ typedef struct cp_graph {
     cp_metric *metrics;
     cp_metric_term *terms;
     size_t n_terms;
+    /* Problems that do not stop a run, such as a row without a source: one
+     * message each, "PATH:LINE: ...", for the caller to print. */
+    size_t n_warnings;
+    char **warnings;
 } cp_graph;
 
 /* Loads dir/{nodes,edges,params,series,metrics}.csv for the quarters

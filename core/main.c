@@ -206,6 +206,8 @@ static void print_overview(const loaded *l)
     }
     for (size_t i = 0; i < sc->n_warnings; i++)
         printf("warning: %s\n", sc->warnings[i]);
+    for (size_t i = 0; i < g->n_warnings; i++)
+        printf("warning: %s\n", g->warnings[i]);
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -367,8 +369,9 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
         opt->out_dir = out_default;
     }
     if (root && !quiet)
-        for (size_t i = 0; i < l.sc.n_warnings; i++)
-            fprintf(stderr, "warning: %s\n", l.sc.warnings[i]);
+        for (size_t i = 0; i < l.sc.n_warnings + l.g.n_warnings; i++)
+            fprintf(stderr, "warning: %s\n",
+                    i < l.sc.n_warnings ? l.sc.warnings[i] : l.g.warnings[i - l.sc.n_warnings]);
     rc = cp_run_execute(par, l.m, opt, res, err);
     const double run_samples = (double)(opt->samples - res->first_sample);
     if (!rc && root && res->already_complete && !quiet)

@@ -31,7 +31,7 @@ cp -r "$SRC/scenarios" "$SRC/inputs" "$WORK/w/"
 S="$WORK/w/scenarios/baseline.ini"
 sed -i 's/^rho = 0.7$/rhoo = 0.7/' "$S"
 expect_exit 3 "scenario with an unknown key" -- "$BIN" validate "$S"
-expect_err "baseline.ini:20: [shock euv_supply]: unknown key 'rhoo'"
+expect_err "baseline.ini:23: [shock euv_supply]: unknown key 'rhoo'"
 expect_exit 3 "run refuses it too" -- "$BIN" run "$S" --samples 10 --out "$WORK/never"
 [ ! -e "$WORK/never" ] && ok "no output directory after bad input" || bad "output left behind"
 cp "$SRC/scenarios/baseline.ini" "$S"
@@ -48,7 +48,7 @@ expect_err "cycle: leading_wafers -> wafers_TW -> ai_wafers -> accel_dies -> lea
 cp "$SRC/inputs/edges.csv" "$WORK/w/inputs/"
 
 # A price of zero makes the elastic response infinite: a model error, named.
-sed -i 's/^ppa_price_EU,2027Q3,85,/ppa_price_EU,2027Q3,0,/' "$WORK/w/inputs/series.csv"
+sed -i 's/^ppa_price_EU,2027Q3,68.35,/ppa_price_EU,2027Q3,0,/' "$WORK/w/inputs/series.csv"
 expect_exit 5 "a non-finite model value" -- "$BIN" run "$S" --samples 300 --out "$WORK/nan"
 expect_err "for 2027Q3 is inf"
 [ ! -e "$WORK/nan/summary.csv" ] && [ ! -e "$WORK/nan/manifest.json" ] \

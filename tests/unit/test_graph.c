@@ -497,6 +497,49 @@ Test(graph, missing_column)
     TF_CONTAINS(load_fails(&err), "series.csv", "'period'");
 }
 
+Test(graph, fully_sourced_inputs_give_no_warning)
+{
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.n_warnings, 0, "first warning: %s", g.n_warnings ? g.warnings[0] : "");
+    cp_graph_free(&g);
+}
+
+Test(graph, row_without_source_is_a_warning_naming_file_and_line)
+{
+    /* The empty source on line 3 (the second parameter) and an all-blank
+     * one on line 3 of edges.csv: the load succeeds, each row is named. */
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,in,2,,x,\nb,c,in,,,  ,\n",
+              "node,param,value,unit,source,source_year,note\nb,factor,3,,x,2025,\n"
+              "c,initial,10,,,2025,\nc,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.n_warnings, 2);
+    /* Files load in the order nodes, params, series, edges, metrics. */
+    TF_CONTAINS(g.warnings[0], "params.csv:3: no source for this row", "'assumption'");
+    TF_CONTAINS(g.warnings[1], "edges.csv:3: no source for this row");
+    cp_graph_free(&g);
+    cr_assert_eq(g.n_warnings, 0, "freeing clears the warnings");
+    cr_assert_null(g.warnings);
+}
+
+Test(graph, file_without_source_column_warns_for_every_row)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              "metric,region,node,field,unit,description\nm,World,c,output,u,\n"
+              "n,World,a,output,u,\n");
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.n_warnings, 2);
+    TF_CONTAINS(g.warnings[0], "metrics.csv:2: no source");
+    TF_CONTAINS(g.warnings[1], "metrics.csv:3: no source");
+    cp_graph_free(&g);
+}
+
 Test(graph, period_roundtrip)
 {
     int q;

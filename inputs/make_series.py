@@ -1,0 +1,447 @@
+#!/usr/bin/python3
+"""Writes inputs/series.csv: the quarterly series of the baseline's supply nodes.
+
+Each series is a few published anchor values (or a stated assumption) joined
+by a rule written next to it, so a reviewer checks the rule and the anchors
+here instead of 40 numbers per row there.  Every row of the output carries
+its source, the year of that source and a note saying how the value was
+derived.  The keys in brackets ([EPOCH-2030] ...) are the bibliography of
+inputs/README.md.
+
+    /usr/bin/python3 inputs/make_series.py      # rewrites inputs/series.csv
+
+Conventions: quarter t = 0 is 2026Q1; values are for the quarter (a rate per
+quarter, or the mix shipped in that quarter).  "Log-linear" means constant
+growth between two anchors.
+"""
+import csv
+import math
+import os
+
+FIRST_YEAR, YEARS = 2026, 10
+T = 4 * YEARS
+
+
+def period(t):
+    return f"{FIRST_YEAR + t // 4}Q{t % 4 + 1}"
+
+
+def q(year, quarter):
+    """Quarter index of year/quarter (2026Q1 -> 0)."""
+    return 4 * (year - FIRST_YEAR) + quarter - 1
+
+
+def loglin(anchors, t):
+    """Constant growth between anchors {t: value}; flat before the first."""
+    ks = sorted(anchors)
+    if t <= ks[0]:
+        return anchors[ks[0]]
+    for a, b in zip(ks, ks[1:]):
+        if t <= b:
+            f = (t - a) / (b - a)
+            return anchors[a] * (anchors[b] / anchors[a]) ** f
+    return anchors[ks[-1]]
+
+
+def lin(anchors, t):
+    ks = sorted(anchors)
+    if t <= ks[0]:
+        return anchors[ks[0]]
+    for a, b in zip(ks, ks[1:]):
+        if t <= b:
+            f = (t - a) / (b - a)
+            return anchors[a] + (anchors[b] - anchors[a]) * f
+    return anchors[ks[-1]]
+
+
+def grow(anchors, t, rates):
+    """loglin up to the last anchor, then yearly growth rates[(from_t, to_t)]."""
+    last = max(anchors)
+    if t <= last:
+        return loglin(anchors, t)
+    v = anchors[last]
+    for k in range(last + 1, t + 1):
+        r = next(r for (a, b), r in rates.items() if a <= k <= b)
+        v *= (1 + r) ** 0.25
+    return v
+
+
+rows = []
+
+
+def add(node, unit, source, year, note, values):
+    for t in range(T):
+        v = values(t)
+        rows.append([node, period(t), f"{v:.6g}", unit, source, year, note])
+
+
+# ---- EUV lithography ------------------------------------------------------
+# ASML sold 48 EUV systems in 2025 and plans at least 60 low-NA systems in
+# 2026 and about 80 in 2027 [ASML-2026]; its stated capacity ambition is 90
+# low-NA systems a year [BITS-2022], reached here in 2028 and held (ASML has
+# announced nothing beyond it).  Shipments are spread evenly over a year.
+EUV_PER_YEAR = {2026: 60, 2027: 80}
+add("euv_shipments", "tools/quarter",
+    "ASML Q1 2026 results call as reported by The Daily Scout (Apr 2026): 48 EUV sold in 2025; "
+    "plan >=60 low-NA in 2026 and ~80 in 2027 [ASML-2026]; Bits&Chips (2022): ASML capacity "
+    "ambition 90 EUV/yr [BITS-2022]",
+    2026,
+    "annual plan / 4: 60/yr in 2026, 80/yr in 2027, then the 90/yr capacity ambition held "
+    "flat (assumption: no published plan beyond it)",
+    lambda t: EUV_PER_YEAR.get(FIRST_YEAR + t // 4, 90) / 4)
+
+# EUV exposures per leading-edge wafer grow with the node: N7+ up to 4, N5 up
+# to 14, N3 over 20 [BITS-2020].  The 2026 mix of N5/N4 and N3 is taken as
+# 20 passes; N2 and A16 add layers (assumption: +2 a year to 28 in 2030,
+# where high-NA single exposures replace low-NA double patterning).
+LAYERS = {q(2026, 1): 20, q(2030, 1): 28}
+add("wafers_per_pass", "wafers/EUV pass",
+    "Bits&Chips, 'EUV needs a couple more years to fully mature' (2020): N7+ up to 4 EUV "
+    "layers, N5 up to 14, N3 over 20 (ASML CEO) [BITS-2020]",
+    2020,
+    "1/(EUV passes per wafer): 20 passes in 2026 (N5/N3 mix), +2 per year to 28 in 2030, "
+    "then held (assumption beyond N3)",
+    lambda t: 1 / lin(LAYERS, t))
+
+# Taiwan's share of sub-10nm logic capacity: 69% in 2022, 47% projected for
+# 2032 [BCG-SIA-2024]; linear between them and extrapolated to 2035.
+def tw_share(t):
+    year = FIRST_YEAR + t / 4 + 0.125  # middle of the quarter
+    return 0.69 + (0.47 - 0.69) * (year - 2022) / 10
+
+
+BCG = ("BCG and SIA, 'Emerging Resilience in the Semiconductor Supply Chain' (May 2024): "
+       "sub-10nm logic capacity Taiwan 69% (2022) -> 47% (2032) [BCG-SIA-2024]")
+add("tw_logic_share", "share", BCG, 2024,
+    "linear between the 2022 and 2032 shares; extrapolated linearly after 2032 (assumption)",
+    tw_share)
+add("other_logic_share", "share", BCG, 2024, "1 - Taiwan share (Korea, US, Japan, Europe)",
+    lambda t: 1 - tw_share(t))
+
+# Share of leading-edge wafers AI accelerators can obtain.  In 2025 AI chips
+# used ~12% of advanced logic while CoWoS and HBM bound [EPOCH-COMP-2026];
+# Epoch expected ~20% of leading-edge wafers to go to data-centre GPUs by 2030
+# [EPOCH-2030]; Apple took ~90% of TSMC N3 in 2023, so one bidder can take
+# most of a node.  The series is what AI could get by outbidding, not what
+# it uses: 25% in 2026 rising to 35% in 2030 and 40% in 2035 (assumption).
+add("ai_wafer_share", "share",
+    "assumption; anchored on Epoch AI 'AI chip supply chain constraints' (2026): ~12% of "
+    "advanced logic used by AI chips in 2025 [EPOCH-COMP-2026] and Epoch AI 'Can AI scaling "
+    "continue through 2030?' (2024), chip section: ~20% of leading-edge wafers for DC GPUs "
+    "[EPOCH-2030]",
+    2026,
+    "share AI accelerators could obtain (above 2025 use, since logic did not bind): 0.25 in "
+    "2026Q1, linear to 0.35 in 2030Q4 and 0.40 in 2035Q4",
+    lambda t: lin({q(2026, 1): 0.25, q(2030, 4): 0.35, q(2035, 4): 0.40}, t))
+
+# Accelerator logic die sets per wafer: a ~800 mm2 die (reticle limit 858 mm2)
+# gives ~64 candidates on a 300 mm wafer (die-per-wafer formula
+# pi r^2/A - pi d/sqrt(2A)); at ~60% yield ~38 good dies, i.e. ~19 two-die
+# packages (B200/B300, Rubin) or ~9.5 four-die packages (Rubin Ultra, from
+# 2027H2).  Mix (assumption): 17 in 2026, 16 in 2027, 12 in 2028, 10 after.
+add("die_sets_per_wafer", "accelerators/wafer",
+    "assumption from die geometry: reticle limit 26x33 mm = 858 mm2 (Moore's Law Is Dead, "
+    "'The Economics of Chiplets') [CHIPLETS]; H100 die 814 mm2; two dies per package for Blackwell and "
+    "Rubin, four for Rubin Ultra (NVIDIA GTC 2025 roadmap via Tom's Hardware) [NV-GTC2025]",
+    2025,
+    "good 2-die sets per wafer ~19 (64 candidates x 0.6 yield / 2), 4-die ~9.5; shipped mix: "
+    "17 (2026), 16 (2027), 12 (2028), 10 (2029 on)",
+    lambda t: lin({q(2026, 1): 17, q(2027, 1): 16, q(2028, 1): 12, q(2029, 1): 10}, t))
+
+# ---- CoWoS ----------------------------------------------------------------
+# TSMC CoWoS capacity, wafers per month at year end: 33-35k end 2024
+# [EPOCH-2030 citing CNA], 75-80k end 2025 [TF-2025-12], end 2026 95k
+# (JPMorgan) or 120-130k (TrendForce) -> 110k, the middle of the published
+# spread; end 2027 112k (JPMorgan) scaled by the same 110/95 -> 130k.  After
+# 2027: +20%/yr to 2030 and +10%/yr to 2035 (assumption: the 60%/yr TSMC
+# plan ran through 2026; packaging moves to panels later).  OSATs (Amkor,
+# ASE/SPIL) add ~15% on top (NVIDIA's 2024 orders: TSMC 120k, Amkor 20-30k
+# wafers [REDPLANX]), so total = TSMC / 0.85.
+TSMC_WPM = {q(2025, 4): 77.5e3, q(2026, 4): 110e3, q(2027, 4): 130e3}
+RATES = {(q(2028, 1), q(2030, 4)): 0.20, (q(2031, 1), q(2035, 4)): 0.10}
+add("cowos_total", "wafers/quarter",
+    "TrendForce News (8 Dec 2025): TSMC CoWoS 75-80k wpm now, 120-130k by end 2026 "
+    "[TF-2025-12]; JPMorgan as reported by iTiger: 95k end 2026, 112k end 2027 [JPM-2026]; "
+    "Epoch AI (2024) citing CNA: 33-35k end 2024 [EPOCH-2030]",
+    2025,
+    "TSMC year-end wpm 77.5k (2025), 110k (2026, middle of 95k JPM and 120-130k TrendForce), "
+    "130k (2027), then +20%/yr to 2030 and +10%/yr to 2035 (assumption); /0.85 for OSATs; "
+    "x3 months",
+    lambda t: grow(TSMC_WPM, t, RATES) / 0.85 * 3)
+
+# Accelerators per CoWoS wafer, effective: gross packages per 300 mm
+# interposer wafer (H100 ~29, B200 16 at 100% yield [REDPLANX], Rubin ~9
+# [JPM-2026], Rubin Ultra ~6 scaling Rubin by interposer area 5.5x -> 8x
+# reticle [TWEAKTOWN-2024]) times 0.9 (AI designers used ~90% of CoWoS in
+# 2025 [EPOCH-COMP-2026]) times 0.9 packaging yield (assumption).  Shipped mix
+# (assumption): gross 13 in 2026Q1 (B300-class and ASICs), 11.7 in 2026Q4
+# (Rubin ramp), 9.3 end 2027, 6.8 end 2028, 6.2 from 2029.
+add("accel_per_cowos_wafer", "accelerators/wafer",
+    "gross per wafer: B200 16, H100/H200 ~29 (2024 industry report via redplanx) [REDPLANX]; "
+    "Rubin ~9 (JPMorgan via iTiger) [JPM-2026]; interposers 5.5x reticle (2026) and 8x (2027) "
+    "(TheElec via TweakTown) [TWEAKTOWN-2024]; x0.9 AI share of CoWoS (Epoch AI 2026) "
+    "[EPOCH-COMP-2026]",
+    2026,
+    "effective = gross x 0.9 AI share x 0.9 yield (assumption); shipped-mix gross 13 (2026Q1), "
+    "11.7 (2026Q4), 9.3 (2027Q4), 6.8 (2028Q4), 6.2 (2029Q4 on)",
+    lambda t: 0.81 * loglin({q(2026, 1): 13, q(2026, 4): 11.7, q(2027, 4): 9.3,
+                             q(2028, 4): 6.8, q(2029, 4): 6.2}, t))
+
+# ---- HBM ------------------------------------------------------------------
+# HBM stacks available to AI accelerators per quarter.  2025 use is inferred:
+# ~8M accelerators (Epoch's stock of >15M H100e at end 2025 less ~5-7M a year
+# earlier, at ~1.25 H100e each [EPOCH-SALES-2026, EPOCH-NV-2025]) x ~6.5
+# stacks ~ 52M stacks, ~90% of supply [EPOCH-COMP-2026]; HBM use doubled in
+# 2025 [TF-HBM-2024], so the end-2025 run rate is ~1.4x the year's average:
+# ~20M stacks/quarter, 19M of them to AI in 2026Q1.  Growth: +25% in 2026
+# and +30% in 2027 (HBM's share of DRAM wafer input 18% -> 22% -> 30% at the
+# ends of 2025/26/27 [TF-HBM-2026], less taller 12/16-high stacks), +25%/yr
+# to 2030 (Yole's 45%/yr bit growth 2023-28 via [EPOCH-2030], less ~15%/yr
+# more bits per stack), +12%/yr to 2035 (assumption).
+HBM_RATES = {(q(2026, 2), q(2026, 4)): 0.25, (q(2027, 1), q(2027, 4)): 0.30,
+             (q(2028, 1), q(2030, 4)): 0.25, (q(2031, 1), q(2035, 4)): 0.12}
+add("hbm_stacks", "stacks/quarter",
+    "derived: Epoch AI (2026) AI designers used ~90% of HBM in 2025 [EPOCH-COMP-2026]; "
+    "TrendForce (Aug 2024) HBM use to double in 2025 [TF-HBM-2024]; TrendForce (2026) HBM share "
+    "of DRAM wafer input 18/22/30% end 2025/26/27 [TF-HBM-2026]; Yole 45%/yr via Epoch AI "
+    "(2024) [EPOCH-2030]",
+    2026,
+    "19M stacks/quarter to AI in 2026Q1, then +25% (2026), +30% (2027), +25%/yr (2028-30), "
+    "+12%/yr (2031-35, assumption); growth net of taller stacks (assumption)",
+    lambda t: grow({0: 19e6}, t, HBM_RATES))
+
+# HBM stacks per accelerator shipped: H100 5 (80 GB), H200 6, B200/B300 8
+# (B300: eight 12-high HBM3e [TF-HBM-2024]), Rubin 8 HBM4 (288 GB), Rubin
+# Ultra 16 HBM4e (1 TB) [NV-GTC2025].  Mix (assumption): 7.5 in 2026, 8 in
+# 2027, 10 in 2028, 12 in 2029-30, 14 by 2035.
+add("stacks_per_accel_inv", "accelerators/stack",
+    "TrendForce (8 Aug 2024): B300 eight HBM3e 12-high stacks, H100 80 GB [TF-HBM-2024]; "
+    "NVIDIA GTC 2025 roadmap: Rubin 288 GB HBM4 in 8 stacks, Rubin Ultra 16 stacks / 1 TB "
+    "HBM4e (KitGuru; gpu.name) [NV-GTC2025]",
+    2025,
+    "1 / (stacks per accelerator in the shipped mix): 7.5 (2026), 8 (2027), 10 (2028), 12 "
+    "(2029-30), linear to 14 in 2035 (mix: assumption)",
+    lambda t: 1 / lin({q(2026, 1): 7.5, q(2027, 1): 8, q(2028, 1): 10, q(2029, 1): 12,
+                       q(2030, 4): 12, q(2035, 4): 14}, t))
+
+# ---- accelerators ---------------------------------------------------------
+# Dense BF16 FLOP/s of the accelerator mix shipped each quarter.  H100 SXM
+# 989.4 TFLOP/s [NV-H100]; B200 2.25 PFLOP/s at 1,000 W and GB200 2.5 at
+# 1,200 W [NV-B200]; Rubin: NVL144 rack 1.2 EFLOP/s FP8 over 72 packages =
+# 16.7 PFLOP/s FP8, i.e. ~8.3 BF16 at the usual 2:1 ratio [NV-GTC2025] (a
+# per-GPU listing of 12.5 PFLOP/s BF16 with sparsity, 6.25 dense
+# [MIRRORFROG], is lower: we take ~7); Rubin Ultra twice Rubin (100 vs 50
+# PFLOP/s FP4 per package [NV-GTC2025]).  Mix (assumption; ASICs such as TPU
+# and Trainium at Blackwell-class): 2.3e15 in 2026Q1 (B300-class), 3.3e15 in
+# 2026Q4 (Rubin ~20%), 5.5e15 end 2027, 9e15 end 2028; then +38%/yr, Epoch's
+# 1.28x/yr FLOP/s per watt (2010-2024) [EPOCH-2030] times +8%/yr watts.
+FLOPS = {q(2026, 1): 2.3e15, q(2026, 4): 3.3e15, q(2027, 4): 5.5e15, q(2028, 4): 9.0e15}
+add("flops_per_accel", "FLOP/s",
+    "NVIDIA H100 datasheet 989.4 TFLOP/s dense BF16 [NV-H100]; B200 2.25 / GB200 2.5 PFLOP/s "
+    "dense BF16 (NVIDIA via Glenn Lockwood) [NV-B200]; GTC 2025 roadmap: Vera Rubin NVL144 1.2 "
+    "EFLOP/s FP8, Rubin Ultra 100 PFLOP/s FP4 per package [NV-GTC2025]; Epoch AI (2024): "
+    "FLOP/s per W +1.28x/yr [EPOCH-2030]",
+    2025,
+    "shipped-mix average (mix: assumption): 2.3e15 (2026Q1), 3.3e15 (2026Q4), 5.5e15 (2027Q4), "
+    "9e15 (2028Q4), then +38%/yr = 1.28x FLOP/W x 1.08x W (assumption)",
+    lambda t: grow(FLOPS, t, {(q(2029, 1), q(2035, 4)): 0.38}))
+
+# IT power per accelerator (W), including its share of host CPUs, memory,
+# network and fans (PUE is applied by the deploy node).  DGX H100: 10.2 kW
+# for 8 H100 = 1,275 W per 700 W GPU (1.8x TDP) [NV-DGXH100]; Rubin ~1,800 W
+# TDP [MIRRORFROG]; Rubin Ultra NVL576 racks ~600 kW for 144 packages =
+# ~4.2 kW each [NV-GTC2025].  Mix (assumption): 1,800 W in 2026Q1 (B300-class
+# 1,100-1,400 W TDP x ~1.4), 2,000 in 2026Q4, 2,500 end 2027, 3,300 end
+# 2028, then +5%/yr (assumption).
+WATTS = {q(2026, 1): 1800, q(2026, 4): 2000, q(2027, 4): 2500, q(2028, 4): 3300}
+add("watts_per_accel", "W",
+    "NVIDIA DGX H100: 10.2 kW max for 8 GPUs [NV-DGXH100]; H100 TDP 700 W [NV-H100]; Rubin "
+    "TDP ~1,800 W (mirrorfrog.com, 2026) [MIRRORFROG]; Rubin Ultra NVL576 ~600 kW per rack "
+    "(NVIDIA GTC 2025 via gpu.name) [NV-GTC2025]",
+    2025,
+    "IT watts per accelerator incl. host and network share, shipped mix (assumption): 1,800 "
+    "(2026Q1), 2,000 (2026Q4), 2,500 (2027Q4), 3,300 (2028Q4), then +5%/yr (assumption)",
+    lambda t: grow(WATTS, t, {(q(2029, 1), q(2035, 4)): 0.05}))
+
+# ---- power ----------------------------------------------------------------
+# AI share of data-centre power capacity.  IEA: electricity use of
+# accelerated servers +225% 2025-2030 (26.6%/yr), conventional +52%
+# (8.7%/yr) [IEA-2025].  Start: the installed fleet (~12.5M accelerators x
+# 1.3 kW IT x PUE 1.2 ~ 19.5 GW, consistent with Epoch's >10 GW of chip
+# power [EPOCH-SALES-2026]) in ~116 GW of world capacity is 17%; with
+# capacity built but not yet filled, 20%.  After 2030 (assumption): AI
+# +15%/yr, other +5%/yr.
+def ai_share(t):
+    years = (t + 0.5) / 4
+    y1 = min(years, 4.75)
+    y2 = max(0.0, years - 4.75)
+    a = 0.20 * 1.266 ** y1 * 1.15 ** y2
+    c = 0.80 * 1.087 ** y1 * 1.05 ** y2
+    return a / (a + c)
+
+
+add("ai_power_share", "share",
+    "IEA, 'Energy and AI' (Apr 2025): accelerated-server electricity +225% and conventional "
+    "+52% from 2025 to 2030 (as charted by Statista) [IEA-2025]; start from Epoch AI chip sales "
+    "(Jan 2026) >10 GW of chip power [EPOCH-SALES-2026]",
+    2025,
+    "a/(a+c): AI part a starts at 0.20 of capacity (derived: fleet draw ~19.5 GW of ~116 GW, "
+    "plus unfilled halls) growing 26.6%/yr, the rest 8.7%/yr, to 2030Q4; then 15%/yr vs 5%/yr "
+    "(assumption)",
+    ai_share)
+
+# Regional data-centre capacity paths (MW), the targets the grid-request
+# series are built from.  Start (2026Q1): IEA 2024 electricity by region
+# [IEA-2025] at the 50% average utilisation that Epoch reports (Dominion 60%,
+# experts 40-50% [EPOCH-2030]) -- US 183 TWh -> 41.8 GW, China 102 -> 23.3,
+# Europe 68 -> 15.5, Asia-Pacific ex-China + rest of world 63 -> 14.4 --
+# grown 1.5 years at the growth rates below.  Growth to 2030: US 15%/yr,
+# Epoch's central case (10-30% feasible; Goldman Sachs, EPRI) [EPOCH-2030];
+# China 18.1%, Europe 8.8%, rest of world 12.8%/yr, IEA base case 2024-2030
+# [IEA-2025].  2031-2035 (assumption): US 10% (Dominion's lower planning
+# rate [EPOCH-2030]), China 10%, Europe 6%, rest 8%.
+REGIONS = {
+    #        2024 GW  growth to 2030  growth 2031-35  lead (quarters)
+    "US":  (41.8, 0.15, 0.10, 16),
+    "EU":  (15.5, 0.088, 0.06, 16),
+    "CN":  (23.3, 0.181, 0.10, 8),
+    "ROW": (14.4, 0.128, 0.08, 12),
+}
+LIFETIME = 100  # quarters; dc_power_* lifetime in params.csv
+
+
+def capacity(region, t):
+    """Capacity at the end of quarter t; t = -1 is the start of 2026, the
+    initial stock of dc_power_<region>."""
+    gw, g1, g2, _ = REGIONS[region]
+    c = gw * 1e3 * (1 + g1) ** 1.5
+    for k in range(0, t + 1):
+        c *= (1 + (g1 if k <= q(2030, 4) else g2)) ** 0.25
+    return c
+
+
+def additions(region, t):
+    """Gross additions that keep the capacity path: growth plus retirement."""
+    return capacity(region, t) - capacity(region, t - 1) * (1 - 1 / LIFETIME)
+
+
+def requests(region, t):
+    """Connections requested in quarter t complete `lead` quarters later."""
+    lead = REGIONS[region][3]
+    k = t + lead
+    if k < T:
+        return additions(region, k)
+    return additions(region, T - 1) * (1 + REGIONS[region][2]) ** ((k - T + 1) / 4)
+
+
+def history(region):
+    """Before 2026 the delay node repeats one level: the mean additions of
+    the first `lead` quarters, which were requested before 2026."""
+    lead = REGIONS[region][3]
+    return sum(additions(region, k) for k in range(lead)) / lead
+
+
+GRID_SRC = {
+    "US": "Epoch AI, 'Can AI scaling continue through 2030?' (2024), power section: ~40 GW US DC "
+          "capacity, 15%/yr central growth (10-30% feasible) [EPOCH-2030]; IEA 'Energy and AI' "
+          "(2025) 2024 US 183 TWh [IEA-2025]",
+    "EU": "IEA, 'Energy and AI' (Apr 2025), base case by region (Graphic News chart): Europe 68 "
+          "TWh (2024) -> 113 TWh (2030) [IEA-2025]",
+    "CN": "IEA, 'Energy and AI' (Apr 2025), base case by region (Graphic News chart): China 102 "
+          "TWh (2024) -> 277 TWh (2030) [IEA-2025]",
+    "ROW": "IEA, 'Energy and AI' (Apr 2025), base case by region (Graphic News chart): Asia-Pacific "
+           "ex-China 48 -> 101 TWh and rest of world 15 -> 29 TWh (2024 -> 2030) [IEA-2025]",
+}
+
+# Copper available for data-centre electrical build-out.  Data centres use
+# ~27 t of copper per MW [CDA-2024]; refined copper supply ~28 Mt/yr now and
+# 29 Mt in 2035 [BNEF-2025]; BNEF projects data-centre demand peaking at
+# 572 kt (about 2% of supply) in 2028 [BNEF-2025].  Assumption: data centres
+# can secure up to 3% of refined supply (1.5x that peak share), split by the
+# regions' shares of 2024-2030 data-centre growth in the IEA base case (US
+# 46%, China 33%, Europe 8.5%, rest 12.5%) [IEA-2025].
+COPPER_SHARE = {"US": 0.46, "CN": 0.33, "EU": 0.085, "ROW": 0.125}
+
+
+def copper(region, t):
+    supply = 28e6 * (29 / 28) ** ((t + 0.5) / 4 / 10)  # t/yr, 28 Mt -> 29 Mt over 10 years
+    return 0.03 * supply * COPPER_SHARE[region] / 4
+
+
+# PPA prices (USD/MWh), flat in real terms (assumption: no forward curve
+# found; quarterly volatility is the ppa_price shock).  US: LevelTen Q4 2024
+# North American market-averaged P25 blended index [LEVELTEN-Q4-2024].
+# Europe: LevelTen Q2 2024 European solar PPA average EUR 62.83 = USD 68.35
+# [LEVELTEN-EU-Q2-2024].  China and rest of world: no index found; the
+# level only sets the reference of the price response (assumption).
+PPA = {
+    "US": (62.29, "LevelTen Energy, Q4 2024 North America PPA Price Index (pv-tech, 30 Jan 2025): "
+                  "market-averaged P25 blended 62.29 USD/MWh [LEVELTEN-Q4-2024]", 2025,
+           "flat real price (assumption); the index rose 7.7% y/y in 2024 and ~9% in 2025, which "
+           "the ppa_price shock covers"),
+    "EU": (68.35, "LevelTen Energy, Q2 2024 European PPA Price Index (via sunroverpv): solar PPA "
+                  "average EUR 62.83 = USD 68.35/MWh [LEVELTEN-EU-Q2-2024]", 2024,
+           "flat real price (assumption)"),
+    "CN": (50, "assumption", 2025,
+           "no PPA index found for China; 50 USD/MWh only sets the reference of the price "
+           "response (the baseline is at the reference)"),
+    "ROW": (70, "assumption", 2025,
+            "no PPA index found for the rest of the world; 70 USD/MWh only sets the reference of "
+            "the price response (the baseline is at the reference)"),
+}
+
+for r in ["US", "EU", "CN", "ROW"]:
+    gw, g1, g2, lead = REGIONS[r]
+    add(f"grid_requests_{r}", "MW/quarter", GRID_SRC[r], 2025,
+        f"requests = gross additions {lead} quarters later on a capacity path from "
+        f"{gw} GW (2024, at 50% utilisation) growing {g1:.1%}/yr to 2030 and {g2:.0%}/yr after "
+        f"(post-2030 rate: assumption); additions include 1%/quarter retirement",
+        lambda t, r=r: requests(r, t))
+    add(f"copper_{r}", "t/quarter",
+        "Copper Development Association study via Data Center World 2025: 27 t/MW [CDA-2024]; "
+        "BloombergNEF (2025): DC copper demand peak 572 kt in 2028, supply 29 Mt in 2035 "
+        "[BNEF-2025]; regional split from IEA 'Energy and AI' (2025) growth shares [IEA-2025]",
+        2025,
+        f"3% of refined copper supply (assumption: 1.5x BNEF's 2028 peak share) x "
+        f"{COPPER_SHARE[r]} regional share / 4",
+        lambda t, r=r: copper(r, t))
+    price, src, year, note = PPA[r]
+    add(f"ppa_price_{r}", "USD/MWh", src, year, note, lambda t, p=price: p)
+
+
+def update_params(path):
+    """Writes the values this file derives into params.csv: the initial
+    data-centre capacity and the pre-2026 level of the grid-request delay."""
+    with open(path, newline="") as f:
+        table = list(csv.reader(f))
+    derived = {}
+    for r in REGIONS:
+        derived[(f"dc_power_{r}", "initial")] = f"{capacity(r, -1):.0f}"
+        derived[(f"interconnect_{r}", "history")] = f"{history(r):.0f}"
+    for row in table[1:]:
+        key = (row[0], row[1])
+        if key in derived:
+            row[2] = derived.pop(key)
+    if derived:
+        raise SystemExit(f"params.csv lacks rows for {sorted(derived)}")
+    with open(path, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(table)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(here, "series.csv")
+    with open(out, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["node", "period", "value", "unit", "source", "source_year", "note"])
+        w.writerows(rows)
+    update_params(os.path.join(here, "params.csv"))
+    for r in REGIONS:
+        print(f"{r}: dc_power initial {capacity(r, -1):.0f} MW, interconnect history "
+              f"{history(r):.0f} MW/quarter, 2028Q4 {capacity(r, q(2028, 4)):.0f} MW, "
+              f"2030Q4 {capacity(r, q(2030, 4)):.0f} MW")
+    print(f"wrote {len(rows)} rows to {out}; updated derived rows of params.csv")
+
+
+if __name__ == "__main__":
+    main()

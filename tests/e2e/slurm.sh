@@ -80,9 +80,14 @@ if sinfo -h -o %T 2>/dev/null | grep -qE "idle|mixed"; then ok "single-node Slur
 export CHOKEPOINT=$BIN CHOKEPOINT_CHECKPOINT=5000 CHOKEPOINT_JOBS=$SRC/jobs/slurm
 # job_state JOBID: the state Slurm reports (COMPLETED, PENDING, ...)
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | sort -u | tr '\n' ' '; }
-wait_jobs() { # JOBID: until no task of it is pending or running (at most 5 minutes)
+wait_jobs() { # JOBID: until every task of it has ended (at most 5 minutes)
+    local state
     for _ in $(seq 1 1500); do
-        job_state "$1" | grep -qE "PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUE" || return 0
+        state=$(job_state "$1")
+        # An empty answer is a busy controller, not an ended job.
+        if [ -n "$state" ] && ! echo "$state" | grep -qE "PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUE|SUSPENDED"; then
+            return 0
+        fi
         sleep 0.2
     done
     return 1
@@ -122,12 +127,20 @@ for _ in $(seq 1 600); do [ -e "$D/jobs/limited/checkpoint.bin" ] && break; slee
 scancel --signal=USR1 --batch "$job" && ok "sent the time-limit signal" || bad "scancel --signal failed"
 # Slurm holds a requeued job back for a while (a guard against requeue
 # loops); the test lets it start as soon as it is back in the queue.
+# It is released only once the node has finished cleaning up after the
+# first run (no job completing, node idle), as the scheduler would.
 for _ in $(seq 1 300); do
-    scontrol show job "$job" | grep -q "Restarts=1" && job_state "$job" | grep -q PENDING && break
+    scontrol show job "$job" | grep -q "Restarts=1" && job_state "$job" | grep -q PENDING \
+        && [ -z "$(squeue -h -t CG 2>/dev/null)" ] && sinfo -h -o %T | grep -q idle && break
     sleep 0.2
 done
 scontrol update JobId="$job" StartTime=now 2>/dev/null
 wait_jobs "$job" || bad "the job did not finish: $(job_state "$job")"
+if [ "$(job_state "$job")" = "COMPLETED " ]; then ok "the job COMPLETED"; else
+    bad "job state $(job_state "$job")"
+    scontrol show job "$job" | sed 's/^/    /'
+    grep -E "JobId=$job|job_?id=?$job|$job" "$D/slurmctld.log" | tail -15 | sed 's/^/    ctld: /'
+fi
 log=$D/jobs/chokepoint-$job.log
 grep -q "requeueing job $job" "$log" && ok "the job requeued itself" || { bad "no requeue"; tail -20 "$log"; }
 grep -q "resumed from a checkpoint" "$log" && ok "the requeued job resumed" || { bad "no resume"; tail -20 "$log"; }

@@ -126,10 +126,12 @@ static int slot_for(slot_table *t, int node, int param)
 }
 
 static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targets,
-                           size_t n_targets, long line, const char *what, const char *name,
-                           size_t *first, size_t *count, cp_err *err)
+                           size_t n_targets, int file, long line, const char *what,
+                           const char *name, size_t *first, size_t *count, cp_err *err)
 {
     const cp_graph *g = m->g;
+    /* The file that gave the targets: a base scenario's, or the child's. */
+    const char *path = m->sc->files ? m->sc->files[file] : m->sc->path;
     int *grown = realloc(m->slot_refs, (m->n_slot_refs + n_targets) * sizeof *grown);
     if (!grown)
         return cp_err_set(err, CP_ENOMEM, "out of memory");
@@ -143,7 +145,7 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
             return cp_err_set(err, CP_EINVAL,
                               "%s:%ld: [%s %s]: key 'targets': unknown node '%s' (not in "
                               "%s/nodes.csv)",
-                              m->sc->path, line, what, name, t->node, g->dir);
+                              path, line, what, name, t->node, g->dir);
         int param = -1;
         if (t->param[0]) {
             param = cp_graph_param_index(g->nodes[node].kind, t->param);
@@ -151,14 +153,14 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
                 return cp_err_set(err, CP_EINVAL,
                                   "%s:%ld: [%s %s]: key 'targets': %s node '%s' has no "
                                   "parameter '%s'",
-                                  m->sc->path, line, what, name,
-                                  cp_graph_kind_name(g->nodes[node].kind), t->node, t->param);
+                                  path, line, what, name, cp_graph_kind_name(g->nodes[node].kind),
+                                  t->node, t->param);
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(targets[k].node, t->node) == 0 && strcmp(targets[k].param, t->param) == 0)
-                return cp_err_set(
-                    err, CP_EINVAL, "%s:%ld: [%s %s]: key 'targets': '%s%s%s' is listed twice",
-                    m->sc->path, line, what, name, t->node, t->param[0] ? "." : "", t->param);
+                return cp_err_set(err, CP_EINVAL,
+                                  "%s:%ld: [%s %s]: key 'targets': '%s%s%s' is listed twice", path,
+                                  line, what, name, t->node, t->param[0] ? "." : "", t->param);
         int slot = slot_for(slots, node, param);
         if (slot < 0)
             return cp_err_set(err, CP_ENOMEM, "out of memory");
@@ -206,8 +208,9 @@ static int build_shocks(cp_model *m, slot_table *slots, cp_err *err)
         for (size_t i = j + 1; i < n; i++)
             if (sc->chol[i * n + j] != 0.0 && sc->shocks[i].time != CP_TIME_ONCE)
                 s->needs_every_quarter = 1;
-        int rc = resolve_targets(m, slots, s->src->targets, s->src->n_targets, s->src->targets_line,
-                                 "shock", s->src->name, &s->first_slot, &s->n_slots, err);
+        int rc = resolve_targets(m, slots, s->src->targets, s->src->n_targets, s->src->targets_file,
+                                 s->src->targets_line, "shock", s->src->name, &s->first_slot,
+                                 &s->n_slots, err);
         if (rc)
             return rc;
     }
@@ -220,9 +223,9 @@ static int build_events(cp_model *m, slot_table *slots, cp_err *err)
         mevent *ev = &m->events[e];
         ev->src = &m->sc->events[e];
         ev->stream = stream_of("event", ev->src->name);
-        int rc =
-            resolve_targets(m, slots, ev->src->targets, ev->src->n_targets, ev->src->targets_line,
-                            "event", ev->src->name, &ev->first_slot, &ev->n_slots, err);
+        int rc = resolve_targets(m, slots, ev->src->targets, ev->src->n_targets,
+                                 ev->src->targets_file, ev->src->targets_line, "event",
+                                 ev->src->name, &ev->first_slot, &ev->n_slots, err);
         if (rc)
             return rc;
     }

@@ -3,6 +3,14 @@
  * inih does not tell a handler which line it is on, so the file is fed to it
  * through a reader that counts lines; the handler runs synchronously after
  * each line is read, so the count is the line of the key being handled.
+ *
+ * Inheritance: a 'base' key (the first key of a file) reads the base file
+ * right there, recursively, into the same scenario; the rest of the file is
+ * then applied on top.  Per-file state (the open file, line, section) is
+ * saved around the recursion; which keys a file has given is tracked per
+ * file ("here"), so a child may give a key its base gave but not twice
+ * itself.  Every value remembers the file that set it, so later errors point
+ * at that file.
  */
 #include "cp_scenario.h"
 #include "cp_csv.h"
@@ -15,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
@@ -24,7 +34,9 @@ typedef enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_SHOCK, SEC_EVENT, SEC_CO
 
 /* The keys each section accepts, in a fixed order: a key's position is its
  * bit in the section's "seen" mask. */
-static const char *const scenario_keys[] = {"name", "description", "inputs", "start", "end", NULL};
+static const char *const scenario_keys[] = {"name", "description", "inputs", "start",
+                                            "end",  "base",        NULL};
+enum { SCENARIO_KEY_END = 4, SCENARIO_KEY_BASE = 5 };
 static const char *const shock_keys[] = {"distribution", "time",   "rho", "targets",
                                          "note",         "source", NULL};
 static const char *const event_keys[] = {"probability", "duration", "severity", "targets",
@@ -34,16 +46,25 @@ typedef struct corr_pair {
     char a[CP_NAME_MAX], b[CP_NAME_MAX];
     double r;
     long line;
+    int file;
 } corr_pair;
 
 /* Which keys of a section were given, and on which lines. */
 typedef struct key_marks {
-    unsigned seen;
+    unsigned seen; /* in this file or a base */
+    unsigned here; /* in the file being read */
     long line[8];
+    int file[8];
+    int header_file; /* the file whose [section] header was last entered */
+    long header_line;
 } key_marks;
 
 typedef struct parse_ctx {
     cp_scenario *sc;
+    int cur_file;                 /* index in sc->files of the file being read */
+    int depth;                    /* of cur_file in the chain of bases, 0 for the scenario */
+    int chain[CP_BASE_DEPTH + 1]; /* files being read, outermost first */
+    int keys_here;                /* keys handled in the file being read */
     FILE *file;
     char buf[4096];
     long line;
@@ -78,7 +99,8 @@ static int fail(parse_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    cp_err_set(c->err, CP_EINVAL, "%s:%ld: %s", c->sc->path, c->line, msg);
+    const char *path = c->sc->n_files ? c->sc->files[c->cur_file] : c->sc->path;
+    cp_err_set(c->err, CP_EINVAL, "%s:%ld: %s", path, c->line, msg);
     c->failed = 1;
     return 0;
 }
@@ -178,10 +200,13 @@ static int mark_key(parse_ctx *c, const char *const *keys, key_marks *m, const c
         list_keys(keys, known, sizeof known);
         return fail(c, "[%s]: unknown key '%s' (known: %s)", section, name, known);
     }
-    if (m->seen & (1u << k))
+    if (m->here & (1u << k))
         return fail(c, "[%s]: key '%s' given twice (first on line %ld)", section, name, m->line[k]);
     m->seen |= 1u << k;
+    m->here |= 1u << k;
     m->line[k] = c->line;
+    m->file[k] = c->cur_file;
+    c->keys_here++;
     return 1;
 }
 
@@ -219,11 +244,11 @@ static int parse_targets(parse_ctx *c, const char *value, cp_target *targets, si
 static int load_empirical(parse_ctx *c, cp_dist *d)
 {
     char path[CP_PATH_MAX];
-    const char *slash = strrchr(c->sc->path, '/');
+    const char *here = c->sc->files[c->cur_file];
+    const char *slash = strrchr(here, '/');
     int len = d->file[0] == '/' || !slash
                   ? snprintf(path, sizeof path, "%s", d->file)
-                  : snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->sc->path), c->sc->path,
-                             d->file);
+                  : snprintf(path, sizeof path, "%.*s/%s", (int)(slash - here), here, d->file);
     if (len < 0 || len >= (int)sizeof path)
         return fail(c, "empirical distribution: the file path is too long");
     cp_table t = {0};
@@ -250,6 +275,7 @@ static int parse_dist(parse_ctx *c, const char *value, cp_dist *d, const char *s
                       const char *key)
 {
     cp_err e;
+    cp_dist_free(d); /* a child replacing its base's distribution */
     if (cp_dist_parse(value, d, &e))
         return fail(c, "[%s]: key '%s': %s", section, key, e.msg);
     if (d->kind == CP_DIST_EMPIRICAL)
@@ -259,23 +285,82 @@ static int parse_dist(parse_ctx *c, const char *value, cp_dist *d, const char *s
 
 /* ---- sections --------------------------------------------------------- */
 
+static int parse_file(parse_ctx *c, const char *path);
+
+/* Resolves rel against the directory of the file being read. */
+static int relative_to_file(parse_ctx *c, const char *rel, char *out, size_t cap)
+{
+    const char *here = c->sc->files[c->cur_file];
+    const char *slash = strrchr(here, '/');
+    int len = rel[0] == '/' || !slash
+                  ? snprintf(out, cap, "%s", rel)
+                  : snprintf(out, cap, "%.*s/%s", (int)(slash - here), here, rel);
+    return len >= 0 && (size_t)len < cap;
+}
+
+/* Reads the base named by the file being read, which must not already be in
+ * the chain of files being read (a loop). */
+static int handle_base(parse_ctx *c, const char *value)
+{
+    cp_scenario *sc = c->sc;
+    if (c->keys_here != 1)
+        return fail(c, "[scenario]: key 'base' must be the first key of the file (the base is "
+                       "read first and the file's keys applied on top)");
+    char path[CP_PATH_MAX];
+    if (!value[0] || !relative_to_file(c, value, path, sizeof path))
+        return fail(c, "[scenario]: key 'base': '%s' is not a usable path", value);
+    if (access(path, R_OK) != 0)
+        return fail(c, "[scenario]: key 'base': cannot read '%s': %s", path, strerror(errno));
+    /* The same file under another path is found by device and inode. */
+    struct stat want, other;
+    if (stat(path, &want) != 0)
+        return fail(c, "[scenario]: key 'base': cannot read '%s': %s", path, strerror(errno));
+    for (int i = 0; i <= c->depth; i++) {
+        if (stat(sc->files[c->chain[i]], &other) != 0 || other.st_dev != want.st_dev ||
+            other.st_ino != want.st_ino)
+            continue;
+        char chain[CP_ERR_MSG_MAX / 2] = "";
+        for (int k = i; k <= c->depth; k++) {
+            size_t used = strlen(chain);
+            snprintf(chain + used, sizeof chain - used, "%.100s -> ", sc->files[c->chain[k]]);
+        }
+        size_t used = strlen(chain);
+        snprintf(chain + used, sizeof chain - used, "%.100s", path);
+        return fail(c, "[scenario]: key 'base': a loop of base scenarios: %s", chain);
+    }
+    if (c->depth == CP_BASE_DEPTH)
+        return fail(c, "[scenario]: key 'base': more than %d nested base scenarios", CP_BASE_DEPTH);
+    /* The child's own marks for [scenario] survive the base's reading. */
+    unsigned here = c->scenario_marks.here;
+    int ok = parse_file(c, path);
+    c->scenario_marks.here = here;
+    return ok;
+}
+
 static int handle_scenario(parse_ctx *c, const char *name, const char *value)
 {
     cp_scenario *sc = c->sc;
     if (!mark_key(c, scenario_keys, &c->scenario_marks, name, "scenario"))
         return 0;
     cp_err e;
+    if (strcmp(name, "base") == 0)
+        return handle_base(c, value);
     if (strcmp(name, "name") == 0) {
         if (!valid_name(value))
             return fail(c,
                         "[scenario]: key 'name': '%s' is not a valid name (letters, digits, "
                         "_ and -)",
                         value);
-        snprintf(sc->name, sizeof sc->name, "%s", value);
+        /* A scenario is named by its own file, never by its base's: two
+         * scenarios sharing a name would share an output directory. */
+        if (c->depth == 0)
+            snprintf(sc->name, sizeof sc->name, "%s", value);
     } else if (strcmp(name, "description") == 0) {
         snprintf(sc->description, sizeof sc->description, "%s", value);
     } else if (strcmp(name, "inputs") == 0) {
-        snprintf(c->inputs_raw, sizeof c->inputs_raw, "%s", value);
+        /* Relative to the file that says it, which may be a base elsewhere. */
+        if (!relative_to_file(c, value, c->inputs_raw, sizeof c->inputs_raw))
+            return fail(c, "[scenario]: the inputs path is too long");
     } else if (strcmp(name, "start") == 0 || strcmp(name, "end") == 0) {
         int *dst = name[0] == 's' ? &sc->start : &sc->end;
         if (cp_period_parse(value, dst, &e))
@@ -311,6 +396,7 @@ static int handle_shock(parse_ctx *c, cp_shock *s, const char *name, const char 
     }
     if (strcmp(name, "targets") == 0) {
         s->targets_line = c->line;
+        s->targets_file = c->cur_file;
         return parse_targets(c, value, s->targets, &s->n_targets, section);
     }
     return 1; /* note, source: documentation only */
@@ -335,6 +421,7 @@ static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char
         return parse_dist(c, value, &ev->severity, section, name);
     if (strcmp(name, "targets") == 0) {
         ev->targets_line = c->line;
+        ev->targets_file = c->cur_file;
         return parse_targets(c, value, ev->targets, &ev->n_targets, section);
     }
     return 1;
@@ -371,6 +458,7 @@ static int handle_correlation(parse_ctx *c, const char *name, const char *value)
     memcpy(p->b, b, strlen(b) + 1);
     p->r = r;
     p->line = c->line;
+    p->file = c->cur_file;
     return 1;
 }
 
@@ -382,16 +470,22 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
     size_t n = is_shock ? sc->n_shocks : sc->n_events;
     for (size_t i = 0; i < n; i++) {
         const char *nm = is_shock ? sc->shocks[i].name : sc->events[i].name;
-        long line = is_shock ? sc->shocks[i].line : sc->events[i].line;
-        if (strcmp(nm, item) == 0 && line != c->section_line) {
+        if (strcmp(nm, item) != 0)
+            continue;
+        key_marks *m = is_shock ? &c->shock_marks[i] : &c->event_marks[i];
+        if (m->header_file == c->cur_file && m->header_line != c->section_line) {
             c->line = c->section_line;
-            fail(c, "[%s] appears twice (first on line %ld)", section, line);
+            fail(c, "[%s] appears twice (first on line %ld)", section, m->header_line);
             return NULL;
         }
-        if (strcmp(nm, item) == 0) {
-            c->cur_marks = is_shock ? &c->shock_marks[i] : &c->event_marks[i];
-            return is_shock ? (void *)&sc->shocks[i] : (void *)&sc->events[i];
+        if (m->header_file != c->cur_file) {
+            /* A child overriding its base's section: its keys replace. */
+            m->header_file = c->cur_file;
+            m->header_line = c->section_line;
+            m->here = 0;
         }
+        c->cur_marks = m;
+        return is_shock ? (void *)&sc->shocks[i] : (void *)&sc->events[i];
     }
     key_marks **marks = is_shock ? &c->shock_marks : &c->event_marks;
     key_marks *grown_marks = realloc(*marks, (n + 1) * sizeof **marks);
@@ -401,6 +495,8 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
     }
     *marks = grown_marks;
     memset(&grown_marks[n], 0, sizeof grown_marks[n]);
+    grown_marks[n].header_file = c->cur_file;
+    grown_marks[n].header_line = c->section_line;
     c->cur_marks = &grown_marks[n];
     size_t size = is_shock ? sizeof(cp_shock) : sizeof(cp_event);
     void **arr = is_shock ? (void **)&sc->shocks : (void **)&sc->events;
@@ -416,12 +512,14 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
         cp_shock *s = slot;
         snprintf(s->name, sizeof s->name, "%s", item);
         s->line = c->section_line;
+        s->file = c->cur_file;
         s->time = CP_TIME_QUARTERLY;
         sc->n_shocks++;
     } else {
         cp_event *e = slot;
         snprintf(e->name, sizeof e->name, "%s", item);
         e->line = c->section_line;
+        e->file = c->cur_file;
         sc->n_events++;
     }
     return slot;
@@ -496,7 +594,8 @@ static int check_items(parse_ctx *c)
     cp_scenario *sc = c->sc;
     for (size_t i = 0; i < sc->n_shocks; i++) {
         cp_shock *s = &sc->shocks[i];
-        c->line = s->line;
+        c->line = c->shock_marks[i].header_line;
+        c->cur_file = c->shock_marks[i].header_file;
         if (!s->n_targets)
             return fail(c, "[shock %s]: key 'targets' is required", s->name);
         if (s->time == CP_TIME_AR1 && !(s->rho > -1 && s->rho < 1 && s->rho != 0))
@@ -507,11 +606,12 @@ static int check_items(parse_ctx *c)
             warn(sc,
                  "%s:%ld: [shock %s]: a normal multiplier can fall below 0, where it is "
                  "clamped to 0; truncnormal or lognormal avoid that",
-                 sc->path, s->line, s->name);
+                 sc->files[c->cur_file], c->line, s->name);
     }
     for (size_t i = 0; i < sc->n_events; i++) {
         const cp_event *e = &sc->events[i];
-        c->line = e->line;
+        c->line = c->event_marks[i].header_line;
+        c->cur_file = c->event_marks[i].header_file;
         if (!e->n_targets)
             return fail(c, "[event %s]: key 'targets' is required", e->name);
     }
@@ -524,7 +624,8 @@ static int check_required(parse_ctx *c)
 {
     cp_scenario *sc = c->sc;
     for (size_t i = 0; i < sc->n_shocks; i++) {
-        c->line = sc->shocks[i].line;
+        c->line = c->shock_marks[i].header_line;
+        c->cur_file = c->shock_marks[i].header_file;
         if (!(c->shock_marks[i].seen & 1u))
             return fail(c, "[shock %s]: key 'distribution' is required", sc->shocks[i].name);
         if (!(c->shock_marks[i].seen & 2u))
@@ -532,7 +633,8 @@ static int check_required(parse_ctx *c)
                         sc->shocks[i].name);
     }
     for (size_t i = 0; i < sc->n_events; i++) {
-        c->line = sc->events[i].line;
+        c->line = c->event_marks[i].header_line;
+        c->cur_file = c->event_marks[i].header_file;
         for (int k = 0; k < 3; k++)
             if (!(c->event_marks[i].seen & (1u << k)))
                 return fail(c, "[event %s]: key '%s' is required", sc->events[i].name,
@@ -548,8 +650,10 @@ static int resolve_pairs(parse_ctx *c)
     sc->corr = calloc(n * n + 1, sizeof(double));
     sc->chol = calloc(n * n + 1, sizeof(double));
     long *set_line = calloc(n * n + 1, sizeof(long));
-    if (!sc->corr || !sc->chol || !set_line) {
+    int *set_file = calloc(n * n + 1, sizeof(int));
+    if (!sc->corr || !sc->chol || !set_line || !set_file) {
         free(set_line);
+        free(set_file);
         return fail(c, "out of memory");
     }
     for (size_t i = 0; i < n; i++)
@@ -558,6 +662,7 @@ static int resolve_pairs(parse_ctx *c)
     for (size_t k = 0; ok && k < c->n_pairs; k++) {
         const corr_pair *p = &c->pairs[k];
         c->line = p->line;
+        c->cur_file = p->file;
         int ia = -1, ib = -1;
         for (size_t i = 0; i < n; i++) {
             if (strcmp(sc->shocks[i].name, p->a) == 0)
@@ -573,7 +678,8 @@ static int resolve_pairs(parse_ctx *c)
                       "[correlation]: '%s, %s': a shock's correlation with itself is 1 and "
                       "is not given",
                       p->a, p->b);
-        else if (set_line[(size_t)ia * n + (size_t)ib])
+        else if (set_line[(size_t)ia * n + (size_t)ib] &&
+                 set_file[(size_t)ia * n + (size_t)ib] == p->file)
             ok = fail(c, "[correlation]: '%s, %s' is given twice (first on line %ld)%s", p->a, p->b,
                       set_line[(size_t)ia * n + (size_t)ib],
                       sc->corr[(size_t)ia * n + (size_t)ib] != p->r
@@ -581,10 +687,13 @@ static int resolve_pairs(parse_ctx *c)
                           : "");
         else {
             sc->corr[(size_t)ia * n + (size_t)ib] = sc->corr[(size_t)ib * n + (size_t)ia] = p->r;
+            /* Pairs come base first, so a child's value replaces its base's. */
             set_line[(size_t)ia * n + (size_t)ib] = set_line[(size_t)ib * n + (size_t)ia] = p->line;
+            set_file[(size_t)ia * n + (size_t)ib] = set_file[(size_t)ib * n + (size_t)ia] = p->file;
         }
     }
     free(set_line);
+    free(set_file);
     return ok;
 }
 
@@ -626,6 +735,7 @@ static int factor_correlation(parse_ctx *c)
     gsl_matrix_free(m);
     if (status != GSL_SUCCESS) {
         c->line = c->n_pairs ? c->pairs[0].line : 0;
+        c->cur_file = c->n_pairs ? c->pairs[0].file : 0;
         return fail(c,
                     "[correlation]: the correlation matrix is not positive definite (smallest "
                     "eigenvalue %.3g); some correlations contradict each other, e.g. a~b and "
@@ -640,21 +750,19 @@ static int finish(parse_ctx *c)
     cp_scenario *sc = c->sc;
     if (!check_required(c) || !check_items(c))
         return 0;
-    if (sc->end < sc->start) {
-        c->line = c->scenario_marks.line[4];
+    c->line = c->scenario_marks.line[SCENARIO_KEY_END];
+    c->cur_file = c->scenario_marks.file[SCENARIO_KEY_END];
+    if (sc->end < sc->start)
         return fail(c, "[scenario]: end comes before start");
-    }
-    if (sc->end - sc->start + 1 > 400) {
-        c->line = c->scenario_marks.line[4];
+    if (sc->end - sc->start + 1 > 400)
         return fail(c, "[scenario]: a horizon of more than 400 quarters is not supported");
-    }
-    const char *raw = c->inputs_raw[0] ? c->inputs_raw : "../inputs";
-    const char *slash = strrchr(sc->path, '/');
-    int len = raw[0] == '/' || !slash ? snprintf(sc->inputs, sizeof sc->inputs, "%s", raw)
-                                      : snprintf(sc->inputs, sizeof sc->inputs, "%.*s/%s",
-                                                 (int)(slash - sc->path), sc->path, raw);
-    if (len < 0 || len >= (int)sizeof sc->inputs)
+    c->cur_file = 0;
+    c->line = 0;
+    if (c->inputs_raw[0])
+        snprintf(sc->inputs, sizeof sc->inputs, "%s", c->inputs_raw);
+    else if (!relative_to_file(c, "../inputs", sc->inputs, sizeof sc->inputs))
         return fail(c, "[scenario]: the inputs path is too long");
+    const char *slash = strrchr(sc->path, '/');
     if (!sc->name[0]) {
         /* Default name: the file name without directory and extension. */
         const char *base = slash ? slash + 1 : sc->path;
@@ -666,6 +774,64 @@ static int finish(parse_ctx *c)
 
 /* ---- public ----------------------------------------------------------- */
 
+/* Reads one file (the scenario or one of its bases) into c->sc.  The state
+ * of the file being read when a base is met is kept here, on the stack. */
+static int parse_file(parse_ctx *c, const char *path)
+{
+    cp_scenario *sc = c->sc;
+    char(*grown)[CP_PATH_MAX] = realloc(sc->files, (sc->n_files + 1) * sizeof *grown);
+    if (!grown)
+        return fail(c, "out of memory");
+    sc->files = grown;
+    snprintf(sc->files[sc->n_files], CP_PATH_MAX, "%s", path);
+    parse_ctx saved = *c;
+    c->cur_file = (int)sc->n_files++;
+    if (sc->n_files > 1)
+        c->chain[++c->depth] = c->cur_file;
+    c->file = fopen(path, "r");
+    c->line = c->section_line = c->overlong_line = 0;
+    c->indented = 0;
+    c->sec = SEC_NONE;
+    c->sec_header = 0;
+    c->cur = NULL;
+    c->cur_marks = NULL;
+    c->keys_here = 0;
+    c->scenario_marks.here = 0;
+    int rc = 0;
+    if (!c->file)
+        rc = -1;
+    else {
+        rc = ini_parse_stream(read_line, c, handler, c);
+        fclose(c->file);
+    }
+    if (!c->file && !c->failed)
+        fail(c, "cannot open: %s", strerror(errno));
+    if (!c->failed && c->overlong_line) {
+        c->line = c->overlong_line;
+        fail(c, "line longer than 199 characters (the INI reader's limit): shorten it");
+    }
+    if (!c->failed && rc > 0) {
+        c->line = rc;
+        fail(c, "syntax error: expected [section], key = value, or a ; comment");
+    }
+    if (!c->failed && rc < 0)
+        fail(c, "cannot read the file");
+    /* Restore the including file's reading state; what was read stays. */
+    c->cur_file = saved.cur_file;
+    c->depth = saved.depth;
+    c->file = saved.file;
+    c->line = saved.line;
+    c->section_line = saved.section_line;
+    c->overlong_line = saved.overlong_line;
+    c->indented = saved.indented;
+    c->sec = saved.sec;
+    c->sec_header = saved.sec_header;
+    c->cur = saved.cur;
+    c->cur_marks = saved.cur_marks;
+    c->keys_here = saved.keys_here;
+    return !c->failed;
+}
+
 int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
 {
     memset(sc, 0, sizeof *sc);
@@ -673,22 +839,11 @@ int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
     cp_period_parse("2026Q1", &sc->start, NULL);
     cp_period_parse("2035Q4", &sc->end, NULL);
     parse_ctx c = {.sc = sc, .err = err};
-    c.file = fopen(path, "r");
-    if (!c.file)
+    FILE *probe = fopen(path, "r");
+    if (!probe)
         return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc = ini_parse_stream(read_line, &c, handler, &c);
-    fclose(c.file);
-    if (!c.failed && c.overlong_line) {
-        c.line = c.overlong_line;
-        fail(&c, "line longer than 199 characters (the INI reader's limit): shorten it");
-    }
-    if (!c.failed && rc > 0) {
-        c.line = rc;
-        fail(&c, "syntax error: expected [section], key = value, or a ; comment");
-    }
-    if (!c.failed && rc < 0)
-        fail(&c, "cannot read the file");
-    if (!c.failed)
+    fclose(probe);
+    if (parse_file(&c, path))
         (void)finish(&c);
     free(c.pairs);
     free(c.shock_marks);
@@ -713,6 +868,7 @@ void cp_scenario_free(cp_scenario *sc)
     for (size_t i = 0; i < sc->n_warnings; i++)
         free(sc->warnings[i]);
     free(sc->warnings);
+    free(sc->files);
     free(sc->shocks);
     free(sc->events);
     free(sc->corr);

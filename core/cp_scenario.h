@@ -44,6 +44,8 @@ typedef struct cp_shock {
     cp_target targets[CP_TARGETS_MAX];
     long line;         /* of the [shock NAME] header */
     long targets_line; /* of its targets key */
+    int file;          /* index in cp_scenario.files of the file that gave the header */
+    int targets_file;  /* ... and of the file that gave targets (a base or a child) */
 } cp_shock;
 
 typedef struct cp_event {
@@ -55,10 +57,18 @@ typedef struct cp_event {
     cp_target targets[CP_TARGETS_MAX];
     long line;
     long targets_line;
+    int file; /* as in cp_shock */
+    int targets_file;
 } cp_event;
+
+#define CP_BASE_DEPTH 16 /* longest chain of base scenarios */
 
 typedef struct cp_scenario {
     char path[CP_PATH_MAX];
+    /* Every file read, the scenario's own first, then its bases in the order
+     * they were read (a base named by a base comes after it). */
+    size_t n_files;
+    char (*files)[CP_PATH_MAX];
     char name[CP_NAME_MAX];
     char description[CP_TEXT_MAX];
     char inputs[CP_PATH_MAX]; /* the inputs directory, relative paths resolved */
@@ -73,7 +83,11 @@ typedef struct cp_scenario {
     char **warnings; /* things that are allowed but probably unintended */
 } cp_scenario;
 
-/* Reads and checks a scenario file.  On failure sc is left empty. */
+/* Reads and checks a scenario file.  A file may name a base scenario
+ * ([scenario] base = other.ini, relative to the file, as its first key): the
+ * base is read first and the file's sections are applied on top of it (keys
+ * it gives replace the base's, sections it adds are added).  On failure sc
+ * is left empty. */
 int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err);
 void cp_scenario_free(cp_scenario *sc);
 

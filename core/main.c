@@ -93,13 +93,15 @@ static const char run_usage[] =
     "  -h, --help             this help\n";
 
 static const char validate_usage[] =
-    "Usage: chokepoint validate SCENARIO.ini\n"
+    "Usage: chokepoint validate SCENARIO.ini [--print-resolved]\n"
     "\n"
-    "Reads the scenario and the inputs it names, checks everything a run would\n"
-    "check, prints what it found and any warnings, and runs nothing.\n"
-    "Exit code 0 if valid, 3 if not, 4 if a file cannot be read.\n"
+    "Reads the scenario (and its base scenarios) and the inputs it names, checks\n"
+    "everything a run would check, prints what it found and any warnings, and\n"
+    "runs nothing.  Exit code 0 if valid, 3 if not, 4 if a file cannot be read.\n"
     "\n"
     "Options:\n"
+    "      --print-resolved   print the scenario with its bases applied, as one INI\n"
+    "                         file (comments say which files it came from)\n"
     "  -h, --help             this help\n";
 
 /* A count: digits, or a number like 1e6 that is a whole number. */
@@ -210,15 +212,70 @@ static void print_overview(const loaded *l)
         printf("warning: %s\n", g->warnings[i]);
 }
 
+/* The scenario after inheritance, as an INI file that loads to the same
+ * scenario (with inputs and empirical files as resolved paths). */
+static void print_resolved(const cp_scenario *sc)
+{
+    char a[16], b[16], spec[256];
+    printf("; %s resolved", sc->path);
+    for (size_t i = 1; i < sc->n_files; i++)
+        printf("%s%s", i == 1 ? " from its bases: " : ", ", sc->files[i]);
+    printf("\n[scenario]\nname = %s\n", sc->name);
+    if (sc->description[0])
+        printf("description = %s\n", sc->description);
+    cp_period_format(sc->start, a, sizeof a);
+    cp_period_format(sc->end, b, sizeof b);
+    /* The inputs path is as resolved, i.e. relative to the working directory. */
+    printf("inputs = %s ; relative to the working directory\nstart = %s\nend = %s\n", sc->inputs, a,
+           b);
+    for (size_t i = 0; i < sc->n_shocks; i++) {
+        const cp_shock *s = &sc->shocks[i];
+        cp_dist_format(&s->dist, spec, sizeof spec);
+        printf("\n[shock %s]\ndistribution = %s\ntime = %s\n", s->name, spec,
+               cp_scenario_time_name(s->time));
+        if (s->time == CP_TIME_AR1)
+            printf("rho = %.15g\n", s->rho);
+        printf("targets = ");
+        print_targets(s->targets, s->n_targets);
+        printf("\n");
+    }
+    for (size_t i = 0; i < sc->n_events; i++) {
+        const cp_event *e = &sc->events[i];
+        printf("\n[event %s]\nprobability = %.15g\n", e->name, e->probability);
+        cp_dist_format(&e->duration, spec, sizeof spec);
+        printf("duration = %s\n", spec);
+        cp_dist_format(&e->severity, spec, sizeof spec);
+        printf("severity = %s\ntargets = ", spec);
+        print_targets(e->targets, e->n_targets);
+        printf("\n");
+    }
+    size_t n = sc->n_shocks;
+    int header = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (sc->corr[i * n + j] != 0.0) {
+                if (!header++)
+                    printf("\n[correlation]\n");
+                printf("%s, %s = %.15g\n", sc->shocks[i].name, sc->shocks[j].name,
+                       sc->corr[i * n + j]);
+            }
+}
+
 static int cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                         {"print-resolved", no_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
+    int c, resolved = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(validate_usage, stdout);
             return EXIT_OK;
+        }
+        if (c == 'r') {
+            resolved = 1;
+            continue;
         }
         fputs(validate_usage, stderr);
         return EXIT_USAGE;
@@ -235,8 +292,12 @@ static int cmd_validate(int argc, char **argv)
         fprintf(stderr, "chokepoint: error: %s\n", err.msg);
         return exit_code_for(rc);
     }
-    print_overview(&l);
-    printf("valid\n");
+    if (resolved)
+        print_resolved(&l.sc);
+    else {
+        print_overview(&l);
+        printf("valid\n");
+    }
     free_all(&l);
     return EXIT_OK;
 }

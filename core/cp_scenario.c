@@ -30,13 +30,21 @@
 #include <gsl/gsl_linalg.h>
 #include <ini.h>
 
-typedef enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_SHOCK, SEC_EVENT, SEC_CORR } section_kind;
+typedef enum section_kind {
+    SEC_NONE,
+    SEC_SCENARIO,
+    SEC_SHOCK,
+    SEC_EVENT,
+    SEC_CORR,
+    SEC_OPTION
+} section_kind;
 
 /* The keys each section accepts, in a fixed order: a key's position is its
  * bit in the section's "seen" mask. */
 static const char *const scenario_keys[] = {"name", "description", "inputs", "start",
                                             "end",  "base",        NULL};
 enum { SCENARIO_KEY_END = 4, SCENARIO_KEY_BASE = 5 };
+static const char *const option_keys[] = {"cost_usd", "note", "source", NULL};
 static const char *const shock_keys[] = {"distribution", "time",   "rho", "targets",
                                          "note",         "source", NULL};
 static const char *const event_keys[] = {"probability", "duration", "severity", "targets",
@@ -78,6 +86,7 @@ typedef struct parse_ctx {
     void *cur;       /* the cp_shock or cp_event being filled */
     key_marks *cur_marks;
     key_marks scenario_marks;
+    key_marks option_marks;
     key_marks *shock_marks; /* parallel to sc->shocks */
     key_marks *event_marks; /* parallel to sc->events */
     char inputs_raw[CP_PATH_MAX];
@@ -427,6 +436,19 @@ static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char
     return 1;
 }
 
+static int handle_option(parse_ctx *c, const char *name, const char *value)
+{
+    if (!mark_key(c, option_keys, &c->option_marks, name, "option"))
+        return 0;
+    if (strcmp(name, "cost_usd") == 0) {
+        double v;
+        if (!parse_number(value, &v) || !(v >= 0))
+            return fail(c, "[option]: key 'cost_usd': '%s' is not a number >= 0", value);
+        c->sc->cost_usd = v;
+    }
+    return 1; /* note, source: documentation only */
+}
+
 static int handle_correlation(parse_ctx *c, const char *name, const char *value)
 {
     char copy[2 * CP_NAME_MAX + 8];
@@ -540,13 +562,17 @@ static int enter_section(parse_ctx *c, const char *section)
         c->sec = SEC_CORR;
         return 1;
     }
+    if (strcmp(section, "option") == 0) {
+        c->sec = SEC_OPTION;
+        return 1;
+    }
     int is_shock = strncmp(section, "shock ", 6) == 0;
     int is_event = strncmp(section, "event ", 6) == 0;
     if (!is_shock && !is_event) {
         c->line = c->section_line;
         return fail(c,
                     "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
-                    "[correlation])",
+                    "[correlation], [option])",
                     section);
     }
     const char *item = section + 6;
@@ -582,6 +608,8 @@ static int handler(void *user, const char *section, const char *name, const char
         return handle_event(c, c->cur, name, value, section);
     case SEC_CORR:
         return handle_correlation(c, name, value);
+    case SEC_OPTION:
+        return handle_option(c, name, value);
     default:
         return fail(c, "key '%s' outside any section", name);
     }
@@ -797,6 +825,7 @@ static int parse_file(parse_ctx *c, const char *path)
     c->cur_marks = NULL;
     c->keys_here = 0;
     c->scenario_marks.here = 0;
+    c->option_marks.here = 0;
     int rc = 0;
     if (!c->file)
         rc = -1;
@@ -838,6 +867,7 @@ int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
     snprintf(sc->path, sizeof sc->path, "%s", path);
     cp_period_parse("2026Q1", &sc->start, NULL);
     cp_period_parse("2035Q4", &sc->end, NULL);
+    sc->cost_usd = NAN;
     parse_ctx c = {.sc = sc, .err = err};
     FILE *probe = fopen(path, "r");
     if (!probe)

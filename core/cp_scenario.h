@@ -79,6 +79,9 @@ typedef struct cp_scenario {
     cp_event *events;
     double *corr; /* n_shocks x n_shocks, row-major; identity where not given */
     double *chol; /* its lower Cholesky factor, same layout */
+    /* [option]: what a sovereignty option costs, for CaR per unit of cost;
+     * NAN when the scenario is not an option or gives no cost. */
+    double cost_usd;
     size_t n_warnings;
     char **warnings; /* things that are allowed but probably unintended */
 } cp_scenario;

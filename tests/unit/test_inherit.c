@@ -5,6 +5,8 @@
 
 #include "cp_scenario.h"
 
+#include <math.h>
+
 #include <gsl/gsl_errno.h>
 
 static char *dir;
@@ -214,4 +216,24 @@ Test(inherit, override_that_breaks_a_rule_points_at_the_child)
     tf_write(dir, "corr.ini", "[scenario]\nbase = base.ini\n[correlation]\na, nope = 0.1\n");
     msg = load_fails("corr.ini", &err);
     expect_in(msg, "corr.ini:4: [correlation]: 'nope' is not a shock");
+}
+
+Test(inherit, option_cost_and_its_errors)
+{
+    tf_write(dir, "base.ini", base);
+    tf_write(dir, "opt.ini",
+             "[scenario]\nbase = base.ini\n[option]\ncost_usd = 2e9\n"
+             "note = a plant\n");
+    cp_scenario sc;
+    cp_err err;
+    cr_assert_eq(load("opt.ini", &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_float_eq(sc.cost_usd, 2e9, 0);
+    cp_scenario_free(&sc);
+    cr_assert_eq(load("base.ini", &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert(isnan(sc.cost_usd), "no [option]: no cost");
+    cp_scenario_free(&sc);
+    tf_write(dir, "bad.ini", "[scenario]\nbase = base.ini\n[option]\ncost_usd = -1\n");
+    expect_in(load_fails("bad.ini", &err), "bad.ini:4: [option]: key 'cost_usd'");
+    tf_write(dir, "bad2.ini", "[scenario]\nbase = base.ini\n[option]\ncapex = 1\n");
+    expect_in(load_fails("bad2.ini", &err), "bad2.ini:4: [option]: unknown key 'capex'");
 }

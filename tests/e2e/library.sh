@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The scenario library and inheritance from the command line: every file in
+# scenarios/ validates, round-trips through --print-resolved and runs; a
+# child that adds only neutral shocks and events reproduces its base exactly
+# (new shocks and events draw from their own streams); bad bases are exit 3
+# with file and line, and write nothing.
+. "$(dirname "$0")/common.sh" "$@"
+
+for f in "$SRC"/scenarios/*.ini; do
+    n=$(basename "$f" .ini)
+    expect_exit 0 "validate $n" -- "$BIN" validate "$f"
+    expect_exit 0 "resolve $n" -- "$BIN" validate --print-resolved "$f"
+    # The resolved file loads to the same scenario (paths in it are absolute
+    # because $f is).
+    mkdir -p "$WORK/r"
+    cp "$WORK/out" "$WORK/r/$n.ini"
+    "$BIN" validate --print-resolved "$WORK/r/$n.ini" >"$WORK/r/$n.again" 2>"$WORK/err"
+    if diff <(tail -n +2 "$WORK/r/$n.ini") <(tail -n +2 "$WORK/r/$n.again") >/dev/null; then
+        ok "$n: the resolved scenario resolves to itself"
+    else bad "$n: --print-resolved does not round-trip"; fi
+    expect_exit 0 "run $n" -- "$BIN" run "$f" --samples 200 --seed 3 --quiet --out "$WORK/o/$n"
+    [ -s "$WORK/o/$n/summary.csv" ] && [ -s "$WORK/o/$n/manifest.json" ] \
+        && ok "$n wrote its summary" || bad "$n: no summary"
+    head -5 "$f" | grep -q '^; ' && ok "$n has a header comment" || bad "$n: no header comment"
+done
+
+# A child with no overrides, and one adding a neutral shock and event, give
+# the base's results exactly.
+W="$WORK/w/scenarios"
+mkdir -p "$W"
+cp -r "$SRC/inputs" "$WORK/w/"
+cp "$SRC/scenarios/baseline.ini" "$W/"
+printf '[scenario]\nbase = baseline.ini\n' >"$W/same.ini"
+cat >"$W/neutral.ini" <<'INI'
+[scenario]
+base = baseline.ini
+[shock neutral]
+distribution = constant(value=1)
+time = quarterly
+targets = euv_shipments, copper_US
+[event neutral_event]
+probability = 0.5
+duration = constant(value=2)
+severity = constant(value=0)
+targets = wafers_TW
+INI
+for n in baseline same neutral; do
+    "$BIN" run "$W/$n.ini" --samples 300 --seed 5 --quiet --out "$WORK/p/$n" >/dev/null 2>&1
+done
+for n in same neutral; do
+    if cmp -s <(cut -d, -f2- "$WORK/p/baseline/summary.csv") <(cut -d, -f2- "$WORK/p/$n/summary.csv"); then
+        ok "$n: identical to its base (common random numbers)"
+    else bad "$n: differs from its base"; fi
+done
+
+# Bad bases.
+printf '[scenario]\nbase = nowhere.ini\n' >"$W/missing.ini"
+expect_exit 3 "missing base" -- "$BIN" run "$W/missing.ini" --samples 10 --out "$WORK/never"
+expect_err "missing.ini:2: [scenario]: key 'base': cannot read"
+[ ! -e "$WORK/never" ] && ok "no output after a missing base" || bad "output left behind"
+printf '[scenario]\nbase = loop2.ini\n' >"$W/loop1.ini"
+printf '[scenario]\nbase = loop1.ini\n' >"$W/loop2.ini"
+expect_exit 3 "loop of bases" -- "$BIN" validate "$W/loop1.ini"
+expect_err "loop2.ini:2: [scenario]: key 'base': a loop of base scenarios"
+printf '[scenario]\nbase = baseline.ini\n[shock copper]\nsigma = 0.3\n' >"$W/badkey.ini"
+expect_exit 3 "unknown key in a child" -- "$BIN" validate "$W/badkey.ini"
+expect_err "badkey.ini:4: [shock copper]: unknown key 'sigma'"
+printf '[scenario]\nbase = baseline.ini\n[shock extra]\ndistribution = constant(value=1)\ntime = once\ntargets = nowhere_node\n' >"$W/badnode.ini"
+expect_exit 3 "a child's shock on an unknown node" -- "$BIN" validate "$W/badnode.ini"
+expect_err "badnode.ini:6: [shock extra]: key 'targets': unknown node 'nowhere_node'"
+finish

@@ -9,6 +9,7 @@
 #include "cp_output.h"
 #include "cp_par.h"
 #include "cp_period.h"
+#include "cp_compare.h"
 #include "cp_run.h"
 #include "cp_scenario.h"
 #include "cp_signal.h"
@@ -58,6 +59,7 @@ static const char main_usage[] =
     "Usage:\n"
     "  chokepoint run SCENARIO.ini [options]    simulate and write distributions\n"
     "  chokepoint validate SCENARIO.ini         check a scenario and its inputs, run nothing\n"
+    "  chokepoint compare BASE.ini OPTION.ini   paired comparison on common random numbers\n"
     "  chokepoint batch BATCH.csv [options]     run a batch of scenarios, skipping finished ones\n"
     "  chokepoint COMMAND --help                options of a command\n"
     "  chokepoint --help | --version\n"
@@ -468,6 +470,109 @@ static cp_par *start_parallel(int *argc, char ***argv)
     return par;
 }
 
+static const char compare_usage[] =
+    "Usage: chokepoint compare BASE.ini OPTION.ini [MORE.ini ...] [options]\n"
+    "\n"
+    "Runs the base and every option on common random numbers (sample i of every\n"
+    "scenario sees the same draws for the shocks and events they share) and writes\n"
+    "DIR/compare.csv (the distribution of the paired difference option - base for\n"
+    "every metric, region and quarter, and the change in compute at risk),\n"
+    "DIR/SCENARIO/summary.csv for each scenario, and DIR/manifest.json.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --samples N        sample paths per scenario (default 100000)\n"
+    "  -s, --seed S           random seed (default 1)\n"
+    "  -o, --out DIR          output directory (default outputs/compare-BASE)\n"
+    "  -f, --force            replace the files of a previous comparison in DIR\n"
+    "  -q, --quiet            no final report\n"
+    "  -h, --help             this help\n";
+
+static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
+{
+    static const struct option opts[] = {{"samples", required_argument, NULL, 'n'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"force", no_argument, NULL, 'f'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    cp_compare_options opt = {.samples = 100000, .seed = 1};
+    int c, quiet = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:s:o:fqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (!parse_count(optarg, &opt.samples) || opt.samples == 0) {
+                fprintf(stderr, "chokepoint compare: --samples: '%s' is not a count > 0\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 's':
+            if (!parse_count(optarg, &opt.seed)) {
+                fprintf(stderr, "chokepoint compare: --seed: '%s' is not a count\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            opt.out_dir = optarg;
+            break;
+        case 'f':
+            opt.force = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(compare_usage, stdout);
+            return EXIT_OK;
+        default:
+            fputs(compare_usage, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    const int n = argc - optind;
+    if (n < 2) {
+        fprintf(stderr, "chokepoint compare: expected a base and at least one option\n\n%s",
+                compare_usage);
+        return EXIT_USAGE;
+    }
+    char command[8192];
+    join_args(full_argc, full_argv, command, sizeof command);
+    opt.command_line = command;
+    cp_par *par = start_parallel(&full_argc, &full_argv);
+    if (!par)
+        return EXIT_FAILURE_OTHER;
+    cp_err err;
+    cp_err_clear(&err);
+    loaded *l = calloc((size_t)n, sizeof *l);
+    const cp_model **models = calloc((size_t)n, sizeof *models);
+    int rc = l && models ? CP_OK : cp_err_set(&err, CP_ENOMEM, "out of memory");
+    int n_loaded = 0;
+    for (; !rc && n_loaded < n; n_loaded++) {
+        rc = load_all(argv[optind + n_loaded], &l[n_loaded], &err);
+        if (rc)
+            break;
+        models[n_loaded] = l[n_loaded].m;
+    }
+    char out_default[4096];
+    if (!rc && !opt.out_dir) {
+        snprintf(out_default, sizeof out_default, "outputs/compare-%s", l[0].sc.name);
+        opt.out_dir = out_default;
+    }
+    if (!rc)
+        rc = cp_compare_execute(par, models, (size_t)n, &opt, &err);
+    if (!rc && !quiet && cp_par_rank(par) == 0)
+        printf("compared %d options with %s on %llu samples: %s/compare.csv\n", n - 1, l[0].sc.name,
+               (unsigned long long)opt.samples, opt.out_dir);
+    report_error(par, rc, &err);
+    for (int k = 0; l && k < n_loaded; k++)
+        free_all(&l[k]);
+    free(l);
+    free(models);
+    cp_par_finalize(par);
+    return exit_code_for(rc);
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     run_args a = {0};
@@ -771,6 +876,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "batch") == 0)
         return cmd_batch(argc - 1, argv + 1, argc, argv);
     fprintf(stderr, "chokepoint: unknown command '%s'\n\n", cmd);

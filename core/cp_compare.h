@@ -1,0 +1,34 @@
+/* cp_compare.h -- `chokepoint compare`: a base scenario and options on
+ * common random numbers.  Sample i of every scenario is simulated with the
+ * same seed and sample index, so every shock or event that two scenarios
+ * share by name sees the same draws, and the per-sample difference
+ * option - base is the option's effect, not noise.  The distribution of
+ * those paired differences is reduced like a run's cells (cp_stats), over
+ * the same chunks of global sample indices, so the result is byte-identical
+ * at any rank count. */
+#ifndef CP_COMPARE_H
+#define CP_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_error.h"
+#include "cp_model.h"
+#include "cp_par.h"
+
+typedef struct cp_compare_options {
+    uint64_t samples;
+    uint64_t seed;
+    const char *out_dir;
+    int force;
+    const char *command_line;
+} cp_compare_options;
+
+/* Collective.  models[0] is the base, models[1..n) the options; all must
+ * have the same metrics and horizon (else CP_EINVAL).  Writes
+ * out_dir/compare.csv, out_dir/NAME/summary.csv for each scenario and
+ * out_dir/manifest.json (last).  Returns the same code on every rank. */
+int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t n,
+                       const cp_compare_options *opt, cp_err *err);
+
+#endif

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `chokepoint compare`: common random numbers (an identical option, and one
+# adding only neutral shocks and events, differ from the base by exactly 0
+# in every sample), byte-identical results at 1, 2 and 3 ranks, the
+# variance reduction of pairing against two independent runs (measured and
+# printed), and bad input (exit 3, nothing written).
+. "$(dirname "$0")/common.sh" "$@"
+
+W="$WORK/w/scenarios"
+mkdir -p "$W"
+cp -r "$SRC/inputs" "$WORK/w/"
+cp "$SRC"/scenarios/*.ini "$W/"
+printf '[scenario]\nbase = baseline.ini\nname = same\n' >"$W/same.ini"
+cat >"$W/neutral.ini" <<'INI'
+[scenario]
+base = baseline.ini
+[shock neutral]
+distribution = constant(value=1)
+time = ar1
+rho = 0.5
+targets = euv_shipments, cowos_total
+[event neutral_event]
+probability = 0.3
+duration = gamma(shape=2, scale=2)
+severity = constant(value=0)
+targets = wafers_TW, cowos_TW
+INI
+ARGS=("$W/baseline.ini" "$W/same.ini" "$W/neutral.ini" "$W/option-packaging-us.ini"
+      "$W/stress-taiwan-blockade.ini" --samples 700 --seed 9 --quiet)
+expect_exit 0 "compare at 1 rank" -- "$BIN" compare "${ARGS[@]}" --out "$WORK/c1"
+for f in compare.csv manifest.json baseline/summary.csv same/summary.csv \
+    option-packaging-us/summary.csv stress-taiwan-blockade/summary.csv; do
+    [ -s "$WORK/c1/$f" ] && ok "wrote $f" || bad "no $f"
+done
+head -1 "$WORK/c1/compare.csv" | grep -q "^option,metric,region,period,unit,samples,mean_diff,sd_diff" \
+    && ok "compare.csv header" || bad "compare.csv header: $(head -1 "$WORK/c1/compare.csv")"
+if /usr/bin/python3 "$SRC/tests/e2e/check_compare.py" zero "$WORK/c1" same neutral; then
+    ok "identical and neutral options: zero difference in every sample"
+else bad "CRN pairing broken"; fi
+# The base's summary in a comparison is the summary of a plain run.
+"$BIN" run "$W/baseline.ini" --samples 700 --seed 9 --quiet --out "$WORK/run" >/dev/null 2>&1
+cmp -s "$WORK/run/summary.csv" "$WORK/c1/baseline/summary.csv" \
+    && ok "the base's summary equals a plain run's" || bad "base summary differs from run"
+for p in 2 3; do
+    expect_exit 0 "compare at $p ranks" -- $MPIEXEC -n $p "$BIN" compare "${ARGS[@]}" --out "$WORK/c$p"
+    for f in compare.csv baseline/summary.csv stress-taiwan-blockade/summary.csv; do
+        cmp -s "$WORK/c1/$f" "$WORK/c$p/$f" && ok "$f identical at 1 and $p ranks" \
+            || bad "$f differs at $p ranks"
+    done
+done
+
+# Variance reduction: the paired standard error against two independent runs.
+"$BIN" compare "$W/baseline.ini" "$W/option-behind-the-meter-us.ini" --samples 2000 --seed 1 \
+    --quiet --out "$WORK/vr" >/dev/null 2>&1
+"$BIN" run "$W/baseline.ini" --samples 2000 --seed 2 --quiet --out "$WORK/indep" >/dev/null 2>&1
+if /usr/bin/python3 "$SRC/tests/e2e/check_compare.py" ratio "$WORK/vr" "$WORK/indep" \
+    option-behind-the-meter-us 5; then
+    ok "paired standard error at least 5x below independent runs'"
+else bad "variance reduction too small"; fi
+
+# Bad input.
+printf '[scenario]\nbase = nowhere.ini\n' >"$W/missing.ini"
+expect_exit 3 "an option with a missing base" -- "$BIN" compare "$W/baseline.ini" "$W/missing.ini" \
+    --samples 10 --out "$WORK/never"
+expect_err "missing.ini:2: [scenario]: key 'base': cannot read"
+[ ! -e "$WORK/never" ] && ok "nothing written after bad input" || bad "output left behind"
+printf '[scenario]\nbase = baseline.ini\nname = short\nend = 2030Q4\n' >"$W/short.ini"
+expect_exit 3 "an option with another horizon" -- "$BIN" compare "$W/baseline.ini" "$W/short.ini" \
+    --samples 10 --out "$WORK/never"
+expect_err "a paired comparison needs the same cells"
+[ ! -e "$WORK/never" ] && ok "nothing written after a horizon mismatch" || bad "output left behind"
+expect_exit 2 "compare with one scenario" -- "$BIN" compare "$W/baseline.ini"
+finish

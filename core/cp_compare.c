@@ -145,7 +145,9 @@ static void put_number(FILE *fp, double v)
 
 /* compare.csv: one row per option, metric, region and quarter.  CaR(5%) is
  * the 5% quantile of a cell over samples; its change is option - base of
- * those quantiles (not the quantile of the differences). */
+ * those quantiles (not the quantile of the differences), its shortfall the
+ * base's median minus the option's CaR, and per cost the change per
+ * billion dollars of the option's [option] cost_usd. */
 static int write_compare(const cmp_state *cs, cp_err *err)
 {
     cp_outfile f;
@@ -156,7 +158,7 @@ static int write_compare(const cmp_state *cs, cp_err *err)
     const cp_graph *g = cp_model_graph(bm);
     const size_t T = cp_model_periods(bm);
     fputs("option,metric,region,period,unit,samples,mean_diff,sd_diff,se_diff,p05_diff,p50_diff,"
-          "p95_diff,prob_better,car05_base,car05_option,car05_change,cost_usd,"
+          "p95_diff,prob_better,car05_base,car05_option,car05_change,car05_shortfall,cost_usd,"
           "car05_change_per_busd\n",
           f.fp);
     static const double probs[3] = {0.05, 0.5, 0.95};
@@ -167,10 +169,10 @@ static int write_compare(const cmp_state *cs, cp_err *err)
             for (size_t t = 0; t < T; t++) {
                 const size_t c = i * T + t;
                 cp_cell_summary d, ind, sb, so;
-                double q[3], qi[3], cb, co;
+                double q[3], qi[3], cb[2], co;
                 cp_stats_summarize(cs->diff[k], c, probs, 3, &d, q);
                 cp_stats_summarize(cs->diff[k], cs->cells + c, probs, 3, &ind, qi);
-                cp_stats_summarize(cs->own[0], c, probs, 1, &sb, &cb);
+                cp_stats_summarize(cs->own[0], c, probs, 2, &sb, cb);
                 cp_stats_summarize(cs->own[k], c, probs, 1, &so, &co);
                 char period[16];
                 cp_period_format(g->start + (int)t, period, sizeof period);
@@ -182,14 +184,15 @@ static int write_compare(const cmp_state *cs, cp_err *err)
                 for (int j = 0; j < 3; j++)
                     put_number(f.fp, q[j]);
                 put_number(f.fp, ind.mean);
-                put_number(f.fp, cb);
+                put_number(f.fp, cb[0]);
                 put_number(f.fp, co);
-                put_number(f.fp, co - cb);
+                put_number(f.fp, co - cb[0]);
+                put_number(f.fp, cb[1] - co); /* against the base's median */
                 if (isnan(sc->cost_usd))
                     fputs(",,", f.fp);
                 else {
                     put_number(f.fp, sc->cost_usd);
-                    put_number(f.fp, sc->cost_usd > 0 ? (co - cb) / (sc->cost_usd / 1e9) : NAN);
+                    put_number(f.fp, sc->cost_usd > 0 ? (co - cb[0]) / (sc->cost_usd / 1e9) : NAN);
                 }
                 fputc('\n', f.fp);
             }

@@ -159,7 +159,7 @@ int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *
     const cp_scenario *sc = cp_model_scenario(m);
     const size_t T = cp_model_periods(m);
     fputs("scenario,metric,region,period,unit,samples,mean,sd,p01,p05,p10,p25,p50,p75,p90,"
-          "p95,p99,min,max\n",
+          "p95,p99,min,max,car05,car05_shortfall\n",
           f.fp);
     double q[9];
     for (size_t i = 0; i < g->n_metrics; i++) {
@@ -178,6 +178,10 @@ int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *
                 put_number(f.fp, q[k]);
             put_number(f.fp, s.min);
             put_number(f.fp, s.max);
+            /* Compute at risk: the 5% quantile, and how far it falls short
+             * of the same scenario's median (outputs/README.md). */
+            put_number(f.fp, q[1]);
+            put_number(f.fp, q[4] - q[1]);
             fputc('\n', f.fp);
         }
     }

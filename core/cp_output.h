@@ -4,7 +4,8 @@
  * written last: its presence means the run completed.
  *
  *   summary.csv    scenario,metric,region,period,unit,samples,mean,sd,
- *                  p01,p05,p10,p25,p50,p75,p90,p95,p99,min,max
+ *                  p01,p05,p10,p25,p50,p75,p90,p95,p99,min,max,car05,
+ *                  car05_shortfall
  *   samples.csv    scenario,sample,metric,region,period,unit,value
  *   manifest.json  how the result was made
  */

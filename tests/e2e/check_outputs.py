@@ -14,7 +14,8 @@ import sys
 import pandas as pd
 
 SUMMARY = ["scenario", "metric", "region", "period", "unit", "samples", "mean", "sd",
-           "p01", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "min", "max"]
+           "p01", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "min", "max",
+           "car05", "car05_shortfall"]
 SAMPLES = ["scenario", "sample", "metric", "region", "period", "unit", "value"]
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 
@@ -32,6 +33,11 @@ def check_summary(out, n):
     for a, b in zip(qs, qs[1:]):
         assert (df[a] <= df[b]).all(), f"{a} > {b} somewhere"
     assert not df.duplicated(["scenario", "metric", "region", "period"]).any()
+    # Compute at risk: the 5% quantile and its shortfall against the median.
+    assert (df["car05"] == df["p05"]).all()
+    short = df["p50"] - df["p05"]
+    # (each printed to 10 significant digits: compare at the median's scale)
+    assert ((df["car05_shortfall"] - short).abs() <= 1e-9 * df["p50"].abs().clip(lower=1)).all()
     assert (df["sd"] >= 0).all()
     return df
 

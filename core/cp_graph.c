@@ -848,7 +848,66 @@ out:
 
 /* ---- public ----------------------------------------------------------- */
 
+static int apply_overrides(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_err *err)
+{
+    for (size_t i = 0; i < n_ov; i++) {
+        const cp_graph_override *o = &ov[i];
+        const char *sec = o->kind == CP_OVERRIDE_PARAM ? "param" : "series";
+        int ni = cp_graph_find(g, o->node);
+        if (ni < 0)
+            return cp_err_set(err, CP_EINVAL,
+                              "%s:%ld: [%s %s]: unknown node '%s' (not in %s/nodes.csv)", o->file,
+                              o->line, sec, o->node, o->node, g->dir);
+        cp_node *n = &g->nodes[ni];
+        if (o->kind == CP_OVERRIDE_PARAM) {
+            int pi = cp_graph_param_index(n->kind, o->param);
+            if (pi < 0)
+                return cp_err_set(err, CP_EINVAL,
+                                  "%s:%ld: [param %s]: %s node '%s' has no parameter '%s'", o->file,
+                                  o->line, o->node, kinds[n->kind].name, n->name, o->param);
+            const param_spec *ps = &kinds[n->kind].params[pi];
+            if (!in_range(ps, o->value)) {
+                char range[64];
+                describe_range(ps, range, sizeof range);
+                return cp_err_set(
+                    err, CP_EINVAL,
+                    "%s:%ld: [param %s]: parameter '%s' of %s node '%s' must be %s (got %g)",
+                    o->file, o->line, o->node, o->param, kinds[n->kind].name, n->name, range,
+                    o->value);
+            }
+            n->param[pi] = o->value;
+            continue;
+        }
+        if (!n->series)
+            return cp_err_set(
+                err, CP_EINVAL,
+                "%s:%ld: [series %s]: node '%s' is a %s node; only supply nodes take a series",
+                o->file, o->line, o->node, n->name, kinds[n->kind].name);
+        if (!(o->value >= 0) || !(o->value_end >= 0))
+            return cp_err_set(err, CP_EINVAL,
+                              "%s:%ld: [series %s]: series values are quantities and must be >= 0",
+                              o->file, o->line, o->node);
+        /* Quarters outside the horizon are ignored, as in series.csv. */
+        for (int p = o->period; p <= o->period_end; p++) {
+            int k = p - g->start;
+            if (k < 0 || k >= g->n_periods)
+                continue;
+            double f = o->period_end > o->period
+                           ? (double)(p - o->period) / (double)(o->period_end - o->period)
+                           : 0.0;
+            n->series[k] = o->value + f * (o->value_end - o->value);
+        }
+    }
+    return CP_OK;
+}
+
 int cp_graph_load(const char *dir, int start, int n_periods, cp_graph *g, cp_err *err)
+{
+    return cp_graph_load_with(dir, start, n_periods, NULL, 0, g, err);
+}
+
+int cp_graph_load_with(const char *dir, int start, int n_periods, const cp_graph_override *ov,
+                       size_t n_ov, cp_graph *g, cp_err *err)
 {
     memset(g, 0, sizeof *g);
     if (n_periods < 1)
@@ -860,8 +919,9 @@ int cp_graph_load(const char *dir, int start, int n_periods, cp_graph *g, cp_err
     g->n_periods = n_periods;
     int rc;
     if ((rc = load_nodes(g, err)) || (rc = load_params(g, err)) || (rc = load_series(g, err)) ||
-        (rc = load_edges(g, err)) || (rc = sort_topologically(g, err)) ||
-        (rc = check_split_shares(g, err)) || (rc = load_metrics(g, err))) {
+        (rc = apply_overrides(g, ov, n_ov, err)) || (rc = load_edges(g, err)) ||
+        (rc = sort_topologically(g, err)) || (rc = check_split_shares(g, err)) ||
+        (rc = load_metrics(g, err))) {
         cp_graph_free(g);
         return rc;
     }

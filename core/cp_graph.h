@@ -119,6 +119,29 @@ typedef struct cp_graph {
 /* Loads dir/{nodes,edges,params,series,metrics}.csv for the quarters
  * [start, start + n_periods).  On failure g is left empty. */
 int cp_graph_load(const char *dir, int start, int n_periods, cp_graph *g, cp_err *err);
+
+/* A change to the inputs made by a scenario ([param NODE] or [series NODE]):
+ * a parameter's value, or a supply series' value from quarter `period` to
+ * `period_end` inclusive, linear from `value` to `value_end` (a single
+ * quarter has period == period_end).  file and line are where the scenario
+ * said it, for errors. */
+typedef enum cp_override_kind { CP_OVERRIDE_PARAM, CP_OVERRIDE_SERIES } cp_override_kind;
+
+typedef struct cp_graph_override {
+    cp_override_kind kind;
+    char node[CP_NAME_MAX];
+    char param[CP_NAME_MAX];
+    int period, period_end;
+    double value, value_end;
+    const char *file;
+    long line;
+} cp_graph_override;
+
+/* cp_graph_load with overrides applied in order (a later one wins) after
+ * the CSV files are read and before the graph is checked, so every check
+ * (ranges, split shares) applies to the result. */
+int cp_graph_load_with(const char *dir, int start, int n_periods, const cp_graph_override *ov,
+                       size_t n_ov, cp_graph *g, cp_err *err);
 void cp_graph_free(cp_graph *g);
 
 /* The index of a node, or -1. */

@@ -36,7 +36,9 @@ typedef enum section_kind {
     SEC_SHOCK,
     SEC_EVENT,
     SEC_CORR,
-    SEC_OPTION
+    SEC_OPTION,
+    SEC_PARAM, /* [param NODE] */
+    SEC_SERIES /* [series NODE] */
 } section_kind;
 
 /* The keys each section accepts, in a fixed order: a key's position is its
@@ -92,6 +94,8 @@ typedef struct parse_ctx {
     char inputs_raw[CP_PATH_MAX];
     corr_pair *pairs;
     size_t n_pairs;
+    char item[CP_NAME_MAX]; /* the NODE of [param NODE] or [series NODE] */
+    int *override_file;     /* parallel to sc->overrides: index in sc->files */
 } parse_ctx;
 
 /* ---- errors and warnings ---------------------------------------------- */
@@ -449,6 +453,114 @@ static int handle_option(parse_ctx *c, const char *name, const char *value)
     return 1; /* note, source: documentation only */
 }
 
+static cp_graph_override *add_override(parse_ctx *c, cp_override_kind kind)
+{
+    cp_scenario *sc = c->sc;
+    cp_graph_override *grown = realloc(sc->overrides, (sc->n_overrides + 1) * sizeof *grown);
+    int *grown_files =
+        grown ? realloc(c->override_file, (sc->n_overrides + 1) * sizeof(int)) : NULL;
+    if (grown)
+        sc->overrides = grown;
+    if (!grown || !grown_files) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    c->override_file = grown_files;
+    c->override_file[sc->n_overrides] = c->cur_file;
+    cp_graph_override *o = &sc->overrides[sc->n_overrides++];
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    memcpy(o->node, c->item, sizeof o->node);
+    o->line = c->line;
+    return o;
+}
+
+/* [param NODE]: name = value.  Whether NODE has the parameter, and its
+ * range, are checked against the graph (cp_graph_load_with). */
+static int handle_param(parse_ctx *c, const char *name, const char *value)
+{
+    if (!valid_name(name))
+        return fail(c, "[param %s]: '%s' is not a parameter name", c->item, name);
+    double v;
+    if (!parse_number(value, &v))
+        return fail(c, "[param %s]: key '%s': '%s' is not a number", c->item, name, value);
+    cp_graph_override *o = add_override(c, CP_OVERRIDE_PARAM);
+    if (!o)
+        return 0;
+    snprintf(o->param, sizeof o->param, "%s", name);
+    o->value = v;
+    return 1;
+}
+
+/* One "PERIOD:VALUE" point of a ramp. */
+static int parse_point(parse_ctx *c, char *tok, int *period, double *v)
+{
+    while (isspace((unsigned char)*tok))
+        tok++;
+    char *end = tok + strlen(tok);
+    while (end > tok && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    char *colon = strchr(tok, ':');
+    cp_err e;
+    if (!colon)
+        return fail(c, "[series %s]: key 'ramp': '%s' should be PERIOD:VALUE", c->item, tok);
+    *colon = '\0';
+    if (cp_period_parse(tok, period, &e))
+        return fail(c, "[series %s]: key 'ramp': %s", c->item, e.msg);
+    if (!parse_number(colon + 1, v))
+        return fail(c, "[series %s]: key 'ramp': '%s' is not a number", c->item, colon + 1);
+    return 1;
+}
+
+/* [series NODE]: PERIOD = value, or ramp = P1:V1, P2:V2, ... (linear
+ * between points, quarters outside [P1, Pn] unchanged). */
+static int handle_series(parse_ctx *c, const char *name, const char *value)
+{
+    if (strcmp(name, "ramp") != 0) {
+        int period;
+        cp_err e;
+        if (cp_period_parse(name, &period, &e))
+            return fail(c, "[series %s]: key '%s' is neither a quarter (e.g. 2030Q1) nor 'ramp'",
+                        c->item, name);
+        double v;
+        if (!parse_number(value, &v))
+            return fail(c, "[series %s]: key '%s': '%s' is not a number", c->item, name, value);
+        cp_graph_override *o = add_override(c, CP_OVERRIDE_SERIES);
+        if (!o)
+            return 0;
+        o->period = o->period_end = period;
+        o->value = o->value_end = v;
+        return 1;
+    }
+    char copy[CP_TEXT_MAX];
+    snprintf(copy, sizeof copy, "%s", value);
+    char *save = NULL;
+    int prev_period = 0, n = 0;
+    double prev_v = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
+        int period;
+        double v;
+        if (!parse_point(c, tok, &period, &v))
+            return 0;
+        if (n && period <= prev_period)
+            return fail(c, "[series %s]: key 'ramp': quarters must increase", c->item);
+        if (n) {
+            cp_graph_override *o = add_override(c, CP_OVERRIDE_SERIES);
+            if (!o)
+                return 0;
+            o->period = prev_period;
+            o->period_end = period;
+            o->value = prev_v;
+            o->value_end = v;
+        }
+        prev_period = period;
+        prev_v = v;
+    }
+    if (n < 2)
+        return fail(c, "[series %s]: key 'ramp' needs at least two PERIOD:VALUE points", c->item);
+    return 1;
+}
+
 static int handle_correlation(parse_ctx *c, const char *name, const char *value)
 {
     char copy[2 * CP_NAME_MAX + 8];
@@ -566,13 +678,26 @@ static int enter_section(parse_ctx *c, const char *section)
         c->sec = SEC_OPTION;
         return 1;
     }
+    int is_param = strncmp(section, "param ", 6) == 0;
+    if (is_param || strncmp(section, "series ", 7) == 0) {
+        const char *node = section + (is_param ? 6 : 7);
+        while (*node == ' ')
+            node++;
+        if (!valid_name(node)) {
+            c->line = c->section_line;
+            return fail(c, "[%s]: '%s' is not a valid node name", section, node);
+        }
+        snprintf(c->item, sizeof c->item, "%s", node);
+        c->sec = is_param ? SEC_PARAM : SEC_SERIES;
+        return 1;
+    }
     int is_shock = strncmp(section, "shock ", 6) == 0;
     int is_event = strncmp(section, "event ", 6) == 0;
     if (!is_shock && !is_event) {
         c->line = c->section_line;
         return fail(c,
                     "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
-                    "[correlation], [option])",
+                    "[correlation], [option], [param NODE], [series NODE])",
                     section);
     }
     const char *item = section + 6;
@@ -610,6 +735,10 @@ static int handler(void *user, const char *section, const char *name, const char
         return handle_correlation(c, name, value);
     case SEC_OPTION:
         return handle_option(c, name, value);
+    case SEC_PARAM:
+        return handle_param(c, name, value);
+    case SEC_SERIES:
+        return handle_series(c, name, value);
     default:
         return fail(c, "key '%s' outside any section", name);
     }
@@ -875,6 +1004,10 @@ int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
     fclose(probe);
     if (parse_file(&c, path))
         (void)finish(&c);
+    /* sc->files no longer moves: point each override at its file. */
+    for (size_t i = 0; !c.failed && i < sc->n_overrides; i++)
+        sc->overrides[i].file = sc->files[c.override_file[i]];
+    free(c.override_file);
     free(c.pairs);
     free(c.shock_marks);
     free(c.event_marks);
@@ -899,6 +1032,7 @@ void cp_scenario_free(cp_scenario *sc)
         free(sc->warnings[i]);
     free(sc->warnings);
     free(sc->files);
+    free(sc->overrides);
     free(sc->shocks);
     free(sc->events);
     free(sc->corr);

@@ -82,6 +82,10 @@ typedef struct cp_scenario {
     /* [option]: what a sovereignty option costs, for CaR per unit of cost;
      * NAN when the scenario is not an option or gives no cost. */
     double cost_usd;
+    /* [param NODE] and [series NODE]: changes to the inputs, in the order
+     * read (bases first), applied by cp_graph_load_with. */
+    size_t n_overrides;
+    cp_graph_override *overrides;
     size_t n_warnings;
     char **warnings; /* things that are allowed but probably unintended */
 } cp_scenario;

@@ -154,7 +154,8 @@ static int load_all(const char *path, loaded *l, cp_err *err)
     int rc = cp_scenario_load(path, &l->sc, err);
     if (rc)
         return rc;
-    rc = cp_graph_load(l->sc.inputs, l->sc.start, l->sc.end - l->sc.start + 1, &l->g, err);
+    rc = cp_graph_load_with(l->sc.inputs, l->sc.start, l->sc.end - l->sc.start + 1, l->sc.overrides,
+                            l->sc.n_overrides, &l->g, err);
     if (rc) {
         cp_err_wrap(err, "inputs of %s", path);
         cp_scenario_free(&l->sc);
@@ -250,6 +251,20 @@ static void print_resolved(const cp_scenario *sc)
         printf("severity = %s\ntargets = ", spec);
         print_targets(e->targets, e->n_targets);
         printf("\n");
+    }
+    for (size_t i = 0; i < sc->n_overrides; i++) {
+        const cp_graph_override *o = &sc->overrides[i];
+        if (o->kind == CP_OVERRIDE_PARAM) {
+            printf("\n[param %s]\n%s = %.15g\n", o->node, o->param, o->value);
+            continue;
+        }
+        cp_period_format(o->period, a, sizeof a);
+        cp_period_format(o->period_end, b, sizeof b);
+        if (o->period == o->period_end)
+            printf("\n[series %s]\n%s = %.15g\n", o->node, a, o->value);
+        else
+            printf("\n[series %s]\nramp = %s:%.15g, %s:%.15g\n", o->node, a, o->value, b,
+                   o->value_end);
     }
     size_t n = sc->n_shocks;
     int header = 0;

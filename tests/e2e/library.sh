@@ -68,4 +68,28 @@ expect_err "badkey.ini:4: [shock copper]: unknown key 'sigma'"
 printf '[scenario]\nbase = baseline.ini\n[shock extra]\ndistribution = constant(value=1)\ntime = once\ntargets = nowhere_node\n' >"$W/badnode.ini"
 expect_exit 3 "a child's shock on an unknown node" -- "$BIN" validate "$W/badnode.ini"
 expect_err "badnode.ini:6: [shock extra]: key 'targets': unknown node 'nowhere_node'"
+
+# Graph overrides: parameters and series, with errors at the scenario's line.
+printf '[scenario]\nbase = baseline.ini\n[param interconnect_US]\nlead = 8\n[series euv_shipments]\nramp = 2026Q1:15, 2027Q4:40\n2030Q1 = 30\n' >"$W/ov.ini"
+expect_exit 0 "parameter and series overrides" -- "$BIN" validate --print-resolved "$W/ov.ini"
+grep -q "^lead = 8$" "$WORK/out" && grep -q "^ramp = 2026Q1:15, 2027Q4:40$" "$WORK/out" \
+    && ok "overrides in the resolved scenario" || bad "overrides not printed"
+"$BIN" run "$W/ov.ini" --samples 300 --seed 5 --quiet --out "$WORK/p/ov" >/dev/null 2>&1
+cmp -s <(cut -d, -f2- "$WORK/p/baseline/summary.csv") <(cut -d, -f2- "$WORK/p/ov/summary.csv") \
+    && bad "overrides changed nothing" || ok "overrides change the results"
+printf '[scenario]\nbase = baseline.ini\n\n[param nowhere]\nlead = 8\n' >"$W/ov-node.ini"
+expect_exit 3 "override of an unknown node" -- "$BIN" validate "$W/ov-node.ini"
+expect_err "ov-node.ini:5: [param nowhere]: unknown node 'nowhere'"
+printf '[scenario]\nbase = baseline.ini\n[param interconnect_US]\nleed = 8\n' >"$W/ov-key.ini"
+expect_exit 3 "override of a parameter a node lacks" -- "$BIN" validate "$W/ov-key.ini"
+expect_err "ov-key.ini:4: [param interconnect_US]: delay node 'interconnect_US' has no parameter 'leed'"
+printf '[scenario]\nbase = baseline.ini\n[param deploy_US]\npue = 0.5\n' >"$W/ov-range.ini"
+expect_exit 3 "override out of range" -- "$BIN" validate "$W/ov-range.ini"
+expect_err "ov-range.ini:4: [param deploy_US]: parameter 'pue'"
+printf '[scenario]\nbase = baseline.ini\n[series deploy_US]\n2030Q1 = 5\n' >"$W/ov-series.ini"
+expect_exit 3 "a series for a node that is not supply" -- "$BIN" validate "$W/ov-series.ini"
+expect_err "ov-series.ini:4: [series deploy_US]: node 'deploy_US' is a deploy node"
+printf '[scenario]\nbase = baseline.ini\n[series euv_shipments]\nramp = 2028Q1:5, 2027Q1:9\n' >"$W/ov-ramp.ini"
+expect_exit 3 "a ramp going backwards" -- "$BIN" validate "$W/ov-ramp.ini"
+expect_err "ov-ramp.ini:4: [series euv_shipments]: key 'ramp': quarters must increase"
 finish

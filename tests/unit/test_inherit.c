@@ -237,3 +237,32 @@ Test(inherit, option_cost_and_its_errors)
     tf_write(dir, "bad2.ini", "[scenario]\nbase = base.ini\n[option]\ncapex = 1\n");
     expect_in(load_fails("bad2.ini", &err), "bad2.ini:4: [option]: unknown key 'capex'");
 }
+
+Test(inherit, graph_overrides_keep_their_file)
+{
+    char b[sizeof base + 64];
+    snprintf(b, sizeof b, "%s[param x]\nlead = 4\n", base); /* line 27-28 */
+    tf_write(dir, "base.ini", b);
+    tf_write(dir, "child.ini",
+             "[scenario]\nbase = base.ini\n[series y]\n"
+             "ramp = 2026Q1:0, 2026Q3:10, 2027Q1:10\n2027Q4 = 3\n");
+    cp_scenario sc;
+    cp_err err;
+    cr_assert_eq(load("child.ini", &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(sc.n_overrides, 4);
+    cr_assert_eq(sc.overrides[0].kind, CP_OVERRIDE_PARAM);
+    cr_assert_str_eq(sc.overrides[0].param, "lead");
+    cr_assert_eq(sc.overrides[0].line, 28);
+    cr_assert_not_null(strstr(sc.overrides[0].file, "base.ini"));
+    cr_assert_not_null(strstr(sc.overrides[1].file, "child.ini"));
+    cr_assert_eq(sc.overrides[1].period_end - sc.overrides[1].period, 2);
+    cr_assert_float_eq(sc.overrides[2].value, 10, 0);
+    cr_assert_eq(sc.overrides[3].period, sc.overrides[3].period_end);
+    cp_scenario_free(&sc);
+    tf_write(dir, "bad.ini", "[scenario]\nbase = base.ini\n[series y]\nramp = 2026Q1:0\n");
+    expect_in(load_fails("bad.ini", &err), "bad.ini:4: [series y]: key 'ramp' needs at least two");
+    tf_write(dir, "bad2.ini", "[scenario]\nbase = base.ini\n[series y]\n2026Q5 = 1\n");
+    expect_in(load_fails("bad2.ini", &err), "bad2.ini:4: [series y]: key '2026Q5'");
+    tf_write(dir, "bad3.ini", "[scenario]\nbase = base.ini\n[param y]\nlead = soon\n");
+    expect_in(load_fails("bad3.ini", &err), "bad3.ini:4: [param y]: key 'lead': 'soon'");
+}

@@ -190,6 +190,12 @@ static void print_overview(const loaded *l)
     cp_period_format(sc->start, a, sizeof a);
     cp_period_format(sc->end, b, sizeof b);
     printf("scenario %s (%s)\n", sc->name, sc->path);
+    for (size_t i = 1; i < sc->n_files; i++)
+        printf("  base     %s\n", sc->files[i]);
+    if (sc->n_overrides)
+        printf("  inputs   %zu parameter or series overrides from the scenario\n", sc->n_overrides);
+    if (!isnan(sc->cost_usd))
+        printf("  option   cost %.4g USD\n", sc->cost_usd);
     printf("  horizon  %s to %s, %d quarters\n", a, b, g->n_periods);
     printf("  inputs   %s: %zu nodes, %zu edges, %zu metric series (%zu cells per sample)\n",
            g->dir, g->n_nodes, g->n_edges, g->n_metrics, g->n_metrics * (size_t)g->n_periods);

@@ -70,4 +70,6 @@ expect_exit 3 "an option with another horizon" -- "$BIN" compare "$W/baseline.in
 expect_err "a paired comparison needs the same cells"
 [ ! -e "$WORK/never" ] && ok "nothing written after a horizon mismatch" || bad "output left behind"
 expect_exit 2 "compare with one scenario" -- "$BIN" compare "$W/baseline.ini"
+expect_exit 0 "compare --help" -- "$BIN" compare --help
+grep -q "common random numbers" "$WORK/out" && ok "compare --help explains pairing" || bad "compare --help"
 finish

@@ -484,6 +484,14 @@ static int handle_param(parse_ctx *c, const char *name, const char *value)
     double v;
     if (!parse_number(value, &v))
         return fail(c, "[param %s]: key '%s': '%s' is not a number", c->item, name, value);
+    /* Once per file, as every other key; a child may override its base's. */
+    for (size_t i = 0; i < c->sc->n_overrides; i++) {
+        const cp_graph_override *p = &c->sc->overrides[i];
+        if (c->override_file[i] == c->cur_file && p->kind == CP_OVERRIDE_PARAM &&
+            strcmp(p->node, c->item) == 0 && strcmp(p->param, name) == 0)
+            return fail(c, "[param %s]: key '%s' given twice (first on line %ld)", c->item, name,
+                        p->line);
+    }
     cp_graph_override *o = add_override(c, CP_OVERRIDE_PARAM);
     if (!o)
         return 0;

@@ -265,4 +265,13 @@ Test(inherit, graph_overrides_keep_their_file)
     expect_in(load_fails("bad2.ini", &err), "bad2.ini:4: [series y]: key '2026Q5'");
     tf_write(dir, "bad3.ini", "[scenario]\nbase = base.ini\n[param y]\nlead = soon\n");
     expect_in(load_fails("bad3.ini", &err), "bad3.ini:4: [param y]: key 'lead': 'soon'");
+    tf_write(dir, "twice.ini",
+             "[scenario]\nbase = base.ini\n[param x]\nlead = 2\n[param x]\nlead = 3\n");
+    expect_in(load_fails("twice.ini", &err),
+              "twice.ini:6: [param x]: key 'lead' given twice (first on line 4)");
+    /* ... but a child may override its base's value. */
+    tf_write(dir, "over.ini", "[scenario]\nbase = base.ini\n[param x]\nlead = 2\n");
+    cr_assert_eq(load("over.ini", &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_float_eq(sc.overrides[sc.n_overrides - 1].value, 2, 0);
+    cp_scenario_free(&sc);
 }

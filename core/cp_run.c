@@ -79,7 +79,19 @@ static int make_identity(run_state *rs, cp_err *err)
     id->seed = rs->opt->seed;
     id->samples = rs->opt->samples;
     id->keep_samples = rs->opt->keep_samples;
+    /* The scenario's identity covers its bases too: a checkpoint must not
+     * survive an edit to any file the scenario was built from. */
     int rc = cp_output_sha256(sc->path, id->scenario_sha256, err);
+    if (!rc && sc->n_files > 1) {
+        char *all = calloc(sc->n_files * 64 + 1, 1);
+        if (!all)
+            return cp_err_set(err, CP_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < sc->n_files; i++)
+            rc = cp_output_sha256(sc->files[i], all + 64 * i, err);
+        if (!rc)
+            cp_output_sha256_text(all, id->scenario_sha256);
+        free(all);
+    }
     /* The inputs' identity: the hash of their five hashes, in order. */
     char joined[5 * 64 + 1] = "";
     for (int i = 0; !rc && i < 5; i++) {
@@ -420,7 +432,10 @@ static int write_manifest(const run_state *rs, cp_err *err)
     cp_output_json_string(fp, sc->name);
     fputs(", \"path\": ", fp);
     cp_output_json_string(fp, sc->path);
-    fprintf(fp, ", \"sha256\": \"%s\"},\n  \"inputs\": [\n", rs->id.scenario_sha256);
+    fputs("},\n  \"scenario_files\": [\n", fp);
+    for (size_t i = 0; i < sc->n_files; i++)
+        hash_entry(fp, sc->files[i], i + 1 == sc->n_files);
+    fputs("  ],\n  \"inputs\": [\n", fp);
     for (int i = 0; i < 5; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);

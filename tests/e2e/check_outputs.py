@@ -63,7 +63,8 @@ def check_manifest(out, n):
                 "started_utc", "finished_utc", "wall_seconds"]:
         assert key in m, key
     assert m["samples"] == n
-    assert len(m["scenario"]["sha256"]) == 64
+    assert m["scenario_files"][0]["path"] == m["scenario"]["path"]
+    assert all(len(f["sha256"]) == 64 for f in m["scenario_files"])
     assert all(len(i["sha256"]) == 64 for i in m["inputs"])
 
 

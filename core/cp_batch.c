@@ -1,6 +1,7 @@
 /* cp_batch.c -- see cp_batch.h. */
 #include "cp_batch.h"
 #include "cp_csv.h"
+#include "cp_graph.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,22 +37,11 @@ static int cell_path(const cp_batch *b, const cp_table *t, size_t r, int col, ch
     return CP_OK;
 }
 
-static int valid_name(const char *s)
-{
-    if (!*s || strlen(s) >= 64)
-        return 0;
-    for (; *s; s++)
-        if (!(*s == '_' || *s == '-' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= 'A' && *s <= 'Z')))
-            return 0;
-    return 1;
-}
-
 static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int *c,
                       cp_batch_entry *e, cp_err *err)
 {
     const char *name = cp_table_cell(t, r, c[0]);
-    if (!valid_name(name))
+    if (!cp_name_valid(name))
         return cp_table_error(t, r, c[0], err, CP_EINVAL,
                               "'%s' is not a valid name (letters, digits, _ and -)", name);
     snprintf(e->name, sizeof e->name, "%s", name);

@@ -133,7 +133,7 @@ const char *cp_graph_param_name(cp_node_kind kind, int index)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static int valid_name(const char *s)
+int cp_name_valid(const char *s)
 {
     if (!*s || strlen(s) >= CP_NAME_MAX)
         return 0;
@@ -285,7 +285,7 @@ static int load_nodes(cp_graph *g, cp_err *err)
     for (size_t r = 0; r < t.n_rows; r++) {
         cp_node *n = &g->nodes[r];
         const char *name = cp_table_cell(&t, r, c[0]);
-        if (!valid_name(name)) {
+        if (!cp_name_valid(name)) {
             rc = cp_table_error(&t, r, c[0], err, CP_EINVAL,
                                 "'%s' is not a valid node name (letters, digits, _ and -, "
                                 "at most %d characters)",
@@ -308,7 +308,7 @@ static int load_nodes(cp_graph *g, cp_err *err)
             goto out;
         }
         const char *region = cp_table_cell(&t, r, c[2]);
-        if (!valid_name(region)) {
+        if (!cp_name_valid(region)) {
             rc = cp_table_error(&t, r, c[2], err, CP_EINVAL, "'%s' is not a valid region name",
                                 region);
             goto out;
@@ -747,10 +747,10 @@ static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *
     const char *metric = cp_table_cell(t, r, c[0]);
     const char *region = cp_table_cell(t, r, c[1]);
     const char *unit = cp_table_cell(t, r, c[4]);
-    if (!valid_name(metric))
+    if (!cp_name_valid(metric))
         return cp_table_error(t, r, c[0], err, CP_EINVAL, "'%s' is not a valid metric name",
                               metric);
-    if (!valid_name(region))
+    if (!cp_name_valid(region))
         return cp_table_error(t, r, c[1], err, CP_EINVAL, "'%s' is not a valid region name",
                               region);
     if (!*unit || strlen(unit) >= CP_UNIT_MAX)

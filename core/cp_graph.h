@@ -144,6 +144,11 @@ int cp_graph_load_with(const char *dir, int start, int n_periods, const cp_graph
                        size_t n_ov, cp_graph *g, cp_err *err);
 void cp_graph_free(cp_graph *g);
 
+/* 1 if s is a valid name of a node, region, metric, shock, event, scenario
+ * or batch entry: letters, digits, '_' and '-', at most CP_NAME_MAX - 1
+ * characters (no dots: "node.param" names a parameter). */
+int cp_name_valid(const char *s);
+
 /* The index of a node, or -1. */
 int cp_graph_find(const cp_graph *g, const char *name);
 

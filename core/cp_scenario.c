@@ -162,16 +162,6 @@ static char *read_line(char *str, int num, void *stream)
 
 /* ---- small parsers ---------------------------------------------------- */
 
-static int valid_name(const char *s)
-{
-    if (!*s || strlen(s) >= CP_NAME_MAX)
-        return 0;
-    for (; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
 static int parse_number(const char *s, double *out)
 {
     char *end;
@@ -242,7 +232,7 @@ static int parse_targets(parse_ctx *c, const char *value, cp_target *targets, si
         char *dot = strchr(tok, '.');
         if (dot)
             *dot = '\0';
-        if (!valid_name(tok) || (dot && !valid_name(dot + 1)))
+        if (!cp_name_valid(tok) || (dot && !cp_name_valid(dot + 1)))
             return fail(c, "[%s]: key 'targets': '%s%s%s' is not a node or node.parameter", section,
                         tok, dot ? "." : "", dot ? dot + 1 : "");
         snprintf(t->node, sizeof t->node, "%s", tok);
@@ -359,7 +349,7 @@ static int handle_scenario(parse_ctx *c, const char *name, const char *value)
     if (strcmp(name, "base") == 0)
         return handle_base(c, value);
     if (strcmp(name, "name") == 0) {
-        if (!valid_name(value))
+        if (!cp_name_valid(value))
             return fail(c,
                         "[scenario]: key 'name': '%s' is not a valid name (letters, digits, "
                         "_ and -)",
@@ -479,7 +469,7 @@ static cp_graph_override *add_override(parse_ctx *c, cp_override_kind kind)
  * range, are checked against the graph (cp_graph_load_with). */
 static int handle_param(parse_ctx *c, const char *name, const char *value)
 {
-    if (!valid_name(name))
+    if (!cp_name_valid(name))
         return fail(c, "[param %s]: '%s' is not a parameter name", c->item, name);
     double v;
     if (!parse_number(value, &v))
@@ -583,7 +573,7 @@ static int handle_correlation(parse_ctx *c, const char *name, const char *value)
     char *end = a + strlen(a);
     while (end > a && isspace((unsigned char)end[-1]))
         *--end = '\0';
-    if (!valid_name(a) || !valid_name(b))
+    if (!cp_name_valid(a) || !cp_name_valid(b))
         return fail(c, "[correlation]: '%s' should name two shocks as 'a, b = r'", name);
     double r;
     if (!parse_number(value, &r))
@@ -595,7 +585,7 @@ static int handle_correlation(parse_ctx *c, const char *name, const char *value)
         return fail(c, "out of memory");
     c->pairs = grown;
     corr_pair *p = &c->pairs[c->n_pairs++];
-    /* valid_name() bounded both names to CP_NAME_MAX - 1 characters. */
+    /* cp_name_valid() bounded both names to CP_NAME_MAX - 1 characters. */
     memcpy(p->a, a, strlen(a) + 1);
     memcpy(p->b, b, strlen(b) + 1);
     p->r = r;
@@ -691,7 +681,7 @@ static int enter_section(parse_ctx *c, const char *section)
         const char *node = section + (is_param ? 6 : 7);
         while (*node == ' ')
             node++;
-        if (!valid_name(node)) {
+        if (!cp_name_valid(node)) {
             c->line = c->section_line;
             return fail(c, "[%s]: '%s' is not a valid node name", section, node);
         }
@@ -711,7 +701,7 @@ static int enter_section(parse_ctx *c, const char *section)
     const char *item = section + 6;
     while (*item == ' ')
         item++;
-    if (!valid_name(item)) {
+    if (!cp_name_valid(item)) {
         c->line = c->section_line;
         return fail(c, "[%s]: '%s' is not a valid %s name (letters, digits, _ and -)", section,
                     item, is_shock ? "shock" : "event");

@@ -536,8 +536,8 @@ static int handle_series(parse_ctx *c, const char *name, const char *value)
     int prev_period = 0, n = 0;
     double prev_v = 0;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
-        int period;
-        double v;
+        int period = 0;
+        double v = 0;
         if (!parse_point(c, tok, &period, &v))
             return 0;
         if (n && period <= prev_period)

@@ -204,8 +204,8 @@ int cp_par_gather_rows(const cp_par *par, const double *rows, size_t n, size_t r
             return cp_err_set(err, CP_ENOMEM, "out of memory gathering kept samples");
         }
         out = grown;
-        if (bytes)
-            memcpy(out + count * row_len, buf, bytes);
+        if (k) /* whole rows only; a ragged tail would be a sender's bug */
+            memcpy(out + count * row_len, buf, k * row_len * sizeof(double));
         count += k;
         free(buf);
     }

@@ -223,6 +223,28 @@ static int in_range(const param_spec *p, double v)
     return 1;
 }
 
+/* What loading needs besides the graph: the scenario's changes, and which
+ * of them last set each parameter (so a check can name the scenario line
+ * responsible rather than params.csv). */
+typedef struct load_ctx {
+    cp_graph *g;
+    const cp_graph_override *ov;
+    size_t n_ov;
+    int *param_set_by; /* n_nodes x CP_PARAMS_MAX: index in ov, or -1 */
+} load_ctx;
+
+/* Where node i was defined, for messages: "DIR/nodes.csv line N" or
+ * "SCENARIO:LINE [node NAME]". */
+static void node_origin(const cp_graph *g, const cp_graph_override *ov, int i, char *buf,
+                        size_t cap)
+{
+    const cp_node *n = &g->nodes[i];
+    if (n->added >= 0)
+        snprintf(buf, cap, "%s:%ld: [node %s]", ov[n->added].file, ov[n->added].line, n->name);
+    else
+        snprintf(buf, cap, "%s/nodes.csv line %ld", g->dir, n->line);
+}
+
 /* ---- provenance ------------------------------------------------------- */
 
 /* An analyst must be able to trace every number to a publication (or to a
@@ -252,7 +274,7 @@ static int warn_unsourced(cp_graph *g, const cp_table *t, cp_err *err)
 
 /* ---- nodes.csv -------------------------------------------------------- */
 
-static int parse_kind(const char *s, cp_node_kind *kind)
+int cp_graph_kind_parse(const char *s, cp_node_kind *kind)
 {
     for (int k = 0; k < CP_NODE_KIND_COUNT; k++)
         if (strcmp(kinds[k].name, s) == 0) {
@@ -262,7 +284,7 @@ static int parse_kind(const char *s, cp_node_kind *kind)
     return 0;
 }
 
-static int load_nodes(cp_graph *g, cp_err *err)
+static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
 {
     cp_table t = {0};
     int rc = open_table(g->dir, "nodes.csv", &t, err);
@@ -276,8 +298,8 @@ static int load_nodes(cp_graph *g, cp_err *err)
         rc = cp_err_set(err, CP_EINVAL, "%s: no nodes", t.path);
         goto out;
     }
-    g->nodes = calloc(t.n_rows, sizeof *g->nodes);
-    g->by_name = calloc(t.n_rows, sizeof *g->by_name);
+    g->nodes = calloc(t.n_rows + n_added, sizeof *g->nodes);
+    g->by_name = calloc(t.n_rows + n_added, sizeof *g->by_name);
     if (!g->nodes || !g->by_name) {
         rc = cp_err_set(err, CP_ENOMEM, "out of memory reading %s", t.path);
         goto out;
@@ -300,7 +322,7 @@ static int load_nodes(cp_graph *g, cp_err *err)
             }
         snprintf(n->name, sizeof n->name, "%s", name);
         const char *kind = cp_table_cell(&t, r, c[1]);
-        if (!parse_kind(kind, &n->kind)) {
+        if (!cp_graph_kind_parse(kind, &n->kind)) {
             rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
                                 "unknown node kind '%s' (known: supply, convert, split, "
                                 "assemble, stock, delay, elastic, deploy)",
@@ -322,6 +344,7 @@ static int load_nodes(cp_graph *g, cp_err *err)
         }
         snprintf(n->unit, sizeof n->unit, "%s", unit);
         n->line = t.line[r];
+        n->added = -1;
         const kind_spec *ks = &kinds[n->kind];
         for (size_t p = 0; p < CP_PARAMS_MAX; p++)
             n->param[p] = p < ks->n_params ? ks->params[p].def : 0.0;
@@ -384,17 +407,6 @@ static int load_params(cp_graph *g, cp_err *err)
         }
         n->param[pi] = v;
     }
-    for (size_t i = 0; i < g->n_nodes; i++) {
-        const cp_node *n = &g->nodes[i];
-        const kind_spec *ks = &kinds[n->kind];
-        for (size_t p = 0; p < ks->n_params; p++)
-            if (isnan(n->param[p])) {
-                rc = cp_err_set(err, CP_EINVAL,
-                                "%s: %s node '%s' (nodes.csv line %ld) needs parameter '%s'",
-                                t.path, ks->name, n->name, n->line, ks->params[p].name);
-                goto out;
-            }
-    }
 out:
     free(seen);
     cp_table_free(&t);
@@ -422,11 +434,14 @@ static int load_series(cp_graph *g, cp_err *err)
     for (size_t i = 0; i < g->n_nodes; i++) {
         if (!kinds[g->nodes[i].kind].has_series)
             continue;
-        g->nodes[i].series = calloc(T, sizeof(double));
+        g->nodes[i].series = malloc(T * sizeof(double));
         if (!g->nodes[i].series) {
             rc = cp_err_set(err, CP_ENOMEM, "out of memory");
             goto out;
         }
+        /* NAN marks a quarter no one gave (values are checked >= 0). */
+        for (size_t k = 0; k < T; k++)
+            g->nodes[i].series[k] = NAN;
     }
     for (size_t r = 0; r < t.n_rows; r++) {
         int ni, period;
@@ -465,22 +480,6 @@ static int load_series(cp_graph *g, cp_err *err)
         *first = t.line[r];
         n->series[k] = v;
     }
-    for (size_t i = 0; i < g->n_nodes; i++) {
-        if (!g->nodes[i].series)
-            continue;
-        for (size_t k = 0; k < T; k++)
-            if (!seen[i * T + k]) {
-                char p[16], a[16], b[16];
-                cp_period_format(g->start + (int)k, p, sizeof p);
-                cp_period_format(g->start, a, sizeof a);
-                cp_period_format(g->start + g->n_periods - 1, b, sizeof b);
-                rc = cp_err_set(err, CP_EINVAL,
-                                "%s: supply node '%s' has no value for %s (a series must "
-                                "cover every quarter from %s to %s)",
-                                t.path, g->nodes[i].name, p, a, b);
-                goto out;
-            }
-    }
 out:
     free(seen);
     cp_table_free(&t);
@@ -489,7 +488,7 @@ out:
 
 /* ---- edges.csv -------------------------------------------------------- */
 
-static int parse_role(const char *s, cp_role *role)
+int cp_graph_role_parse(const char *s, cp_role *role)
 {
     for (int r = 0; r < CP_ROLE_COUNT; r++)
         if (strcmp(role_names[r], s) == 0) {
@@ -499,6 +498,8 @@ static int parse_role(const char *s, cp_role *role)
     return 0;
 }
 
+/* By node fed, role, then edges.csv before a scenario's (added -1 first)
+ * and file order, so a node's inputs are in a stable order. */
 static int edge_cmp(const void *a, const void *b)
 {
     const cp_edge *x = a, *y = b;
@@ -506,7 +507,81 @@ static int edge_cmp(const void *a, const void *b)
         return x->to < y->to ? -1 : 1;
     if (x->role != y->role)
         return x->role < y->role ? -1 : 1;
+    if (x->added != y->added)
+        return x->added < y->added ? -1 : 1;
     return (x->line > y->line) - (x->line < y->line);
+}
+
+/* Where edge e was given, for messages. */
+static void edge_origin(const cp_graph *g, const cp_graph_override *ov, const cp_edge *e, char *buf,
+                        size_t cap)
+{
+    if (e->added >= 0)
+        snprintf(buf, cap, "%s:%ld: [edge %s -> %s]", ov[e->added].file, ov[e->added].line,
+                 g->nodes[e->from].name, g->nodes[e->to].name);
+    else
+        snprintf(buf, cap, "%s/edges.csv line %ld", g->dir, e->line);
+}
+
+/* [edge FROM -> TO] of a scenario: the checks of an edges.csv row, with
+ * the scenario's file and line in every message. */
+static int add_edge(cp_graph *g, const cp_graph_override *ov, size_t i, cp_err *err)
+{
+    const cp_graph_override *o = &ov[i];
+    const char *ends[2] = {o->node, o->to};
+    int idx[2];
+    for (int k = 0; k < 2; k++)
+        if ((idx[k] = cp_graph_find(g, ends[k])) < 0)
+            return cp_err_set(err, CP_EINVAL,
+                              "%s:%ld: [edge %s -> %s]: unknown node '%s' (neither in "
+                              "%s/nodes.csv nor added by a [node] section)",
+                              o->file, o->line, o->node, o->to, ends[k], g->dir);
+    const cp_node *to = &g->nodes[idx[1]];
+    if (kinds[to->kind].role_max[o->role] == 0)
+        return cp_err_set(
+            err, CP_EINVAL, "%s:%ld: [edge %s -> %s]: %s node '%s' takes no '%s' input", o->file,
+            o->line, o->node, o->to, kinds[to->kind].name, to->name, role_names[o->role]);
+    if (idx[0] == idx[1])
+        return cp_err_set(err, CP_EINVAL, "%s:%ld: [edge %s -> %s]: cycle: '%s' feeds itself",
+                          o->file, o->line, o->node, o->to, to->name);
+    for (size_t q = 0; q < g->n_edges; q++) {
+        const cp_edge *d = &g->edges[q];
+        if (d->from == idx[0] && d->to == idx[1] && d->role == o->role) {
+            char where[CP_ERR_MSG_MAX / 2];
+            edge_origin(g, ov, d, where, sizeof where);
+            return cp_err_set(err, CP_EINVAL,
+                              "%s:%ld: [edge %s -> %s]: duplicate edge (already given at %s)",
+                              o->file, o->line, o->node, o->to, where);
+        }
+    }
+    cp_edge *e = &g->edges[g->n_edges++];
+    e->from = idx[0];
+    e->to = idx[1];
+    e->role = o->role;
+    e->weight = o->weight;
+    e->line = o->line;
+    e->added = (int)i;
+    return CP_OK;
+}
+
+/* Where a wrong count of `role` inputs of node i comes from: a scenario
+ * edge that added one too many, the scenario that added the node, or
+ * edges.csv. */
+static void role_count_origin(const cp_graph *g, const cp_graph_override *ov, int i, cp_role role,
+                              int too_many, char *buf, size_t cap)
+{
+    const cp_node *n = &g->nodes[i];
+    for (size_t k = n->n_in; too_many && k-- > 0;) {
+        const cp_edge *e = &g->edges[n->first_in + k];
+        if (e->role == role && e->added >= 0) {
+            edge_origin(g, ov, e, buf, cap);
+            return;
+        }
+    }
+    if (n->added >= 0)
+        node_origin(g, ov, i, buf, cap);
+    else
+        snprintf(buf, cap, "%s/edges.csv", g->dir);
 }
 
 static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *c, cp_edge *e,
@@ -517,7 +592,7 @@ static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *
         (rc = find_node_cell(g, t, r, c[1], &e->to, err)))
         return rc;
     const char *role = cp_table_cell(t, r, c[2]);
-    if (!parse_role(role, &e->role))
+    if (!cp_graph_role_parse(role, &e->role))
         return cp_table_error(t, r, c[2], err, CP_EINVAL,
                               "unknown role '%s' (known: in, scale, flow, price, units, power, "
                               "flops, watts)",
@@ -540,7 +615,7 @@ static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *
     return CP_OK;
 }
 
-static int check_role_counts(const cp_graph *g, const char *path, cp_err *err)
+static int check_role_counts(const cp_graph *g, const cp_graph_override *ov, cp_err *err)
 {
     for (size_t i = 0; i < g->n_nodes; i++) {
         const cp_node *n = &g->nodes[i];
@@ -551,6 +626,9 @@ static int check_role_counts(const cp_graph *g, const char *path, cp_err *err)
         for (int r = 0; r < CP_ROLE_COUNT; r++) {
             if (count[r] >= ks->role_min[r] && count[r] <= ks->role_max[r])
                 continue;
+            char path[CP_ERR_MSG_MAX / 2];
+            role_count_origin(g, ov, (int)i, (cp_role)r, count[r] > ks->role_max[r], path,
+                              sizeof path);
             if (ks->role_min[r] == ks->role_max[r])
                 return cp_err_set(err, CP_EINVAL,
                                   "%s: %s node '%s' needs exactly %d '%s' input(s), has %d", path,
@@ -567,8 +645,11 @@ static int check_role_counts(const cp_graph *g, const char *path, cp_err *err)
     return CP_OK;
 }
 
-static int load_edges(cp_graph *g, cp_err *err)
+static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_err *err)
 {
+    size_t n_added = 0;
+    for (size_t i = 0; i < n_ov; i++)
+        n_added += ov[i].kind == CP_OVERRIDE_EDGE;
     cp_table t = {0};
     int rc = open_table(g->dir, "edges.csv", &t, err);
     if (rc)
@@ -578,7 +659,7 @@ static int load_edges(cp_graph *g, cp_err *err)
     if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
         goto out;
     c[3] = cp_table_column(&t, "weight");
-    g->edges = calloc(t.n_rows ? t.n_rows : 1, sizeof *g->edges);
+    g->edges = calloc(t.n_rows + n_added + 1, sizeof *g->edges);
     if (!g->edges) {
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
         goto out;
@@ -586,6 +667,7 @@ static int load_edges(cp_graph *g, cp_err *err)
     for (size_t r = 0; r < t.n_rows; r++) {
         if ((rc = read_edge(g, &t, r, c, &g->edges[r], err)))
             goto out;
+        g->edges[r].added = -1;
         for (size_t q = 0; q < r; q++)
             if (g->edges[q].from == g->edges[r].from && g->edges[q].to == g->edges[r].to &&
                 g->edges[q].role == g->edges[r].role) {
@@ -595,13 +677,16 @@ static int load_edges(cp_graph *g, cp_err *err)
             }
         g->n_edges++;
     }
+    for (size_t i = 0; i < n_ov; i++)
+        if (ov[i].kind == CP_OVERRIDE_EDGE && (rc = add_edge(g, ov, i, err)))
+            goto out;
     qsort(g->edges, g->n_edges, sizeof *g->edges, edge_cmp);
     for (size_t k = g->n_edges; k-- > 0;) {
         cp_node *n = &g->nodes[g->edges[k].to];
         n->first_in = k;
         n->n_in++;
     }
-    rc = check_role_counts(g, t.path, err);
+    rc = check_role_counts(g, ov, err);
 out:
     cp_table_free(&t);
     return rc;
@@ -612,7 +697,8 @@ out:
 /* Depth-first search from a node left over by Kahn's algorithm walks only
  * through nodes on or upstream of a cycle, so it must come back to a node on
  * its path; that stretch of the path is the cycle reported. */
-static int report_cycle(const cp_graph *g, const int *indeg, cp_err *err)
+static int report_cycle(const cp_graph *g, const cp_graph_override *ov, const int *indeg,
+                        cp_err *err)
 {
     size_t n = g->n_nodes;
     int *path = calloc(n, sizeof *path);
@@ -651,17 +737,26 @@ static int report_cycle(const cp_graph *g, const int *indeg, cp_err *err)
     for (size_t k = 1; k < m; k++)
         if (path[len - 1 - k] < path[len - 1 - first])
             first = k;
+    char where[CP_ERR_MSG_MAX / 2];
+    snprintf(where, sizeof where, "%s/edges.csv", g->dir);
     for (size_t k = 0; k <= m; k++) {
+        const int node = path[len - 1 - (first + k) % m];
         size_t used = strlen(msg);
-        snprintf(msg + used, sizeof msg - used, "%s%s", k ? " -> " : "",
-                 g->nodes[path[len - 1 - (first + k) % m]].name);
+        snprintf(msg + used, sizeof msg - used, "%s%s", k ? " -> " : "", g->nodes[node].name);
+        /* A cycle closed by a scenario's edge is that scenario's doing. */
+        const cp_node *to = &g->nodes[node];
+        for (size_t e = 0; k && e < to->n_in; e++) {
+            const cp_edge *in = &g->edges[to->first_in + e];
+            if (in->added >= 0 && in->from == path[len - 1 - (first + k - 1) % m])
+                edge_origin(g, ov, in, where, sizeof where);
+        }
     }
     free(path);
     free(on_path);
-    return cp_err_set(err, CP_EINVAL, "%s/edges.csv: the graph has a cycle: %s", g->dir, msg);
+    return cp_err_set(err, CP_EINVAL, "%s: the graph has a cycle: %s", where, msg);
 }
 
-static int sort_topologically(cp_graph *g, cp_err *err)
+static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *err)
 {
     size_t n = g->n_nodes;
     int *indeg = calloc(n, sizeof *indeg);
@@ -694,7 +789,7 @@ static int sort_topologically(cp_graph *g, cp_err *err)
                     indeg[g->edges[k].to]--;
         }
     }
-    int rc = done == n ? CP_OK : report_cycle(g, indeg, err);
+    int rc = done == n ? CP_OK : report_cycle(g, ov, indeg, err);
     free(placed);
     free(indeg);
     return rc;
@@ -702,21 +797,35 @@ static int sort_topologically(cp_graph *g, cp_err *err)
 
 /* ---- split shares ----------------------------------------------------- */
 
-static int check_split_shares(const cp_graph *g, cp_err *err)
+static int check_split_shares(const load_ctx *lc, cp_err *err)
 {
+    const cp_graph *g = lc->g;
     for (size_t src = 0; src < g->n_nodes; src++) {
         double total = 0;
+        int latest = -1; /* the last scenario change among the splits' */
         for (size_t k = 0; k < g->n_edges; k++) {
-            const cp_node *to = &g->nodes[g->edges[k].to];
-            if (g->edges[k].from == (int)src && to->kind == CP_NODE_SPLIT)
-                total += to->param[0];
+            const cp_edge *e = &g->edges[k];
+            const cp_node *to = &g->nodes[e->to];
+            if (e->from != (int)src || to->kind != CP_NODE_SPLIT)
+                continue;
+            total += to->param[0];
+            const int by[3] = {e->added, to->added,
+                               lc->param_set_by[(size_t)e->to * CP_PARAMS_MAX]};
+            for (int b = 0; b < 3; b++)
+                latest = by[b] > latest ? by[b] : latest;
         }
         /* Shares are typed with a few decimals; allow their rounding. */
-        if (total > 1.0 + 1e-9)
-            return cp_err_set(err, CP_EINVAL,
-                              "%s/params.csv: the split nodes fed by '%s' have shares that "
-                              "add up to %.6g, more than 1",
-                              g->dir, g->nodes[src].name, total);
+        if (!(total > 1.0 + 1e-9))
+            continue;
+        char where[CP_ERR_MSG_MAX / 2];
+        if (latest >= 0)
+            snprintf(where, sizeof where, "%s:%ld", lc->ov[latest].file, lc->ov[latest].line);
+        else
+            snprintf(where, sizeof where, "%s/params.csv", g->dir);
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: the split nodes fed by '%s' have shares that add up to %.6g, "
+                          "more than 1",
+                          where, g->nodes[src].name, total);
     }
     return CP_OK;
 }
@@ -848,55 +957,170 @@ out:
 
 /* ---- public ----------------------------------------------------------- */
 
-static int apply_overrides(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_err *err)
+/* [node NAME] of a scenario: appended after nodes.csv's nodes with the
+ * kind's default parameters; [param] and [series] sections give the rest. */
+static int add_nodes(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_err *err)
 {
     for (size_t i = 0; i < n_ov; i++) {
         const cp_graph_override *o = &ov[i];
+        if (o->kind != CP_OVERRIDE_NODE)
+            continue;
+        int old = cp_graph_find(g, o->node);
+        if (old >= 0) {
+            char where[CP_ERR_MSG_MAX / 2];
+            node_origin(g, ov, old, where, sizeof where);
+            return cp_err_set(err, CP_EINVAL,
+                              "%s:%ld: [node %s]: a node of that name already exists (%s); "
+                              "choose another name, or change it with [param %s]",
+                              o->file, o->line, o->node, where, o->node);
+        }
+        cp_node *n = &g->nodes[g->n_nodes];
+        memset(n, 0, sizeof *n);
+        snprintf(n->name, sizeof n->name, "%s", o->node);
+        snprintf(n->region, sizeof n->region, "%s", o->region);
+        snprintf(n->unit, sizeof n->unit, "%s", o->unit);
+        n->kind = o->node_kind;
+        n->line = o->line;
+        n->added = (int)i;
+        const kind_spec *ks = &kinds[n->kind];
+        for (size_t p = 0; p < CP_PARAMS_MAX; p++)
+            n->param[p] = p < ks->n_params ? ks->params[p].def : 0.0;
+        g->n_nodes++;
+        sort_by_name(g);
+    }
+    return CP_OK;
+}
+
+static int apply_param(load_ctx *lc, size_t i, cp_node *n, cp_err *err)
+{
+    const cp_graph_override *o = &lc->ov[i];
+    int pi = cp_graph_param_index(n->kind, o->param);
+    if (pi < 0)
+        return cp_err_set(err, CP_EINVAL, "%s:%ld: [param %s]: %s node '%s' has no parameter '%s'",
+                          o->file, o->line, o->node, kinds[n->kind].name, n->name, o->param);
+    const param_spec *ps = &kinds[n->kind].params[pi];
+    if (!in_range(ps, o->value)) {
+        char range[64];
+        describe_range(ps, range, sizeof range);
+        return cp_err_set(err, CP_EINVAL,
+                          "%s:%ld: [param %s]: parameter '%s' of %s node '%s' must be %s (got %g)",
+                          o->file, o->line, o->node, o->param, kinds[n->kind].name, n->name, range,
+                          o->value);
+    }
+    n->param[pi] = o->value;
+    lc->param_set_by[(size_t)(n - lc->g->nodes) * CP_PARAMS_MAX + (size_t)pi] = (int)i;
+    return CP_OK;
+}
+
+static int apply_series(const cp_graph *g, const cp_graph_override *o, cp_node *n, cp_err *err)
+{
+    if (!n->series)
+        return cp_err_set(
+            err, CP_EINVAL,
+            "%s:%ld: [series %s]: node '%s' is a %s node; only supply nodes take a series", o->file,
+            o->line, o->node, n->name, kinds[n->kind].name);
+    if (!(o->value >= 0) || !(o->value_end >= 0))
+        return cp_err_set(err, CP_EINVAL,
+                          "%s:%ld: [series %s]: series values are quantities and must be >= 0",
+                          o->file, o->line, o->node);
+    /* Quarters outside the horizon are ignored, as in series.csv. */
+    for (int p = o->period; p <= o->period_end; p++) {
+        int k = p - g->start;
+        if (k < 0 || k >= g->n_periods)
+            continue;
+        double f = o->period_end > o->period
+                       ? (double)(p - o->period) / (double)(o->period_end - o->period)
+                       : 0.0;
+        n->series[k] = o->value + f * (o->value_end - o->value);
+    }
+    return CP_OK;
+}
+
+static int apply_overrides(load_ctx *lc, cp_err *err)
+{
+    cp_graph *g = lc->g;
+    for (size_t i = 0; i < lc->n_ov; i++) {
+        const cp_graph_override *o = &lc->ov[i];
+        if (o->kind != CP_OVERRIDE_PARAM && o->kind != CP_OVERRIDE_SERIES)
+            continue;
         const char *sec = o->kind == CP_OVERRIDE_PARAM ? "param" : "series";
         int ni = cp_graph_find(g, o->node);
         if (ni < 0)
             return cp_err_set(err, CP_EINVAL,
-                              "%s:%ld: [%s %s]: unknown node '%s' (not in %s/nodes.csv)", o->file,
-                              o->line, sec, o->node, o->node, g->dir);
-        cp_node *n = &g->nodes[ni];
-        if (o->kind == CP_OVERRIDE_PARAM) {
-            int pi = cp_graph_param_index(n->kind, o->param);
-            if (pi < 0)
+                              "%s:%ld: [%s %s]: unknown node '%s' (neither in %s/nodes.csv nor "
+                              "added by a [node] section)",
+                              o->file, o->line, sec, o->node, o->node, g->dir);
+        int rc = o->kind == CP_OVERRIDE_PARAM ? apply_param(lc, i, &g->nodes[ni], err)
+                                              : apply_series(g, o, &g->nodes[ni], err);
+        if (rc)
+            return rc;
+    }
+    return CP_OK;
+}
+
+/* After the scenario's changes: every required parameter given, every
+ * supply series complete over the horizon. */
+static int check_complete(const cp_graph *g, const cp_graph_override *ov, cp_err *err)
+{
+    char a[16], b[16];
+    cp_period_format(g->start, a, sizeof a);
+    cp_period_format(g->start + g->n_periods - 1, b, sizeof b);
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const cp_node *n = &g->nodes[i];
+        const kind_spec *ks = &kinds[n->kind];
+        char where[CP_ERR_MSG_MAX / 2];
+        node_origin(g, ov, (int)i, where, sizeof where);
+        for (size_t p = 0; p < ks->n_params; p++) {
+            if (!isnan(n->param[p]))
+                continue;
+            if (n->added >= 0)
                 return cp_err_set(err, CP_EINVAL,
-                                  "%s:%ld: [param %s]: %s node '%s' has no parameter '%s'", o->file,
-                                  o->line, o->node, kinds[n->kind].name, n->name, o->param);
-            const param_spec *ps = &kinds[n->kind].params[pi];
-            if (!in_range(ps, o->value)) {
-                char range[64];
-                describe_range(ps, range, sizeof range);
-                return cp_err_set(
-                    err, CP_EINVAL,
-                    "%s:%ld: [param %s]: parameter '%s' of %s node '%s' must be %s (got %g)",
-                    o->file, o->line, o->node, o->param, kinds[n->kind].name, n->name, range,
-                    o->value);
-            }
-            n->param[pi] = o->value;
-            continue;
-        }
-        if (!n->series)
+                                  "%s: a %s node needs parameter '%s' (give it in [param %s])",
+                                  where, ks->name, ks->params[p].name, n->name);
             return cp_err_set(
                 err, CP_EINVAL,
-                "%s:%ld: [series %s]: node '%s' is a %s node; only supply nodes take a series",
-                o->file, o->line, o->node, n->name, kinds[n->kind].name);
-        if (!(o->value >= 0) || !(o->value_end >= 0))
-            return cp_err_set(err, CP_EINVAL,
-                              "%s:%ld: [series %s]: series values are quantities and must be >= 0",
-                              o->file, o->line, o->node);
-        /* Quarters outside the horizon are ignored, as in series.csv. */
-        for (int p = o->period; p <= o->period_end; p++) {
-            int k = p - g->start;
-            if (k < 0 || k >= g->n_periods)
-                continue;
-            double f = o->period_end > o->period
-                           ? (double)(p - o->period) / (double)(o->period_end - o->period)
-                           : 0.0;
-            n->series[k] = o->value + f * (o->value_end - o->value);
+                "%s/params.csv: %s node '%s' (nodes.csv line %ld) needs parameter '%s'", g->dir,
+                ks->name, n->name, n->line, ks->params[p].name);
         }
+        for (int k = 0; n->series && k < g->n_periods; k++) {
+            if (!isnan(n->series[k]))
+                continue;
+            char q[16];
+            cp_period_format(g->start + k, q, sizeof q);
+            if (n->added >= 0)
+                return cp_err_set(err, CP_EINVAL,
+                                  "%s: supply node has no value for %s (give [series %s] values "
+                                  "for every quarter from %s to %s, e.g. ramp = %s:V, %s:V)",
+                                  where, q, n->name, a, b, a, b);
+            return cp_err_set(err, CP_EINVAL,
+                              "%s/series.csv: supply node '%s' has no value for %s (a series must "
+                              "cover every quarter from %s to %s)",
+                              g->dir, n->name, q, a, b);
+        }
+    }
+    return CP_OK;
+}
+
+/* A node a scenario adds but nothing reads is a mistake (an edge left out,
+ * a name mistyped): it could not change any result. */
+static int check_added_used(const cp_graph *g, const cp_graph_override *ov, cp_err *err)
+{
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].added < 0)
+            continue;
+        int used = 0;
+        for (size_t k = 0; k < g->n_edges && !used; k++)
+            used = g->edges[k].from == (int)i;
+        for (size_t k = 0; k < g->n_terms && !used; k++)
+            used = g->terms[k].node == (int)i;
+        if (used)
+            continue;
+        char where[CP_ERR_MSG_MAX / 2];
+        node_origin(g, ov, (int)i, where, sizeof where);
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: nothing reads this node (no [edge %s -> NODE] and no metric), so "
+                          "it would change no result",
+                          where, g->nodes[i].name);
     }
     return CP_OK;
 }
@@ -904,6 +1128,29 @@ static int apply_overrides(cp_graph *g, const cp_graph_override *ov, size_t n_ov
 int cp_graph_load(const char *dir, int start, int n_periods, cp_graph *g, cp_err *err)
 {
     return cp_graph_load_with(dir, start, n_periods, NULL, 0, g, err);
+}
+
+static int load_all(load_ctx *lc, cp_err *err)
+{
+    cp_graph *g = lc->g;
+    size_t n_nodes_added = 0;
+    for (size_t i = 0; i < lc->n_ov; i++)
+        n_nodes_added += lc->ov[i].kind == CP_OVERRIDE_NODE;
+    int rc;
+    if ((rc = load_nodes(g, n_nodes_added, err)) || (rc = add_nodes(g, lc->ov, lc->n_ov, err)))
+        return rc;
+    lc->param_set_by = malloc(g->n_nodes * CP_PARAMS_MAX * sizeof *lc->param_set_by);
+    if (!lc->param_set_by)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < g->n_nodes * CP_PARAMS_MAX; k++)
+        lc->param_set_by[k] = -1;
+    if ((rc = load_params(g, err)) || (rc = load_series(g, err)) ||
+        (rc = apply_overrides(lc, err)) || (rc = check_complete(g, lc->ov, err)) ||
+        (rc = load_edges(g, lc->ov, lc->n_ov, err)) || (rc = sort_topologically(g, lc->ov, err)) ||
+        (rc = check_split_shares(lc, err)) || (rc = load_metrics(g, err)) ||
+        (rc = check_added_used(g, lc->ov, err)))
+        return rc;
+    return CP_OK;
 }
 
 int cp_graph_load_with(const char *dir, int start, int n_periods, const cp_graph_override *ov,
@@ -917,15 +1164,12 @@ int cp_graph_load_with(const char *dir, int start, int n_periods, const cp_graph
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     g->start = start;
     g->n_periods = n_periods;
-    int rc;
-    if ((rc = load_nodes(g, err)) || (rc = load_params(g, err)) || (rc = load_series(g, err)) ||
-        (rc = apply_overrides(g, ov, n_ov, err)) || (rc = load_edges(g, err)) ||
-        (rc = sort_topologically(g, err)) || (rc = check_split_shares(g, err)) ||
-        (rc = load_metrics(g, err))) {
+    load_ctx lc = {.g = g, .ov = ov, .n_ov = n_ov};
+    int rc = load_all(&lc, err);
+    free(lc.param_set_by);
+    if (rc)
         cp_graph_free(g);
-        return rc;
-    }
-    return CP_OK;
+    return rc;
 }
 
 void cp_graph_free(cp_graph *g)

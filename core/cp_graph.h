@@ -68,7 +68,8 @@ typedef struct cp_edge {
     int from, to;
     cp_role role;
     double weight; /* convert 'in': multiplier; assemble 'in': units per output */
-    long line;
+    long line;     /* in edges.csv, or in the scenario that added it */
+    int added;     /* index of the scenario change that added it; -1: edges.csv */
 } cp_edge;
 
 typedef struct cp_node {
@@ -79,7 +80,8 @@ typedef struct cp_node {
     double param[CP_PARAMS_MAX]; /* in the kind's parameter order */
     double *series;              /* supply nodes: one value per quarter */
     size_t first_in, n_in;       /* this node's inputs: g->edges[first_in ..] */
-    long line;                   /* in nodes.csv */
+    long line;                   /* in nodes.csv, or in the scenario that added it */
+    int added;                   /* index of the scenario change that added it; -1: nodes.csv */
 } cp_node;
 
 typedef struct cp_metric_term {
@@ -120,12 +122,23 @@ typedef struct cp_graph {
  * [start, start + n_periods).  On failure g is left empty. */
 int cp_graph_load(const char *dir, int start, int n_periods, cp_graph *g, cp_err *err);
 
-/* A change to the inputs made by a scenario ([param NODE] or [series NODE]):
- * a parameter's value, or a supply series' value from quarter `period` to
- * `period_end` inclusive, linear from `value` to `value_end` (a single
- * quarter has period == period_end).  file and line are where the scenario
- * said it, for errors. */
-typedef enum cp_override_kind { CP_OVERRIDE_PARAM, CP_OVERRIDE_SERIES } cp_override_kind;
+/* A change to the inputs made by a scenario, applied after the CSV files
+ * are read:
+ *   CP_OVERRIDE_PARAM   [param NODE]: a parameter's value;
+ *   CP_OVERRIDE_SERIES  [series NODE]: a supply series from quarter `period`
+ *                       to `period_end` inclusive, linear from `value` to
+ *                       `value_end` (one quarter: period == period_end);
+ *   CP_OVERRIDE_NODE    [node NODE]: a node added, of `node_kind`, in
+ *                       `region`, with output in `unit`;
+ *   CP_OVERRIDE_EDGE    [edge NODE -> TO]: an edge added from `node` to
+ *                       `to`, of `role`, with `weight`.
+ * file and line are where the scenario said it, for errors. */
+typedef enum cp_override_kind {
+    CP_OVERRIDE_PARAM,
+    CP_OVERRIDE_SERIES,
+    CP_OVERRIDE_NODE,
+    CP_OVERRIDE_EDGE
+} cp_override_kind;
 
 typedef struct cp_graph_override {
     cp_override_kind kind;
@@ -133,13 +146,23 @@ typedef struct cp_graph_override {
     char param[CP_NAME_MAX];
     int period, period_end;
     double value, value_end;
+    cp_node_kind node_kind;
+    char region[CP_NAME_MAX];
+    char unit[CP_UNIT_MAX];
+    char to[CP_NAME_MAX];
+    cp_role role;
+    double weight;
     const char *file;
     long line;
 } cp_graph_override;
 
-/* cp_graph_load with overrides applied in order (a later one wins) after
- * the CSV files are read and before the graph is checked, so every check
- * (ranges, split shares) applies to the result. */
+/* cp_graph_load with a scenario's changes: nodes added first, then
+ * parameters and series set in order (a later one wins), then edges added,
+ * all before the graph is checked, so every check (required parameters,
+ * complete series, ranges, input counts, cycles, split shares) applies to
+ * the result and names the scenario line responsible.  A node added by a
+ * scenario must feed an edge or a metric: one that nothing reads would
+ * change nothing, which is always a mistake. */
 int cp_graph_load_with(const char *dir, int start, int n_periods, const cp_graph_override *ov,
                        size_t n_ov, cp_graph *g, cp_err *err);
 void cp_graph_free(cp_graph *g);
@@ -159,6 +182,9 @@ const char *cp_graph_kind_name(cp_node_kind kind);
 const char *cp_graph_role_name(cp_role role);
 const char *cp_graph_field_name(cp_field field);
 int cp_graph_param_index(cp_node_kind kind, const char *param);
+/* Parse a kind's or a role's name; 0 if it is not one. */
+int cp_graph_kind_parse(const char *name, cp_node_kind *kind);
+int cp_graph_role_parse(const char *name, cp_role *role);
 const char *cp_graph_param_name(cp_node_kind kind, int index);
 
 /* The input files a graph is loaded from (for hashing in the manifest). */

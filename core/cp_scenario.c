@@ -37,8 +37,10 @@ typedef enum section_kind {
     SEC_EVENT,
     SEC_CORR,
     SEC_OPTION,
-    SEC_PARAM, /* [param NODE] */
-    SEC_SERIES /* [series NODE] */
+    SEC_PARAM,  /* [param NODE] */
+    SEC_SERIES, /* [series NODE] */
+    SEC_NODE,   /* [node NODE] */
+    SEC_EDGE    /* [edge FROM -> TO] */
 } section_kind;
 
 /* The keys each section accepts, in a fixed order: a key's position is its
@@ -51,6 +53,10 @@ static const char *const shock_keys[] = {"distribution", "time",   "rho", "targe
                                          "note",         "source", NULL};
 static const char *const event_keys[] = {"probability", "duration", "severity", "targets",
                                          "note",        "source",   NULL};
+/* The first three node keys and the first edge key are required. */
+static const char *const node_keys[] = {"kind", "region", "unit", "description",
+                                        "note", "source", NULL};
+static const char *const edge_keys[] = {"role", "weight", "unit", "note", "source", NULL};
 
 typedef struct corr_pair {
     char a[CP_NAME_MAX], b[CP_NAME_MAX];
@@ -94,8 +100,11 @@ typedef struct parse_ctx {
     char inputs_raw[CP_PATH_MAX];
     corr_pair *pairs;
     size_t n_pairs;
-    char item[CP_NAME_MAX]; /* the NODE of [param NODE] or [series NODE] */
-    int *override_file;     /* parallel to sc->overrides: index in sc->files */
+    char item[CP_NAME_MAX];    /* the NODE of [param NODE], [series NODE], [node NODE] */
+    char item_to[CP_NAME_MAX]; /* the TO of [edge NODE -> TO] */
+    int *override_file;        /* parallel to sc->overrides: index in sc->files */
+    key_marks *override_marks; /* parallel to sc->overrides: keys of [node] and [edge] */
+    size_t cur_override;       /* the [node] or [edge] being filled */
 } parse_ctx;
 
 /* ---- errors and warnings ---------------------------------------------- */
@@ -116,6 +125,20 @@ static int fail(parse_ctx *c, const char *fmt, ...)
     cp_err_set(c->err, CP_EINVAL, "%s:%ld: %s", path, c->line, msg);
     c->failed = 1;
     return 0;
+}
+
+/* For a mistake in a [section] header itself. */
+static int fail_at_header(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail_at_header(parse_ctx *c, const char *fmt, ...)
+{
+    char msg[CP_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->line = c->section_line;
+    return fail(c, "%s", msg);
 }
 
 static void warn(cp_scenario *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -451,11 +474,17 @@ static cp_graph_override *add_override(parse_ctx *c, cp_override_kind kind)
         grown ? realloc(c->override_file, (sc->n_overrides + 1) * sizeof(int)) : NULL;
     if (grown)
         sc->overrides = grown;
-    if (!grown || !grown_files) {
+    if (grown_files)
+        c->override_file = grown_files;
+    key_marks *grown_marks =
+        grown_files ? realloc(c->override_marks, (sc->n_overrides + 1) * sizeof *grown_marks)
+                    : NULL;
+    if (!grown || !grown_files || !grown_marks) {
         fail(c, "out of memory");
         return NULL;
     }
-    c->override_file = grown_files;
+    c->override_marks = grown_marks;
+    memset(&c->override_marks[sc->n_overrides], 0, sizeof *grown_marks);
     c->override_file[sc->n_overrides] = c->cur_file;
     cp_graph_override *o = &sc->overrides[sc->n_overrides++];
     memset(o, 0, sizeof *o);
@@ -559,6 +588,59 @@ static int handle_series(parse_ctx *c, const char *name, const char *value)
     return 1;
 }
 
+/* [node NODE]: a node added to the graph.  Names, kinds and roles are
+ * checked here, against the graph (duplicates, edges) when it is loaded. */
+static int handle_node(parse_ctx *c, const char *name, const char *value, const char *section)
+{
+    if (!mark_key(c, node_keys, &c->override_marks[c->cur_override], name, section))
+        return 0;
+    cp_graph_override *o = &c->sc->overrides[c->cur_override];
+    if (strcmp(name, "kind") == 0) {
+        if (!cp_graph_kind_parse(value, &o->node_kind))
+            return fail(c,
+                        "[%s]: key 'kind': unknown node kind '%s' (known: supply, convert, split, "
+                        "assemble, stock, delay, elastic, deploy)",
+                        section, value);
+        return 1;
+    }
+    if (strcmp(name, "region") == 0) {
+        if (!cp_name_valid(value))
+            return fail(c, "[%s]: key 'region': '%s' is not a valid region name", section, value);
+        snprintf(o->region, sizeof o->region, "%s", value);
+        return 1;
+    }
+    if (strcmp(name, "unit") == 0) {
+        if (!*value || strlen(value) >= CP_UNIT_MAX)
+            return fail(c, "[%s]: key 'unit': a unit is required (at most %d characters)", section,
+                        CP_UNIT_MAX - 1);
+        snprintf(o->unit, sizeof o->unit, "%s", value);
+        return 1;
+    }
+    return 1; /* description, note, source: documentation only */
+}
+
+/* [edge FROM -> TO]: an edge added to the graph. */
+static int handle_edge(parse_ctx *c, const char *name, const char *value, const char *section)
+{
+    if (!mark_key(c, edge_keys, &c->override_marks[c->cur_override], name, section))
+        return 0;
+    cp_graph_override *o = &c->sc->overrides[c->cur_override];
+    if (strcmp(name, "role") == 0) {
+        if (!cp_graph_role_parse(value, &o->role))
+            return fail(c,
+                        "[%s]: key 'role': unknown role '%s' (known: in, scale, flow, price, "
+                        "units, power, flops, watts)",
+                        section, value);
+        return 1;
+    }
+    if (strcmp(name, "weight") == 0) {
+        if (!parse_number(value, &o->weight) || !(o->weight > 0))
+            return fail(c, "[%s]: key 'weight': '%s' is not a number > 0", section, value);
+        return 1;
+    }
+    return 1; /* unit, note, source: documentation only */
+}
+
 static int handle_correlation(parse_ctx *c, const char *name, const char *value)
 {
     char copy[2 * CP_NAME_MAX + 8];
@@ -657,6 +739,78 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
     return slot;
 }
 
+/* Finds or appends the [node] or [edge] named by c->item (and
+ * c->item_to).  As for shocks, a child's section replaces the keys it gives
+ * and a second header in one file is an error. */
+static int enter_addition(parse_ctx *c, cp_override_kind kind, const char *section)
+{
+    cp_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->n_overrides; i++) {
+        cp_graph_override *o = &sc->overrides[i];
+        if (o->kind != kind || strcmp(o->node, c->item) != 0 ||
+            (kind == CP_OVERRIDE_EDGE && strcmp(o->to, c->item_to) != 0))
+            continue;
+        key_marks *m = &c->override_marks[i];
+        if (m->header_file == c->cur_file && m->header_line != c->section_line) {
+            c->line = c->section_line;
+            return fail(c, "[%s] appears twice (first on line %ld)", section, m->header_line);
+        }
+        if (m->header_file != c->cur_file) {
+            m->header_file = c->cur_file;
+            m->header_line = c->section_line;
+            m->here = 0;
+            c->override_file[i] = c->cur_file; /* errors now point at the child */
+            o->line = c->section_line;
+        }
+        c->cur_override = i;
+        return 1;
+    }
+    cp_graph_override *o = add_override(c, kind);
+    if (!o)
+        return 0;
+    snprintf(o->to, sizeof o->to, "%s", c->item_to);
+    o->weight = 1.0;
+    o->line = c->section_line;
+    c->cur_override = sc->n_overrides - 1;
+    c->override_marks[c->cur_override].header_file = c->cur_file;
+    c->override_marks[c->cur_override].header_line = c->section_line;
+    return 1;
+}
+
+/* Copies a name out of s[0..len), without surrounding blanks, into out;
+ * 0 if it is not a valid name. */
+static int take_name(const char *s, size_t len, char *out)
+{
+    while (len && isspace((unsigned char)*s))
+        s++, len--;
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    if (len == 0 || len >= CP_NAME_MAX)
+        return 0;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return cp_name_valid(out);
+}
+
+static int enter_graph_section(parse_ctx *c, const char *section, int is_node)
+{
+    const char *rest = section + 5;
+    if (is_node) {
+        c->item_to[0] = '\0';
+        if (!take_name(rest, strlen(rest), c->item))
+            return fail_at_header(
+                c, "[%s]: '%s' is not a valid node name (letters, digits, _ and -)", section, rest);
+        c->sec = SEC_NODE;
+        return enter_addition(c, CP_OVERRIDE_NODE, section);
+    }
+    const char *arrow = strstr(rest, "->");
+    if (!arrow || !take_name(rest, (size_t)(arrow - rest), c->item) ||
+        !take_name(arrow + 2, strlen(arrow + 2), c->item_to))
+        return fail_at_header(c, "[%s]: expected [edge FROM -> TO] with two node names", section);
+    c->sec = SEC_EDGE;
+    return enter_addition(c, CP_OVERRIDE_EDGE, section);
+}
+
 static int enter_section(parse_ctx *c, const char *section)
 {
     if (!section[0])
@@ -689,13 +843,17 @@ static int enter_section(parse_ctx *c, const char *section)
         c->sec = is_param ? SEC_PARAM : SEC_SERIES;
         return 1;
     }
+    int is_node = strncmp(section, "node ", 5) == 0;
+    if (is_node || strncmp(section, "edge ", 5) == 0)
+        return enter_graph_section(c, section, is_node);
     int is_shock = strncmp(section, "shock ", 6) == 0;
     int is_event = strncmp(section, "event ", 6) == 0;
     if (!is_shock && !is_event) {
         c->line = c->section_line;
         return fail(c,
                     "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
-                    "[correlation], [option], [param NODE], [series NODE])",
+                    "[correlation], [option], [param NODE], [series NODE], [node NODE], "
+                    "[edge FROM -> TO])",
                     section);
     }
     const char *item = section + 6;
@@ -737,6 +895,10 @@ static int handler(void *user, const char *section, const char *name, const char
         return handle_param(c, name, value);
     case SEC_SERIES:
         return handle_series(c, name, value);
+    case SEC_NODE:
+        return handle_node(c, name, value, section);
+    case SEC_EDGE:
+        return handle_edge(c, name, value, section);
     default:
         return fail(c, "key '%s' outside any section", name);
     }
@@ -794,6 +956,17 @@ static int check_required(parse_ctx *c)
             if (!(c->event_marks[i].seen & (1u << k)))
                 return fail(c, "[event %s]: key '%s' is required", sc->events[i].name,
                             event_keys[k]);
+    }
+    for (size_t i = 0; i < sc->n_overrides; i++) {
+        const cp_graph_override *o = &sc->overrides[i];
+        const key_marks *m = &c->override_marks[i];
+        c->line = m->header_line;
+        c->cur_file = m->header_file;
+        for (int k = 0; o->kind == CP_OVERRIDE_NODE && k < 3; k++)
+            if (!(m->seen & (1u << k)))
+                return fail(c, "[node %s]: key '%s' is required", o->node, node_keys[k]);
+        if (o->kind == CP_OVERRIDE_EDGE && !(m->seen & 1u))
+            return fail(c, "[edge %s -> %s]: key 'role' is required", o->node, o->to);
     }
     return 1;
 }
@@ -1006,6 +1179,7 @@ int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
     for (size_t i = 0; !c.failed && i < sc->n_overrides; i++)
         sc->overrides[i].file = sc->files[c.override_file[i]];
     free(c.override_file);
+    free(c.override_marks);
     free(c.pairs);
     free(c.shock_marks);
     free(c.event_marks);

@@ -192,8 +192,15 @@ static void print_overview(const loaded *l)
     printf("scenario %s (%s)\n", sc->name, sc->path);
     for (size_t i = 1; i < sc->n_files; i++)
         printf("  base     %s\n", sc->files[i]);
-    if (sc->n_overrides)
-        printf("  inputs   %zu parameter or series overrides from the scenario\n", sc->n_overrides);
+    if (sc->n_overrides) {
+        size_t count[4] = {0};
+        for (size_t i = 0; i < sc->n_overrides; i++)
+            count[sc->overrides[i].kind]++;
+        printf("  inputs   changed by the scenario: %zu parameter(s), %zu series change(s), %zu "
+               "node(s) and %zu edge(s) added\n",
+               count[CP_OVERRIDE_PARAM], count[CP_OVERRIDE_SERIES], count[CP_OVERRIDE_NODE],
+               count[CP_OVERRIDE_EDGE]);
+    }
     if (!isnan(sc->cost_usd))
         printf("  option   cost %.4g USD\n", sc->cost_usd);
     printf("  horizon  %s to %s, %d quarters\n", a, b, g->n_periods);
@@ -262,6 +269,16 @@ static void print_resolved(const cp_scenario *sc)
         const cp_graph_override *o = &sc->overrides[i];
         if (o->kind == CP_OVERRIDE_PARAM) {
             printf("\n[param %s]\n%s = %.15g\n", o->node, o->param, o->value);
+            continue;
+        }
+        if (o->kind == CP_OVERRIDE_NODE) {
+            printf("\n[node %s]\nkind = %s\nregion = %s\nunit = %s\n", o->node,
+                   cp_graph_kind_name(o->node_kind), o->region, o->unit);
+            continue;
+        }
+        if (o->kind == CP_OVERRIDE_EDGE) {
+            printf("\n[edge %s -> %s]\nrole = %s\nweight = %.15g\n", o->node, o->to,
+                   cp_graph_role_name(o->role), o->weight);
             continue;
         }
         cp_period_format(o->period, a, sizeof a);

@@ -54,8 +54,8 @@ done
     --quiet --out "$WORK/vr" >/dev/null 2>&1
 "$BIN" run "$W/baseline.ini" --samples 2000 --seed 2 --quiet --out "$WORK/indep" >/dev/null 2>&1
 if /usr/bin/python3 "$SRC/tests/e2e/check_compare.py" ratio "$WORK/vr" "$WORK/indep" \
-    option-behind-the-meter-us 5; then
-    ok "paired standard error at least 5x below independent runs'"
+    option-behind-the-meter-us 3; then
+    ok "paired standard error at least 3x below independent runs'"
 else bad "variance reduction too small"; fi
 
 # Bad input.

@@ -92,4 +92,32 @@ expect_err "ov-series.ini:4: [series deploy_US]: node 'deploy_US' is a deploy no
 printf '[scenario]\nbase = baseline.ini\n[series euv_shipments]\nramp = 2028Q1:5, 2027Q1:9\n' >"$W/ov-ramp.ini"
 expect_exit 3 "a ramp going backwards" -- "$BIN" validate "$W/ov-ramp.ini"
 expect_err "ov-ramp.ini:4: [series euv_shipments]: key 'ramp': quarters must increase"
+# Nodes and edges added by a scenario: an option node whose edge points
+# nowhere, and one that nothing reads, are errors with file and line, and
+# nothing is written.
+cat >"$W/add-nowhere.ini" <<'INI'
+[scenario]
+base = baseline.ini
+[node plant]
+kind = supply
+region = EU
+unit = wafers/quarter
+[series plant]
+ramp = 2026Q1:0, 2035Q4:1000
+[edge plant -> packagess]
+role = in
+INI
+expect_exit 3 "an added node whose edge points nowhere" -- "$BIN" run "$W/add-nowhere.ini" \
+    --samples 10 --out "$WORK/never-add"
+expect_err "add-nowhere.ini:9: [edge plant -> packagess]: unknown node 'packagess'"
+[ ! -e "$WORK/never-add" ] && ok "no output after a bad edge" || bad "output left behind"
+head -8 "$W/add-nowhere.ini" >"$W/add-unread.ini"
+expect_exit 3 "an added node that nothing reads" -- "$BIN" validate "$W/add-unread.ini"
+expect_err "add-unread.ini:3: [node plant]: nothing reads this node"
+# With an edge into packages the plant is valid, and --print-resolved
+# shows the additions.
+printf '[edge plant -> packages]\nrole = in\n' >>"$W/add-unread.ini"
+expect_exit 0 "an added node with its edge" -- "$BIN" validate --print-resolved "$W/add-unread.ini"
+grep -q "^\[edge plant -> packages\]$" "$WORK/out" && grep -q "^\[node plant\]$" "$WORK/out" \
+    && ok "added nodes and edges in the resolved scenario" || bad "additions not printed"
 finish

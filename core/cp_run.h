@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cp_drive.h"
 #include "cp_error.h"
 #include "cp_model.h"
 #include "cp_par.h"
@@ -24,13 +25,8 @@ typedef struct cp_run_options {
     const char *command_line;
 } cp_run_options;
 
-/* What a run did, for the caller's report. */
-typedef struct cp_run_result {
-    int already_complete;  /* --resume found the run finished: nothing done */
-    uint64_t first_sample; /* where this invocation started (0, or a checkpoint's) */
-    uint64_t done;         /* samples complete when it returned */
-    double wall_seconds;
-} cp_run_result;
+/* What a run did, for the caller's report (see cp_drive.h). */
+typedef cp_drive_result cp_run_result;
 
 /* Collective.  Returns the same code on every rank; err holds the message
  * (of the lowest failing rank) on every rank.  CP_ESTOPPED: a signal asked

@@ -228,6 +228,15 @@ static void write_sets(const cp_run_identity *id, cp_stats **sets)
     cr_assert_eq(cp_checkpoint_write(dir, id, &ck, &err), CP_OK, "%s", err.msg);
 }
 
+/* A comparison's checkpoint of some_sets; returns its identity. */
+static cp_run_identity write_some_sets(cp_stats **sets)
+{
+    const cp_run_identity id = compare_identity();
+    some_sets(sets);
+    write_sets(&id, sets);
+    return id;
+}
+
 /* Reads with n empty sets (the second of 2 * CELLS cells unless cells_1 is
  * given); returns the code, leaves the message in err. */
 static int read_sets(const cp_run_identity *id, size_t n, size_t cells_1, cp_err *err)
@@ -247,10 +256,8 @@ static int read_sets(const cp_run_identity *id, size_t n, size_t cells_1, cp_err
 
 Test(checkpoint, several_sets_round_trip)
 {
-    const cp_run_identity id = compare_identity();
     cp_stats *sets[SETS], *back[SETS];
-    some_sets(sets);
-    write_sets(&id, sets);
+    const cp_run_identity id = write_some_sets(sets);
     empty_sets(back, SETS);
     cp_checkpoint ck = {.sets = back, .n_sets = SETS, .kept_width = WIDTH};
     cp_err err;
@@ -268,10 +275,8 @@ Test(checkpoint, several_sets_round_trip)
 
 Test(checkpoint, several_sets_peek)
 {
-    const cp_run_identity id = compare_identity();
     cp_stats *sets[SETS];
-    some_sets(sets);
-    write_sets(&id, sets);
+    const cp_run_identity id = write_some_sets(sets);
     cp_run_identity seen;
     uint64_t next = 0;
     cp_err err;
@@ -287,10 +292,8 @@ Test(checkpoint, several_sets_peek)
 
 Test(checkpoint, several_sets_refused_when_mismatched)
 {
-    const cp_run_identity id = compare_identity();
     cp_stats *sets[SETS];
-    some_sets(sets);
-    write_sets(&id, sets);
+    const cp_run_identity id = write_some_sets(sets);
     cp_err err;
     cr_assert_eq(read_sets(&id, SETS - 1, 0, &err), CP_EINVAL);
     TF_CONTAINS(err.msg, "checkpoint.bin", "holds 3 sets of statistics, this run has 2");
@@ -313,10 +316,8 @@ Test(checkpoint, several_sets_refused_when_mismatched)
 
 Test(checkpoint, several_sets_refused_when_damaged)
 {
-    const cp_run_identity id = compare_identity();
     cp_stats *sets[SETS];
-    some_sets(sets);
-    write_sets(&id, sets);
+    const cp_run_identity id = write_some_sets(sets);
     char path[4200];
     snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
     FILE *fp = fopen(path, "r+b");

@@ -59,8 +59,8 @@ static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *
     const cp_drive_options *opt = d->opt;
     *start = 0;
     *complete = 0;
-    if (!opt->resume)
-        return cp_output_prepare_dir(opt->out_dir, opt->force, err);
+    if (!opt->set.resume)
+        return cp_output_prepare_dir(opt->out_dir, opt->set.force, err);
     if (cp_checkpoint_exists(opt->out_dir))
         return d->ops->load(d->ctx, start, err);
     char found[17];
@@ -96,7 +96,7 @@ static int write_checkpoint(drive *d, uint64_t next_chunk, cp_err *err)
  * the same on every rank, with no communication. */
 static int checkpoint_due(const drive *d, uint64_t from_chunk, uint64_t to_chunk)
 {
-    const uint64_t every = d->opt->checkpoint_samples;
+    const uint64_t every = d->opt->set.checkpoint_samples;
     return every && samples_before(d, from_chunk) / every != samples_before(d, to_chunk) / every;
 }
 
@@ -119,8 +119,8 @@ static void format_duration(double s, char *buf, size_t cap)
 static void report_progress(drive *d, uint64_t next_chunk, int final)
 {
     const double now = cp_par_time();
-    const double every = d->progress_on_tty ? 0.5 : d->opt->progress_seconds;
-    if (!d->root || d->opt->progress_seconds <= 0 || (!final && now - d->last_progress < every))
+    const double every = d->progress_on_tty ? 0.5 : d->opt->set.progress_seconds;
+    if (!d->root || d->opt->set.progress_seconds <= 0 || (!final && now - d->last_progress < every))
         return;
     d->last_progress = now;
     const uint64_t done = samples_before(d, next_chunk), total = d->opt->samples;
@@ -153,8 +153,8 @@ static int agree_flags(const drive *d, int failed)
     if (cp_signal_received())
         flags |= FLAG_STOP;
     /* Only rank 0's clock counts, so every rank decides alike. */
-    if (d->root && d->opt->checkpoint_seconds > 0 &&
-        cp_par_time() - d->last_checkpoint >= d->opt->checkpoint_seconds)
+    if (d->root && d->opt->set.checkpoint_seconds > 0 &&
+        cp_par_time() - d->last_checkpoint >= d->opt->set.checkpoint_seconds)
         flags |= FLAG_CHECKPOINT;
     return cp_par_or_flags(d->par, flags);
 }

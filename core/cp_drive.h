@@ -46,16 +46,22 @@ typedef struct cp_drive_ops {
     int (*load)(void *ctx, uint64_t *next_chunk, cp_err *err);
 } cp_drive_ops;
 
-typedef struct cp_drive_options {
-    const char *out_dir;
-    const char *run_id;          /* rank 0: this run's id (cp_checkpoint_run_id) */
-    const char *what;            /* "run" or "comparison", for messages */
-    uint64_t samples;            /* per scenario */
+/* How a run or comparison starts, and when it checkpoints and reports:
+ * what run, compare and batch share. */
+typedef struct cp_drive_settings {
     int force;                   /* replace a previous run's files in out_dir */
     int resume;                  /* continue from out_dir's checkpoint, if any */
     uint64_t checkpoint_samples; /* a checkpoint every this many samples; 0: never */
     double checkpoint_seconds;   /* a checkpoint every this many seconds; 0: never */
     double progress_seconds;     /* a progress line this often on stderr; 0: none */
+} cp_drive_settings;
+
+typedef struct cp_drive_options {
+    const char *out_dir;
+    const char *run_id; /* rank 0: this run's id (cp_checkpoint_run_id) */
+    const char *what;   /* "run" or "comparison", for messages */
+    uint64_t samples;   /* per scenario */
+    cp_drive_settings set;
 } cp_drive_options;
 
 /* What a run (or comparison) did, for the caller's report. */

@@ -348,11 +348,7 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
                                    .run_id = rs.run_id,
                                    .what = "run",
                                    .samples = opt->samples,
-                                   .force = opt->force,
-                                   .resume = opt->resume,
-                                   .checkpoint_samples = opt->checkpoint_samples,
-                                   .checkpoint_seconds = opt->checkpoint_seconds,
-                                   .progress_seconds = opt->progress_seconds};
+                                   .set = opt->drive};
     if (!rc)
         rc = cp_drive_execute(par, &run_ops, &rs, &dopt, res, err);
     rs.first_sample = res->first_sample;

@@ -17,11 +17,7 @@ typedef struct cp_run_options {
     uint64_t seed;
     uint64_t keep_samples; /* first K sample paths to samples.csv; 0: none */
     const char *out_dir;
-    int force;                   /* replace a previous run's files in out_dir */
-    int resume;                  /* continue from out_dir's checkpoint, if any */
-    uint64_t checkpoint_samples; /* a checkpoint every this many samples; 0: never */
-    double checkpoint_seconds;   /* a checkpoint every this many seconds; 0: never */
-    double progress_seconds;     /* a progress line this often on stderr; 0: none */
+    cp_drive_settings drive; /* start, checkpoints, progress */
     const char *command_line;
 } cp_run_options;
 

@@ -654,10 +654,13 @@ static int compare_scenarios(const cp_par *par, const char *const *paths, size_t
         if (res->already_complete)
             fprintf(stderr, "done: %s already holds this comparison, complete; nothing to do\n",
                     opt->out_dir);
-        else
-            printf("compared %zu options with %s on %llu samples%s: %s/compare.csv\n", n - 1,
-                   l[0].sc.name, (unsigned long long)opt->samples,
-                   res->first_sample ? " (resumed from a checkpoint)" : "", opt->out_dir);
+        else /* stderr, like run's: a batch's stdout is its summary */
+            fprintf(stderr,
+                    "done: compared %zu options with %s on %llu samples on %d rank(s) in %.2f "
+                    "s%s; wrote %s/compare.csv\n",
+                    n - 1, l[0].sc.name, (unsigned long long)opt->samples, cp_par_size(par),
+                    res->wall_seconds, res->first_sample ? ", resumed from a checkpoint" : "",
+                    opt->out_dir);
     }
     if (defaulted)
         opt->out_dir = NULL;
@@ -717,9 +720,11 @@ static const char batch_usage[] =
     "Runs the batch's entries in order (all ranks work on each in turn).  An\n"
     "entry whose output directory already holds its finished run is skipped; one\n"
     "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
-    "The batch file's columns: name,scenario,samples,seed,out[,keep_samples]\n"
-    "(paths relative to the batch file).  A summary, one CSV row per entry, goes\n"
-    "to stdout: entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
+    "The batch file's columns: name,scenario,samples,seed,out[,keep_samples][,compare]\n"
+    "(paths relative to the batch file); an entry whose compare cell names option\n"
+    "scenarios (separated by ';') is `compare SCENARIO OPTION...`.  A summary, one\n"
+    "CSV row per entry, goes to stdout:\n"
+    "entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
     "\n"
     "Options:\n"
     "      --only K           run entry K only (1-based; for job arrays)\n"
@@ -803,15 +808,53 @@ typedef struct entry_result {
     char message[CP_ERR_MSG_MAX];
 } entry_result;
 
-static int status_of(const cp_batch_entry *e, cp_run_options *opt, entry_result *r)
+/* An entry's scenarios: the scenario, then a comparison's options
+ * (malloc'd; NULL when out of memory). */
+static const char **entry_paths(const cp_batch_entry *e)
 {
+    const char **paths = malloc((1 + e->n_options) * sizeof *paths);
+    if (!paths)
+        return NULL;
+    paths[0] = e->scenario;
+    for (size_t k = 0; k < e->n_options; k++)
+        paths[1 + k] = e->options[k];
+    return paths;
+}
+
+static int compare_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
+{
+    const char **paths = entry_paths(e);
+    loaded *l = NULL;
+    const cp_model **models = NULL;
+    int rc = paths ? load_many(paths, 1 + e->n_options, &l, &models, err)
+                   : cp_err_set(err, CP_ENOMEM, "out of memory");
+    const cp_compare_options opt = {.samples = e->samples, .seed = e->seed, .out_dir = e->out};
+    if (!rc)
+        rc = cp_compare_status(models, 1 + e->n_options, &opt, &r->status, &r->done, err);
+    if (l)
+        free_many(l, models, 1 + e->n_options);
+    free(paths);
+    return rc;
+}
+
+static int run_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
+{
+    const cp_run_options opt = {
+        .samples = e->samples, .seed = e->seed, .keep_samples = e->keep_samples, .out_dir = e->out};
     loaded l;
-    cp_err err;
-    int rc = load_all(e->scenario, &l, &err);
+    int rc = load_all(e->scenario, &l, err);
     if (!rc) {
-        rc = cp_run_status(l.m, opt, &r->status, &r->done, &err);
+        rc = cp_run_status(l.m, &opt, &r->status, &r->done, err);
         free_all(&l);
     }
+    return rc;
+}
+
+static int status_of(const cp_batch_entry *e, entry_result *r)
+{
+    cp_err err;
+    cp_err_clear(&err);
+    const int rc = e->n_options ? compare_status(e, r, &err) : run_status(e, r, &err);
     if (rc) {
         r->status = "failed";
         snprintf(r->message, sizeof r->message, "%s", err.msg);
@@ -861,25 +904,51 @@ static int save_summary(const char *path, const cp_batch *b, const entry_result 
     return cp_outfile_commit(&f, err);
 }
 
-/* Runs entry i (collective); fills its result; returns its code. */
-static int run_entry(const cp_par *par, const batch_args *a, const cp_batch *b, size_t i,
-                     entry_result *r)
+/* An entry that is a comparison (collective). */
+static int compare_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
+                         cp_drive_result *res, cp_err *err)
 {
-    const cp_batch_entry *e = &b->entries[i];
+    cp_compare_options opt = {.samples = e->samples,
+                              .seed = e->seed,
+                              .out_dir = e->out,
+                              .drive = a->opt.drive,
+                              .command_line = a->opt.command_line};
+    opt.drive.resume = 1;
+    const char **paths = entry_paths(e);
+    memset(res, 0, sizeof *res);
+    int rc = paths ? compare_scenarios(par, paths, 1 + e->n_options, &opt, a->quiet, res, err)
+                   : cp_err_set(err, CP_ENOMEM, "out of memory");
+    free(paths);
+    return rc;
+}
+
+/* An entry that is a run (collective). */
+static int run_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
+                     cp_drive_result *res, cp_err *err)
+{
     cp_run_options opt = a->opt;
     opt.samples = e->samples;
     opt.seed = e->seed;
     opt.keep_samples = e->keep_samples;
     opt.out_dir = e->out;
     opt.drive.resume = 1;
+    return run_scenario(par, e->scenario, &opt, a->quiet, res, err);
+}
+
+/* Runs entry i (collective); fills its result; returns its code. */
+static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, size_t i,
+                    entry_result *r)
+{
+    const cp_batch_entry *e = &b->entries[i];
     if (cp_par_rank(par) == 0 && !a->quiet)
-        fprintf(stderr, "batch: entry %zu of %zu, %s: %s, %llu samples, seed %llu -> %s\n", i + 1,
-                b->n, e->name, e->scenario, (unsigned long long)e->samples,
-                (unsigned long long)e->seed, e->out);
+        fprintf(stderr, "batch: entry %zu of %zu, %s: %s%s, %llu samples, seed %llu -> %s\n", i + 1,
+                b->n, e->name, e->n_options ? "compare " : "", e->scenario,
+                (unsigned long long)e->samples, (unsigned long long)e->seed, e->out);
     cp_err err;
     cp_err_clear(&err);
-    cp_run_result res;
-    int rc = run_scenario(par, e->scenario, &opt, a->quiet, &res, &err);
+    cp_drive_result res;
+    const int rc =
+        e->n_options ? compare_entry(par, a, e, &res, &err) : run_entry(par, a, e, &res, &err);
     r->seconds = res.wall_seconds;
     r->done = rc == CP_OK ? e->samples : 0;
     r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
@@ -924,18 +993,14 @@ static int cmd_batch(int argc, char **argv, int full_argc, char **full_argv)
         if (a.only && i + 1 != a.only)
             continue;
         if (a.status_only) {
-            cp_run_options opt = {.samples = b.entries[i].samples,
-                                  .seed = b.entries[i].seed,
-                                  .keep_samples = b.entries[i].keep_samples,
-                                  .out_dir = b.entries[i].out};
-            const int code = status_of(&b.entries[i], &opt, &r[i]);
+            const int code = status_of(&b.entries[i], &r[i]);
             if (code && !first_failure)
                 first_failure = code;
             continue;
         }
         if (stopped)
             continue;
-        int code = run_entry(par, &a, &b, i, &r[i]);
+        int code = do_entry(par, &a, &b, i, &r[i]);
         stopped = code == CP_ESTOPPED;
         if (code && !stopped && !first_failure)
             first_failure = code;

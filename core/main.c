@@ -83,7 +83,8 @@ static const char main_usage[] =
 #define PROGRESS_OPTION_HELP                                                                       \
     "      --progress SEC     a progress line on stderr every SEC seconds (default 10; 0: off)\n"
 
-/* clang-format off: one option a line, as printed */
+/* One option a line, as printed. */
+/* clang-format off */
 static const char run_usage[] =
     "Usage: chokepoint run SCENARIO.ini [options]\n"
     "\n"
@@ -97,8 +98,10 @@ static const char run_usage[] =
     "  -s, --seed S           random seed, 0 to 2^64-1 (default 1)\n"
     "  -o, --out DIR          output directory (default outputs/SCENARIO-NAME)\n"
     "  -k, --keep-samples K   write the first K sample paths to samples.csv (default 0)\n"
-    "  -f, --force            replace the files of a previous run in DIR\n" CHECKPOINT_OPTIONS_HELP
-        RESUME_OPTION_HELP("run") PROGRESS_OPTION_HELP
+    "  -f, --force            replace the files of a previous run in DIR\n"
+    CHECKPOINT_OPTIONS_HELP
+    RESUME_OPTION_HELP("run")
+    PROGRESS_OPTION_HELP
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
 /* clang-format on */
@@ -510,7 +513,8 @@ static cp_par *start_parallel(int *argc, char ***argv)
     return par;
 }
 
-/* clang-format off: one option a line, as printed */
+/* One option a line, as printed. */
+/* clang-format off */
 static const char compare_usage[] =
     "Usage: chokepoint compare BASE.ini OPTION.ini [MORE.ini ...] [options]\n"
     "\n"
@@ -526,8 +530,10 @@ static const char compare_usage[] =
     "  -n, --samples N        sample paths per scenario (default 100000)\n"
     "  -s, --seed S           random seed (default 1)\n"
     "  -o, --out DIR          output directory (default outputs/compare-BASE)\n"
-    "  -f, --force            replace the files of a previous comparison in "
-    "DIR\n" CHECKPOINT_OPTIONS_HELP RESUME_OPTION_HELP("comparison") PROGRESS_OPTION_HELP
+    "  -f, --force            replace the files of a previous comparison in DIR\n"
+    CHECKPOINT_OPTIONS_HELP
+    RESUME_OPTION_HELP("comparison")
+    PROGRESS_OPTION_HELP
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
 /* clang-format on */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A whole number >= 0 written in digits (no signs, no exponents: a batch
  * file is typed by hand, and 1e6 vs 1000000 is a needless ambiguity). */
@@ -22,19 +23,82 @@ static int cell_count(const cp_table *t, size_t r, int col, uint64_t *out, cp_er
     return CP_OK;
 }
 
+/* A path as written in the batch file (s, len bytes), made relative to
+ * the batch file's directory.  0 if it does not fit. */
+static int resolve_path(const cp_batch *b, const char *s, size_t len, char *out, size_t cap)
+{
+    const char *slash = strrchr(b->path, '/');
+    int n = s[0] == '/' || !slash
+                ? snprintf(out, cap, "%.*s", (int)len, s)
+                : snprintf(out, cap, "%.*s/%.*s", (int)(slash - b->path), b->path, (int)len, s);
+    return n >= 0 && (size_t)n < cap;
+}
+
 static int cell_path(const cp_batch *b, const cp_table *t, size_t r, int col, char *out, size_t cap,
                      cp_err *err)
 {
     const char *s = cp_table_cell(t, r, col);
     if (!*s)
         return cp_table_error(t, r, col, err, CP_EINVAL, "a path is required");
-    const char *slash = strrchr(b->path, '/');
-    int n = s[0] == '/' || !slash
-                ? snprintf(out, cap, "%s", s)
-                : snprintf(out, cap, "%.*s/%s", (int)(slash - b->path), b->path, s);
-    if (n < 0 || (size_t)n >= cap)
+    if (!resolve_path(b, s, strlen(s), out, cap))
         return cp_table_error(t, r, col, err, CP_EINVAL, "path too long");
     return CP_OK;
+}
+
+/* One option of a compare cell: s[0..len) with surrounding blanks, which
+ * must name a readable file (a typo found at 3 a.m. wastes a night). */
+static int add_option(const cp_batch *b, const cp_table *t, size_t r, int col, const char *s,
+                      size_t len, cp_batch_entry *e, cp_err *err)
+{
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (!len)
+        return cp_table_error(t, r, col, err, CP_EINVAL,
+                              "an empty option path (paths are separated by ';')");
+    char path[4096];
+    if (!resolve_path(b, s, len, path, sizeof path))
+        return cp_table_error(t, r, col, err, CP_EINVAL, "path too long");
+    if (access(path, R_OK) != 0)
+        return cp_table_error(t, r, col, err, CP_EINVAL, "option '%.*s' (%s): cannot read: %s",
+                              (int)len, s, path, strerror(errno));
+    if (!(e->options[e->n_options] = strdup(path)))
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    e->n_options++;
+    return CP_OK;
+}
+
+/* The compare cell: option scenarios separated by ';'. */
+static int read_options(const cp_batch *b, const cp_table *t, size_t r, int col, cp_batch_entry *e,
+                        cp_err *err)
+{
+    const char *s = cp_table_cell(t, r, col);
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ';';
+    e->options = calloc(n, sizeof *e->options);
+    if (!e->options)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (const char *p = s;;) {
+        const char *end = strchr(p, ';');
+        const size_t len = end ? (size_t)(end - p) : strlen(p);
+        int rc = add_option(b, t, r, col, p, len, e, err);
+        if (rc || !end)
+            return rc;
+        p = end + 1;
+    }
+}
+
+static void free_entry(cp_batch_entry *e)
+{
+    for (size_t k = 0; k < e->n_options; k++)
+        free(e->options[k]);
+    free(e->options);
+    e->options = NULL;
+    e->n_options = 0;
 }
 
 static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int *c,
@@ -57,6 +121,13 @@ static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int 
     if (c[5] >= 0 && *cp_table_cell(t, r, c[5]) &&
         (rc = cell_count(t, r, c[5], &e->keep_samples, err)))
         return rc;
+    if (c[6] >= 0 && *cp_table_cell(t, r, c[6])) {
+        if ((rc = read_options(b, t, r, c[6], e, err)))
+            return rc;
+        if (e->keep_samples)
+            return cp_table_error(t, r, c[5], err, CP_EINVAL,
+                                  "a comparison keeps no samples (leave it empty or 0)");
+    }
     for (size_t k = 0; k < b->n; k++) {
         if (strcmp(b->entries[k].name, e->name) == 0)
             return cp_table_error(t, r, c[0], err, CP_EINVAL,
@@ -80,10 +151,11 @@ int cp_batch_load(const char *path, cp_batch *b, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"name", "scenario", "samples", "seed", "out"};
-    int c[6];
+    int c[7];
     if ((rc = cp_table_require(&t, cols, 5, c, err)))
         goto out;
     c[5] = cp_table_column(&t, "keep_samples");
+    c[6] = cp_table_column(&t, "compare");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: the batch has no runs", path);
         goto out;
@@ -94,8 +166,10 @@ int cp_batch_load(const char *path, cp_batch *b, cp_err *err)
         goto out;
     }
     for (size_t r = 0; r < t.n_rows; r++) {
-        if ((rc = read_entry(b, &t, r, c, &b->entries[r], err)))
+        if ((rc = read_entry(b, &t, r, c, &b->entries[r], err))) {
+            free_entry(&b->entries[r]); /* its options, if it got that far */
             goto out;
+        }
         b->n++;
     }
 out:
@@ -107,6 +181,8 @@ out:
 
 void cp_batch_free(cp_batch *b)
 {
+    for (size_t i = 0; b->entries && i < b->n; i++)
+        free_entry(&b->entries[i]);
     free(b->entries);
     b->entries = NULL;
     b->n = 0;

@@ -12,7 +12,8 @@
 
 #include <openssl/evp.h>
 
-#define MAGIC "chokepoint checkpoint 1\n"
+/* 2: a kind line, and one stats line per set of statistics. */
+#define MAGIC "chokepoint checkpoint 2\n"
 #define DIGEST 32
 
 /* Bytes written to the file and to the running digest alike. */
@@ -43,10 +44,19 @@ static void put_u64(hashed_out *o, const char *key, uint64_t value)
     put_line(o, key, text);
 }
 
-static void write_header(hashed_out *o, const cp_run_identity *id, const cp_checkpoint *ck,
-                         size_t stats_bytes)
+/* The statistics of ck as one list: a run's single set, or a comparison's. */
+static cp_stats *const *sets_of(const cp_checkpoint *ck, size_t *n)
+{
+    *n = ck->n_sets ? ck->n_sets : 1;
+    return ck->n_sets ? ck->sets : &ck->stats;
+}
+
+/* One "stats=CELLS,BYTES" line per set of statistics, in order: the reader
+ * checks the count and the cells before merging anything. */
+static void write_header(hashed_out *o, const cp_run_identity *id, const cp_checkpoint *ck)
 {
     put(o, MAGIC, strlen(MAGIC));
+    put_line(o, "kind", id->kind);
     put_line(o, "version", id->version);
     put_line(o, "commit", id->commit);
     put_line(o, "scenario", id->scenario);
@@ -56,21 +66,40 @@ static void write_header(hashed_out *o, const cp_run_identity *id, const cp_chec
     put_u64(o, "samples", id->samples);
     put_u64(o, "keep_samples", id->keep_samples);
     put_u64(o, "next_chunk", ck->next_chunk);
-    put_u64(o, "cells", cp_stats_cells(ck->stats));
-    put_u64(o, "stats_bytes", stats_bytes);
+    size_t n_sets;
+    cp_stats *const *sets = sets_of(ck, &n_sets);
+    for (size_t i = 0; i < n_sets; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "%zu,%zu", cp_stats_cells(sets[i]),
+                 cp_stats_packed_size(sets[i]));
+        put_line(o, "stats", text);
+    }
     put_u64(o, "kept_rows", ck->n_kept);
     put_u64(o, "kept_width", ck->kept_width);
     put(o, "\n", 1);
 }
 
+/* Every set packed, one after the other (malloc'd). */
+static unsigned char *pack_sets(const cp_checkpoint *ck, size_t *bytes)
+{
+    size_t n_sets;
+    cp_stats *const *sets = sets_of(ck, &n_sets);
+    *bytes = 0;
+    for (size_t i = 0; i < n_sets; i++)
+        *bytes += cp_stats_packed_size(sets[i]);
+    unsigned char *packed = malloc(*bytes ? *bytes : 1);
+    for (size_t i = 0, at = 0; packed && i < n_sets; i++)
+        at += cp_stats_pack(sets[i], packed + at);
+    return packed;
+}
+
 int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_checkpoint *ck,
                         cp_err *err)
 {
-    const size_t stats_bytes = cp_stats_packed_size(ck->stats);
-    unsigned char *packed = malloc(stats_bytes ? stats_bytes : 1);
+    size_t stats_bytes;
+    unsigned char *packed = pack_sets(ck, &stats_bytes);
     if (!packed)
         return cp_err_set(err, CP_ENOMEM, "out of memory packing the checkpoint");
-    cp_stats_pack(ck->stats, packed);
     cp_outfile f;
     int rc = cp_outfile_open(&f, dir, CP_CHECKPOINT_FILE, err);
     if (rc) {
@@ -79,7 +108,7 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
     }
     hashed_out o = {f.fp, EVP_MD_CTX_new(), 1};
     o.ok = o.md && EVP_DigestInit_ex(o.md, EVP_sha256(), NULL);
-    write_header(&o, id, ck, stats_bytes);
+    write_header(&o, id, ck);
     put(&o, packed, stats_bytes);
     put(&o, ck->kept, ck->n_kept * ck->kept_width * sizeof(double));
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -134,12 +163,37 @@ static int digest_ok(const unsigned char *buf, size_t n)
     return ok;
 }
 
-/* The header as parsed: text values and numbers. */
+/* The header as parsed: text values and numbers.  The (cells, bytes) pairs
+ * of the stats lines go to the caller's room for cap_stats of them; all
+ * are counted, so a file with more sets than expected is caught. */
 typedef struct header {
     cp_run_identity id;
-    uint64_t next_chunk, cells, stats_bytes, kept_rows, kept_width;
+    uint64_t next_chunk, kept_rows, kept_width;
+    uint64_t (*stats)[2];
+    size_t n_stats, cap_stats;
     size_t length; /* bytes up to and including the blank line */
 } header;
+
+static int number_ok(const char *text, char **end)
+{
+    errno = 0;
+    (void)strtoull(text, end, 10);
+    return *text >= '0' && *text <= '9' && errno == 0;
+}
+
+/* "CELLS,BYTES" of one set. */
+static int set_stats(header *h, const char *value)
+{
+    char *comma, *end;
+    if (!number_ok(value, &comma) || *comma != ',' || !number_ok(comma + 1, &end) || *end)
+        return 0;
+    if (h->n_stats < h->cap_stats) {
+        h->stats[h->n_stats][0] = strtoull(value, NULL, 10);
+        h->stats[h->n_stats][1] = strtoull(comma + 1, NULL, 10);
+    }
+    h->n_stats++;
+    return 1;
+}
 
 static int set_field(header *h, const char *key, const char *value)
 {
@@ -147,7 +201,8 @@ static int set_field(header *h, const char *key, const char *value)
         const char *key;
         char *text;
         size_t cap;
-    } texts[] = {{"version", h->id.version, sizeof h->id.version},
+    } texts[] = {{"kind", h->id.kind, sizeof h->id.kind},
+                 {"version", h->id.version, sizeof h->id.version},
                  {"commit", h->id.commit, sizeof h->id.commit},
                  {"scenario", h->id.scenario, sizeof h->id.scenario},
                  {"scenario_sha256", h->id.scenario_sha256, sizeof h->id.scenario_sha256},
@@ -162,8 +217,6 @@ static int set_field(header *h, const char *key, const char *value)
                    {"samples", &h->id.samples},
                    {"keep_samples", &h->id.keep_samples},
                    {"next_chunk", &h->next_chunk},
-                   {"cells", &h->cells},
-                   {"stats_bytes", &h->stats_bytes},
                    {"kept_rows", &h->kept_rows},
                    {"kept_width", &h->kept_width}};
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
@@ -173,12 +226,15 @@ static int set_field(header *h, const char *key, const char *value)
             *numbers[i].value = strtoull(value, &end, 10);
             return *value && !*end && errno == 0;
         }
-    return 0;
+    return strcmp(key, "stats") == 0 && set_stats(h, value);
 }
 
-static int parse_header(const unsigned char *buf, size_t n, header *h)
+static int parse_header(const unsigned char *buf, size_t n, uint64_t (*stats)[2], size_t cap_stats,
+                        header *h)
 {
     memset(h, 0, sizeof *h);
+    h->stats = stats;
+    h->cap_stats = cap_stats;
     const size_t magic = strlen(MAGIC);
     if (n < magic || memcmp(buf, MAGIC, magic) != 0)
         return 0;
@@ -210,11 +266,12 @@ static int same_run(const char *path, const cp_run_identity *a, const cp_run_ide
 {
     struct {
         const char *what, *theirs, *ours;
-    } texts[] = {{"program version", a->version, b->version},
+    } texts[] = {{"command", a->kind, b->kind},
+                 {"program version", a->version, b->version},
                  {"git commit", a->commit, b->commit},
                  {"scenario file (SHA-256)", a->scenario_sha256, b->scenario_sha256},
                  {"input files (SHA-256)", a->inputs_sha256, b->inputs_sha256}};
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(texts[i].theirs, texts[i].ours) != 0)
             return cp_err_set(err, CP_EINVAL,
                               "%s belongs to another run: its %s is %s, this run's is %s "
@@ -235,26 +292,54 @@ static int same_run(const char *path, const cp_run_identity *a, const cp_run_ide
     return CP_OK;
 }
 
+/* The header's sets against the caller's: as many, each of as many cells. */
+static int check_sets(const char *path, const header *h, cp_stats *const *sets, size_t n_sets,
+                      uint64_t *stats_bytes, cp_err *err)
+{
+    if (h->n_stats != n_sets)
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: holds %zu sets of statistics, this run has %zu (made for another "
+                          "comparison)",
+                          path, h->n_stats, n_sets);
+    *stats_bytes = 0;
+    for (size_t i = 0; i < n_sets; i++) {
+        if (h->stats[i][0] != cp_stats_cells(sets[i]))
+            return cp_err_set(err, CP_EINVAL, "%s: made for another graph (%" PRIu64 " cells)",
+                              path, h->stats[i][0]);
+        if (h->stats[i][1] > UINT64_MAX - *stats_bytes)
+            return cp_err_set(err, CP_EINVAL, "%s: sizes in the header do not match the file",
+                              path);
+        *stats_bytes += h->stats[i][1];
+    }
+    return CP_OK;
+}
+
 static int load_content(const char *path, const unsigned char *buf, size_t n, const header *h,
                         cp_checkpoint *ck, cp_err *err)
 {
+    size_t n_sets;
+    cp_stats *const *sets = sets_of(ck, &n_sets);
+    uint64_t stats_bytes = 0;
+    int rc = check_sets(path, h, sets, n_sets, &stats_bytes, err);
+    if (rc)
+        return rc;
     const size_t payload = n - DIGEST - h->length;
     const uint64_t kept_bytes = h->kept_rows * h->kept_width * sizeof(double);
-    if (h->cells != cp_stats_cells(ck->stats) || h->kept_width != ck->kept_width)
-        return cp_err_set(err, CP_EINVAL, "%s: made for another graph (%" PRIu64 " cells)", path,
-                          h->cells);
-    if (h->stats_bytes > payload || kept_bytes != payload - h->stats_bytes)
+    if (h->kept_width != ck->kept_width)
+        return cp_err_set(err, CP_EINVAL, "%s: made for another graph (%" PRIu64 " kept values)",
+                          path, h->kept_width);
+    if (stats_bytes > payload || kept_bytes != payload - stats_bytes)
         return cp_err_set(err, CP_EINVAL, "%s: sizes in the header do not match the file", path);
     const unsigned char *p = buf + h->length;
-    int rc = cp_stats_unpack_merge(ck->stats, p, h->stats_bytes, err);
-    if (rc)
-        return cp_err_wrap(err, "%s", path);
+    for (size_t i = 0; i < n_sets; p += h->stats[i][1], i++)
+        if ((rc = cp_stats_unpack_merge(sets[i], p, h->stats[i][1], err)))
+            return cp_err_wrap(err, "%s: statistics %zu", path, i + 1);
     ck->next_chunk = h->next_chunk;
     ck->n_kept = h->kept_rows;
     ck->kept = malloc(kept_bytes ? kept_bytes : 1);
     if (!ck->kept)
         return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
-    memcpy(ck->kept, p + h->stats_bytes, kept_bytes);
+    memcpy(ck->kept, p, kept_bytes);
     return CP_OK;
 }
 
@@ -263,25 +348,33 @@ int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkp
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, CP_CHECKPOINT_FILE);
+    size_t n_sets;
+    sets_of(ck, &n_sets);
+    uint64_t(*stats)[2] = malloc(n_sets * sizeof *stats);
+    if (!stats)
+        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
     unsigned char *buf = NULL;
     size_t n = 0;
     int rc = read_all(path, &buf, &n, err);
-    if (rc)
-        return rc;
     header h;
-    if (!digest_ok(buf, n))
+    if (!rc && !digest_ok(buf, n))
         rc = cp_err_set(err, CP_EINVAL,
                         "%s is corrupt (its checksum does not match: cut short or changed); "
                         "remove it to start afresh",
                         path);
-    else if (!parse_header(buf, n - DIGEST, &h))
+    else if (!rc && !parse_header(buf, n - DIGEST, stats, n_sets, &h))
         rc = cp_err_set(err, CP_EINVAL, "%s is not a chokepoint checkpoint this version reads",
                         path);
-    else if (!(rc = same_run(path, &h.id, expect, err)))
+    else if (!rc && !(rc = same_run(path, &h.id, expect, err)))
         rc = load_content(path, buf, n, &h, ck, err);
     free(buf);
+    free(stats);
     return rc;
 }
+
+/* The header is at the start; this much holds it with room for hundreds
+ * of sets of statistics. */
+#define PEEK_BYTES 65536
 
 int cp_checkpoint_peek(const char *dir, cp_run_identity *id, uint64_t *next_chunk, cp_err *err)
 {
@@ -290,11 +383,15 @@ int cp_checkpoint_peek(const char *dir, cp_run_identity *id, uint64_t *next_chun
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char buf[4096];
-    const size_t n = fread(buf, 1, sizeof buf, fp);
+    unsigned char *buf = malloc(PEEK_BYTES);
+    const size_t n = buf ? fread(buf, 1, PEEK_BYTES, fp) : 0;
     fclose(fp);
+    if (!buf)
+        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
     header h;
-    if (!parse_header(buf, n, &h))
+    const int ok = parse_header(buf, n, NULL, 0, &h);
+    free(buf);
+    if (!ok)
         return cp_err_set(err, CP_EINVAL, "%s is not a chokepoint checkpoint", path);
     *id = h.id;
     *next_chunk = h.next_chunk;
@@ -318,9 +415,9 @@ void cp_checkpoint_remove(const char *dir)
 void cp_checkpoint_run_id(const cp_run_identity *id, char out[17])
 {
     char text[512];
-    int n = snprintf(text, sizeof text, "%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64, id->version,
-                     id->commit, id->scenario_sha256, id->inputs_sha256, id->seed, id->samples,
-                     id->keep_samples);
+    int n = snprintf(text, sizeof text, "%s|%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64, id->kind,
+                     id->version, id->commit, id->scenario_sha256, id->inputs_sha256, id->seed,
+                     id->samples, id->keep_samples);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(text, (size_t)n, digest, &len, EVP_sha256(), NULL);

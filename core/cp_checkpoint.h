@@ -1,10 +1,13 @@
 /* cp_checkpoint.h -- the state of a run part-way: everything needed to
  * finish it with exactly the results an uninterrupted run would give.
  *
- * A checkpoint holds the run's identity (program version and commit, the
- * SHA-256 of the scenario and its inputs, seed, samples, kept samples), the
- * index of the next chunk to simulate, the merged statistics of every chunk
- * before it, and the kept sample rows drawn so far.  The file is a few text
+ * A checkpoint holds the run's identity (the command, program version and
+ * commit, the SHA-256 of the scenario and its inputs, seed, samples, kept
+ * samples), the index of the next chunk to simulate, the merged statistics
+ * of every chunk before it, and the kept sample rows drawn so far.  A run
+ * has one set of statistics; a comparison has several (each scenario's own
+ * and each option's paired differences), kept in one file of the same
+ * format so that both are read, checked and refused by the same code.  The file is a few text
  * lines ("key=value", for a person with `head`), the binary state, and a
  * SHA-256 of everything before it; it is written to a temporary name and
  * renamed.  Reading refuses a file whose checksum fails, that is cut short,
@@ -23,21 +26,27 @@
 
 /* What makes two runs the same run. */
 typedef struct cp_run_identity {
+    char kind[16]; /* the command: "run" or "compare" */
     char version[32];
     char commit[48];
-    char scenario[64]; /* name, for messages */
-    char scenario_sha256[65];
-    char inputs_sha256[65]; /* of the five input files' hashes, in order */
+    char scenario[64];        /* name (a comparison's base), for messages */
+    char scenario_sha256[65]; /* of every file a scenario was read from (all scenarios') */
+    char inputs_sha256[65];   /* of the five input files' hashes, in order (all scenarios') */
     uint64_t seed;
     uint64_t samples;
     uint64_t keep_samples;
 } cp_run_identity;
 
-/* A checkpoint's content. */
+/* A checkpoint's content.  The statistics are borrowed: written from, or
+ * merged into on reading.  A run names its one set in `stats`; a
+ * comparison names n_sets of them in `sets` (which then wins), in an order
+ * of its choosing that reading must repeat. */
 typedef struct cp_checkpoint {
     uint64_t next_chunk;
-    cp_stats *stats; /* borrowed: written from, or merged into on reading */
-    double *kept;    /* kept rows (id first), n_kept of kept_width doubles */
+    cp_stats *stats;
+    cp_stats *const *sets;
+    size_t n_sets;
+    double *kept; /* kept rows (id first), n_kept of kept_width doubles */
     size_t n_kept;
     size_t kept_width;
 } cp_checkpoint;
@@ -47,9 +56,10 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
                         cp_err *err);
 
 /* Reads dir/checkpoint.bin into ck: checks the checksum and that the file
- * is of the run `expect`; merges its statistics into ck->stats (which must
- * have the run's cell count) and returns its kept rows in ck->kept
- * (malloc'd).  ck->kept_width must be set by the caller. */
+ * is of the run `expect`; merges its statistics into ck->stats or
+ * ck->sets (which must be as many as were written, with the same cell
+ * counts) and returns its kept rows in ck->kept (malloc'd).
+ * ck->kept_width must be set by the caller. */
 int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkpoint *ck,
                        cp_err *err);
 

@@ -1,16 +1,17 @@
 /* cp_compare.c -- the driver of `chokepoint compare`.
  *
- * Each rank takes chunks r, r + P, ... of CP_PAR_CHUNK global sample
- * indices, as `run` does.  For a chunk it simulates every scenario's samples
- * (same seed, same sample indices: common random numbers), adds each
- * scenario's cells to that scenario's statistics, and for each option adds
- * the per-sample differences option - base and a 0/1 indicator "option >
- * base" (whose mean is the probability the option is higher) to the
- * option's difference statistics.  Statistics are formed per chunk and
- * merge exactly, so the files do not depend on the rank count.  There is
- * no checkpointing: a comparison is meant to be short.
+ * The chunks go through the shared chunk loop (cp_drive), as `run`'s do.
+ * For a chunk, every scenario's samples are simulated (same seed, same
+ * sample indices: common random numbers) and added to that scenario's
+ * statistics, and for each option the per-sample differences option - base
+ * and a 0/1 indicator "option > base" (whose mean is the probability the
+ * option is higher) are added to the option's difference statistics.
+ * Statistics are formed per chunk and merge exactly, so the files do not
+ * depend on the rank count, nor on where a run was checkpointed and
+ * resumed: a checkpoint holds every one of those statistics.
  */
 #include "cp_compare.h"
+#include "cp_checkpoint.h"
 #include "cp_graph.h"
 #include "cp_output.h"
 #include "cp_period.h"
@@ -21,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct cmp_state {
     const cp_par *par;
@@ -29,12 +29,35 @@ typedef struct cmp_state {
     size_t n;
     const cp_compare_options *opt;
     size_t cells;
-    cp_stats **own;  /* n: each scenario's cells */
-    cp_stats **diff; /* n (0 unused): option - base cells, then indicator cells */
-    double *blocks;  /* n blocks of cells x CP_PAR_CHUNK, by cell */
-    double *dblock;  /* 2 * cells x CP_PAR_CHUNK */
+    int root;
+    /* 2n - 1 sets, in the order they are merged and checkpointed: each
+     * scenario's own cells (n), then each option's differences followed by
+     * its indicators (n - 1 of 2 * cells).  See own() and diff(). */
+    cp_stats **sets;
+    double *blocks; /* n blocks of cells x CP_PAR_CHUNK, by cell */
+    double *dblock; /* 2 * cells x CP_PAR_CHUNK */
     cp_workspace **w;
+    cp_run_identity id;
+    char run_id[17];
+    uint64_t first_sample; /* where this invocation started */
 } cmp_state;
+
+static size_t n_sets(const cmp_state *cs)
+{
+    return 2 * cs->n - 1;
+}
+
+/* Scenario k's own statistics (k = 0: the base). */
+static cp_stats *own(const cmp_state *cs, size_t k)
+{
+    return cs->sets[k];
+}
+
+/* Option k's paired differences (k >= 1). */
+static cp_stats *diff(const cmp_state *cs, size_t k)
+{
+    return cs->sets[cs->n + k - 1];
+}
 
 static int check_compatible(const cmp_state *cs, cp_err *err)
 {
@@ -67,45 +90,39 @@ static int check_compatible(const cmp_state *cs, cp_err *err)
 static int alloc_state(cmp_state *cs, cp_err *err)
 {
     const size_t n = cs->n, cells = cs->cells;
-    cs->own = calloc(n, sizeof *cs->own);
-    cs->diff = calloc(n, sizeof *cs->diff);
+    cs->sets = calloc(n_sets(cs), sizeof *cs->sets);
     cs->w = calloc(n, sizeof *cs->w);
     cs->blocks = malloc(n * cells * CP_PAR_CHUNK * sizeof *cs->blocks);
     cs->dblock = malloc(2 * cells * CP_PAR_CHUNK * sizeof *cs->dblock);
-    if (!cs->own || !cs->diff || !cs->w || !cs->blocks || !cs->dblock)
+    if (!cs->sets || !cs->w || !cs->blocks || !cs->dblock)
         return cp_err_set(err, CP_ENOMEM, "out of memory for the comparison");
-    for (size_t k = 0; k < n; k++) {
-        cs->own[k] = cp_stats_alloc(cells);
-        cs->diff[k] = k ? cp_stats_alloc(2 * cells) : NULL;
-        cs->w[k] = cp_workspace_alloc(cs->models[k], cs->opt->seed);
-        if (!cs->own[k] || (k && !cs->diff[k]) || !cs->w[k])
+    for (size_t i = 0; i < n_sets(cs); i++)
+        if (!(cs->sets[i] = cp_stats_alloc(i < n ? cells : 2 * cells)))
             return cp_err_set(err, CP_ENOMEM, "out of memory for the comparison");
-    }
+    for (size_t k = 0; k < n; k++)
+        if (!(cs->w[k] = cp_workspace_alloc(cs->models[k], cs->opt->seed)))
+            return cp_err_set(err, CP_ENOMEM, "out of memory for the comparison");
     return CP_OK;
 }
 
 static void free_state(cmp_state *cs)
 {
-    for (size_t k = 0; k < cs->n; k++) {
-        if (cs->own)
-            cp_stats_free(cs->own[k]);
-        if (cs->diff)
-            cp_stats_free(cs->diff[k]);
-        if (cs->w)
-            cp_workspace_free(cs->w[k]);
-    }
-    free(cs->own);
-    free(cs->diff);
+    for (size_t i = 0; cs->sets && i < n_sets(cs); i++)
+        cp_stats_free(cs->sets[i]);
+    for (size_t k = 0; cs->w && k < cs->n; k++)
+        cp_workspace_free(cs->w[k]);
+    free(cs->sets);
     free(cs->w);
     free(cs->blocks);
     free(cs->dblock);
 }
 
-static int simulate_chunk(cmp_state *cs, uint64_t chunk, cp_err *err)
+static int simulate_chunk(void *ctx, uint64_t chunk, cp_err *err)
 {
+    const cmp_state *cs = ctx;
     const size_t cells = cs->cells;
     const uint64_t lo = chunk * CP_PAR_CHUNK;
-    const uint64_t hi = lo + CP_PAR_CHUNK < cs->opt->samples ? lo + CP_PAR_CHUNK : cs->opt->samples;
+    const uint64_t hi = cp_drive_samples_before(cs->opt->samples, chunk + 1);
     const size_t ns = (size_t)(hi - lo);
     for (size_t k = 0; k < cs->n; k++) {
         double *block = cs->blocks + k * cells * CP_PAR_CHUNK;
@@ -114,7 +131,7 @@ static int simulate_chunk(cmp_state *cs, uint64_t chunk, cp_err *err)
             cp_model_simulate(cs->models[k], cs->w[k], first, m, block + (first - lo), CP_PAR_CHUNK,
                               NULL);
         }
-        int rc = cp_stats_add_columns(cs->own[k], block, ns, CP_PAR_CHUNK, err);
+        int rc = cp_stats_add_columns(own(cs, k), block, ns, CP_PAR_CHUNK, err);
         if (rc) {
             cp_err_wrap(err, "scenario %s", cp_model_scenario(cs->models[k])->name);
             return rc;
@@ -129,11 +146,45 @@ static int simulate_chunk(cmp_state *cs, uint64_t chunk, cp_err *err)
                 cs->dblock[i] = opt[i] - base[i];
                 cs->dblock[(cells + c) * CP_PAR_CHUNK + s] = opt[i] > base[i] ? 1.0 : 0.0;
             }
-        int rc = cp_stats_add_columns(cs->diff[k], cs->dblock, ns, CP_PAR_CHUNK, err);
+        int rc = cp_stats_add_columns(diff(cs, k), cs->dblock, ns, CP_PAR_CHUNK, err);
         if (rc)
             return rc;
     }
     return CP_OK;
+}
+
+/* ---- merging and checkpoints ------------------------------------------ */
+
+/* Collective: every set, in a fixed order, joins rank 0's. */
+static int merge_to_root(void *ctx, cp_err *err)
+{
+    cmp_state *cs = ctx;
+    return cp_drive_reduce_stats(cs->par, cs->sets, n_sets(cs), err);
+}
+
+static int save_checkpoint(void *ctx, uint64_t next_chunk, cp_err *err)
+{
+    const cmp_state *cs = ctx;
+    const cp_checkpoint ck = {.next_chunk = next_chunk, .sets = cs->sets, .n_sets = n_sets(cs)};
+    return cp_checkpoint_write(cs->opt->out_dir, &cs->id, &ck, err);
+}
+
+static int load_checkpoint(void *ctx, uint64_t *next_chunk, cp_err *err)
+{
+    const cmp_state *cs = ctx;
+    cp_checkpoint ck = {.sets = cs->sets, .n_sets = n_sets(cs)};
+    int rc = cp_checkpoint_read(cs->opt->out_dir, &cs->id, &ck, err);
+    free(ck.kept); /* a comparison keeps no sample rows: an empty allocation */
+    *next_chunk = ck.next_chunk;
+    return rc;
+}
+
+static int make_identity(cmp_state *cs, cp_err *err)
+{
+    int rc = cp_drive_identify(cs->models, cs->n, cs->opt->seed, cs->opt->samples, 0, &cs->id, err);
+    if (!rc)
+        cp_checkpoint_run_id(&cs->id, cs->run_id);
+    return rc;
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -170,10 +221,10 @@ static int write_compare(const cmp_state *cs, cp_err *err)
                 const size_t c = i * T + t;
                 cp_cell_summary d, ind, sb, so;
                 double q[3], qi[3], cb[2], co;
-                cp_stats_summarize(cs->diff[k], c, probs, 3, &d, q);
-                cp_stats_summarize(cs->diff[k], cs->cells + c, probs, 3, &ind, qi);
-                cp_stats_summarize(cs->own[0], c, probs, 2, &sb, cb);
-                cp_stats_summarize(cs->own[k], c, probs, 1, &so, &co);
+                cp_stats_summarize(diff(cs, k), c, probs, 3, &d, q);
+                cp_stats_summarize(diff(cs, k), cs->cells + c, probs, 3, &ind, qi);
+                cp_stats_summarize(own(cs, 0), c, probs, 2, &sb, cb);
+                cp_stats_summarize(own(cs, k), c, probs, 1, &so, &co);
                 char period[16];
                 cp_period_format(g->start + (int)t, period, sizeof period);
                 fprintf(f.fp, "%s,%s,%s,%s,%s,%llu", sc->name, mt->metric, mt->region, period,
@@ -213,11 +264,13 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
     cp_output_json_string(fp, cp_version());
     fputs(",\n  \"git_commit\": ", fp);
     cp_output_json_string(fp, cp_git_commit());
-    fputs(",\n  \"command\": ", fp);
+    fprintf(fp, ",\n  \"run_id\": \"%s\",\n  \"command\": ", cs->run_id);
     cp_output_json_string(fp, cs->opt->command_line ? cs->opt->command_line : "");
-    fprintf(fp, ",\n  \"seed\": %llu,\n  \"samples\": %llu,\n  \"ranks\": %d,\n",
+    fprintf(fp,
+            ",\n  \"seed\": %llu,\n  \"samples\": %llu,\n  \"ranks\": %d,\n"
+            "  \"chunk_samples\": %d,\n  \"resumed_at_sample\": %llu,\n",
             (unsigned long long)cs->opt->seed, (unsigned long long)cs->opt->samples,
-            cp_par_size(cs->par));
+            cp_par_size(cs->par), CP_PAR_CHUNK, (unsigned long long)cs->first_sample);
     fputs("  \"scenarios\": [\n", fp);
     for (size_t k = 0; k < cs->n; k++) {
         const cp_scenario *sc = cp_model_scenario(cs->models[k]);
@@ -242,56 +295,83 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
     return cp_outfile_commit(&f, err);
 }
 
+/* Rank 0: the files, manifest last; then the checkpoint is spent. */
 static int write_all(const cmp_state *cs, double wall, cp_err *err)
 {
-    int rc = cp_output_prepare_dir(cs->opt->out_dir, cs->opt->force, err);
+    int rc = CP_OK;
     for (size_t k = 0; !rc && k < cs->n; k++) {
         char dir[4400];
         snprintf(dir, sizeof dir, "%s/%s", cs->opt->out_dir,
                  cp_model_scenario(cs->models[k])->name);
         rc = cp_output_prepare_dir(dir, 1, err);
         if (!rc)
-            rc = cp_output_write_summary(dir, cs->models[k], cs->own[k], err);
+            rc = cp_output_write_summary(dir, cs->models[k], own(cs, k), err);
     }
     if (!rc)
         rc = write_compare(cs, err);
     if (!rc)
         rc = write_manifest(cs, wall, err);
+    if (!rc)
+        cp_checkpoint_remove(cs->opt->out_dir);
     return rc;
 }
 
-int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t n,
-                       const cp_compare_options *opt, cp_err *err)
+static const cp_drive_ops compare_ops = {.simulate = simulate_chunk,
+                                         .merge = merge_to_root,
+                                         .save = save_checkpoint,
+                                         .load = load_checkpoint};
+
+/* Every rank: the buffers; rank 0: the identity.  Collective. */
+static int start(cmp_state *cs, cp_err *err)
 {
-    cmp_state cs = {.par = par, .models = models, .n = n, .opt = opt};
-    cs.cells = cp_model_cells(models[0]);
-    const double start = cp_par_time();
-    int rc = n >= 2 ? check_compatible(&cs, err)
-                    : cp_err_set(err, CP_EINVAL, "compare needs a base and at least one option");
+    if (cs->n < 2)
+        cp_err_set(err, CP_EINVAL, "compare needs a base and at least one option");
+    else if (cs->opt->samples == 0)
+        cp_err_set(err, CP_EINVAL, "--samples must be at least 1");
+    else if (!check_compatible(cs, err) && !alloc_state(cs, err) && cs->root)
+        make_identity(cs, err);
+    return cp_par_share_err(cs->par, err);
+}
+
+int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t n,
+                       const cp_compare_options *opt, cp_drive_result *res, cp_err *err)
+{
+    cp_err_clear(err);
+    memset(res, 0, sizeof *res);
+    cmp_state cs = {.par = par,
+                    .models = models,
+                    .n = n,
+                    .opt = opt,
+                    .cells = cp_model_cells(models[0]),
+                    .root = cp_par_rank(par) == 0};
+    const double wall_start = cp_par_time();
+    const cp_drive_options dopt = {.out_dir = opt->out_dir,
+                                   .run_id = cs.run_id,
+                                   .what = "comparison",
+                                   .samples = opt->samples,
+                                   .set = opt->drive};
+    int rc = start(&cs, err);
     if (!rc)
-        rc = alloc_state(&cs, err);
-    rc = cp_par_agree(par, rc) ? cp_par_share_err(par, err) : CP_OK;
-    if (rc) {
-        free_state(&cs);
-        return rc ? rc : CP_EINVAL;
+        rc = cp_drive_execute(par, &compare_ops, &cs, &dopt, res, err);
+    cs.first_sample = res->first_sample;
+    if (!rc && !res->already_complete) {
+        if (cs.root)
+            write_all(&cs, cp_par_time() - wall_start, err);
+        rc = cp_par_share_err(par, err);
     }
-    const uint64_t P = (uint64_t)cp_par_size(par), me = (uint64_t)cp_par_rank(par);
-    const uint64_t chunks = (opt->samples + CP_PAR_CHUNK - 1) / CP_PAR_CHUNK;
-    int local = CP_OK;
-    for (uint64_t c = me; !local && c < chunks; c += P)
-        local = simulate_chunk(&cs, c, err);
-    rc = cp_par_agree(par, local) ? cp_par_share_err(par, err) : CP_OK;
-    /* Reductions in a fixed order: every scenario's own, then each option's
-     * differences. */
-    for (size_t k = 0; !rc && k < n; k++) {
-        rc = cp_par_reduce_stats(par, cs.own[k], err);
-        if (!rc && k)
-            rc = cp_par_reduce_stats(par, cs.diff[k], err);
-        rc = cp_par_agree(par, rc) ? cp_par_share_err(par, err) : CP_OK;
-    }
-    if (!rc && cp_par_rank(par) == 0)
-        rc = write_all(&cs, cp_par_time() - start, err);
-    rc = cp_par_agree(par, rc) ? cp_par_share_err(par, err) : CP_OK;
+    res->done = rc == CP_OK ? opt->samples : 0;
+    res->wall_seconds = cp_par_time() - wall_start;
     free_state(&cs);
     return rc;
+}
+
+int cp_compare_status(const cp_model *const *models, size_t n, const cp_compare_options *opt,
+                      const char **status, uint64_t *done, cp_err *err)
+{
+    cmp_state cs = {.models = models, .n = n, .opt = opt};
+    *done = 0;
+    *status = "not started";
+    int rc = n >= 2 ? make_identity(&cs, err)
+                    : cp_err_set(err, CP_EINVAL, "compare needs a base and at least one option");
+    return rc ? rc : cp_drive_status(opt->out_dir, &cs.id, status, done, err);
 }

@@ -12,23 +12,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cp_drive.h"
 #include "cp_error.h"
 #include "cp_model.h"
 #include "cp_par.h"
 
 typedef struct cp_compare_options {
-    uint64_t samples;
+    uint64_t samples; /* per scenario */
     uint64_t seed;
     const char *out_dir;
-    int force;
+    cp_drive_settings drive; /* start, checkpoints, progress */
     const char *command_line;
 } cp_compare_options;
 
 /* Collective.  models[0] is the base, models[1..n) the options; all must
- * have the same metrics and horizon (else CP_EINVAL).  Writes
- * out_dir/compare.csv, out_dir/NAME/summary.csv for each scenario and
- * out_dir/manifest.json (last).  Returns the same code on every rank. */
+ * have the same metrics and horizon (else CP_EINVAL, nothing written).
+ * Writes out_dir/compare.csv, out_dir/NAME/summary.csv for each scenario
+ * and out_dir/manifest.json (last), and out_dir/checkpoint.bin on the way.
+ * Returns the same code on every rank; CP_ESTOPPED: a signal asked it to
+ * stop and a checkpoint was written. */
 int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t n,
-                       const cp_compare_options *opt, cp_err *err);
+                       const cp_compare_options *opt, cp_drive_result *res, cp_err *err);
+
+/* Not collective: what opt->out_dir holds of this comparison, without
+ * running anything (see cp_drive_status). */
+int cp_compare_status(const cp_model *const *models, size_t n, const cp_compare_options *opt,
+                      const char **status, uint64_t *done, cp_err *err);
 
 #endif

@@ -14,9 +14,10 @@
 
 const double cp_output_probs[9] = {0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99};
 
-/* The files a run may write; --force removes exactly these. */
-static const char *const run_files[] = {"summary.csv", "samples.csv", "manifest.json",
-                                        "checkpoint.bin", NULL};
+/* The files a run or comparison may write at the top of its directory;
+ * --force removes exactly these. */
+static const char *const run_files[] = {"summary.csv",    "samples.csv", "manifest.json",
+                                        "checkpoint.bin", "compare.csv", NULL};
 
 /* ---- the output directory --------------------------------------------- */
 

@@ -1,24 +1,14 @@
-/* cp_run.c -- the driver of `chokepoint run`.
- *
- * Chunks of CP_PAR_CHUNK samples are simulated in rounds: in a round, rank r
- * takes chunk C + r, and then all ranks agree, with one small collective,
- * whether anyone failed, was asked to stop by a signal, or is due a
- * checkpoint.  Because the ranks move in step, the chunks before C are all
- * done at every round boundary, so a checkpoint is simply "the merged
- * statistics of chunks [0, C)".  Statistics merge exactly, so a run resumed
- * from a checkpoint (at any rank count) ends with the same bytes as one that
- * was never interrupted.
- *
- * Only rank 0 touches files.  All ranks take part in every collective step
- * even after a local failure, so a failure anywhere ends the run everywhere
- * with one message.
+/* cp_run.c -- the driver of `chokepoint run`: one scenario's chunks
+ * through the shared chunk loop (cp_drive), its statistics and kept sample
+ * rows merged to rank 0, which writes summary.csv, samples.csv and the
+ * manifest.
  */
 #include "cp_run.h"
 #include "cp_checkpoint.h"
+#include "cp_drive.h"
 #include "cp_graph.h"
 #include "cp_output.h"
 #include "cp_period.h"
-#include "cp_signal.h"
 #include "cp_stats.h"
 #include "cp_version.h"
 
@@ -28,9 +18,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
-
-enum { FLAG_ERROR = 1, FLAG_STOP = 2, FLAG_CHECKPOINT = 4 };
 
 typedef struct run_state {
     const cp_par *par;
@@ -39,7 +26,6 @@ typedef struct run_state {
     cp_run_identity id;
     char run_id[17];
     int root;
-    uint64_t chunks;
     cp_stats *st; /* this rank's since the last merge; on rank 0, everything so far */
     double *kept; /* this rank's kept rows since the last merge (id first) */
     size_t n_kept, cap_kept;
@@ -47,11 +33,10 @@ typedef struct run_state {
     size_t n_all_kept;
     double *block, *extras;
     cp_workspace *w;
-    uint64_t start_chunk;
-    double wall_start, last_checkpoint, last_progress;
+    uint64_t first_sample; /* where this invocation started */
+    double wall_start;
     time_t started;
     uint64_t peak_rss_kib;
-    int progress_on_tty;
 } run_state;
 
 static size_t kept_width(const cp_model *m)
@@ -61,101 +46,42 @@ static size_t kept_width(const cp_model *m)
 
 static uint64_t samples_before(const run_state *rs, uint64_t chunk)
 {
-    const uint64_t s = chunk * CP_PAR_CHUNK;
-    return s < rs->opt->samples ? s : rs->opt->samples;
+    return cp_drive_samples_before(rs->opt->samples, chunk);
 }
 
-/* ---- identity --------------------------------------------------------- */
+/* ---- identity and checkpoints ---------------------------------------- */
 
 static int make_identity(run_state *rs, cp_err *err)
 {
-    const cp_scenario *sc = cp_model_scenario(rs->m);
-    const cp_graph *g = cp_model_graph(rs->m);
-    cp_run_identity *id = &rs->id;
-    memset(id, 0, sizeof *id);
-    snprintf(id->version, sizeof id->version, "%s", cp_version());
-    snprintf(id->commit, sizeof id->commit, "%s", cp_git_commit());
-    snprintf(id->scenario, sizeof id->scenario, "%s", sc->name);
-    id->seed = rs->opt->seed;
-    id->samples = rs->opt->samples;
-    id->keep_samples = rs->opt->keep_samples;
-    /* The scenario's identity covers its bases too: a checkpoint must not
-     * survive an edit to any file the scenario was built from. */
-    int rc = cp_output_sha256(sc->path, id->scenario_sha256, err);
-    if (!rc && sc->n_files > 1) {
-        char *all = calloc(sc->n_files * 64 + 1, 1);
-        if (!all)
-            return cp_err_set(err, CP_ENOMEM, "out of memory");
-        for (size_t i = 0; !rc && i < sc->n_files; i++)
-            rc = cp_output_sha256(sc->files[i], all + 64 * i, err);
-        if (!rc)
-            cp_output_sha256_text(all, id->scenario_sha256);
-        free(all);
-    }
-    /* The inputs' identity: the hash of their five hashes, in order. */
-    char joined[5 * 64 + 1] = "";
-    for (int i = 0; !rc && i < 5; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
-        rc = cp_output_sha256(path, joined + 64 * i, err);
-    }
+    int rc = cp_drive_identify(&rs->m, 1, rs->opt->seed, rs->opt->samples, rs->opt->keep_samples,
+                               &rs->id, err);
+    if (!rc)
+        cp_checkpoint_run_id(&rs->id, rs->run_id);
+    return rc;
+}
+
+static int save_checkpoint(void *ctx, uint64_t next_chunk, cp_err *err)
+{
+    const run_state *rs = ctx;
+    const cp_checkpoint ck = {.next_chunk = next_chunk,
+                              .stats = rs->st,
+                              .kept = rs->all_kept,
+                              .n_kept = rs->n_all_kept,
+                              .kept_width = kept_width(rs->m)};
+    return cp_checkpoint_write(rs->opt->out_dir, &rs->id, &ck, err);
+}
+
+static int load_checkpoint(void *ctx, uint64_t *next_chunk, cp_err *err)
+{
+    run_state *rs = ctx;
+    cp_checkpoint ck = {.stats = rs->st, .kept_width = kept_width(rs->m)};
+    int rc = cp_checkpoint_read(rs->opt->out_dir, &rs->id, &ck, err);
     if (rc)
         return rc;
-    cp_output_sha256_text(joined, id->inputs_sha256);
-    cp_checkpoint_run_id(id, rs->run_id);
+    *next_chunk = ck.next_chunk;
+    rs->all_kept = ck.kept;
+    rs->n_all_kept = ck.n_kept;
     return CP_OK;
-}
-
-/* ---- starting: a fresh directory, or a checkpoint --------------------- */
-
-/* The run id recorded in dir/manifest.json, or "" if there is none. */
-static void manifest_run_id(const char *dir, char out[17])
-{
-    char path[4200], line[512];
-    out[0] = '\0';
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return;
-    while (fgets(line, sizeof line, fp))
-        if (sscanf(line, " \"run_id\": \"%16[0-9a-f]\"", out) == 1)
-            break;
-    fclose(fp);
-}
-
-/* Rank 0: decides where the run starts.  Returns the first chunk through
- * *start, or sets *complete when --resume finds the run already done. */
-static int open_run(run_state *rs, uint64_t *start, int *complete, cp_err *err)
-{
-    const cp_run_options *opt = rs->opt;
-    *start = 0;
-    *complete = 0;
-    int rc = make_identity(rs, err);
-    if (rc || !opt->resume)
-        return rc ? rc : cp_output_prepare_dir(opt->out_dir, opt->force, err);
-    if (cp_checkpoint_exists(opt->out_dir)) {
-        cp_checkpoint ck = {.stats = rs->st, .kept_width = kept_width(rs->m)};
-        rc = cp_checkpoint_read(opt->out_dir, &rs->id, &ck, err);
-        if (rc)
-            return rc;
-        *start = ck.next_chunk;
-        rs->all_kept = ck.kept;
-        rs->n_all_kept = ck.n_kept;
-        return CP_OK;
-    }
-    char found[17];
-    manifest_run_id(opt->out_dir, found);
-    if (found[0] && strcmp(found, rs->run_id) == 0) {
-        *complete = 1;
-        return CP_OK;
-    }
-    if (found[0])
-        return cp_err_set(err, CP_EINVAL,
-                          "%s holds a finished run of other settings (run id %s, this one is "
-                          "%s); use --force to replace it",
-                          opt->out_dir, found, rs->run_id);
-    /* Nothing to resume: start afresh, clearing what a killed run left. */
-    return cp_output_prepare_dir(opt->out_dir, 1, err);
 }
 
 /* ---- simulating ------------------------------------------------------- */
@@ -206,8 +132,9 @@ static int name_bad_cell(const run_state *rs, uint64_t first, size_t n, cp_err *
     return CP_EMODEL;
 }
 
-static int simulate_chunk(run_state *rs, uint64_t chunk, cp_err *err)
+static int simulate_chunk(void *ctx, uint64_t chunk, cp_err *err)
 {
+    run_state *rs = ctx;
     const uint64_t lo = chunk * CP_PAR_CHUNK;
     const uint64_t hi = samples_before(rs, chunk + 1);
     for (uint64_t first = lo; first < hi; first += CP_MODEL_LANES) {
@@ -224,21 +151,14 @@ static int simulate_chunk(run_state *rs, uint64_t chunk, cp_err *err)
     return rc;
 }
 
-/* ---- merging, checkpoints and progress -------------------------------- */
+/* ---- merging ---------------------------------------------------------- */
 
 /* Collective: every rank's statistics and kept rows since the last merge
  * join rank 0's.  The other ranks start again from empty. */
-static int merge_to_root(run_state *rs, cp_err *err)
+static int merge_to_root(void *ctx, cp_err *err)
 {
-    int rc = cp_par_reduce_stats(rs->par, rs->st, err);
-    if (!rc && !rs->root) {
-        cp_stats_free(rs->st);
-        rs->st = cp_stats_alloc(cp_model_cells(rs->m));
-        if (!rs->st)
-            cp_err_set(err, CP_ENOMEM, "out of memory for statistics");
-    }
-    if (!rc)
-        rc = cp_par_share_err(rs->par, err);
+    run_state *rs = ctx;
+    int rc = cp_drive_reduce_stats(rs->par, &rs->st, 1, err);
     if (rc || rs->opt->keep_samples == 0)
         return rc;
     double *gathered = NULL;
@@ -258,115 +178,6 @@ static int merge_to_root(run_state *rs, cp_err *err)
     }
     free(gathered);
     return cp_par_share_err(rs->par, err);
-}
-
-static int write_checkpoint(run_state *rs, uint64_t next_chunk, cp_err *err)
-{
-    int rc = merge_to_root(rs, err);
-    if (rc)
-        return rc;
-    if (rs->root) {
-        const cp_checkpoint ck = {.next_chunk = next_chunk,
-                                  .stats = rs->st,
-                                  .kept = rs->all_kept,
-                                  .n_kept = rs->n_all_kept,
-                                  .kept_width = kept_width(rs->m)};
-        cp_checkpoint_write(rs->opt->out_dir, &rs->id, &ck, err);
-        rs->last_checkpoint = cp_par_time();
-    }
-    return cp_par_share_err(rs->par, err);
-}
-
-static void format_duration(double s, char *buf, size_t cap)
-{
-    if (!(s >= 0) || s > 1e9)
-        snprintf(buf, cap, "?");
-    else if (s >= 3600)
-        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
-    else if (s >= 60)
-        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-    else
-        snprintf(buf, cap, "%.0fs", s);
-}
-
-/* Rank 0: samples done over all ranks (exact: the ranks move in step),
- * the rate of this invocation and the time left.  A live bar on a
- * terminal; one plain line per interval otherwise (no carriage returns in
- * a log). */
-static void report_progress(run_state *rs, uint64_t next_chunk, int final)
-{
-    const double now = cp_par_time();
-    const double every = rs->progress_on_tty ? 0.5 : rs->opt->progress_seconds;
-    if (!rs->root || rs->opt->progress_seconds <= 0 || (!final && now - rs->last_progress < every))
-        return;
-    rs->last_progress = now;
-    const uint64_t done = samples_before(rs, next_chunk), total = rs->opt->samples;
-    const double rate =
-        (double)(done - samples_before(rs, rs->start_chunk)) / fmax(now - rs->wall_start, 1e-9);
-    char eta[32];
-    format_duration(rate > 0 ? (double)(total - done) / rate : -1, eta, sizeof eta);
-    const double pct = 100.0 * (double)done / (double)total;
-    if (rs->progress_on_tty) {
-        char bar[31];
-        const int filled = (int)(pct * 30 / 100);
-        for (int i = 0; i < 30; i++)
-            bar[i] = i < filled ? '#' : '.';
-        bar[30] = '\0';
-        fprintf(stderr, "\r[%s] %5.1f%% %llu/%llu samples, %.0f/s, %s left  %s", bar, pct,
-                (unsigned long long)done, (unsigned long long)total, rate, eta, final ? "\n" : "");
-    } else {
-        fprintf(stderr, "progress: %llu/%llu samples (%.1f%%), %.0f samples/s, %s left\n",
-                (unsigned long long)done, (unsigned long long)total, pct, rate, eta);
-    }
-    fflush(stderr);
-}
-
-/* Whether a sample-count checkpoint falls between two round boundaries:
- * the same on every rank, with no communication. */
-static int checkpoint_due(const run_state *rs, uint64_t from_chunk, uint64_t to_chunk)
-{
-    const uint64_t every = rs->opt->checkpoint_samples;
-    return every && samples_before(rs, from_chunk) / every != samples_before(rs, to_chunk) / every;
-}
-
-static int simulate_all(run_state *rs, cp_err *err)
-{
-    const uint64_t P = (uint64_t)cp_par_size(rs->par);
-    const uint64_t me = (uint64_t)cp_par_rank(rs->par);
-    int local = CP_OK;
-    for (uint64_t C = rs->start_chunk; C < rs->chunks;) {
-        if (!local && C + me < rs->chunks)
-            local = simulate_chunk(rs, C + me, err);
-        const uint64_t next = C + P;
-        int flags = local ? FLAG_ERROR : 0;
-        if (cp_signal_received())
-            flags |= FLAG_STOP;
-        if (rs->root && rs->opt->checkpoint_seconds > 0 &&
-            cp_par_time() - rs->last_checkpoint >= rs->opt->checkpoint_seconds)
-            flags |= FLAG_CHECKPOINT;
-        flags = cp_par_or_flags(rs->par, flags);
-        if (flags & FLAG_ERROR)
-            return cp_par_share_err(rs->par, err);
-        if (next >= rs->chunks)
-            break; /* the end: finishing beats checkpointing */
-        if ((flags & (FLAG_STOP | FLAG_CHECKPOINT)) || checkpoint_due(rs, C, next)) {
-            int rc = write_checkpoint(rs, next, err);
-            if (rc)
-                return rc;
-            if (flags & FLAG_STOP) {
-                report_progress(rs, next, 1);
-                return cp_err_set(err, CP_ESTOPPED,
-                                  "stopped on a signal after %llu of %llu samples; the "
-                                  "checkpoint in %s continues it with --resume",
-                                  (unsigned long long)samples_before(rs, next),
-                                  (unsigned long long)rs->opt->samples, rs->opt->out_dir);
-            }
-        }
-        report_progress(rs, next, 0);
-        C = next;
-    }
-    report_progress(rs, rs->chunks, 1);
-    return CP_OK;
 }
 
 /* ---- writing the results ---------------------------------------------- */
@@ -420,7 +231,7 @@ static int write_manifest(const run_state *rs, cp_err *err)
     cp_period_format(sc->start, a, sizeof a);
     cp_period_format(sc->end, b, sizeof b);
     const double wall = cp_par_time() - rs->wall_start;
-    const uint64_t here = opt->samples - samples_before(rs, rs->start_chunk);
+    const uint64_t here = opt->samples - rs->first_sample;
     FILE *fp = f.fp;
     fprintf(fp, "{\n  \"program\": \"chokepoint\",\n  \"version\": ");
     cp_output_json_string(fp, cp_version());
@@ -453,9 +264,8 @@ static int write_manifest(const run_state *rs, cp_err *err)
             "  \"files\": [\"summary.csv\"%s]\n}\n",
             (unsigned long long)opt->seed, (unsigned long long)opt->samples,
             (unsigned long long)opt->keep_samples, a, b, cp_model_periods(rs->m),
-            cp_par_size(rs->par), CP_PAR_CHUNK,
-            (unsigned long long)samples_before(rs, rs->start_chunk), 1.0 / 2049.0, started,
-            finished, wall, wall > 0 ? (double)here / wall : 0.0,
+            cp_par_size(rs->par), CP_PAR_CHUNK, (unsigned long long)rs->first_sample, 1.0 / 2049.0,
+            started, finished, wall, wall > 0 ? (double)here / wall : 0.0,
             (unsigned long long)rs->peak_rss_kib, opt->keep_samples ? ", \"samples.csv\"" : "");
     return cp_outfile_commit(&f, err);
 }
@@ -486,27 +296,7 @@ int cp_run_status(const cp_model *m, const cp_run_options *opt, const char **sta
     *done = 0;
     *status = "not started";
     int rc = make_identity(&rs, err);
-    if (rc)
-        return rc;
-    char found[17];
-    manifest_run_id(opt->out_dir, found);
-    if (found[0]) {
-        *status = strcmp(found, rs.run_id) == 0 ? "complete" : "other run";
-        *done = strcmp(found, rs.run_id) == 0 ? opt->samples : 0;
-        return CP_OK;
-    }
-    if (!cp_checkpoint_exists(opt->out_dir))
-        return CP_OK;
-    cp_run_identity theirs;
-    uint64_t next;
-    rc = cp_checkpoint_peek(opt->out_dir, &theirs, &next, err);
-    if (rc)
-        return rc;
-    char their_id[17];
-    cp_checkpoint_run_id(&theirs, their_id);
-    *status = strcmp(their_id, rs.run_id) == 0 ? "checkpoint" : "other run";
-    *done = strcmp(their_id, rs.run_id) == 0 ? samples_before(&rs, next) : 0;
-    return CP_OK;
+    return rc ? rc : cp_drive_status(opt->out_dir, &rs.id, status, done, err);
 }
 
 /* ---- the run ---------------------------------------------------------- */
@@ -533,6 +323,11 @@ static void release(run_state *rs)
     cp_stats_free(rs->st);
 }
 
+static const cp_drive_ops run_ops = {.simulate = simulate_chunk,
+                                     .merge = merge_to_root,
+                                     .save = save_checkpoint,
+                                     .load = load_checkpoint};
+
 int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *opt,
                    cp_run_result *res, cp_err *err)
 {
@@ -542,33 +337,28 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
                     .m = m,
                     .opt = opt,
                     .root = cp_par_rank(par) == 0,
-                    .chunks = (opt->samples + CP_PAR_CHUNK - 1) / CP_PAR_CHUNK,
                     .wall_start = cp_par_time(),
-                    .started = time(NULL),
-                    .progress_on_tty = isatty(STDERR_FILENO)};
-    rs.last_checkpoint = rs.last_progress = rs.wall_start;
-    uint64_t start = 0;
-    int complete = 0;
+                    .started = time(NULL)};
     if (opt->samples == 0)
         cp_err_set(err, CP_EINVAL, "--samples must be at least 1");
     else if (!allocate(&rs, err) && rs.root)
-        open_run(&rs, &start, &complete, err);
+        make_identity(&rs, err);
     int rc = cp_par_share_err(par, err);
-    rs.start_chunk = cp_par_bcast_u64(par, start);
-    res->first_sample = samples_before(&rs, rs.start_chunk);
-    res->already_complete = (int)cp_par_bcast_u64(par, (uint64_t)complete);
+    const cp_drive_options dopt = {.out_dir = opt->out_dir,
+                                   .run_id = rs.run_id,
+                                   .what = "run",
+                                   .samples = opt->samples,
+                                   .set = opt->drive};
+    if (!rc)
+        rc = cp_drive_execute(par, &run_ops, &rs, &dopt, res, err);
+    rs.first_sample = res->first_sample;
     if (!rc && !res->already_complete) {
-        rc = simulate_all(&rs, err);
-        if (!rc)
-            rc = merge_to_root(&rs, err);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         rs.peak_rss_kib = cp_par_max_u64(par, (uint64_t)ru.ru_maxrss);
-        if (!rc) {
-            if (rs.root)
-                write_outputs(&rs, err);
-            rc = cp_par_share_err(par, err);
-        }
+        if (rs.root)
+            write_outputs(&rs, err);
+        rc = cp_par_share_err(par, err);
     }
     res->done = rc == CP_OK ? opt->samples : 0;
     res->wall_seconds = cp_par_time() - rs.wall_start;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cp_drive.h"
 #include "cp_error.h"
 #include "cp_model.h"
 #include "cp_par.h"
@@ -16,21 +17,12 @@ typedef struct cp_run_options {
     uint64_t seed;
     uint64_t keep_samples; /* first K sample paths to samples.csv; 0: none */
     const char *out_dir;
-    int force;                   /* replace a previous run's files in out_dir */
-    int resume;                  /* continue from out_dir's checkpoint, if any */
-    uint64_t checkpoint_samples; /* a checkpoint every this many samples; 0: never */
-    double checkpoint_seconds;   /* a checkpoint every this many seconds; 0: never */
-    double progress_seconds;     /* a progress line this often on stderr; 0: none */
+    cp_drive_settings drive; /* start, checkpoints, progress */
     const char *command_line;
 } cp_run_options;
 
-/* What a run did, for the caller's report. */
-typedef struct cp_run_result {
-    int already_complete;  /* --resume found the run finished: nothing done */
-    uint64_t first_sample; /* where this invocation started (0, or a checkpoint's) */
-    uint64_t done;         /* samples complete when it returned */
-    double wall_seconds;
-} cp_run_result;
+/* What a run did, for the caller's report (see cp_drive.h). */
+typedef cp_drive_result cp_run_result;
 
 /* Collective.  Returns the same code on every rank; err holds the message
  * (of the lowest failing rank) on every rank.  CP_ESTOPPED: a signal asked

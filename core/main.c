@@ -72,6 +72,19 @@ static const char main_usage[] =
     "SIGTERM or SIGUSR1 after writing a checkpoint (rerun with --resume),\n"
     "1 other failure.\n";
 
+/* The options of run and compare that checkpoint, resume and report
+ * progress (batch has all but --resume, which it always does). */
+#define CHECKPOINT_OPTIONS_HELP                                                                    \
+    "      --checkpoint-every N|Ns  write DIR/checkpoint.bin every N samples, or every\n"          \
+    "                         N seconds with a trailing s (default: only when stopped)\n"
+#define RESUME_OPTION_HELP(what)                                                                   \
+    "      --resume           continue from DIR/checkpoint.bin if there is one (a\n"               \
+    "                         finished " what " with the same settings is left as it is)\n"
+#define PROGRESS_OPTION_HELP                                                                       \
+    "      --progress SEC     a progress line on stderr every SEC seconds (default 10; 0: off)\n"
+
+/* One option a line, as printed. */
+/* clang-format off */
 static const char run_usage[] =
     "Usage: chokepoint run SCENARIO.ini [options]\n"
     "\n"
@@ -86,13 +99,12 @@ static const char run_usage[] =
     "  -o, --out DIR          output directory (default outputs/SCENARIO-NAME)\n"
     "  -k, --keep-samples K   write the first K sample paths to samples.csv (default 0)\n"
     "  -f, --force            replace the files of a previous run in DIR\n"
-    "      --checkpoint-every N|Ns  write DIR/checkpoint.bin every N samples, or every\n"
-    "                         N seconds with a trailing s (default: only when stopped)\n"
-    "      --resume           continue from DIR/checkpoint.bin if there is one (a\n"
-    "                         finished run with the same settings is left as it is)\n"
-    "      --progress SEC     a progress line on stderr every SEC seconds (default 10; 0: off)\n"
+    CHECKPOINT_OPTIONS_HELP
+    RESUME_OPTION_HELP("run")
+    PROGRESS_OPTION_HELP
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
+/* clang-format on */
 
 static const char validate_usage[] =
     "Usage: chokepoint validate SCENARIO.ini [--print-resolved]\n"
@@ -127,7 +139,7 @@ static int parse_count(const char *text, uint64_t *out)
 }
 
 /* "N" samples or "Ns" seconds. */
-static int parse_interval(const char *text, cp_run_options *opt)
+static int parse_interval(const char *text, uint64_t *samples, double *seconds)
 {
     size_t n = strlen(text);
     if (n > 1 && text[n - 1] == 's') {
@@ -136,10 +148,34 @@ static int parse_interval(const char *text, cp_run_options *opt)
         double s = strtod(text, &end);
         if (end != text + n - 1 || errno || !(s > 0))
             return 0;
-        opt->checkpoint_seconds = s;
+        *seconds = s;
         return 1;
     }
-    return parse_count(text, &opt->checkpoint_samples) && opt->checkpoint_samples > 0;
+    return parse_count(text, samples) && *samples > 0;
+}
+
+/* --checkpoint-every ('C') and --progress ('P') for command cmd.  Returns
+ * EXIT_OK, or EXIT_USAGE after saying why. */
+static int parse_timing_option(int c, const char *arg, const char *cmd, cp_drive_settings *t)
+{
+    if (c == 'C' && !parse_interval(arg, &t->checkpoint_samples, &t->checkpoint_seconds)) {
+        fprintf(stderr,
+                "chokepoint %s: --checkpoint-every: '%s' is neither a number of samples nor of "
+                "seconds (e.g. 1000000 or 300s)\n",
+                cmd, arg);
+        return EXIT_USAGE;
+    }
+    if (c == 'P') {
+        char *end;
+        errno = 0;
+        t->progress_seconds = strtod(arg, &end);
+        if (end == arg || *end || errno || !(t->progress_seconds >= 0)) {
+            fprintf(stderr, "chokepoint %s: --progress: '%s' is not a number of seconds\n", cmd,
+                    arg);
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
 }
 
 typedef struct loaded {
@@ -364,11 +400,10 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                          {NULL, 0, NULL, 0}};
     a->opt.samples = 100000;
     a->opt.seed = 1;
-    a->opt.progress_seconds = 10;
+    a->opt.drive.progress_seconds = 10;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:k:fqh", opts, NULL)) != -1) {
-        char *end;
         switch (c) {
         case 'n':
             if (!parse_count(optarg, &a->opt.samples) || a->opt.samples == 0) {
@@ -397,28 +432,15 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             }
             break;
         case 'f':
-            a->opt.force = 1;
+            a->opt.drive.force = 1;
             break;
         case 'P':
-            errno = 0;
-            a->opt.progress_seconds = strtod(optarg, &end);
-            if (end == optarg || *end || errno || !(a->opt.progress_seconds >= 0)) {
-                fprintf(stderr, "chokepoint run: --progress: '%s' is not a number of seconds\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
-            break;
         case 'C':
-            if (!parse_interval(optarg, &a->opt)) {
-                fprintf(stderr,
-                        "chokepoint run: --checkpoint-every: '%s' is neither a number of "
-                        "samples nor of seconds (e.g. 1000000 or 300s)\n",
-                        optarg);
+            if (parse_timing_option(c, optarg, "run", &a->opt.drive))
                 return EXIT_USAGE;
-            }
             break;
         case 'R':
-            a->opt.resume = 1;
+            a->opt.drive.resume = 1;
             break;
         case 'q':
             a->quiet = 1;
@@ -437,7 +459,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     }
     a->scenario = argv[optind];
     if (a->quiet)
-        a->opt.progress_seconds = 0;
+        a->opt.drive.progress_seconds = 0;
     if (a->opt.keep_samples > a->opt.samples)
         a->opt.keep_samples = a->opt.samples;
     return EXIT_OK;
@@ -508,6 +530,8 @@ static cp_par *start_parallel(int *argc, char ***argv)
     return par;
 }
 
+/* One option a line, as printed. */
+/* clang-format off */
 static const char compare_usage[] =
     "Usage: chokepoint compare BASE.ini OPTION.ini [MORE.ini ...] [options]\n"
     "\n"
@@ -516,64 +540,164 @@ static const char compare_usage[] =
     "DIR/compare.csv (the distribution of the paired difference option - base for\n"
     "every metric, region and quarter, and the change in compute at risk),\n"
     "DIR/SCENARIO/summary.csv for each scenario, and DIR/manifest.json.\n"
+    "On SIGTERM or SIGUSR1 all ranks stop at the next chunk, write a checkpoint\n"
+    "and exit with code 75; --resume then finishes with identical results.\n"
     "\n"
     "Options:\n"
     "  -n, --samples N        sample paths per scenario (default 100000)\n"
     "  -s, --seed S           random seed (default 1)\n"
     "  -o, --out DIR          output directory (default outputs/compare-BASE)\n"
     "  -f, --force            replace the files of a previous comparison in DIR\n"
-    "  -q, --quiet            no final report\n"
+    CHECKPOINT_OPTIONS_HELP
+    RESUME_OPTION_HELP("comparison")
+    PROGRESS_OPTION_HELP
+    "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
+/* clang-format on */
 
-static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
+/* Parses compare's options; returns EXIT_OK, -1 after --help, or a usage
+ * exit code.  *first is the index of the first scenario argument. */
+static int parse_compare_args(int argc, char **argv, cp_compare_options *opt, int *quiet,
+                              int *first)
 {
     static const struct option opts[] = {{"samples", required_argument, NULL, 'n'},
                                          {"seed", required_argument, NULL, 's'},
                                          {"out", required_argument, NULL, 'o'},
                                          {"force", no_argument, NULL, 'f'},
+                                         {"progress", required_argument, NULL, 'P'},
+                                         {"checkpoint-every", required_argument, NULL, 'C'},
+                                         {"resume", no_argument, NULL, 'R'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    cp_compare_options opt = {.samples = 100000, .seed = 1};
-    int c, quiet = 0;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:fqh", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!parse_count(optarg, &opt.samples) || opt.samples == 0) {
+            if (!parse_count(optarg, &opt->samples) || opt->samples == 0) {
                 fprintf(stderr, "chokepoint compare: --samples: '%s' is not a count > 0\n", optarg);
                 return EXIT_USAGE;
             }
             break;
         case 's':
-            if (!parse_count(optarg, &opt.seed)) {
+            if (!parse_count(optarg, &opt->seed)) {
                 fprintf(stderr, "chokepoint compare: --seed: '%s' is not a count\n", optarg);
                 return EXIT_USAGE;
             }
             break;
         case 'o':
-            opt.out_dir = optarg;
+            opt->out_dir = optarg;
             break;
         case 'f':
-            opt.force = 1;
+            opt->drive.force = 1;
+            break;
+        case 'P':
+        case 'C':
+            if (parse_timing_option(c, optarg, "compare", &opt->drive))
+                return EXIT_USAGE;
+            break;
+        case 'R':
+            opt->drive.resume = 1;
             break;
         case 'q':
-            quiet = 1;
+            *quiet = 1;
             break;
         case 'h':
             fputs(compare_usage, stdout);
-            return EXIT_OK;
+            return -1;
         default:
             fputs(compare_usage, stderr);
             return EXIT_USAGE;
         }
     }
-    const int n = argc - optind;
-    if (n < 2) {
+    if (argc - optind < 2) {
         fprintf(stderr, "chokepoint compare: expected a base and at least one option\n\n%s",
                 compare_usage);
         return EXIT_USAGE;
     }
+    *first = optind;
+    if (*quiet)
+        opt->drive.progress_seconds = 0;
+    return EXIT_OK;
+}
+
+static void free_many(loaded *l, const cp_model **models, size_t n)
+{
+    for (size_t k = 0; l && k < n; k++)
+        free_all(&l[k]);
+    free(l);
+    free(models);
+}
+
+/* Scenarios paths[0..n), loaded: *out (calloc'd, n of them) and their
+ * models.  On failure, those loaded are freed. */
+static int load_many(const char *const *paths, size_t n, loaded **out, const cp_model ***models,
+                     cp_err *err)
+{
+    *out = calloc(n, sizeof **out);
+    *models = calloc(n, sizeof **models);
+    int rc = *out && *models ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
+    size_t k = 0;
+    while (!rc && k < n) {
+        rc = load_all(paths[k], &(*out)[k], err);
+        if (rc)
+            break;
+        (*models)[k] = (*out)[k].m;
+        k++;
+    }
+    if (rc) {
+        free_many(*out, *models, k);
+        *out = NULL;
+        *models = NULL;
+    }
+    return rc;
+}
+
+/* Compares scenarios paths[0..n) (collective) and reports on rank 0.  A
+ * default output directory, outputs/compare-BASE, is used when
+ * opt->out_dir is NULL. */
+static int compare_scenarios(const cp_par *par, const char *const *paths, size_t n,
+                             cp_compare_options *opt, int quiet, cp_drive_result *res, cp_err *err)
+{
+    memset(res, 0, sizeof *res);
+    loaded *l;
+    const cp_model **models;
+    int rc = load_many(paths, n, &l, &models, err);
+    if (rc)
+        return rc;
+    char out_default[4096];
+    const int defaulted = opt->out_dir == NULL;
+    if (defaulted) {
+        snprintf(out_default, sizeof out_default, "outputs/compare-%s", l[0].sc.name);
+        opt->out_dir = out_default;
+    }
+    rc = cp_compare_execute(par, models, n, opt, res, err);
+    if (!rc && !quiet && cp_par_rank(par) == 0) {
+        if (res->already_complete)
+            fprintf(stderr, "done: %s already holds this comparison, complete; nothing to do\n",
+                    opt->out_dir);
+        else /* stderr, like run's: a batch's stdout is its summary */
+            fprintf(stderr,
+                    "done: compared %zu options with %s on %llu samples on %d rank(s) in %.2f "
+                    "s%s; wrote %s/compare.csv\n",
+                    n - 1, l[0].sc.name, (unsigned long long)opt->samples, cp_par_size(par),
+                    res->wall_seconds, res->first_sample ? ", resumed from a checkpoint" : "",
+                    opt->out_dir);
+    }
+    if (defaulted)
+        opt->out_dir = NULL;
+    free_many(l, models, n);
+    return rc;
+}
+
+static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
+{
+    cp_compare_options opt = {.samples = 100000, .seed = 1, .drive.progress_seconds = 10};
+    int quiet = 0, first = 0;
+    int rc = parse_compare_args(argc, argv, &opt, &quiet, &first);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
     char command[8192];
     join_args(full_argc, full_argv, command, sizeof command);
     opt.command_line = command;
@@ -582,31 +706,10 @@ static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
         return EXIT_FAILURE_OTHER;
     cp_err err;
     cp_err_clear(&err);
-    loaded *l = calloc((size_t)n, sizeof *l);
-    const cp_model **models = calloc((size_t)n, sizeof *models);
-    int rc = l && models ? CP_OK : cp_err_set(&err, CP_ENOMEM, "out of memory");
-    int n_loaded = 0;
-    for (; !rc && n_loaded < n; n_loaded++) {
-        rc = load_all(argv[optind + n_loaded], &l[n_loaded], &err);
-        if (rc)
-            break;
-        models[n_loaded] = l[n_loaded].m;
-    }
-    char out_default[4096];
-    if (!rc && !opt.out_dir) {
-        snprintf(out_default, sizeof out_default, "outputs/compare-%s", l[0].sc.name);
-        opt.out_dir = out_default;
-    }
-    if (!rc)
-        rc = cp_compare_execute(par, models, (size_t)n, &opt, &err);
-    if (!rc && !quiet && cp_par_rank(par) == 0)
-        printf("compared %d options with %s on %llu samples: %s/compare.csv\n", n - 1, l[0].sc.name,
-               (unsigned long long)opt.samples, opt.out_dir);
+    cp_drive_result res;
+    rc = compare_scenarios(par, (const char *const *)argv + first, (size_t)(argc - first), &opt,
+                           quiet, &res, &err);
     report_error(par, rc, &err);
-    for (int k = 0; l && k < n_loaded; k++)
-        free_all(&l[k]);
-    free(l);
-    free(models);
     cp_par_finalize(par);
     return exit_code_for(rc);
 }
@@ -640,9 +743,11 @@ static const char batch_usage[] =
     "Runs the batch's entries in order (all ranks work on each in turn).  An\n"
     "entry whose output directory already holds its finished run is skipped; one\n"
     "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
-    "The batch file's columns: name,scenario,samples,seed,out[,keep_samples]\n"
-    "(paths relative to the batch file).  A summary, one CSV row per entry, goes\n"
-    "to stdout: entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
+    "The batch file's columns: name,scenario,samples,seed,out[,keep_samples][,compare]\n"
+    "(paths relative to the batch file); an entry whose compare cell names option\n"
+    "scenarios (separated by ';') is `compare SCENARIO OPTION...`.  A summary, one\n"
+    "CSV row per entry, goes to stdout:\n"
+    "entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
     "\n"
     "Options:\n"
     "      --only K           run entry K only (1-based; for job arrays)\n"
@@ -673,11 +778,10 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    a->opt.progress_seconds = 10;
+    a->opt.drive.progress_seconds = 10;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-        char *end;
         switch (c) {
         case 'O':
             if (!parse_count(optarg, &a->only) || a->only == 0) {
@@ -695,24 +799,9 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
             a->summary = optarg;
             break;
         case 'C':
-            if (!parse_interval(optarg, &a->opt)) {
-                fprintf(stderr,
-                        "chokepoint batch: --checkpoint-every: '%s' is neither a number "
-                        "of samples nor of seconds (e.g. 1000000 or 300s)\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
-            break;
         case 'P':
-            errno = 0;
-            a->opt.progress_seconds = strtod(optarg, &end);
-            if (end == optarg || *end || errno || !(a->opt.progress_seconds >= 0)) {
-                fprintf(stderr,
-                        "chokepoint batch: --progress: '%s' is not a number of "
-                        "seconds\n",
-                        optarg);
+            if (parse_timing_option(c, optarg, "batch", &a->opt.drive))
                 return EXIT_USAGE;
-            }
             break;
         case 'q':
             a->quiet = 1;
@@ -731,7 +820,7 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
     }
     a->file = argv[optind];
     if (a->quiet)
-        a->opt.progress_seconds = 0;
+        a->opt.drive.progress_seconds = 0;
     return EXIT_OK;
 }
 
@@ -742,15 +831,53 @@ typedef struct entry_result {
     char message[CP_ERR_MSG_MAX];
 } entry_result;
 
-static int status_of(const cp_batch_entry *e, cp_run_options *opt, entry_result *r)
+/* An entry's scenarios: the scenario, then a comparison's options
+ * (malloc'd; NULL when out of memory). */
+static const char **entry_paths(const cp_batch_entry *e)
 {
+    const char **paths = malloc((1 + e->n_options) * sizeof *paths);
+    if (!paths)
+        return NULL;
+    paths[0] = e->scenario;
+    for (size_t k = 0; k < e->n_options; k++)
+        paths[1 + k] = e->options[k];
+    return paths;
+}
+
+static int compare_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
+{
+    const char **paths = entry_paths(e);
+    loaded *l = NULL;
+    const cp_model **models = NULL;
+    int rc = paths ? load_many(paths, 1 + e->n_options, &l, &models, err)
+                   : cp_err_set(err, CP_ENOMEM, "out of memory");
+    const cp_compare_options opt = {.samples = e->samples, .seed = e->seed, .out_dir = e->out};
+    if (!rc)
+        rc = cp_compare_status(models, 1 + e->n_options, &opt, &r->status, &r->done, err);
+    if (l)
+        free_many(l, models, 1 + e->n_options);
+    free(paths);
+    return rc;
+}
+
+static int run_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
+{
+    const cp_run_options opt = {
+        .samples = e->samples, .seed = e->seed, .keep_samples = e->keep_samples, .out_dir = e->out};
     loaded l;
-    cp_err err;
-    int rc = load_all(e->scenario, &l, &err);
+    int rc = load_all(e->scenario, &l, err);
     if (!rc) {
-        rc = cp_run_status(l.m, opt, &r->status, &r->done, &err);
+        rc = cp_run_status(l.m, &opt, &r->status, &r->done, err);
         free_all(&l);
     }
+    return rc;
+}
+
+static int status_of(const cp_batch_entry *e, entry_result *r)
+{
+    cp_err err;
+    cp_err_clear(&err);
+    const int rc = e->n_options ? compare_status(e, r, &err) : run_status(e, r, &err);
     if (rc) {
         r->status = "failed";
         snprintf(r->message, sizeof r->message, "%s", err.msg);
@@ -800,25 +927,51 @@ static int save_summary(const char *path, const cp_batch *b, const entry_result 
     return cp_outfile_commit(&f, err);
 }
 
-/* Runs entry i (collective); fills its result; returns its code. */
-static int run_entry(const cp_par *par, const batch_args *a, const cp_batch *b, size_t i,
-                     entry_result *r)
+/* An entry that is a comparison (collective). */
+static int compare_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
+                         cp_drive_result *res, cp_err *err)
 {
-    const cp_batch_entry *e = &b->entries[i];
+    cp_compare_options opt = {.samples = e->samples,
+                              .seed = e->seed,
+                              .out_dir = e->out,
+                              .drive = a->opt.drive,
+                              .command_line = a->opt.command_line};
+    opt.drive.resume = 1;
+    const char **paths = entry_paths(e);
+    memset(res, 0, sizeof *res);
+    int rc = paths ? compare_scenarios(par, paths, 1 + e->n_options, &opt, a->quiet, res, err)
+                   : cp_err_set(err, CP_ENOMEM, "out of memory");
+    free(paths);
+    return rc;
+}
+
+/* An entry that is a run (collective). */
+static int run_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
+                     cp_drive_result *res, cp_err *err)
+{
     cp_run_options opt = a->opt;
     opt.samples = e->samples;
     opt.seed = e->seed;
     opt.keep_samples = e->keep_samples;
     opt.out_dir = e->out;
-    opt.resume = 1;
+    opt.drive.resume = 1;
+    return run_scenario(par, e->scenario, &opt, a->quiet, res, err);
+}
+
+/* Runs entry i (collective); fills its result; returns its code. */
+static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, size_t i,
+                    entry_result *r)
+{
+    const cp_batch_entry *e = &b->entries[i];
     if (cp_par_rank(par) == 0 && !a->quiet)
-        fprintf(stderr, "batch: entry %zu of %zu, %s: %s, %llu samples, seed %llu -> %s\n", i + 1,
-                b->n, e->name, e->scenario, (unsigned long long)e->samples,
-                (unsigned long long)e->seed, e->out);
+        fprintf(stderr, "batch: entry %zu of %zu, %s: %s%s, %llu samples, seed %llu -> %s\n", i + 1,
+                b->n, e->name, e->n_options ? "compare " : "", e->scenario,
+                (unsigned long long)e->samples, (unsigned long long)e->seed, e->out);
     cp_err err;
     cp_err_clear(&err);
-    cp_run_result res;
-    int rc = run_scenario(par, e->scenario, &opt, a->quiet, &res, &err);
+    cp_drive_result res;
+    const int rc =
+        e->n_options ? compare_entry(par, a, e, &res, &err) : run_entry(par, a, e, &res, &err);
     r->seconds = res.wall_seconds;
     r->done = rc == CP_OK ? e->samples : 0;
     r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
@@ -863,18 +1016,14 @@ static int cmd_batch(int argc, char **argv, int full_argc, char **full_argv)
         if (a.only && i + 1 != a.only)
             continue;
         if (a.status_only) {
-            cp_run_options opt = {.samples = b.entries[i].samples,
-                                  .seed = b.entries[i].seed,
-                                  .keep_samples = b.entries[i].keep_samples,
-                                  .out_dir = b.entries[i].out};
-            const int code = status_of(&b.entries[i], &opt, &r[i]);
+            const int code = status_of(&b.entries[i], &r[i]);
             if (code && !first_failure)
                 first_failure = code;
             continue;
         }
         if (stopped)
             continue;
-        int code = run_entry(par, &a, &b, i, &r[i]);
+        int code = do_entry(par, &a, &b, i, &r[i]);
         stopped = code == CP_ESTOPPED;
         if (code && !stopped && !first_failure)
             first_failure = code;

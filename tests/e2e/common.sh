@@ -31,6 +31,16 @@ expect_err() {
         bad "message lacks '$1':"; sed 's/^/    /' "$WORK/err" | head -5; fi
 }
 
+# kill_rank_at_checkpoint DIR: once DIR/checkpoint.bin exists, SIGKILLs one
+# rank (not mpirun) of the job whose --out is DIR.
+kill_rank_at_checkpoint() {
+    local dir=$1 rank
+    for _ in $(seq 1 600); do [ -e "$dir/checkpoint.bin" ] && break; sleep 0.05; done
+    rank=$(pgrep -f -- "--out $dir" | while read -r p; do
+        [ "$(cat /proc/$p/comm 2>/dev/null)" = chokepoint ] && echo "$p"; done | head -1)
+    if [ -n "$rank" ]; then kill -KILL "$rank"; ok "killed rank pid $rank mid-run"; else bad "no rank to kill"; fi
+}
+
 finish() {
     echo "$passes passed, $failures failed"
     [ "$failures" = 0 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `chokepoint compare`: common random numbers (an identical option, and one
 # adding only neutral shocks and events, differ from the base by exactly 0
-# in every sample), byte-identical results at 1, 2 and 3 ranks, the
+# in every sample), byte-identical results at 1, 2, 3 and 4 ranks, the
 # variance reduction of pairing against two independent runs (measured and
 # printed), and bad input (exit 3, nothing written).
 . "$(dirname "$0")/common.sh" "$@"
@@ -41,7 +41,7 @@ else bad "CRN pairing broken"; fi
 "$BIN" run "$W/baseline.ini" --samples 700 --seed 9 --quiet --out "$WORK/run" >/dev/null 2>&1
 cmp -s "$WORK/run/summary.csv" "$WORK/c1/baseline/summary.csv" \
     && ok "the base's summary equals a plain run's" || bad "base summary differs from run"
-for p in 2 3; do
+for p in 2 3 4; do
     expect_exit 0 "compare at $p ranks" -- $MPIEXEC -n $p "$BIN" compare "${ARGS[@]}" --out "$WORK/c$p"
     for f in compare.csv baseline/summary.csv stress-taiwan-blockade/summary.csv; do
         cmp -s "$WORK/c1/$f" "$WORK/c$p/$f" && ok "$f identical at 1 and $p ranks" \

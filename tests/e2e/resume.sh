@@ -11,13 +11,10 @@ run() { "$MPIEXEC" -n "$1" "$BIN" run "$S" --samples $N --seed 5 --keep-samples 
 
 expect_exit 0 "the uninterrupted run" -- run 2 ref --quiet
 
-# Wait until a checkpoint exists, then kill one rank (not mpirun) outright.
+# Once a checkpoint exists, kill one rank (not mpirun) outright.
 run 2 killed --checkpoint-every 10000 --quiet >"$WORK/killed.log" 2>&1 &
 launcher=$!
-for _ in $(seq 1 600); do [ -e "$WORK/killed/checkpoint.bin" ] && break; sleep 0.05; done
-rank=$(pgrep -f -- "--out $WORK/killed" | while read -r p; do
-    [ "$(cat /proc/$p/comm 2>/dev/null)" = chokepoint ] && echo "$p"; done | head -1)
-if [ -n "$rank" ]; then kill -KILL "$rank"; ok "killed rank pid $rank mid-run"; else bad "no rank to kill"; fi
+kill_rank_at_checkpoint "$WORK/killed"
 wait $launcher
 [ -e "$WORK/killed/manifest.json" ] && bad "the run finished before the kill: the test proved nothing"
 [ -e "$WORK/killed/checkpoint.bin" ] && ok "a checkpoint survived the kill" || bad "no checkpoint"

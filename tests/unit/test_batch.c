@@ -83,3 +83,50 @@ Test(batch, mistakes)
     TF_CONTAINS(fails("name,scenario,samples,seed,out\na,s.ini,5,1\n", &err), "b.csv:2",
                 "expected 5 fields");
 }
+
+/* ---- comparisons ------------------------------------------------------ */
+
+Test(batch, compare_column_names_options_relative_to_the_file)
+{
+    tf_write(dir, "o1.ini", "");
+    tf_write(dir, "o2.ini", "");
+    tf_write(dir, "b.csv",
+             "name,scenario,samples,seed,out,compare\n"
+             "plain,s.ini,10,1,out/p,\n"
+             "cmp,s.ini,10,1,out/c, o1.ini ;o2.ini\n");
+    cp_batch b;
+    cp_err err;
+    cr_assert_eq(cp_batch_load(path, &b, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(b.n, 2);
+    cr_assert_eq(b.entries[0].n_options, 0, "an empty compare cell is a plain run");
+    cr_assert_null(b.entries[0].options);
+    cr_assert_eq(b.entries[1].n_options, 2);
+    char want[4200];
+    snprintf(want, sizeof want, "%s/o1.ini", dir);
+    cr_assert_str_eq(b.entries[1].options[0], want, "blanks around a path are trimmed");
+    snprintf(want, sizeof want, "%s/o2.ini", dir);
+    cr_assert_str_eq(b.entries[1].options[1], want);
+    cp_batch_free(&b);
+}
+
+Test(batch, compare_column_mistakes)
+{
+    cp_err err;
+    tf_write(dir, "o1.ini", "");
+    const char *head = "name,scenario,samples,seed,out,keep_samples,compare\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sa,s.ini,5,1,o,,o1.ini\nb,s.ini,5,1,p,,o1.ini;nowhere.ini\n",
+             head);
+    TF_CONTAINS(fails(text, &err), "b.csv:3", "field 'compare'", "option 'nowhere.ini'",
+                "nowhere.ini): cannot read");
+    snprintf(text, sizeof text, "%sa,s.ini,5,1,o,,o1.ini;;o1.ini\n", head);
+    TF_CONTAINS(fails(text, &err), "b.csv:2", "field 'compare'", "an empty option path");
+    snprintf(text, sizeof text, "%sa,s.ini,5,1,o,,o1.ini;\n", head);
+    TF_CONTAINS(fails(text, &err), "b.csv:2", "field 'compare'", "an empty option path");
+    snprintf(text, sizeof text, "%sa,s.ini,5,1,o,3,o1.ini\n", head);
+    TF_CONTAINS(fails(text, &err), "b.csv:2", "field 'keep_samples'", "keeps no samples");
+    /* The first option read fine and was allocated before the second failed:
+     * nothing may leak (the sanitizer build checks). */
+    snprintf(text, sizeof text, "%sa,s.ini,5,1,o,,o1.ini;o1.ini;gone.ini\n", head);
+    TF_CONTAINS(fails(text, &err), "b.csv:2", "option 'gone.ini'");
+}

@@ -181,3 +181,165 @@ Test(checkpoint, refuses_damage)
     cp_stats_free(back);
     cp_stats_free(st);
 }
+
+/* ---- several sets of statistics (a comparison's) ---------------------- */
+
+enum { SETS = 3 };
+
+/* Sets of CELLS, 2 * CELLS and CELLS cells (a base, an option's paired
+ * differences with their indicators, the option's own), each different. */
+static void some_sets(cp_stats **sets)
+{
+    cp_err err;
+    for (int k = 0; k < SETS; k++) {
+        const size_t cells = k == 1 ? 2 * CELLS : CELLS;
+        sets[k] = cp_stats_alloc(cells);
+        double v[2 * CELLS * 10];
+        for (size_t i = 0; i < cells * 10; i++)
+            v[i] = sin(0.3 * (double)i + k) * (k + 1);
+        cr_assert_eq(cp_stats_add_block(sets[k], v, 10, &err), CP_OK, "%s", err.msg);
+    }
+}
+
+static void empty_sets(cp_stats **sets, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        sets[k] = cp_stats_alloc(k == 1 ? 2 * CELLS : CELLS);
+}
+
+static void free_sets(cp_stats **sets, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        cp_stats_free(sets[k]);
+}
+
+static cp_run_identity compare_identity(void)
+{
+    cp_run_identity id = identity();
+    strcpy(id.kind, "compare");
+    id.keep_samples = 0;
+    return id;
+}
+
+static void write_sets(const cp_run_identity *id, cp_stats **sets)
+{
+    cp_checkpoint ck = {.next_chunk = 3, .sets = sets, .n_sets = SETS, .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_write(dir, id, &ck, &err), CP_OK, "%s", err.msg);
+}
+
+/* A comparison's checkpoint of some_sets; returns its identity. */
+static cp_run_identity write_some_sets(cp_stats **sets)
+{
+    const cp_run_identity id = compare_identity();
+    some_sets(sets);
+    write_sets(&id, sets);
+    return id;
+}
+
+/* Reads with n empty sets (the second of 2 * CELLS cells unless cells_1 is
+ * given); returns the code, leaves the message in err. */
+static int read_sets(const cp_run_identity *id, size_t n, size_t cells_1, cp_err *err)
+{
+    cp_stats *back[SETS + 1];
+    empty_sets(back, n);
+    if (cells_1) {
+        cp_stats_free(back[1]);
+        back[1] = cp_stats_alloc(cells_1);
+    }
+    cp_checkpoint ck = {.sets = back, .n_sets = n, .kept_width = WIDTH};
+    const int rc = cp_checkpoint_read(dir, id, &ck, err);
+    free(ck.kept);
+    free_sets(back, n);
+    return rc;
+}
+
+Test(checkpoint, several_sets_round_trip)
+{
+    cp_stats *sets[SETS], *back[SETS];
+    const cp_run_identity id = write_some_sets(sets);
+    empty_sets(back, SETS);
+    cp_checkpoint ck = {.sets = back, .n_sets = SETS, .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_read(dir, &id, &ck, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(ck.next_chunk, 3);
+    cr_assert_eq(ck.n_kept, 0);
+    for (int k = 0; k < SETS; k++)
+        packed_equal(sets[k], back[k]);
+    /* Each set went to its own place: the second differs from the first. */
+    cr_assert_neq(cp_stats_packed_size(back[0]), cp_stats_packed_size(back[1]));
+    free(ck.kept);
+    free_sets(sets, SETS);
+    free_sets(back, SETS);
+}
+
+Test(checkpoint, several_sets_peek)
+{
+    cp_stats *sets[SETS];
+    const cp_run_identity id = write_some_sets(sets);
+    cp_run_identity seen;
+    uint64_t next = 0;
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_peek(dir, &seen, &next, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(next, 3);
+    cr_assert_str_eq(seen.kind, "compare");
+    char a[17], b[17];
+    cp_checkpoint_run_id(&id, a);
+    cp_checkpoint_run_id(&seen, b);
+    cr_assert_str_eq(a, b);
+    free_sets(sets, SETS);
+}
+
+Test(checkpoint, several_sets_refused_when_mismatched)
+{
+    cp_stats *sets[SETS];
+    const cp_run_identity id = write_some_sets(sets);
+    cp_err err;
+    cr_assert_eq(read_sets(&id, SETS - 1, 0, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "checkpoint.bin", "holds 3 sets of statistics, this run has 2");
+    cr_assert_eq(read_sets(&id, SETS + 1, 0, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "holds 3 sets of statistics, this run has 4");
+    cr_assert_eq(read_sets(&id, SETS, CELLS, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "another graph (10 cells)");
+    /* A run reading a comparison's checkpoint is told it is another command. */
+    cp_run_identity as_run = id;
+    strcpy(as_run.kind, "run");
+    cr_assert_eq(read_sets(&as_run, 1, 0, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "belongs to another run", "its command is compare, this run's is run");
+    cp_run_identity other = id;
+    other.scenario_sha256[10] = 'f';
+    cr_assert_eq(read_sets(&other, SETS, 0, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "scenario file");
+    cr_assert_eq(read_sets(&id, SETS, 0, &err), CP_OK, "%s", err.msg);
+    free_sets(sets, SETS);
+}
+
+Test(checkpoint, several_sets_refused_when_damaged)
+{
+    cp_stats *sets[SETS];
+    const cp_run_identity id = write_some_sets(sets);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    FILE *fp = fopen(path, "r+b");
+    fseek(fp, 0, SEEK_END);
+    const long size = ftell(fp);
+    cp_err err;
+    for (long at = 0; at < size; at += size / 41 + 1) {
+        fseek(fp, at, SEEK_SET);
+        const int c = fgetc(fp);
+        fseek(fp, at, SEEK_SET);
+        fputc(c ^ 0x01, fp);
+        fflush(fp);
+        cr_assert_eq(read_sets(&id, SETS, 0, &err), CP_EINVAL, "byte %ld", at);
+        TF_CONTAINS(err.msg, "corrupt");
+        fseek(fp, at, SEEK_SET);
+        fputc(c, fp);
+        fflush(fp);
+    }
+    fclose(fp);
+    cr_assert_eq(read_sets(&id, SETS, 0, &err), CP_OK, "restored: %s", err.msg);
+    cr_assert_eq(truncate(path, size / 2), 0);
+    cr_assert_eq(read_sets(&id, SETS, 0, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "corrupt");
+    free_sets(sets, SETS);
+}

@@ -1,0 +1,337 @@
+/* cp_drive.c -- see cp_drive.h. */
+#include "cp_drive.h"
+#include "cp_graph.h"
+#include "cp_output.h"
+#include "cp_signal.h"
+#include "cp_version.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { FLAG_ERROR = 1, FLAG_STOP = 2, FLAG_CHECKPOINT = 4 };
+
+typedef struct drive {
+    const cp_par *par;
+    const cp_drive_ops *ops;
+    void *ctx;
+    const cp_drive_options *opt;
+    int root;
+    uint64_t chunks, start_chunk;
+    double wall_start, last_checkpoint, last_progress;
+    int progress_on_tty;
+} drive;
+
+uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk)
+{
+    const uint64_t s = chunk * CP_PAR_CHUNK;
+    return s < samples ? s : samples;
+}
+
+static uint64_t samples_before(const drive *d, uint64_t chunk)
+{
+    return cp_drive_samples_before(d->opt->samples, chunk);
+}
+
+/* ---- starting: a fresh directory, a checkpoint, or nothing to do ------ */
+
+/* The run id recorded in dir/manifest.json, or "" if there is none. */
+static void manifest_run_id(const char *dir, char out[17])
+{
+    char path[4200], line[512];
+    out[0] = '\0';
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return;
+    while (fgets(line, sizeof line, fp))
+        if (sscanf(line, " \"run_id\": \"%16[0-9a-f]\"", out) == 1)
+            break;
+    fclose(fp);
+}
+
+/* Rank 0: decides where the run starts.  Returns the first chunk through
+ * *start, or sets *complete when --resume finds the run already done. */
+static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *err)
+{
+    const cp_drive_options *opt = d->opt;
+    *start = 0;
+    *complete = 0;
+    if (!opt->set.resume)
+        return cp_output_prepare_dir(opt->out_dir, opt->set.force, err);
+    if (cp_checkpoint_exists(opt->out_dir))
+        return d->ops->load(d->ctx, start, err);
+    char found[17];
+    manifest_run_id(opt->out_dir, found);
+    if (found[0] && strcmp(found, opt->run_id) == 0) {
+        *complete = 1;
+        return CP_OK;
+    }
+    if (found[0])
+        return cp_err_set(err, CP_EINVAL,
+                          "%s holds a finished %s of other settings (run id %s, this one is "
+                          "%s); use --force to replace it",
+                          opt->out_dir, opt->what, found, opt->run_id);
+    /* Nothing to resume: start afresh, clearing what a killed run left. */
+    return cp_output_prepare_dir(opt->out_dir, 1, err);
+}
+
+/* ---- checkpoints and progress ----------------------------------------- */
+
+static int write_checkpoint(drive *d, uint64_t next_chunk, cp_err *err)
+{
+    int rc = d->ops->merge(d->ctx, err);
+    if (rc)
+        return rc;
+    if (d->root) {
+        d->ops->save(d->ctx, next_chunk, err);
+        d->last_checkpoint = cp_par_time();
+    }
+    return cp_par_share_err(d->par, err);
+}
+
+/* Whether a sample-count checkpoint falls between two round boundaries:
+ * the same on every rank, with no communication. */
+static int checkpoint_due(const drive *d, uint64_t from_chunk, uint64_t to_chunk)
+{
+    const uint64_t every = d->opt->set.checkpoint_samples;
+    return every && samples_before(d, from_chunk) / every != samples_before(d, to_chunk) / every;
+}
+
+static void format_duration(double s, char *buf, size_t cap)
+{
+    if (!(s >= 0) || s > 1e9)
+        snprintf(buf, cap, "?");
+    else if (s >= 3600)
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    else if (s >= 60)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, cap, "%.0fs", s);
+}
+
+/* Rank 0: samples done over all ranks (exact: the ranks move in step),
+ * the rate of this invocation and the time left.  A live bar on a
+ * terminal; one plain line per interval otherwise (no carriage returns in
+ * a log). */
+static void report_progress(drive *d, uint64_t next_chunk, int final)
+{
+    const double now = cp_par_time();
+    const double every = d->progress_on_tty ? 0.5 : d->opt->set.progress_seconds;
+    if (!d->root || d->opt->set.progress_seconds <= 0 || (!final && now - d->last_progress < every))
+        return;
+    d->last_progress = now;
+    const uint64_t done = samples_before(d, next_chunk), total = d->opt->samples;
+    const double rate =
+        (double)(done - samples_before(d, d->start_chunk)) / fmax(now - d->wall_start, 1e-9);
+    char eta[32];
+    format_duration(rate > 0 ? (double)(total - done) / rate : -1, eta, sizeof eta);
+    const double pct = 100.0 * (double)done / (double)total;
+    if (d->progress_on_tty) {
+        char bar[31];
+        const int filled = (int)(pct * 30 / 100);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r[%s] %5.1f%% %llu/%llu samples, %.0f/s, %s left  %s", bar, pct,
+                (unsigned long long)done, (unsigned long long)total, rate, eta, final ? "\n" : "");
+    } else {
+        fprintf(stderr, "progress: %llu/%llu samples (%.1f%%), %.0f samples/s, %s left\n",
+                (unsigned long long)done, (unsigned long long)total, pct, rate, eta);
+    }
+    fflush(stderr);
+}
+
+/* ---- the rounds ------------------------------------------------------- */
+
+/* This round's flags, or'ed over all ranks. */
+static int agree_flags(const drive *d, int failed)
+{
+    int flags = failed ? FLAG_ERROR : 0;
+    if (cp_signal_received())
+        flags |= FLAG_STOP;
+    /* Only rank 0's clock counts, so every rank decides alike. */
+    if (d->root && d->opt->set.checkpoint_seconds > 0 &&
+        cp_par_time() - d->last_checkpoint >= d->opt->set.checkpoint_seconds)
+        flags |= FLAG_CHECKPOINT;
+    return cp_par_or_flags(d->par, flags);
+}
+
+static int stop_after(drive *d, uint64_t next, cp_err *err)
+{
+    report_progress(d, next, 1);
+    return cp_err_set(err, CP_ESTOPPED,
+                      "stopped on a signal after %llu of %llu samples; the checkpoint in %s "
+                      "continues it with --resume",
+                      (unsigned long long)samples_before(d, next),
+                      (unsigned long long)d->opt->samples, d->opt->out_dir);
+}
+
+static int run_rounds(drive *d, cp_err *err)
+{
+    const uint64_t P = (uint64_t)cp_par_size(d->par);
+    const uint64_t me = (uint64_t)cp_par_rank(d->par);
+    int local = CP_OK;
+    for (uint64_t C = d->start_chunk; C < d->chunks; C += P) {
+        if (!local && C + me < d->chunks)
+            local = d->ops->simulate(d->ctx, C + me, err);
+        const int flags = agree_flags(d, local);
+        if (flags & FLAG_ERROR)
+            return cp_par_share_err(d->par, err);
+        const uint64_t next = C + P;
+        if (next >= d->chunks)
+            break; /* the end: finishing beats checkpointing */
+        if ((flags & (FLAG_STOP | FLAG_CHECKPOINT)) || checkpoint_due(d, C, next)) {
+            int rc = write_checkpoint(d, next, err);
+            if (rc)
+                return rc;
+            if (flags & FLAG_STOP)
+                return stop_after(d, next, err);
+        }
+        report_progress(d, next, 0);
+    }
+    report_progress(d, d->chunks, 1);
+    return CP_OK;
+}
+
+int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
+                     const cp_drive_options *opt, cp_drive_result *res, cp_err *err)
+{
+    drive d = {.par = par,
+               .ops = ops,
+               .ctx = ctx,
+               .opt = opt,
+               .root = cp_par_rank(par) == 0,
+               .chunks = (opt->samples + CP_PAR_CHUNK - 1) / CP_PAR_CHUNK,
+               .wall_start = cp_par_time(),
+               .progress_on_tty = isatty(STDERR_FILENO)};
+    d.last_checkpoint = d.last_progress = d.wall_start;
+    uint64_t start = 0;
+    int complete = 0;
+    if (d.root)
+        open_out_dir(&d, &start, &complete, err);
+    int rc = cp_par_share_err(par, err);
+    d.start_chunk = cp_par_bcast_u64(par, start);
+    res->first_sample = samples_before(&d, d.start_chunk);
+    res->already_complete = (int)cp_par_bcast_u64(par, (uint64_t)complete);
+    if (rc || res->already_complete)
+        return rc;
+    rc = run_rounds(&d, err);
+    return rc ? rc : ops->merge(ctx, err);
+}
+
+/* ---- helpers the commands share --------------------------------------- */
+
+int cp_drive_reduce_stats(const cp_par *par, cp_stats **sets, size_t n, cp_err *err)
+{
+    for (size_t k = 0; k < n; k++) {
+        int rc = cp_par_reduce_stats(par, sets[k], err);
+        if (!rc && cp_par_rank(par) != 0) {
+            /* cp_par leaves a sender's statistics unspecified: start anew. */
+            const size_t cells = cp_stats_cells(sets[k]);
+            cp_stats_free(sets[k]);
+            sets[k] = cp_stats_alloc(cells);
+            if (!sets[k])
+                cp_err_set(err, CP_ENOMEM, "out of memory for statistics");
+        }
+        if (!rc)
+            rc = cp_par_share_err(par, err);
+        if (rc)
+            return rc;
+    }
+    return CP_OK;
+}
+
+/* A scenario's own hash: of its file, or of its files' hashes when it has
+ * bases (a checkpoint must not survive an edit to any of them); and the
+ * hash of its five input files' hashes, in order. */
+static int hash_model(const cp_model *m, char scenario[65], char inputs[65], cp_err *err)
+{
+    const cp_scenario *sc = cp_model_scenario(m);
+    const cp_graph *g = cp_model_graph(m);
+    int rc = cp_output_sha256(sc->path, scenario, err);
+    if (!rc && sc->n_files > 1) {
+        char *all = calloc(sc->n_files * 64 + 1, 1);
+        if (!all)
+            return cp_err_set(err, CP_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < sc->n_files; i++)
+            rc = cp_output_sha256(sc->files[i], all + 64 * i, err);
+        if (!rc)
+            cp_output_sha256_text(all, scenario);
+        free(all);
+    }
+    char joined[5 * 64 + 1] = "";
+    for (int i = 0; !rc && i < 5; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
+        rc = cp_output_sha256(path, joined + 64 * i, err);
+    }
+    if (!rc)
+        cp_output_sha256_text(joined, inputs);
+    return rc;
+}
+
+/* A comparison's hashes: of every scenario's hashes, in order (base
+ * first), so that changing, adding, removing or reordering an option
+ * makes another comparison. */
+static int hash_models(const cp_model *const *models, size_t n, char scenario[65], char inputs[65],
+                       cp_err *err)
+{
+    char *sc_all = calloc(n * 64 + 1, 1), *in_all = calloc(n * 64 + 1, 1);
+    int rc = sc_all && in_all ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t k = 0; !rc && k < n; k++)
+        rc = hash_model(models[k], sc_all + 64 * k, in_all + 64 * k, err);
+    if (!rc) {
+        cp_output_sha256_text(sc_all, scenario);
+        cp_output_sha256_text(in_all, inputs);
+    }
+    free(sc_all);
+    free(in_all);
+    return rc;
+}
+
+int cp_drive_identify(const cp_model *const *models, size_t n, uint64_t seed, uint64_t samples,
+                      uint64_t keep_samples, cp_run_identity *id, cp_err *err)
+{
+    memset(id, 0, sizeof *id);
+    snprintf(id->kind, sizeof id->kind, "%s", n == 1 ? "run" : "compare");
+    snprintf(id->version, sizeof id->version, "%s", cp_version());
+    snprintf(id->commit, sizeof id->commit, "%s", cp_git_commit());
+    snprintf(id->scenario, sizeof id->scenario, "%s", cp_model_scenario(models[0])->name);
+    id->seed = seed;
+    id->samples = samples;
+    id->keep_samples = keep_samples;
+    return n == 1 ? hash_model(models[0], id->scenario_sha256, id->inputs_sha256, err)
+                  : hash_models(models, n, id->scenario_sha256, id->inputs_sha256, err);
+}
+
+int cp_drive_status(const char *out_dir, const cp_run_identity *id, const char **status,
+                    uint64_t *done, cp_err *err)
+{
+    char mine[17], found[17];
+    cp_checkpoint_run_id(id, mine);
+    *done = 0;
+    *status = "not started";
+    manifest_run_id(out_dir, found);
+    if (found[0]) {
+        const int same = strcmp(found, mine) == 0;
+        *status = same ? "complete" : "other run";
+        *done = same ? id->samples : 0;
+        return CP_OK;
+    }
+    if (!cp_checkpoint_exists(out_dir))
+        return CP_OK;
+    cp_run_identity theirs;
+    uint64_t next;
+    int rc = cp_checkpoint_peek(out_dir, &theirs, &next, err);
+    if (rc)
+        return rc;
+    char their_id[17];
+    cp_checkpoint_run_id(&theirs, their_id);
+    const int same = strcmp(their_id, mine) == 0;
+    *status = same ? "checkpoint" : "other run";
+    *done = same ? cp_drive_samples_before(id->samples, next) : 0;
+    return CP_OK;
+}

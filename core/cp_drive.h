@@ -1,0 +1,105 @@
+/* cp_drive.h -- the chunk loop that `run` and `compare` share.
+ *
+ * Chunks of CP_PAR_CHUNK samples are simulated in lockstep rounds: in a
+ * round, rank r takes chunk C + r, and then all ranks agree, with one small
+ * collective, whether anyone failed, was asked to stop by a signal, or is
+ * due a checkpoint.  Because the ranks move in step, the chunks before C are
+ * all done at every round boundary, so a checkpoint is simply "the merged
+ * statistics of chunks [0, C)".  Statistics merge exactly, so a run resumed
+ * from a checkpoint (at any rank count) ends with the same bytes as one that
+ * was never interrupted.
+ *
+ * The driver owns the rounds, the output directory's start (fresh, resumed
+ * from a checkpoint, or already complete), checkpoint timing, the stop on a
+ * signal and progress reports.  What a chunk is, how statistics merge and
+ * what a checkpoint holds belong to the caller, through cp_drive_ops.
+ *
+ * All ranks take part in every collective step even after a local failure,
+ * so a failure anywhere ends the run everywhere with one message.  Only
+ * rank 0 touches files.
+ */
+#ifndef CP_DRIVE_H
+#define CP_DRIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cp_checkpoint.h"
+#include "cp_error.h"
+#include "cp_model.h"
+#include "cp_par.h"
+#include "cp_stats.h"
+
+/* What the driver asks of the command it drives; ctx is the command's. */
+typedef struct cp_drive_ops {
+    /* This rank: simulates one chunk into its own statistics. */
+    int (*simulate)(void *ctx, uint64_t chunk, cp_err *err);
+    /* Collective: every rank's statistics since the last merge join rank
+     * 0's; the other ranks start again from empty.  Returns the same code
+     * on every rank. */
+    int (*merge)(void *ctx, cp_err *err);
+    /* Rank 0, just after a merge: writes the checkpoint of every chunk
+     * before next_chunk. */
+    int (*save)(void *ctx, uint64_t next_chunk, cp_err *err);
+    /* Rank 0, before any chunk: merges the output directory's checkpoint
+     * into rank 0's statistics and returns the chunk it continues at. */
+    int (*load)(void *ctx, uint64_t *next_chunk, cp_err *err);
+} cp_drive_ops;
+
+/* How a run or comparison starts, and when it checkpoints and reports:
+ * what run, compare and batch share. */
+typedef struct cp_drive_settings {
+    int force;                   /* replace a previous run's files in out_dir */
+    int resume;                  /* continue from out_dir's checkpoint, if any */
+    uint64_t checkpoint_samples; /* a checkpoint every this many samples; 0: never */
+    double checkpoint_seconds;   /* a checkpoint every this many seconds; 0: never */
+    double progress_seconds;     /* a progress line this often on stderr; 0: none */
+} cp_drive_settings;
+
+typedef struct cp_drive_options {
+    const char *out_dir;
+    const char *run_id; /* rank 0: this run's id (cp_checkpoint_run_id) */
+    const char *what;   /* "run" or "comparison", for messages */
+    uint64_t samples;   /* per scenario */
+    cp_drive_settings set;
+} cp_drive_options;
+
+/* What a run (or comparison) did, for the caller's report. */
+typedef struct cp_drive_result {
+    int already_complete;  /* --resume found it finished: nothing done */
+    uint64_t first_sample; /* where this invocation started (0, or a checkpoint's) */
+    uint64_t done;         /* samples complete when it returned */
+    double wall_seconds;
+} cp_drive_result;
+
+/* Collective.  Prepares opt->out_dir (or resumes from its checkpoint, or
+ * finds the run complete there), simulates every chunk not yet done, and
+ * merges all statistics to rank 0, where the caller then writes its
+ * outputs.  Fills res->already_complete and res->first_sample.  Returns the
+ * same code on every rank; CP_ESTOPPED: a signal asked the run to stop and
+ * a checkpoint was written. */
+int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
+                     const cp_drive_options *opt, cp_drive_result *res, cp_err *err);
+
+/* The samples in chunks [0, chunk) of a run of `samples`. */
+uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk);
+
+/* Collective: reduces sets[0..n) to rank 0 in order; on the other ranks
+ * each is replaced by an empty one of the same cell count, ready for the
+ * next chunks. */
+int cp_drive_reduce_stats(const cp_par *par, cp_stats **sets, size_t n, cp_err *err);
+
+/* The identity of a run of models[0] (n = 1) or of a comparison of
+ * models[0..n): the hashes cover every scenario file (bases included) and
+ * every scenario's inputs, in order. */
+int cp_drive_identify(const cp_model *const *models, size_t n, uint64_t seed, uint64_t samples,
+                      uint64_t keep_samples, cp_run_identity *id, cp_err *err);
+
+/* Not collective: what out_dir holds of the run with this identity,
+ * without running anything.  *status is one of "complete", "checkpoint"
+ * (with *done the samples finished), "other run" (the directory holds a
+ * run of other settings) or "not started". */
+int cp_drive_status(const char *out_dir, const cp_run_identity *id, const char **status,
+                    uint64_t *done, cp_err *err);
+
+#endif

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Checkpoint and resume for `compare`: a comparison killed mid-way (SIGKILL
+# to one rank) and resumed at another rank count ends with compare.csv and
+# every scenario's summary.csv byte-identical to an uninterrupted one's; so
+# does one stopped by SIGUSR1 (exit 75, resumable checkpoint); a checkpoint
+# of another set of options is refused; resuming a finished comparison does
+# nothing; and a batch entry that is a comparison stops, reports and resumes
+# the same way.
+. "$(dirname "$0")/common.sh" "$@"
+S="$SRC/scenarios"
+SCEN=("$S/baseline.ini" "$S/option-packaging-us.ini" "$S/stress-taiwan-blockade.ini")
+N=40000
+FILES="compare.csv baseline/summary.csv option-packaging-us/summary.csv stress-taiwan-blockade/summary.csv"
+cmpr() { "$MPIEXEC" -n "$1" "$BIN" compare "${SCEN[@]}" --samples $N --seed 11 --out "$WORK/$2" "${@:3}"; }
+same_as_ref() { # DIR WHAT
+    for f in $FILES; do
+        cmp -s "$WORK/ref/$f" "$WORK/$1/$f" && ok "$f after $2 = uninterrupted" || bad "$f differs after $2"
+    done
+}
+
+expect_exit 0 "the uninterrupted comparison" -- cmpr 2 ref --quiet
+
+# Once a checkpoint exists, kill one rank (not mpirun) outright.
+cmpr 2 killed --checkpoint-every 4000 --quiet >"$WORK/killed.log" 2>&1 &
+launcher=$!
+kill_rank_at_checkpoint "$WORK/killed"
+wait $launcher
+[ -e "$WORK/killed/manifest.json" ] && bad "the comparison finished before the kill: the test proved nothing"
+[ -e "$WORK/killed/checkpoint.bin" ] && ok "a checkpoint survived the kill" || bad "no checkpoint"
+head -c 2000 "$WORK/killed/checkpoint.bin" | grep -a -c '^stats=' | grep -qx 5 \
+    && ok "the checkpoint holds 5 sets of statistics (3 scenarios, 2 options' differences)" \
+    || bad "checkpoint lacks the comparison's 5 sets"
+expect_exit 0 "resume at 3 ranks" -- cmpr 3 killed --resume --quiet
+same_as_ref killed "kill and resume"
+[ ! -e "$WORK/killed/checkpoint.bin" ] && ok "a finished comparison removes its checkpoint" \
+    || bad "checkpoint left after the comparison finished"
+grep -q '"resumed_at_sample": [1-9]' "$WORK/killed/manifest.json" \
+    && ok "manifest says where it resumed" || bad "manifest lacks resumed_at_sample"
+
+# SIGUSR1 to mpirun: forwarded to every rank; they stop together, exit 75.
+(exec "$MPIEXEC" -n 2 "$BIN" compare "${SCEN[@]}" --samples $N --seed 11 --out "$WORK/stopped" \
+    --progress 0.2) >"$WORK/stopped.log" 2>&1 &
+launcher=$!
+for _ in $(seq 1 600); do grep -q '^progress:' "$WORK/stopped.log" 2>/dev/null && break; sleep 0.05; done
+kill -USR1 $launcher
+wait $launcher
+code=$?
+[ "$code" = 75 ] && ok "SIGUSR1: exit 75" || { bad "SIGUSR1: exit $code, want 75"; cat "$WORK/stopped.log"; }
+grep -q "checkpoint in $WORK/stopped continues it with --resume" "$WORK/stopped.log" \
+    && ok "the stop says how to continue" || bad "stop message"
+grep -q "^progress: [0-9]*/$N samples" "$WORK/stopped.log" && ok "progress lines in a log" \
+    || bad "no progress line"
+grep -q $'\r' "$WORK/stopped.log" && bad "carriage returns in a log" || ok "no carriage returns in a log"
+[ ! -e "$WORK/stopped/compare.csv" ] && ok "no compare.csv from a stopped comparison" \
+    || bad "compare.csv after stop"
+expect_exit 3 "a plain rerun into it is refused" -- cmpr 1 stopped --quiet
+expect_err "--resume"
+expect_exit 3 "resuming with another set of options is refused" -- "$BIN" compare "${SCEN[@]:0:2}" \
+    --samples $N --seed 11 --out "$WORK/stopped" --resume --quiet
+expect_err "belongs to another run: its scenario file (SHA-256)"
+expect_exit 3 "resuming with another seed is refused" -- "$BIN" compare "${SCEN[@]}" \
+    --samples $N --seed 12 --out "$WORK/stopped" --resume --quiet
+expect_err "its seed is 11, this run's is 12"
+expect_exit 3 "a run cannot resume a comparison's checkpoint" -- "$BIN" run "${SCEN[0]}" \
+    --samples $N --seed 11 --out "$WORK/stopped" --resume --quiet
+expect_err "its command is compare, this run's is run"
+expect_exit 0 "resume after SIGUSR1 at 1 rank" -- cmpr 1 stopped --resume --quiet
+same_as_ref stopped "stop and resume"
+expect_exit 0 "resuming a finished comparison does nothing" -- cmpr 1 stopped --resume
+expect_err "already holds this comparison, complete; nothing to do"
+
+# A comparison as a batch entry: stopped by SIGUSR1, reported, resumed.
+mkdir -p "$WORK/b"
+cat >"$WORK/b/batch.csv" <<CSV
+name,scenario,samples,seed,out,keep_samples,compare
+cmp,$S/baseline.ini,$N,11,out/cmp,,$S/option-packaging-us.ini;$S/stress-taiwan-blockade.ini
+CSV
+(exec "$MPIEXEC" -n 2 "$BIN" batch "$WORK/b/batch.csv" --only 1 --progress 0.2) \
+    >"$WORK/batch.out" 2>"$WORK/batch.log" &
+launcher=$!
+for _ in $(seq 1 600); do grep -q '^progress:' "$WORK/batch.log" 2>/dev/null && break; sleep 0.05; done
+kill -USR1 $launcher
+wait $launcher
+code=$?
+[ "$code" = 75 ] && ok "batch compare entry, SIGUSR1: exit 75" || bad "batch SIGUSR1: exit $code"
+grep -q '^1,cmp,stopped,' "$WORK/batch.out" && ok "summary says stopped" || bad "summary: $(cat "$WORK/batch.out")"
+expect_exit 0 "batch --status" -- "$BIN" batch "$WORK/b/batch.csv" --status
+grep -q '^1,cmp,checkpoint,[1-9]' "$WORK/out" && ok "--status sees the comparison's checkpoint" \
+    || bad "--status: $(cat "$WORK/out")"
+expect_exit 0 "batch resumes the comparison at 3 ranks" -- "$MPIEXEC" -n 3 "$BIN" batch \
+    "$WORK/b/batch.csv" --quiet
+grep -q '^1,cmp,finished,40000,' "$WORK/out" && ok "summary says finished" || bad "summary: $(cat "$WORK/out")"
+for f in $FILES; do
+    cmp -s "$WORK/ref/$f" "$WORK/b/out/cmp/$f" && ok "batch: $f = uninterrupted compare" \
+        || bad "batch: $f differs"
+done
+expect_exit 0 "a finished batch comparison is skipped" -- "$BIN" batch "$WORK/b/batch.csv" --quiet
+grep -q '^1,cmp,skipped,' "$WORK/out" && ok "summary says skipped" || bad "summary: $(cat "$WORK/out")"
+finish

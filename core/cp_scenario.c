@@ -324,14 +324,13 @@ static int relative_to_file(parse_ctx *c, const char *rel, char *out, size_t cap
     return len >= 0 && (size_t)len < cap;
 }
 
-/* Reads the base named by the file being read, which must not already be in
- * the chain of files being read (a loop). */
-static int handle_base(parse_ctx *c, const char *value)
+/* Reads one base of the file being read.  A base in the chain of files
+ * being read is a loop; a base already read through another base (two
+ * options that both build on the baseline) is not read again, or its keys
+ * would undo the first base's changes to it. */
+static int read_base(parse_ctx *c, const char *value)
 {
     cp_scenario *sc = c->sc;
-    if (c->keys_here != 1)
-        return fail(c, "[scenario]: key 'base' must be the first key of the file (the base is "
-                       "read first and the file's keys applied on top)");
     char path[CP_PATH_MAX];
     if (!value[0] || !relative_to_file(c, value, path, sizeof path))
         return fail(c, "[scenario]: key 'base': '%s' is not a usable path", value);
@@ -354,6 +353,10 @@ static int handle_base(parse_ctx *c, const char *value)
         snprintf(chain + used, sizeof chain - used, "%.100s", path);
         return fail(c, "[scenario]: key 'base': a loop of base scenarios: %s", chain);
     }
+    for (size_t i = 0; i < sc->n_files; i++)
+        if (stat(sc->files[i], &other) == 0 && other.st_dev == want.st_dev &&
+            other.st_ino == want.st_ino)
+            return 1;
     if (c->depth == CP_BASE_DEPTH)
         return fail(c, "[scenario]: key 'base': more than %d nested base scenarios", CP_BASE_DEPTH);
     /* The child's own marks for [scenario] survive the base's reading. */
@@ -361,6 +364,31 @@ static int handle_base(parse_ctx *c, const char *value)
     int ok = parse_file(c, path);
     c->scenario_marks.here = here;
     return ok;
+}
+
+/* base = a.ini[, b.ini ...]: the bases are read in order, each applied on
+ * top of the ones before, and the file's own keys on top of them all. */
+static int handle_base(parse_ctx *c, const char *value)
+{
+    if (c->keys_here != 1)
+        return fail(c, "[scenario]: key 'base' must be the first key of the file (the base is "
+                       "read first and the file's keys applied on top)");
+    char list[CP_TEXT_MAX];
+    snprintf(list, sizeof list, "%s", value);
+    char *save = NULL;
+    int n = 0;
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
+        while (isspace((unsigned char)*tok))
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        if (!read_base(c, tok))
+            return 0;
+    }
+    if (n == 0 || value[strlen(value) - 1] == ',')
+        return fail(c, "[scenario]: key 'base': '%s' is not a list of scenario files", value);
+    return 1;
 }
 
 static int handle_scenario(parse_ctx *c, const char *name, const char *value)

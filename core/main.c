@@ -269,10 +269,11 @@ static void print_overview(const loaded *l)
 static void print_resolved(const cp_scenario *sc)
 {
     char a[16], b[16], spec[256];
-    printf("; %s resolved", sc->path);
+    /* One file a line: the INI reader's lines are short. */
+    printf("; %s resolved\n", sc->path);
     for (size_t i = 1; i < sc->n_files; i++)
-        printf("%s%s", i == 1 ? " from its bases: " : ", ", sc->files[i]);
-    printf("\n[scenario]\nname = %s\n", sc->name);
+        printf(";   base %s\n", sc->files[i]);
+    printf("[scenario]\nname = %s\n", sc->name);
     if (sc->description[0])
         printf("description = %s\n", sc->description);
     cp_period_format(sc->start, a, sizeof a);
@@ -280,6 +281,8 @@ static void print_resolved(const cp_scenario *sc)
     /* The inputs path is as resolved, i.e. relative to the working directory. */
     printf("inputs = %s ; relative to the working directory\nstart = %s\nend = %s\n", sc->inputs, a,
            b);
+    if (!isnan(sc->cost_usd))
+        printf("\n[option]\ncost_usd = %.15g\n", sc->cost_usd);
     for (size_t i = 0; i < sc->n_shocks; i++) {
         const cp_shock *s = &sc->shocks[i];
         cp_dist_format(&s->dist, spec, sizeof spec);

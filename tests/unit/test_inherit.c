@@ -275,3 +275,43 @@ Test(inherit, graph_overrides_keep_their_file)
     cr_assert_float_eq(sc.overrides[sc.n_overrides - 1].value, 2, 0);
     cp_scenario_free(&sc);
 }
+
+/* A stress and an option that both build on the same base, combined: the
+ * shared base is read once, so it does not undo the stress's changes. */
+Test(inherit, two_bases_with_a_common_base)
+{
+    tf_write(dir, "base.ini", base);
+    tf_write(dir, "stress.ini",
+             "[scenario]\nbase = base.ini\n[shock a]\ndistribution = constant(value=0.5)\n"
+             "[event e]\nprobability = 0.9\n");
+    tf_write(dir, "option.ini",
+             "[scenario]\nbase = base.ini\ndescription = the option\n[option]\ncost_usd = 7\n"
+             "[shock c]\ndistribution = constant(value=2)\ntime = once\ntargets = y\n");
+    tf_write(dir, "both.ini",
+             "[scenario]\nbase = stress.ini, option.ini\n[event e]\n"
+             "probability = 0.2\n");
+    cp_scenario sc;
+    cp_err err;
+    cr_assert_eq(load("both.ini", &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_str_eq(sc.name, "both");
+    cr_assert_eq(sc.n_files, 4, "both, stress, base, option: the base once");
+    cr_assert_eq(sc.n_shocks, 3);
+    cr_assert_eq(sc.shocks[0].dist.kind, CP_DIST_CONSTANT, "the stress's change survives");
+    cr_assert_str_eq(sc.shocks[2].name, "c");
+    cr_assert_float_eq(sc.cost_usd, 7, 0);
+    cr_assert_str_eq(sc.description, "the option");
+    cr_assert_float_eq(sc.events[0].probability, 0.2, 0, "the file's own keys come last");
+    cp_scenario_free(&sc);
+    /* Later bases win over earlier ones. */
+    tf_write(dir, "both2.ini", "[scenario]\nbase = option.ini, stress.ini\n");
+    cr_assert_eq(load("both2.ini", &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_float_eq(sc.events[0].probability, 0.9, 0);
+    cp_scenario_free(&sc);
+    tf_write(dir, "bad.ini", "[scenario]\nbase = stress.ini, nowhere.ini\n");
+    expect_in(load_fails("bad.ini", &err), "bad.ini:2: [scenario]: key 'base': cannot read");
+    tf_write(dir, "bad2.ini", "[scenario]\nbase = stress.ini,\n");
+    expect_in(load_fails("bad2.ini", &err),
+              "bad2.ini:2: [scenario]: key 'base': 'stress.ini,' is not a list");
+    tf_write(dir, "loop.ini", "[scenario]\nbase = stress.ini, loop.ini\n");
+    expect_in(load_fails("loop.ini", &err), "a loop of base scenarios");
+}

@@ -86,6 +86,8 @@ struct cp_model {
 
 struct cp_workspace {
     gsl_rng *rng;
+    uint64_t seed;
+    cp_rng_block first[LANES];     /* each lane's first block of the stream being drawn */
     double *eps, *z, *shock_value; /* per shock */
     double *mult;                  /* per multiplier slot */
     double *value;                 /* per node and field: (node * CP_FIELDS_MAX + field) */
@@ -377,6 +379,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     if (!w)
         return NULL;
     w->rng = cp_rng_alloc(seed);
+    w->seed = seed;
     w->eps = lanes_of(m->n_shocks);
     w->z = lanes_of(m->n_shocks);
     w->shock_value = lanes_of(m->n_shocks);
@@ -473,8 +476,10 @@ static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
         if (b->t > 0 && !m->shocks[j].needs_every_quarter)
             continue;
         double *eps = &w->eps[j * LANES];
+        const uint32_t stream = m->shocks[j].stream;
+        cp_rng_first_blocks(w->seed, b->first, b->n, stream, (uint32_t)b->t, w->first);
         for (size_t l = 0; l < b->n; l++) {
-            cp_rng_seek(w->rng, b->first + l, m->shocks[j].stream, (uint32_t)b->t);
+            cp_rng_seek_filled(w->rng, b->first + l, stream, (uint32_t)b->t, &w->first[l]);
             eps[l] = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
         }
     }
@@ -516,10 +521,15 @@ static void apply_events(const cp_model *m, cp_workspace *w, const block *b, dou
         const mevent *ev = &m->events[e];
         int *left = &w->event_left[e * LANES];
         double *severity = &w->event_severity[e * LANES];
+        cp_rng_first_blocks(w->seed, b->first, b->n, ev->stream, (uint32_t)b->t, w->first);
         for (size_t l = 0; l < b->n; l++) {
             if (left[l] == 0) {
-                cp_rng_seek(w->rng, b->first + l, ev->stream, (uint32_t)b->t);
-                if (gsl_rng_uniform(w->rng) < ev->src->probability) {
+                /* The stream's first uniform decides; only a start, which
+                 * is rare, needs the generator for the draws after it. */
+                if (cp_rng_word_uniform(w->first[l].w[0]) < ev->src->probability) {
+                    cp_rng_seek_filled(w->rng, b->first + l, ev->stream, (uint32_t)b->t,
+                                       &w->first[l]);
+                    (void)gsl_rng_uniform(w->rng); /* the draw just tested */
                     const double d = ceil(cp_dist_sample(&ev->src->duration, w->rng));
                     const double v = cp_dist_sample(&ev->src->severity, w->rng);
                     left[l] = d >= 1 ? (d < 1e6 ? (int)d : 1000000) : 1;

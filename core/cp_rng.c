@@ -52,11 +52,17 @@ static uint64_t cp_rng_mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* The Philox key of block number block of every position. */
+static philox4x32_key_t cp_rng_key(uint64_t seed, uint64_t block)
+{
+    const uint64_t k = cp_rng_mix64(seed + block * CP_RNG_KEY_STEP);
+    return (philox4x32_key_t){{(uint32_t)k, (uint32_t)(k >> 32)}};
+}
+
 static void cp_rng_refill(cp_rng_state *s)
 {
     const uint64_t seed = (uint64_t)s->key[0] | ((uint64_t)s->key[1] << 32);
-    const uint64_t k = cp_rng_mix64(seed + s->block * CP_RNG_KEY_STEP);
-    const philox4x32_key_t key = {{(uint32_t)k, (uint32_t)(k >> 32)}};
+    const philox4x32_key_t key = cp_rng_key(seed, s->block);
     const philox4x32_ctr_t ctr = {{s->ctr[0], s->ctr[1], s->ctr[2], s->ctr[3]}};
     const philox4x32_ctr_t out = philox4x32_R(10, ctr, key);
     for (int i = 0; i < 4; i++)
@@ -97,7 +103,7 @@ static unsigned long int cp_rng_get(void *vstate)
 
 static double cp_rng_get_double(void *vstate)
 {
-    return (double)cp_rng_get(vstate) * 0x1p-32;
+    return cp_rng_word_uniform((uint32_t)cp_rng_get(vstate));
 }
 
 static const gsl_rng_type cp_rng_philox_type = {
@@ -132,6 +138,59 @@ void cp_rng_seek(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substrea
     if (r->type != &cp_rng_philox_type)
         return;
     cp_rng_position(r->state, sample, stream, substream);
+}
+
+/* Philox4x32-10 over lanes.  One key serves every position's first block
+ * and the positions differ only in the sample, so this is the same
+ * arithmetic in every lane, written out (rather than through Random123's
+ * philox4x32_R, which the compiler vectorizes poorly) so that each 32-bit
+ * word sits in a 64-bit lane: the multiplies are then plain 32 x 32 -> 64
+ * bit vector multiplies with no shuffling.  The round keys and constants
+ * are Random123's (tests/unit/test_rng.c checks the words against the
+ * generator's).  Integer arithmetic is exact, so the clones that the
+ * attribute makes for wider vector units give the same words on every
+ * machine; it only picks the fastest one present. */
+#define CP_RNG_ROUNDS 10
+
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
+cp_rng_first_blocks(uint64_t seed, uint64_t first, size_t n, uint32_t stream, uint32_t substream,
+                    cp_rng_block *restrict out)
+{
+    const philox4x32_key_t key = cp_rng_key(seed, 0);
+    uint64_t k0[CP_RNG_ROUNDS], k1[CP_RNG_ROUNDS];
+    for (int r = 0; r < CP_RNG_ROUNDS; r++) {
+        k0[r] = (uint32_t)(key.v[0] + (uint32_t)r * PHILOX_W32_0);
+        k1[r] = (uint32_t)(key.v[1] + (uint32_t)r * PHILOX_W32_1);
+    }
+    const uint64_t lo32 = UINT64_C(0xffffffff);
+    for (size_t l = 0; l < n; l++) {
+        const uint64_t sample = first + l;
+        uint64_t c0 = sample & lo32, c1 = sample >> 32, c2 = stream, c3 = substream;
+        for (int r = 0; r < CP_RNG_ROUNDS; r++) {
+            const uint64_t p0 = (c0 & lo32) * PHILOX_M4x32_0, p1 = (c2 & lo32) * PHILOX_M4x32_1;
+            c0 = (p1 >> 32) ^ c1 ^ k0[r];
+            c1 = p1 & lo32;
+            c2 = (p0 >> 32) ^ c3 ^ k1[r];
+            c3 = p0 & lo32;
+        }
+        out[l].w[0] = (uint32_t)c0;
+        out[l].w[1] = (uint32_t)c1;
+        out[l].w[2] = (uint32_t)c2;
+        out[l].w[3] = (uint32_t)c3;
+    }
+}
+
+void cp_rng_seek_filled(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substream,
+                        const cp_rng_block *first)
+{
+    if (r->type != &cp_rng_philox_type)
+        return;
+    cp_rng_state *s = r->state;
+    cp_rng_position(s, sample, stream, substream);
+    for (int i = 0; i < 4; i++)
+        s->buf[i] = first->w[i];
+    s->block = 1;
+    s->pos = 0;
 }
 
 uint32_t cp_rng_stream_id(const char *name)

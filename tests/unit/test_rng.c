@@ -226,6 +226,48 @@ Test(rng, seek_ignores_other_generator_types)
     gsl_rng_free(ref);
 }
 
+/* The batched first blocks are the words a seeked generator returns first,
+ * for odd batch sizes, samples across the 2^32 boundary (the counter's
+ * high word changes inside a batch) and the extremes of stream and
+ * substream; a generator seeked with a block continues as cp_rng_seek's. */
+Test(rng, first_blocks_equal_seek_then_get)
+{
+    const uint64_t seeds[] = {0, 42, UINT64_C(0xfedcba9876543210)};
+    const uint64_t firsts[] = {0, 1000, (UINT64_C(1) << 32) - 5, UINT64_MAX - 70};
+    const uint32_t streams[] = {0, 0x9abcdef0u, UINT32_MAX};
+    const size_t sizes[] = {1, 7, 64, 71};
+    cp_rng_block out[71];
+    for (size_t a = 0; a < 3; a++) {
+        gsl_rng *r = cp_rng_alloc(seeds[a]), *f = cp_rng_alloc(seeds[a]);
+        for (size_t b = 0; b < 4; b++)
+            for (size_t c = 0; c < 3; c++)
+                for (size_t d = 0; d < 4; d++) {
+                    const uint32_t sub = streams[(c + d) % 3];
+                    cp_rng_first_blocks(seeds[a], firsts[b], sizes[d], streams[c], sub, out);
+                    for (size_t l = 0; l < sizes[d]; l++) {
+                        cp_rng_seek(r, firsts[b] + l, streams[c], sub);
+                        cp_rng_seek_filled(f, firsts[b] + l, streams[c], sub, &out[l]);
+                        for (int i = 0; i < 4; i++)
+                            cr_assert_eq(out[l].w[i], gsl_rng_get(r), "word %d", i);
+                        cp_rng_seek(r, firsts[b] + l, streams[c], sub);
+                        for (int i = 0; i < 9; i++)
+                            cr_assert_eq(gsl_rng_get(f), gsl_rng_get(r), "draw %d", i);
+                    }
+                }
+        gsl_rng_free(r);
+        gsl_rng_free(f);
+    }
+}
+
+Test(rng, word_uniform_is_gsl_rng_uniform)
+{
+    gsl_rng *a = cp_rng_alloc(8), *b = cp_rng_alloc(8);
+    for (int i = 0; i < 1000; i++)
+        cr_assert_eq(gsl_rng_uniform(a), cp_rng_word_uniform((uint32_t)gsl_rng_get(b)));
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 Test(rng, stream_id_is_fnv1a_32)
 {
     /* Published FNV-1a 32-bit test vectors. */

@@ -42,8 +42,12 @@ const cp_scenario *cp_model_scenario(const cp_model *m);
 cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed);
 void cp_workspace_free(cp_workspace *w);
 
-/* Samples simulated together by one call (see cp_model_simulate). */
-#define CP_MODEL_LANES 64
+/* Samples simulated together by one call (see cp_model_simulate).  The
+ * cost of walking the graph and of each node's loop set-up is shared by all
+ * lanes, so more is faster while the lanes' state stays in cache: on the
+ * baseline 256 (one chunk, CP_PAR_CHUNK) takes 4% less time than 64 and 128,
+ * 32 more.  Results do not depend on it. */
+#define CP_MODEL_LANES 256
 
 /* Simulates samples first .. first + n - 1 (n at most CP_MODEL_LANES),
  * writing cell c of sample first + s at cells[c * stride + s] (by cell, as

@@ -3,7 +3,8 @@
  * Shocks.  Each shock has a latent standard normal z that becomes its
  * multiplier through the shock's distribution (a Gaussian copula).  Every
  * quarter each shock draws an innovation eps from its own random stream
- * (seed, sample, shock name, quarter); the innovations are correlated by the
+ * (seed, sample, shock name, quarter): a Box-Muller normal of the stream's
+ * first Philox block (cp_rng_gaussians), all lanes at once; the innovations are correlated by the
  * Cholesky factor L of the scenario's correlation matrix, eta = L eps, and
  * the time structure turns eta into z: once (z = eta of the first quarter,
  * held), quarterly (z = eta), ar1 (z = rho z' + sqrt(1 - rho^2) eta, which
@@ -24,8 +25,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <gsl/gsl_randist.h>
 
 /* A node as the simulation needs it: the kind, its parameters, where its
  * inputs are, and which multiplier slots apply to it. */
@@ -481,10 +480,7 @@ static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
         double *eps = &w->eps[j * LANES];
         const uint32_t stream = m->shocks[j].stream;
         cp_rng_first_blocks(w->seed, b->first, b->n, stream, (uint32_t)b->t, w->first);
-        for (size_t l = 0; l < b->n; l++) {
-            cp_rng_seek_filled(w->rng, b->first + l, stream, (uint32_t)b->t, &w->first[l]);
-            eps[l] = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
-        }
+        cp_rng_gaussians(w->first, b->n, eps, w->tmp);
     }
 }
 

@@ -55,6 +55,12 @@ void cp_rng_first_blocks(uint64_t seed, uint64_t first, size_t n, uint32_t strea
 void cp_rng_seek_filled(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substream,
                         const cp_rng_block *first);
 
+/* z[l] = a standard normal made of blocks[l] (all four words) by
+ * Box-Muller, for l < n; scratch holds n doubles.  The same bits on every
+ * machine (cp_rng.c says how). */
+void cp_rng_gaussians(const cp_rng_block *restrict blocks, size_t n, double *restrict z,
+                      double *restrict scratch);
+
 /* The stream id of a name: 32-bit FNV-1a of its bytes, the same on every
  * platform.  Callers check that the names they use do not collide. */
 uint32_t cp_rng_stream_id(const char *name);

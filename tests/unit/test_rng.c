@@ -7,6 +7,7 @@
  * random seed with probability about 1e-6 each. */
 #include <criterion/criterion.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,81 @@ Test(rng, first_blocks_equal_seek_then_get)
         gsl_rng_free(r);
         gsl_rng_free(f);
     }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Box-Muller from a block: each normal against the formula in long double
+ * (u and v from the documented bits), within a few ulp of its size. */
+Test(rng, gaussians_follow_box_muller)
+{
+    enum { N = 4096 };
+    static cp_rng_block blocks[N];
+    static double z[N], scratch[N];
+    cp_rng_first_blocks(99, 0, N, 7, 3, blocks);
+    /* Corners: the least and largest u and v, and quarter turns. */
+    const uint32_t corner[][4] = {{0, 0, 0, 0},
+                                  {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX},
+                                  {0, 0, 0x40000000u, 0},
+                                  {0x80000000u, 0, 0x80000000u, 0},
+                                  {0x12345678u, 0x9abcdef0u, 0xc0000000u, 0},
+                                  {0x12345678u, 0x9abcdef0u, 0x1fffffffu, 0xfffff000u},
+                                  {0x12345678u, 0x9abcdef0u, 0x20000000u, 0}};
+    for (size_t i = 0; i < sizeof corner / sizeof *corner; i++)
+        memcpy(blocks[i].w, corner[i], sizeof blocks[i].w);
+    cp_rng_gaussians(blocks, N, z, scratch);
+    for (size_t l = 0; l < N; l++) {
+        const uint32_t *w = blocks[l].w;
+        const uint64_t i = (uint64_t)w[0] << 20 | w[1] >> 12, m = (uint64_t)w[2] << 20 | w[3] >> 12;
+        const long double u = ((long double)i + 0.5L) * 0x1p-52L, v = (long double)m * 0x1p-52L;
+        const long double want =
+            sqrtl(-2.0L * logl(u)) * cosl(2.0L * 3.14159265358979323846264L * v);
+        const double tol = 8 * DBL_EPSILON * (sqrt(-2.0 * log((double)u)) + 1e-300);
+        cr_assert(fabsl(z[l] - want) <= tol, "block %zu: %.17g vs %.17Lg", l, z[l], want);
+        double one;
+        cp_rng_gaussians(&blocks[l], 1, &one, scratch);
+        cr_assert_eq(one, z[l], "block %zu alone differs", l);
+    }
+}
+
+/* The normals are N(0, 1): mean, variance, the share beyond 2 and 3 sd and
+ * the Kolmogorov-Smirnov distance of 2^20 of them, with bounds of about 5
+ * standard errors (the KS bound is the 1e-9 critical value). */
+Test(rng, gaussians_are_standard_normal)
+{
+    enum { N = 1 << 20, B = 1024 };
+    static cp_rng_block blocks[B];
+    static double z[N], scratch[B];
+    for (size_t k = 0; k < N / B; k++) {
+        cp_rng_first_blocks(2024, k * B, B, cp_rng_stream_id("shock:test"), 5, blocks);
+        cp_rng_gaussians(blocks, B, z + k * B, scratch);
+    }
+    double s1 = 0, s2 = 0;
+    size_t beyond2 = 0, beyond3 = 0;
+    for (size_t i = 0; i < N; i++) {
+        s1 += z[i];
+        s2 += z[i] * z[i];
+        beyond2 += fabs(z[i]) > 2;
+        beyond3 += fabs(z[i]) > 3;
+    }
+    const double n = N, mean = s1 / n, var = s2 / n - mean * mean;
+    cr_assert_lt(fabs(mean), 5 / sqrt(n), "mean %g", mean);
+    cr_assert_lt(fabs(var - 1), 5 * sqrt(2 / n), "variance %g", var);
+    const double p2 = 2 * gsl_cdf_ugaussian_Q(2), p3 = 2 * gsl_cdf_ugaussian_Q(3);
+    cr_assert_lt(fabs(beyond2 / n - p2), 5 * sqrt(p2 * (1 - p2) / n), "beyond 2: %zu", beyond2);
+    cr_assert_lt(fabs(beyond3 / n - p3), 5 * sqrt(p3 * (1 - p3) / n), "beyond 3: %zu", beyond3);
+    qsort(z, N, sizeof *z, cmp_double);
+    double d = 0;
+    for (size_t i = 0; i < N; i++) {
+        const double f = gsl_cdf_ugaussian_P(z[i]);
+        const double lo = f - (double)i / n, hi = (double)(i + 1) / n - f;
+        d = fmax(d, fmax(lo, hi));
+    }
+    cr_assert_lt(d, sqrt(-0.5 * log(1e-9 / 2)) / sqrt(n), "KS distance %g", d);
 }
 
 Test(rng, word_uniform_is_gsl_rng_uniform)

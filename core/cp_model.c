@@ -3,12 +3,14 @@
  * Shocks.  Each shock has a latent standard normal z that becomes its
  * multiplier through the shock's distribution (a Gaussian copula).  Every
  * quarter each shock draws an innovation eps from its own random stream
- * (seed, sample, shock name, quarter): a Box-Muller normal of the stream's
- * first Philox block (cp_rng_gaussians), all lanes at once; the innovations are correlated by the
- * Cholesky factor L of the scenario's correlation matrix, eta = L eps, and
- * the time structure turns eta into z: once (z = eta of the first quarter,
- * held), quarterly (z = eta), ar1 (z = rho z' + sqrt(1 - rho^2) eta, which
- * keeps z standard normal in every quarter).
+ * (seed, sample, shock name, quarter): one of the two Box-Muller normals of
+ * the first Philox block of substream quarter / 2 (cp_rng_gaussians: the
+ * cos one in even quarters, the sin one in odd), all lanes at once.  The
+ * innovations are correlated by the Cholesky factor L of the scenario's
+ * correlation matrix, eta = L eps, and the time structure turns eta into
+ * z: once (z = eta of the first quarter, held), quarterly (z = eta), ar1
+ * (z = rho z' + sqrt(1 - rho^2) eta, which keeps z standard normal in every
+ * quarter).
  *
  * Events.  Each quarter an event not under way starts with its probability;
  * it then lasts ceil(duration) quarters (at least one) and removes a share
@@ -87,12 +89,12 @@ struct cp_model {
 struct cp_workspace {
     gsl_rng *rng;
     uint64_t seed;
-    cp_rng_block first[LANES];     /* each lane's first block of the stream being drawn */
-    double *eps, *z, *shock_value; /* per shock */
-    double *mult;                  /* per multiplier slot */
-    double *value;                 /* per node and field: (node * CP_FIELDS_MAX + field) */
-    double *stock;                 /* per stock node */
-    double *delay_history;         /* per delay node and quarter: (state * T + t) */
+    cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
+    double *eps, *eps_next, *z, *shock_value; /* per shock */
+    double *mult;                             /* per multiplier slot */
+    double *value;         /* per node and field: (node * CP_FIELDS_MAX + field) */
+    double *stock;         /* per stock node */
+    double *delay_history; /* per delay node and quarter: (state * T + t) */
     double *waiting, *fleet, *flops, *power; /* per deploy node */
     int *event_left;                         /* per event */
     double *event_severity;
@@ -381,6 +383,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->rng = cp_rng_alloc(seed);
     w->seed = seed;
     w->eps = lanes_of(m->n_shocks);
+    w->eps_next = lanes_of(m->n_shocks);
     w->z = lanes_of(m->n_shocks);
     w->shock_value = lanes_of(m->n_shocks);
     w->mult = lanes_of(m->n_slots);
@@ -396,9 +399,9 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->acc = lanes_of(1);
     w->scale = lanes_of(1);
     w->tmp = lanes_of(1);
-    if (!w->rng || !w->eps || !w->z || !w->shock_value || !w->mult || !w->value || !w->stock ||
-        !w->delay_history || !w->waiting || !w->fleet || !w->flops || !w->power || !w->event_left ||
-        !w->event_severity || !w->acc || !w->scale || !w->tmp) {
+    if (!w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult || !w->value ||
+        !w->stock || !w->delay_history || !w->waiting || !w->fleet || !w->flops || !w->power ||
+        !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -412,6 +415,7 @@ void cp_workspace_free(cp_workspace *w)
     if (w->rng)
         gsl_rng_free(w->rng);
     free(w->eps);
+    free(w->eps_next);
     free(w->z);
     free(w->shock_value);
     free(w->mult);
@@ -472,15 +476,22 @@ static void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref,
     }
 }
 
+/* A Box-Muller pair serves two quarters: quarters 2q and 2q + 1 of a shock
+ * take the cos and the sin normal of the block at substream q, the second
+ * kept in eps_next meanwhile.  Half the Philox blocks and logs. */
 static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
 {
     for (size_t j = 0; j < m->n_shocks; j++) {
         if (b->t > 0 && !m->shocks[j].needs_every_quarter)
             continue;
-        double *eps = &w->eps[j * LANES];
+        double *eps = &w->eps[j * LANES], *next = &w->eps_next[j * LANES];
+        if (b->t % 2) {
+            memcpy(eps, next, b->n * sizeof *eps);
+            continue;
+        }
         const uint32_t stream = m->shocks[j].stream;
-        cp_rng_first_blocks(w->seed, b->first, b->n, stream, (uint32_t)b->t, w->first);
-        cp_rng_gaussians(w->first, b->n, eps, w->tmp);
+        cp_rng_first_blocks(w->seed, b->first, b->n, stream, (uint32_t)(b->t / 2), w->first);
+        cp_rng_gaussians(w->first, b->n, eps, next);
     }
 }
 

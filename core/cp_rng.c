@@ -212,11 +212,12 @@ static inline double cp_rng_small_int(uint64_t i)
 #define CP_RNG_MASK52 ((UINT64_C(1) << 52) - 1)
 #define CP_RNG_MASK50 ((UINT64_C(1) << 50) - 1)
 
-/* cos(2 pi v) for v = m 2^-52, m < 2^52: the quarter turn k and the rest f
- * of 4v are exact; f is moved to [-1/2, 1/2] so that x = f pi/2 is within
- * pi/4, where Taylor series of sin and cos to x^17 and x^16 are exact to
- * below 2^-60; cos(k pi/2 + x) is then +-cos x or +-sin x. */
-static inline double cp_rng_cos_turn(uint64_t m)
+/* cos(2 pi v) and sin(2 pi v) for v = m 2^-52, m < 2^52: the quarter turn
+ * k and the rest f of 4v are exact; f is moved to [-1/2, 1/2] so that
+ * x = f pi/2 is within pi/4, where Taylor series of sin and cos to x^17 and
+ * x^16 are exact to below 2^-60; cos(k pi/2 + x) and sin(k pi/2 + x) are
+ * then +-cos x or +-sin x. */
+static inline void cp_rng_turn(uint64_t m, double *cos_out, double *sin_out)
 {
     static const double c[] = {
         1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0,
@@ -235,14 +236,16 @@ static inline double cp_rng_cos_turn(uint64_t m)
         ps = ps * x2 + sn[j];
     }
     const double cosx = 1.0 + x2 * pc, sinx = x + x * x2 * ps;
-    const double v = k & 1 ? sinx : cosx;
-    return k == 1 || k == 2 ? -v : v;
+    const double cv = k & 1 ? sinx : cosx, sv = k & 1 ? cosx : sinx;
+    *cos_out = k == 1 || k == 2 ? -cv : cv;
+    *sin_out = k >= 2 ? -sv : sv;
 }
 
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
 cp_rng_gaussians(const cp_rng_block *restrict blocks, size_t n, double *restrict z,
-                 double *restrict scratch)
+                 double *restrict z2)
 {
+    double *restrict scratch = z2;
     for (size_t l = 0; l < n; l++) {
         const uint64_t i = ((uint64_t)blocks[l].w[0] << 20 | blocks[l].w[1] >> 12) & CP_RNG_MASK52;
         scratch[l] = (cp_rng_small_int(i) + 0.5) * 0x1p-52;
@@ -250,7 +253,11 @@ cp_rng_gaussians(const cp_rng_block *restrict blocks, size_t n, double *restrict
     cp_math_log_n(scratch, z, n);
     for (size_t l = 0; l < n; l++) {
         const uint64_t m = ((uint64_t)blocks[l].w[2] << 20 | blocks[l].w[3] >> 12) & CP_RNG_MASK52;
-        z[l] = sqrt(-2.0 * z[l]) * cp_rng_cos_turn(m);
+        double c, sn;
+        cp_rng_turn(m, &c, &sn);
+        const double r = sqrt(-2.0 * z[l]);
+        z[l] = r * c;
+        z2[l] = r * sn;
     }
 }
 

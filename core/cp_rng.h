@@ -9,7 +9,7 @@
  * rank computes the sample or in which order samples are computed.  A stream
  * is identified by a 32-bit hash of a name ("shock:euv_supply"), so adding a
  * shock or an event to a scenario leaves every other stream unchanged; the
- * substream is usually the quarter.
+ * substream is usually the quarter (for shocks, half of it: cp_model.c).
  */
 #ifndef CP_RNG_H
 #define CP_RNG_H
@@ -55,11 +55,11 @@ void cp_rng_first_blocks(uint64_t seed, uint64_t first, size_t n, uint32_t strea
 void cp_rng_seek_filled(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substream,
                         const cp_rng_block *first);
 
-/* z[l] = a standard normal made of blocks[l] (all four words) by
- * Box-Muller, for l < n; scratch holds n doubles.  The same bits on every
- * machine (cp_rng.c says how). */
+/* z[l] and z2[l] = the two independent standard normals that Box-Muller
+ * makes of blocks[l] (all four words): r cos t and r sin t, for l < n.
+ * The same bits on every machine (cp_rng.c says how). */
 void cp_rng_gaussians(const cp_rng_block *restrict blocks, size_t n, double *restrict z,
-                      double *restrict scratch);
+                      double *restrict z2);
 
 /* The stream id of a name: 32-bit FNV-1a of its bytes, the same on every
  * platform.  Callers check that the names they use do not collide. */

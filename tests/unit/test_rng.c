@@ -266,13 +266,14 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Box-Muller from a block: each normal against the formula in long double
- * (u and v from the documented bits), within a few ulp of its size. */
+/* Box-Muller from a block: each normal of the pair against the formula in
+ * long double (u and v from the documented bits), within a few ulp of
+ * its size. */
 Test(rng, gaussians_follow_box_muller)
 {
     enum { N = 4096 };
     static cp_rng_block blocks[N];
-    static double z[N], scratch[N];
+    static double z[N], z2[N];
     cp_rng_first_blocks(99, 0, N, 7, 3, blocks);
     /* Corners: the least and largest u and v, and quarter turns. */
     const uint32_t corner[][4] = {{0, 0, 0, 0},
@@ -284,33 +285,39 @@ Test(rng, gaussians_follow_box_muller)
                                   {0x12345678u, 0x9abcdef0u, 0x20000000u, 0}};
     for (size_t i = 0; i < sizeof corner / sizeof *corner; i++)
         memcpy(blocks[i].w, corner[i], sizeof blocks[i].w);
-    cp_rng_gaussians(blocks, N, z, scratch);
+    cp_rng_gaussians(blocks, N, z, z2);
     for (size_t l = 0; l < N; l++) {
         const uint32_t *w = blocks[l].w;
         const uint64_t i = (uint64_t)w[0] << 20 | w[1] >> 12, m = (uint64_t)w[2] << 20 | w[3] >> 12;
         const long double u = ((long double)i + 0.5L) * 0x1p-52L, v = (long double)m * 0x1p-52L;
-        const long double want =
-            sqrtl(-2.0L * logl(u)) * cosl(2.0L * 3.14159265358979323846264L * v);
+        const long double r = sqrtl(-2.0L * logl(u)), t = 2.0L * 3.14159265358979323846264L * v;
+        const long double want = r * cosl(t), want2 = r * sinl(t);
         const double tol = 8 * DBL_EPSILON * (sqrt(-2.0 * log((double)u)) + 1e-300);
         cr_assert(fabsl(z[l] - want) <= tol, "block %zu: %.17g vs %.17Lg", l, z[l], want);
-        double one;
-        cp_rng_gaussians(&blocks[l], 1, &one, scratch);
-        cr_assert_eq(one, z[l], "block %zu alone differs", l);
+        cr_assert(fabsl(z2[l] - want2) <= tol, "block %zu: %.17g vs %.17Lg", l, z2[l], want2);
+        double one, one2;
+        cp_rng_gaussians(&blocks[l], 1, &one, &one2);
+        cr_assert(one == z[l] && one2 == z2[l], "block %zu alone differs", l);
     }
 }
 
 /* The normals are N(0, 1): mean, variance, the share beyond 2 and 3 sd and
- * the Kolmogorov-Smirnov distance of 2^20 of them, with bounds of about 5
- * standard errors (the KS bound is the 1e-9 critical value). */
+ * the Kolmogorov-Smirnov distance of 2^20 of them (half cos, half sin),
+ * and the two of a pair uncorrelated, with bounds of about 5 standard
+ * errors (the KS bound is the 1e-9 critical value). */
 Test(rng, gaussians_are_standard_normal)
 {
     enum { N = 1 << 20, B = 1024 };
     static cp_rng_block blocks[B];
-    static double z[N], scratch[B];
-    for (size_t k = 0; k < N / B; k++) {
+    static double z[N];
+    double cross = 0;
+    for (size_t k = 0; k < N / B; k += 2) {
         cp_rng_first_blocks(2024, k * B, B, cp_rng_stream_id("shock:test"), 5, blocks);
-        cp_rng_gaussians(blocks, B, z + k * B, scratch);
+        cp_rng_gaussians(blocks, B, z + k * B, z + (k + 1) * B);
+        for (size_t l = 0; l < B; l++)
+            cross += z[k * B + l] * z[(k + 1) * B + l];
     }
+    cr_assert_lt(fabs(cross / (N / 2)), 5 / sqrt(N / 2), "pair correlation %g", cross / (N / 2));
     double s1 = 0, s2 = 0;
     size_t beyond2 = 0, beyond3 = 0;
     for (size_t i = 0; i < N; i++) {

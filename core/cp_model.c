@@ -86,7 +86,15 @@ struct cp_model {
  * every vintage, so totals stay exact without tracking vintages. */
 #define LANES CP_MODEL_LANES
 
+/* The block being simulated: samples first .. first + n - 1, one per lane. */
+typedef struct block {
+    uint64_t first;
+    size_t n;
+    size_t t;
+} block;
+
 struct cp_workspace {
+    block b; /* the samples being simulated and the next quarter */
     gsl_rng *rng;
     uint64_t seed;
     cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
@@ -436,13 +444,6 @@ void cp_workspace_free(cp_workspace *w)
 
 /* ---- simulation ------------------------------------------------------- */
 
-/* The block being simulated: samples first .. first + n - 1, one per lane. */
-typedef struct block {
-    uint64_t first;
-    size_t n;
-    size_t t;
-} block;
-
 static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
 {
     for (size_t k = 0; k < m->n_nodes; k++) {
@@ -769,12 +770,12 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
 }
 
 static void record_metrics(const cp_model *m, const cp_workspace *w, const block *b, double *cells,
-                           size_t stride)
+                           size_t row_stride)
 {
     const cp_graph *g = m->g;
     for (size_t i = 0; i < g->n_metrics; i++) {
         const cp_metric *mt = &g->metrics[i];
-        double *restrict acc = &cells[(i * m->T + b->t) * stride];
+        double *restrict acc = &cells[i * row_stride];
         for (size_t l = 0; l < b->n; l++)
             acc[l] = 0;
         for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++) {
@@ -791,18 +792,30 @@ static void record_metrics(const cp_model *m, const cp_workspace *w, const block
     }
 }
 
+void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n)
+{
+    w->b = (block){.first = first, .n = n < LANES ? n : LANES, .t = 0};
+    reset_state(m, w, w->b.n);
+}
+
+void cp_model_step(const cp_model *m, cp_workspace *w, double *cells, size_t row_stride,
+                   double *extras)
+{
+    const block b = w->b; /* a local copy: stores through w cannot change it */
+    const size_t extras_width = cp_model_extras(m);
+    for (size_t i = 0; i < m->n_slots * LANES; i++)
+        w->mult[i] = 1.0;
+    draw_shocks(m, w, &b, extras, extras_width);
+    apply_events(m, w, &b, extras, extras_width);
+    eval_nodes(m, w, &b);
+    record_metrics(m, w, &b, cells, row_stride);
+    w->b.t++;
+}
+
 void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t first, size_t n, double *cells,
                        size_t stride, double *extras)
 {
-    const size_t extras_width = cp_model_extras(m);
-    block b = {.first = first, .n = n < LANES ? n : LANES};
-    reset_state(m, w, b.n);
-    for (b.t = 0; b.t < m->T; b.t++) {
-        for (size_t i = 0; i < m->n_slots * LANES; i++)
-            w->mult[i] = 1.0;
-        draw_shocks(m, w, &b, extras, extras_width);
-        apply_events(m, w, &b, extras, extras_width);
-        eval_nodes(m, w, &b);
-        record_metrics(m, w, &b, cells, stride);
-    }
+    cp_model_begin(m, w, first, n);
+    for (size_t t = 0; t < m->T; t++)
+        cp_model_step(m, w, cells + t * stride, m->T * stride, extras);
 }

@@ -57,4 +57,14 @@ void cp_workspace_free(cp_workspace *w);
 void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t first, size_t n, double *cells,
                        size_t stride, double *extras);
 
+/* cp_model_simulate a quarter at a time, so that a caller can take each
+ * quarter's cells while they are in cache: cp_model_begin starts samples
+ * first .. first + n - 1 at quarter 0, and each cp_model_step (T of them)
+ * simulates the next quarter t, writing metric i of sample first + s at
+ * cells[i * row_stride + s] and extras as cp_model_simulate does.  The
+ * values are cp_model_simulate's. */
+void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n);
+void cp_model_step(const cp_model *m, cp_workspace *w, double *cells, size_t row_stride,
+                   double *extras);
+
 #endif

@@ -4,7 +4,7 @@
  * quarter (price response, lognormal multipliers), and libm's scalar calls
  * were a sixth of a run.  These are plain IEEE double arithmetic in loops
  * over lanes that the compiler vectorizes: no table, no fused multiply-add
- * (C17 mode compiles with -ffp-contract=off), round to nearest throughout,
+ * (the build passes -ffp-contract=off), round to nearest throughout,
  * so every clone (SSE2, AVX2, AVX-512) and every machine gives the same
  * bits.  Accuracy: within 2 ulp of the exact result where the fast path
  * applies (tests/unit/test_math.c); arguments outside it (exp beyond

@@ -13,6 +13,7 @@
  *     CDF that failed to converge through it, and this file recovers from that.
  */
 #include "cp_dist.h"
+#include "cp_math.h"
 
 #include <ctype.h>
 #include <float.h>
@@ -884,6 +885,19 @@ double cp_dist_from_gaussian(const cp_dist *d, double z)
     }
     const double q = gsl_cdf_ugaussian_Q(z);
     return cp_quantile_pq(d, 1.0 - q, q);
+}
+
+void cp_dist_from_gaussian_n(const cp_dist *d, const double *z, double *restrict x,
+                             double *restrict scratch, size_t n)
+{
+    if (d->kind != CP_DIST_LOGNORMAL) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = cp_dist_from_gaussian(d, z[i]);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        scratch[i] = d->p[0] + d->p[1] * z[i];
+    cp_math_exp_n(scratch, x, n);
 }
 
 /* ------------------------------------------------------------------------ */

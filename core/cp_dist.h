@@ -79,6 +79,13 @@ double cp_dist_quantile(const cp_dist *d, double u);
  * tail that keeps its precision, so large |z| keeps its meaning. */
 double cp_dist_from_gaussian(const cp_dist *d, double z);
 
+/* x[i] = cp_dist_from_gaussian(d, z[i]) for i < n, for the model's lanes:
+ * the same bits, except that a lognormal's exps are cp_math_exp_n's, all at
+ * once (within 2 ulp of libm's, and the same on every machine).  scratch
+ * holds n doubles; x and scratch overlap nothing. */
+void cp_dist_from_gaussian_n(const cp_dist *d, const double *z, double *restrict x,
+                             double *restrict scratch, size_t n);
+
 /* The analytic mean and variance (for empirical: of the listed values,
  * variance with divisor n). */
 double cp_dist_mean(const cp_dist *d);

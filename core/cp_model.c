@@ -3,11 +3,14 @@
  * Shocks.  Each shock has a latent standard normal z that becomes its
  * multiplier through the shock's distribution (a Gaussian copula).  Every
  * quarter each shock draws an innovation eps from its own random stream
- * (seed, sample, shock name, quarter); the innovations are correlated by the
- * Cholesky factor L of the scenario's correlation matrix, eta = L eps, and
- * the time structure turns eta into z: once (z = eta of the first quarter,
- * held), quarterly (z = eta), ar1 (z = rho z' + sqrt(1 - rho^2) eta, which
- * keeps z standard normal in every quarter).
+ * (seed, sample, shock name, quarter): one of the two Box-Muller normals of
+ * the first Philox block of substream quarter / 2 (cp_rng_gaussians: the
+ * cos one in even quarters, the sin one in odd), all lanes at once.  The
+ * innovations are correlated by the Cholesky factor L of the scenario's
+ * correlation matrix, eta = L eps, and the time structure turns eta into
+ * z: once (z = eta of the first quarter, held), quarterly (z = eta), ar1
+ * (z = rho z' + sqrt(1 - rho^2) eta, which keeps z standard normal in every
+ * quarter).
  *
  * Events.  Each quarter an event not under way starts with its probability;
  * it then lasts ceil(duration) quarters (at least one) and removes a share
@@ -18,13 +21,12 @@
  * shock or event on them multiplies in.
  */
 #include "cp_model.h"
+#include "cp_math.h"
 #include "cp_rng.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <gsl/gsl_randist.h>
 
 /* A node as the simulation needs it: the kind, its parameters, where its
  * inputs are, and which multiplier slots apply to it. */
@@ -84,17 +86,27 @@ struct cp_model {
  * every vintage, so totals stay exact without tracking vintages. */
 #define LANES CP_MODEL_LANES
 
+/* The block being simulated: samples first .. first + n - 1, one per lane. */
+typedef struct block {
+    uint64_t first;
+    size_t n;
+    size_t t;
+} block;
+
 struct cp_workspace {
+    block b; /* the samples being simulated and the next quarter */
     gsl_rng *rng;
-    double *eps, *z, *shock_value; /* per shock */
-    double *mult;                  /* per multiplier slot */
-    double *value;                 /* per node and field: (node * CP_FIELDS_MAX + field) */
-    double *stock;                 /* per stock node */
-    double *delay_history;         /* per delay node and quarter: (state * T + t) */
+    uint64_t seed;
+    cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
+    double *eps, *eps_next, *z, *shock_value; /* per shock */
+    double *mult;                             /* per multiplier slot */
+    double *value;         /* per node and field: (node * CP_FIELDS_MAX + field) */
+    double *stock;         /* per stock node */
+    double *delay_history; /* per delay node and quarter: (state * T + t) */
     double *waiting, *fleet, *flops, *power; /* per deploy node */
     int *event_left;                         /* per event */
     double *event_severity;
-    double *acc, *scale; /* scratch, one lane array each */
+    double *acc, *scale, *tmp; /* scratch, one lane array each */
 };
 
 /* ---- building --------------------------------------------------------- */
@@ -377,7 +389,9 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     if (!w)
         return NULL;
     w->rng = cp_rng_alloc(seed);
+    w->seed = seed;
     w->eps = lanes_of(m->n_shocks);
+    w->eps_next = lanes_of(m->n_shocks);
     w->z = lanes_of(m->n_shocks);
     w->shock_value = lanes_of(m->n_shocks);
     w->mult = lanes_of(m->n_slots);
@@ -392,9 +406,10 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->event_severity = lanes_of(m->n_events);
     w->acc = lanes_of(1);
     w->scale = lanes_of(1);
-    if (!w->rng || !w->eps || !w->z || !w->shock_value || !w->mult || !w->value || !w->stock ||
-        !w->delay_history || !w->waiting || !w->fleet || !w->flops || !w->power || !w->event_left ||
-        !w->event_severity || !w->acc || !w->scale) {
+    w->tmp = lanes_of(1);
+    if (!w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult || !w->value ||
+        !w->stock || !w->delay_history || !w->waiting || !w->fleet || !w->flops || !w->power ||
+        !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -408,6 +423,7 @@ void cp_workspace_free(cp_workspace *w)
     if (w->rng)
         gsl_rng_free(w->rng);
     free(w->eps);
+    free(w->eps_next);
     free(w->z);
     free(w->shock_value);
     free(w->mult);
@@ -422,17 +438,11 @@ void cp_workspace_free(cp_workspace *w)
     free(w->event_severity);
     free(w->acc);
     free(w->scale);
+    free(w->tmp);
     free(w);
 }
 
 /* ---- simulation ------------------------------------------------------- */
-
-/* The block being simulated: samples first .. first + n - 1, one per lane. */
-typedef struct block {
-    uint64_t first;
-    size_t n;
-    size_t t;
-} block;
 
 static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
 {
@@ -467,16 +477,22 @@ static void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref,
     }
 }
 
+/* A Box-Muller pair serves two quarters: quarters 2q and 2q + 1 of a shock
+ * take the cos and the sin normal of the block at substream q, the second
+ * kept in eps_next meanwhile.  Half the Philox blocks and logs. */
 static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
 {
     for (size_t j = 0; j < m->n_shocks; j++) {
         if (b->t > 0 && !m->shocks[j].needs_every_quarter)
             continue;
-        double *eps = &w->eps[j * LANES];
-        for (size_t l = 0; l < b->n; l++) {
-            cp_rng_seek(w->rng, b->first + l, m->shocks[j].stream, (uint32_t)b->t);
-            eps[l] = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
+        double *eps = &w->eps[j * LANES], *next = &w->eps_next[j * LANES];
+        if (b->t % 2) {
+            memcpy(eps, next, b->n * sizeof *eps);
+            continue;
         }
+        const uint32_t stream = m->shocks[j].stream;
+        cp_rng_first_blocks(w->seed, b->first, b->n, stream, (uint32_t)(b->t / 2), w->first);
+        cp_rng_gaussians(w->first, b->n, eps, next);
     }
 }
 
@@ -496,10 +512,11 @@ static void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, doub
                 for (size_t k = 0; k <= j; k++)
                     eta += L[j * ns + k] * w->eps[k * LANES + l];
                 z[l] = ar1 ? s->src->rho * z[l] + s->innovation_scale * eta : eta;
-                const double v = cp_dist_from_gaussian(&s->src->dist, z[l]);
-                /* A multiplier below zero has no meaning (negative supply). */
-                x[l] = v > 0 ? v : 0;
             }
+            cp_dist_from_gaussian_n(&s->src->dist, z, x, w->tmp, b->n);
+            /* A multiplier below zero has no meaning (negative supply). */
+            for (size_t l = 0; l < b->n; l++)
+                x[l] = x[l] > 0 ? x[l] : 0;
         }
         if (extras)
             for (size_t l = 0; l < b->n; l++)
@@ -516,10 +533,15 @@ static void apply_events(const cp_model *m, cp_workspace *w, const block *b, dou
         const mevent *ev = &m->events[e];
         int *left = &w->event_left[e * LANES];
         double *severity = &w->event_severity[e * LANES];
+        cp_rng_first_blocks(w->seed, b->first, b->n, ev->stream, (uint32_t)b->t, w->first);
         for (size_t l = 0; l < b->n; l++) {
             if (left[l] == 0) {
-                cp_rng_seek(w->rng, b->first + l, ev->stream, (uint32_t)b->t);
-                if (gsl_rng_uniform(w->rng) < ev->src->probability) {
+                /* The stream's first uniform decides; only a start, which
+                 * is rare, needs the generator for the draws after it. */
+                if (cp_rng_word_uniform(w->first[l].w[0]) < ev->src->probability) {
+                    cp_rng_seek_filled(w->rng, b->first + l, ev->stream, (uint32_t)b->t,
+                                       &w->first[l]);
+                    (void)gsl_rng_uniform(w->rng); /* the draw just tested */
                     const double d = ceil(cp_dist_sample(&ev->src->duration, w->rng));
                     const double v = cp_dist_sample(&ev->src->severity, w->rng);
                     left[l] = d >= 1 ? (d < 1e6 ? (int)d : 1000000) : 1;
@@ -642,14 +664,21 @@ static void eval_delay(const cp_model *m, cp_workspace *w, const mnode *nd, size
 
 static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
 {
+    double *restrict ratio = w->scale, *restrict t = w->tmp;
     sum_role(m, w, nd, CP_ROLE_FLOW, w->acc, n);
-    sum_role(m, w, nd, CP_ROLE_PRICE, w->scale, n);
-    for (size_t l = 0; l < n; l++) {
-        const double ratio = w->scale[l] / param(nd, w->mult, 0, l);
-        /* pow is the costliest call of a quarter; at the reference price
-         * the response is exactly 1. */
-        out[l] = w->acc[l] * (ratio == 1.0 ? 1.0 : pow(ratio, -param(nd, w->mult, 1, l)));
-    }
+    sum_role(m, w, nd, CP_ROLE_PRICE, ratio, n);
+    /* ratio^-e as exp(-e log(ratio)) over all lanes at once: libm's pow,
+     * one call per lane, was a tenth of a run.  At the reference price the
+     * log is 0 and the response exactly 1.  (A negative price, which no
+     * input gives, would make NaN even for a whole e.) */
+    for (size_t l = 0; l < n; l++)
+        ratio[l] /= param(nd, w->mult, 0, l);
+    cp_math_log_n(ratio, t, n);
+    for (size_t l = 0; l < n; l++)
+        ratio[l] = -param(nd, w->mult, 1, l) * t[l];
+    cp_math_exp_n(ratio, t, n);
+    for (size_t l = 0; l < n; l++)
+        out[l] = w->acc[l] * t[l];
 }
 
 static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, const double *mo,
@@ -741,40 +770,57 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
 }
 
 static void record_metrics(const cp_model *m, const cp_workspace *w, const block *b, double *cells,
-                           size_t stride)
+                           size_t row_stride)
 {
     const cp_graph *g = m->g;
     for (size_t i = 0; i < g->n_metrics; i++) {
         const cp_metric *mt = &g->metrics[i];
-        double *restrict acc = &cells[(i * m->T + b->t) * stride];
-        for (size_t l = 0; l < b->n; l++)
-            acc[l] = 0;
+        double *restrict acc = &cells[i * row_stride];
+        if (mt->n_terms == 0)
+            for (size_t l = 0; l < b->n; l++)
+                acc[l] = 0;
+        /* The first term is added to 0.0 as it is written, rather than to a
+         * row of zeros written first: the same sums (0.0 + -0.0 is +0.0)
+         * with one pass less.  Scales of 1 multiply exactly. */
         for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++) {
             const cp_metric_term *term = &g->terms[k];
             const double *restrict v =
                 &w->value[((size_t)term->node * CP_FIELDS_MAX + term->field) * LANES];
-            if (term->scale == 1.0)
+            const double scale = term->scale;
+            if (k == mt->first_term)
                 for (size_t l = 0; l < b->n; l++)
-                    acc[l] += v[l];
+                    acc[l] = 0.0 + scale * v[l];
             else
                 for (size_t l = 0; l < b->n; l++)
-                    acc[l] += term->scale * v[l];
+                    acc[l] += scale * v[l];
         }
     }
+}
+
+void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n)
+{
+    w->b = (block){.first = first, .n = n < LANES ? n : LANES, .t = 0};
+    reset_state(m, w, w->b.n);
+}
+
+void cp_model_step(const cp_model *m, cp_workspace *w, double *cells, size_t row_stride,
+                   double *extras)
+{
+    const block b = w->b; /* a local copy: stores through w cannot change it */
+    const size_t extras_width = cp_model_extras(m);
+    for (size_t i = 0; i < m->n_slots * LANES; i++)
+        w->mult[i] = 1.0;
+    draw_shocks(m, w, &b, extras, extras_width);
+    apply_events(m, w, &b, extras, extras_width);
+    eval_nodes(m, w, &b);
+    record_metrics(m, w, &b, cells, row_stride);
+    w->b.t++;
 }
 
 void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t first, size_t n, double *cells,
                        size_t stride, double *extras)
 {
-    const size_t extras_width = cp_model_extras(m);
-    block b = {.first = first, .n = n < LANES ? n : LANES};
-    reset_state(m, w, b.n);
-    for (b.t = 0; b.t < m->T; b.t++) {
-        for (size_t i = 0; i < m->n_slots * LANES; i++)
-            w->mult[i] = 1.0;
-        draw_shocks(m, w, &b, extras, extras_width);
-        apply_events(m, w, &b, extras, extras_width);
-        eval_nodes(m, w, &b);
-        record_metrics(m, w, &b, cells, stride);
-    }
+    cp_model_begin(m, w, first, n);
+    for (size_t t = 0; t < m->T; t++)
+        cp_model_step(m, w, cells + t * stride, m->T * stride, extras);
 }

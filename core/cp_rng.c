@@ -33,6 +33,10 @@
 #include "cp_rng.h"
 
 #include <Random123/philox.h>
+#include <math.h>
+#include <string.h>
+
+#include "cp_math.h"
 
 /* Per-block key step; see the layout comment. */
 #define CP_RNG_KEY_STEP UINT64_C(0x9e3779b97f49036f)
@@ -52,11 +56,17 @@ static uint64_t cp_rng_mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* The Philox key of block number block of every position. */
+static philox4x32_key_t cp_rng_key(uint64_t seed, uint64_t block)
+{
+    const uint64_t k = cp_rng_mix64(seed + block * CP_RNG_KEY_STEP);
+    return (philox4x32_key_t){{(uint32_t)k, (uint32_t)(k >> 32)}};
+}
+
 static void cp_rng_refill(cp_rng_state *s)
 {
     const uint64_t seed = (uint64_t)s->key[0] | ((uint64_t)s->key[1] << 32);
-    const uint64_t k = cp_rng_mix64(seed + s->block * CP_RNG_KEY_STEP);
-    const philox4x32_key_t key = {{(uint32_t)k, (uint32_t)(k >> 32)}};
+    const philox4x32_key_t key = cp_rng_key(seed, s->block);
     const philox4x32_ctr_t ctr = {{s->ctr[0], s->ctr[1], s->ctr[2], s->ctr[3]}};
     const philox4x32_ctr_t out = philox4x32_R(10, ctr, key);
     for (int i = 0; i < 4; i++)
@@ -97,7 +107,7 @@ static unsigned long int cp_rng_get(void *vstate)
 
 static double cp_rng_get_double(void *vstate)
 {
-    return (double)cp_rng_get(vstate) * 0x1p-32;
+    return cp_rng_word_uniform((uint32_t)cp_rng_get(vstate));
 }
 
 static const gsl_rng_type cp_rng_philox_type = {
@@ -132,6 +142,136 @@ void cp_rng_seek(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substrea
     if (r->type != &cp_rng_philox_type)
         return;
     cp_rng_position(r->state, sample, stream, substream);
+}
+
+/* Philox4x32-10 over lanes.  One key serves every position's first block
+ * and the positions differ only in the sample, so this is the same
+ * arithmetic in every lane, written out (rather than through Random123's
+ * philox4x32_R, which the compiler vectorizes poorly) so that each 32-bit
+ * word sits in a 64-bit lane: the multiplies are then plain 32 x 32 -> 64
+ * bit vector multiplies with no shuffling.  The round keys and constants
+ * are Random123's (tests/unit/test_rng.c checks the words against the
+ * generator's).  Integer arithmetic is exact, so the clones that the
+ * attribute makes for wider vector units give the same words on every
+ * machine; it only picks the fastest one present. */
+#define CP_RNG_ROUNDS 10
+
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
+cp_rng_first_blocks(uint64_t seed, uint64_t first, size_t n, uint32_t stream, uint32_t substream,
+                    cp_rng_block *restrict out)
+{
+    const philox4x32_key_t key = cp_rng_key(seed, 0);
+    uint64_t k0[CP_RNG_ROUNDS], k1[CP_RNG_ROUNDS];
+    for (int r = 0; r < CP_RNG_ROUNDS; r++) {
+        k0[r] = (uint32_t)(key.v[0] + (uint32_t)r * PHILOX_W32_0);
+        k1[r] = (uint32_t)(key.v[1] + (uint32_t)r * PHILOX_W32_1);
+    }
+    const uint64_t lo32 = UINT64_C(0xffffffff);
+    for (size_t l = 0; l < n; l++) {
+        const uint64_t sample = first + l;
+        uint64_t c0 = sample & lo32, c1 = sample >> 32, c2 = stream, c3 = substream;
+        for (int r = 0; r < CP_RNG_ROUNDS; r++) {
+            const uint64_t p0 = (c0 & lo32) * PHILOX_M4x32_0, p1 = (c2 & lo32) * PHILOX_M4x32_1;
+            c0 = (p1 >> 32) ^ c1 ^ k0[r];
+            c1 = p1 & lo32;
+            c2 = (p0 >> 32) ^ c3 ^ k1[r];
+            c3 = p0 & lo32;
+        }
+        out[l].w[0] = (uint32_t)c0;
+        out[l].w[1] = (uint32_t)c1;
+        out[l].w[2] = (uint32_t)c2;
+        out[l].w[3] = (uint32_t)c3;
+    }
+}
+
+/* ---- normals from blocks ----
+ *
+ * Box-Muller: z = sqrt(-2 ln u) cos(2 pi v) is exactly N(0, 1) for
+ * independent uniform u and v.  u and v take 52 bits each (words 0-1 and
+ * 2-3), u = (i + 1/2) 2^-52 so that it is never 0 or 1 (|z| reaches 8.6,
+ * beyond which lies a probability of 1e-17).  Every step is IEEE double
+ * arithmetic over lanes (cp_math's log, sqrt, the polynomials below), so
+ * it vectorizes and gives the same bits on every machine, like the
+ * integer Philox: unlike a ziggurat it has no rejection and no table, and
+ * it draws no word beyond the position's first block. */
+
+static inline double cp_rng_bits_double(uint64_t b)
+{
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* An integer below 2^52 as a double, exactly, by its bits (a conversion
+ * from 64-bit integers does not vectorize before AVX-512). */
+static inline double cp_rng_small_int(uint64_t i)
+{
+    return cp_rng_bits_double(UINT64_C(0x4330000000000000) | i) - 0x1p52;
+}
+
+#define CP_RNG_MASK52 ((UINT64_C(1) << 52) - 1)
+#define CP_RNG_MASK50 ((UINT64_C(1) << 50) - 1)
+
+/* cos(2 pi v) and sin(2 pi v) for v = m 2^-52, m < 2^52: the quarter turn
+ * k and the rest f of 4v are exact; f is moved to [-1/2, 1/2] so that
+ * x = f pi/2 is within pi/4, where Taylor series of sin and cos to x^17 and
+ * x^16 are exact to below 2^-60; cos(k pi/2 + x) and sin(k pi/2 + x) are
+ * then +-cos x or +-sin x. */
+static inline void cp_rng_turn(uint64_t m, double *cos_out, double *sin_out)
+{
+    static const double c[] = {
+        1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0,
+        1.0 / 40320.0,          -1.0 / 720.0,         1.0 / 24.0,        -0.5};
+    static const double sn[] = {
+        1.0 / 355687428096000.0, -1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1.0 / 39916800.0,
+        1.0 / 362880.0,          -1.0 / 5040.0,          1.0 / 120.0,        -1.0 / 6.0};
+    const uint64_t up = (m & CP_RNG_MASK50) >> 49; /* the rest is at least 1/2 */
+    const uint64_t k = ((m >> 50) + up) & 3;
+    const double f = cp_rng_small_int(m & CP_RNG_MASK50) * 0x1p-50 - (double)up;
+    const double x = f * 1.5707963267948966;
+    const double x2 = x * x;
+    double pc = c[0], ps = sn[0];
+    for (int j = 1; j < 8; j++) {
+        pc = pc * x2 + c[j];
+        ps = ps * x2 + sn[j];
+    }
+    const double cosx = 1.0 + x2 * pc, sinx = x + x * x2 * ps;
+    const double cv = k & 1 ? sinx : cosx, sv = k & 1 ? cosx : sinx;
+    *cos_out = k == 1 || k == 2 ? -cv : cv;
+    *sin_out = k >= 2 ? -sv : sv;
+}
+
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
+cp_rng_gaussians(const cp_rng_block *restrict blocks, size_t n, double *restrict z,
+                 double *restrict z2)
+{
+    double *restrict scratch = z2;
+    for (size_t l = 0; l < n; l++) {
+        const uint64_t i = ((uint64_t)blocks[l].w[0] << 20 | blocks[l].w[1] >> 12) & CP_RNG_MASK52;
+        scratch[l] = (cp_rng_small_int(i) + 0.5) * 0x1p-52;
+    }
+    cp_math_log_n(scratch, z, n);
+    for (size_t l = 0; l < n; l++) {
+        const uint64_t m = ((uint64_t)blocks[l].w[2] << 20 | blocks[l].w[3] >> 12) & CP_RNG_MASK52;
+        double c, sn;
+        cp_rng_turn(m, &c, &sn);
+        const double r = sqrt(-2.0 * z[l]);
+        z[l] = r * c;
+        z2[l] = r * sn;
+    }
+}
+
+void cp_rng_seek_filled(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substream,
+                        const cp_rng_block *first)
+{
+    if (r->type != &cp_rng_philox_type)
+        return;
+    cp_rng_state *s = r->state;
+    cp_rng_position(s, sample, stream, substream);
+    for (int i = 0; i < 4; i++)
+        s->buf[i] = first->w[i];
+    s->block = 1;
+    s->pos = 0;
 }
 
 uint32_t cp_rng_stream_id(const char *name)

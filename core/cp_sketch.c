@@ -56,6 +56,8 @@ void cp_sketch_free(cp_sketch *s)
         return;
     free(s->pos.count);
     free(s->neg.count);
+    free(s->pos.over);
+    free(s->neg.over);
     cp_sketch_init(s);
 }
 
@@ -73,17 +75,58 @@ static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
         end = end > old_end ? end : old_end;
     }
     const size_t n = (size_t)(end - lo);
-    uint64_t *c = realloc(sd->count, n * sizeof *c);
+    /* Both arrays grow before either moves its counts: a failure in between
+     * leaves a larger array with the same counts, which changes nothing. */
+    uint32_t *c = realloc(sd->count, n * sizeof *c);
     if (!c)
         return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
+    sd->count = c;
+    if (sd->over) {
+        uint64_t *o = realloc(sd->over, n * sizeof *o);
+        if (!o)
+            return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
+        sd->over = o;
+    }
     const size_t shift = sd->n ? (size_t)(sd->lo - lo) : 0;
     memmove(c + shift, c, sd->n * sizeof *c);
     memset(c, 0, shift * sizeof *c);
     memset(c + shift + sd->n, 0, (n - shift - sd->n) * sizeof *c);
-    sd->count = c;
+    if (sd->over) {
+        uint64_t *o = sd->over;
+        memmove(o + shift, o, sd->n * sizeof *o);
+        memset(o, 0, shift * sizeof *o);
+        memset(o + shift + sd->n, 0, (n - shift - sd->n) * sizeof *o);
+    }
     sd->lo = (int32_t)lo;
     sd->n = (uint32_t)n;
     return CP_OK;
+}
+
+/* Moves every 32-bit count into the 64-bit ones (allocating them), so that
+ * 32-bit counting can go on.  On failure the counts are unchanged. */
+static int spill(cp_sketch *s, cp_err *err)
+{
+    cp_sketch_side *const side[2] = {&s->pos, &s->neg};
+    for (int k = 0; k < 2; k++)
+        if (!side[k]->over && side[k]->n) {
+            side[k]->over = calloc(side[k]->n, sizeof *side[k]->over);
+            if (!side[k]->over)
+                return cp_err_set(err, CP_ENOMEM, "sketch: cannot widen %u buckets",
+                                  (unsigned)side[k]->n);
+        }
+    for (int k = 0; k < 2; k++)
+        for (uint32_t i = 0; i < side[k]->n; i++) {
+            side[k]->over[i] += side[k]->count[i];
+            side[k]->count[i] = 0;
+        }
+    s->in_count = 0;
+    return CP_OK;
+}
+
+/* Makes room for n more in the 32-bit counts (see cp_sketch_side). */
+static int reserve_counts(cp_sketch *s, uint64_t n, cp_err *err)
+{
+    return n <= UINT32_MAX - s->in_count ? CP_OK : spill(s, err);
 }
 
 static int bad_value(double x, cp_err *err)
@@ -108,7 +151,11 @@ int cp_sketch_add(cp_sketch *s, double x, cp_err *err)
             if (rc)
                 return rc;
         }
+        const int rc = reserve_counts(s, 1, err);
+        if (rc)
+            return rc;
         sd->count[key - sd->lo]++;
+        s->in_count++;
     }
     s->total++;
     s->min = x < s->min ? x : s->min;
@@ -126,6 +173,7 @@ static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride
             continue;
         cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
         sd->count[(int64_t)(a >> KEY_SHIFT) - sd->lo]--;
+        s->in_count--;
     }
 }
 
@@ -135,7 +183,7 @@ static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride
  * the rest in locals rather than in *s: counts are uint64_t like total, so
  * a store to a count would force total through memory. */
 typedef struct chunk {
-    uint64_t *slot[ADD_CHUNK]; /* the counters of the nonzero values */
+    uint32_t *slot[ADD_CHUNK]; /* the counters of the nonzero values */
     size_t n_slots;
     double lo, hi; /* running min and max */
     double s1, s2; /* running sums of x and x^2 */
@@ -149,10 +197,10 @@ typedef struct chunk {
  * zeros, which may come mixed in at random. */
 static size_t chunk_scan(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch)
 {
-    uint64_t sink;
+    uint32_t sink;
     cp_sketch_side zero_side = {.lo = 0, .n = 1, .count = &sink};
     cp_sketch_side *const side[4] = {&s->pos, &s->neg, &zero_side, &zero_side};
-    uint64_t **const slot = ch->slot;
+    uint32_t **const slot = ch->slot;
     double lo = ch->lo, hi = ch->hi, s1 = ch->s1, s2 = ch->s2;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -213,7 +261,7 @@ static void chunk_count(const chunk *ch)
     for (size_t i = 0; i < n; i++)
         diff |= (uintptr_t)ch->slot[i] ^ (uintptr_t)ch->slot[0];
     if (!diff) {
-        *ch->slot[0] += n;
+        *ch->slot[0] += (uint32_t)n;
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -223,6 +271,10 @@ static void chunk_count(const chunk *ch)
 int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
                           cp_err *err)
 {
+    /* At most n more counts, so none of them can wrap. */
+    const int rc0 = reserve_counts(s, n, err);
+    if (rc0)
+        return rc0;
     chunk ch;
     ch.lo = s->min;
     ch.hi = s->max;
@@ -237,6 +289,7 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
             return rc;
         }
         chunk_count(&ch);
+        s->in_count += ch.n_slots;
         zeros += m - ch.n_slots;
     }
     s->zeros += zeros;
@@ -255,9 +308,9 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
 static void side_used(const cp_sketch_side *sd, uint32_t *first, uint32_t *end)
 {
     uint32_t f = 0, e = sd->n;
-    while (f < e && sd->count[f] == 0)
+    while (f < e && cp_sketch_bucket(sd, f) == 0)
         f++;
-    while (e > f && sd->count[e - 1] == 0)
+    while (e > f && cp_sketch_bucket(sd, e - 1) == 0)
         e--;
     *first = f == e ? 0 : f;
     *end = e;
@@ -273,13 +326,26 @@ static int side_reserve(cp_sketch_side *dst, const cp_sketch_side *src, cp_err *
     return side_cover(dst, (int64_t)src->lo + f, (int64_t)src->lo + e - 1, err);
 }
 
-static void side_add(cp_sketch_side *dst, const cp_sketch_side *src)
+/* Adds c to bucket i of dst: to the 32-bit count while the sketch's 32-bit
+ * counts stay below 2^32 (tracked by *in_count), else to the 64-bit one,
+ * which reserve_counts has made. */
+static void bucket_add(cp_sketch_side *dst, int64_t i, uint64_t c, uint64_t *in_count)
+{
+    if (c <= UINT32_MAX - *in_count) {
+        dst->count[i] += (uint32_t)c;
+        *in_count += c;
+    } else {
+        dst->over[i] += c;
+    }
+}
+
+static void side_add(cp_sketch_side *dst, const cp_sketch_side *src, uint64_t *in_count)
 {
     uint32_t f, e;
     side_used(src, &f, &e);
-    uint64_t *d = dst->count + ((int64_t)src->lo + f - dst->lo);
+    const int64_t at = (int64_t)src->lo - dst->lo;
     for (uint32_t i = f; i < e; i++)
-        *d++ += src->count[i];
+        bucket_add(dst, at + i, cp_sketch_bucket(src, i), in_count);
 }
 
 int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err)
@@ -288,10 +354,12 @@ int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err)
     int rc = side_reserve(&dst->pos, &src->pos, err);
     if (!rc)
         rc = side_reserve(&dst->neg, &src->neg, err);
+    if (!rc)
+        rc = reserve_counts(dst, src->total - src->zeros, err);
     if (rc)
         return rc;
-    side_add(&dst->pos, &src->pos);
-    side_add(&dst->neg, &src->neg);
+    side_add(&dst->pos, &src->pos, &dst->in_count);
+    side_add(&dst->neg, &src->neg, &dst->in_count);
     dst->zeros += src->zeros;
     dst->total += src->total;
     dst->min = src->min < dst->min ? src->min : dst->min;
@@ -343,7 +411,7 @@ double cp_sketch_quantile(const cp_sketch *s, double p)
         return s->max;
     uint64_t cum = 0;
     for (uint32_t i = s->neg.n; i-- > 0;) {
-        cum += s->neg.count[i];
+        cum += cp_sketch_bucket(&s->neg, i);
         if (cum >= k)
             return clamp(-bucket_point((int64_t)s->neg.lo + i), s);
     }
@@ -351,7 +419,7 @@ double cp_sketch_quantile(const cp_sketch *s, double p)
     if (cum >= k)
         return 0.0;
     for (uint32_t i = 0; i < s->pos.n; i++) {
-        cum += s->pos.count[i];
+        cum += cp_sketch_bucket(&s->pos, i);
         if (cum >= k)
             return clamp(bucket_point((int64_t)s->pos.lo + i), s);
     }
@@ -398,7 +466,7 @@ size_t cp_sketch_packed_size(const cp_sketch *s)
         uint32_t f, e;
         side_used(sides[k], &f, &e);
         for (uint32_t i = f; i < e; i++)
-            size += varint_size(sides[k]->count[i]);
+            size += varint_size(cp_sketch_bucket(sides[k], i));
     }
     return size;
 }
@@ -418,7 +486,7 @@ static unsigned char *put_side_counts(unsigned char *p, const cp_sketch_side *sd
     uint32_t f, e;
     side_used(sd, &f, &e);
     for (uint32_t i = f; i < e; i++)
-        p = put_varint(p, sd->count[i]);
+        p = put_varint(p, cp_sketch_bucket(sd, i));
     return p;
 }
 
@@ -585,14 +653,14 @@ int cp_sketch_unpack_check(const unsigned char *buf, size_t avail, size_t *used,
     return CP_OK;
 }
 
-static void add_counts(cp_sketch_side *sd, const packed *pk, int k)
+static void add_counts(cp_sketch_side *sd, const packed *pk, int k, uint64_t *in_count)
 {
     const unsigned char *p = pk->counts[k];
-    uint64_t *d = sd->count + ((int64_t)pk->lo[k] - sd->lo);
+    const int64_t at = (int64_t)pk->lo[k] - sd->lo;
     for (uint32_t i = 0; i < pk->n[k]; i++) {
         uint64_t c = 0;
         get_varint(&p, pk->end, &c); /* checked by parse */
-        d[i] += c;
+        bucket_add(sd, at + i, c, in_count);
     }
 }
 
@@ -613,8 +681,11 @@ int cp_sketch_unpack_merge(cp_sketch *dst, const unsigned char *buf, size_t avai
         if (rc)
             return rc;
     }
+    rc = reserve_counts(dst, pk.total - pk.zeros, err);
+    if (rc)
+        return rc;
     for (int k = 0; k < 2; k++)
-        add_counts(side[k], &pk, k);
+        add_counts(side[k], &pk, k, &dst->in_count);
     dst->zeros += pk.zeros;
     dst->total += pk.total;
     dst->min = pk.min < dst->min ? pk.min : dst->min;

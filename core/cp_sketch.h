@@ -27,19 +27,32 @@
 #define CP_SKETCH_SUBBITS 10 /* 1024 sub-buckets per octave */
 #define CP_SKETCH_REL_ERROR (1.0 / 2049.0)
 
-/* One sign's buckets: counts for keys [lo, lo + n). */
+/* One sign's buckets: counts for keys [lo, lo + n).  The counts are 32-bit,
+ * which halves the memory that adding values walks through (the sketches
+ * of a run are larger than a core's cache); once a sketch holds more than
+ * 2^32 - 1 values in them, they move into over (64-bit, allocated then) and
+ * count starts again from zero, so bucket i holds count[i] + over[i]
+ * (cp_sketch_bucket). */
 typedef struct cp_sketch_side {
     int32_t lo;
     uint32_t n;
-    uint64_t *count;
+    uint32_t *count;
+    uint64_t *over; /* NULL until needed */
 } cp_sketch_side;
 
 typedef struct cp_sketch {
     cp_sketch_side pos, neg; /* neg holds |x| of negative values */
     uint64_t zeros;
     uint64_t total;
-    double min, max; /* +inf and -inf while empty; a zero is +0.0 */
+    uint64_t in_count; /* the sum of both sides' 32-bit counts, at most 2^32 - 1 */
+    double min, max;   /* +inf and -inf while empty; a zero is +0.0 */
 } cp_sketch;
+
+/* The count of bucket i of sd. */
+static inline uint64_t cp_sketch_bucket(const cp_sketch_side *sd, uint32_t i)
+{
+    return sd->count[i] + (sd->over ? sd->over[i] : 0);
+}
 
 void cp_sketch_init(cp_sketch *s);
 void cp_sketch_free(cp_sketch *s);

@@ -152,30 +152,69 @@ int cp_stats_add_block(cp_stats *st, const double *values, size_t n_samples, cp_
     return CP_OK;
 }
 
+/* Checks the values of cells first, first + step, ... (count of them) whose
+ * rows are row_stride apart, before any is added. */
+static int check_rows(const double *values, size_t n_samples, size_t row_stride, size_t first,
+                      size_t step, size_t count, cp_err *err)
+{
+    for (size_t k = 0; k < count; k++) {
+        const double *row = values + k * row_stride;
+        const size_t bad = first_nonfinite(row, n_samples);
+        if (bad < n_samples)
+            return cp_err_set(err, CP_EMODEL,
+                              "cell %zu, sample %zu of the block: value %g not finite",
+                              first + k * step, bad, row[bad]);
+    }
+    return CP_OK;
+}
+
+static int add_rows(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
+                    size_t first, size_t step, size_t count, cp_err *err)
+{
+    for (size_t k = 0; k < count; k++) {
+        const size_t c = first + k * step;
+        double sums[2] = {0.0, 0.0};
+        const int rc = cp_sketch_add_strided(&st->cell[c].sketch, values + k * row_stride,
+                                             n_samples, 1, sums, err);
+        if (rc)
+            return cp_err_wrap(err, "cell %zu", c);
+        cp_xsum_add(&st->cell[c].sum, sums[0]);
+        cp_xsum_add(&st->cell[c].sumsq, sums[1]);
+    }
+    return CP_OK;
+}
+
 int cp_stats_add_columns(cp_stats *st, const double *values, size_t n_samples, size_t stride,
                          cp_err *err)
 {
     if (stride < n_samples)
         return cp_err_set(err, CP_EINVAL, "column stride %zu below the %zu samples", stride,
                           n_samples);
-    for (size_t c = 0; c < st->n_cells; c++) {
-        const size_t bad = first_nonfinite(values + c * stride, n_samples);
-        if (bad < n_samples)
-            return cp_err_set(err, CP_EMODEL,
-                              "cell %zu, sample %zu of the block: value %g not finite", c, bad,
-                              values[c * stride + bad]);
-    }
-    for (size_t c = 0; c < st->n_cells; c++) {
-        double sums[2] = {0.0, 0.0};
-        const int rc = cp_sketch_add_strided(&st->cell[c].sketch, values + c * stride, n_samples, 1,
-                                             sums, err);
-        if (rc)
-            return cp_err_wrap(err, "cell %zu", c);
-        cp_xsum_add(&st->cell[c].sum, sums[0]);
-        cp_xsum_add(&st->cell[c].sumsq, sums[1]);
-    }
+    int rc = check_rows(values, n_samples, stride, 0, 1, st->n_cells, err);
+    if (!rc)
+        rc = add_rows(st, values, n_samples, stride, 0, 1, st->n_cells, err);
+    if (!rc)
+        st->samples += n_samples;
+    return rc;
+}
+
+int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
+                       size_t first, size_t step, size_t count, cp_err *err)
+{
+    if (row_stride < n_samples)
+        return cp_err_set(err, CP_EINVAL, "row stride %zu below the %zu samples", row_stride,
+                          n_samples);
+    if (count > 0 &&
+        (step == 0 || first >= st->n_cells || (count - 1) > (st->n_cells - 1 - first) / step))
+        return cp_err_set(err, CP_EINVAL, "cells %zu + %zu x %zu beyond the %zu cells", first,
+                          count, step, st->n_cells);
+    const int rc = check_rows(values, n_samples, row_stride, first, step, count, err);
+    return rc ? rc : add_rows(st, values, n_samples, row_stride, first, step, count, err);
+}
+
+void cp_stats_count_samples(cp_stats *st, size_t n_samples)
+{
     st->samples += n_samples;
-    return CP_OK;
 }
 
 int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err)

@@ -44,6 +44,19 @@ int cp_stats_add_block(cp_stats *st, const double *values, size_t n_samples, cp_
 int cp_stats_add_columns(cp_stats *st, const double *values, size_t n_samples, size_t stride,
                          cp_err *err);
 
+/* A block a few cells at a time, for a caller that makes the values of a
+ * block in parts (cp_model_step, a quarter at a time): adds, for k < count,
+ * values[k * row_stride + s] (s < n_samples) to cell first + k * step.  All
+ * of a block's values of a cell must come in one call, as its sums are
+ * added as one block's; the result is then cp_stats_add_columns's once
+ * every cell is in and cp_stats_count_samples has counted the block.  A NaN
+ * or infinity fails with CP_EMODEL (naming the cell and the sample offset)
+ * and leaves st as the earlier calls left it; cells out of range are
+ * CP_EINVAL. */
+int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
+                       size_t first, size_t step, size_t count, cp_err *err);
+void cp_stats_count_samples(cp_stats *st, size_t n_samples);
+
 /* Adds src into dst (same number of cells, else CP_EINVAL).  After
  * CP_ENOMEM dst is only fit to be freed. */
 int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err);

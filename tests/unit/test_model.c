@@ -309,6 +309,33 @@ Test(model, samples_simulated_together_equal_samples_simulated_alone)
     destroy(&x);
 }
 
+/* cp_model_begin and a cp_model_step per quarter write what one
+ * cp_model_simulate call does. */
+Test(model, stepping_by_quarter_equals_simulate)
+{
+    world x;
+    build_noisy(&x, noisy_shocks);
+    const size_t n = 37, nc = cp_model_cells(x.m), ne = cp_model_extras(x.m);
+    const size_t T = cp_model_periods(x.m), M = nc / T;
+    /* One allocation: the whole call's cells and extras, the steps' and a
+     * quarter's rows. */
+    double *whole = calloc(2 * (nc + ne) * n + M * n, sizeof(double));
+    cr_assert_not_null(whole);
+    double *whole_e = whole + nc * n, *steps = whole_e + ne * n, *steps_e = steps + nc * n;
+    double *q = steps_e + ne * n;
+    cp_model_simulate(x.m, x.w, 500, n, whole, n, whole_e);
+    cp_model_begin(x.m, x.w, 500, n);
+    for (size_t t = 0; t < T; t++) {
+        cp_model_step(x.m, x.w, q, n, steps_e);
+        for (size_t i = 0; i < M; i++)
+            memcpy(steps + (i * T + t) * n, q + i * n, n * sizeof(double));
+    }
+    cr_assert_arr_eq(steps, whole, nc * n * sizeof(double));
+    cr_assert_arr_eq(steps_e, whole_e, n * ne * sizeof(double));
+    free(whole);
+    destroy(&x);
+}
+
 Test(model, adding_a_shock_leaves_the_others_draws_unchanged)
 {
     world x, y;

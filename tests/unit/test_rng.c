@@ -7,6 +7,7 @@
  * random seed with probability about 1e-6 each. */
 #include <criterion/criterion.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,130 @@ Test(rng, seek_ignores_other_generator_types)
         cr_assert_eq(gsl_rng_get(mt), gsl_rng_get(ref));
     gsl_rng_free(mt);
     gsl_rng_free(ref);
+}
+
+/* The batched first blocks are the words a seeked generator returns first,
+ * for odd batch sizes, samples across the 2^32 boundary (the counter's
+ * high word changes inside a batch) and the extremes of stream and
+ * substream; a generator seeked with a block continues as cp_rng_seek's. */
+Test(rng, first_blocks_equal_seek_then_get)
+{
+    const uint64_t seeds[] = {0, 42, UINT64_C(0xfedcba9876543210)};
+    const uint64_t firsts[] = {0, 1000, (UINT64_C(1) << 32) - 5, UINT64_MAX - 70};
+    const uint32_t streams[] = {0, 0x9abcdef0u, UINT32_MAX};
+    const size_t sizes[] = {1, 7, 64, 71};
+    cp_rng_block out[71];
+    for (size_t a = 0; a < 3; a++) {
+        gsl_rng *r = cp_rng_alloc(seeds[a]), *f = cp_rng_alloc(seeds[a]);
+        for (size_t b = 0; b < 4; b++)
+            for (size_t c = 0; c < 3; c++)
+                for (size_t d = 0; d < 4; d++) {
+                    const uint32_t sub = streams[(c + d) % 3];
+                    cp_rng_first_blocks(seeds[a], firsts[b], sizes[d], streams[c], sub, out);
+                    for (size_t l = 0; l < sizes[d]; l++) {
+                        cp_rng_seek(r, firsts[b] + l, streams[c], sub);
+                        cp_rng_seek_filled(f, firsts[b] + l, streams[c], sub, &out[l]);
+                        for (int i = 0; i < 4; i++)
+                            cr_assert_eq(out[l].w[i], gsl_rng_get(r), "word %d", i);
+                        cp_rng_seek(r, firsts[b] + l, streams[c], sub);
+                        for (int i = 0; i < 9; i++)
+                            cr_assert_eq(gsl_rng_get(f), gsl_rng_get(r), "draw %d", i);
+                    }
+                }
+        gsl_rng_free(r);
+        gsl_rng_free(f);
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Box-Muller from a block: each normal of the pair against the formula in
+ * long double (u and v from the documented bits), within a few ulp of
+ * its size. */
+Test(rng, gaussians_follow_box_muller)
+{
+    enum { N = 4096 };
+    static cp_rng_block blocks[N];
+    static double z[N], z2[N];
+    cp_rng_first_blocks(99, 0, N, 7, 3, blocks);
+    /* Corners: the least and largest u and v, and quarter turns. */
+    const uint32_t corner[][4] = {{0, 0, 0, 0},
+                                  {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX},
+                                  {0, 0, 0x40000000u, 0},
+                                  {0x80000000u, 0, 0x80000000u, 0},
+                                  {0x12345678u, 0x9abcdef0u, 0xc0000000u, 0},
+                                  {0x12345678u, 0x9abcdef0u, 0x1fffffffu, 0xfffff000u},
+                                  {0x12345678u, 0x9abcdef0u, 0x20000000u, 0}};
+    for (size_t i = 0; i < sizeof corner / sizeof *corner; i++)
+        memcpy(blocks[i].w, corner[i], sizeof blocks[i].w);
+    cp_rng_gaussians(blocks, N, z, z2);
+    for (size_t l = 0; l < N; l++) {
+        const uint32_t *w = blocks[l].w;
+        const uint64_t i = (uint64_t)w[0] << 20 | w[1] >> 12, m = (uint64_t)w[2] << 20 | w[3] >> 12;
+        const long double u = ((long double)i + 0.5L) * 0x1p-52L, v = (long double)m * 0x1p-52L;
+        const long double r = sqrtl(-2.0L * logl(u)), t = 2.0L * 3.14159265358979323846264L * v;
+        const long double want = r * cosl(t), want2 = r * sinl(t);
+        const double tol = 8 * DBL_EPSILON * (sqrt(-2.0 * log((double)u)) + 1e-300);
+        cr_assert(fabsl(z[l] - want) <= tol, "block %zu: %.17g vs %.17Lg", l, z[l], want);
+        cr_assert(fabsl(z2[l] - want2) <= tol, "block %zu: %.17g vs %.17Lg", l, z2[l], want2);
+        double one, one2;
+        cp_rng_gaussians(&blocks[l], 1, &one, &one2);
+        cr_assert(one == z[l] && one2 == z2[l], "block %zu alone differs", l);
+    }
+}
+
+/* The normals are N(0, 1): mean, variance, the share beyond 2 and 3 sd and
+ * the Kolmogorov-Smirnov distance of 2^20 of them (half cos, half sin),
+ * and the two of a pair uncorrelated, with bounds of about 5 standard
+ * errors (the KS bound is the 1e-9 critical value). */
+Test(rng, gaussians_are_standard_normal)
+{
+    enum { N = 1 << 20, B = 1024 };
+    static cp_rng_block blocks[B];
+    static double z[N];
+    double cross = 0;
+    for (size_t k = 0; k < N / B; k += 2) {
+        cp_rng_first_blocks(2024, k * B, B, cp_rng_stream_id("shock:test"), 5, blocks);
+        cp_rng_gaussians(blocks, B, z + k * B, z + (k + 1) * B);
+        for (size_t l = 0; l < B; l++)
+            cross += z[k * B + l] * z[(k + 1) * B + l];
+    }
+    cr_assert_lt(fabs(cross / (N / 2)), 5 / sqrt(N / 2), "pair correlation %g", cross / (N / 2));
+    double s1 = 0, s2 = 0;
+    size_t beyond2 = 0, beyond3 = 0;
+    for (size_t i = 0; i < N; i++) {
+        s1 += z[i];
+        s2 += z[i] * z[i];
+        beyond2 += fabs(z[i]) > 2;
+        beyond3 += fabs(z[i]) > 3;
+    }
+    const double n = N, mean = s1 / n, var = s2 / n - mean * mean;
+    cr_assert_lt(fabs(mean), 5 / sqrt(n), "mean %g", mean);
+    cr_assert_lt(fabs(var - 1), 5 * sqrt(2 / n), "variance %g", var);
+    const double p2 = 2 * gsl_cdf_ugaussian_Q(2), p3 = 2 * gsl_cdf_ugaussian_Q(3);
+    cr_assert_lt(fabs(beyond2 / n - p2), 5 * sqrt(p2 * (1 - p2) / n), "beyond 2: %zu", beyond2);
+    cr_assert_lt(fabs(beyond3 / n - p3), 5 * sqrt(p3 * (1 - p3) / n), "beyond 3: %zu", beyond3);
+    qsort(z, N, sizeof *z, cmp_double);
+    double d = 0;
+    for (size_t i = 0; i < N; i++) {
+        const double f = gsl_cdf_ugaussian_P(z[i]);
+        const double lo = f - (double)i / n, hi = (double)(i + 1) / n - f;
+        d = fmax(d, fmax(lo, hi));
+    }
+    cr_assert_lt(d, sqrt(-0.5 * log(1e-9 / 2)) / sqrt(n), "KS distance %g", d);
+}
+
+Test(rng, word_uniform_is_gsl_rng_uniform)
+{
+    gsl_rng *a = cp_rng_alloc(8), *b = cp_rng_alloc(8);
+    for (int i = 0; i < 1000; i++)
+        cr_assert_eq(gsl_rng_uniform(a), cp_rng_word_uniform((uint32_t)gsl_rng_get(b)));
+    gsl_rng_free(a);
+    gsl_rng_free(b);
 }
 
 Test(rng, stream_id_is_fnv1a_32)

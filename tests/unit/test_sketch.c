@@ -63,9 +63,9 @@ static void assert_consistent(const cp_sketch *s)
 {
     uint64_t sum = s->zeros;
     for (uint32_t i = 0; i < s->pos.n; i++)
-        sum += s->pos.count[i];
+        sum += cp_sketch_bucket(&s->pos, i);
     for (uint32_t i = 0; i < s->neg.n; i++)
-        sum += s->neg.count[i];
+        sum += cp_sketch_bucket(&s->neg, i);
     cr_assert_eq(sum, s->total, "counts sum to %llu, total %llu", (unsigned long long)sum,
                  (unsigned long long)s->total);
     unsigned char *a, *b;
@@ -734,4 +734,43 @@ Test(sketch, unpack_detects_every_byte_corruption)
     free(c);
     free(buf);
     cp_sketch_free(&s);
+}
+
+/* Counts beyond 32 bits: doubling a sketch by merges takes each bucket to
+ * 2^33, through the 64-bit counts; quantiles are those of the same values
+ * once each, adding on top and packing still work, and a packed sketch of
+ * such counts unpacks into an empty one (assert_consistent). */
+Test(sketch, counts_beyond_32_bits)
+{
+    const double v[] = {-1.0, 0.0, 1.0, 2.0, 2.0};
+    cp_sketch a, once;
+    cp_sketch_init(&a);
+    cp_sketch_init(&once);
+    cp_err err;
+    cr_assert_eq(cp_sketch_add_strided(&a, v, 5, 1, NULL, &err), CP_OK);
+    cr_assert_eq(cp_sketch_add_strided(&once, v, 5, 1, NULL, &err), CP_OK);
+    for (int i = 0; i < 33; i++) {
+        cp_sketch b;
+        cp_sketch_init(&b);
+        cr_assert_eq(cp_sketch_merge(&b, &a, &err), CP_OK, "%s", err.msg);
+        cr_assert_eq(cp_sketch_merge(&a, &b, &err), CP_OK, "%s", err.msg);
+        cp_sketch_free(&b);
+    }
+    cr_assert_eq(a.total, UINT64_C(5) << 33);
+    cr_assert_eq(a.zeros, UINT64_C(1) << 33);
+    cr_assert_not_null(a.pos.over);
+    cr_assert_leq(a.in_count, UINT32_MAX);
+    for (int k = 1; k < 100; k++)
+        cr_assert_eq(bits_of(cp_sketch_quantile(&a, k / 100.0)),
+                     bits_of(cp_sketch_quantile(&once, k / 100.0)), "p %d%%", k);
+    assert_consistent(&a);
+    double ones[1000];
+    for (size_t i = 0; i < 1000; i++)
+        ones[i] = 1.0;
+    cr_assert_eq(cp_sketch_add_strided(&a, ones, 1000, 1, NULL, &err), CP_OK);
+    cr_assert_eq(cp_sketch_add(&a, -1.0, &err), CP_OK);
+    cr_assert_eq(a.total, (UINT64_C(5) << 33) + 1001);
+    assert_consistent(&a);
+    cp_sketch_free(&a);
+    cp_sketch_free(&once);
 }

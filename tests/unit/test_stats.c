@@ -576,3 +576,38 @@ Test(stats, columns_equal_rows)
     cp_stats_free(b);
     gsl_rng_free(r);
 }
+
+/* A block added a quarter at a time (cells t, t + T, ...) and then counted
+ * equals the block added by cp_stats_add_columns, to the packed byte. */
+Test(stats, add_cells_by_quarter_equals_add_columns)
+{
+    enum { T = 5, M = 7, CELLS = T * M, NS = 300 };
+    gsl_rng *r = rng_new(41);
+    static double v[CELLS * NS], q[M * NS];
+    for (size_t i = 0; i < CELLS * NS; i++)
+        v[i] = gsl_rng_uniform(r) < 0.1 ? 0.0 : gsl_ran_gaussian(r, 1.0 + (double)(i % 9));
+    cp_stats *a = stats_new(CELLS), *b = stats_new(CELLS);
+    cp_err err;
+    cr_assert_eq(cp_stats_add_columns(a, v, NS, NS, &err), CP_OK, "%s", err.msg);
+    for (size_t t = 0; t < T; t++) {
+        for (size_t i = 0; i < M; i++)
+            memcpy(q + i * NS, v + (i * T + t) * NS, NS * sizeof *q);
+        cr_assert_eq(cp_stats_add_cells(b, q, NS, NS, t, T, M, &err), CP_OK, "%s", err.msg);
+    }
+    cp_stats_count_samples(b, NS);
+    const size_t na = cp_stats_packed_size(a), nb = cp_stats_packed_size(b);
+    unsigned char *pa = malloc(na), *pb = malloc(nb);
+    cr_assert_eq(cp_stats_pack(a, pa), na);
+    cr_assert_eq(cp_stats_pack(b, pb), nb);
+    cr_assert(na == nb && memcmp(pa, pb, na) == 0, "packed statistics differ");
+    /* Cells past the end, and a non-finite value naming its cell. */
+    cr_assert_eq(cp_stats_add_cells(b, q, NS, NS, T, T, M, &err), CP_EINVAL);
+    q[2 * NS + 17] = NAN;
+    cr_assert_eq(cp_stats_add_cells(b, q, NS, NS, 0, T, M, &err), CP_EMODEL);
+    cr_assert(strstr(err.msg, "cell 10, sample 17") != NULL, "%s", err.msg);
+    free(pa);
+    free(pb);
+    cp_stats_free(a);
+    cp_stats_free(b);
+    gsl_rng_free(r);
+}

@@ -25,6 +25,7 @@ typedef struct param_spec {
     double lo, hi; /* allowed range */
     int lo_open;   /* 1: must be > lo rather than >= lo */
     int hi_open;   /* 1: must be < hi rather than <= hi */
+    int initial;   /* 1: an initial condition, read before any multiplier */
 } param_spec;
 
 typedef struct kind_spec {
@@ -59,14 +60,14 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                           .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_STOCK] = {.name = "stock",
                        .n_params = 2,
-                       .params = {{"initial", REQUIRED, 0, INFINITY, 0, 1},
+                       .params = {{"initial", REQUIRED, 0, INFINITY, 0, 1, 1},
                                   {"lifetime", REQUIRED, 0, INFINITY, 1, 0}},
                        .role_max = {[CP_ROLE_IN] = UNLIMITED},
                        .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_DELAY] = {.name = "delay",
                        .n_params = 2,
                        .params = {{"lead", REQUIRED, 0, 1000, 0, 0},
-                                  {"history", -1.0, -1, INFINITY, 0, 1}},
+                                  {"history", -1.0, -1, INFINITY, 0, 1, 1}},
                        .role_min = {[CP_ROLE_IN] = 1},
                        .role_max = {[CP_ROLE_IN] = 1},
                        .fields = F(CP_FIELD_OUTPUT)},
@@ -83,9 +84,9 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .params = {{"pue", REQUIRED, 1, 10, 0, 0},
                     {"lifetime", REQUIRED, 0, INFINITY, 1, 1},
                     {"failure_loss", 0.0, 0, 1, 0, 1},
-                    {"initial_fleet", 0.0, 0, INFINITY, 0, 1},
-                    {"initial_flops", 0.0, 0, INFINITY, 0, 1},
-                    {"initial_watts", 0.0, 0, INFINITY, 0, 1}},
+                    {"initial_fleet", 0.0, 0, INFINITY, 0, 1, 1},
+                    {"initial_flops", 0.0, 0, INFINITY, 0, 1, 1},
+                    {"initial_watts", 0.0, 0, INFINITY, 0, 1, 1}},
          .role_min =
              {[CP_ROLE_UNITS] = 1, [CP_ROLE_POWER] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .role_max = {[CP_ROLE_UNITS] = UNLIMITED,
@@ -122,6 +123,11 @@ int cp_graph_param_index(cp_node_kind kind, const char *param)
         if (strcmp(kinds[kind].params[i].name, param) == 0)
             return (int)i;
     return -1;
+}
+
+int cp_graph_param_is_initial(cp_node_kind kind, int index)
+{
+    return index >= 0 && (size_t)index < kinds[kind].n_params && kinds[kind].params[index].initial;
 }
 
 const char *cp_graph_param_name(cp_node_kind kind, int index)

@@ -186,6 +186,10 @@ int cp_graph_param_index(cp_node_kind kind, const char *param);
 int cp_graph_kind_parse(const char *name, cp_node_kind *kind);
 int cp_graph_role_parse(const char *name, cp_role *role);
 const char *cp_graph_param_name(cp_node_kind kind, int index);
+/* 1 if a kind's parameter is an initial condition (a stock's `initial`, a
+ * delay's `history`, a deploy node's `initial_*`): read once, before any
+ * shock, so a shock on it could have no effect. */
+int cp_graph_param_is_initial(cp_node_kind kind, int index);
 
 /* The input files a graph is loaded from (for hashing in the manifest). */
 extern const char *const cp_graph_files[5];

@@ -155,8 +155,8 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
         int node = cp_graph_find(g, t->node);
         if (node < 0)
             return cp_err_set(err, CP_EINVAL,
-                              "%s:%ld: [%s %s]: key 'targets': unknown node '%s' (not in "
-                              "%s/nodes.csv)",
+                              "%s:%ld: [%s %s]: key 'targets': unknown node '%s' (neither in "
+                              "%s/nodes.csv nor added by a [node] section)",
                               path, line, what, name, t->node, g->dir);
         int param = -1;
         if (t->param[0]) {
@@ -167,6 +167,12 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
                                   "parameter '%s'",
                                   path, line, what, name, cp_graph_kind_name(g->nodes[node].kind),
                                   t->node, t->param);
+            if (cp_graph_param_is_initial(g->nodes[node].kind, param))
+                return cp_err_set(err, CP_EINVAL,
+                                  "%s:%ld: [%s %s]: key 'targets': '%s.%s' is an initial "
+                                  "condition, read before any shock, so a shock on it would "
+                                  "have no effect; set it with [param %s]",
+                                  path, line, what, name, t->node, t->param, t->node);
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(targets[k].node, t->node) == 0 && strcmp(targets[k].param, t->param) == 0)

@@ -473,8 +473,10 @@ Test(model, unknown_target_node_names_the_scenario_line)
         {"targets = a, zz\n", "unknown node 'zz'"},
         {"targets = d.leed\n", "delay node 'd' has no parameter 'leed'"},
         {"targets = a, a\n", "'a' is listed twice"},
+        /* Read before any shock: a shock could not change it. */
+        {"targets = d.history\n", "'d.history' is an initial condition"},
     };
-    for (size_t k = 0; k < 3; k++) {
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         snprintf(buf, sizeof buf,
                  "[scenario]\ninputs = .\nend = 2026Q4\n[shock s]\n"
                  "distribution = constant(value=1)\ntime = once\n%s",

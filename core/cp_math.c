@@ -93,8 +93,7 @@ static inline double log_fast(double x)
  * order on each lane, so the same bits.  The fast formula runs on every
  * lane, where it vectorizes, and the few lanes outside its range are then
  * done again by libm. */
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
-cp_math_exp_n(const double *restrict x, double *restrict y, size_t n)
+CP_LANE_CLONES void cp_math_exp_n(const double *restrict x, double *restrict y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         y[i] = exp_fast(x[i]);
@@ -103,8 +102,7 @@ cp_math_exp_n(const double *restrict x, double *restrict y, size_t n)
             y[i] = exp(x[i]);
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
-cp_math_log_n(const double *restrict x, double *restrict y, size_t n)
+CP_LANE_CLONES void cp_math_log_n(const double *restrict x, double *restrict y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         y[i] = log_fast(x[i]);

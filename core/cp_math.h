@@ -15,6 +15,16 @@
 
 #include <stddef.h>
 
+/* Loops over lanes are compiled for SSE2, AVX2 and AVX-512 and the widest
+ * the CPU has is chosen at load time (GCC's target_clones, x86-64 only).
+ * Elsewhere (aarch64 clusters) they are compiled once, for the baseline
+ * instruction set; the arithmetic, and so the bits, are the same. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CP_LANE_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define CP_LANE_CLONES
+#endif
+
 /* y[i] = exp(x[i]) for i < n; x and y must not overlap. */
 void cp_math_exp_n(const double *restrict x, double *restrict y, size_t n);
 

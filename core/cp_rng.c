@@ -156,9 +156,8 @@ void cp_rng_seek(gsl_rng *r, uint64_t sample, uint32_t stream, uint32_t substrea
  * machine; it only picks the fastest one present. */
 #define CP_RNG_ROUNDS 10
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
-cp_rng_first_blocks(uint64_t seed, uint64_t first, size_t n, uint32_t stream, uint32_t substream,
-                    cp_rng_block *restrict out)
+CP_LANE_CLONES void cp_rng_first_blocks(uint64_t seed, uint64_t first, size_t n, uint32_t stream,
+                                        uint32_t substream, cp_rng_block *restrict out)
 {
     const philox4x32_key_t key = cp_rng_key(seed, 0);
     uint64_t k0[CP_RNG_ROUNDS], k1[CP_RNG_ROUNDS];
@@ -241,9 +240,8 @@ static inline void cp_rng_turn(uint64_t m, double *cos_out, double *sin_out)
     *sin_out = k >= 2 ? -sv : sv;
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void
-cp_rng_gaussians(const cp_rng_block *restrict blocks, size_t n, double *restrict z,
-                 double *restrict z2)
+CP_LANE_CLONES void cp_rng_gaussians(const cp_rng_block *restrict blocks, size_t n,
+                                     double *restrict z, double *restrict z2)
 {
     double *restrict scratch = z2;
     for (size_t l = 0; l < n; l++) {

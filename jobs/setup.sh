@@ -2,8 +2,9 @@
 # setup.sh -- install what is missing (Debian 12 packages) and build.
 #
 #   jobs/setup.sh              runtime and build dependencies, release build in build/
-#   jobs/setup.sh --test       also the test dependencies (Criterion, pandas, and
-#                              Slurm with munge for the tests of jobs/slurm)
+#   jobs/setup.sh --test       also the test dependencies (Criterion, pandas,
+#                              Slurm with munge for the tests of jobs/slurm, and
+#                              clang for the second-compiler check)
 #   jobs/setup.sh --no-build   install only
 #
 # Uses sudo when not root.  Installs only packages that are missing, so it is
@@ -16,7 +17,7 @@ packages=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libgsl
 build=1
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(libcriterion-dev python3-pandas slurmctld slurmd slurm-client munge) ;;
+    --test) packages+=(libcriterion-dev python3-pandas slurmctld slurmd slurm-client munge clang) ;;
     --no-build) build=0 ;;
     *) echo "setup: unknown option $arg (see the comment at the top of $0)" >&2; exit 2 ;;
     esac

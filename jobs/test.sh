@@ -23,5 +23,20 @@ if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log"; the
     grep -E -A12 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log" | head -60
     status=1
 fi
+echo "== the same bytes from another compiler (clang, no run-time clones) =="
+# Results must not depend on the machine or the build: a clang build, with
+# none of GCC's vectorized clones, must write the same files as GCC's.
+CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release -DCP_WERROR=ON -DCP_TESTS=OFF >/dev/null
+cmake --build build-clang -j "$(nproc)" >/dev/null
+for b in build-test build-clang; do
+    "$b/chokepoint" run scenarios/baseline.ini --samples 20000 --seed 7 --keep-samples 20 \
+        --quiet --force --out "$b/same-bytes" >/dev/null
+done
+if cmp build-test/same-bytes/summary.csv build-clang/same-bytes/summary.csv &&
+    cmp build-test/same-bytes/samples.csv build-clang/same-bytes/samples.csv; then
+    echo "ok: GCC and clang builds wrote identical summary.csv and samples.csv"
+else
+    echo "FAIL: GCC and clang builds differ"; status=1
+fi
 [ $status = 0 ] || { echo "== FAILED (see above) =="; tail -40 "$log"; }
 exit $status

@@ -154,28 +154,63 @@ static int parse_interval(const char *text, uint64_t *samples, double *seconds)
     return parse_count(text, samples) && *samples > 0;
 }
 
-/* --checkpoint-every ('C') and --progress ('P') for command cmd.  Returns
- * EXIT_OK, or EXIT_USAGE after saying why. */
-static int parse_timing_option(int c, const char *arg, const char *cmd, cp_drive_settings *t)
+/* What run and compare both take: --samples, --seed, --out, --force,
+ * --progress, --checkpoint-every, --resume, --quiet. */
+typedef struct shared_args {
+    uint64_t *samples, *seed;
+    const char **out_dir;
+    cp_drive_settings *drive;
+    int *quiet;
+} shared_args;
+
+/* Handles option c of command cmd if it is one of shared_args'.  Returns 1
+ * if it was, 0 if it is not shared, or -1 after saying what is wrong. */
+static int parse_shared_option(int c, const char *arg, const char *cmd, const shared_args *a)
 {
-    if (c == 'C' && !parse_interval(arg, &t->checkpoint_samples, &t->checkpoint_seconds)) {
+    switch (c) {
+    case 'n':
+        if (parse_count(arg, a->samples) && *a->samples > 0)
+            return 1;
+        fprintf(stderr, "chokepoint %s: --samples: '%s' is not a positive whole number\n", cmd,
+                arg);
+        return -1;
+    case 's':
+        if (parse_count(arg, a->seed))
+            return 1;
+        fprintf(stderr, "chokepoint %s: --seed: '%s' is not a whole number >= 0\n", cmd, arg);
+        return -1;
+    case 'o':
+        *a->out_dir = arg;
+        return 1;
+    case 'f':
+        a->drive->force = 1;
+        return 1;
+    case 'R':
+        a->drive->resume = 1;
+        return 1;
+    case 'q':
+        *a->quiet = 1;
+        return 1;
+    case 'C':
+        if (parse_interval(arg, &a->drive->checkpoint_samples, &a->drive->checkpoint_seconds))
+            return 1;
         fprintf(stderr,
                 "chokepoint %s: --checkpoint-every: '%s' is neither a number of samples nor of "
                 "seconds (e.g. 1000000 or 300s)\n",
                 cmd, arg);
-        return EXIT_USAGE;
-    }
-    if (c == 'P') {
+        return -1;
+    case 'P': {
         char *end;
         errno = 0;
-        t->progress_seconds = strtod(arg, &end);
-        if (end == arg || *end || errno || !(t->progress_seconds >= 0)) {
-            fprintf(stderr, "chokepoint %s: --progress: '%s' is not a number of seconds\n", cmd,
-                    arg);
-            return EXIT_USAGE;
-        }
+        a->drive->progress_seconds = strtod(arg, &end);
+        if (end != arg && !*end && !errno && a->drive->progress_seconds >= 0)
+            return 1;
+        fprintf(stderr, "chokepoint %s: --progress: '%s' is not a number of seconds\n", cmd, arg);
+        return -1;
     }
-    return EXIT_OK;
+    default:
+        return 0;
+    }
 }
 
 typedef struct loaded {
@@ -404,49 +439,23 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     a->opt.samples = 100000;
     a->opt.seed = 1;
     a->opt.drive.progress_seconds = 10;
+    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir, &a->opt.drive,
+                                &a->quiet};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:k:fqh", opts, NULL)) != -1) {
+        const int done = parse_shared_option(c, optarg, "run", &shared);
+        if (done < 0)
+            return EXIT_USAGE;
+        if (done)
+            continue;
         switch (c) {
-        case 'n':
-            if (!parse_count(optarg, &a->opt.samples) || a->opt.samples == 0) {
-                fprintf(stderr,
-                        "chokepoint run: --samples: '%s' is not a positive whole "
-                        "number\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 's':
-            if (!parse_count(optarg, &a->opt.seed)) {
-                fprintf(stderr, "chokepoint run: --seed: '%s' is not a whole number >= 0\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            a->opt.out_dir = optarg;
-            break;
         case 'k':
             if (!parse_count(optarg, &a->opt.keep_samples)) {
                 fprintf(stderr, "chokepoint run: --keep-samples: '%s' is not a whole number\n",
                         optarg);
                 return EXIT_USAGE;
             }
-            break;
-        case 'f':
-            a->opt.drive.force = 1;
-            break;
-        case 'P':
-        case 'C':
-            if (parse_timing_option(c, optarg, "run", &a->opt.drive))
-                return EXIT_USAGE;
-            break;
-        case 'R':
-            a->opt.drive.resume = 1;
-            break;
-        case 'q':
-            a->quiet = 1;
             break;
         case 'h':
             fputs(run_usage, stdout);
@@ -573,39 +582,16 @@ static int parse_compare_args(int argc, char **argv, cp_compare_options *opt, in
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    const shared_args shared = {&opt->samples, &opt->seed, &opt->out_dir, &opt->drive, quiet};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:fqh", opts, NULL)) != -1) {
+        const int done = parse_shared_option(c, optarg, "compare", &shared);
+        if (done < 0)
+            return EXIT_USAGE;
+        if (done)
+            continue;
         switch (c) {
-        case 'n':
-            if (!parse_count(optarg, &opt->samples) || opt->samples == 0) {
-                fprintf(stderr, "chokepoint compare: --samples: '%s' is not a count > 0\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 's':
-            if (!parse_count(optarg, &opt->seed)) {
-                fprintf(stderr, "chokepoint compare: --seed: '%s' is not a count\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            opt->out_dir = optarg;
-            break;
-        case 'f':
-            opt->drive.force = 1;
-            break;
-        case 'P':
-        case 'C':
-            if (parse_timing_option(c, optarg, "compare", &opt->drive))
-                return EXIT_USAGE;
-            break;
-        case 'R':
-            opt->drive.resume = 1;
-            break;
-        case 'q':
-            *quiet = 1;
-            break;
         case 'h':
             fputs(compare_usage, stdout);
             return -1;
@@ -782,9 +768,18 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     a->opt.drive.progress_seconds = 10;
+    /* Only --checkpoint-every, --progress and --quiet of these reach it:
+     * each entry gives its own samples, seed and output. */
+    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir, &a->opt.drive,
+                                &a->quiet};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        const int done = parse_shared_option(c, optarg, "batch", &shared);
+        if (done < 0)
+            return EXIT_USAGE;
+        if (done)
+            continue;
         switch (c) {
         case 'O':
             if (!parse_count(optarg, &a->only) || a->only == 0) {
@@ -800,14 +795,6 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
             break;
         case 'M':
             a->summary = optarg;
-            break;
-        case 'C':
-        case 'P':
-            if (parse_timing_option(c, optarg, "batch", &a->opt.drive))
-                return EXIT_USAGE;
-            break;
-        case 'q':
-            a->quiet = 1;
             break;
         case 'h':
             fputs(batch_usage, stdout);

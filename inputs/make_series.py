@@ -31,27 +31,26 @@ def q(year, quarter):
     return 4 * (year - FIRST_YEAR) + quarter - 1
 
 
-def loglin(anchors, t):
-    """Constant growth between anchors {t: value}; flat before the first."""
+def between(anchors, t, join):
+    """Value at t of a path through anchors {t: value}, flat outside them;
+    join(lo, hi, f) gives the value a share f of the way from lo to hi."""
     ks = sorted(anchors)
     if t <= ks[0]:
         return anchors[ks[0]]
     for a, b in zip(ks, ks[1:]):
         if t <= b:
-            f = (t - a) / (b - a)
-            return anchors[a] * (anchors[b] / anchors[a]) ** f
+            return join(anchors[a], anchors[b], (t - a) / (b - a))
     return anchors[ks[-1]]
+
+
+def loglin(anchors, t):
+    """Constant growth between anchors {t: value}; flat before the first."""
+    return between(anchors, t, lambda lo, hi, f: lo * (hi / lo) ** f)
 
 
 def lin(anchors, t):
-    ks = sorted(anchors)
-    if t <= ks[0]:
-        return anchors[ks[0]]
-    for a, b in zip(ks, ks[1:]):
-        if t <= b:
-            f = (t - a) / (b - a)
-            return anchors[a] + (anchors[b] - anchors[a]) * f
-    return anchors[ks[-1]]
+    """A straight line between anchors {t: value}; flat before the first."""
+    return between(anchors, t, lambda lo, hi, f: lo + (hi - lo) * f)
 
 
 def grow(anchors, t, rates):

@@ -716,8 +716,7 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
             continue;
         key_marks *m = is_shock ? &c->shock_marks[i] : &c->event_marks[i];
         if (m->header_file == c->cur_file && m->header_line != c->section_line) {
-            c->line = c->section_line;
-            fail(c, "[%s] appears twice (first on line %ld)", section, m->header_line);
+            fail_at_header(c, "[%s] appears twice (first on line %ld)", section, m->header_line);
             return NULL;
         }
         if (m->header_file != c->cur_file) {
@@ -780,8 +779,8 @@ static int enter_addition(parse_ctx *c, cp_override_kind kind, const char *secti
             continue;
         key_marks *m = &c->override_marks[i];
         if (m->header_file == c->cur_file && m->header_line != c->section_line) {
-            c->line = c->section_line;
-            return fail(c, "[%s] appears twice (first on line %ld)", section, m->header_line);
+            return fail_at_header(c, "[%s] appears twice (first on line %ld)", section,
+                                  m->header_line);
         }
         if (m->header_file != c->cur_file) {
             m->header_file = c->cur_file;
@@ -864,8 +863,7 @@ static int enter_section(parse_ctx *c, const char *section)
         while (*node == ' ')
             node++;
         if (!cp_name_valid(node)) {
-            c->line = c->section_line;
-            return fail(c, "[%s]: '%s' is not a valid node name", section, node);
+            return fail_at_header(c, "[%s]: '%s' is not a valid node name", section, node);
         }
         snprintf(c->item, sizeof c->item, "%s", node);
         c->sec = is_param ? SEC_PARAM : SEC_SERIES;
@@ -877,20 +875,19 @@ static int enter_section(parse_ctx *c, const char *section)
     int is_shock = strncmp(section, "shock ", 6) == 0;
     int is_event = strncmp(section, "event ", 6) == 0;
     if (!is_shock && !is_event) {
-        c->line = c->section_line;
-        return fail(c,
-                    "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
-                    "[correlation], [option], [param NODE], [series NODE], [node NODE], "
-                    "[edge FROM -> TO])",
-                    section);
+        return fail_at_header(
+            c,
+            "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
+            "[correlation], [option], [param NODE], [series NODE], [node NODE], "
+            "[edge FROM -> TO])",
+            section);
     }
     const char *item = section + 6;
     while (*item == ' ')
         item++;
     if (!cp_name_valid(item)) {
-        c->line = c->section_line;
-        return fail(c, "[%s]: '%s' is not a valid %s name (letters, digits, _ and -)", section,
-                    item, is_shock ? "shock" : "event");
+        return fail_at_header(c, "[%s]: '%s' is not a valid %s name (letters, digits, _ and -)",
+                              section, item, is_shock ? "shock" : "event");
     }
     c->sec = is_shock ? SEC_SHOCK : SEC_EVENT;
     c->cur = enter_item(c, is_shock, item, section);

@@ -39,6 +39,7 @@ typedef struct mnode {
     int param_slot[CP_PARAMS_MAX]; /* -1: none on that parameter */
     size_t first_in, n_in;         /* into the graph's edges */
     int state;                     /* index of this node's state (stock, delay, deploy) */
+    int row;                       /* deploy: its binding row */
     double keep;                   /* stock, deploy: 1 - 1/lifetime, unless a shock moves it */
 } mnode;
 
@@ -72,6 +73,7 @@ struct cp_model {
     cp_role *in_role;
     double *in_weight;
     size_t n_stocks, n_delays, n_deploys;
+    int *binding_node; /* binding row -> graph node index (deploy nodes in graph order) */
 };
 
 /* The workspace holds the state of CP_MODEL_LANES samples side by side:
@@ -107,6 +109,7 @@ struct cp_workspace {
     int *event_left;                         /* per event */
     double *event_severity;
     double *acc, *scale, *tmp; /* scratch, one lane array each */
+    uint8_t *binding;          /* per binding row, quarter and lane */
 };
 
 /* ---- building --------------------------------------------------------- */
@@ -301,6 +304,14 @@ static void build_nodes(cp_model *m, const slot_table *slots)
         else if (n->kind == CP_NODE_DEPLOY)
             n->state = (int)m->n_deploys++;
     }
+    size_t row = 0;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].kind == CP_NODE_DEPLOY)
+            m->binding_node[row++] = (int)i;
+    for (size_t k = 0; k < m->n_nodes; k++)
+        for (size_t r = 0; r < m->n_deploys; r++)
+            if (m->binding_node[r] == m->nodes[k].index)
+                m->nodes[k].row = (int)r;
 }
 
 int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_err *err)
@@ -318,9 +329,10 @@ int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_
     m->nodes = calloc(m->n_nodes, sizeof *m->nodes);
     m->shocks = calloc(m->n_shocks + 1, sizeof *m->shocks);
     m->events = calloc(m->n_events + 1, sizeof *m->events);
+    m->binding_node = calloc(m->n_nodes + 1, sizeof *m->binding_node);
     slot_table slots = {0};
     int rc = CP_OK;
-    if (!m->nodes || !m->shocks || !m->events)
+    if (!m->nodes || !m->shocks || !m->events || !m->binding_node)
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
     if (!rc)
         rc = build_shocks(m, &slots, err);
@@ -354,6 +366,7 @@ void cp_model_free(cp_model *m)
     free(m->in_at);
     free(m->in_role);
     free(m->in_weight);
+    free(m->binding_node);
     free(m);
 }
 
@@ -380,6 +393,42 @@ const cp_graph *cp_model_graph(const cp_model *m)
 const cp_scenario *cp_model_scenario(const cp_model *m)
 {
     return m->sc;
+}
+
+/* Stub labels until the market model lands. */
+static const char *const binding_labels[] = {"power", "chips", "orders"};
+enum { LABEL_POWER, LABEL_CHIPS, LABEL_ORDERS, N_LABELS };
+
+size_t cp_model_binding_rows(const cp_model *m)
+{
+    return m->n_deploys;
+}
+
+const char *cp_model_binding_node(const cp_model *m, size_t row)
+{
+    return m->g->nodes[m->binding_node[row]].name;
+}
+
+const char *cp_model_binding_region(const cp_model *m, size_t row)
+{
+    return m->g->nodes[m->binding_node[row]].region;
+}
+
+size_t cp_model_binding_labels(const cp_model *m)
+{
+    (void)m;
+    return N_LABELS;
+}
+
+const char *cp_model_binding_label(const cp_model *m, size_t k)
+{
+    (void)m;
+    return binding_labels[k];
+}
+
+const uint8_t *cp_model_binding(const cp_workspace *w)
+{
+    return w->binding;
 }
 
 /* ---- workspace -------------------------------------------------------- */
@@ -413,9 +462,10 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->acc = lanes_of(1);
     w->scale = lanes_of(1);
     w->tmp = lanes_of(1);
-    if (!w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult || !w->value ||
-        !w->stock || !w->delay_history || !w->waiting || !w->fleet || !w->flops || !w->power ||
-        !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
+    w->binding = calloc((m->n_deploys * m->T + 1) * LANES, 1);
+    if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
+        !w->value || !w->stock || !w->delay_history || !w->waiting || !w->fleet || !w->flops ||
+        !w->power || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -445,6 +495,7 @@ void cp_workspace_free(cp_workspace *w)
     free(w->acc);
     free(w->scale);
     free(w->tmp);
+    free(w->binding);
     free(w);
 }
 
@@ -688,7 +739,7 @@ static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, do
 }
 
 static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, const double *mo,
-                        size_t n)
+                        size_t t, size_t n)
 {
     const size_t at = (size_t)nd->state * LANES;
     double *waiting = &w->waiting[at], *fleet = &w->fleet[at];
@@ -701,6 +752,7 @@ static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, con
             new_watts = input(m, w, e);
     }
     double *out = &w->value[(size_t)nd->index * CP_FIELDS_MAX * LANES];
+    uint8_t *label = &w->binding[((size_t)nd->row * m->T + t) * LANES];
     sum_role(m, w, nd, CP_ROLE_UNITS, w->acc, n);
     sum_role(m, w, nd, CP_ROLE_POWER, w->scale, n);
     for (size_t l = 0; l < n; l++) {
@@ -722,6 +774,7 @@ static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, con
         double loss = param(nd, w->mult, 2, l);
         loss = loss < 0 ? 0 : (loss > 1 ? 1 : loss);
         const double m_out = mo ? mo[l] : 1.0;
+        label[l] = installed < waiting[l] + installed ? LABEL_POWER : LABEL_CHIPS;
         out[CP_FIELD_OUTPUT * LANES + l] = fleet[l] * m_out;
         out[CP_FIELD_COMPUTE * LANES + l] = flops[l] * (1.0 - loss) * m_out;
         out[CP_FIELD_POWER_USED * LANES + l] = power[l];
@@ -764,7 +817,7 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
             eval_elastic(m, w, nd, out, n);
             break;
         case CP_NODE_DEPLOY:
-            eval_deploy(m, w, nd, mo, n);
+            eval_deploy(m, w, nd, mo, b->t, n);
             continue; /* applies its own multiplier to the right fields */
         default:
             break;

@@ -67,4 +67,23 @@ void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n
 void cp_model_step(const cp_model *m, cp_workspace *w, double *cells, size_t row_stride,
                    double *extras);
 
+/* What bound installed compute.  A model has R binding rows, one per deploy
+ * node (in the graph's node order), and K constraint labels (e.g. "power:grid",
+ * "chips:cowos", "orders"; the list depends on the graph, see inputs/README.md).
+ * In every quarter every row of every sample gets exactly one label, so
+ * the labels' shares sum to 1 per row and quarter. */
+size_t cp_model_binding_rows(const cp_model *m);
+const char *cp_model_binding_node(const cp_model *m, size_t row);   /* the deploy node's name */
+const char *cp_model_binding_region(const cp_model *m, size_t row); /* and its region */
+size_t cp_model_binding_labels(const cp_model *m);
+const char *cp_model_binding_label(const cp_model *m, size_t k);
+
+/* The labels of the block just simulated: after cp_model_simulate, or after
+ * the cp_model_step of quarter t, the label of row r in quarter t of the
+ * block's sample s (lane s) is
+ *   cp_model_binding(w)[(r * T + t) * CP_MODEL_LANES + s],
+ * an index below cp_model_binding_labels(m).  Valid until the next
+ * cp_model_begin or cp_model_simulate on w. */
+const uint8_t *cp_model_binding(const cp_workspace *w);
+
 #endif

@@ -72,21 +72,27 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                        .role_max = {[CP_ROLE_IN] = 1},
                        .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_ELASTIC] = {.name = "elastic",
-                         .n_params = 2,
+                         .n_params = 3,
                          .params = {{"reference", REQUIRED, 0, INFINITY, 1, 1, 0},
-                                    {"elasticity", REQUIRED, 0, 100, 0, 0, 0}},
+                                    {"elasticity", REQUIRED, 0, 100, 0, 0, 0},
+                                    {"binds_below", 0.0, 0, 1, 0, 0, 0}},
                          .role_min = {[CP_ROLE_FLOW] = 1, [CP_ROLE_PRICE] = 1},
                          .role_max = {[CP_ROLE_FLOW] = UNLIMITED, [CP_ROLE_PRICE] = 1},
                          .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_DEPLOY] =
         {.name = "deploy",
-         .n_params = 6,
+         .n_params = 11,
          .params = {{"pue", REQUIRED, 1, 10, 0, 0, 0},
-                    {"lifetime", REQUIRED, 0, INFINITY, 1, 1, 0},
+                    {"lifetime", REQUIRED, 0, 1000, 1, 0, 1},
                     {"failure_loss", 0.0, 0, 1, 0, 1, 0},
                     {"initial_fleet", 0.0, 0, INFINITY, 0, 1, 1},
                     {"initial_flops", 0.0, 0, INFINITY, 0, 1, 1},
-                    {"initial_watts", 0.0, 0, INFINITY, 0, 1, 1}},
+                    {"initial_watts", 0.0, 0, INFINITY, 0, 1, 1},
+                    {"lifetime_shape", 1.0, 0.2, 20, 0, 0, 1},
+                    {"initial_age", 0.0, 0, 1000, 0, 0, 1},
+                    {"order_horizon", 0.0, 0, 40, 0, 0, 0},
+                    {"inventory_target", 0.0, 0, 40, 0, 0, 0},
+                    {"import_limit", 1.0, 0, 1, 0, 0, 0}},
          .role_min =
              {[CP_ROLE_UNITS] = 1, [CP_ROLE_POWER] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .role_max = {[CP_ROLE_UNITS] = UNLIMITED,
@@ -94,13 +100,21 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                       [CP_ROLE_FLOPS] = 1,
                       [CP_ROLE_WATTS] = 1},
          .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) | F(CP_FIELD_POWER_USED) |
-                   F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED)},
+                   F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
+                   F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
+                   F(CP_FIELD_RECEIVED)},
+    [CP_NODE_MARKET] = {.name = "market",
+                        .n_params = 0,
+                        .role_min = {[CP_ROLE_IN] = 1},
+                        .role_max = {[CP_ROLE_IN] = UNLIMITED},
+                        .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_IDLE) | F(CP_FIELD_UNSOLD)},
 };
 
 static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price",
                                                       "units", "power", "flops", "watts"};
-static const char *const field_names[CP_FIELD_COUNT] = {"output", "compute", "power_used",
-                                                        "waiting", "deployed"};
+static const char *const field_names[CP_FIELD_COUNT] = {
+    "output", "compute", "power_used", "waiting",     "deployed", "orders",
+    "target", "unfilled", "waiting_age", "idle",       "unsold", "received"};
 
 const char *cp_graph_kind_name(cp_node_kind kind)
 {
@@ -148,6 +162,19 @@ int cp_name_valid(const char *s)
               (*s >= 'A' && *s <= 'Z')))
             return 0;
     return 1;
+}
+
+/* A constraint label may also hold ':' ("power:grid"). */
+static int label_valid(const char *s)
+{
+    if (strlen(s) >= CP_LABEL_MAX)
+        return 0;
+    char copy[CP_LABEL_MAX];
+    snprintf(copy, sizeof copy, "%s", s);
+    for (char *p = copy; *p; p++)
+        if (*p == ':')
+            *p = '_';
+    return cp_name_valid(copy);
 }
 
 static int open_table(const char *dir, const char *file, cp_table *t, cp_err *err)
@@ -300,6 +327,7 @@ static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
     int c[4];
     if ((rc = cp_table_require(&t, cols, 4, c, err)) || (rc = warn_unsourced(g, &t, err)))
         goto out;
+    const int c_constraint = cp_table_column(&t, "constraint"); /* optional */
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: no nodes", t.path);
         goto out;
@@ -331,7 +359,7 @@ static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
         if (!cp_graph_kind_parse(kind, &n->kind)) {
             rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
                                 "unknown node kind '%s' (known: supply, convert, split, "
-                                "assemble, stock, delay, elastic, deploy)",
+                                "assemble, stock, delay, elastic, deploy, market)",
                                 kind);
             goto out;
         }
@@ -349,6 +377,15 @@ static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
             goto out;
         }
         snprintf(n->unit, sizeof n->unit, "%s", unit);
+        const char *label = c_constraint >= 0 ? cp_table_cell(&t, r, c_constraint) : "";
+        if (*label && !label_valid(label)) {
+            rc = cp_table_error(&t, r, c_constraint, err, CP_EINVAL,
+                                "'%s' is not a valid constraint label (letters, digits, _, - "
+                                "and :, at most %d characters)",
+                                label, CP_LABEL_MAX - 1);
+            goto out;
+        }
+        snprintf(n->constraint, sizeof n->constraint, "%s", label);
         n->line = t.line[r];
         n->added = -1;
         const kind_spec *ks = &kinds[n->kind];
@@ -762,23 +799,70 @@ static int report_cycle(const cp_graph *g, const cp_graph_override *ov, const in
     return cp_err_set(err, CP_EINVAL, "%s: the graph has a cycle: %s", where, msg);
 }
 
+/* A market places its buyers' orders from their other inputs (power,
+ * FLOP/s, watts), so it is evaluated after those: each is a dependency
+ * (from -> market) besides the edges.  Writes them to deps (pairs) if not
+ * NULL; returns their count. */
+static size_t market_deps(const cp_graph *g, int *deps)
+{
+    size_t count = 0;
+    for (size_t e = 0; e < g->n_edges; e++) {
+        const cp_edge *ed = &g->edges[e];
+        if (g->nodes[ed->from].kind != CP_NODE_MARKET || ed->role != CP_ROLE_UNITS)
+            continue;
+        const cp_node *buyer = &g->nodes[ed->to];
+        for (size_t k = 0; k < buyer->n_in; k++) {
+            const cp_edge *in = &g->edges[buyer->first_in + k];
+            if (in->role == CP_ROLE_UNITS)
+                continue;
+            if (deps) {
+                deps[2 * count] = in->from;
+                deps[2 * count + 1] = ed->from;
+            }
+            count++;
+        }
+    }
+    return count;
+}
+
+/* A market that a buyer's power, FLOP/s or watts depends on could not
+ * place that buyer's orders. */
+static int report_market_loop(const cp_graph *g, const char *placed, cp_err *err)
+{
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (!placed[i] && g->nodes[i].kind == CP_NODE_MARKET)
+            return cp_err_set(err, CP_EINVAL,
+                              "%s/edges.csv: market '%s' places its buyers' orders from their "
+                              "power, flops and watts inputs, but one of those depends on the "
+                              "market itself",
+                              g->dir, g->nodes[i].name);
+    return CP_OK;
+}
+
 static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *err)
 {
     size_t n = g->n_nodes;
+    const size_t n_deps = market_deps(g, NULL);
     int *indeg = calloc(n, sizeof *indeg);
+    int *deps = malloc((2 * n_deps + 1) * sizeof *deps);
     g->order = malloc(n * sizeof *g->order);
-    if (!indeg || !g->order) {
+    if (!indeg || !deps || !g->order) {
         free(indeg);
+        free(deps);
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     }
+    market_deps(g, deps);
     for (size_t k = 0; k < g->n_edges; k++)
         indeg[g->edges[k].to]++;
+    for (size_t k = 0; k < n_deps; k++)
+        indeg[deps[2 * k + 1]]++;
     /* Kahn's algorithm, taking ready nodes in file order so the order (and
      * so any output listing nodes) is stable. */
     size_t done = 0;
     char *placed = calloc(n, 1);
     if (!placed) {
         free(indeg);
+        free(deps);
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     }
     int progress = 1;
@@ -793,11 +877,25 @@ static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *
             for (size_t k = 0; k < g->n_edges; k++)
                 if (g->edges[k].from == (int)i)
                     indeg[g->edges[k].to]--;
+            for (size_t k = 0; k < n_deps; k++)
+                if (deps[2 * k] == (int)i)
+                    indeg[deps[2 * k + 1]]--;
         }
     }
-    int rc = done == n ? CP_OK : report_cycle(g, ov, indeg, err);
+    int rc = CP_OK;
+    if (done < n) {
+        /* A cycle through the edges alone is named with its path; one
+         * closed only through a market's orders, as such. */
+        for (size_t k = 0; k < n_deps; k++)
+            indeg[deps[2 * k + 1]] -= !placed[deps[2 * k]];
+        int edges_cycle = 0;
+        for (size_t i = 0; i < n && !edges_cycle; i++)
+            edges_cycle = !placed[i] && g->nodes[i].kind != CP_NODE_MARKET && indeg[i] > 0;
+        rc = edges_cycle ? report_cycle(g, ov, indeg, err) : report_market_loop(g, placed, err);
+    }
     free(placed);
     free(indeg);
+    free(deps);
     return rc;
 }
 
@@ -880,7 +978,8 @@ static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *
     if (!parse_field(fname, &field))
         return cp_table_error(t, r, c[3], err, CP_EINVAL,
                               "unknown field '%s' (known: output, compute, power_used, "
-                              "waiting, deployed)",
+                              "waiting, deployed, orders, target, unfilled, waiting_age, "
+                              "idle, unsold, received)",
                               fname);
     if (!(kinds[g->nodes[node].kind].fields & F(field)))
         return cp_table_error(t, r, c[3], err, CP_EINVAL, "%s node '%s' has no field '%s'",

@@ -26,8 +26,9 @@
 
 #define CP_NAME_MAX 64
 #define CP_UNIT_MAX 32
-#define CP_PARAMS_MAX 6
-#define CP_FIELDS_MAX 5
+#define CP_PARAMS_MAX 11
+#define CP_FIELDS_MAX 12
+#define CP_LABEL_MAX 32
 
 typedef enum cp_node_kind {
     CP_NODE_SUPPLY,   /* baseline series x multipliers */
@@ -38,6 +39,7 @@ typedef enum cp_node_kind {
     CP_NODE_DELAY,    /* 'in' lagged by a lead time in quarters (fractional ok) */
     CP_NODE_ELASTIC,  /* 'flow' x (price / reference)^-elasticity */
     CP_NODE_DEPLOY,   /* accelerators installed as power allows; compute */
+    CP_NODE_MARKET,   /* capacity shipped against its buyers' orders and allocated */
     CP_NODE_KIND_COUNT
 } cp_node_kind;
 
@@ -54,13 +56,20 @@ typedef enum cp_role {
 } cp_role;
 
 /* Fields a metric can read.  Every node has 'output'; deploy nodes have
- * the others. */
+ * compute .. waiting_age, market nodes idle and unsold. */
 typedef enum cp_field {
     CP_FIELD_OUTPUT,     /* deploy: accelerators installed (fleet) */
     CP_FIELD_COMPUTE,    /* deploy: FLOP/s of the fleet net of failures */
     CP_FIELD_POWER_USED, /* deploy: MW drawn by the fleet (with PUE) */
     CP_FIELD_WAITING,    /* deploy: accelerators delivered, waiting for power */
     CP_FIELD_DEPLOYED,   /* deploy: accelerators installed this quarter */
+    CP_FIELD_ORDERS,     /* deploy: accelerators ordered for next quarter (< 0: surplus offered) */
+    CP_FIELD_TARGET,     /* deploy: accelerators it wants waiting (horizon + buffer) */
+    CP_FIELD_UNFILLED,   /* deploy: MW of power with no accelerator in it */
+    CP_FIELD_WAITING_AGE, /* deploy: mean age of the waiting accelerators, quarters */
+    CP_FIELD_IDLE,       /* market: capacity not shipped this quarter */
+    CP_FIELD_UNSOLD,     /* market: accelerators returned by buyers, not yet resold */
+    CP_FIELD_RECEIVED,   /* deploy: accelerators delivered to it this quarter */
     CP_FIELD_COUNT
 } cp_field;
 
@@ -82,6 +91,7 @@ typedef struct cp_node {
     size_t first_in, n_in;       /* this node's inputs: g->edges[first_in ..] */
     long line;                   /* in nodes.csv, or in the scenario that added it */
     int added;                   /* index of the scenario change that added it; -1: nodes.csv */
+    char constraint[CP_LABEL_MAX]; /* the chokepoint this node stands for ("" if none) */
 } cp_node;
 
 typedef struct cp_metric_term {

@@ -21,6 +21,7 @@
  * shock or event on them multiplies in.
  */
 #include "cp_model.h"
+#include "cp_fleet.h"
 #include "cp_math.h"
 #include "cp_rng.h"
 
@@ -40,8 +41,17 @@ typedef struct mnode {
     size_t first_in, n_in;         /* into the graph's edges */
     int state;                     /* index of this node's state (stock, delay, deploy) */
     int row;                       /* deploy: its binding row */
-    double keep;                   /* stock, deploy: 1 - 1/lifetime, unless a shock moves it */
+    double keep;                   /* stock: 1 - 1/lifetime, unless a shock moves it */
+    size_t base;                   /* where its fields are in the value array (items) */
+    int label;                     /* its constraint label, -1 if none */
+    int market;                    /* deploy: the market it buys from (state index), or -1 */
 } mnode;
+
+/* A market: its buyers (deploy state indices), their first-quarter weights
+ * and import limits. */
+typedef struct mmarket {
+    size_t first_buyer, n_buyers; /* into cp_model.buyers */
+} mmarket;
 
 typedef struct mshock {
     const cp_shock *src;
@@ -70,10 +80,23 @@ struct cp_model {
      * value is, its role, and its weight (for assemble, its reciprocal, so
      * the loop multiplies instead of dividing). */
     size_t *in_at;
+    size_t *node_base; /* per graph node: where its fields start in the value array */
+    int *in_from;      /* per edge: the graph index of the node it comes from */
+    int *in_market;    /* per edge: 1 if it comes from a market (its buyer reads no value) */
     cp_role *in_role;
     double *in_weight;
-    size_t n_stocks, n_delays, n_deploys;
+    size_t n_stocks, n_delays, n_deploys, n_markets;
     int *binding_node; /* binding row -> graph node index (deploy nodes in graph order) */
+    size_t n_values;   /* items of the value array: one field per node, all for deploy, market */
+    cp_fleet_spec *fleet_spec; /* per deploy node (state index) */
+    double *survival;          /* the specs' tables: per deploy, 2 x (T + 2) */
+    mmarket *markets;          /* per market node (state index) */
+    int *buyers;               /* deploy state indices, markets' buyers in turn */
+    size_t n_buyers;
+    int *buyer_node; /* the buyers' places in `nodes` */
+    double *buyer_limit;
+    char (*labels)[CP_LABEL_MAX];
+    size_t n_labels;
 };
 
 /* The workspace holds the state of CP_MODEL_LANES samples side by side:
@@ -102,10 +125,16 @@ struct cp_workspace {
     cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
     double *eps, *eps_next, *z, *shock_value; /* per shock */
     double *mult;                             /* per multiplier slot */
-    double *value;         /* per node and field: (node * CP_FIELDS_MAX + field) */
+    double *value;         /* per node and field: (base + field) * LANES */
     double *stock;         /* per stock node */
     double *delay_history; /* per delay node and quarter: (state * T + t) */
-    double *waiting, *fleet, *flops, *power; /* per deploy node */
+    cp_fleet *fleets;                        /* per deploy node */
+    cp_fleet **market_fleets;                /* the buyers of each market, in turn */
+    double *pool;                            /* per market: returned accelerators by cohort */
+    double *want;                            /* scratch for the market: buyers x lanes */
+    double *units, *power_in, *pue;          /* scratch: a deploy node's inputs */
+    uint8_t *label;                          /* per node and lane: what limits its output */
+    size_t n_fleets;
     int *event_left;                         /* per event */
     double *event_severity;
     double *acc, *scale, *tmp; /* scratch, one lane array each */
@@ -172,8 +201,9 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
                                   t->node, t->param);
             if (cp_graph_param_is_initial(g->nodes[node].kind, param))
                 return cp_err_set(err, CP_EINVAL,
-                                  "%s:%ld: [%s %s]: key 'targets': '%s.%s' is an initial "
-                                  "condition, read before any shock, so a shock on it would "
+                                  "%s:%ld: [%s %s]: key 'targets': '%s.%s' is read once, "
+                                  "before any shock (an initial condition, or the lifetime "
+                                  "distribution of a deploy node), so a shock on it would "
                                   "have no effect; set it with [param %s]",
                                   path, line, what, name, t->node, t->param, t->node);
         }
@@ -253,6 +283,14 @@ static int build_events(cp_model *m, slot_table *slots, cp_err *err)
     return CP_OK;
 }
 
+/* Only deploy and market nodes have fields beyond `output`, so only they
+ * get CP_FIELDS_MAX items of the value array: the array stays small enough
+ * to stay in cache. */
+static int has_fields(cp_node_kind kind)
+{
+    return kind == CP_NODE_DEPLOY || kind == CP_NODE_MARKET;
+}
+
 static int build_inputs(cp_model *m, cp_err *err)
 {
     const cp_graph *g = m->g;
@@ -260,11 +298,21 @@ static int build_inputs(cp_model *m, cp_err *err)
     m->in_at = calloc(n, sizeof *m->in_at);
     m->in_role = calloc(n, sizeof *m->in_role);
     m->in_weight = calloc(n, sizeof *m->in_weight);
-    if (!m->in_at || !m->in_role || !m->in_weight)
+    m->in_market = calloc(n, sizeof *m->in_market);
+    m->in_from = calloc(n, sizeof *m->in_from);
+    m->node_base = calloc(g->n_nodes + 1, sizeof *m->node_base);
+    if (!m->in_at || !m->in_role || !m->in_weight || !m->in_market || !m->in_from ||
+        !m->node_base)
         return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        m->node_base[i] = m->n_values;
+        m->n_values += has_fields(g->nodes[i].kind) ? CP_FIELDS_MAX : 1;
+    }
     for (size_t e = 0; e < g->n_edges; e++) {
         const cp_edge *ed = &g->edges[e];
-        m->in_at[e] = (size_t)ed->from * CP_FIELDS_MAX;
+        m->in_at[e] = m->node_base[ed->from];
+        m->in_from[e] = ed->from;
+        m->in_market[e] = g->nodes[ed->from].kind == CP_NODE_MARKET;
         m->in_role[e] = ed->role;
         m->in_weight[e] = g->nodes[ed->to].kind == CP_NODE_ASSEMBLE ? 1.0 / ed->weight : ed->weight;
     }
@@ -297,12 +345,16 @@ static void build_nodes(cp_model *m, const slot_table *slots)
         }
         n->state = -1;
         n->keep = 1.0 - 1.0 / n->param[1];
+        n->base = m->node_base[i];
+        n->market = -1;
         if (n->kind == CP_NODE_STOCK)
             n->state = (int)m->n_stocks++;
         else if (n->kind == CP_NODE_DELAY)
             n->state = (int)m->n_delays++;
         else if (n->kind == CP_NODE_DEPLOY)
             n->state = (int)m->n_deploys++;
+        else if (n->kind == CP_NODE_MARKET)
+            n->state = (int)m->n_markets++;
     }
     size_t row = 0;
     for (size_t i = 0; i < g->n_nodes; i++)
@@ -312,6 +364,173 @@ static void build_nodes(cp_model *m, const slot_table *slots)
         for (size_t r = 0; r < m->n_deploys; r++)
             if (m->binding_node[r] == m->nodes[k].index)
                 m->nodes[k].row = (int)r;
+}
+
+/* The labels of what binds: four that the deploy and market rules give,
+ * then each distinct `constraint` of nodes.csv in node order. */
+enum { LABEL_ORDERS, LABEL_EXPORT, LABEL_POWER, LABEL_CHIPS, LABEL_FIXED };
+static const char *const fixed_labels[LABEL_FIXED] = {"orders", "export", "power", "chips"};
+#define NO_LABEL 255
+
+static int label_index(const cp_model *m, const char *name)
+{
+    for (size_t k = 0; k < m->n_labels; k++)
+        if (strcmp(m->labels[k], name) == 0)
+            return (int)k;
+    return -1;
+}
+
+static int build_labels(cp_model *m, cp_err *err)
+{
+    const cp_graph *g = m->g;
+    m->labels = calloc(LABEL_FIXED + g->n_nodes, sizeof *m->labels);
+    if (!m->labels)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < LABEL_FIXED; k++)
+        snprintf(m->labels[m->n_labels++], CP_LABEL_MAX, "%s", fixed_labels[k]);
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const char *c = g->nodes[i].constraint;
+        if (*c && label_index(m, c) < 0)
+            snprintf(m->labels[m->n_labels++], CP_LABEL_MAX, "%s", c);
+    }
+    if (m->n_labels >= NO_LABEL)
+        return cp_err_set(err, CP_EINVAL, "%s/nodes.csv: more than %d distinct constraints",
+                          g->dir, NO_LABEL - LABEL_FIXED - 1);
+    for (size_t k = 0; k < m->n_nodes; k++) {
+        const char *c = g->nodes[m->nodes[k].index].constraint;
+        m->nodes[k].label = *c ? label_index(m, c) : -1;
+    }
+    return CP_OK;
+}
+
+static const mnode *node_by_index(const cp_model *m, int index)
+{
+    for (size_t k = 0; k < m->n_nodes; k++)
+        if (m->nodes[k].index == index)
+            return &m->nodes[k];
+    return NULL;
+}
+
+/* Where an edge was declared, for messages. */
+static void edge_where(const cp_model *m, const cp_edge *e, char *buf, size_t cap)
+{
+    if (e->added < 0)
+        snprintf(buf, cap, "%s/edges.csv:%ld", m->g->dir, e->line);
+    else
+        snprintf(buf, cap, "a scenario's [edge] at line %ld", e->line);
+}
+
+/* A market's buyers are the deploy nodes its `units` edges feed; each
+ * buyer has one market at most, and the buyers of a market share one
+ * lifetime (the pool of returned accelerators ages as they do). */
+static int build_market_buyers(cp_model *m, mnode *mk, size_t *n_buyers, cp_err *err)
+{
+    const cp_graph *g = m->g;
+    mmarket *mm = &m->markets[mk->state];
+    mm->first_buyer = *n_buyers;
+    for (size_t e = 0; e < g->n_edges; e++) {
+        const cp_edge *ed = &g->edges[e];
+        if (ed->from != mk->index)
+            continue;
+        mnode *buyer = (mnode *)node_by_index(m, ed->to);
+        char where[512];
+        edge_where(m, ed, where, sizeof where);
+        if (ed->role != CP_ROLE_UNITS && ed->role != CP_ROLE_IN)
+            continue;
+        if (ed->role == CP_ROLE_UNITS && buyer->kind != CP_NODE_DEPLOY)
+            return cp_err_set(err, CP_EINVAL,
+                              "%s: market '%s' feeds '%s' as 'units', but only deploy nodes "
+                              "buy from a market",
+                              where, g->nodes[mk->index].name, g->nodes[ed->to].name);
+        if (ed->role != CP_ROLE_UNITS)
+            continue;
+        if (buyer->market >= 0)
+            return cp_err_set(err, CP_EINVAL, "%s: deploy node '%s' buys from a second market",
+                              where, g->nodes[ed->to].name);
+        buyer->market = mk->state;
+        m->buyers[*n_buyers] = buyer->state;
+        m->buyer_node[*n_buyers] = (int)(buyer - m->nodes);
+        m->buyer_limit[*n_buyers] = buyer->param[10];
+        (*n_buyers)++;
+        mm->n_buyers++;
+    }
+    if (mm->n_buyers == 0)
+        return cp_err_set(err, CP_EINVAL,
+                          "%s/edges.csv: market '%s' has no buyers: connect it to deploy nodes "
+                          "with 'units' edges",
+                          g->dir, g->nodes[mk->index].name);
+    return CP_OK;
+}
+
+static int check_buyers_share_lifetime(const cp_model *m, const mnode *mk, cp_err *err)
+{
+    const mnode *first = NULL;
+    for (size_t k = 0; k < m->n_nodes; k++) {
+        const mnode *b = &m->nodes[k];
+        if (b->kind != CP_NODE_DEPLOY || b->market != mk->state)
+            continue;
+        if (!first) {
+            first = b;
+            continue;
+        }
+        if (b->param[1] != first->param[1] || b->param[6] != first->param[6])
+            return cp_err_set(err, CP_EINVAL,
+                              "%s/params.csv: deploy nodes '%s' and '%s' buy from market '%s' "
+                              "but differ in lifetime or lifetime_shape; the market's pool of "
+                              "returned accelerators needs one lifetime",
+                              m->g->dir, m->g->nodes[first->index].name,
+                              m->g->nodes[b->index].name, m->g->nodes[mk->index].name);
+    }
+    return CP_OK;
+}
+
+static int build_markets(cp_model *m, cp_err *err)
+{
+    const size_t n_edges = m->g->n_edges + 1;
+    m->markets = calloc(m->n_markets + 1, sizeof *m->markets);
+    m->buyers = calloc(n_edges, sizeof *m->buyers);
+    m->buyer_node = calloc(n_edges, sizeof *m->buyer_node);
+    m->buyer_limit = calloc(n_edges, sizeof *m->buyer_limit);
+    if (!m->markets || !m->buyers || !m->buyer_node || !m->buyer_limit)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    size_t n_buyers = 0;
+    for (size_t k = 0; k < m->n_nodes; k++) {
+        if (m->nodes[k].kind != CP_NODE_MARKET)
+            continue;
+        int rc = build_market_buyers(m, &m->nodes[k], &n_buyers, err);
+        m->n_buyers = n_buyers;
+        if (!rc)
+            rc = check_buyers_share_lifetime(m, &m->nodes[k], err);
+        if (rc)
+            return rc;
+    }
+    return CP_OK;
+}
+
+/* Each deploy node's survival tables: its cohorts' and its starting
+ * fleet's (which is initial_age quarters old at the start). */
+static int build_fleet_specs(cp_model *m, cp_err *err)
+{
+    const size_t len = m->T + 2;
+    m->fleet_spec = calloc(m->n_deploys + 1, sizeof *m->fleet_spec);
+    m->survival = calloc(2 * len * (m->n_deploys + 1), sizeof *m->survival);
+    if (!m->fleet_spec || !m->survival)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < m->n_nodes; k++) {
+        const mnode *nd = &m->nodes[k];
+        if (nd->kind != CP_NODE_DEPLOY)
+            continue;
+        double *surv = &m->survival[2 * len * (size_t)nd->state];
+        cp_fleet_survival(nd->param[1], nd->param[6], 0.0, len, surv);
+        cp_fleet_survival(nd->param[1], nd->param[6], nd->param[7], len, surv + len);
+        m->fleet_spec[nd->state] = (cp_fleet_spec){.T = m->T,
+                                                   .surv = surv,
+                                                   .surv_init = surv + len,
+                                                   .fleet0 = nd->param[3],
+                                                   .flops0 = nd->param[4],
+                                                   .watts0 = nd->param[5]};
+    }
+    return CP_OK;
 }
 
 int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_err *err)
@@ -345,7 +564,12 @@ int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_
     if (!rc) {
         m->n_slots = slots.n;
         build_nodes(m, &slots);
+        rc = build_labels(m, err);
     }
+    if (!rc)
+        rc = build_markets(m, err);
+    if (!rc)
+        rc = build_fleet_specs(m, err);
     free(slots.keys);
     if (rc) {
         cp_model_free(m);
@@ -367,6 +591,16 @@ void cp_model_free(cp_model *m)
     free(m->in_role);
     free(m->in_weight);
     free(m->binding_node);
+    free(m->in_market);
+    free(m->in_from);
+    free(m->node_base);
+    free(m->fleet_spec);
+    free(m->survival);
+    free(m->markets);
+    free(m->buyers);
+    free(m->buyer_node);
+    free(m->buyer_limit);
+    free(m->labels);
     free(m);
 }
 
@@ -395,9 +629,6 @@ const cp_scenario *cp_model_scenario(const cp_model *m)
     return m->sc;
 }
 
-/* Stub labels until the market model lands. */
-static const char *const binding_labels[] = {"power", "chips", "orders"};
-enum { LABEL_POWER, LABEL_CHIPS, LABEL_ORDERS, N_LABELS };
 
 size_t cp_model_binding_rows(const cp_model *m)
 {
@@ -416,14 +647,12 @@ const char *cp_model_binding_region(const cp_model *m, size_t row)
 
 size_t cp_model_binding_labels(const cp_model *m)
 {
-    (void)m;
-    return N_LABELS;
+    return m->n_labels;
 }
 
 const char *cp_model_binding_label(const cp_model *m, size_t k)
 {
-    (void)m;
-    return binding_labels[k];
+    return m->labels[k];
 }
 
 const uint8_t *cp_model_binding(const cp_workspace *w)
@@ -450,13 +679,24 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->z = lanes_of(m->n_shocks);
     w->shock_value = lanes_of(m->n_shocks);
     w->mult = lanes_of(m->n_slots);
-    w->value = lanes_of(m->n_nodes * CP_FIELDS_MAX);
+    w->value = lanes_of(m->n_values);
     w->stock = lanes_of(m->n_stocks);
     w->delay_history = lanes_of(m->n_delays * m->T);
-    w->waiting = lanes_of(m->n_deploys);
-    w->fleet = lanes_of(m->n_deploys);
-    w->flops = lanes_of(m->n_deploys);
-    w->power = lanes_of(m->n_deploys);
+    w->fleets = calloc(m->n_deploys + 1, sizeof *w->fleets);
+    w->market_fleets = calloc(m->g->n_edges + 1, sizeof *w->market_fleets);
+    w->pool = lanes_of(m->n_markets * m->T);
+    w->want = lanes_of(m->g->n_edges);
+    w->units = lanes_of(1);
+    w->power_in = lanes_of(1);
+    w->pue = lanes_of(1);
+    w->label = calloc((m->n_nodes + 1) * LANES, 1);
+    int fleets_ok = w->fleets != NULL;
+    for (size_t d = 0; fleets_ok && d < m->n_deploys; d++) {
+        fleets_ok = cp_fleet_alloc(&w->fleets[d], m->T, LANES) == 0;
+        w->n_fleets += fleets_ok;
+    }
+    for (size_t b = 0; fleets_ok && w->market_fleets && b < m->n_buyers; b++)
+        w->market_fleets[b] = &w->fleets[m->buyers[b]];
     w->event_left = calloc((m->n_events + 1) * LANES, sizeof *w->event_left);
     w->event_severity = lanes_of(m->n_events);
     w->acc = lanes_of(1);
@@ -464,8 +704,8 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->tmp = lanes_of(1);
     w->binding = calloc((m->n_deploys * m->T + 1) * LANES, 1);
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
-        !w->value || !w->stock || !w->delay_history || !w->waiting || !w->fleet || !w->flops ||
-        !w->power || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
+        !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
+        !w->pool || !w->want || !w->units || !w->power_in || !w->pue || !w->label || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -486,10 +726,16 @@ void cp_workspace_free(cp_workspace *w)
     free(w->value);
     free(w->stock);
     free(w->delay_history);
-    free(w->waiting);
-    free(w->fleet);
-    free(w->flops);
-    free(w->power);
+    for (size_t d = 0; w->fleets && d < w->n_fleets; d++)
+        cp_fleet_free(&w->fleets[d]);
+    free(w->fleets);
+    free(w->market_fleets);
+    free(w->pool);
+    free(w->want);
+    free(w->units);
+    free(w->power_in);
+    free(w->pue);
+    free(w->label);
     free(w->event_left);
     free(w->event_severity);
     free(w->acc);
@@ -507,17 +753,14 @@ static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
         const mnode *nd = &m->nodes[k];
         const size_t at = (size_t)(nd->state < 0 ? 0 : nd->state) * LANES;
         for (size_t l = 0; l < n; l++) {
-            if (nd->kind == CP_NODE_STOCK) {
+            if (nd->kind == CP_NODE_STOCK)
                 w->stock[at + l] = nd->param[0];
-            } else if (nd->kind == CP_NODE_DEPLOY) {
-                const double fleet = nd->param[3];
-                w->waiting[at + l] = 0;
-                w->fleet[at + l] = fleet;
-                w->flops[at + l] = fleet * nd->param[4];
-                w->power[at + l] = fleet * nd->param[5] * nd->param[0] / 1e6;
-            }
         }
     }
+    for (size_t d = 0; d < m->n_deploys; d++)
+        cp_fleet_reset(&w->fleets[d]);
+    for (size_t i = 0; i < m->n_markets * m->T * LANES; i++)
+        w->pool[i] = 0;
     for (size_t i = 0; i < m->n_events * LANES; i++) {
         w->event_left[i] = 0;
         w->event_severity[i] = 0;
@@ -652,6 +895,47 @@ static void sum_role(const cp_model *m, const cp_workspace *w, const mnode *nd, 
     }
 }
 
+/* ---- what binds -------------------------------------------------------- */
+
+static inline uint8_t *labels_of(const cp_model *m, const cp_workspace *w, int node)
+{
+    (void)m;
+    return &w->label[(size_t)node * LANES];
+}
+
+/* A node's label, lane by lane: `own` (its constraint) if it has one;
+ * otherwise that of its input of the role that carries the flow (`in`, or
+ * `flow` for elastic), the largest where there are several. */
+static void pass_label_as(const cp_model *m, cp_workspace *w, const mnode *nd, int own, size_t n)
+{
+    uint8_t *restrict lab = labels_of(m, w, nd->index);
+    if (own >= 0) {
+        memset(lab, own, n);
+        return;
+    }
+    const cp_role role = nd->kind == CP_NODE_ELASTIC ? CP_ROLE_FLOW : CP_ROLE_IN;
+    double best[LANES];
+    for (size_t l = 0; l < n; l++) {
+        best[l] = -INFINITY;
+        lab[l] = NO_LABEL;
+    }
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+        if (m->in_role[e] != role)
+            continue;
+        const double *restrict in = input(m, w, e);
+        const uint8_t *restrict from = labels_of(m, w, m->in_from[e]);
+        for (size_t l = 0; l < n; l++) {
+            lab[l] = in[l] > best[l] ? from[l] : lab[l];
+            best[l] = in[l] > best[l] ? in[l] : best[l];
+        }
+    }
+}
+
+static void pass_label(const cp_model *m, cp_workspace *w, const mnode *nd, size_t n)
+{
+    pass_label_as(m, w, nd, nd->label, n);
+}
+
 static void eval_convert(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
 {
     double *restrict acc = w->acc, *restrict scale = w->scale;
@@ -674,19 +958,28 @@ static void eval_convert(const cp_model *m, cp_workspace *w, const mnode *nd, do
         out[l] = param(nd, w->mult, 0, l) * acc[l] * scale[l];
 }
 
+/* Leontief: the smallest input decides, and so names what binds (unless
+ * the node has a constraint of its own). */
 static void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *nd, double *restrict out,
                           size_t n)
 {
-    for (size_t l = 0; l < n; l++)
+    uint8_t *restrict lab = labels_of(m, w, nd->index);
+    for (size_t l = 0; l < n; l++) {
         out[l] = INFINITY;
+        lab[l] = NO_LABEL;
+    }
     for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
         const double *restrict in = input(m, w, e);
+        const uint8_t *restrict from = labels_of(m, w, m->in_from[e]);
         const double per_unit = m->in_weight[e];
         for (size_t l = 0; l < n; l++) {
             const double v = in[l] * per_unit;
+            lab[l] = v < out[l] ? from[l] : lab[l];
             out[l] = v < out[l] ? v : out[l];
         }
     }
+    if (nd->label >= 0)
+        memset(lab, nd->label, n);
 }
 
 static void eval_stock(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
@@ -736,50 +1029,131 @@ static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, do
     cp_math_exp_n(ratio, t, n);
     for (size_t l = 0; l < n; l++)
         out[l] = w->acc[l] * t[l];
+    /* Its constraint binds where the price cuts the flow below binds_below;
+     * elsewhere the flow's own label passes through. */
+    pass_label_as(m, w, nd, -1, n);
+    if (nd->label >= 0) {
+        uint8_t *lab = labels_of(m, w, nd->index);
+        const double below = nd->param[2];
+        for (size_t l = 0; l < n; l++)
+            lab[l] = t[l] < below ? (uint8_t)nd->label : lab[l];
+    }
+}
+
+/* ---- markets and fleets ----------------------------------------------- */
+
+/* A deploy node's inputs in this quarter, gathered into the workspace's
+ * scratch: deliveries from inputs other than a market, the power, the
+ * PUE, and the FLOP/s and watts of this quarter's accelerators. */
+static cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const mnode *nd, size_t n)
+{
+    cp_fleet_in in = {.units = w->units,
+                      .power = w->power_in,
+                      .pue = w->pue,
+                      .horizon = nd->param[8],
+                      .buffer = nd->param[9],
+                      .has_market = nd->market >= 0};
+    for (size_t l = 0; l < n; l++) {
+        w->units[l] = w->power_in[l] = 0;
+        w->pue[l] = param(nd, w->mult, 0, l);
+    }
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+        const double *v = input(m, w, e);
+        if (m->in_role[e] == CP_ROLE_FLOPS)
+            in.flops = v;
+        else if (m->in_role[e] == CP_ROLE_WATTS)
+            in.watts = v;
+        else if (m->in_role[e] == CP_ROLE_POWER)
+            for (size_t l = 0; l < n; l++)
+                w->power_in[l] += v[l];
+        else if (m->in_role[e] == CP_ROLE_UNITS && !m->in_market[e])
+            for (size_t l = 0; l < n; l++) /* a market delivers through the fleet */
+                w->units[l] += v[l];
+    }
+    return in;
+}
+
+/* The buyers place their orders (their inputs other than the market's
+ * deliveries are evaluated before the market: cp_graph orders it so),
+ * then the market ships. */
+static void eval_market(const cp_model *m, cp_workspace *w, const mnode *nd, size_t t, size_t n)
+{
+    const mmarket *mk = &m->markets[nd->state];
+    for (size_t b = mk->first_buyer; b < mk->first_buyer + mk->n_buyers; b++) {
+        const mnode *buyer = &m->nodes[m->buyer_node[b]];
+        const cp_fleet_in in = deploy_inputs(m, w, buyer, n);
+        cp_fleet_plan(&m->fleet_spec[buyer->state], &w->fleets[buyer->state], t, n, &in);
+    }
+    double *out = &w->value[nd->base * LANES];
+    sum_role(m, w, nd, CP_ROLE_IN, w->acc, n);
+    cp_fleet_market(t, n, w->acc, &w->market_fleets[mk->first_buyer],
+                    &m->buyer_limit[mk->first_buyer], mk->n_buyers,
+                    m->fleet_spec[m->buyers[mk->first_buyer]].surv,
+                    &w->pool[(size_t)nd->state * m->T * LANES], &out[CP_FIELD_OUTPUT * LANES],
+                    &out[CP_FIELD_IDLE * LANES], &out[CP_FIELD_UNSOLD * LANES], w->want);
+    pass_label(m, w, nd, n);
+}
+
+/* The label of what bound a deploy node in each lane: power (the label of
+ * its power input), a short supply (its market's, or its units inputs'),
+ * an import limit, or its own orders. */
+static void binding_labels(const cp_model *m, const cp_workspace *w, const mnode *nd,
+                           const uint8_t *bound, uint8_t *out, size_t n)
+{
+    const uint8_t *power = NULL, *chips = NULL;
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+        if (m->in_role[e] == CP_ROLE_POWER && !power)
+            power = labels_of(m, w, m->in_from[e]);
+        else if (m->in_role[e] == CP_ROLE_UNITS && (!chips || m->in_market[e]))
+            chips = labels_of(m, w, m->in_from[e]);
+    }
+    for (size_t l = 0; l < n; l++) {
+        uint8_t k;
+        switch (bound[l]) {
+        case CP_FLEET_BOUND_POWER:
+            k = power && power[l] != NO_LABEL ? power[l] : LABEL_POWER;
+            break;
+        case CP_FLEET_BOUND_SHORT:
+            k = chips && chips[l] != NO_LABEL ? chips[l] : LABEL_CHIPS;
+            break;
+        case CP_FLEET_BOUND_CAPPED:
+            k = LABEL_EXPORT;
+            break;
+        default:
+            k = LABEL_ORDERS;
+        }
+        out[l] = k;
+    }
 }
 
 static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, const double *mo,
                         size_t t, size_t n)
 {
-    const size_t at = (size_t)nd->state * LANES;
-    double *waiting = &w->waiting[at], *fleet = &w->fleet[at];
-    double *flops = &w->flops[at], *power = &w->power[at];
-    const double *new_flops = NULL, *new_watts = NULL;
-    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
-        if (m->in_role[e] == CP_ROLE_FLOPS)
-            new_flops = input(m, w, e);
-        else if (m->in_role[e] == CP_ROLE_WATTS)
-            new_watts = input(m, w, e);
-    }
-    double *out = &w->value[(size_t)nd->index * CP_FIELDS_MAX * LANES];
-    uint8_t *label = &w->binding[((size_t)nd->row * m->T + t) * LANES];
-    sum_role(m, w, nd, CP_ROLE_UNITS, w->acc, n);
-    sum_role(m, w, nd, CP_ROLE_POWER, w->scale, n);
+    double *out = &w->value[nd->base * LANES];
+    const cp_fleet_in in = deploy_inputs(m, w, nd, n);
+    const cp_fleet_out fo = {.fleet = &out[CP_FIELD_OUTPUT * LANES],
+                             .flops = &out[CP_FIELD_COMPUTE * LANES],
+                             .power_used = &out[CP_FIELD_POWER_USED * LANES],
+                             .waiting = &out[CP_FIELD_WAITING * LANES],
+                             .installed = &out[CP_FIELD_DEPLOYED * LANES],
+                             .orders = &out[CP_FIELD_ORDERS * LANES],
+                             .target = &out[CP_FIELD_TARGET * LANES],
+                             .unfilled = &out[CP_FIELD_UNFILLED * LANES],
+                             .waiting_age = &out[CP_FIELD_WAITING_AGE * LANES],
+                             .received = &out[CP_FIELD_RECEIVED * LANES],
+                             .surplus = &out[CP_FIELD_IDLE * LANES], /* a deploy has no idle */
+                             .bound = labels_of(m, w, nd->index)};
+    double *pool = nd->market >= 0 ? &w->pool[(size_t)nd->market * m->T * LANES] : NULL;
+    cp_fleet_step(&m->fleet_spec[nd->state], &w->fleets[nd->state], t, n, &in, pool, &fo);
+    binding_labels(m, w, nd, fo.bound, &w->binding[((size_t)nd->row * m->T + t) * LANES], n);
+    /* Failures take a share of the compute; a multiplier on the node is an
+     * outage of the fleet in service, not a change of its state. */
     for (size_t l = 0; l < n; l++) {
-        const double keep = keep_share(nd, w->mult, l);
-        fleet[l] *= keep;
-        flops[l] *= keep;
-        power[l] *= keep;
-        waiting[l] += w->acc[l];
-        const double capacity = w->scale[l];
-        const double mw_each = new_watts[l] * param(nd, w->mult, 0, l) / 1e6;
-        const double headroom = capacity > power[l] ? capacity - power[l] : 0;
-        double installed = waiting[l];
-        if (mw_each > 0 && headroom / mw_each < installed)
-            installed = headroom / mw_each;
-        waiting[l] -= installed;
-        fleet[l] += installed;
-        flops[l] += installed * new_flops[l];
-        power[l] += installed * mw_each;
         double loss = param(nd, w->mult, 2, l);
         loss = loss < 0 ? 0 : (loss > 1 ? 1 : loss);
         const double m_out = mo ? mo[l] : 1.0;
-        label[l] = installed < waiting[l] + installed ? LABEL_POWER : LABEL_CHIPS;
-        out[CP_FIELD_OUTPUT * LANES + l] = fleet[l] * m_out;
-        out[CP_FIELD_COMPUTE * LANES + l] = flops[l] * (1.0 - loss) * m_out;
-        out[CP_FIELD_POWER_USED * LANES + l] = power[l];
-        out[CP_FIELD_WAITING * LANES + l] = waiting[l];
-        out[CP_FIELD_DEPLOYED * LANES + l] = installed;
+        fo.fleet[l] *= m_out;
+        fo.flops[l] *= (1.0 - loss) * m_out;
     }
 }
 
@@ -788,20 +1162,23 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
     const size_t n = b->n;
     for (size_t k = 0; k < m->n_nodes; k++) {
         const mnode *nd = &m->nodes[k];
-        double *out = &w->value[(size_t)nd->index * CP_FIELDS_MAX * LANES];
+        double *out = &w->value[nd->base * LANES];
         const double *mo = nd->out_slot < 0 ? NULL : &w->mult[(size_t)nd->out_slot * LANES];
         switch (nd->kind) {
         case CP_NODE_SUPPLY:
             for (size_t l = 0; l < n; l++)
                 out[l] = nd->series[b->t];
+            memset(labels_of(m, w, nd->index), nd->label >= 0 ? nd->label : NO_LABEL, n);
             break;
         case CP_NODE_CONVERT:
             eval_convert(m, w, nd, out, n);
+            pass_label(m, w, nd, n);
             break;
         case CP_NODE_SPLIT: {
             const double *in = input(m, w, nd->first_in);
             for (size_t l = 0; l < n; l++)
                 out[l] = param(nd, w->mult, 0, l) * in[l];
+            pass_label(m, w, nd, n);
             break;
         }
         case CP_NODE_ASSEMBLE:
@@ -809,12 +1186,17 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
             break;
         case CP_NODE_STOCK:
             eval_stock(m, w, nd, out, n);
+            pass_label(m, w, nd, n);
             break;
         case CP_NODE_DELAY:
             eval_delay(m, w, nd, b->t, out, n);
+            pass_label(m, w, nd, n);
             break;
         case CP_NODE_ELASTIC:
             eval_elastic(m, w, nd, out, n);
+            break;
+        case CP_NODE_MARKET:
+            eval_market(m, w, nd, b->t, n);
             break;
         case CP_NODE_DEPLOY:
             eval_deploy(m, w, nd, mo, b->t, n);
@@ -844,7 +1226,7 @@ static void record_metrics(const cp_model *m, const cp_workspace *w, const block
         for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++) {
             const cp_metric_term *term = &g->terms[k];
             const double *restrict v =
-                &w->value[((size_t)term->node * CP_FIELDS_MAX + term->field) * LANES];
+                &w->value[(m->node_base[term->node] + term->field) * LANES];
             const double scale = term->scale;
             if (k == mt->first_term)
                 for (size_t l = 0; l < b->n; l++)

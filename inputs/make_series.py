@@ -352,20 +352,16 @@ GRID_SRC = {
            "ex-China 48 -> 101 TWh and rest of world 15 -> 29 TWh (2024 -> 2030) [IEA-2025]",
 }
 
-# Copper available for data-centre electrical build-out.  Data centres use
-# ~27 t of copper per MW [CDA-2024]; refined copper supply ~28 Mt/yr now and
-# 29 Mt in 2035 [BNEF-2025]; BNEF projects data-centre demand peaking at
-# 572 kt (about 2% of supply) in 2028 [BNEF-2025].  Assumption: data centres
-# can secure up to 3% of refined supply (1.5x that peak share), split by the
-# regions' shares of 2024-2030 data-centre growth in the IEA base case (US
-# 46%, China 33%, Europe 8.5%, rest 12.5%) [IEA-2025].
-COPPER_SHARE = {"US": 0.46, "CN": 0.33, "EU": 0.085, "ROW": 0.125}
-
-
-def copper(region, t):
-    supply = 28e6 * (29 / 28) ** ((t + 0.5) / 4 / 10)  # t/yr, 28 Mt -> 29 Mt over 10 years
-    return 0.03 * supply * COPPER_SHARE[region] / 4
-
+# Copper is a cost of building a MW, not a cap on it: ~27 t per MW
+# [CDA-2024] at the LME price.  2025's average was 9,950 USD/t (quarterly
+# LME averages 9,336 / 9,508 / 9,814 / 11,138) [FOCUS-CU-2025]; Goldman
+# Sachs expects 10,500-11,400 in 2026 [GS-CU-2026].  Flat real 10,000 USD/t
+# (assumption: no forward curve beyond 2026; the copper shock carries the
+# swings).  The rest of a MW's construction cost (excluding IT): Cushman &
+# Wakefield's US average of 11.7 M USD per MW of critical load
+# [CW-DCCOST-2025] less its copper at 10,000 USD/t, 0.27 M.
+COPPER_PRICE = 10000.0
+DC_COST_OTHER = 11.7e6 - 27 * COPPER_PRICE
 
 # PPA prices (USD/MWh), flat in real terms (assumption: no forward curve
 # found; quarterly volatility is the ppa_price shock).  US: LevelTen Q4 2024
@@ -396,16 +392,24 @@ for r in ["US", "EU", "CN", "ROW"]:
         f"{gw} GW (2024, at 50% utilisation) growing {g1:.1%}/yr to 2030 and {g2:.0%}/yr after "
         f"(post-2030 rate: assumption); additions include 1%/quarter retirement",
         lambda t, r=r: requests(r, t))
-    add(f"copper_{r}", "t/quarter",
-        "Copper Development Association study via Data Center World 2025: 27 t/MW [CDA-2024]; "
-        "BloombergNEF (2025): DC copper demand peak 572 kt in 2028, supply 29 Mt in 2035 "
-        "[BNEF-2025]; regional split from IEA 'Energy and AI' (2025) growth shares [IEA-2025]",
-        2025,
-        f"3% of refined copper supply (assumption: 1.5x BNEF's 2028 peak share) x "
-        f"{COPPER_SHARE[r]} regional share / 4",
-        lambda t, r=r: copper(r, t))
     price, src, year, note = PPA[r]
     add(f"ppa_price_{r}", "USD/MWh", src, year, note, lambda t, p=price: p)
+
+
+add("copper_price", "USD/t",
+    "Focus Economics copper page (Jan 2026, via a mirror): LME quarterly averages 2025 9,336 / "
+    "9,508 / 9,814 / 11,138 USD/t [FOCUS-CU-2025]; Goldman Sachs 2026 forecasts 10,500-11,400 "
+    "USD/t [GS-CU-2026]", 2026,
+    "2025 average 9,950 rounded; flat in real terms (assumption: no forward curve beyond 2026; "
+    "the copper shock carries the swings)",
+    lambda t: COPPER_PRICE)
+add("dc_cost_other", "USD/MW",
+    "Cushman & Wakefield, Data Center Development Cost Guide 2025 (US), pp. 8-9: 9.3-15.0 M USD "
+    "per MW of critical load across 19 markets, average 11.7 M, excluding IT and land "
+    "[CW-DCCOST-2025]", 2025,
+    "11.7 M USD/MW less its copper (27 t/MW [CDA-2024] x 10,000 USD/t); flat in real terms "
+    "(assumption; Turner & Townsend report 5.5% cost inflation in 2025 [TT-DCCI-2025])",
+    lambda t: DC_COST_OTHER)
 
 
 def update_params(path):

@@ -3,96 +3,13 @@
  * (determinism, copula correlation, persistence, event frequency).
  * Statistical tolerances are z = 5 standard errors (false-failure
  * probability below 1e-6 per check) of the estimator named at each test. */
-#include "cp_test_files.h"
+#include "cp_test_world.h"
 
-#include "cp_graph.h"
-#include "cp_model.h"
-#include "cp_scenario.h"
-
-#include <math.h>
-
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_statistics_double.h>
 
 #define Z 5.0
 
-static char *dir;
-
-typedef struct world {
-    cp_scenario sc;
-    cp_graph g;
-    cp_model *m;
-    cp_workspace *w;
-    double *cells, *extras;
-} world;
-
-static void setup(void)
-{
-    gsl_set_error_handler_off();
-    dir = tf_mkdtemp();
-}
-
-static void teardown(void)
-{
-    tf_rm_rf(dir);
-}
-
 TestSuite(model, .init = setup, .fini = teardown);
-
-static const char series_hdr[] = "node,period,value,unit,source,source_year,note\n";
-static const char *metrics_hdr = "metric,region,node,field,unit,description,source\n";
-
-/* Four quarters, 2026Q1-2026Q4, of the given series rows. */
-static void build(world *x, const char *nodes, const char *edges, const char *params,
-                  const char *series, const char *metrics, const char *shocks)
-{
-    char buf[8192];
-    snprintf(buf, sizeof buf, "node,kind,region,unit,description,source\n%s", nodes);
-    tf_write(dir, "nodes.csv", buf);
-    snprintf(buf, sizeof buf, "from,to,role,weight,unit,source,note\n%s", edges);
-    tf_write(dir, "edges.csv", buf);
-    snprintf(buf, sizeof buf, "node,param,value,unit,source,source_year,note\n%s", params);
-    tf_write(dir, "params.csv", buf);
-    snprintf(buf, sizeof buf, "%s%s", series_hdr, series);
-    tf_write(dir, "series.csv", buf);
-    snprintf(buf, sizeof buf, "%s%s", metrics_hdr, metrics);
-    tf_write(dir, "metrics.csv", buf);
-    snprintf(buf, sizeof buf, "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n%s", shocks);
-    tf_write(dir, "s.ini", buf);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/s.ini", dir);
-    cp_err err;
-    cr_assert_eq(cp_scenario_load(path, &x->sc, &err), CP_OK, "%s", err.msg);
-    cr_assert_eq(cp_graph_load(x->sc.inputs, x->sc.start, 4, &x->g, &err), CP_OK, "%s", err.msg);
-    cr_assert_eq(cp_model_build(&x->sc, &x->g, &x->m, &err), CP_OK, "%s", err.msg);
-    x->w = cp_workspace_alloc(x->m, 7);
-    cr_assert_not_null(x->w);
-    x->cells = calloc(cp_model_cells(x->m), sizeof(double));
-    x->extras = calloc(cp_model_extras(x->m) + 1, sizeof(double));
-}
-
-static void destroy(world *x)
-{
-    free(x->cells);
-    free(x->extras);
-    cp_workspace_free(x->w);
-    cp_model_free(x->m);
-    cp_graph_free(&x->g);
-    cp_scenario_free(&x->sc);
-}
-
-static double cell(const world *x, size_t metric, size_t t)
-{
-    return x->cells[metric * 4 + t];
-}
-
-static void expect_metric(const world *x, size_t metric, const double *want)
-{
-    for (size_t t = 0; t < 4; t++)
-        cr_assert_float_eq(cell(x, metric, t), want[t], 1e-12 * (1 + fabs(want[t])),
-                           "metric %zu quarter %zu: %.17g, want %.17g", metric, t,
-                           cell(x, metric, t), want[t]);
-}
 
 static const char series_ab[] = "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\n"
                                 "a,2026Q4,4,u,x,,\nb,2026Q1,10,u,x,,\nb,2026Q2,10,u,x,,\n"
@@ -166,6 +83,17 @@ Test(model, elastic_price_response)
     destroy(&x);
 }
 
+/* A deploy node without a market: deliveries wait for power and are
+ * installed oldest first; each cohort keeps its quarter's FLOP/s and
+ * retires by age with the survival S(a) = exp(-a / 4) of a Weibull of
+ * shape 1 and mean 4 quarters, counted from shipment.  Worked by hand
+ * (s_a = S(a)):
+ *   q0: 10 arrive; 0.01 MW fits 10 at 1 kW each: all installed.
+ *   q1: cohort 0 draws 10 s1 kW; 10 (1 - s1) of cohort 1 fit; 10 s1 wait.
+ *   q2: fleet 10 s2 + 10 (1 - s1) s1 = 10 s1; 0.03 MW fits 30 - 10 s1, more
+ *       than the 10 s1^2 + 10 waiting: all installed.
+ *   q3: cohorts 0, 1, 2 hold 10 age-0 units each: 10 (s3 + s2 + s1), and
+ *       the 10 of cohort 3 fit. */
 Test(model, deploy_limited_by_power_with_retirement)
 {
     world x;
@@ -182,11 +110,16 @@ Test(model, deploy_limited_by_power_with_retirement)
           "new,W,d,deployed,acc,,x\npower,W,d,power_used,MW,,x\n",
           "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
-    expect_metric(&x, 0, (double[]){10, 10, 25, 28.75});
-    expect_metric(&x, 1, (double[]){900, 900, 3825, 4668.75});
-    expect_metric(&x, 2, (double[]){0, 7.5, 0, 0});
-    expect_metric(&x, 3, (double[]){10, 2.5, 17.5, 10});
-    expect_metric(&x, 4, (double[]){0.01, 0.01, 0.025, 0.02875});
+    const double s1 = exp(-0.25), s2 = exp(-0.5), s3 = exp(-0.75);
+    const double k1 = 10 * (1 - s1);
+    const double fleet2 = 10 * s1 + 10 * s1 * s1 + 10, fleet3 = 10 * (s1 + s2 + s3) + 10;
+    expect_metric(&x, 0, (double[]){10, 10, fleet2, fleet3});
+    expect_metric(&x, 1,
+                  (double[]){900, 900, 0.9 * (100 * 10 * s2 + 100 * (k1 * s1 + 10 * s1 * s1) + 2000),
+                             0.9 * (100 * 10 * s3 + 100 * 10 * s2 + 200 * 10 * s1 + 2000)});
+    expect_metric(&x, 2, (double[]){0, 10 * s1, 0, 0});
+    expect_metric(&x, 3, (double[]){10, k1, 10 * s1 * s1 + 10, 10});
+    expect_metric(&x, 4, (double[]){0.01, 0.01, fleet2 / 1000, fleet3 / 1000});
     destroy(&x);
 }
 
@@ -474,7 +407,7 @@ Test(model, unknown_target_node_names_the_scenario_line)
         {"targets = d.leed\n", "delay node 'd' has no parameter 'leed'"},
         {"targets = a, a\n", "'a' is listed twice"},
         /* Read before any shock: a shock could not change it. */
-        {"targets = d.history\n", "'d.history' is an initial condition"},
+        {"targets = d.history\n", "'d.history' is read once, before any shock"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         snprintf(buf, sizeof buf,

@@ -1,0 +1,267 @@
+/* test_fleet.c -- the market and the fleets by vintage (cp_fleet, through
+ * cp_model on tiny graphs): orders with and without headroom, allocation
+ * when supply is short, when a region lacks power and under an import
+ * limit, resale of returned accelerators, cohorts that keep their FLOP/s
+ * and watts and retire on schedule, and what bound each path.  Every
+ * expected value is worked out by hand in the comment above its test. */
+#include "cp_test_world.h"
+
+#include "cp_fleet.h"
+
+TestSuite(fleet, .init = setup, .fini = teardown);
+
+/* Survival that is 1 to double precision over four quarters: a Weibull of
+ * mean 1000 quarters and shape 20 (S(3) = exp(-(3/1015)^20) = 1). */
+#define FOREVER "d,lifetime,1000,,x,,\nd,lifetime_shape,20,,x,,\nd,pue,1,,x,,\n"
+
+static void expect_labels(const world *x, size_t row, const char *const want[4])
+{
+    const size_t T = cp_model_periods(x->m);
+    const uint8_t *b = cp_model_binding(x->w);
+    for (size_t t = 0; t < T; t++) {
+        const char *got = cp_model_binding_label(x->m, b[(row * T + t) * CP_MODEL_LANES]);
+        cr_assert_str_eq(got, want[t], "row %zu quarter %zu: bound by %s, want %s", row, t, got,
+                         want[t]);
+    }
+}
+
+Test(fleet, weibull_survival)
+{
+    double s[4], off[3];
+    cp_fleet_survival(22, 3, 0, 4, s);
+    const double lambda = 22 / tgamma(1 + 1.0 / 3);
+    for (int a = 0; a < 4; a++)
+        cr_assert_float_eq(s[a], exp(-pow(a / lambda, 3)), 1e-14, "S(%d)", a);
+    /* A starting fleet 5 quarters old: S(5 + t) / S(5). */
+    cp_fleet_survival(22, 3, 5, 3, off);
+    for (int t = 0; t < 3; t++)
+        cr_assert_float_eq(off[t], exp(-pow((5 + t) / lambda, 3)) / exp(-pow(5 / lambda, 3)),
+                           1e-14, "S(5 + %d) / S(5)", t);
+}
+
+/* One region, capacity 100 a quarter, 1 kW accelerators (PUE 1), order
+ * horizon 1, buffer 0.5 quarter, nothing retires:
+ *   q0: 0.01 MW free = 10; no growth seen yet -> orders 10, shipped 10,
+ *       idle 90, all installed: the headroom is used up (power).
+ *   q1: power flat, no headroom -> orders 0, idle 100 (power).
+ *   q2: power 0.02, growth 0.01 MW: 10 free + horizon 10 + buffer 5 ->
+ *       orders 25, 10 installed, 15 wait (the target).
+ *   q3: no growth: target 0, orders 0; the 15 waiting go back to the
+ *       market's pool (unsold shows them in the next quarter's market). */
+Test(fleet, orders_follow_headroom_and_growth)
+{
+    world x;
+    build(&x,
+          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
+          "w,supply,W,W,,x\nd,deploy,W,acc,,x\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
+          FOREVER "d,order_horizon,1,,x,,\nd,inventory_target,0.5,,x,,\n",
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\n"
+          "p,2026Q3,0.02,u,x,,\np,2026Q4,0.02,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\n"
+          "f,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
+          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          "orders,W,d,orders,acc,,x\ntarget,W,d,target,acc,,x\nshipped,W,m,output,acc,,x\n"
+          "idle,W,m,idle,acc,,x\nwaiting,W,d,waiting,acc,,x\nfleet,W,d,output,acc,,x\n"
+          "received,W,d,received,acc,,x\nunfilled,W,d,unfilled,MW,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){10, 0, 25, 0});
+    expect_metric(&x, 1, (double[]){0, 0, 15, 0});
+    expect_metric(&x, 2, (double[]){10, 0, 25, 0});
+    expect_metric(&x, 3, (double[]){90, 100, 75, 100});
+    expect_metric(&x, 4, (double[]){0, 0, 15, 0});
+    expect_metric(&x, 5, (double[]){10, 10, 20, 20});
+    expect_metric(&x, 6, (double[]){10, 0, 25, 0});
+    expect_metric(&x, 7, (double[]){0, 0, 0, 0});
+    expect_labels(&x, 0, (const char *const[]){"power", "power", "power", "power"});
+    destroy(&x);
+}
+
+/* Two regions a and b (1 kW accelerators, PUE 1, no horizon, no buffer),
+ * capacity labelled chips:test.  a has 0.04 MW, b 0.02 MW:
+ *   q0: orders 40 and 20, capacity 30 -> pro rata 20 and 10: both short
+ *       of chips (chips:test), power left unfilled.
+ *   q1: capacity 90: a orders 20 more, b 10 -> both served, 60 idle; both
+ *       fill their power (power).
+ *   q2: a's power falls to 0 (no headroom, orders 0); b gains 0.01 MW and
+ *       orders 10; capacity 5 -> b gets 5 and is short (chips:test).
+ *   q3: b orders the 5 it lacks and gets them: its power is full. */
+Test(fleet, allocation_when_short_and_when_a_region_lacks_power)
+{
+    world x;
+    build(&x,
+          "node,kind,region,unit,description,source,constraint\n"
+          "cap,supply,W,acc,,x,chips:test\nm,market,W,acc,,x,\npa,supply,A,MW,,x,\n"
+          "pb,supply,B,MW,,x,\nf,supply,W,FLOP/s,,x,\nw,supply,W,W,,x,\na,deploy,A,acc,,x,\n"
+          "b,deploy,B,acc,,x,\n",
+          "cap,m,in,,,x,\nm,a,units,,,x,\nm,b,units,,,x,\npa,a,power,,,x,\npb,b,power,,,x,\n"
+          "f,a,flops,,,x,\nw,a,watts,,,x,\nf,b,flops,,,x,\nw,b,watts,,,x,\n",
+          "a,lifetime,1000,,x,,\na,lifetime_shape,20,,x,,\na,pue,1,,x,,\n"
+          "b,lifetime,1000,,x,,\nb,lifetime_shape,20,,x,,\nb,pue,1,,x,,\n",
+          "cap,2026Q1,30,u,x,,\ncap,2026Q2,90,u,x,,\ncap,2026Q3,5,u,x,,\ncap,2026Q4,5,u,x,,\n"
+          "pa,2026Q1,0.04,u,x,,\npa,2026Q2,0.04,u,x,,\npa,2026Q3,0,u,x,,\npa,2026Q4,0,u,x,,\n"
+          "pb,2026Q1,0.02,u,x,,\npb,2026Q2,0.02,u,x,,\npb,2026Q3,0.03,u,x,,\n"
+          "pb,2026Q4,0.03,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
+          "f,2026Q4,1,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\n"
+          "w,2026Q4,1000,u,x,,\n",
+          "ra,A,a,received,acc,,x\nrb,B,b,received,acc,,x\nidle,W,m,idle,acc,,x\n"
+          "oa,A,a,orders,acc,,x\nob,B,b,orders,acc,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){20, 20, 0, 0});
+    expect_metric(&x, 1, (double[]){10, 10, 5, 5});
+    expect_metric(&x, 2, (double[]){0, 60, 0, 0});
+    expect_metric(&x, 3, (double[]){40, 20, 0, 0});
+    expect_metric(&x, 4, (double[]){20, 10, 10, 5});
+    expect_labels(&x, 0, (const char *const[]){"chips:test", "power", "power", "power"});
+    expect_labels(&x, 1, (const char *const[]){"chips:test", "power", "chips:test", "power"});
+    destroy(&x);
+}
+
+/* An import limit of a quarter of the capacity on a: capacity 40, orders
+ * 40 (a) and 40 (b): a wants at most 10, b 40; 50 > 40, so each gets 0.8
+ * of what it wants: a 8 (bound by the export limit), b 32 (short). */
+Test(fleet, import_limit)
+{
+    world x;
+    build(&x,
+          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
+          "w,supply,W,W,,x\na,deploy,A,acc,,x\nb,deploy,B,acc,,x\n",
+          "cap,m,in,,,x,\nm,a,units,,,x,\nm,b,units,,,x,\np,a,power,,,x,\np,b,power,,,x,\n"
+          "f,a,flops,,,x,\nw,a,watts,,,x,\nf,b,flops,,,x,\nw,b,watts,,,x,\n",
+          "a,lifetime,1000,,x,,\na,lifetime_shape,20,,x,,\na,pue,1,,x,,\na,import_limit,0.25,,x,,\n"
+          "b,lifetime,1000,,x,,\nb,lifetime_shape,20,,x,,\nb,pue,1,,x,,\n",
+          "cap,2026Q1,40,u,x,,\ncap,2026Q2,40,u,x,,\ncap,2026Q3,40,u,x,,\ncap,2026Q4,40,u,x,,\n"
+          "p,2026Q1,0.04,u,x,,\np,2026Q2,0.04,u,x,,\np,2026Q3,0.04,u,x,,\np,2026Q4,0.04,u,x,,\n"
+          "f,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\n"
+          "w,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          "ra,A,a,received,acc,,x\nrb,B,b,received,acc,,x\n", "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    cr_assert_float_eq(cell(&x, 0, 0), 8, 1e-12);
+    cr_assert_float_eq(cell(&x, 1, 0), 32, 1e-12);
+    /* q1: a orders 32 more but may have 10 at most; b orders 8: 18 <= 40. */
+    cr_assert_float_eq(cell(&x, 0, 1), 10, 1e-12);
+    cr_assert_float_eq(cell(&x, 1, 1), 8, 1e-12);
+    const uint8_t *bound = cp_model_binding(x.w);
+    const size_t T = cp_model_periods(x.m);
+    cr_assert_str_eq(cp_model_binding_label(x.m, bound[0]), "export");
+    cr_assert_str_eq(cp_model_binding_label(x.m, bound[T * CP_MODEL_LANES]), "chips");
+    cr_assert_str_eq(cp_model_binding_label(x.m, bound[1 * CP_MODEL_LANES]), "export");
+    cr_assert_str_eq(cp_model_binding_label(x.m, bound[(T + 1) * CP_MODEL_LANES]), "power");
+    destroy(&x);
+}
+
+/* A cohort shipped in q0 with 100 FLOP/s and 1 kW waits for power (none in
+ * q0), is installed in q1 with q0's FLOP/s and watts although q1's
+ * accelerators have 500 and 3 kW, and retires on schedule: a Weibull of
+ * mean 2 quarters and shape 20 (lambda = 2 / Gamma(1.05)) keeps
+ * S(1) = 1 - 6e-7, S(2) = 0.56 and S(3) = exp(-1951) = 0 of it.
+ * It waits for a quarter: its mean age while waiting is 0 in q0. */
+Test(fleet, a_cohort_keeps_its_flops_and_watts_and_retires_by_age)
+{
+    world x;
+    build(&x,
+          "u,supply,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\nw,supply,W,W,,x\n"
+          "d,deploy,W,acc,,x\n",
+          "u,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
+          "d,pue,1.5,,x,,\nd,lifetime,2,,x,,\nd,lifetime_shape,20,,x,,\n",
+          "u,2026Q1,10,u,x,,\nu,2026Q2,0,u,x,,\nu,2026Q3,0,u,x,,\nu,2026Q4,0,u,x,,\n"
+          "p,2026Q1,0,u,x,,\np,2026Q2,1,u,x,,\np,2026Q3,1,u,x,,\np,2026Q4,1,u,x,,\n"
+          "f,2026Q1,100,u,x,,\nf,2026Q2,500,u,x,,\nf,2026Q3,500,u,x,,\nf,2026Q4,500,u,x,,\n"
+          "w,2026Q1,1000,u,x,,\nw,2026Q2,3000,u,x,,\nw,2026Q3,3000,u,x,,\nw,2026Q4,3000,u,x,,\n",
+          "fleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\npower,W,d,power_used,MW,,x\n"
+          "waiting,W,d,waiting,acc,,x\nage,W,d,waiting_age,quarters,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    const double lambda = 2 / tgamma(1.05);
+    double s[4];
+    for (int a = 0; a < 4; a++)
+        s[a] = exp(-pow(a / lambda, 20));
+    cr_assert(s[3] == 0 && s[2] > 0.5 && s[2] < 0.6 && s[1] > 0.999999);
+    expect_metric(&x, 0, (double[]){0, 10 * s[1], 10 * s[2], 0});
+    expect_metric(&x, 1, (double[]){0, 1000 * s[1], 1000 * s[2], 0});
+    expect_metric(&x, 2, (double[]){0, 10 * s[1] * 1500 / 1e6, 10 * s[2] * 1500 / 1e6, 0});
+    expect_metric(&x, 3, (double[]){10, 0, 0, 0});
+    expect_metric(&x, 4, (double[]){0, 0, 0, 0});
+    destroy(&x);
+}
+
+/* Returned accelerators are resold to a region that lacks them (a and b
+ * 1 kW, PUE 1, nothing retires; a orders a quarter of growth ahead):
+ *   q0: a has 0.02 MW, orders 20; b has no power.  Capacity 40: a gets 20.
+ *   q1: a 0.04 MW, growth 20 -> orders 20 free + 20 ahead = 40: 20
+ *       installed, 20 wait (its target).
+ *   q2: a stays at 0.04: target 0, so its 20 waiting return to the pool;
+ *       b gets 0.02 MW and orders 20, met by new production (capacity 40).
+ *   q3: capacity 0; b gains 0.01 MW and orders 10: the pool resells 10 of
+ *       a's q1 cohort (100 FLOP/s each, q3's are 7), and 10 stay unsold. */
+Test(fleet, returned_accelerators_are_resold)
+{
+    world x;
+    build(&x,
+          "cap,supply,W,acc,,x\nm,market,W,acc,,x\npa,supply,A,MW,,x\npb,supply,B,MW,,x\n"
+          "f,supply,W,FLOP/s,,x\nw,supply,W,W,,x\na,deploy,A,acc,,x\nb,deploy,B,acc,,x\n",
+          "cap,m,in,,,x,\nm,a,units,,,x,\nm,b,units,,,x,\npa,a,power,,,x,\npb,b,power,,,x,\n"
+          "f,a,flops,,,x,\nw,a,watts,,,x,\nf,b,flops,,,x,\nw,b,watts,,,x,\n",
+          "a,lifetime,1000,,x,,\na,lifetime_shape,20,,x,,\na,pue,1,,x,,\na,order_horizon,1,,x,,\n"
+          "b,lifetime,1000,,x,,\nb,lifetime_shape,20,,x,,\nb,pue,1,,x,,\n",
+          "cap,2026Q1,40,u,x,,\ncap,2026Q2,40,u,x,,\ncap,2026Q3,40,u,x,,\ncap,2026Q4,0,u,x,,\n"
+          "pa,2026Q1,0.02,u,x,,\npa,2026Q2,0.04,u,x,,\npa,2026Q3,0.04,u,x,,\n"
+          "pa,2026Q4,0.04,u,x,,\npb,2026Q1,0,u,x,,\npb,2026Q2,0,u,x,,\npb,2026Q3,0.02,u,x,,\n"
+          "pb,2026Q4,0.03,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,100,u,x,,\nf,2026Q3,3,u,x,,\n"
+          "f,2026Q4,7,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\n"
+          "w,2026Q4,1000,u,x,,\n",
+          "wa,A,a,waiting,acc,,x\nrb,B,b,received,acc,,x\nfb,B,b,output,acc,,x\n"
+          "cb,B,b,compute,FLOP/s,,x\nunsold,W,m,unsold,acc,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){0, 20, 0, 0});
+    expect_metric(&x, 1, (double[]){0, 0, 20, 10});
+    expect_metric(&x, 2, (double[]){0, 0, 20, 30});
+    expect_metric(&x, 3, (double[]){0, 0, 20 * 3, 20 * 3 + 10 * 100});
+    expect_metric(&x, 4, (double[]){0, 0, 0, 10});
+    destroy(&x);
+}
+
+/* A market without buyers, and one whose buyer's power depends on the
+ * market, are refused with the reason. */
+Test(fleet, market_mistakes_are_named)
+{
+    cp_err err;
+    static const char series[] =
+        "node,period,value,unit,source,source_year,note\ncap,2026Q1,1,u,x,,\n"
+        "cap,2026Q2,1,u,x,,\ncap,2026Q3,1,u,x,,\ncap,2026Q4,1,u,x,,\nf,2026Q1,1,u,x,,\n"
+        "f,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\n";
+    tf_write(dir, "series.csv", series);
+    tf_write(dir, "params.csv", "node,param,value,unit,source,source_year,note\nd,pue,1,,x,,\n"
+                                "d,lifetime,4,,x,,\n");
+    tf_write(dir, "metrics.csv",
+             "metric,region,node,field,unit,description,source\nshipped,W,m,output,acc,,x\n");
+    tf_write(dir, "nodes.csv",
+             "node,kind,region,unit,description,source\nm,market,W,acc,,x\ncap,supply,W,acc,,x\n"
+             "c,convert,W,MW,,x\nf,supply,W,FLOP/s,,x\nd,deploy,W,acc,,x\n");
+    /* d buys elsewhere: m has no buyers */
+    tf_write(dir, "edges.csv",
+             "from,to,role,weight,unit,source,note\ncap,m,in,,,x,\nm,c,in,,,x,\ncap,d,units,,,x,\n"
+             "c,d,power,,,x,\nf,d,flops,,,x,\nf,d,watts,,,x,\n");
+    tf_write(dir, "s.ini", "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/s.ini", dir);
+    cp_scenario sc;
+    cp_graph g;
+    cp_model *m = NULL;
+    cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(cp_model_build(&sc, &g, &m, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "market 'm' has no buyers", "'units' edges");
+    const int start = sc.start;
+    cp_graph_free(&g);
+    cp_scenario_free(&sc);
+    /* d buys from m, but its power comes from m's output */
+    tf_write(dir, "edges.csv",
+             "from,to,role,weight,unit,source,note\ncap,m,in,,,x,\nm,c,in,,,x,\nm,d,units,,,x,\n"
+             "c,d,power,,,x,\nf,d,flops,,,x,\nf,d,watts,,,x,\n");
+    cr_assert_eq(cp_graph_load(dir, start, 4, &g, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "market 'm'", "depends on the market itself");
+}

@@ -839,6 +839,41 @@ static int report_market_loop(const cp_graph *g, const char *placed, cp_err *err
     return CP_OK;
 }
 
+/* Among the nodes Kahn's algorithm could not place: 1 if the edges alone
+ * close a cycle (indeg is then each one's count of unplaced inputs left
+ * after peeling those that are not on or behind it, as report_cycle needs),
+ * 0 if only a market's orders do. */
+static int has_edge_cycle(const cp_graph *g, const char *placed, int *indeg)
+{
+    const size_t n = g->n_nodes;
+    for (size_t i = 0; i < n; i++)
+        indeg[i] = 0;
+    for (size_t k = 0; k < g->n_edges; k++)
+        if (!placed[g->edges[k].from] && !placed[g->edges[k].to])
+            indeg[g->edges[k].to]++;
+    int progress = 1, left = 0;
+    while (progress) {
+        progress = 0;
+        left = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (placed[i] || indeg[i] < 0)
+                continue;
+            if (indeg[i] > 0) {
+                left = 1;
+                continue;
+            }
+            indeg[i] = -1; /* peeled */
+            progress = 1;
+            for (size_t k = 0; k < g->n_edges; k++)
+                if (g->edges[k].from == (int)i && !placed[g->edges[k].to])
+                    indeg[g->edges[k].to]--;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        indeg[i] = indeg[i] < 0 ? 0 : indeg[i];
+    return left;
+}
+
 static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *err)
 {
     size_t n = g->n_nodes;
@@ -883,16 +918,9 @@ static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *
         }
     }
     int rc = CP_OK;
-    if (done < n) {
-        /* A cycle through the edges alone is named with its path; one
-         * closed only through a market's orders, as such. */
-        for (size_t k = 0; k < n_deps; k++)
-            indeg[deps[2 * k + 1]] -= !placed[deps[2 * k]];
-        int edges_cycle = 0;
-        for (size_t i = 0; i < n && !edges_cycle; i++)
-            edges_cycle = !placed[i] && g->nodes[i].kind != CP_NODE_MARKET && indeg[i] > 0;
-        rc = edges_cycle ? report_cycle(g, ov, indeg, err) : report_market_loop(g, placed, err);
-    }
+    if (done < n)
+        rc = has_edge_cycle(g, placed, indeg) ? report_cycle(g, ov, indeg, err)
+                                             : report_market_loop(g, placed, err);
     free(placed);
     free(indeg);
     free(deps);

@@ -9,9 +9,12 @@
  * S(age)), so ageing needs no update: the accelerators alive at t are the
  * stored count times S(t - c).
  *
- * A market ships a capacity against its buyers' orders of the quarter
- * before, shares it when short, and resells what buyers return
- * (cp_fleet_market).  The equations are in inputs/README.md.
+ * Each quarter a fleet orders (cp_fleet_plan) what the power it has and
+ * expects can take, a market ships capacity against its buyers' orders and
+ * resells what buyers returned (cp_fleet_market), and the fleet installs
+ * what the power allows, oldest first, returning what waits beyond its
+ * buffer to the market's pool (cp_fleet_step).  The equations are in
+ * inputs/README.md.
  *
  * Pure functions of their arguments: no allocation after cp_fleet_alloc.
  */
@@ -23,9 +26,9 @@
 
 /* What a fleet's quarter depends on that does not vary by lane. */
 typedef struct cp_fleet_spec {
-    size_t T;                /* quarters */
-    const double *surv;      /* S(a), a = 0 .. T + 1 */
-    const double *surv_init; /* the starting fleet: S(a0 + t) / S(a0), t = 0 .. T + 1 */
+    size_t T;                      /* quarters */
+    const double *surv;            /* S(a), a = 0 .. T + 1 */
+    const double *surv_init;       /* the starting fleet: S(a0 + t) / S(a0), t = 0 .. T + 1 */
     double fleet0, flops0, watts0; /* the starting fleet: accelerators, FLOP/s and W each */
 } cp_fleet_spec;
 
@@ -35,75 +38,84 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
 
 /* One fleet's state, lanes side by side ([c * lanes + l] for cohorts). */
 typedef struct cp_fleet {
-    double *inst;        /* installed, age-0 units, per cohort */
-    double *wait;        /* waiting for power, age-0 units, per cohort */
-    double *flops;       /* FLOP/s of one accelerator of the cohort */
-    double *watts;       /* W of one accelerator of the cohort */
-    double *power_prev;  /* power available last quarter (MW), per lane */
-    double *orders;      /* this quarter's orders, per lane (>= 0) */
-    double *buffer;      /* what it wants left waiting at the end of the quarter */
-    /* The installed fleet at the start of the quarter, per lane: its
-     * accelerators, FLOP/s, watts, the watts still alive next quarter, and
-     * the accelerators waiting. */
+    double *inst;            /* installed, age-0 units, per cohort */
+    double *inst_flops;      /* inst x the cohort's FLOP/s each */
+    double *inst_watts;      /* inst x the cohort's W each */
+    double *wait;            /* waiting for power, age-0 units, per cohort */
+    double *flops, *watts;   /* FLOP/s and W of one accelerator of the cohort */
+    uint16_t *first_wait;    /* per lane: nothing waits in older cohorts */
+    double *power_prev;      /* power available last quarter (MW), per lane */
+    double *orders;          /* this quarter's orders, per lane (>= 0) */
+    double *buffer;          /* what it wants left waiting at the end of the quarter */
+    double *arrived;         /* new accelerators the market delivered this quarter */
+    double *resold;          /* returned accelerators the market resold to it */
+    double *ordered;         /* what it asked the market for */
+    uint8_t *capped;         /* 1: its import limit cut this quarter's delivery */
+    /* The fleet at the start of the quarter, per lane: accelerators
+     * installed, their FLOP/s and watts, the watts still alive next
+     * quarter, and the accelerators waiting. */
     double *sum_fleet, *sum_flops, *sum_watts, *sum_watts_next, *sum_waiting;
-    size_t planned;      /* t + 1 once quarter t's orders are placed */
-    double *arrived;     /* new accelerators delivered by the market this quarter, per lane */
-    double *resold;      /* returned accelerators it resold to this fleet this quarter */
-    double *ordered;     /* what the market was asked for this quarter, per lane */
-    uint8_t *capped;     /* 1: the import limit cut this quarter's delivery */
+    size_t planned; /* t + 1 once quarter t's orders are placed */
     size_t lanes, T;
 } cp_fleet;
 
 int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes);
 void cp_fleet_free(cp_fleet *f);
-/* The starting state: nothing waiting, nothing installed but the starting
- * fleet (which cp_fleet_spec describes). */
+/* The starting state: nothing waiting and nothing installed but the
+ * starting fleet (which cp_fleet_spec describes). */
 void cp_fleet_reset(cp_fleet *f);
+
+/* A market's pool of accelerators returned by its buyers, not yet resold:
+ * age-0 units per cohort, [c * lanes + l]. */
+typedef struct cp_fleet_pool {
+    double *units;
+    size_t first; /* no lane has anything in older cohorts */
+} cp_fleet_pool;
 
 /* A deploy node's inputs in quarter t, lane by lane. */
 typedef struct cp_fleet_in {
-    const double *units;    /* delivered this quarter by inputs other than a market */
-    const double *power;    /* MW of AI power available */
-    const double *flops;    /* FLOP/s of an accelerator shipped this quarter */
-    const double *watts;    /* W of one */
-    const double *pue;      /* PUE of the halls (per lane: it may be shocked) */
-    double horizon;         /* order_horizon, quarters */
-    double buffer;          /* inventory_target, quarters of expected installations */
-    int has_market;         /* 0: surplus stays waiting */
+    const double *units; /* delivered this quarter by inputs other than a market */
+    const double *power; /* MW of AI power available */
+    const double *flops; /* FLOP/s of an accelerator shipped this quarter */
+    const double *watts; /* W of one */
+    const double *pue;   /* PUE of the halls (per lane: it may be shocked) */
+    double horizon;      /* order_horizon: quarters of power growth ordered ahead */
+    double buffer;       /* inventory_target: quarters of expected installations */
 } cp_fleet_in;
 
 typedef struct cp_fleet_out {
     double *fleet, *flops, *power_used, *waiting, *installed, *orders, *target, *unfilled,
         *waiting_age, *received;
-    double *surplus; /* accelerators returned to the market (age-0 units go to pool) */
-    uint8_t *bound;  /* CP_FLEET_BOUND_* */
+    uint8_t *bound; /* CP_FLEET_BOUND_* */
 } cp_fleet_out;
 
+/* What limited a fleet's installations in a quarter: the power (headroom
+ * used up), a supply short of its orders, its import limit, its orders. */
 enum { CP_FLEET_BOUND_POWER, CP_FLEET_BOUND_SHORT, CP_FLEET_BOUND_CAPPED, CP_FLEET_BOUND_ORDERS };
 
-/* Places quarter t's orders (f->orders): what the power available now and
- * the growth expected within the horizon can take, plus the buffer, less
- * what waits.  cp_fleet_step calls it if the market has not. */
+/* Places quarter t's orders (f->orders): the accelerators that fill the
+ * power free now, plus `horizon` quarters of the power's last growth and a
+ * buffer of `buffer` quarters of expected installations, less what waits.
+ * cp_fleet_step calls it if the market has not. */
 void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
                    const cp_fleet_in *in);
 
-/* Quarter t: deliveries join, accelerators are installed oldest first while
- * the power lasts, and what waits beyond the buffer goes back to the pool
- * of the market (age-0 units per cohort, [c * lanes + l]); pool is NULL
- * without a market. */
+/* Quarter t: deliveries join, accelerators are installed oldest first
+ * while the power lasts, and what waits beyond the buffer goes back to
+ * pool (NULL for a fleet without a market: there it keeps waiting). */
 void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                   const cp_fleet_in *in, double *pool, const cp_fleet_out *out);
+                   const cp_fleet_in *in, cp_fleet_pool *pool, const cp_fleet_out *out);
 
 /* A market's quarter t: ships capacity[l] against its buyers' orders
  * (fleets[i]->orders, placed by cp_fleet_plan), each buyer's share capped
- * at limit[i] x capacity and all shared pro rata when short; what is still
- * short is filled from the pool of returned accelerators.  Sets each
- * buyer's arrived, resold, ordered and capped, and moves resold cohorts
- * from pool into the buyers' waiting cohorts.  surv: the buyers' survival
+ * at limit[i] x capacity (no cap when limit[i] is 1) and all shared pro
+ * rata when short; what is still short is filled from the pool.  Sets
+ * each buyer's arrived, resold, ordered and capped, and moves resold
+ * cohorts into the buyers' waiting cohorts.  surv: the buyers' survival
  * (they share one).  want: scratch of n_buyers x lanes. */
 void cp_fleet_market(size_t t, size_t n, const double *capacity, cp_fleet *const *fleets,
-                     const double *limit, size_t n_buyers,
-                     const double *surv, double *pool, double *shipped, double *idle,
-                     double *unsold, double *scratch);
+                     const double *limit, size_t n_buyers, const double *surv,
+                     cp_fleet_pool *pool, double *shipped, double *idle, double *unsold,
+                     double *want);
 
 #endif

@@ -45,6 +45,8 @@ typedef struct mnode {
     size_t base;                   /* where its fields are in the value array (items) */
     int label;                     /* its constraint label, -1 if none */
     int market;                    /* deploy: the market it buys from (state index), or -1 */
+    int labelled;                  /* 1 if a deploy node's binding can read its label */
+    int label_from;                /* its only input carrying the flow (graph index), or -1 */
 } mnode;
 
 /* A market: its buyers (deploy state indices), their first-quarter weights
@@ -130,7 +132,8 @@ struct cp_workspace {
     double *delay_history; /* per delay node and quarter: (state * T + t) */
     cp_fleet *fleets;                        /* per deploy node */
     cp_fleet **market_fleets;                /* the buyers of each market, in turn */
-    double *pool;                            /* per market: returned accelerators by cohort */
+    cp_fleet_pool *pools;                    /* per market: returned accelerators */
+    double *pool_units;                      /* the pools' cohorts */
     double *want;                            /* scratch for the market: buyers x lanes */
     double *units, *power_in, *pue;          /* scratch: a deploy node's inputs */
     uint8_t *label;                          /* per node and lane: what limits its output */
@@ -397,10 +400,50 @@ static int build_labels(cp_model *m, cp_err *err)
         return cp_err_set(err, CP_EINVAL, "%s/nodes.csv: more than %d distinct constraints",
                           g->dir, NO_LABEL - LABEL_FIXED - 1);
     for (size_t k = 0; k < m->n_nodes; k++) {
-        const char *c = g->nodes[m->nodes[k].index].constraint;
-        m->nodes[k].label = *c ? label_index(m, c) : -1;
+        mnode *nd = &m->nodes[k];
+        const char *c = g->nodes[nd->index].constraint;
+        nd->label = *c ? label_index(m, c) : -1;
+        const cp_role role = nd->kind == CP_NODE_ELASTIC ? CP_ROLE_FLOW : CP_ROLE_IN;
+        int carriers = 0;
+        nd->label_from = -1;
+        for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++)
+            if (m->in_role[e] == role && carriers++ == 0)
+                nd->label_from = m->in_from[e];
+        if (carriers != 1)
+            nd->label_from = -1;
     }
     return CP_OK;
+}
+
+/* Labels are read only along what feeds a deploy node's power and units
+ * (through the roles that carry a flow: in and flow; a market's capacity),
+ * so only the nodes there compute them. */
+static void mark_labelled(cp_model *m)
+{
+    const cp_graph *g = m->g;
+    int *pos = calloc(g->n_nodes + 1, sizeof *pos);
+    if (!pos) { /* without the map, label everything: slower, same result */
+        for (size_t k = 0; k < m->n_nodes; k++)
+            m->nodes[k].labelled = 1;
+        return;
+    }
+    for (size_t k = 0; k < m->n_nodes; k++)
+        pos[m->nodes[k].index] = (int)k;
+    /* Downstream first (reverse topological order), so a node's readers are
+     * marked before it. */
+    for (size_t k = m->n_nodes; k-- > 0;) {
+        mnode *nd = &m->nodes[k];
+        if (nd->kind == CP_NODE_DEPLOY)
+            nd->labelled = 1;
+        if (!nd->labelled)
+            continue;
+        for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+            const cp_role r = m->in_role[e];
+            if (r == CP_ROLE_IN || r == CP_ROLE_FLOW || r == CP_ROLE_POWER || r == CP_ROLE_UNITS)
+                m->nodes[pos[m->in_from[e]]].labelled = 1;
+        }
+    }
+    free(pos);
 }
 
 static const mnode *node_by_index(const cp_model *m, int index)
@@ -565,6 +608,7 @@ int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_
         m->n_slots = slots.n;
         build_nodes(m, &slots);
         rc = build_labels(m, err);
+        mark_labelled(m);
     }
     if (!rc)
         rc = build_markets(m, err);
@@ -684,7 +728,8 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->delay_history = lanes_of(m->n_delays * m->T);
     w->fleets = calloc(m->n_deploys + 1, sizeof *w->fleets);
     w->market_fleets = calloc(m->g->n_edges + 1, sizeof *w->market_fleets);
-    w->pool = lanes_of(m->n_markets * m->T);
+    w->pool_units = lanes_of(m->n_markets * m->T);
+    w->pools = calloc(m->n_markets + 1, sizeof *w->pools);
     w->want = lanes_of(m->g->n_edges);
     w->units = lanes_of(1);
     w->power_in = lanes_of(1);
@@ -705,7 +750,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->binding = calloc((m->n_deploys * m->T + 1) * LANES, 1);
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
-        !w->pool || !w->want || !w->units || !w->power_in || !w->pue || !w->label || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
+        !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue || !w->label || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -730,7 +775,8 @@ void cp_workspace_free(cp_workspace *w)
         cp_fleet_free(&w->fleets[d]);
     free(w->fleets);
     free(w->market_fleets);
-    free(w->pool);
+    free(w->pool_units);
+    free(w->pools);
     free(w->want);
     free(w->units);
     free(w->power_in);
@@ -760,7 +806,9 @@ static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
     for (size_t d = 0; d < m->n_deploys; d++)
         cp_fleet_reset(&w->fleets[d]);
     for (size_t i = 0; i < m->n_markets * m->T * LANES; i++)
-        w->pool[i] = 0;
+        w->pool_units[i] = 0;
+    for (size_t k = 0; k < m->n_markets; k++)
+        w->pools[k] = (cp_fleet_pool){.units = &w->pool_units[k * m->T * LANES], .first = m->T};
     for (size_t i = 0; i < m->n_events * LANES; i++) {
         w->event_left[i] = 0;
         w->event_severity[i] = 0;
@@ -908,9 +956,15 @@ static inline uint8_t *labels_of(const cp_model *m, const cp_workspace *w, int n
  * `flow` for elastic), the largest where there are several. */
 static void pass_label_as(const cp_model *m, cp_workspace *w, const mnode *nd, int own, size_t n)
 {
+    if (!nd->labelled)
+        return;
     uint8_t *restrict lab = labels_of(m, w, nd->index);
     if (own >= 0) {
         memset(lab, own, n);
+        return;
+    }
+    if (nd->label_from >= 0) {
+        memcpy(lab, labels_of(m, w, nd->label_from), n);
         return;
     }
     const cp_role role = nd->kind == CP_NODE_ELASTIC ? CP_ROLE_FLOW : CP_ROLE_IN;
@@ -963,6 +1017,19 @@ static void eval_convert(const cp_model *m, cp_workspace *w, const mnode *nd, do
 static void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *nd, double *restrict out,
                           size_t n)
 {
+    if (!nd->labelled) {
+        for (size_t l = 0; l < n; l++)
+            out[l] = INFINITY;
+        for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
+            const double *restrict in = input(m, w, e);
+            const double per_unit = m->in_weight[e];
+            for (size_t l = 0; l < n; l++) {
+                const double v = in[l] * per_unit;
+                out[l] = v < out[l] ? v : out[l];
+            }
+        }
+        return;
+    }
     uint8_t *restrict lab = labels_of(m, w, nd->index);
     for (size_t l = 0; l < n; l++) {
         out[l] = INFINITY;
@@ -1032,7 +1099,7 @@ static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, do
     /* Its constraint binds where the price cuts the flow below binds_below;
      * elsewhere the flow's own label passes through. */
     pass_label_as(m, w, nd, -1, n);
-    if (nd->label >= 0) {
+    if (nd->label >= 0 && nd->labelled) {
         uint8_t *lab = labels_of(m, w, nd->index);
         const double below = nd->param[2];
         for (size_t l = 0; l < n; l++)
@@ -1051,8 +1118,7 @@ static cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const mnode
                       .power = w->power_in,
                       .pue = w->pue,
                       .horizon = nd->param[8],
-                      .buffer = nd->param[9],
-                      .has_market = nd->market >= 0};
+                      .buffer = nd->param[9]};
     for (size_t l = 0; l < n; l++) {
         w->units[l] = w->power_in[l] = 0;
         w->pue[l] = param(nd, w->mult, 0, l);
@@ -1088,8 +1154,8 @@ static void eval_market(const cp_model *m, cp_workspace *w, const mnode *nd, siz
     sum_role(m, w, nd, CP_ROLE_IN, w->acc, n);
     cp_fleet_market(t, n, w->acc, &w->market_fleets[mk->first_buyer],
                     &m->buyer_limit[mk->first_buyer], mk->n_buyers,
-                    m->fleet_spec[m->buyers[mk->first_buyer]].surv,
-                    &w->pool[(size_t)nd->state * m->T * LANES], &out[CP_FIELD_OUTPUT * LANES],
+                    m->fleet_spec[m->buyers[mk->first_buyer]].surv, &w->pools[nd->state],
+                    &out[CP_FIELD_OUTPUT * LANES],
                     &out[CP_FIELD_IDLE * LANES], &out[CP_FIELD_UNSOLD * LANES], w->want);
     pass_label(m, w, nd, n);
 }
@@ -1141,9 +1207,8 @@ static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, con
                              .unfilled = &out[CP_FIELD_UNFILLED * LANES],
                              .waiting_age = &out[CP_FIELD_WAITING_AGE * LANES],
                              .received = &out[CP_FIELD_RECEIVED * LANES],
-                             .surplus = &out[CP_FIELD_IDLE * LANES], /* a deploy has no idle */
                              .bound = labels_of(m, w, nd->index)};
-    double *pool = nd->market >= 0 ? &w->pool[(size_t)nd->market * m->T * LANES] : NULL;
+    cp_fleet_pool *pool = nd->market >= 0 ? &w->pools[nd->market] : NULL;
     cp_fleet_step(&m->fleet_spec[nd->state], &w->fleets[nd->state], t, n, &in, pool, &fo);
     binding_labels(m, w, nd, fo.bound, &w->binding[((size_t)nd->row * m->T + t) * LANES], n);
     /* Failures take a share of the compute; a multiplier on the node is an
@@ -1168,7 +1233,8 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
         case CP_NODE_SUPPLY:
             for (size_t l = 0; l < n; l++)
                 out[l] = nd->series[b->t];
-            memset(labels_of(m, w, nd->index), nd->label >= 0 ? nd->label : NO_LABEL, n);
+            if (nd->labelled)
+                memset(labels_of(m, w, nd->index), nd->label >= 0 ? nd->label : NO_LABEL, n);
             break;
         case CP_NODE_CONVERT:
             eval_convert(m, w, nd, out, n);

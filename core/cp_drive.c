@@ -229,10 +229,11 @@ int cp_drive_reduce_stats(const cp_par *par, cp_stats **sets, size_t n, cp_err *
     for (size_t k = 0; k < n; k++) {
         int rc = cp_par_reduce_stats(par, sets[k], err);
         if (!rc && cp_par_rank(par) != 0) {
-            /* cp_par leaves a sender's statistics unspecified: start anew. */
-            const size_t cells = cp_stats_cells(sets[k]);
+            /* cp_par leaves a sender's statistics unspecified: start anew,
+             * of the same shape (cells and label counts). */
+            cp_stats *fresh = cp_stats_alloc_like(sets[k]);
             cp_stats_free(sets[k]);
-            sets[k] = cp_stats_alloc(cells);
+            sets[k] = fresh;
             if (!sets[k])
                 cp_err_set(err, CP_ENOMEM, "out of memory for statistics");
         }

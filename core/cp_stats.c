@@ -233,34 +233,34 @@ int cp_stats_add_columns(cp_stats *st, const double *values, size_t n_samples, s
     return rc;
 }
 
-int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
-                       size_t first, size_t step, size_t count, cp_err *err)
+/* A part of a block (cp_stats_add_cells, cp_stats_add_labels): rows
+ * row_stride apart that hold n_samples each, for items first, first + step,
+ * ... (count of them) of the limit there are; what names the items.  The
+ * range arithmetic avoids overflow. */
+static int check_part(size_t n_samples, size_t row_stride, size_t first, size_t step, size_t count,
+                      size_t limit, const char *what, cp_err *err)
 {
     if (row_stride < n_samples)
         return cp_err_set(err, CP_EINVAL, "row stride %zu below the %zu samples", row_stride,
                           n_samples);
-    if (count > 0 &&
-        (step == 0 || first >= st->n_cells || (count - 1) > (st->n_cells - 1 - first) / step))
-        return cp_err_set(err, CP_EINVAL, "cells %zu + %zu x %zu beyond the %zu cells", first,
-                          count, step, st->n_cells);
-    const int rc = check_rows(values, n_samples, row_stride, first, step, count, err);
+    if (count > 0 && (step == 0 || first >= limit || (count - 1) > (limit - 1 - first) / step))
+        return cp_err_set(err, CP_EINVAL, "%s %zu + %zu x %zu beyond the %zu %s", what, first,
+                          count, step, limit, what);
+    return CP_OK;
+}
+
+int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
+                       size_t first, size_t step, size_t count, cp_err *err)
+{
+    int rc = check_part(n_samples, row_stride, first, step, count, st->n_cells, "cells", err);
+    if (!rc)
+        rc = check_rows(values, n_samples, row_stride, first, step, count, err);
     return rc ? rc : add_rows(st, values, n_samples, row_stride, first, step, count, err);
 }
 
 void cp_stats_count_samples(cp_stats *st, size_t n_samples)
 {
     st->samples += n_samples;
-}
-
-/* CP_EINVAL unless groups first, first + step, ... (count of them) are all
- * below n_groups; the arithmetic avoids overflow. */
-static int check_groups(const cp_stats *st, size_t first, size_t step, size_t count, cp_err *err)
-{
-    if (count > 0 &&
-        (step == 0 || first >= st->n_groups || (count - 1) > (st->n_groups - 1 - first) / step))
-        return cp_err_set(err, CP_EINVAL, "label groups %zu + %zu x %zu beyond the %zu groups",
-                          first, count, step, st->n_groups);
-    return CP_OK;
 }
 
 /* The largest label of each row, in one pass the compiler can vectorize;
@@ -283,10 +283,8 @@ static int check_labels(const cp_stats *st, const uint8_t *labels, size_t n_samp
 int cp_stats_add_labels(cp_stats *st, const uint8_t *labels, size_t n_samples, size_t row_stride,
                         size_t first, size_t step, size_t count, cp_err *err)
 {
-    if (row_stride < n_samples)
-        return cp_err_set(err, CP_EINVAL, "row stride %zu below the %zu samples", row_stride,
-                          n_samples);
-    int rc = check_groups(st, first, step, count, err);
+    int rc =
+        check_part(n_samples, row_stride, first, step, count, st->n_groups, "label groups", err);
     if (!rc)
         rc = check_labels(st, labels, n_samples, row_stride, first, step, count, err);
     if (rc)

@@ -844,7 +844,7 @@ Test(stats, label_out_of_range_refused)
     cr_assert_eq(cp_stats_count(st, 4, 0), 9);
     /* Groups past the end, a zero step, a stride below the samples. */
     cr_assert_eq(cp_stats_add_labels(st, labels, 9, L_LANES, 1, 1, L_GROUPS, &err), CP_EINVAL);
-    cr_assert(strstr(err.msg, "beyond the 6 groups"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "beyond the 6 label groups"), "%s", err.msg);
     cr_assert_eq(cp_stats_add_labels(st, labels, 9, L_LANES, 0, 0, 2, &err), CP_EINVAL);
     cr_assert_eq(cp_stats_add_labels(st, labels, 9, 8, 0, 1, 1, &err), CP_EINVAL);
     /* Labels are bytes: statistics of more than 256 could never be filled. */

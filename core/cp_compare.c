@@ -3,9 +3,10 @@
  * The chunks go through the shared chunk loop (cp_drive), as `run`'s do.
  * For a chunk, every scenario's samples are simulated (same seed, same
  * sample indices: common random numbers) and added to that scenario's
- * statistics, and for each option the per-sample differences option - base
- * and a 0/1 indicator "option > base" (whose mean is the probability the
- * option is higher) are added to the option's difference statistics.
+ * statistics (its cells and the binding labels of every sample), and for
+ * each option the per-sample differences option - base and a 0/1
+ * indicator "option > base" (whose mean is the probability the option is
+ * higher) are added to the option's difference statistics.
  * Statistics are formed per chunk and merge exactly, so the files do not
  * depend on the rank count, nor on where a run was checkpointed and
  * resumed: a checkpoint holds every one of those statistics.
@@ -97,7 +98,8 @@ static int alloc_state(cmp_state *cs, cp_err *err)
     if (!cs->sets || !cs->w || !cs->blocks || !cs->dblock)
         return cp_err_set(err, CP_ENOMEM, "out of memory for the comparison");
     for (size_t i = 0; i < n_sets(cs); i++)
-        if (!(cs->sets[i] = cp_stats_alloc(i < n ? cells : 2 * cells)))
+        if (!(cs->sets[i] =
+                  i < n ? cp_drive_stats_alloc(cs->models[i]) : cp_stats_alloc(2 * cells)))
             return cp_err_set(err, CP_ENOMEM, "out of memory for the comparison");
     for (size_t k = 0; k < n; k++)
         if (!(cs->w[k] = cp_workspace_alloc(cs->models[k], cs->opt->seed)))
@@ -130,6 +132,10 @@ static int simulate_chunk(void *ctx, uint64_t chunk, cp_err *err)
             const size_t m = (size_t)(hi - first < CP_MODEL_LANES ? hi - first : CP_MODEL_LANES);
             cp_model_simulate(cs->models[k], cs->w[k], first, m, block + (first - lo), CP_PAR_CHUNK,
                               NULL);
+            const int rc = cp_drive_count_binding(own(cs, k), cs->models[k], cs->w[k], m, 0,
+                                                  cp_model_periods(cs->models[k]), err);
+            if (rc)
+                return cp_err_wrap(err, "scenario %s", cp_model_scenario(cs->models[k])->name);
         }
         int rc = cp_stats_add_columns(own(cs, k), block, ns, CP_PAR_CHUNK, err);
         if (rc) {
@@ -291,7 +297,17 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
         }
         fputs(k + 1 < cs->n ? "]},\n" : "]}\n", fp);
     }
-    fprintf(fp, "  ],\n  \"wall_seconds\": %.3f\n}\n", wall);
+    fputs("  ],\n  \"files\": [\"compare.csv\"", fp);
+    static const char *const per_scenario[] = {"summary.csv", "binding.csv"};
+    for (size_t k = 0; k < cs->n; k++)
+        for (size_t i = 0; i < 2; i++) {
+            char path[CP_NAME_MAX + 32];
+            snprintf(path, sizeof path, "%s/%s", cp_model_scenario(cs->models[k])->name,
+                     per_scenario[i]);
+            fputs(", ", fp);
+            cp_output_json_string(fp, path);
+        }
+    fprintf(fp, "],\n  \"wall_seconds\": %.3f\n}\n", wall);
     return cp_outfile_commit(&f, err);
 }
 
@@ -306,6 +322,8 @@ static int write_all(const cmp_state *cs, double wall, cp_err *err)
         rc = cp_output_prepare_dir(dir, 1, err);
         if (!rc)
             rc = cp_output_write_summary(dir, cs->models[k], own(cs, k), err);
+        if (!rc)
+            rc = cp_output_write_binding(dir, cs->models[k], own(cs, k), err);
     }
     if (!rc)
         rc = write_compare(cs, err);

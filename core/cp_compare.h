@@ -27,10 +27,10 @@ typedef struct cp_compare_options {
 
 /* Collective.  models[0] is the base, models[1..n) the options; all must
  * have the same metrics and horizon (else CP_EINVAL, nothing written).
- * Writes out_dir/compare.csv, out_dir/NAME/summary.csv for each scenario
- * and out_dir/manifest.json (last), and out_dir/checkpoint.bin on the way.
- * Returns the same code on every rank; CP_ESTOPPED: a signal asked it to
- * stop and a checkpoint was written. */
+ * Writes out_dir/compare.csv, out_dir/NAME/summary.csv and
+ * out_dir/NAME/binding.csv for each scenario and out_dir/manifest.json (last), and
+ * out_dir/checkpoint.bin on the way. Returns the same code on every rank; CP_ESTOPPED: a signal
+ * asked it to stop and a checkpoint was written. */
 int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t n,
                        const cp_compare_options *opt, cp_drive_result *res, cp_err *err);
 

@@ -229,10 +229,11 @@ int cp_drive_reduce_stats(const cp_par *par, cp_stats **sets, size_t n, cp_err *
     for (size_t k = 0; k < n; k++) {
         int rc = cp_par_reduce_stats(par, sets[k], err);
         if (!rc && cp_par_rank(par) != 0) {
-            /* cp_par leaves a sender's statistics unspecified: start anew. */
-            const size_t cells = cp_stats_cells(sets[k]);
+            /* cp_par leaves a sender's statistics unspecified: start anew,
+             * of the same shape (cells and label counts). */
+            cp_stats *fresh = cp_stats_alloc_like(sets[k]);
             cp_stats_free(sets[k]);
-            sets[k] = cp_stats_alloc(cells);
+            sets[k] = fresh;
             if (!sets[k])
                 cp_err_set(err, CP_ENOMEM, "out of memory for statistics");
         }
@@ -240,6 +241,29 @@ int cp_drive_reduce_stats(const cp_par *par, cp_stats **sets, size_t n, cp_err *
             rc = cp_par_share_err(par, err);
         if (rc)
             return rc;
+    }
+    return CP_OK;
+}
+
+cp_stats *cp_drive_stats_alloc(const cp_model *m)
+{
+    return cp_stats_alloc_counts(cp_model_cells(m), cp_model_binding_rows(m) * cp_model_periods(m),
+                                 cp_model_binding_labels(m));
+}
+
+/* One add per binding row: a row's quarters t0 .. t0 + nt - 1 are groups in
+ * a row, their labels CP_MODEL_LANES apart. */
+int cp_drive_count_binding(cp_stats *st, const cp_model *m, const cp_workspace *w, size_t n,
+                           size_t t0, size_t nt, cp_err *err)
+{
+    const size_t T = cp_model_periods(m);
+    const uint8_t *labels = cp_model_binding(w);
+    for (size_t r = 0; r < cp_model_binding_rows(m); r++) {
+        const size_t g = r * T + t0;
+        const int rc =
+            cp_stats_add_labels(st, labels + g * CP_MODEL_LANES, n, CP_MODEL_LANES, g, 1, nt, err);
+        if (rc)
+            return cp_err_wrap(err, "binding of node %s", cp_model_binding_node(m, r));
     }
     return CP_OK;
 }

@@ -85,9 +85,21 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
 uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk);
 
 /* Collective: reduces sets[0..n) to rank 0 in order; on the other ranks
- * each is replaced by an empty one of the same cell count, ready for the
- * next chunks. */
+ * each is replaced by an empty one of the same shape (cells and label
+ * counts), ready for the next chunks. */
 int cp_drive_reduce_stats(const cp_par *par, cp_stats **sets, size_t n, cp_err *err);
+
+/* The statistics of one scenario: m's cells, and the counts of its binding
+ * labels with one group per binding row and quarter (group r * T + t, as
+ * cp_model_binding lays them out).  NULL if allocation fails. */
+cp_stats *cp_drive_stats_alloc(const cp_model *m);
+
+/* Counts the binding labels of the n samples just simulated on w into st
+ * (from cp_drive_stats_alloc): quarters t0 .. t0 + nt - 1 of every binding
+ * row, so (0, T) after cp_model_simulate and (t, 1) after the cp_model_step
+ * of quarter t.  A label the model does not name is CP_EINVAL. */
+int cp_drive_count_binding(cp_stats *st, const cp_model *m, const cp_workspace *w, size_t n,
+                           size_t t0, size_t nt, cp_err *err);
 
 /* The identity of a run of models[0] (n = 1) or of a comparison of
  * models[0..n): the hashes cover every scenario file (bases included) and

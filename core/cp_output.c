@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,8 +17,9 @@ const double cp_output_probs[9] = {0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.9
 
 /* The files a run or comparison may write at the top of its directory;
  * --force removes exactly these. */
-static const char *const run_files[] = {"summary.csv",    "samples.csv", "manifest.json",
-                                        "checkpoint.bin", "compare.csv", NULL};
+static const char *const run_files[] = {
+    "summary.csv",    "binding.csv", "samples.csv", "manifest.json",
+    "checkpoint.bin", "compare.csv", NULL};
 
 /* ---- the output directory --------------------------------------------- */
 
@@ -186,6 +188,47 @@ int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *
             fputc('\n', f.fp);
         }
     }
+    return cp_outfile_commit(&f, err);
+}
+
+/* One label's row.  The share is printed with 17 significant digits, so it
+ * reads back as the very double count / samples: counts are exact integers
+ * and their shares need no rounding of their own. */
+static void put_binding_row(FILE *fp, const char *scenario, const cp_model *m, size_t row,
+                            const char *period, size_t label, uint64_t samples, uint64_t count)
+{
+    fprintf(fp, "%s,%s,%s,%s,", scenario, cp_model_binding_node(m, row),
+            cp_model_binding_region(m, row), period);
+    put_field(fp, cp_model_binding_label(m, label));
+    fprintf(fp, ",%llu,%llu,%.17g\n", (unsigned long long)samples, (unsigned long long)count,
+            samples ? (double)count / (double)samples : NAN);
+}
+
+int cp_output_write_binding(const char *dir, const cp_model *m, const cp_stats *st, cp_err *err)
+{
+    const size_t T = cp_model_periods(m), R = cp_model_binding_rows(m);
+    const size_t K = cp_model_binding_labels(m);
+    if (cp_stats_groups(st) != R * T || cp_stats_labels(st) != K)
+        return cp_err_set(err, CP_EINVAL,
+                          "binding.csv: statistics count %zu groups x %zu labels, the model has "
+                          "%zu rows x %zu quarters x %zu labels",
+                          cp_stats_groups(st), cp_stats_labels(st), R, T, K);
+    cp_outfile f;
+    int rc = cp_outfile_open(&f, dir, "binding.csv", err);
+    if (rc)
+        return rc;
+    const cp_graph *g = cp_model_graph(m);
+    const char *scenario = cp_model_scenario(m)->name;
+    const uint64_t n = cp_stats_samples(st);
+    fputs("scenario,node,region,period,constraint,samples,count,share\n", f.fp);
+    for (size_t r = 0; r < R; r++)
+        for (size_t t = 0; t < T; t++) {
+            char period[16];
+            cp_period_format(g->start + (int)t, period, sizeof period);
+            for (size_t k = 0; k < K; k++)
+                put_binding_row(f.fp, scenario, m, r, period, k, n,
+                                cp_stats_count(st, r * T + t, k));
+        }
     return cp_outfile_commit(&f, err);
 }
 

@@ -6,6 +6,7 @@
  *   summary.csv    scenario,metric,region,period,unit,samples,mean,sd,
  *                  p01,p05,p10,p25,p50,p75,p90,p95,p99,min,max,car05,
  *                  car05_shortfall
+ *   binding.csv    scenario,node,region,period,constraint,samples,count,share
  *   samples.csv    scenario,sample,metric,region,period,unit,value
  *   manifest.json  how the result was made
  */
@@ -43,6 +44,13 @@ void cp_outfile_abandon(cp_outfile *f);
 extern const double cp_output_probs[9];
 
 int cp_output_write_summary(const char *dir, const cp_model *m, const cp_stats *st, cp_err *err);
+
+/* binding.csv: what bound each deploy node's installed compute, one row per
+ * (binding row, quarter, label) in that order, every label listed even when
+ * no sample carried it.  st's label counts must be cp_drive_stats_alloc's
+ * shape for m (one group per binding row and quarter), else CP_EINVAL and
+ * nothing written. */
+int cp_output_write_binding(const char *dir, const cp_model *m, const cp_stats *st, cp_err *err);
 
 /* rows: n rows, for samples 0 .. n-1, each the sample's cells followed by
  * its extras (see cp_model_simulate). */

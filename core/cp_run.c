@@ -1,7 +1,7 @@
 /* cp_run.c -- the driver of `chokepoint run`: one scenario's chunks
  * through the shared chunk loop (cp_drive), its statistics and kept sample
- * rows merged to rank 0, which writes summary.csv, samples.csv and the
- * manifest.
+ * rows merged to rank 0, which writes summary.csv, binding.csv, samples.csv
+ * and the manifest.
  */
 #include "cp_run.h"
 #include "cp_checkpoint.h"
@@ -151,9 +151,11 @@ static int simulate_by_quarter(run_state *rs, uint64_t lo, size_t n, cp_err *err
     cp_model_begin(rs->m, rs->w, lo, n);
     for (size_t t = 0; t < T; t++) {
         cp_model_step(rs->m, rs->w, rs->block, CP_PAR_CHUNK, NULL);
-        const int rc = cp_stats_add_cells(rs->st, rs->block, n, CP_PAR_CHUNK, t, T, M, err);
+        int rc = cp_stats_add_cells(rs->st, rs->block, n, CP_PAR_CHUNK, t, T, M, err);
         if (rc == CP_EMODEL)
             return name_bad_value(rs, rs->block, CP_PAR_CHUNK, lo, n, t, T, M, err);
+        if (!rc)
+            rc = cp_drive_count_binding(rs->st, rs->m, rs->w, n, t, 1, err);
         if (rc)
             return rc;
     }
@@ -175,6 +177,10 @@ static int simulate_chunk(void *ctx, uint64_t chunk, cp_err *err)
                           keep ? rs->extras : NULL);
         if (keep && keep_rows(rs, first, n))
             return cp_err_set(err, CP_ENOMEM, "out of memory keeping sample paths");
+        const int rc =
+            cp_drive_count_binding(rs->st, rs->m, rs->w, n, 0, cp_model_periods(rs->m), err);
+        if (rc)
+            return rc;
     }
     int rc = cp_stats_add_columns(rs->st, rs->block, (size_t)(hi - lo), CP_PAR_CHUNK, err);
     if (rc == CP_EMODEL)
@@ -294,7 +300,7 @@ static int write_manifest(const run_state *rs, cp_err *err)
             "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
             "  \"wall_seconds\": %.3f,\n  \"samples_per_second\": %.1f,\n"
             "  \"peak_rss_kib_per_rank\": %llu,\n"
-            "  \"files\": [\"summary.csv\"%s]\n}\n",
+            "  \"files\": [\"summary.csv\", \"binding.csv\"%s]\n}\n",
             (unsigned long long)opt->seed, (unsigned long long)opt->samples,
             (unsigned long long)opt->keep_samples, a, b, cp_model_periods(rs->m),
             cp_par_size(rs->par), CP_PAR_CHUNK, (unsigned long long)rs->first_sample, 1.0 / 2049.0,
@@ -307,6 +313,8 @@ static int write_outputs(run_state *rs, cp_err *err)
 {
     const cp_run_options *opt = rs->opt;
     int rc = cp_output_write_summary(opt->out_dir, rs->m, rs->st, err);
+    if (!rc)
+        rc = cp_output_write_binding(opt->out_dir, rs->m, rs->st, err);
     if (!rc && opt->keep_samples) {
         double *rows = order_kept(rs);
         rc = rows ? cp_output_write_samples(opt->out_dir, rs->m, rows, rs->n_all_kept, err)
@@ -337,7 +345,7 @@ int cp_run_status(const cp_model *m, const cp_run_options *opt, const char **sta
 static int allocate(run_state *rs, cp_err *err)
 {
     const size_t cells = cp_model_cells(rs->m);
-    rs->st = cp_stats_alloc(cells);
+    rs->st = cp_drive_stats_alloc(rs->m);
     rs->block = malloc(CP_PAR_CHUNK * cells * sizeof *rs->block);
     rs->extras = malloc((CP_MODEL_LANES * cp_model_extras(rs->m) + 1) * sizeof *rs->extras);
     rs->w = cp_workspace_alloc(rs->m, rs->opt->seed);

@@ -1,6 +1,7 @@
 /* cp_stats.c -- see cp_stats.h. */
 #include "cp_stats.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,15 @@ struct cp_stats {
     size_t n_cells;
     uint64_t samples;
     cp_stats_cell *cell;
+    size_t n_groups, n_labels;
+    uint64_t *counts; /* counts[group * n_labels + label] */
 };
 
 #define PACK_MAGIC "CPST"
-#define PACK_VERSION 1u
-/* magic, version, n_cells, samples */
-#define PACK_HEADER 24
+/* 2: the label counts' shape in the header and the counts after the cells. */
+#define PACK_VERSION 2u
+/* magic, version, n_cells, samples, n_groups, n_labels */
+#define PACK_HEADER 40
 /* A normalized cp_xsum: its limbs and the nonfinite flag. */
 #define XSUM_PACKED (CP_XSUM_LIMBS * 8 + 4)
 /* add_block works on tiles of this many cells (a cache line of one
@@ -35,21 +39,41 @@ struct cp_stats {
 
 cp_stats *cp_stats_alloc(size_t n_cells)
 {
+    return cp_stats_alloc_counts(n_cells, 0, 0);
+}
+
+cp_stats *cp_stats_alloc_counts(size_t n_cells, size_t n_groups, size_t n_labels)
+{
+    /* Labels are uint8_t indices (cp_stats_add_labels), so more than 256
+     * could never be counted. */
+    if (n_labels > 256 || (n_labels && n_groups > SIZE_MAX / sizeof(uint64_t) / n_labels))
+        return NULL;
     cp_stats *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
     st->cell = calloc(n_cells ? n_cells : 1, sizeof *st->cell);
-    if (!st->cell) {
+    const size_t n_counts = n_groups * n_labels;
+    st->counts = calloc(n_counts ? n_counts : 1, sizeof *st->counts);
+    if (!st->cell || !st->counts) {
+        free(st->cell);
+        free(st->counts);
         free(st);
         return NULL;
     }
     st->n_cells = n_cells;
+    st->n_groups = n_groups;
+    st->n_labels = n_labels;
     for (size_t c = 0; c < n_cells; c++) {
         cp_sketch_init(&st->cell[c].sketch);
         cp_xsum_init(&st->cell[c].sum);
         cp_xsum_init(&st->cell[c].sumsq);
     }
     return st;
+}
+
+cp_stats *cp_stats_alloc_like(const cp_stats *st)
+{
+    return cp_stats_alloc_counts(st->n_cells, st->n_groups, st->n_labels);
 }
 
 void cp_stats_free(cp_stats *st)
@@ -59,6 +83,7 @@ void cp_stats_free(cp_stats *st)
     for (size_t c = 0; c < st->n_cells; c++)
         cp_sketch_free(&st->cell[c].sketch);
     free(st->cell);
+    free(st->counts);
     free(st);
 }
 
@@ -70,6 +95,16 @@ size_t cp_stats_cells(const cp_stats *st)
 uint64_t cp_stats_samples(const cp_stats *st)
 {
     return st->samples;
+}
+
+size_t cp_stats_groups(const cp_stats *st)
+{
+    return st->n_groups;
+}
+
+size_t cp_stats_labels(const cp_stats *st)
+{
+    return st->n_labels;
 }
 
 /* 1 if the biased exponent of x is all ones (infinity or NaN).  Integer
@@ -198,17 +233,28 @@ int cp_stats_add_columns(cp_stats *st, const double *values, size_t n_samples, s
     return rc;
 }
 
-int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
-                       size_t first, size_t step, size_t count, cp_err *err)
+/* A part of a block (cp_stats_add_cells, cp_stats_add_labels): rows
+ * row_stride apart that hold n_samples each, for items first, first + step,
+ * ... (count of them) of the limit there are; what names the items.  The
+ * range arithmetic avoids overflow. */
+static int check_part(size_t n_samples, size_t row_stride, size_t first, size_t step, size_t count,
+                      size_t limit, const char *what, cp_err *err)
 {
     if (row_stride < n_samples)
         return cp_err_set(err, CP_EINVAL, "row stride %zu below the %zu samples", row_stride,
                           n_samples);
-    if (count > 0 &&
-        (step == 0 || first >= st->n_cells || (count - 1) > (st->n_cells - 1 - first) / step))
-        return cp_err_set(err, CP_EINVAL, "cells %zu + %zu x %zu beyond the %zu cells", first,
-                          count, step, st->n_cells);
-    const int rc = check_rows(values, n_samples, row_stride, first, step, count, err);
+    if (count > 0 && (step == 0 || first >= limit || (count - 1) > (limit - 1 - first) / step))
+        return cp_err_set(err, CP_EINVAL, "%s %zu + %zu x %zu beyond the %zu %s", what, first,
+                          count, step, limit, what);
+    return CP_OK;
+}
+
+int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
+                       size_t first, size_t step, size_t count, cp_err *err)
+{
+    int rc = check_part(n_samples, row_stride, first, step, count, st->n_cells, "cells", err);
+    if (!rc)
+        rc = check_rows(values, n_samples, row_stride, first, step, count, err);
     return rc ? rc : add_rows(st, values, n_samples, row_stride, first, step, count, err);
 }
 
@@ -217,11 +263,71 @@ void cp_stats_count_samples(cp_stats *st, size_t n_samples)
     st->samples += n_samples;
 }
 
+/* The largest label of each row, in one pass the compiler can vectorize;
+ * checked before any is counted, so a bad label changes nothing. */
+static int check_labels(const cp_stats *st, const uint8_t *labels, size_t n_samples,
+                        size_t row_stride, size_t first, size_t step, size_t count, cp_err *err)
+{
+    for (size_t k = 0; k < count; k++) {
+        const uint8_t *row = labels + k * row_stride;
+        uint8_t top = 0;
+        for (size_t s = 0; s < n_samples; s++)
+            top = row[s] > top ? row[s] : top;
+        if (n_samples && top >= st->n_labels)
+            return cp_err_set(err, CP_EINVAL, "label group %zu: label %u, but only %zu labels",
+                              first + k * step, (unsigned)top, st->n_labels);
+    }
+    return CP_OK;
+}
+
+int cp_stats_add_labels(cp_stats *st, const uint8_t *labels, size_t n_samples, size_t row_stride,
+                        size_t first, size_t step, size_t count, cp_err *err)
+{
+    int rc =
+        check_part(n_samples, row_stride, first, step, count, st->n_groups, "label groups", err);
+    if (!rc)
+        rc = check_labels(st, labels, n_samples, row_stride, first, step, count, err);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < count; k++) {
+        const uint8_t *row = labels + k * row_stride;
+        uint64_t *counts = st->counts + (first + k * step) * st->n_labels;
+        for (size_t s = 0; s < n_samples; s++)
+            counts[row[s]]++;
+    }
+    return CP_OK;
+}
+
+uint64_t cp_stats_count(const cp_stats *st, size_t group, size_t label)
+{
+    return st->counts[group * st->n_labels + label];
+}
+
+/* CP_EINVAL unless statistics of n_cells cells and n_groups x n_labels
+ * label counts (from src, or read from a packed buffer: hence uint64_t)
+ * have dst's shape; what says which. */
+static int check_shape(const cp_stats *dst, uint64_t n_cells, uint64_t n_groups, uint64_t n_labels,
+                       const char *what, cp_err *err)
+{
+    if (n_cells != dst->n_cells)
+        return cp_err_set(err, CP_EINVAL, "%s: %" PRIu64 " cells, expected %zu", what, n_cells,
+                          dst->n_cells);
+    if (n_groups != dst->n_groups || n_labels != dst->n_labels)
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: label counts of %" PRIu64 " groups x %" PRIu64
+                          " labels, expected %zu x %zu",
+                          what, n_groups, n_labels, dst->n_groups, dst->n_labels);
+    return CP_OK;
+}
+
 int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err)
 {
-    if (dst->n_cells != src->n_cells)
-        return cp_err_set(err, CP_EINVAL, "cannot merge statistics of %zu cells into %zu cells",
-                          src->n_cells, dst->n_cells);
+    const int bad = check_shape(dst, src->n_cells, src->n_groups, src->n_labels,
+                                "cannot merge statistics", err);
+    if (bad)
+        return bad;
+    for (size_t i = 0; i < dst->n_groups * dst->n_labels; i++)
+        dst->counts[i] += src->counts[i];
     for (size_t c = 0; c < dst->n_cells; c++) {
         const int rc = cp_sketch_merge(&dst->cell[c].sketch, &src->cell[c].sketch, err);
         if (rc)
@@ -271,12 +377,18 @@ void cp_stats_summarize(const cp_stats *st, size_t cell, const double *probs, si
 /* ---- serialization ----
  *
  * Layout (host byte order): "CPST", u32 version, u64 n_cells, u64 samples,
- * then for each cell its sum of x and of x^2 (each normalized: 68 i64 limbs
- * and a u32 nonfinite flag) and its packed sketch. */
+ * u64 n_groups, u64 n_labels, then for each cell its sum of x and of x^2
+ * (each normalized: 68 i64 limbs and a u32 nonfinite flag) and its packed
+ * sketch, then the n_groups x n_labels u64 label counts. */
+
+static size_t counts_bytes(const cp_stats *st)
+{
+    return st->n_groups * st->n_labels * sizeof *st->counts;
+}
 
 size_t cp_stats_packed_size(const cp_stats *st)
 {
-    size_t size = PACK_HEADER + st->n_cells * 2 * XSUM_PACKED;
+    size_t size = PACK_HEADER + st->n_cells * 2 * XSUM_PACKED + counts_bytes(st);
     for (size_t c = 0; c < st->n_cells; c++)
         size += cp_sketch_packed_size(&st->cell[c].sketch);
     return size;
@@ -294,18 +406,21 @@ static unsigned char *put_xsum(unsigned char *p, const cp_xsum *s)
 size_t cp_stats_pack(const cp_stats *st, unsigned char *buf)
 {
     const uint32_t version = PACK_VERSION;
-    const uint64_t n_cells = st->n_cells;
+    const uint64_t n_cells = st->n_cells, n_groups = st->n_groups, n_labels = st->n_labels;
     memcpy(buf, PACK_MAGIC, 4);
     memcpy(buf + 4, &version, 4);
     memcpy(buf + 8, &n_cells, 8);
     memcpy(buf + 16, &st->samples, 8);
+    memcpy(buf + 24, &n_groups, 8);
+    memcpy(buf + 32, &n_labels, 8);
     unsigned char *p = buf + PACK_HEADER;
     for (size_t c = 0; c < st->n_cells; c++) {
         p = put_xsum(p, &st->cell[c].sum);
         p = put_xsum(p, &st->cell[c].sumsq);
         p += cp_sketch_pack(&st->cell[c].sketch, p);
     }
-    return (size_t)(p - buf);
+    memcpy(p, st->counts, counts_bytes(st));
+    return (size_t)(p + counts_bytes(st) - buf);
 }
 
 /* Reads a packed cp_xsum, checking that it is normalized. */
@@ -347,22 +462,42 @@ static int check_cell(const unsigned char *buf, size_t avail, uint64_t samples, 
     return CP_OK;
 }
 
+/* The packed label counts, the last n bytes: exactly dst's shape of them,
+ * and none that would overflow when added to dst's. */
+static int check_counts(const cp_stats *dst, const unsigned char *p, size_t n, cp_err *err)
+{
+    if (n < counts_bytes(dst))
+        return cp_err_set(err, CP_EINVAL, "packed statistics: label counts truncated");
+    if (n > counts_bytes(dst))
+        return cp_err_set(err, CP_EINVAL, "packed statistics: %zu trailing bytes",
+                          n - counts_bytes(dst));
+    for (size_t i = 0; i < dst->n_groups * dst->n_labels; i++) {
+        uint64_t c;
+        memcpy(&c, p + i * sizeof c, sizeof c);
+        if (c > UINT64_MAX - dst->counts[i])
+            return cp_err_set(err, CP_EINVAL, "packed statistics: label count %zu overflows", i);
+    }
+    return CP_OK;
+}
+
 static int check_packed(const cp_stats *dst, const unsigned char *buf, size_t n, uint64_t *samples,
                         cp_err *err)
 {
     if (n < PACK_HEADER)
         return cp_err_set(err, CP_EINVAL, "packed statistics truncated: %zu bytes", n);
     uint32_t version;
-    uint64_t n_cells;
+    uint64_t n_cells, n_groups, n_labels;
     memcpy(&version, buf + 4, 4);
     memcpy(&n_cells, buf + 8, 8);
     memcpy(samples, buf + 16, 8);
+    memcpy(&n_groups, buf + 24, 8);
+    memcpy(&n_labels, buf + 32, 8);
     if (memcmp(buf, PACK_MAGIC, 4) != 0 || version != PACK_VERSION)
         return cp_err_set(err, CP_EINVAL, "not packed statistics (bad magic or version %u)",
                           (unsigned)version);
-    if (n_cells != dst->n_cells)
-        return cp_err_set(err, CP_EINVAL, "packed statistics have %llu cells, expected %zu",
-                          (unsigned long long)n_cells, dst->n_cells);
+    const int bad = check_shape(dst, n_cells, n_groups, n_labels, "packed statistics", err);
+    if (bad)
+        return bad;
     if (*samples > UINT64_MAX - dst->samples)
         return cp_err_set(err, CP_EINVAL, "packed statistics: sample count overflows");
     size_t off = PACK_HEADER;
@@ -373,9 +508,7 @@ static int check_packed(const cp_stats *dst, const unsigned char *buf, size_t n,
             return cp_err_wrap(err, "packed statistics: cell %zu", c);
         off += used;
     }
-    if (off != n)
-        return cp_err_set(err, CP_EINVAL, "packed statistics: %zu trailing bytes", n - off);
-    return CP_OK;
+    return check_counts(dst, buf + off, n - off, err);
 }
 
 int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_err *err)
@@ -398,6 +531,11 @@ int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_
         if (rc)
             return cp_err_wrap(err, "packed statistics: cell %zu", c);
         off += used;
+    }
+    for (size_t i = 0; i < dst->n_groups * dst->n_labels; i++, off += sizeof(uint64_t)) {
+        uint64_t c;
+        memcpy(&c, buf + off, sizeof c);
+        dst->counts[i] += c;
     }
     dst->samples += samples;
     return CP_OK;

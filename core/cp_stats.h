@@ -8,6 +8,13 @@
  * formed in sample order in double precision and the block's total is then
  * added exactly: the result depends only on how samples are grouped into
  * blocks, which the caller fixes by global sample index (never by rank).
+ *
+ * Optionally it also counts labels: G groups (e.g. one per binding row and
+ * quarter) of K labels, an integer count per (group, label) of the samples
+ * that carried that label.  Counts merge, pack and unpack with the rest, by
+ * integer addition, so they too are the same whatever the rank count, and a
+ * caller that moves statistics (MPI reduction, checkpoints) moves them with
+ * no plumbing of its own.
  */
 #ifndef CP_STATS_H
 #define CP_STATS_H
@@ -25,11 +32,18 @@ typedef struct cp_cell_summary {
     double min, max; /* mean, min and max are NaN when n = 0 */
 } cp_cell_summary;
 
-/* NULL if allocation fails. */
+/* NULL if allocation fails.  cp_stats_alloc keeps no label counts (0 groups
+ * of 0 labels); cp_stats_alloc_counts also counts n_labels labels in each of
+ * n_groups groups; cp_stats_alloc_like is an empty accumulator of st's shape
+ * (cells, groups and labels). */
 cp_stats *cp_stats_alloc(size_t n_cells);
+cp_stats *cp_stats_alloc_counts(size_t n_cells, size_t n_groups, size_t n_labels);
+cp_stats *cp_stats_alloc_like(const cp_stats *st);
 void cp_stats_free(cp_stats *st);
 size_t cp_stats_cells(const cp_stats *st);
 uint64_t cp_stats_samples(const cp_stats *st);
+size_t cp_stats_groups(const cp_stats *st);
+size_t cp_stats_labels(const cp_stats *st);
 
 /* Adds a block: values[s * n_cells + c] is cell c of the block's sample s,
  * for s in [0, n_samples).  A NaN or infinity fails with CP_EMODEL naming the
@@ -57,7 +71,22 @@ int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, siz
                        size_t first, size_t step, size_t count, cp_err *err);
 void cp_stats_count_samples(cp_stats *st, size_t n_samples);
 
-/* Adds src into dst (same number of cells, else CP_EINVAL).  After
+/* Counts the labels of a block, a few groups at a time, as cp_stats_add_cells
+ * takes cells: for k < count and s < n_samples, label labels[k * row_stride + s]
+ * of the block's sample s adds 1 to count (first + k * step, label).  Samples
+ * are counted by cp_stats_count_samples or the add_* of the block's values,
+ * not here; a caller that labels every sample in every group keeps each
+ * group's counts summing to cp_stats_samples.  Groups out of range, a stride
+ * below n_samples or a label >= cp_stats_labels are CP_EINVAL with st
+ * unchanged (every label is checked before any is counted). */
+int cp_stats_add_labels(cp_stats *st, const uint8_t *labels, size_t n_samples, size_t row_stride,
+                        size_t first, size_t step, size_t count, cp_err *err);
+
+/* How many samples carried label in group (both in range). */
+uint64_t cp_stats_count(const cp_stats *st, size_t group, size_t label);
+
+/* Adds src into dst (same number of cells, groups and labels, else
+ * CP_EINVAL with dst unchanged).  After
  * CP_ENOMEM dst is only fit to be freed. */
 int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err);
 
@@ -68,10 +97,10 @@ int cp_stats_merge(cp_stats *dst, const cp_stats *src, cp_err *err);
 void cp_stats_summarize(const cp_stats *st, size_t cell, const double *probs, size_t n_probs,
                         cp_cell_summary *out, double *q);
 
-/* Serialization of the whole accumulator (see cp_sketch_pack).
- * cp_stats_unpack_merge checks the whole buffer, which must hold exactly one
- * packed accumulator of dst's cell count, before merging anything: on
- * CP_EINVAL dst is unchanged. */
+/* Serialization of the whole accumulator (see cp_sketch_pack), label counts
+ * included.  cp_stats_unpack_merge checks the whole buffer, which must hold
+ * exactly one packed accumulator of dst's cells, groups and labels, before
+ * merging anything: on CP_EINVAL dst is unchanged. */
 size_t cp_stats_packed_size(const cp_stats *st);
 size_t cp_stats_pack(const cp_stats *st, unsigned char *buf);
 int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_err *err);

@@ -1,11 +1,15 @@
 """Output files load in pandas without surprises.
 
-Usage: check_outputs.py OUTDIR SAMPLES KEEP
+Usage: check_outputs.py OUTDIR SAMPLES KEEP     a run's directory
+       check_outputs.py binding DIR SAMPLES     DIR/binding.csv alone (a
+           comparison's scenario directory); it must have rows
 
 summary.csv and samples.csv: the documented columns in order, numeric
 columns numeric (no thousands separators, no stray text), no index column,
-periods like 2030Q4, quantiles ordered; manifest.json is valid JSON with the
-facts of the run.
+periods like 2030Q4, quantiles ordered; binding.csv: integer counts summing
+to the samples in every (scenario, node, period), shares count / samples
+summing to 1, the same labels in the same order everywhere; manifest.json
+is valid JSON with the facts of the run.
 """
 import json
 import re
@@ -17,6 +21,7 @@ SUMMARY = ["scenario", "metric", "region", "period", "unit", "samples", "mean", 
            "p01", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "min", "max",
            "car05", "car05_shortfall"]
 SAMPLES = ["scenario", "sample", "metric", "region", "period", "unit", "value"]
+BINDING = ["scenario", "node", "region", "period", "constraint", "samples", "count", "share"]
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 
 
@@ -56,6 +61,34 @@ def check_samples(out, keep, summary):
     assert ((merged["value"] >= merged["min"]) & (merged["value"] <= merged["max"])).all()
 
 
+def check_binding(out, n):
+    df = pd.read_csv(f"{out}/binding.csv")
+    assert list(df.columns) == BINDING, list(df.columns)
+    if df.empty:
+        return df
+    for col in ["samples", "count"]:
+        assert pd.api.types.is_integer_dtype(df[col]), f"{col} is {df[col].dtype}"
+    assert pd.api.types.is_float_dtype(df["share"]), df["share"].dtype
+    assert (df["samples"] == n).all()
+    assert df["period"].map(lambda p: bool(PERIOD.match(p))).all()
+    assert not df.isna().any().any(), "empty field in binding.csv"
+    assert not df.duplicated(["scenario", "node", "period", "constraint"]).any()
+    assert ((df["count"] >= 0) & (df["count"] <= df["samples"])).all()
+    assert ((df["share"] >= 0) & (df["share"] <= 1)).all()
+    # Printed to 17 digits, a share reads back as the very double count /
+    # samples (with pandas' exact parser; its default one may miss by an ulp).
+    exact = pd.read_csv(f"{out}/binding.csv", float_precision="round_trip")
+    assert (exact["share"] == exact["count"] / exact["samples"]).all(), "share != count / samples"
+    assert ((df["share"] - df["count"] / df["samples"]).abs() <= 1e-15).all()
+    groups = df.groupby(["scenario", "node", "period"], sort=False)
+    assert (groups["count"].sum() == n).all(), "counts do not sum to the samples"
+    assert ((groups["share"].sum() - 1).abs() <= 1e-12).all(), "shares do not sum to 1"
+    assert groups["region"].nunique().max() == 1, "a node in two regions"
+    labels = groups["constraint"].agg(tuple)
+    assert labels.nunique() == 1, f"label sets differ: {labels.unique()}"
+    return df
+
+
 def check_manifest(out, n):
     with open(f"{out}/manifest.json") as f:
         m = json.load(f)
@@ -63,18 +96,27 @@ def check_manifest(out, n):
                 "started_utc", "finished_utc", "wall_seconds"]:
         assert key in m, key
     assert m["samples"] == n
+    assert "binding.csv" in m["files"], m["files"]
     assert m["scenario_files"][0]["path"] == m["scenario"]["path"]
     assert all(len(f["sha256"]) == 64 for f in m["scenario_files"])
     assert all(len(i["sha256"]) == 64 for i in m["inputs"])
 
 
 def main():
+    if sys.argv[1] == "binding":
+        out, n = sys.argv[2], int(sys.argv[3])
+        binding = check_binding(out, n)
+        assert not binding.empty, f"{out}/binding.csv has no rows"
+        print(f"{out}/binding.csv loads cleanly in pandas ({len(binding)} rows)")
+        return
     out, n, keep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     summary = check_summary(out, n)
     if keep:
         check_samples(out, keep, summary)
+    binding = check_binding(out, n)
     check_manifest(out, n)
-    print(f"outputs in {out} load cleanly in pandas ({len(summary)} summary rows)")
+    print(f"outputs in {out} load cleanly in pandas ({len(summary)} summary rows, "
+          f"{len(binding)} binding rows)")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,12 @@ expect_exit 5 "a non-finite model value" -- "$BIN" run "$S" --samples 300 --out 
 expect_err "for 2027Q3 is inf"
 [ ! -e "$WORK/nan/summary.csv" ] && [ ! -e "$WORK/nan/manifest.json" ] \
     && ok "no summary or manifest after a model error" || bad "output left after a model error"
+# --force removes a previous run's binding.csv before running: a run that
+# then fails leaves no stale one behind.
+mkdir -p "$WORK/stale" && echo stale >"$WORK/stale/binding.csv"
+expect_exit 5 "a failing run with --force" -- "$BIN" run "$S" --samples 300 --out "$WORK/stale" --force
+[ ! -e "$WORK/stale/binding.csv" ] && ok "--force removed the stale binding.csv" \
+    || bad "stale binding.csv survived --force"
 cp "$SRC/inputs/series.csv" "$WORK/w/inputs/"
 
 # Existing output is not overwritten without --force.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `chokepoint compare`: common random numbers (an identical option, and one
 # adding only neutral shocks and events, differ from the base by exactly 0
-# in every sample), byte-identical results at 1, 2, 3 and 4 ranks, the
+# in every sample), byte-identical results (binding.csv included) at 1, 2,
+# 3 and 4 ranks, the
 # variance reduction of pairing against two independent runs (measured and
 # printed), and bad input (exit 3, nothing written).
 . "$(dirname "$0")/common.sh" "$@"
@@ -32,6 +33,20 @@ for f in compare.csv manifest.json baseline/summary.csv same/summary.csv \
     option-packaging-us/summary.csv stress-taiwan-blockade/summary.csv; do
     [ -s "$WORK/c1/$f" ] && ok "wrote $f" || bad "no $f"
 done
+for n in baseline same neutral option-packaging-us stress-taiwan-blockade; do
+    if /usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" binding "$WORK/c1/$n" 700; then
+        ok "$n/binding.csv: counts sum to the samples, shares to 1"
+    else bad "$n/binding.csv check"; fi
+    grep -q "\"$n/binding.csv\"" "$WORK/c1/manifest.json" && ok "manifest lists $n/binding.csv" \
+        || bad "manifest lacks $n/binding.csv"
+done
+# Identical scenarios bind identically (the scenario column aside).
+cmp -s <(cut -d, -f2- "$WORK/c1/baseline/binding.csv") <(cut -d, -f2- "$WORK/c1/same/binding.csv") \
+    && ok "an identical option's binding.csv is the base's" || bad "identical option binds differently"
+cmp -s <(cut -d, -f2- "$WORK/c1/baseline/binding.csv") \
+    <(cut -d, -f2- "$WORK/c1/stress-taiwan-blockade/binding.csv") \
+    && bad "a blockade binds exactly as the baseline: binding.csv proves nothing" \
+    || ok "a stress scenario's binding.csv differs from the base's"
 head -1 "$WORK/c1/compare.csv" | grep -q "^option,metric,region,period,unit,samples,mean_diff,sd_diff" \
     && ok "compare.csv header" || bad "compare.csv header: $(head -1 "$WORK/c1/compare.csv")"
 if /usr/bin/python3 "$SRC/tests/e2e/check_compare.py" zero "$WORK/c1" same neutral; then
@@ -41,9 +56,12 @@ else bad "CRN pairing broken"; fi
 "$BIN" run "$W/baseline.ini" --samples 700 --seed 9 --quiet --out "$WORK/run" >/dev/null 2>&1
 cmp -s "$WORK/run/summary.csv" "$WORK/c1/baseline/summary.csv" \
     && ok "the base's summary equals a plain run's" || bad "base summary differs from run"
+cmp -s "$WORK/run/binding.csv" "$WORK/c1/baseline/binding.csv" \
+    && ok "the base's binding.csv equals a plain run's" || bad "base binding.csv differs from run"
 for p in 2 3 4; do
     expect_exit 0 "compare at $p ranks" -- $MPIEXEC -n $p "$BIN" compare "${ARGS[@]}" --out "$WORK/c$p"
-    for f in compare.csv baseline/summary.csv stress-taiwan-blockade/summary.csv; do
+    for f in compare.csv baseline/summary.csv stress-taiwan-blockade/summary.csv \
+        baseline/binding.csv stress-taiwan-blockade/binding.csv; do
         cmp -s "$WORK/c1/$f" "$WORK/c$p/$f" && ok "$f identical at 1 and $p ranks" \
             || bad "$f differs at $p ranks"
     done

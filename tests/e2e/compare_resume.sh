@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checkpoint and resume for `compare`: a comparison killed mid-way (SIGKILL
 # to one rank) and resumed at another rank count ends with compare.csv and
-# every scenario's summary.csv byte-identical to an uninterrupted one's; so
+# every scenario's summary.csv and binding.csv byte-identical to an
+# uninterrupted one's; so
 # does one stopped by SIGUSR1 (exit 75, resumable checkpoint); a checkpoint
 # of another set of options is refused; resuming a finished comparison does
 # nothing; and a batch entry that is a comparison stops, reports and resumes
@@ -10,7 +11,8 @@
 S="$SRC/scenarios"
 SCEN=("$S/baseline.ini" "$S/option-packaging-us.ini" "$S/stress-taiwan-blockade.ini")
 N=40000
-FILES="compare.csv baseline/summary.csv option-packaging-us/summary.csv stress-taiwan-blockade/summary.csv"
+FILES="compare.csv baseline/summary.csv option-packaging-us/summary.csv stress-taiwan-blockade/summary.csv
+    baseline/binding.csv option-packaging-us/binding.csv stress-taiwan-blockade/binding.csv"
 cmpr() { "$MPIEXEC" -n "$1" "$BIN" compare "${SCEN[@]}" --samples $N --seed 11 --out "$WORK/$2" "${@:3}"; }
 same_as_ref() { # DIR WHAT
     for f in $FILES; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The same scenario, seed and sample count give byte-identical summary.csv and
-# samples.csv at 1, 2, 3 and 4 ranks.  5000 samples is not a multiple of the
+# The same scenario, seed and sample count give byte-identical summary.csv,
+# binding.csv and samples.csv at 1, 2, 3 and 4 ranks.  5000 samples is not a multiple of the
 # 256-sample chunk, so ranks get unequal shares and a partial last chunk.
 . "$(dirname "$0")/common.sh" "$@"
 N=5000
@@ -11,11 +11,14 @@ for ranks in 1 2 3 4; do
         --seed 42 --keep-samples $KEEP --out "$WORK/r$ranks" --quiet
 done
 for ranks in 2 3 4; do
-    for f in summary.csv samples.csv; do
+    for f in summary.csv binding.csv samples.csv; do
         if cmp -s "$WORK/r1/$f" "$WORK/r$ranks/$f"; then ok "$f at $ranks ranks = 1 rank"
         else bad "$f differs between 1 and $ranks ranks"; fi
     done
 done
+if /usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" "$WORK/r4" $N $KEEP; then
+    ok "4-rank outputs (binding.csv's counts and shares included) load in pandas"
+else bad "pandas check at 4 ranks"; fi
 grep -q '"ranks": 4' "$WORK/r4/manifest.json" && ok "manifest records 4 ranks" \
     || bad "manifest does not record the rank count"
 # A different seed must change the results, or the comparison above proves nothing.
@@ -23,4 +26,6 @@ expect_exit 0 "baseline with another seed" -- "$BIN" run "$SRC/scenarios/baselin
     --samples $N --seed 43 --out "$WORK/seed43" --quiet
 cmp -s "$WORK/r1/summary.csv" "$WORK/seed43/summary.csv" && bad "seed has no effect" \
     || ok "another seed gives another summary"
+cmp -s "$WORK/r1/binding.csv" "$WORK/seed43/binding.csv" && bad "seed has no effect on binding.csv" \
+    || ok "another seed gives another binding.csv"
 finish

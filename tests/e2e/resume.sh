@@ -19,7 +19,7 @@ wait $launcher
 [ -e "$WORK/killed/manifest.json" ] && bad "the run finished before the kill: the test proved nothing"
 [ -e "$WORK/killed/checkpoint.bin" ] && ok "a checkpoint survived the kill" || bad "no checkpoint"
 expect_exit 0 "resume at 3 ranks" -- run 3 killed --resume --quiet
-for f in summary.csv samples.csv; do
+for f in summary.csv binding.csv samples.csv; do
     cmp -s "$WORK/ref/$f" "$WORK/killed/$f" && ok "$f after kill and resume = uninterrupted" \
         || bad "$f differs after kill and resume"
 done
@@ -43,6 +43,7 @@ code=$?
 grep -q "checkpoint in $WORK/stopped continues it with --resume" "$WORK/stopped.log" \
     && ok "the stop says how to continue" || bad "stop message"
 [ ! -e "$WORK/stopped/summary.csv" ] && ok "no summary from a stopped run" || bad "summary after stop"
+[ ! -e "$WORK/stopped/binding.csv" ] && ok "no binding.csv from a stopped run" || bad "binding.csv after stop"
 expect_exit 3 "a plain rerun into it is refused" -- run 1 stopped --quiet
 expect_err "--resume"
 cp "$WORK/stopped/checkpoint.bin" "$WORK/saved.bin"
@@ -60,7 +61,7 @@ expect_exit 3 "a truncated file" -- run 1 stopped --resume --quiet
 expect_err "is corrupt"
 cp "$WORK/saved.bin" "$WORK/stopped/checkpoint.bin"
 expect_exit 0 "resume after SIGUSR1 at 1 rank" -- run 1 stopped --resume --quiet
-for f in summary.csv samples.csv; do
+for f in summary.csv binding.csv samples.csv; do
     cmp -s "$WORK/ref/$f" "$WORK/stopped/$f" && ok "$f after stop and resume = uninterrupted" \
         || bad "$f differs after stop and resume"
 done

@@ -142,6 +142,44 @@ Test(checkpoint, refuses_another_graph)
     cp_stats_free(back);
 }
 
+/* Statistics with label counts (a run's binding labels): the counts come
+ * back exactly, and a reader expecting counts of another shape (a graph
+ * with other deploy nodes or labels) is refused, naming the counts. */
+Test(checkpoint, label_counts_round_trip_and_shape_refused)
+{
+    enum { GROUPS = 6, LABELS = 3 };
+    cp_run_identity id = identity();
+    cp_stats *st = cp_stats_alloc_counts(CELLS, GROUPS, LABELS);
+    double v[CELLS * 10];
+    uint8_t labels[GROUPS * 10];
+    for (int i = 0; i < CELLS * 10; i++)
+        v[i] = 0.5 * i;
+    for (int i = 0; i < GROUPS * 10; i++)
+        labels[i] = (uint8_t)((i * 7) % LABELS);
+    cp_err err;
+    cr_assert_eq(cp_stats_add_block(st, v, 10, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(cp_stats_add_labels(st, labels, 10, 10, 0, 1, GROUPS, &err), CP_OK, "%s", err.msg);
+    write_one(&id, st);
+    cp_stats *back = cp_stats_alloc_like(st);
+    cp_checkpoint ck = {.stats = back, .kept_width = WIDTH};
+    cr_assert_eq(cp_checkpoint_read(dir, &id, &ck, &err), CP_OK, "%s", err.msg);
+    free(ck.kept);
+    for (size_t g = 0; g < GROUPS; g++)
+        for (size_t k = 0; k < LABELS; k++)
+            cr_assert_eq(cp_stats_count(back, g, k), cp_stats_count(st, g, k));
+    cr_assert_eq(
+        cp_stats_count(back, 0, 0) + cp_stats_count(back, 0, 1) + cp_stats_count(back, 0, 2), 10);
+    packed_equal(st, back);
+    cp_stats_free(back);
+    back = cp_stats_alloc_counts(CELLS, GROUPS, LABELS + 1);
+    cp_checkpoint other = {.stats = back, .kept_width = WIDTH};
+    cr_assert_eq(cp_checkpoint_read(dir, &id, &other, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "checkpoint.bin", "label counts of 6 groups x 3 labels, expected 6 x 4");
+    cr_assert_eq(cp_stats_samples(back), 0);
+    cp_stats_free(back);
+    cp_stats_free(st);
+}
+
 Test(checkpoint, refuses_damage)
 {
     cp_run_identity id = identity();

@@ -508,9 +508,10 @@ Test(stats, unpack_rejects_truncated_and_corrupted)
     memcpy(c, buf, n);
     memcpy(c + 16, &samples, 8);
     assert_unpack_rejected(c, n, "sample count");
-    /* A limb out of the normalized range. */
+    /* A limb out of the normalized range (the first cell's first limb,
+     * after the 40-byte header). */
     memcpy(c, buf, n);
-    c[24 + 7] = 0x80;
+    c[40 + 7] = 0x80;
     assert_unpack_rejected(c, n, "limb");
     /* A corrupted total in the last cell's sketch (found late: nothing may
      * have been merged by then). */
@@ -610,4 +611,247 @@ Test(stats, add_cells_by_quarter_equals_add_columns)
     cp_stats_free(a);
     cp_stats_free(b);
     gsl_rng_free(r);
+}
+
+/* ---- label counts ---- */
+
+enum { L_CELLS = 3, L_GROUPS = 6, L_LABELS = 4, L_T = 3, L_ROWS = 2, L_LANES = 16 };
+
+static cp_stats *counts_new(size_t groups, size_t labels)
+{
+    cp_stats *st = cp_stats_alloc_counts(L_CELLS, groups, labels);
+    cr_assert_not_null(st);
+    return st;
+}
+
+/* A block of ns samples' labels laid out as cp_model_binding's: group
+ * g = row * L_T + t of lane s at labels[g * L_LANES + s]. */
+static void random_labels(gsl_rng *r, uint8_t *labels, size_t ns)
+{
+    for (size_t g = 0; g < L_GROUPS; g++)
+        for (size_t s = 0; s < ns; s++)
+            labels[g * L_LANES + s] = (uint8_t)gsl_rng_uniform_int(r, L_LABELS);
+}
+
+/* A block of ns samples: its labels, and cell values (all 1) so that the
+ * sketches agree with the sample count when packed. */
+static void add_labels(cp_stats *st, const uint8_t *labels, size_t ns)
+{
+    static double ones[L_CELLS * L_LANES];
+    for (size_t i = 0; i < L_CELLS * L_LANES; i++)
+        ones[i] = 1.0;
+    cp_err err;
+    cr_assert_eq(cp_stats_add_labels(st, labels, ns, L_LANES, 0, 1, L_GROUPS, &err), CP_OK, "%s",
+                 err.msg);
+    add_block(st, ones, ns);
+}
+
+static void assert_same_counts(const cp_stats *a, const cp_stats *b)
+{
+    cr_assert_eq(cp_stats_groups(a), cp_stats_groups(b));
+    cr_assert_eq(cp_stats_labels(a), cp_stats_labels(b));
+    for (size_t g = 0; g < cp_stats_groups(a); g++)
+        for (size_t k = 0; k < cp_stats_labels(a); k++)
+            cr_assert_eq(cp_stats_count(a, g, k), cp_stats_count(b, g, k), "group %zu label %zu", g,
+                         k);
+}
+
+/* Counts by hand: a quarter at a time (groups t, t + T, ...) as run's
+ * quarter path adds them, the whole block at once as its chunk path does. */
+Test(stats, label_counts_add)
+{
+    uint8_t labels[L_GROUPS * L_LANES];
+    uint64_t want[L_GROUPS][L_LABELS] = {{0}};
+    for (size_t g = 0; g < L_GROUPS; g++)
+        for (size_t s = 0; s < L_LANES; s++) {
+            labels[g * L_LANES + s] = (uint8_t)((g + s * s) % L_LABELS);
+            want[g][(g + s * s) % L_LABELS] += 2; /* added twice below */
+        }
+    cp_stats *whole = counts_new(L_GROUPS, L_LABELS), *quarters = counts_new(L_GROUPS, L_LABELS);
+    cr_assert_eq(cp_stats_groups(whole), L_GROUPS);
+    cr_assert_eq(cp_stats_labels(whole), L_LABELS);
+    cp_err err;
+    for (int twice = 0; twice < 2; twice++) {
+        add_labels(whole, labels, L_LANES);
+        for (size_t t = 0; t < L_T; t++)
+            cr_assert_eq(cp_stats_add_labels(quarters, labels + t * L_LANES, L_LANES, L_T * L_LANES,
+                                             t, L_T, L_ROWS, &err),
+                         CP_OK, "%s", err.msg);
+        cp_stats_count_samples(quarters, L_LANES);
+    }
+    for (size_t g = 0; g < L_GROUPS; g++) {
+        uint64_t sum = 0;
+        for (size_t k = 0; k < L_LABELS; k++) {
+            cr_assert_eq(cp_stats_count(whole, g, k), want[g][k], "group %zu label %zu", g, k);
+            sum += cp_stats_count(whole, g, k);
+        }
+        cr_assert_eq(sum, cp_stats_samples(whole), "group %zu sums to %llu", g,
+                     (unsigned long long)sum);
+    }
+    assert_same_counts(whole, quarters);
+    /* Only the first n_samples lanes count. */
+    cp_stats *part = counts_new(L_GROUPS, L_LABELS);
+    cr_assert_eq(cp_stats_add_labels(part, labels, 3, L_LANES, 0, 1, L_GROUPS, &err), CP_OK);
+    uint64_t total = 0;
+    for (size_t k = 0; k < L_LABELS; k++)
+        total += cp_stats_count(part, 5, k);
+    cr_assert_eq(total, 3);
+    cp_stats_free(whole);
+    cp_stats_free(quarters);
+    cp_stats_free(part);
+}
+
+/* (a + b) + c, a + (b + c), one accumulator fed everything, and the same
+ * through pack/unpack: the same counts and the same packed bytes. */
+Test(stats, label_counts_merge_associatively)
+{
+    gsl_rng *r = rng_new(51);
+    static uint8_t blk[3][L_GROUPS * L_LANES];
+    const size_t ns[3] = {L_LANES, 5, 11};
+    cp_stats *one = counts_new(L_GROUPS, L_LABELS), *part[3];
+    for (size_t i = 0; i < 3; i++) {
+        random_labels(r, blk[i], ns[i]);
+        part[i] = counts_new(L_GROUPS, L_LABELS);
+        add_labels(part[i], blk[i], ns[i]);
+        add_labels(one, blk[i], ns[i]);
+    }
+    cp_err err;
+    cp_stats *left = counts_new(L_GROUPS, L_LABELS), *right = counts_new(L_GROUPS, L_LABELS);
+    cp_stats *bc = counts_new(L_GROUPS, L_LABELS);
+    cr_assert_eq(cp_stats_merge(left, part[0], &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(cp_stats_merge(left, part[1], &err), CP_OK);
+    cr_assert_eq(cp_stats_merge(left, part[2], &err), CP_OK);
+    cr_assert_eq(cp_stats_merge(bc, part[1], &err), CP_OK);
+    cr_assert_eq(cp_stats_merge(bc, part[2], &err), CP_OK);
+    cr_assert_eq(cp_stats_merge(right, part[0], &err), CP_OK);
+    cr_assert_eq(cp_stats_merge(right, bc, &err), CP_OK);
+    assert_same_counts(one, left);
+    assert_same_counts(one, right);
+    assert_same_stats(left, right);
+    assert_same_stats(one, left);
+    cr_assert_eq(cp_stats_samples(one), L_LANES + 5 + 11);
+    for (size_t i = 0; i < 3; i++)
+        cp_stats_free(part[i]);
+    cp_stats_free(one);
+    cp_stats_free(left);
+    cp_stats_free(right);
+    cp_stats_free(bc);
+    gsl_rng_free(r);
+}
+
+Test(stats, label_counts_pack_unpack_roundtrip)
+{
+    gsl_rng *r = rng_new(52);
+    uint8_t labels[L_GROUPS * L_LANES];
+    random_labels(r, labels, L_LANES);
+    cp_stats *st = counts_new(L_GROUPS, L_LABELS);
+    double row[L_CELLS] = {1.0, -2.0, 3.5};
+    add_block(st, row, 1);
+    cp_err err;
+    cr_assert_eq(cp_stats_add_labels(st, labels, L_LANES, L_LANES, 0, 1, L_GROUPS, &err), CP_OK);
+    unsigned char *buf;
+    const size_t n = packed(st, &buf);
+    cp_stats *back = cp_stats_alloc_like(st);
+    cr_assert_not_null(back);
+    cr_assert_eq(cp_stats_unpack_merge(back, buf, n, &err), CP_OK, "%s", err.msg);
+    assert_same_counts(back, st);
+    assert_same_stats(back, st);
+    /* Unpacking again doubles every count. */
+    cr_assert_eq(cp_stats_unpack_merge(back, buf, n, &err), CP_OK, "%s", err.msg);
+    for (size_t g = 0; g < L_GROUPS; g++)
+        for (size_t k = 0; k < L_LABELS; k++)
+            cr_assert_eq(cp_stats_count(back, g, k), 2 * cp_stats_count(st, g, k));
+    /* A count that would overflow the destination's is refused. */
+    unsigned char *c = malloc(n);
+    memcpy(c, buf, n);
+    const uint64_t huge = UINT64_MAX;
+    memcpy(c + n - 8, &huge, 8);
+    cr_assert_eq(cp_stats_unpack_merge(back, c, n, &err), CP_EINVAL);
+    cr_assert(strstr(err.msg, "overflows"), "%s", err.msg);
+    free(c);
+    free(buf);
+    cp_stats_free(st);
+    cp_stats_free(back);
+    gsl_rng_free(r);
+}
+
+/* Statistics of another shape of counts: merge and unpack refused with a
+ * message naming both shapes, the destination untouched. */
+Test(stats, label_counts_shape_mismatch_refused)
+{
+    const size_t shapes[3][2] = {{L_GROUPS + 1, L_LABELS}, {L_GROUPS, L_LABELS - 1}, {0, 0}};
+    uint8_t labels[L_GROUPS * L_LANES] = {0};
+    labels[3] = 2;
+    cp_stats *dst = counts_new(L_GROUPS, L_LABELS);
+    add_labels(dst, labels, L_LANES);
+    unsigned char *before;
+    const size_t nb = packed(dst, &before);
+    for (size_t i = 0; i < 3; i++) {
+        cp_stats *src = counts_new(shapes[i][0], shapes[i][1]);
+        cp_err err;
+        cp_err_clear(&err);
+        cr_assert_eq(cp_stats_merge(dst, src, &err), CP_EINVAL, "shape %zu merged", i);
+        cr_assert(strstr(err.msg, "label counts"), "%s", err.msg);
+        unsigned char *buf;
+        const size_t n = packed(src, &buf);
+        cp_err_clear(&err);
+        cr_assert_eq(cp_stats_unpack_merge(dst, buf, n, &err), CP_EINVAL, "shape %zu unpacked", i);
+        char want[64];
+        snprintf(want, sizeof want, "%zu groups x %zu labels, expected %d x %d", shapes[i][0],
+                 shapes[i][1], L_GROUPS, L_LABELS);
+        cr_assert(strstr(err.msg, want), "%s", err.msg);
+        unsigned char *after;
+        const size_t na = packed(dst, &after);
+        cr_assert(na == nb && memcmp(before, after, na) == 0, "dst changed");
+        free(after);
+        free(buf);
+        cp_stats_free(src);
+    }
+    /* The counts cut short, or a byte too many. */
+    unsigned char *buf;
+    const size_t n = packed(dst, &buf);
+    cp_stats *other = counts_new(L_GROUPS, L_LABELS);
+    cp_err err;
+    cr_assert_eq(cp_stats_unpack_merge(other, buf, n - 8, &err), CP_EINVAL);
+    cr_assert(strstr(err.msg, "truncated"), "%s", err.msg);
+    cr_assert_eq(cp_stats_count(other, 0, 2), 0);
+    free(buf);
+    free(before);
+    cp_stats_free(other);
+    cp_stats_free(dst);
+}
+
+/* A label beyond the K the statistics count, or a group beyond G: refused
+ * (CP_EINVAL), nothing counted, nothing written out of bounds (ASan). */
+Test(stats, label_out_of_range_refused)
+{
+    uint8_t labels[L_GROUPS * L_LANES] = {0};
+    cp_stats *st = counts_new(L_GROUPS, L_LABELS);
+    cp_err err;
+    labels[4 * L_LANES + 9] = L_LABELS;
+    cr_assert_eq(cp_stats_add_labels(st, labels, L_LANES, L_LANES, 0, 1, L_GROUPS, &err),
+                 CP_EINVAL);
+    cr_assert(strstr(err.msg, "label group 4: label 4, but only 4 labels"), "%s", err.msg);
+    labels[4 * L_LANES + 9] = 255;
+    cr_assert_eq(cp_stats_add_labels(st, labels, L_LANES, L_LANES, 0, 1, L_GROUPS, &err),
+                 CP_EINVAL);
+    for (size_t g = 0; g < L_GROUPS; g++)
+        for (size_t k = 0; k < L_LABELS; k++)
+            cr_assert_eq(cp_stats_count(st, g, k), 0, "group %zu counted", g);
+    /* A bad label past n_samples is not read. */
+    cr_assert_eq(cp_stats_add_labels(st, labels, 9, L_LANES, 0, 1, L_GROUPS, &err), CP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(cp_stats_count(st, 4, 0), 9);
+    /* Groups past the end, a zero step, a stride below the samples. */
+    cr_assert_eq(cp_stats_add_labels(st, labels, 9, L_LANES, 1, 1, L_GROUPS, &err), CP_EINVAL);
+    cr_assert(strstr(err.msg, "beyond the 6 label groups"), "%s", err.msg);
+    cr_assert_eq(cp_stats_add_labels(st, labels, 9, L_LANES, 0, 0, 2, &err), CP_EINVAL);
+    cr_assert_eq(cp_stats_add_labels(st, labels, 9, 8, 0, 1, 1, &err), CP_EINVAL);
+    /* Labels are bytes: statistics of more than 256 could never be filled. */
+    cr_assert_null(cp_stats_alloc_counts(1, 1, 257));
+    /* Statistics without counts count nothing. */
+    cp_stats *none = stats_new(L_CELLS);
+    cr_assert_eq(cp_stats_add_labels(none, labels, 1, L_LANES, 0, 1, 1, &err), CP_EINVAL);
+    cp_stats_free(none);
+    cp_stats_free(st);
 }

@@ -10,6 +10,7 @@
 #include "cp_par.h"
 #include "cp_period.h"
 #include "cp_compare.h"
+#include "cp_report.h"
 #include "cp_run.h"
 #include "cp_scenario.h"
 #include "cp_signal.h"
@@ -61,6 +62,7 @@ static const char main_usage[] =
     "  chokepoint validate SCENARIO.ini         check a scenario and its inputs, run nothing\n"
     "  chokepoint compare BASE.ini OPTION.ini   paired comparison on common random numbers\n"
     "  chokepoint batch BATCH.csv [options]     run a batch of scenarios, skipping finished ones\n"
+    "  chokepoint report DIR|BATCH.csv          charts of the results on one HTML page\n"
     "  chokepoint COMMAND --help                options of a command\n"
     "  chokepoint --help | --version\n"
     "\n"
@@ -82,6 +84,8 @@ static const char main_usage[] =
     "                         finished " what " with the same settings is left as it is)\n"
 #define PROGRESS_OPTION_HELP                                                                       \
     "      --progress SEC     a progress line on stderr every SEC seconds (default 10; 0: off)\n"
+#define REPORT_OPTION_HELP                                                                         \
+    "      --report           at the end, write DIR/report.html (see chokepoint report --help)\n"
 
 /* One option a line, as printed. */
 /* clang-format off */
@@ -102,6 +106,7 @@ static const char run_usage[] =
     CHECKPOINT_OPTIONS_HELP
     RESUME_OPTION_HELP("run")
     PROGRESS_OPTION_HELP
+    REPORT_OPTION_HELP
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
 /* clang-format on */
@@ -160,7 +165,7 @@ typedef struct shared_args {
     uint64_t *samples, *seed;
     const char **out_dir;
     cp_drive_settings *drive;
-    int *quiet;
+    int *quiet, *report;
 } shared_args;
 
 /* Handles option c of command cmd if it is one of shared_args'.  Returns 1
@@ -190,6 +195,9 @@ static int parse_shared_option(int c, const char *arg, const char *cmd, const sh
         return 1;
     case 'q':
         *a->quiet = 1;
+        return 1;
+    case 'W':
+        *a->report = 1;
         return 1;
     case 'C':
         if (parse_interval(arg, &a->drive->checkpoint_samples, &a->drive->checkpoint_seconds))
@@ -420,7 +428,7 @@ typedef struct run_args {
     cp_run_options opt;
     const char *scenario;
     char out_default[4096];
-    int quiet;
+    int quiet, report;
 } run_args;
 
 static int parse_run_args(int argc, char **argv, run_args *a)
@@ -434,13 +442,14 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                          {"checkpoint-every", required_argument, NULL, 'C'},
                                          {"resume", no_argument, NULL, 'R'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"report", no_argument, NULL, 'W'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     a->opt.samples = 100000;
     a->opt.seed = 1;
     a->opt.drive.progress_seconds = 10;
-    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir, &a->opt.drive,
-                                &a->quiet};
+    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir,
+                                &a->opt.drive,   &a->quiet,    &a->report};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:k:fqh", opts, NULL)) != -1) {
@@ -497,9 +506,8 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
     int rc = load_all(scenario, &l, err);
     if (rc)
         return rc;
-    char out_default[4096];
-    const int defaulted = opt->out_dir == NULL;
-    if (defaulted) {
+    static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
+    if (!opt->out_dir) {
         snprintf(out_default, sizeof out_default, "outputs/%s", l.sc.name);
         opt->out_dir = out_default;
     }
@@ -518,8 +526,6 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
                 (unsigned long long)opt->samples, l.sc.name, cp_par_size(par), res->wall_seconds,
                 run_samples / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
                 res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
-    if (defaulted)
-        opt->out_dir = NULL;
     free_all(&l);
     return rc;
 }
@@ -528,6 +534,15 @@ static void report_error(const cp_par *par, int rc, const cp_err *err)
 {
     if (rc && cp_par_rank(par) == 0)
         fprintf(stderr, "chokepoint: %s%s\n", rc == CP_ESTOPPED ? "" : "error: ", err->msg);
+}
+
+/* --report: the page of a finished run, comparison or batch, drawn after MPI
+ * is finalized, on rank 0 (wanted).  A failed report leaves the results as
+ * they are and gives its own exit code. */
+static int with_report(int code, int wanted, const char *target, const char *summary)
+{
+    const int report_code = wanted ? cp_report_write(target, summary) : 0;
+    return code ? code : report_code;
 }
 
 static cp_par *start_parallel(int *argc, char ***argv)
@@ -563,6 +578,7 @@ static const char compare_usage[] =
     CHECKPOINT_OPTIONS_HELP
     RESUME_OPTION_HELP("comparison")
     PROGRESS_OPTION_HELP
+    REPORT_OPTION_HELP
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
 /* clang-format on */
@@ -570,7 +586,7 @@ static const char compare_usage[] =
 /* Parses compare's options; returns EXIT_OK, -1 after --help, or a usage
  * exit code.  *first is the index of the first scenario argument. */
 static int parse_compare_args(int argc, char **argv, cp_compare_options *opt, int *quiet,
-                              int *first)
+                              int *report, int *first)
 {
     static const struct option opts[] = {{"samples", required_argument, NULL, 'n'},
                                          {"seed", required_argument, NULL, 's'},
@@ -580,9 +596,11 @@ static int parse_compare_args(int argc, char **argv, cp_compare_options *opt, in
                                          {"checkpoint-every", required_argument, NULL, 'C'},
                                          {"resume", no_argument, NULL, 'R'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"report", no_argument, NULL, 'W'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const shared_args shared = {&opt->samples, &opt->seed, &opt->out_dir, &opt->drive, quiet};
+    const shared_args shared = {&opt->samples, &opt->seed, &opt->out_dir,
+                                &opt->drive,   quiet,      report};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:fqh", opts, NULL)) != -1) {
@@ -655,9 +673,8 @@ static int compare_scenarios(const cp_par *par, const char *const *paths, size_t
     int rc = load_many(paths, n, &l, &models, err);
     if (rc)
         return rc;
-    char out_default[4096];
-    const int defaulted = opt->out_dir == NULL;
-    if (defaulted) {
+    static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
+    if (!opt->out_dir) {
         snprintf(out_default, sizeof out_default, "outputs/compare-%s", l[0].sc.name);
         opt->out_dir = out_default;
     }
@@ -674,8 +691,6 @@ static int compare_scenarios(const cp_par *par, const char *const *paths, size_t
                     res->wall_seconds, res->first_sample ? ", resumed from a checkpoint" : "",
                     opt->out_dir);
     }
-    if (defaulted)
-        opt->out_dir = NULL;
     free_many(l, models, n);
     return rc;
 }
@@ -683,8 +698,8 @@ static int compare_scenarios(const cp_par *par, const char *const *paths, size_t
 static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
 {
     cp_compare_options opt = {.samples = 100000, .seed = 1, .drive.progress_seconds = 10};
-    int quiet = 0, first = 0;
-    int rc = parse_compare_args(argc, argv, &opt, &quiet, &first);
+    int quiet = 0, report = 0, first = 0;
+    int rc = parse_compare_args(argc, argv, &opt, &quiet, &report, &first);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     char command[8192];
@@ -699,8 +714,9 @@ static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
     rc = compare_scenarios(par, (const char *const *)argv + first, (size_t)(argc - first), &opt,
                            quiet, &res, &err);
     report_error(par, rc, &err);
+    const int root = cp_par_rank(par) == 0;
     cp_par_finalize(par);
-    return exit_code_for(rc);
+    return with_report(exit_code_for(rc), report && !rc && root, opt.out_dir, NULL);
 }
 
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
@@ -720,8 +736,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     cp_run_result res;
     rc = run_scenario(par, a.scenario, &a.opt, a.quiet, &res, &err);
     report_error(par, rc, &err);
+    const int root = cp_par_rank(par) == 0;
     cp_par_finalize(par);
-    return exit_code_for(rc);
+    return with_report(exit_code_for(rc), a.report && !rc && root, a.opt.out_dir, NULL);
 }
 
 /* ---- batch ------------------------------------------------------------ */
@@ -743,8 +760,8 @@ static const char batch_usage[] =
     "      --status           report each entry's state and run nothing\n"
     "      --summary PATH     also write the summary to PATH\n"
     "      --checkpoint-every N|Ns  as for run (default: only when stopped)\n"
-    "      --progress SEC     a progress line every SEC seconds (default 10; 0: off)\n"
-    "  -q, --quiet            no progress and no per-run reports\n"
+    "      --progress SEC     a progress line every SEC seconds (default 10; 0: "
+    "off)\n" REPORT_OPTION_HELP "  -q, --quiet            no progress and no per-run reports\n"
     "  -h, --help             this help\n"
     "\n"
     "Exit code: 0 if every entry finished or was already complete, 75 if a signal\n"
@@ -753,7 +770,7 @@ static const char batch_usage[] =
 typedef struct batch_args {
     const char *file, *summary;
     uint64_t only;
-    int status_only, quiet;
+    int status_only, quiet, report;
     cp_run_options opt; /* checkpoint and progress settings for every entry */
 } batch_args;
 
@@ -765,13 +782,14 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
                                          {"checkpoint-every", required_argument, NULL, 'C'},
                                          {"progress", required_argument, NULL, 'P'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"report", no_argument, NULL, 'W'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     a->opt.drive.progress_seconds = 10;
     /* Only --checkpoint-every, --progress and --quiet of these reach it:
      * each entry gives its own samples, seed and output. */
-    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir, &a->opt.drive,
-                                &a->quiet};
+    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir,
+                                &a->opt.drive,   &a->quiet,    &a->report};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
@@ -1026,10 +1044,13 @@ static int cmd_batch(int argc, char **argv, int full_argc, char **full_argv)
             first_failure = first_failure ? first_failure : CP_EIO;
         }
     }
+    const int root = cp_par_rank(par) == 0, report = a.report && r && root && !a.status_only;
+    cp_par_finalize(par);
+    rc = with_report(stopped ? EXIT_STOPPED : exit_code_for(first_failure), report && !stopped,
+                     a.file, a.summary);
     free(r);
     cp_batch_free(&b);
-    cp_par_finalize(par);
-    return stopped ? EXIT_STOPPED : exit_code_for(first_failure);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -1057,6 +1078,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "batch") == 0)
         return cmd_batch(argc - 1, argv + 1, argc, argv);
+    if (strcmp(cmd, "report") == 0)
+        return cp_report_main(argc - 1, argv + 1);
     fprintf(stderr, "chokepoint: unknown command '%s'\n\n", cmd);
     fprintf(stderr, main_usage, cp_version());
     return EXIT_USAGE;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # setup.sh -- install what is missing (Debian 12 packages) and build.
 #
-#   jobs/setup.sh              runtime and build dependencies, release build in build/
-#   jobs/setup.sh --test       also the test dependencies (Criterion, pandas,
-#                              Slurm with munge for the tests of jobs/slurm, and
-#                              clang for the second-compiler check)
+#   jobs/setup.sh              runtime and build dependencies (with matplotlib and
+#                              pandas for `chokepoint report`), release build in build/
+#   jobs/setup.sh --test       also the test dependencies (Criterion, Slurm with
+#                              munge for the tests of jobs/slurm, clang for the
+#                              second-compiler check, Chromium for the report's)
 #   jobs/setup.sh --no-build   install only
 #
 # Uses sudo when not root.  Installs only packages that are missing, so it is
@@ -13,11 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libgsl-dev
-          libcsv-dev librandom123-dev libinih-dev libssl-dev)
+          libcsv-dev librandom123-dev libinih-dev libssl-dev python3-matplotlib python3-pandas)
 build=1
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(libcriterion-dev python3-pandas slurmctld slurmd slurm-client munge clang) ;;
+    --test) packages+=(libcriterion-dev slurmctld slurmd slurm-client munge clang chromium) ;;
     --no-build) build=0 ;;
     *) echo "setup: unknown option $arg (see the comment at the top of $0)" >&2; exit 2 ;;
     esac

@@ -50,7 +50,7 @@ cp "$SRC/inputs/edges.csv" "$WORK/w/inputs/"
 # A price of zero makes the elastic response infinite: a model error, named.
 sed -i 's/^ppa_price_EU,2027Q3,68.35,/ppa_price_EU,2027Q3,0,/' "$WORK/w/inputs/series.csv"
 expect_exit 5 "a non-finite model value" -- "$BIN" run "$S" --samples 300 --out "$WORK/nan"
-expect_err "for 2027Q3 is inf"
+expect_err "in region 'EU' for 2027Q3 is"
 [ ! -e "$WORK/nan/summary.csv" ] && [ ! -e "$WORK/nan/manifest.json" ] \
     && ok "no summary or manifest after a model error" || bad "output left after a model error"
 # --force removes a previous run's binding.csv before running: a run that

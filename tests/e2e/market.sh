@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The market in every scenario of scenarios/: in no kept sample path does a
+# region's waiting inventory exceed its inventory target plus a quarter of
+# its orders (the queue of unpowered chips stays bounded), and a Taiwan
+# blockade shows in installed compute.  The check reads every sample of a
+# few thousand through --keep-samples, with a metrics.csv that reports each
+# deploy node's waiting, target and orders.
+. "$(dirname "$0")/common.sh" "$@"
+N=2000
+mkdir -p "$WORK/w"
+cp -r "$SRC/scenarios" "$SRC/inputs" "$WORK/w/"
+M="$WORK/w/inputs/metrics.csv"
+head -1 "$SRC/inputs/metrics.csv" >"$M"
+# One metric per deploy node and field (region = the node's name).
+awk -F, 'NR > 1 && $2 == "deploy" { print $1 }' "$SRC/inputs/nodes.csv" | while read -r d; do
+    for f in waiting target orders; do
+        echo "check_$f,$d,$d,$f,accelerators,check,test," >>"$M"
+    done
+done
+[ "$(wc -l <"$M")" -gt 4 ] && ok "check metrics for every deploy node" || bad "no deploy nodes found"
+for f in "$WORK"/w/scenarios/*.ini; do
+    n=$(basename "$f" .ini)
+    if ! "$BIN" run "$f" --samples $N --keep-samples $N --seed 3 --out "$WORK/o/$n" --quiet \
+        >"$WORK/out" 2>"$WORK/err"; then
+        bad "$n: run failed"; sed 's/^/    /' "$WORK/err" | head -3; continue
+    fi
+    if /usr/bin/python3 "$SRC/tests/e2e/check_market.py" inventory "$WORK/o/$n/samples.csv" $N; then
+        ok "$n: waiting <= target + orders in every sample, region and quarter"
+    else bad "$n: the waiting inventory broke its bound"; fi
+done
+
+# The blockade shows: the real metrics, paired on common random numbers.
+for n in baseline stress-taiwan-blockade; do
+    "$BIN" run "$SRC/scenarios/$n.ini" --samples 4000 --seed 3 --out "$WORK/b/$n" --quiet \
+        >/dev/null 2>&1 || bad "$n: run failed"
+done
+if /usr/bin/python3 "$SRC/tests/e2e/check_market.py" blockade "$WORK/b/baseline" \
+    "$WORK/b/stress-taiwan-blockade"; then
+    ok "a Taiwan blockade cuts installed compute in the bad paths, and chips bind there"
+else bad "the blockade does not show in installed compute"; fi
+finish

@@ -1088,8 +1088,14 @@ static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, do
      * one call per lane, was a tenth of a run.  At the reference price the
      * log is 0 and the response exactly 1.  (A negative price, which no
      * input gives, would make NaN even for a whole e.) */
-    for (size_t l = 0; l < n; l++)
-        ratio[l] /= param(nd, w->mult, 0, l);
+    if (nd->param_slot[0] < 0) { /* no shock on the reference: one value for all lanes */
+        const double reference = nd->param[0];
+        for (size_t l = 0; l < n; l++)
+            ratio[l] /= reference;
+    } else {
+        for (size_t l = 0; l < n; l++)
+            ratio[l] /= param(nd, w->mult, 0, l);
+    }
     cp_math_log_n(ratio, t, n);
     for (size_t l = 0; l < n; l++)
         ratio[l] = -param(nd, w->mult, 1, l) * t[l];
@@ -1100,9 +1106,13 @@ static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, do
      * elsewhere the flow's own label passes through. */
     pass_label_as(m, w, nd, -1, n);
     if (nd->label >= 0 && nd->labelled) {
-        uint8_t *lab = labels_of(m, w, nd->index);
+        /* Rarely below: test all lanes first, in a loop that vectorizes. */
         const double below = nd->param[2];
+        int any = 0;
         for (size_t l = 0; l < n; l++)
+            any |= t[l] < below;
+        uint8_t *lab = labels_of(m, w, nd->index);
+        for (size_t l = 0; any && l < n; l++)
             lab[l] = t[l] < below ? (uint8_t)nd->label : lab[l];
     }
 }

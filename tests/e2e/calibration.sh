@@ -11,6 +11,11 @@ if grep -q "^warning:" "$WORK/out"; then
 else
     ok "every input row has a source"
 fi
+if /usr/bin/python3 "$SRC/tests/e2e/check_bibliography.py" "$SRC"; then
+    ok "every cited source key is in the bibliography"
+else
+    bad "cited source keys missing from inputs/README.md's bibliography"
+fi
 expect_exit 0 "baseline run" -- "$BIN" run "$SRC/scenarios/baseline.ini" --samples $N --seed 42 \
     --out "$WORK/base" --quiet
 if /usr/bin/python3 "$SRC/tests/e2e/check_calibration.py" "$SRC/inputs/calibration.csv" \

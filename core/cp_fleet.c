@@ -280,16 +280,28 @@ void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
 
 /* ---- the market --------------------------------------------------------- */
 
-/* Lane l's resale: what buyers still want after new production is shared
- * is met from the pool, pro rata, the same share of every cohort. */
-static double resell_lane(size_t t, size_t l, cp_fleet *const *fleets, const double *want,
-                          size_t n_buyers, const double *surv, cp_fleet_pool *pool, size_t L)
+/* What the pool holds at quarter t, lane by lane (cohort by cohort over
+ * all lanes, so the loop vectorizes). */
+CP_LANE_CLONES static void pool_sums(size_t t, size_t n, size_t L, const double *surv,
+                                     const cp_fleet_pool *pool, double *restrict in_pool)
 {
-    double in_pool = 0, unmet = 0;
-    for (size_t c = pool->first; c < t; c++)
-        in_pool += pool->units[c * L + l] * surv[t - c];
-    if (!(in_pool > 0))
-        return 0;
+    for (size_t l = 0; l < n; l++)
+        in_pool[l] = 0;
+    for (size_t c = pool->first; c < t; c++) {
+        const double s = surv[t - c];
+        const double *restrict u = &pool->units[c * L];
+        for (size_t l = 0; l < n; l++)
+            in_pool[l] += u[l] * s;
+    }
+}
+
+/* Lane l's resale: what buyers still want after new production is shared
+ * is met from the pool (holding in_pool), pro rata, the same share of
+ * every cohort.  Returns what stays unsold. */
+static double resell_lane(size_t t, size_t l, cp_fleet *const *fleets, const double *want,
+                          size_t n_buyers, double in_pool, cp_fleet_pool *pool, size_t L)
+{
+    double unmet = 0;
     for (size_t i = 0; i < n_buyers; i++)
         unmet += want[i * L + l] - fleets[i]->arrived[l];
     if (!(unmet > TINY * in_pool))
@@ -301,8 +313,7 @@ static double resell_lane(size_t t, size_t l, cp_fleet *const *fleets, const dou
         const double share = r / in_pool;
         for (size_t c = pool->first; c < t; c++)
             f->wait[c * L + l] += pool->units[c * L + l] * share;
-        if (pool->first < f->first_wait[l])
-            f->first_wait[l] = (uint16_t)pool->first;
+        f->first_wait[l] = pool->first < f->first_wait[l] ? (uint16_t)pool->first : f->first_wait[l];
         f->resold[l] = r;
     }
     const double keep = 1.0 - sold / in_pool;
@@ -358,7 +369,10 @@ void cp_fleet_market(size_t t, size_t n, const double *capacity, cp_fleet *const
         idle[l] = cap > sent[l] ? cap - sent[l] : 0;
         unsold[l] = 0;
     }
-    if (pool->first < t) /* anything returned: resell it */
-        for (size_t l = 0; l < n; l++)
-            unsold[l] = resell_lane(t, l, fleets, want, n_buyers, surv, pool, L);
+    if (pool->first >= t) /* nothing was ever returned */
+        return;
+    pool_sums(t, n, L, surv, pool, unsold);
+    for (size_t l = 0; l < n; l++)
+        if (unsold[l] > 0)
+            unsold[l] = resell_lane(t, l, fleets, want, n_buyers, unsold[l], pool, L);
 }

@@ -262,11 +262,35 @@ def exceedance_chart(charts, data, regions, quarters, unit, label):
     return charts.save(fig, "exceedance.png")
 
 
+def binding_colors(labels):
+    """One colour per constraint, by family so a reader groups them at a
+    glance: power in blues and greens, chips in reds and oranges, the export
+    limit purple, orders grey."""
+    families = {"power": ["#1f77b4", "#17becf", "#2ca02c", "#98df8a", "#aec7e8"],
+                "chips": ["#d62728", "#ff7f0e", "#e377c2", "#ffbb78", "#ff9896"]}
+    used = {"power": 0, "chips": 0}
+    colors = {}
+    for c in labels:
+        family = c.split(":")[0]
+        if family in families:
+            colors[c] = families[family][used[family] % len(families[family])]
+            used[family] += 1
+        elif c == "export":
+            colors[c] = "#9467bd"
+        elif c == "orders":
+            colors[c] = "#7f7f7f"
+        else:
+            colors[c] = PALETTE[len(colors) % len(PALETTE)]
+    return colors
+
+
 def binding_chart(charts, binding):
     regions = order_regions(binding.region.unique())
     fig, axes = charts.figure(len(regions))
-    labels = sorted(binding.constraint.unique())
-    colors = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(labels)}
+    # Constraints that never bind anywhere would only crowd the legend.
+    bound = binding.groupby("constraint")["count"].sum()
+    labels = sorted(c for c in bound.index if bound[c] > 0)
+    colors = binding_colors(labels)
     for ax, region in zip(axes, regions):
         part = binding[binding.region == region]
         counts = part.pivot_table(index="period", columns="constraint", values="count", aggfunc="sum")
@@ -279,7 +303,8 @@ def binding_chart(charts, binding):
         ax.set_ylabel("share of sample paths")
         ax.set_ylim(0, 1)
         time_axis(ax, shares.index)
-        ax.legend(fontsize=7, loc="lower left", title="constraint", title_fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), title="constraint",
+                  title_fontsize=7, borderaxespad=0)
     return charts.save(fig, "binding.png")
 
 

@@ -33,8 +33,9 @@ for b in build-test build-clang; do
         --quiet --force --out "$b/same-bytes" >/dev/null
 done
 if cmp build-test/same-bytes/summary.csv build-clang/same-bytes/summary.csv &&
-    cmp build-test/same-bytes/samples.csv build-clang/same-bytes/samples.csv; then
-    echo "ok: GCC and clang builds wrote identical summary.csv and samples.csv"
+    cmp build-test/same-bytes/samples.csv build-clang/same-bytes/samples.csv &&
+    cmp build-test/same-bytes/binding.csv build-clang/same-bytes/binding.csv; then
+    echo "ok: GCC and clang builds wrote identical summary.csv, samples.csv and binding.csv"
 else
     echo "FAIL: GCC and clang builds differ"; status=1
 fi

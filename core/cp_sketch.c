@@ -197,18 +197,18 @@ typedef struct chunk {
     double lo, hi; /* the chunk's min and max */
 } chunk;
 
-/* One side's counters as chunk_scan selects them: the address of key 0 (as
- * an integer, as the counters of keys below lo do not exist) and the range
- * of keys. */
+/* One side's counters as a scan selects them: the address of key 0 (as an
+ * integer, as the counters of keys below lo do not exist), the first key
+ * and the last (-1 if none). */
 typedef struct side_view {
-    uint64_t lo, n;
-    uintptr_t key0;
+    int64_t lo, last;
+    uint64_t key0;
 } side_view;
 
 static side_view side_view_of(const cp_sketch_side *sd)
 {
-    return (side_view){.lo = (uint64_t)sd->lo,
-                       .n = sd->n,
+    return (side_view){.lo = sd->lo,
+                       .last = (int64_t)sd->n - 1,
                        .key0 = (uintptr_t)sd->count - (uintptr_t)sd->lo * sizeof *sd->count};
 }
 
@@ -222,24 +222,26 @@ static int64_t ordered(uint64_t bits)
 
 static double from_ordered(int64_t o)
 {
-    const uint64_t bits = (uint64_t)o;
-    uint64_t b = bits ^ ((0 - (bits >> 63)) >> 1);
-    double d;
-    memcpy(&d, &b, sizeof d);
-    return d;
+    const uint64_t bits = (uint64_t)o ^ ((0 - ((uint64_t)o >> 63)) >> 1);
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
 }
 
 /* Fills ch from x[0..n), n <= ADD_CHUNK; returns whether every value is
- * finite and inside the arrays (ch is then complete).  Integer and compare
- * arithmetic only: every clone gives the same slots, and min and max are
- * the same values in any order (a zero extreme may come out as -0.0, which
- * the caller turns into +0.0, as the one-by-one add does). */
+ * finite and inside the arrays (ch is then complete).  Integer arithmetic
+ * only: every clone gives the same slots, and min and max are the same
+ * values in any order (a zero extreme may come out as -0.0, which the
+ * caller turns into +0.0, as the one-by-one add does).  A value is inside
+ * its side's keys [lo, last] when neither key - lo nor last - key is
+ * negative: the sign bits of both, or-ed over the chunk, say whether any
+ * value is outside. */
 CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg, const double *x,
                                      size_t n, chunk *ch)
 {
-    const uint64_t plo = pos->lo, dlo = pos->lo ^ neg->lo;
-    const uint64_t pn = pos->n, dn = pos->n ^ neg->n;
-    const uint64_t pk = pos->key0, dk = pos->key0 ^ neg->key0;
+    const uint64_t plo = (uint64_t)pos->lo, dlo = plo ^ (uint64_t)neg->lo;
+    const uint64_t plast = (uint64_t)pos->last, dlast = plast ^ (uint64_t)neg->last;
+    const uint64_t pk = pos->key0, dk = pk ^ neg->key0;
     const uint64_t sink = (uintptr_t)ch->sink;
     uintptr_t *const slot = ch->slot;
     uint64_t bad = 0, zeros = 0;
@@ -248,14 +250,13 @@ CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg,
         const uint64_t bits = double_bits(x[i]);
         const uint64_t a = bits & ABS_MASK;
         const uint64_t neg_mask = 0 - (bits >> 63);
-        const uint64_t zero = (uint64_t)(a == 0);
+        const uint64_t zero = 0 - (uint64_t)(a == 0);
         const uint64_t key = a >> KEY_SHIFT;
         const uint64_t idx = key - (plo ^ (dlo & neg_mask));
-        bad |= (uint64_t)(idx >= (pn ^ (dn & neg_mask))) & (zero ^ 1);
+        bad |= (idx | ((plast ^ (dlast & neg_mask)) - idx)) & ~zero;
         const uint64_t at = (pk ^ (dk & neg_mask)) + key * sizeof(uint32_t);
-        const uint64_t zero_mask = 0 - zero;
-        slot[i] = (at & ~zero_mask) | ((sink + i * sizeof(uint32_t)) & zero_mask);
-        zeros += zero;
+        slot[i] = (at & ~zero) | ((sink + i * sizeof(uint32_t)) & zero);
+        zeros -= zero;
         const int64_t o = ordered(bits);
         lo = o < lo ? o : lo;
         hi = o > hi ? o : hi;
@@ -263,7 +264,40 @@ CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg,
     ch->zeros = zeros;
     ch->lo = from_ordered(lo);
     ch->hi = from_ordered(hi);
-    return !bad;
+    return !(bad >> 63);
+}
+
+/* chunk_scan for a sketch without negative values so far, which is most of
+ * them: a negative value is then outside the arrays anyway, so there is no
+ * side to choose.  The key taken with the sign bit puts a negative value
+ * beyond every array; and min and max can compare the bits as they are, as
+ * nonnegative doubles order as their bits do, and -0.0 (the bits of the
+ * most negative integer) can only be an extreme that is a zero. */
+CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, size_t n,
+                                         chunk *ch)
+{
+    const uint64_t plo = (uint64_t)pos->lo, plast = (uint64_t)pos->last, pk = pos->key0;
+    const uint64_t sink = (uintptr_t)ch->sink;
+    uintptr_t *const slot = ch->slot;
+    uint64_t bad = 0, zeros = 0;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t bits = double_bits(x[i]);
+        const uint64_t zero = 0 - (uint64_t)(bits << 1 == 0);
+        const uint64_t key = bits >> KEY_SHIFT;
+        const uint64_t idx = key - plo;
+        bad |= (idx | (plast - idx)) & ~zero;
+        const uint64_t at = pk + key * sizeof(uint32_t);
+        slot[i] = (at & ~zero) | ((sink + i * sizeof(uint32_t)) & zero);
+        zeros -= zero;
+        const int64_t o = (int64_t)bits;
+        lo = o < lo ? o : lo;
+        hi = o > hi ? o : hi;
+    }
+    ch->zeros = zeros;
+    memcpy(&ch->lo, &lo, sizeof lo);
+    memcpy(&ch->hi, &hi, sizeof hi);
+    return !(bad >> 63);
 }
 
 /* Grows s for the first value of x[0..n) that chunk_scan rejected, or fails
@@ -289,7 +323,26 @@ static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
 {
     if (ch->zeros)
         memset(ch->sink, 0, n * sizeof *ch->sink);
-    if (sums) {
+    /* Values all in one bucket (a constant column) would wait on each
+     * increment of the same counter in turn, so they are added at once.
+     * Keys grow with |x|, so min and max of one sign in one bucket put every
+     * value there. */
+    const uint64_t blo = double_bits(ch->lo), bhi = double_bits(ch->hi);
+    const int one_bucket = ch->zeros == 0 && (blo >> KEY_SHIFT) == (bhi >> KEY_SHIFT);
+    const int each = ch->zeros < n && !one_bucket;
+    if (one_bucket)
+        *(uint32_t *)ch->slot[0] += (uint32_t)n;
+    if (sums && each) {
+        double s1 = sums[0], s2 = sums[1];
+        for (size_t i = 0; i < n; i++) {
+            const double v = x[i];
+            s1 += v;
+            s2 += v * v;
+            (*(uint32_t *)ch->slot[i])++;
+        }
+        sums[0] = s1;
+        sums[1] = s2;
+    } else if (sums) {
         double s1 = sums[0], s2 = sums[1];
         for (size_t i = 0; i < n; i++) {
             const double v = x[i];
@@ -298,20 +351,19 @@ static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
         }
         sums[0] = s1;
         sums[1] = s2;
+    } else if (each) {
+        size_t i = 0;
+        /* Four at a time: the loop's own instructions were as many as the
+         * increments'. */
+        for (; i + 4 <= n; i += 4) {
+            (*(uint32_t *)ch->slot[i])++;
+            (*(uint32_t *)ch->slot[i + 1])++;
+            (*(uint32_t *)ch->slot[i + 2])++;
+            (*(uint32_t *)ch->slot[i + 3])++;
+        }
+        for (; i < n; i++)
+            (*(uint32_t *)ch->slot[i])++;
     }
-    if (ch->zeros == n)
-        return;
-    /* Values all in one bucket (a constant column) would wait on each
-     * increment of the same counter in turn, so they are added at once.
-     * Keys grow with |x|, so min and max of one sign in one bucket put every
-     * value there. */
-    const uint64_t blo = double_bits(ch->lo), bhi = double_bits(ch->hi);
-    if (ch->zeros == 0 && (blo >> KEY_SHIFT) == (bhi >> KEY_SHIFT)) {
-        *(uint32_t *)ch->slot[0] += (uint32_t)n;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        (*(uint32_t *)ch->slot[i])++;
 }
 
 int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
@@ -335,7 +387,7 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
         }
         for (;;) {
             const side_view pos = side_view_of(&s->pos), neg = side_view_of(&s->neg);
-            if (chunk_scan(&pos, &neg, v, m, &ch))
+            if (s->neg.n ? chunk_scan(&pos, &neg, v, m, &ch) : chunk_scan_pos(&pos, v, m, &ch))
                 break;
             const int rc = chunk_grow(s, v, m, err);
             if (rc) {

@@ -273,8 +273,7 @@ CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg,
  * beyond every array; and min and max can compare the bits as they are, as
  * nonnegative doubles order as their bits do, and -0.0 (the bits of the
  * most negative integer) can only be an extreme that is a zero. */
-CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, size_t n,
-                                         chunk *ch)
+CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, size_t n, chunk *ch)
 {
     const uint64_t plo = (uint64_t)pos->lo, plast = (uint64_t)pos->last, pk = pos->key0;
     const uint64_t sink = (uintptr_t)ch->sink;
@@ -376,7 +375,7 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
     chunk ch;
     double lo = s->min, hi = s->max;
     double sum[2] = {sums ? sums[0] : 0.0, sums ? sums[1] : 0.0};
-    uint64_t zeros = 0, in_count = 0;
+    uint64_t zeros = 0;
     for (size_t i = 0; i < n; i += ADD_CHUNK) {
         const size_t m = n - i < ADD_CHUNK ? n - i : ADD_CHUNK;
         const double *v = x + i * stride;
@@ -396,12 +395,11 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
             }
         }
         chunk_count(&ch, v, m, sums ? sum : NULL);
-        in_count += m - ch.zeros;
+        s->in_count += m - ch.zeros; /* as unadd_strided takes them back */
         zeros += ch.zeros;
         lo = ch.lo < lo ? ch.lo : lo;
         hi = ch.hi > hi ? ch.hi : hi;
     }
-    s->in_count += in_count;
     s->zeros += zeros;
     s->total += n;
     /* -0.0 == 0.0, so a zero extreme may be either; store +0.0. */

@@ -316,8 +316,7 @@ static int check_part(size_t n_samples, size_t row_stride, size_t first, size_t 
 int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
                        size_t first, size_t step, size_t count, cp_err *err)
 {
-    const int rc =
-        check_part(n_samples, row_stride, first, step, count, st->n_cells, "cells", err);
+    const int rc = check_part(n_samples, row_stride, first, step, count, st->n_cells, "cells", err);
     return rc ? rc : add_rows(st, values, n_samples, row_stride, first, step, count, err);
 }
 

@@ -41,7 +41,7 @@ struct cp_stats {
  * model adds fewer cells at a time), and row_sums this many side by side
  * (the lanes of the widest vector). */
 #define SUM_BATCH 64
-#define SUM_LANES 8
+#define SUM_LANES 4
 
 cp_stats *cp_stats_alloc(size_t n_cells)
 {
@@ -209,22 +209,52 @@ static int check_rows(const double *values, size_t n_samples, size_t row_stride,
     return CP_OK;
 }
 
+/* Four doubles, one per row of a group in row_sums (a vector type of GCC and
+ * clang, lowered to whatever vectors the target has). */
+typedef double sum_lanes __attribute__((vector_size(SUM_LANES * sizeof(double))));
+
 /* The sums of x and x^2 of rows k < count (row_stride apart, n_samples
  * each) into sums[k], each in sample order in double, as cp_sketch would
  * form them.  SUM_LANES rows go side by side, a row to a vector lane, so
  * that one vector operation adds a sample of each: every lane still adds its
  * own row's values one at a time in order, so the sums are the same bits in
- * every clone. */
+ * every clone.  The rows are read SUM_LANES samples at a time and transposed
+ * (the compiler's own vectorization of this loop shuffled twice as much). */
 CP_LANE_CLONES static void row_sums(const double *values, size_t n_samples, size_t row_stride,
                                     size_t count, double (*sums)[2])
 {
+    _Static_assert(SUM_LANES == 4, "the transposition is of 4 x 4 values");
     size_t k0 = 0;
     for (; k0 + SUM_LANES <= count; k0 += SUM_LANES) {
-        const double *rows = values + k0 * row_stride;
-        double s1[SUM_LANES] = {0.0}, s2[SUM_LANES] = {0.0};
-        for (size_t s = 0; s < n_samples; s++)
+        const double *const r = values + k0 * row_stride;
+        sum_lanes s1 = {0.0}, s2 = {0.0};
+        size_t s = 0;
+        for (; s + SUM_LANES <= n_samples; s += SUM_LANES) {
+            sum_lanes a, b, c, d;
+            memcpy(&a, r + s, sizeof a);
+            memcpy(&b, r + row_stride + s, sizeof b);
+            memcpy(&c, r + 2 * row_stride + s, sizeof c);
+            memcpy(&d, r + 3 * row_stride + s, sizeof d);
+            const sum_lanes ab0 = __builtin_shufflevector(a, b, 0, 4, 2, 6);
+            const sum_lanes ab1 = __builtin_shufflevector(a, b, 1, 5, 3, 7);
+            const sum_lanes cd0 = __builtin_shufflevector(c, d, 0, 4, 2, 6);
+            const sum_lanes cd1 = __builtin_shufflevector(c, d, 1, 5, 3, 7);
+            const sum_lanes x0 = __builtin_shufflevector(ab0, cd0, 0, 1, 4, 5);
+            const sum_lanes x1 = __builtin_shufflevector(ab1, cd1, 0, 1, 4, 5);
+            const sum_lanes x2 = __builtin_shufflevector(ab0, cd0, 2, 3, 6, 7);
+            const sum_lanes x3 = __builtin_shufflevector(ab1, cd1, 2, 3, 6, 7);
+            s1 += x0;
+            s2 += x0 * x0;
+            s1 += x1;
+            s2 += x1 * x1;
+            s1 += x2;
+            s2 += x2 * x2;
+            s1 += x3;
+            s2 += x3 * x3;
+        }
+        for (; s < n_samples; s++)
             for (size_t k = 0; k < SUM_LANES; k++) {
-                const double v = rows[k * row_stride + s];
+                const double v = r[k * row_stride + s];
                 s1[k] += v;
                 s2[k] += v * v;
             }

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp_math.h" /* CP_LANE_CLONES */
+
 #define MANT_BITS 52
 #define KEY_SHIFT (MANT_BITS - CP_SKETCH_SUBBITS)
 #define OCTAVE (1 << CP_SKETCH_SUBBITS)
@@ -177,95 +179,192 @@ static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride
     }
 }
 
-/* A strided add works on chunks: one pass finds each value's counter and
- * prefetches it, a second one counts, so that the cache misses of counting
- * overlap instead of waiting on one another.  The first pass also gathers
- * the rest in locals rather than in *s: counts are uint64_t like total, so
- * a store to a count would force total through memory. */
+/* A strided add works on chunks of contiguous values in two passes.  The
+ * first (chunk_scan) has no branch per value, so that the compiler
+ * vectorizes it: it finds each value's counter, checks that every value is
+ * finite and inside the arrays, and takes the chunk's min and max and its
+ * number of zeros.  The second adds 1 to each counter and the sums, one
+ * value at a time in index order.  Values a chunk's scan rejects (an octave
+ * not seen yet, or not finite: its key is beyond every array) are rare and
+ * go to chunk_grow, after which the scan starts over. */
 typedef struct chunk {
-    uint32_t *slot[ADD_CHUNK]; /* the counters of the nonzero values */
-    size_t n_slots;
-    double lo, hi; /* running min and max */
-    double s1, s2; /* running sums of x and x^2 */
+    /* Each value's counter as an address; a zero's is its own sink, so that
+     * zeros need no branch and do not wait on one another's increments. */
+    uintptr_t slot[ADD_CHUNK];
+    uint32_t sink[ADD_CHUNK];
+    double buf[ADD_CHUNK]; /* the values of a strided chunk, made contiguous */
+    size_t zeros;
+    double lo, hi; /* the chunk's min and max */
 } chunk;
 
-/* Fills ch from the n values x[i * stride] unless one of them is not finite
- * or falls outside the arrays; returns the index of the first such value,
- * or n.  Zeros (key 0) get a side of their own whose one counter is a
- * dummy: their slot is overwritten by the next value's, and they are
- * counted as the values that got no slot.  No branch then depends on
- * zeros, which may come mixed in at random. */
-static size_t chunk_scan(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch)
+/* One side's counters as a scan selects them: the address of key 0 (as an
+ * integer, as the counters of keys below lo do not exist), the first key
+ * and the last (-1 if none). */
+typedef struct side_view {
+    int64_t lo, last;
+    uint64_t key0;
+} side_view;
+
+static side_view side_view_of(const cp_sketch_side *sd)
 {
-    uint32_t sink;
-    cp_sketch_side zero_side = {.lo = 0, .n = 1, .count = &sink};
-    cp_sketch_side *const side[4] = {&s->pos, &s->neg, &zero_side, &zero_side};
-    uint32_t **const slot = ch->slot;
-    double lo = ch->lo, hi = ch->hi, s1 = ch->s1, s2 = ch->s2;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double v = x[i * stride];
-        const uint64_t bits = double_bits(v);
-        const uint64_t a = bits & ABS_MASK;
-        cp_sketch_side *sd = side[(bits >> 63) | (uint64_t)(a == 0) << 1];
-        const int64_t key = (int64_t)(a >> KEY_SHIFT);
-        const uint64_t idx = (uint64_t)(key - sd->lo);
-        /* A non-finite value's key is beyond every array. */
-        if (idx >= sd->n)
-            return i;
-        lo = lo < v ? lo : v;
-        hi = hi > v ? hi : v;
-        s1 += v;
-        s2 += v * v;
-        slot[m] = sd->count + idx;
-        __builtin_prefetch(slot[m], 1);
-        m += a != 0;
-    }
-    ch->n_slots = m;
-    ch->lo = lo;
-    ch->hi = hi;
-    ch->s1 = s1;
-    ch->s2 = s2;
-    return n;
+    return (side_view){.lo = sd->lo,
+                       .last = (int64_t)sd->n - 1,
+                       .key0 = (uintptr_t)sd->count - (uintptr_t)sd->lo * sizeof *sd->count};
 }
 
-/* Fills ch from the n values x[i * stride], growing s as needed.  Growing
- * moves the arrays, so the scan then starts over. */
-static int chunk_slots(cp_sketch *s, const double *x, size_t n, size_t stride, chunk *ch,
-                       cp_err *err)
+/* The bits of a double as a signed integer in the order of the doubles (a
+ * NaN aside; -0.0 just below +0.0): negative ones count down from -1.  The
+ * compiler vectorizes integer min and max, not those of doubles. */
+static int64_t ordered(uint64_t bits)
 {
-    for (;;) {
-        const size_t i = chunk_scan(s, x, n, stride, ch);
-        if (i == n)
-            return CP_OK;
-        const double v = x[i * stride];
-        const uint64_t bits = double_bits(v);
+    return (int64_t)(bits ^ ((0 - (bits >> 63)) >> 1));
+}
+
+static double from_ordered(int64_t o)
+{
+    const uint64_t bits = (uint64_t)o ^ ((0 - ((uint64_t)o >> 63)) >> 1);
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+/* Fills ch from x[0..n), n <= ADD_CHUNK; returns whether every value is
+ * finite and inside the arrays (ch is then complete).  Integer arithmetic
+ * only: every clone gives the same slots, and min and max are the same
+ * values in any order (a zero extreme may come out as -0.0, which the
+ * caller turns into +0.0, as the one-by-one add does).  A value is inside
+ * its side's keys [lo, last] when neither key - lo nor last - key is
+ * negative: the sign bits of both, or-ed over the chunk, say whether any
+ * value is outside. */
+CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg, const double *x,
+                                     size_t n, chunk *ch)
+{
+    const uint64_t plo = (uint64_t)pos->lo, dlo = plo ^ (uint64_t)neg->lo;
+    const uint64_t plast = (uint64_t)pos->last, dlast = plast ^ (uint64_t)neg->last;
+    const uint64_t pk = pos->key0, dk = pk ^ neg->key0;
+    const uint64_t sink = (uintptr_t)ch->sink;
+    uintptr_t *const slot = ch->slot;
+    uint64_t bad = 0, zeros = 0;
+    int64_t lo = ordered(double_bits(INFINITY)), hi = ordered(double_bits(-INFINITY));
+    uint64_t zslot = sink; /* a running address: fewer vector operations than sink + 4 i */
+    for (size_t i = 0; i < n; i++, zslot += sizeof(uint32_t)) {
+        const uint64_t bits = double_bits(x[i]);
+        const uint64_t a = bits & ABS_MASK;
+        const uint64_t neg_mask = 0 - (bits >> 63);
+        const uint64_t zero = 0 - (uint64_t)(a == 0);
+        const uint64_t key = a >> KEY_SHIFT;
+        const uint64_t idx = key - (plo ^ (dlo & neg_mask));
+        bad |= (idx | ((plast ^ (dlast & neg_mask)) - idx)) & ~zero;
+        const uint64_t at = (pk ^ (dk & neg_mask)) + key * sizeof(uint32_t);
+        slot[i] = (at & ~zero) | (zslot & zero);
+        zeros -= zero;
+        const int64_t o = ordered(bits);
+        lo = o < lo ? o : lo;
+        hi = o > hi ? o : hi;
+    }
+    ch->zeros = zeros;
+    ch->lo = from_ordered(lo);
+    ch->hi = from_ordered(hi);
+    return !(bad >> 63);
+}
+
+/* chunk_scan for a sketch without negative values so far, which is most of
+ * them: a negative value is then outside the arrays anyway, so there is no
+ * side to choose.  The key taken with the sign bit puts a negative value
+ * beyond every array; and min and max can compare the bits as they are, as
+ * nonnegative doubles order as their bits do, and -0.0 (the bits of the
+ * most negative integer) can only be an extreme that is a zero. */
+CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, size_t n, chunk *ch)
+{
+    const uint64_t plo = (uint64_t)pos->lo, plast = (uint64_t)pos->last, pk = pos->key0;
+    const uint64_t sink = (uintptr_t)ch->sink;
+    uintptr_t *const slot = ch->slot;
+    uint64_t bad = 0, zeros = 0;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    uint64_t zslot = sink;
+    for (size_t i = 0; i < n; i++, zslot += sizeof(uint32_t)) {
+        const uint64_t bits = double_bits(x[i]);
+        const uint64_t zero = 0 - (uint64_t)(bits << 1 == 0);
+        const uint64_t key = bits >> KEY_SHIFT;
+        const uint64_t idx = key - plo;
+        bad |= (idx | (plast - idx)) & ~zero;
+        const uint64_t at = pk + key * sizeof(uint32_t);
+        slot[i] = (at & ~zero) | (zslot & zero);
+        zeros -= zero;
+        const int64_t o = (int64_t)bits;
+        lo = o < lo ? o : lo;
+        hi = o > hi ? o : hi;
+    }
+    ch->zeros = zeros;
+    memcpy(&ch->lo, &lo, sizeof lo);
+    memcpy(&ch->hi, &hi, sizeof hi);
+    return !(bad >> 63);
+}
+
+/* Grows s for the first value of x[0..n) that chunk_scan rejected, or fails
+ * if it is not finite. */
+static int chunk_grow(cp_sketch *s, const double *x, size_t n, cp_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t bits = double_bits(x[i]);
         const uint64_t a = bits & ABS_MASK;
         if (a >= INF_BITS)
-            return bad_value(v, err);
+            return bad_value(x[i], err);
+        cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
         const int64_t key = (int64_t)(a >> KEY_SHIFT);
-        const int rc = side_cover(bits >> 63 ? &s->neg : &s->pos, key, key, err);
-        if (rc)
-            return rc;
+        if (a != 0 && (uint64_t)(key - sd->lo) >= sd->n)
+            return side_cover(sd, key, key, err);
     }
+    return CP_OK; /* unreachable: chunk_scan rejected one of them */
 }
 
-/* Adds 1 to each counter of ch->slot.  A constant column would wait on each
- * increment of the same counter in turn, so it is added at once. */
-static void chunk_count(const chunk *ch)
+/* Adds 1 to the counter of each of the n values of ch and, if sums is not
+ * NULL, each value and its square to the sums, in index order. */
+static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
 {
-    const size_t n = ch->n_slots;
-    if (n == 0)
-        return;
-    uintptr_t diff = 0;
-    for (size_t i = 0; i < n; i++)
-        diff |= (uintptr_t)ch->slot[i] ^ (uintptr_t)ch->slot[0];
-    if (!diff) {
-        *ch->slot[0] += (uint32_t)n;
-        return;
+    if (ch->zeros)
+        memset(ch->sink, 0, n * sizeof *ch->sink);
+    /* Values all in one bucket (a constant column) would wait on each
+     * increment of the same counter in turn, so they are added at once.
+     * Keys grow with |x|, so min and max of one sign in one bucket put every
+     * value there. */
+    const uint64_t blo = double_bits(ch->lo), bhi = double_bits(ch->hi);
+    const int one_bucket = ch->zeros == 0 && (blo >> KEY_SHIFT) == (bhi >> KEY_SHIFT);
+    const int each = ch->zeros < n && !one_bucket;
+    if (one_bucket)
+        *(uint32_t *)ch->slot[0] += (uint32_t)n;
+    if (sums && each) {
+        double s1 = sums[0], s2 = sums[1];
+        for (size_t i = 0; i < n; i++) {
+            const double v = x[i];
+            s1 += v;
+            s2 += v * v;
+            (*(uint32_t *)ch->slot[i])++;
+        }
+        sums[0] = s1;
+        sums[1] = s2;
+    } else if (sums) {
+        double s1 = sums[0], s2 = sums[1];
+        for (size_t i = 0; i < n; i++) {
+            const double v = x[i];
+            s1 += v;
+            s2 += v * v;
+        }
+        sums[0] = s1;
+        sums[1] = s2;
+    } else if (each) {
+        size_t i = 0;
+        /* Four at a time: the loop's own instructions were as many as the
+         * increments'. */
+        for (; i + 4 <= n; i += 4) {
+            (*(uint32_t *)ch->slot[i])++;
+            (*(uint32_t *)ch->slot[i + 1])++;
+            (*(uint32_t *)ch->slot[i + 2])++;
+            (*(uint32_t *)ch->slot[i + 3])++;
+        }
+        for (; i < n; i++)
+            (*(uint32_t *)ch->slot[i])++;
     }
-    for (size_t i = 0; i < n; i++)
-        (*ch->slot[i])++;
 }
 
 int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
@@ -276,30 +375,41 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
     if (rc0)
         return rc0;
     chunk ch;
-    ch.lo = s->min;
-    ch.hi = s->max;
-    ch.s1 = sums ? sums[0] : 0.0;
-    ch.s2 = sums ? sums[1] : 0.0;
+    double lo = s->min, hi = s->max;
+    double sum[2] = {sums ? sums[0] : 0.0, sums ? sums[1] : 0.0};
     uint64_t zeros = 0;
     for (size_t i = 0; i < n; i += ADD_CHUNK) {
         const size_t m = n - i < ADD_CHUNK ? n - i : ADD_CHUNK;
-        const int rc = chunk_slots(s, x + i * stride, m, stride, &ch, err);
-        if (rc) {
-            unadd_strided(s, x, i, stride);
-            return rc;
+        const double *v = x + i * stride;
+        if (stride != 1) {
+            for (size_t j = 0; j < m; j++)
+                ch.buf[j] = v[j * stride];
+            v = ch.buf;
         }
-        chunk_count(&ch);
-        s->in_count += ch.n_slots;
-        zeros += m - ch.n_slots;
+        for (;;) {
+            const side_view pos = side_view_of(&s->pos), neg = side_view_of(&s->neg);
+            if (s->neg.n ? chunk_scan(&pos, &neg, v, m, &ch) : chunk_scan_pos(&pos, v, m, &ch))
+                break;
+            const int rc = chunk_grow(s, v, m, err);
+            if (rc) {
+                unadd_strided(s, x, i, stride);
+                return rc;
+            }
+        }
+        chunk_count(&ch, v, m, sums ? sum : NULL);
+        s->in_count += m - ch.zeros; /* as unadd_strided takes them back */
+        zeros += ch.zeros;
+        lo = ch.lo < lo ? ch.lo : lo;
+        hi = ch.hi > hi ? ch.hi : hi;
     }
     s->zeros += zeros;
     s->total += n;
     /* -0.0 == 0.0, so a zero extreme may be either; store +0.0. */
-    s->min = ch.lo == 0 ? 0.0 : ch.lo;
-    s->max = ch.hi == 0 ? 0.0 : ch.hi;
+    s->min = lo == 0 ? 0.0 : lo;
+    s->max = hi == 0 ? 0.0 : hi;
     if (sums) {
-        sums[0] = ch.s1;
-        sums[1] = ch.s2;
+        sums[0] = sum[0];
+        sums[1] = sum[1];
     }
     return CP_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp_math.h" /* CP_LANE_CLONES */
 #include "cp_sketch.h"
 #include "cp_xsum.h"
 
@@ -36,6 +37,11 @@ struct cp_stats {
 /* Values are checked for finiteness this many at a time, a chunk the
  * compiler can vectorize whole. */
 #define CHECK_CHUNK 256
+/* add_rows forms the sums of this many rows before adding any of them (the
+ * model adds fewer cells at a time), and row_sums this many side by side
+ * (the lanes of the widest vector). */
+#define SUM_BATCH 64
+#define SUM_LANES 4
 
 cp_stats *cp_stats_alloc(size_t n_cells)
 {
@@ -203,18 +209,108 @@ static int check_rows(const double *values, size_t n_samples, size_t row_stride,
     return CP_OK;
 }
 
+/* Four doubles, one per row of a group in row_sums (a vector type of GCC and
+ * clang, lowered to whatever vectors the target has). */
+typedef double sum_lanes __attribute__((vector_size(SUM_LANES * sizeof(double))));
+
+/* The sums of x and x^2 of rows k < count (row_stride apart, n_samples
+ * each) into sums[k], each in sample order in double, as cp_sketch would
+ * form them.  SUM_LANES rows go side by side, a row to a vector lane, so
+ * that one vector operation adds a sample of each: every lane still adds its
+ * own row's values one at a time in order, so the sums are the same bits in
+ * every clone.  The rows are read SUM_LANES samples at a time and transposed
+ * (the compiler's own vectorization of this loop shuffled twice as much). */
+CP_LANE_CLONES static void row_sums(const double *values, size_t n_samples, size_t row_stride,
+                                    size_t count, double (*sums)[2])
+{
+    _Static_assert(SUM_LANES == 4, "the transposition is of 4 x 4 values");
+    size_t k0 = 0;
+    for (; k0 + SUM_LANES <= count; k0 += SUM_LANES) {
+        const double *const r = values + k0 * row_stride;
+        sum_lanes s1 = {0.0}, s2 = {0.0};
+        size_t s = 0;
+        for (; s + SUM_LANES <= n_samples; s += SUM_LANES) {
+            sum_lanes a, b, c, d;
+            memcpy(&a, r + s, sizeof a);
+            memcpy(&b, r + row_stride + s, sizeof b);
+            memcpy(&c, r + 2 * row_stride + s, sizeof c);
+            memcpy(&d, r + 3 * row_stride + s, sizeof d);
+            const sum_lanes ab0 = __builtin_shufflevector(a, b, 0, 4, 2, 6);
+            const sum_lanes ab1 = __builtin_shufflevector(a, b, 1, 5, 3, 7);
+            const sum_lanes cd0 = __builtin_shufflevector(c, d, 0, 4, 2, 6);
+            const sum_lanes cd1 = __builtin_shufflevector(c, d, 1, 5, 3, 7);
+            const sum_lanes x0 = __builtin_shufflevector(ab0, cd0, 0, 1, 4, 5);
+            const sum_lanes x1 = __builtin_shufflevector(ab1, cd1, 0, 1, 4, 5);
+            const sum_lanes x2 = __builtin_shufflevector(ab0, cd0, 2, 3, 6, 7);
+            const sum_lanes x3 = __builtin_shufflevector(ab1, cd1, 2, 3, 6, 7);
+            s1 += x0;
+            s2 += x0 * x0;
+            s1 += x1;
+            s2 += x1 * x1;
+            s1 += x2;
+            s2 += x2 * x2;
+            s1 += x3;
+            s2 += x3 * x3;
+        }
+        for (; s < n_samples; s++)
+            for (size_t k = 0; k < SUM_LANES; k++) {
+                const double v = r[k * row_stride + s];
+                s1[k] += v;
+                s2[k] += v * v;
+            }
+        for (size_t k = 0; k < SUM_LANES; k++) {
+            sums[k0 + k][0] = s1[k];
+            sums[k0 + k][1] = s2[k];
+        }
+    }
+    for (; k0 < count; k0++) {
+        const double *row = values + k0 * row_stride;
+        double s1 = 0.0, s2 = 0.0;
+        for (size_t s = 0; s < n_samples; s++) {
+            s1 += row[s];
+            s2 += row[s] * row[s];
+        }
+        sums[k0][0] = s1;
+        sums[k0][1] = s2;
+    }
+}
+
+/* Adds the rows (see check_rows) after checking them.  The sums of a batch
+ * of rows, formed before any of them is added, find a non-finite value
+ * too: it leaves the sum of x NaN or infinite, as nothing finite added
+ * after it can undo.  So only a batch whose sum is not finite needs
+ * check_rows (and finite values that overflow the sum pass it); with more
+ * rows than a batch, all are checked first. */
 static int add_rows(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
                     size_t first, size_t step, size_t count, cp_err *err)
 {
-    for (size_t k = 0; k < count; k++) {
-        const size_t c = first + k * step;
-        double sums[2] = {0.0, 0.0};
-        const int rc = cp_sketch_add_strided(&st->cell[c].sketch, values + k * row_stride,
-                                             n_samples, 1, sums, err);
+    if (count > SUM_BATCH) {
+        const int rc = check_rows(values, n_samples, row_stride, first, step, count, err);
         if (rc)
-            return cp_err_wrap(err, "cell %zu", c);
-        cp_xsum_add(&st->cell[c].sum, sums[0]);
-        cp_xsum_add(&st->cell[c].sumsq, sums[1]);
+            return rc;
+    }
+    double sums[SUM_BATCH][2];
+    for (size_t k0 = 0; k0 < count; k0 += SUM_BATCH) {
+        const size_t w = count - k0 < SUM_BATCH ? count - k0 : SUM_BATCH;
+        const double *rows = values + k0 * row_stride;
+        row_sums(rows, n_samples, row_stride, w, sums);
+        int finite = 1;
+        for (size_t k = 0; k < w; k++)
+            finite &= isfinite(sums[k][0]);
+        if (!finite) {
+            const int rc = check_rows(rows, n_samples, row_stride, first + k0 * step, step, w, err);
+            if (rc)
+                return rc;
+        }
+        for (size_t k = 0; k < w; k++) {
+            const size_t c = first + (k0 + k) * step;
+            const int rc = cp_sketch_add_strided(&st->cell[c].sketch, rows + k * row_stride,
+                                                 n_samples, 1, NULL, err);
+            if (rc)
+                return cp_err_wrap(err, "cell %zu", c);
+            cp_xsum_add(&st->cell[c].sum, sums[k][0]);
+            cp_xsum_add(&st->cell[c].sumsq, sums[k][1]);
+        }
     }
     return CP_OK;
 }
@@ -225,9 +321,7 @@ int cp_stats_add_columns(cp_stats *st, const double *values, size_t n_samples, s
     if (stride < n_samples)
         return cp_err_set(err, CP_EINVAL, "column stride %zu below the %zu samples", stride,
                           n_samples);
-    int rc = check_rows(values, n_samples, stride, 0, 1, st->n_cells, err);
-    if (!rc)
-        rc = add_rows(st, values, n_samples, stride, 0, 1, st->n_cells, err);
+    const int rc = add_rows(st, values, n_samples, stride, 0, 1, st->n_cells, err);
     if (!rc)
         st->samples += n_samples;
     return rc;
@@ -252,9 +346,7 @@ static int check_part(size_t n_samples, size_t row_stride, size_t first, size_t 
 int cp_stats_add_cells(cp_stats *st, const double *values, size_t n_samples, size_t row_stride,
                        size_t first, size_t step, size_t count, cp_err *err)
 {
-    int rc = check_part(n_samples, row_stride, first, step, count, st->n_cells, "cells", err);
-    if (!rc)
-        rc = check_rows(values, n_samples, row_stride, first, step, count, err);
+    const int rc = check_part(n_samples, row_stride, first, step, count, st->n_cells, "cells", err);
     return rc ? rc : add_rows(st, values, n_samples, row_stride, first, step, count, err);
 }
 

@@ -774,3 +774,119 @@ Test(sketch, counts_beyond_32_bits)
     cp_sketch_free(&a);
     cp_sketch_free(&once);
 }
+
+/* Values that take every branch of the one-by-one add: both signs, both
+ * zeros, subnormals (key 0 too), octaves far from the others, the largest
+ * and smallest doubles. */
+static double draw_awkward(gsl_rng *r)
+{
+    static const double special[] = {0.0,      -0.0,      DBL_MIN, -DBL_MIN,
+                                     4.9e-324, -4.9e-324, 1e-310,  DBL_MAX,
+                                     -DBL_MAX, 1.0,       -1.0,    0x1.fffffffffffffp-1};
+    const double u = gsl_rng_uniform(r);
+    if (u < 0.3)
+        return special[gsl_rng_uniform_int(r, sizeof special / sizeof *special)];
+    const double m = exp2(gsl_ran_flat(r, -1074.0, 1023.0));
+    return u < 0.5 ? -m : u < 0.8 ? m : 1.0 + gsl_rng_uniform(r);
+}
+
+/* The strided add (a vectorized scan for each chunk, then counting) agrees
+ * with one-by-one adds value by value: counts, min, max and sums, for runs
+ * of awkward values, runs of positive values only (the scan without a
+ * negative side) into which negatives then come, zeros among them, constant
+ * runs and runs in one bucket, at lengths around the chunk size and with a
+ * stride. */
+Test(sketch, strided_scan_agrees_with_single_adds)
+{
+    gsl_rng *r = rng_new(25);
+    static const size_t lengths[] = {1, 3, 4, 7, 255, 256, 257, 600};
+    enum { KINDS = 7, MAXLEN = 600, STRIDE = 3 };
+    static double x[MAXLEN * STRIDE];
+    cp_err err;
+    for (size_t li = 0; li < sizeof lengths / sizeof *lengths; li++)
+        for (int kind = 0; kind < KINDS; kind++)
+            for (size_t stride = 1; stride <= STRIDE; stride += STRIDE - 1) {
+                cp_sketch a, b;
+                cp_sketch_init(&a);
+                cp_sketch_init(&b);
+                double s1 = 0.0, s2 = 0.0, sums[2] = {0.0, 0.0};
+                /* Rounds: the later ones find the arrays grown. */
+                for (int round = 0; round < 3; round++) {
+                    const size_t n = lengths[li];
+                    for (size_t i = 0; i < n; i++) {
+                        const double u = gsl_rng_uniform(r);
+                        double v;
+                        switch (kind) {
+                        case 0:
+                            v = draw_awkward(r);
+                            break;
+                        case 1:
+                            v = 1.0 + u * 1e3;
+                            break;
+                        case 2:
+                            v = u < 0.3 ? 0.0 : u < 0.4 ? -0.0 : 1.0 + u;
+                            break;
+                        case 3:
+                            v = round == 2 && u < 0.1 ? -u : 2.0 + u;
+                            break;
+                        case 4:
+                            v = 3.25;
+                            break;
+                        case 5:
+                            v = 1.0 + u / 2048;
+                            break;
+                        default:
+                            v = u < 0.5 ? -0.0 : 0.0;
+                            break;
+                        }
+                        x[i * stride] = v;
+                        cr_assert_eq(cp_sketch_add(&a, v, &err), CP_OK);
+                        s1 += v;
+                        s2 += v * v;
+                    }
+                    cr_assert_eq(cp_sketch_add_strided(&b, x, n, stride, sums, &err), CP_OK, "%s",
+                                 err.msg);
+                    cr_assert_eq(bits_of(sums[0]), bits_of(s1), "kind %d n %zu", kind, n);
+                    cr_assert_eq(bits_of(sums[1]), bits_of(s2), "kind %d n %zu", kind, n);
+                    cr_assert_eq(bits_of(b.min), bits_of(a.min), "kind %d n %zu", kind, n);
+                    cr_assert_eq(bits_of(b.max), bits_of(a.max), "kind %d n %zu", kind, n);
+                    cr_assert_eq(b.zeros, a.zeros);
+                    cr_assert_eq(b.in_count, a.in_count);
+                    assert_same_sketch(&a, &b);
+                }
+                cp_sketch_free(&a);
+                cp_sketch_free(&b);
+            }
+    gsl_rng_free(r);
+}
+
+/* A non-finite value fails the strided add with the one-by-one add's
+ * message, wherever it is in a chunk and whatever comes before it (values
+ * in new octaves, negatives into a sketch of positives only). */
+Test(sketch, strided_nonfinite_message_as_single_add)
+{
+    static const double specials[] = {NAN, -NAN, INFINITY, -INFINITY};
+    double x[300];
+    for (int k = 0; k < 4; k++)
+        for (size_t at = 0; at < 300; at += 37) {
+            cp_sketch a, b;
+            cp_sketch_init(&a);
+            cp_sketch_init(&b);
+            cp_err ea, eb;
+            cp_err_clear(&ea);
+            cp_err_clear(&eb);
+            for (size_t i = 0; i < 300; i++)
+                x[i] = i % 5 == 0 ? -1e-3 * (double)i : i % 7 == 0 ? 0.0 : 1e9 * (double)i;
+            x[at] = specials[k];
+            const double one = 2.0;
+            cr_assert_eq(cp_sketch_add_strided(&b, &one, 1, 1, NULL, &eb), CP_OK);
+            cr_assert_eq(cp_sketch_add(&a, x[at], &ea), CP_EINVAL);
+            cr_assert_eq(cp_sketch_add_strided(&b, x, 300, 1, NULL, &eb), CP_EINVAL);
+            cr_assert_str_eq(eb.msg, ea.msg);
+            cr_assert_eq(b.total, 1);
+            cr_assert_eq(b.in_count, 1);
+            cr_assert_eq(b.min, 2.0);
+            cp_sketch_free(&a);
+            cp_sketch_free(&b);
+        }
+}

@@ -855,3 +855,50 @@ Test(stats, label_out_of_range_refused)
     cp_stats_free(none);
     cp_stats_free(st);
 }
+
+/* cp_stats_add_cells forms the sums of many cells side by side (vector
+ * lanes), cp_stats_add_block one cell at a time in cp_sketch: the same bits,
+ * for cell counts around the lanes and the batch (cells beyond a batch are
+ * checked first), with zeros, negatives and values whose sums overflow
+ * (finite values, accepted) among them; a non-finite value in any batch
+ * leaves the accumulator unchanged and is named. */
+Test(stats, add_cells_sums_equal_add_block)
+{
+    enum { NS = 260, MAXC = 70 };
+    static const size_t widths[] = {1, 7, 8, 9, 17, 64, 65, MAXC};
+    static double cols[MAXC * NS], rows[NS * MAXC];
+    gsl_rng *r = rng_new(43);
+    cp_err err;
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++) {
+        const size_t M = widths[wi];
+        for (size_t c = 0; c < M; c++)
+            for (size_t s = 0; s < NS; s++) {
+                const double u = gsl_rng_uniform(r);
+                const double v = c % 5 == 1   ? 1e300 * (1.0 + u)
+                                 : c % 5 == 2 ? (u < 0.5 ? 0.0 : -u)
+                                              : gsl_ran_gaussian(r, 1.0 + (double)c);
+                cols[c * NS + s] = v;
+                rows[s * M + c] = v;
+            }
+        cp_stats *a = stats_new(M), *b = stats_new(M);
+        add_block(a, rows, NS);
+        cr_assert_eq(cp_stats_add_cells(b, cols, NS, NS, 0, 1, M, &err), CP_OK, "%s", err.msg);
+        cp_stats_count_samples(b, NS);
+        assert_same_stats(a, b);
+        unsigned char *before, *after;
+        const size_t nb = packed(b, &before);
+        const size_t bad = M - 1 - M / 3;
+        cols[bad * NS + 100] = wi % 2 ? INFINITY : NAN;
+        cr_assert_eq(cp_stats_add_cells(b, cols, NS, NS, 0, 1, M, &err), CP_EMODEL);
+        char want[64];
+        snprintf(want, sizeof want, "cell %zu, sample 100", bad);
+        cr_assert(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg, want);
+        const size_t na = packed(b, &after);
+        cr_assert(na == nb && memcmp(before, after, na) == 0, "accumulator changed");
+        free(before);
+        free(after);
+        cp_stats_free(a);
+        cp_stats_free(b);
+    }
+    gsl_rng_free(r);
+}

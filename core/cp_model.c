@@ -114,9 +114,8 @@ struct cp_model {
 #define LANES CP_MODEL_LANES
 
 /* The loops over lanes of a quarter's evaluation are compiled for the
- * widest vectors the CPU has: eval_nodes and record_metrics are
- * CP_LANE_CLONES, and GCC inlines a helper into a clone built for another
- * instruction set only when it must (always_inline), so every helper they
+ * widest vectors the CPU has: cp_model_step is CP_LANE_CLONES, and GCC inlines a helper into a
+ * clone built for another instruction set only when it must (always_inline), so every helper they
  * call is.  Every lane does the same operations in the same order whatever
  * the width: the same bits from each clone. */
 #if defined(__GNUC__)
@@ -826,8 +825,8 @@ static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
     }
 }
 
-static void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref, size_t n_refs,
-                           const double *factor, size_t n)
+LANE_INLINE void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref, size_t n_refs,
+                                const double *factor, size_t n)
 {
     for (size_t k = 0; k < n_refs; k++) {
         double *mult = &w->mult[(size_t)m->slot_refs[first_ref + k] * LANES];
@@ -839,7 +838,7 @@ static void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref,
 /* A Box-Muller pair serves two quarters: quarters 2q and 2q + 1 of a shock
  * take the cos and the sin normal of the block at substream q, the second
  * kept in eps_next meanwhile.  Half the Philox blocks and logs. */
-static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
+LANE_INLINE void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
 {
     for (size_t j = 0; j < m->n_shocks; j++) {
         if (b->t > 0 && !m->shocks[j].needs_every_quarter)
@@ -855,8 +854,8 @@ static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
     }
 }
 
-static void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, double *extras,
-                        size_t extras_width)
+LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, double *extras,
+                             size_t extras_width)
 {
     const size_t ns = m->n_shocks;
     const double *L = m->sc->chol;
@@ -866,12 +865,21 @@ static void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, doub
         double *z = &w->z[j * LANES], *x = &w->shock_value[j * LANES];
         if (!(b->t > 0 && s->src->time == CP_TIME_ONCE)) {
             const int ar1 = s->src->time == CP_TIME_AR1 && b->t > 0;
-            for (size_t l = 0; l < b->n; l++) {
-                double eta = 0;
-                for (size_t k = 0; k <= j; k++)
-                    eta += L[j * ns + k] * w->eps[k * LANES + l];
-                z[l] = ar1 ? s->src->rho * z[l] + s->innovation_scale * eta : eta;
+            /* eta = L eps, a row of L at a time over all lanes (so the
+             * loops vectorize), each lane's terms added in the same order
+             * from 0 as a loop over k per lane would. */
+            double *restrict eta = w->acc;
+            for (size_t l = 0; l < b->n; l++)
+                eta[l] = 0;
+            for (size_t k = 0; k <= j; k++) {
+                const double c = L[j * ns + k];
+                const double *restrict e = &w->eps[k * LANES];
+                for (size_t l = 0; l < b->n; l++)
+                    eta[l] += c * e[l];
             }
+            const double rho = s->src->rho, scale = s->innovation_scale;
+            for (size_t l = 0; l < b->n; l++)
+                z[l] = ar1 ? rho * z[l] + scale * eta[l] : eta[l];
             cp_dist_from_gaussian_n(&s->src->dist, z, x, w->tmp, b->n);
             /* A multiplier below zero has no meaning (negative supply). */
             for (size_t l = 0; l < b->n; l++)
@@ -1248,7 +1256,7 @@ LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd
     }
 }
 
-CP_LANE_CLONES static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
+LANE_INLINE void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
 {
     const size_t n = b->n;
     for (size_t k = 0; k < m->n_nodes; k++) {
@@ -1302,8 +1310,8 @@ CP_LANE_CLONES static void eval_nodes(const cp_model *m, cp_workspace *w, const 
     }
 }
 
-CP_LANE_CLONES static void record_metrics(const cp_model *m, const cp_workspace *w, const block *b,
-                                          double *cells, size_t row_stride)
+LANE_INLINE void record_metrics(const cp_model *m, const cp_workspace *w, const block *b,
+                                double *cells, size_t row_stride)
 {
     const cp_graph *g = m->g;
     for (size_t i = 0; i < g->n_metrics; i++) {
@@ -1335,8 +1343,8 @@ void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n
     reset_state(m, w, w->b.n);
 }
 
-void cp_model_step(const cp_model *m, cp_workspace *w, double *cells, size_t row_stride,
-                   double *extras)
+CP_LANE_CLONES void cp_model_step(const cp_model *m, cp_workspace *w, double *cells,
+                                  size_t row_stride, double *extras)
 {
     const block b = w->b; /* a local copy: stores through w cannot change it */
     const size_t extras_width = cp_model_extras(m);

@@ -219,12 +219,15 @@ LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
     const size_t L = f->lanes;
     double *restrict wait = &f->wait[t * L], *restrict flops = &f->flops[t * L],
                      *restrict watts = &f->watts[t * L];
+    const double *restrict arrived = f->arrived, *restrict units = in->units,
+                           *restrict resold = f->resold, *restrict flops_in = in->flops,
+                           *restrict watts_in = in->watts;
     for (size_t l = 0; l < n; l++) {
-        const double a = f->arrived[l] + in->units[l];
+        const double a = arrived[l] + units[l];
         wait[l] += a;
-        flops[l] = in->flops[l];
-        watts[l] = in->watts[l];
-        received[l] = a + f->resold[l]; /* resold ones joined their own cohorts */
+        flops[l] = flops_in[l];
+        watts[l] = watts_in[l];
+        received[l] = a + resold[l]; /* resold ones joined their own cohorts */
     }
 }
 
@@ -306,11 +309,13 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     double *restrict headroom = out->unfilled, *restrict watts = out->power_used;
     double *restrict fleet = out->fleet, *restrict flops = out->flops;
     const double *restrict pue = in->pue, *restrict power = in->power;
+    const double *restrict sum_fleet = f->sum_fleet, *restrict sum_flops = f->sum_flops,
+                           *restrict sum_watts = f->sum_watts;
     for (size_t l = 0; l < n; l++) {
         const double w_per_mw = 1e6 / pue[l], power_w = power[l] * w_per_mw;
-        fleet[l] = f->sum_fleet[l];
-        flops[l] = f->sum_flops[l];
-        watts[l] = f->sum_watts[l];
+        fleet[l] = sum_fleet[l];
+        flops[l] = sum_flops[l];
+        watts[l] = sum_watts[l];
         headroom[l] = power_w - watts[l];
     }
     for (size_t l = 0; l < n; l++)
@@ -351,9 +356,10 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
             }
     double *restrict target = out->target, *restrict orders = out->orders;
     double *restrict arrived_next = f->arrived, *restrict resold_next = f->resold;
+    const double *restrict buffer = f->buffer, *restrict ordered_now = f->orders;
     for (size_t l = 0; l < n; l++) {
-        target[l] = f->buffer[l];
-        orders[l] = f->orders[l];
+        target[l] = buffer[l];
+        orders[l] = ordered_now[l];
         arrived_next[l] = resold_next[l] = 0;
     }
 }

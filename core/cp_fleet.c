@@ -21,6 +21,14 @@
  * is used up to this share of its power is bound by power. */
 #define TINY 1e-9
 
+/* A helper of a CP_LANE_CLONES function is inlined into each clone only
+ * when it must be (GCC will not inline across instruction sets otherwise). */
+#if defined(__GNUC__)
+#define LANE_INLINE __attribute__((always_inline)) static inline
+#else
+#define LANE_INLINE static inline
+#endif
+
 void cp_fleet_survival(double mean, double shape, double offset, size_t n, double *out)
 {
     /* Weibull: S(a) = exp(-(a / lambda)^k), mean = lambda * Gamma(1 + 1/k). */
@@ -34,12 +42,17 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
 
 /* ---- state ------------------------------------------------------------- */
 
-#define COHORT_ARRAYS(f) {&(f)->inst, &(f)->inst_flops, &(f)->inst_watts, &(f)->wait, &(f)->flops, &(f)->watts}
+#define COHORT_ARRAYS(f)                                                                           \
+    {                                                                                              \
+        &(f)->inst, &(f)->inst_flops, &(f)->inst_watts, &(f)->wait, &(f)->flops, &(f)->watts       \
+    }
 #define N_COHORT_ARRAYS 6
 #define LANE_ARRAYS(f)                                                                             \
-    {&(f)->power_prev, &(f)->orders,    &(f)->buffer,    &(f)->arrived,                            \
-     &(f)->resold,     &(f)->ordered,   &(f)->sum_fleet, &(f)->sum_flops,                          \
-     &(f)->sum_watts,  &(f)->sum_watts_next, &(f)->sum_waiting}
+    {                                                                                              \
+        &(f)->power_prev, &(f)->orders, &(f)->buffer, &(f)->arrived, &(f)->resold, &(f)->ordered,  \
+            &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
+            &(f)->sum_waiting                                                                      \
+    }
 #define N_LANE_ARRAYS 11
 
 int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes)
@@ -93,9 +106,8 @@ void cp_fleet_reset(cp_fleet *f)
 /* The installed fleet at the start of quarter t: accelerators, FLOP/s,
  * watts, and the watts still alive next quarter. */
 CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
-                                          size_t n, double *restrict fleet,
-                                          double *restrict flops, double *restrict watts,
-                                          double *restrict watts_next)
+                                          size_t n, double *restrict fleet, double *restrict flops,
+                                          double *restrict watts, double *restrict watts_next)
 {
     const size_t L = f->lanes;
     const double si = sp->surv_init[t], si1 = sp->surv_init[t + 1];
@@ -128,6 +140,21 @@ static size_t first_waiting(const cp_fleet *f, size_t n)
     return first;
 }
 
+/* Accelerators waiting at quarter t (the orders need no ages). */
+CP_LANE_CLONES static void waiting_count(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
+                                         size_t n, double *restrict waiting)
+{
+    const size_t L = f->lanes;
+    for (size_t l = 0; l < n; l++)
+        waiting[l] = 0;
+    for (size_t c = first_waiting(f, n); c <= t; c++) {
+        const double s = sp->surv[t - c];
+        const double *restrict w = &f->wait[c * L];
+        for (size_t l = 0; l < n; l++)
+            waiting[l] += s * w[l];
+    }
+}
+
 /* Accelerators waiting at quarter t, and their mean age in quarters. */
 CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
                                         size_t n, double *restrict waiting, double *restrict age)
@@ -149,88 +176,107 @@ CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet 
 
 /* ---- a fleet's quarter -------------------------------------------------- */
 
-void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                   const cp_fleet_in *in)
+/* The loop over lanes is free of branches (both sides computed, one kept)
+ * and its arrays are restrict, so that it vectorizes. */
+CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
+                                  const cp_fleet_in *in)
 {
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next);
-    double *age = f->orders; /* scratch until the orders are written */
-    waiting_sums(sp, f, t, n, f->sum_waiting, age);
+    waiting_count(sp, f, t, n, f->sum_waiting);
+    const double *restrict power_in = in->power, *restrict pue = in->pue,
+                           *restrict watts_in = in->watts;
+    const double *restrict sum_watts = f->sum_watts, *restrict sum_watts_next = f->sum_watts_next,
+                           *restrict sum_waiting = f->sum_waiting;
+    double *restrict power_prev = f->power_prev, *restrict buffer_out = f->buffer,
+                     *restrict orders_out = f->orders;
+    const double horizon = in->horizon, target = in->buffer;
+    if (t == 0) /* no growth in the first quarter: as if last quarter's were this one's */
+        for (size_t l = 0; l < n; l++)
+            power_prev[l] = power_in[l];
     for (size_t l = 0; l < n; l++) {
-        const double power = in->power[l], mw_per_watt = in->pue[l] / 1e6;
-        const double growth = t > 0 && power > f->power_prev[l] ? power - f->power_prev[l] : 0;
-        f->power_prev[l] = power;
-        const double draw = f->sum_watts[l] * mw_per_watt;
-        const double retiring = (f->sum_watts[l] - f->sum_watts_next[l]) * mw_per_watt;
-        const double mw_new = in->watts[l] * mw_per_watt;
-        double orders = 0, buffer = 0;
-        if (mw_new > 0) {
-            const double free_now = power > draw ? power - draw : 0;
-            buffer = (in->horizon * growth + in->buffer * (growth + retiring)) / mw_new;
-            orders = free_now / mw_new + buffer - f->sum_waiting[l];
-        }
-        f->buffer[l] = buffer;
-        f->orders[l] = orders > 0 ? orders : 0;
+        const double power = power_in[l], mw_per_watt = pue[l] / 1e6;
+        const double rise = power - power_prev[l];
+        const double growth = power > power_prev[l] ? rise : 0;
+        power_prev[l] = power;
+        const double draw = sum_watts[l] * mw_per_watt;
+        const double retiring = (sum_watts[l] - sum_watts_next[l]) * mw_per_watt;
+        const double mw_new = watts_in[l] * mw_per_watt;
+        const double spare = power - draw;
+        const double free_now = power > draw ? spare : 0;
+        const double b = (horizon * growth + target * (growth + retiring)) / mw_new;
+        const double o = free_now / mw_new + b - sum_waiting[l];
+        const double orders = mw_new > 0 ? o : 0, buffer = mw_new > 0 ? b : 0;
+        buffer_out[l] = buffer;
+        orders_out[l] = orders > 0 ? orders : 0;
     }
     f->planned = t + 1;
 }
 
 /* Deliveries join cohort t, which takes this quarter's FLOP/s and watts. */
-static void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in, double *received)
+LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
+                         double *restrict received)
 {
     const size_t L = f->lanes;
+    double *restrict wait = &f->wait[t * L], *restrict flops = &f->flops[t * L],
+                     *restrict watts = &f->watts[t * L];
+    const double *restrict arrived = f->arrived, *restrict units = in->units,
+                           *restrict resold = f->resold, *restrict flops_in = in->flops,
+                           *restrict watts_in = in->watts;
     for (size_t l = 0; l < n; l++) {
-        const double a = f->arrived[l] + in->units[l];
-        f->wait[t * L + l] += a;
-        f->flops[t * L + l] = in->flops[l];
-        f->watts[t * L + l] = in->watts[l];
-        received[l] = a + f->resold[l]; /* resold ones joined their own cohorts */
+        const double a = arrived[l] + units[l];
+        wait[l] += a;
+        flops[l] = flops_in[l];
+        watts[l] = watts_in[l];
+        received[l] = a + resold[l]; /* resold ones joined their own cohorts */
     }
 }
 
 /* Installs lane l's waiting accelerators, oldest cohort first, while the
- * headroom (W) lasts; adds them to the sums.  Returns how many. */
+ * headroom (W) lasts; adds them to the sums.  Returns how many.  Scalar:
+ * each cohort's share depends on what the older ones left. */
 static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l,
-                           double *headroom, double *fleet, double *flops, double *watts,
-                           double *watts_next)
+                           double *headroom, double *fleet, double *flops, double *watts)
 {
     const size_t L = f->lanes;
-    double installed = 0;
+    double installed = 0, h = *headroom, fl = *fleet, fp = *flops, wt = *watts;
     size_t c = f->first_wait[l];
     while (c < t && !(f->wait[c * L + l] > 0))
         c++;
     f->first_wait[l] = (uint16_t)c; /* older cohorts are empty in this lane */
-    for (; c <= t && *headroom > 0; c++) {
+    for (; c <= t && h > 0; c++) {
         const size_t at = c * L + l;
         const double w = f->wait[at];
         if (!(w > 0))
             continue;
         const double s = sp->surv[t - c], units = w * s, each = f->watts[at];
-        const double k = each > 0 && *headroom / each < units ? *headroom / each : units;
-        const double age0 = k == units ? w : k / s; /* in age-0 units */
-        *headroom = k == units ? *headroom - k * each : 0;
-        f->wait[at] = k == units ? 0 : w - age0;
+        double k, age0;
+        if (!(each > 0) || (h >= 1.0 && units * each < h * (1.0 - 1e-9))) {
+            /* The whole cohort fits (no division needed: with a margin far
+             * beyond rounding, h / each > units, so the test below would
+             * take units too). */
+            k = units;
+            age0 = w;
+            h = h - k * each;
+            f->wait[at] = 0;
+        } else {
+            k = h / each < units ? h / each : units;
+            age0 = k == units ? w : k / s; /* in age-0 units */
+            h = k == units ? h - k * each : 0;
+            f->wait[at] = k == units ? 0 : w - age0;
+        }
         f->inst[at] += age0;
         f->inst_flops[at] += age0 * f->flops[at];
         f->inst_watts[at] += age0 * each;
         installed += k;
-        *fleet += k;
-        *flops += k * f->flops[at];
-        *watts += k * each;
-        *watts_next += age0 * each * sp->surv[t - c + 1];
+        fl += k;
+        fp += k * f->flops[at];
+        wt += k * each;
     }
+    *headroom = h;
+    *fleet = fl;
+    *flops = fp;
+    *watts = wt;
     return installed;
-}
-
-static uint8_t bound_of(const cp_fleet *f, size_t l, double headroom_w, double power_w,
-                        int has_market)
-{
-    if (!(headroom_w > TINY * power_w))
-        return CP_FLEET_BOUND_POWER;
-    if (!has_market)
-        return CP_FLEET_BOUND_SHORT; /* it installed all that came */
-    if (f->ordered[l] - f->arrived[l] - f->resold[l] > TINY * (1.0 + f->ordered[l]))
-        return f->capped[l] ? CP_FLEET_BOUND_CAPPED : CP_FLEET_BOUND_SHORT;
-    return CP_FLEET_BOUND_ORDERS;
 }
 
 /* Waiting accelerators beyond the buffer go back to the pool, the same
@@ -246,35 +292,75 @@ static void return_surplus(cp_fleet *f, size_t t, size_t l, double share, cp_fle
     pool->first = f->first_wait[l] < pool->first ? f->first_wait[l] : pool->first;
 }
 
-void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                   const cp_fleet_in *in, cp_fleet_pool *pool, const cp_fleet_out *out)
+/* The loops over lanes vectorize (compiled for the widest vectors, every
+ * lane doing the same operations as a scalar loop would); only the
+ * installation, oldest first, and the return of a surplus go lane by lane. */
+CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
+                                  const cp_fleet_in *in, cp_fleet_pool *pool,
+                                  const cp_fleet_out *out)
 {
     if (f->planned != t + 1)
         cp_fleet_plan(sp, f, t, n, in);
     receive(f, t, n, in, out->received);
+    /* In watts until the end: the halls' overhead multiplies once.  The
+     * headroom and the watts live in unfilled and power_used meanwhile.
+     * Local restrict pointers: the compiler cannot know that the struct's
+     * arrays do not overlap, and would not vectorize. */
+    double *restrict headroom = out->unfilled, *restrict watts = out->power_used;
+    double *restrict fleet = out->fleet, *restrict flops = out->flops;
+    const double *restrict pue = in->pue, *restrict power = in->power;
+    const double *restrict sum_fleet = f->sum_fleet, *restrict sum_flops = f->sum_flops,
+                           *restrict sum_watts = f->sum_watts;
     for (size_t l = 0; l < n; l++) {
-        /* In watts until the end: the halls' overhead multiplies once. */
-        const double w_per_mw = 1e6 / in->pue[l], power_w = in->power[l] * w_per_mw;
-        double fleet = f->sum_fleet[l], flops = f->sum_flops[l], watts = f->sum_watts[l];
-        double watts_next = f->sum_watts_next[l];
-        double headroom = power_w - watts;
+        const double w_per_mw = 1e6 / pue[l], power_w = power[l] * w_per_mw;
+        fleet[l] = sum_fleet[l];
+        flops[l] = sum_flops[l];
+        watts[l] = sum_watts[l];
+        headroom[l] = power_w - watts[l];
+    }
+    for (size_t l = 0; l < n; l++)
         out->installed[l] =
-            install_lane(sp, f, t, l, &headroom, &fleet, &flops, &watts, &watts_next);
-        out->bound[l] = bound_of(f, l, headroom, power_w, pool != NULL);
-        out->fleet[l] = fleet;
-        out->flops[l] = flops;
-        out->power_used[l] = watts / w_per_mw;
-        out->unfilled[l] = in->power[l] > out->power_used[l] ? in->power[l] - out->power_used[l] : 0;
+            install_lane(sp, f, t, l, &headroom[l], &fleet[l], &flops[l], &watts[l]);
+    /* What bound: the power (headroom used up), else a supply short of the
+     * orders (its import limit, or the capacity), else the orders. */
+    const int has_market = pool != NULL;
+    const double *restrict ordered = f->ordered, *restrict arrived = f->arrived,
+                           *restrict resold = f->resold;
+    const uint8_t *restrict capped_by = f->capped;
+    uint8_t *restrict bound = out->bound;
+    /* Without branches (& and | rather than && and ||), so it vectorizes. */
+    for (size_t l = 0; l < n; l++) {
+        const double w_per_mw = 1e6 / pue[l], power_w = power[l] * w_per_mw;
+        const int by_power = !(headroom[l] > TINY * power_w);
+        const int is_short =
+            !has_market | (ordered[l] - arrived[l] - resold[l] > TINY * (1.0 + ordered[l]));
+        const int capped = has_market & (capped_by[l] != 0);
+        /* power, else orders, else capped or short, as arithmetic */
+        bound[l] = (uint8_t)((1 - by_power) *
+                             (CP_FLEET_BOUND_ORDERS -
+                              is_short * (CP_FLEET_BOUND_ORDERS - CP_FLEET_BOUND_SHORT - capped)));
+    }
+    for (size_t l = 0; l < n; l++) {
+        const double w_per_mw = 1e6 / pue[l];
+        const double used = watts[l] / w_per_mw;
+        const double spare = power[l] - used;
+        watts[l] = used;                           /* now power_used */
+        headroom[l] = power[l] > used ? spare : 0; /* now unfilled */
     }
     waiting_sums(sp, f, t, n, out->waiting, out->waiting_age);
+    if (pool)
+        for (size_t l = 0; l < n; l++)
+            if (out->waiting[l] > f->buffer[l]) {
+                return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);
+                out->waiting[l] = f->buffer[l];
+            }
+    double *restrict target = out->target, *restrict orders = out->orders;
+    double *restrict arrived_next = f->arrived, *restrict resold_next = f->resold;
+    const double *restrict buffer = f->buffer, *restrict ordered_now = f->orders;
     for (size_t l = 0; l < n; l++) {
-        if (pool && out->waiting[l] > f->buffer[l]) {
-            return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);
-            out->waiting[l] = f->buffer[l];
-        }
-        out->target[l] = f->buffer[l];
-        out->orders[l] = f->orders[l];
-        f->arrived[l] = f->resold[l] = 0;
+        target[l] = buffer[l];
+        orders[l] = ordered_now[l];
+        arrived_next[l] = resold_next[l] = 0;
     }
 }
 
@@ -313,7 +399,8 @@ static double resell_lane(size_t t, size_t l, cp_fleet *const *fleets, const dou
         const double share = r / in_pool;
         for (size_t c = pool->first; c < t; c++)
             f->wait[c * L + l] += pool->units[c * L + l] * share;
-        f->first_wait[l] = pool->first < f->first_wait[l] ? (uint16_t)pool->first : f->first_wait[l];
+        f->first_wait[l] =
+            pool->first < f->first_wait[l] ? (uint16_t)pool->first : f->first_wait[l];
         f->resold[l] = r;
     }
     const double keep = 1.0 - sold / in_pool;
@@ -326,9 +413,8 @@ static double resell_lane(size_t t, size_t l, cp_fleet *const *fleets, const dou
  * its orders up to its import limit; when they add up to more than the
  * capacity, each gets the same share of what it wants. */
 void cp_fleet_market(size_t t, size_t n, const double *capacity, cp_fleet *const *fleets,
-                     const double *limit, size_t n_buyers, const double *surv,
-                     cp_fleet_pool *pool, double *shipped, double *idle, double *unsold,
-                     double *want)
+                     const double *limit, size_t n_buyers, const double *surv, cp_fleet_pool *pool,
+                     double *shipped, double *idle, double *unsold, double *want)
 {
     const size_t L = n_buyers ? fleets[0]->lanes : 0;
     double *restrict wanted = shipped, *restrict share = idle; /* until the end */

@@ -113,6 +113,17 @@ struct cp_model {
  * every vintage, so totals stay exact without tracking vintages. */
 #define LANES CP_MODEL_LANES
 
+/* The loops over lanes of a quarter's evaluation are compiled for the
+ * widest vectors the CPU has: cp_model_step is CP_LANE_CLONES, and GCC inlines a helper into a
+ * clone built for another instruction set only when it must (always_inline), so every helper they
+ * call is.  Every lane does the same operations in the same order whatever
+ * the width: the same bits from each clone. */
+#if defined(__GNUC__)
+#define LANE_INLINE __attribute__((always_inline)) static inline
+#else
+#define LANE_INLINE static inline
+#endif
+
 /* The block being simulated: samples first .. first + n - 1, one per lane. */
 typedef struct block {
     uint64_t first;
@@ -127,18 +138,18 @@ struct cp_workspace {
     cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
     double *eps, *eps_next, *z, *shock_value; /* per shock */
     double *mult;                             /* per multiplier slot */
-    double *value;         /* per node and field: (base + field) * LANES */
-    double *stock;         /* per stock node */
-    double *delay_history; /* per delay node and quarter: (state * T + t) */
-    cp_fleet *fleets;                        /* per deploy node */
-    cp_fleet **market_fleets;                /* the buyers of each market, in turn */
-    cp_fleet_pool *pools;                    /* per market: returned accelerators */
-    double *pool_units;                      /* the pools' cohorts */
-    double *want;                            /* scratch for the market: buyers x lanes */
-    double *units, *power_in, *pue;          /* scratch: a deploy node's inputs */
-    uint8_t *label;                          /* per node and lane: what limits its output */
+    double *value;                            /* per node and field: (base + field) * LANES */
+    double *stock;                            /* per stock node */
+    double *delay_history;                    /* per delay node and quarter: (state * T + t) */
+    cp_fleet *fleets;                         /* per deploy node */
+    cp_fleet **market_fleets;                 /* the buyers of each market, in turn */
+    cp_fleet_pool *pools;                     /* per market: returned accelerators */
+    double *pool_units;                       /* the pools' cohorts */
+    double *want;                             /* scratch for the market: buyers x lanes */
+    double *units, *power_in, *pue;           /* scratch: a deploy node's inputs */
+    uint8_t *label;                           /* per node and lane: what limits its output */
     size_t n_fleets;
-    int *event_left;                         /* per event */
+    int *event_left; /* per event */
     double *event_severity;
     double *acc, *scale, *tmp; /* scratch, one lane array each */
     uint8_t *binding;          /* per binding row, quarter and lane */
@@ -304,8 +315,7 @@ static int build_inputs(cp_model *m, cp_err *err)
     m->in_market = calloc(n, sizeof *m->in_market);
     m->in_from = calloc(n, sizeof *m->in_from);
     m->node_base = calloc(g->n_nodes + 1, sizeof *m->node_base);
-    if (!m->in_at || !m->in_role || !m->in_weight || !m->in_market || !m->in_from ||
-        !m->node_base)
+    if (!m->in_at || !m->in_role || !m->in_weight || !m->in_market || !m->in_from || !m->node_base)
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     for (size_t i = 0; i < g->n_nodes; i++) {
         m->node_base[i] = m->n_values;
@@ -397,8 +407,8 @@ static int build_labels(cp_model *m, cp_err *err)
             snprintf(m->labels[m->n_labels++], CP_LABEL_MAX, "%s", c);
     }
     if (m->n_labels >= NO_LABEL)
-        return cp_err_set(err, CP_EINVAL, "%s/nodes.csv: more than %d distinct constraints",
-                          g->dir, NO_LABEL - LABEL_FIXED - 1);
+        return cp_err_set(err, CP_EINVAL, "%s/nodes.csv: more than %d distinct constraints", g->dir,
+                          NO_LABEL - LABEL_FIXED - 1);
     for (size_t k = 0; k < m->n_nodes; k++) {
         mnode *nd = &m->nodes[k];
         const char *c = g->nodes[nd->index].constraint;
@@ -521,8 +531,8 @@ static int check_buyers_share_lifetime(const cp_model *m, const mnode *mk, cp_er
                               "%s/params.csv: deploy nodes '%s' and '%s' buy from market '%s' "
                               "but differ in lifetime or lifetime_shape; the market's pool of "
                               "returned accelerators needs one lifetime",
-                              m->g->dir, m->g->nodes[first->index].name,
-                              m->g->nodes[b->index].name, m->g->nodes[mk->index].name);
+                              m->g->dir, m->g->nodes[first->index].name, m->g->nodes[b->index].name,
+                              m->g->nodes[mk->index].name);
     }
     return CP_OK;
 }
@@ -673,7 +683,6 @@ const cp_scenario *cp_model_scenario(const cp_model *m)
     return m->sc;
 }
 
-
 size_t cp_model_binding_rows(const cp_model *m)
 {
     return m->n_deploys;
@@ -750,7 +759,8 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->binding = calloc((m->n_deploys * m->T + 1) * LANES, 1);
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
-        !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue || !w->label || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
+        !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
+        !w->label || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -815,8 +825,8 @@ static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
     }
 }
 
-static void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref, size_t n_refs,
-                           const double *factor, size_t n)
+LANE_INLINE void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref, size_t n_refs,
+                                const double *factor, size_t n)
 {
     for (size_t k = 0; k < n_refs; k++) {
         double *mult = &w->mult[(size_t)m->slot_refs[first_ref + k] * LANES];
@@ -828,7 +838,7 @@ static void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref,
 /* A Box-Muller pair serves two quarters: quarters 2q and 2q + 1 of a shock
  * take the cos and the sin normal of the block at substream q, the second
  * kept in eps_next meanwhile.  Half the Philox blocks and logs. */
-static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
+LANE_INLINE void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
 {
     for (size_t j = 0; j < m->n_shocks; j++) {
         if (b->t > 0 && !m->shocks[j].needs_every_quarter)
@@ -844,8 +854,8 @@ static void draw_innovations(const cp_model *m, cp_workspace *w, const block *b)
     }
 }
 
-static void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, double *extras,
-                        size_t extras_width)
+LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, double *extras,
+                             size_t extras_width)
 {
     const size_t ns = m->n_shocks;
     const double *L = m->sc->chol;
@@ -855,12 +865,21 @@ static void draw_shocks(const cp_model *m, cp_workspace *w, const block *b, doub
         double *z = &w->z[j * LANES], *x = &w->shock_value[j * LANES];
         if (!(b->t > 0 && s->src->time == CP_TIME_ONCE)) {
             const int ar1 = s->src->time == CP_TIME_AR1 && b->t > 0;
-            for (size_t l = 0; l < b->n; l++) {
-                double eta = 0;
-                for (size_t k = 0; k <= j; k++)
-                    eta += L[j * ns + k] * w->eps[k * LANES + l];
-                z[l] = ar1 ? s->src->rho * z[l] + s->innovation_scale * eta : eta;
+            /* eta = L eps, a row of L at a time over all lanes (so the
+             * loops vectorize), each lane's terms added in the same order
+             * from 0 as a loop over k per lane would. */
+            double *restrict eta = w->acc;
+            for (size_t l = 0; l < b->n; l++)
+                eta[l] = 0;
+            for (size_t k = 0; k <= j; k++) {
+                const double c = L[j * ns + k];
+                const double *restrict e = &w->eps[k * LANES];
+                for (size_t l = 0; l < b->n; l++)
+                    eta[l] += c * e[l];
             }
+            const double rho = s->src->rho, scale = s->innovation_scale;
+            for (size_t l = 0; l < b->n; l++)
+                z[l] = ar1 ? rho * z[l] + scale * eta[l] : eta[l];
             cp_dist_from_gaussian_n(&s->src->dist, z, x, w->tmp, b->n);
             /* A multiplier below zero has no meaning (negative supply). */
             for (size_t l = 0; l < b->n; l++)
@@ -911,26 +930,26 @@ static void apply_events(const cp_model *m, cp_workspace *w, const block *b, dou
 
 /* A node's parameter p in lane l: its value times the multiplier of any
  * shock or event aimed at it. */
-static inline double param(const mnode *nd, const double *mult, int p, size_t l)
+LANE_INLINE double param(const mnode *nd, const double *mult, int p, size_t l)
 {
     return nd->param_slot[p] < 0 ? nd->param[p]
                                  : nd->param[p] * mult[(size_t)nd->param_slot[p] * LANES + l];
 }
 
-static inline const double *input(const cp_model *m, const cp_workspace *w, size_t e)
+LANE_INLINE const double *input(const cp_model *m, const cp_workspace *w, size_t e)
 {
     return &w->value[m->in_at[e] * LANES];
 }
 
 /* 1 - 1/lifetime, the share of a stock kept from one quarter to the next. */
-static inline double keep_share(const mnode *nd, const double *mult, size_t l)
+LANE_INLINE double keep_share(const mnode *nd, const double *mult, size_t l)
 {
     return nd->param_slot[1] < 0 ? nd->keep : 1.0 - 1.0 / param(nd, mult, 1, l);
 }
 
 /* acc = the sum of the node's inputs of a role, lane by lane. */
-static void sum_role(const cp_model *m, const cp_workspace *w, const mnode *nd, cp_role role,
-                     double *restrict acc, size_t n)
+LANE_INLINE void sum_role(const cp_model *m, const cp_workspace *w, const mnode *nd, cp_role role,
+                          double *restrict acc, size_t n)
 {
     for (size_t l = 0; l < n; l++)
         acc[l] = 0;
@@ -945,7 +964,7 @@ static void sum_role(const cp_model *m, const cp_workspace *w, const mnode *nd, 
 
 /* ---- what binds -------------------------------------------------------- */
 
-static inline uint8_t *labels_of(const cp_model *m, const cp_workspace *w, int node)
+LANE_INLINE uint8_t *labels_of(const cp_model *m, const cp_workspace *w, int node)
 {
     (void)m;
     return &w->label[(size_t)node * LANES];
@@ -954,7 +973,8 @@ static inline uint8_t *labels_of(const cp_model *m, const cp_workspace *w, int n
 /* A node's label, lane by lane: `own` (its constraint) if it has one;
  * otherwise that of its input of the role that carries the flow (`in`, or
  * `flow` for elastic), the largest where there are several. */
-static void pass_label_as(const cp_model *m, cp_workspace *w, const mnode *nd, int own, size_t n)
+LANE_INLINE void pass_label_as(const cp_model *m, cp_workspace *w, const mnode *nd, int own,
+                               size_t n)
 {
     if (!nd->labelled)
         return;
@@ -985,12 +1005,13 @@ static void pass_label_as(const cp_model *m, cp_workspace *w, const mnode *nd, i
     }
 }
 
-static void pass_label(const cp_model *m, cp_workspace *w, const mnode *nd, size_t n)
+LANE_INLINE void pass_label(const cp_model *m, cp_workspace *w, const mnode *nd, size_t n)
 {
     pass_label_as(m, w, nd, nd->label, n);
 }
 
-static void eval_convert(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
+LANE_INLINE void eval_convert(const cp_model *m, cp_workspace *w, const mnode *nd, double *out,
+                              size_t n)
 {
     double *restrict acc = w->acc, *restrict scale = w->scale;
     for (size_t l = 0; l < n; l++) {
@@ -1014,8 +1035,8 @@ static void eval_convert(const cp_model *m, cp_workspace *w, const mnode *nd, do
 
 /* Leontief: the smallest input decides, and so names what binds (unless
  * the node has a constraint of its own). */
-static void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *nd, double *restrict out,
-                          size_t n)
+LANE_INLINE void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *nd,
+                               double *restrict out, size_t n)
 {
     if (!nd->labelled) {
         for (size_t l = 0; l < n; l++)
@@ -1049,7 +1070,8 @@ static void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *nd, d
         memset(lab, nd->label, n);
 }
 
-static void eval_stock(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
+LANE_INLINE void eval_stock(const cp_model *m, cp_workspace *w, const mnode *nd, double *out,
+                            size_t n)
 {
     double *restrict s = &w->stock[(size_t)nd->state * LANES];
     sum_role(m, w, nd, CP_ROLE_IN, w->acc, n);
@@ -1059,8 +1081,8 @@ static void eval_stock(const cp_model *m, cp_workspace *w, const mnode *nd, doub
     }
 }
 
-static void eval_delay(const cp_model *m, cp_workspace *w, const mnode *nd, size_t t, double *out,
-                       size_t n)
+LANE_INLINE void eval_delay(const cp_model *m, cp_workspace *w, const mnode *nd, size_t t,
+                            double *out, size_t n)
 {
     double *hist = &w->delay_history[(size_t)nd->state * m->T * LANES];
     const double *in = input(m, w, nd->first_in);
@@ -1079,7 +1101,8 @@ static void eval_delay(const cp_model *m, cp_workspace *w, const mnode *nd, size
     }
 }
 
-static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, double *out, size_t n)
+LANE_INLINE void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, double *out,
+                              size_t n)
 {
     double *restrict ratio = w->scale, *restrict t = w->tmp;
     sum_role(m, w, nd, CP_ROLE_FLOW, w->acc, n);
@@ -1122,7 +1145,7 @@ static void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, do
 /* A deploy node's inputs in this quarter, gathered into the workspace's
  * scratch: deliveries from inputs other than a market, the power, the
  * PUE, and the FLOP/s and watts of this quarter's accelerators. */
-static cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const mnode *nd, size_t n)
+LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const mnode *nd, size_t n)
 {
     cp_fleet_in in = {.units = w->units,
                       .power = w->power_in,
@@ -1152,7 +1175,8 @@ static cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const mnode
 /* The buyers place their orders (their inputs other than the market's
  * deliveries are evaluated before the market: cp_graph orders it so),
  * then the market ships. */
-static void eval_market(const cp_model *m, cp_workspace *w, const mnode *nd, size_t t, size_t n)
+LANE_INLINE void eval_market(const cp_model *m, cp_workspace *w, const mnode *nd, size_t t,
+                             size_t n)
 {
     const mmarket *mk = &m->markets[nd->state];
     for (size_t b = mk->first_buyer; b < mk->first_buyer + mk->n_buyers; b++) {
@@ -1165,16 +1189,16 @@ static void eval_market(const cp_model *m, cp_workspace *w, const mnode *nd, siz
     cp_fleet_market(t, n, w->acc, &w->market_fleets[mk->first_buyer],
                     &m->buyer_limit[mk->first_buyer], mk->n_buyers,
                     m->fleet_spec[m->buyers[mk->first_buyer]].surv, &w->pools[nd->state],
-                    &out[CP_FIELD_OUTPUT * LANES],
-                    &out[CP_FIELD_IDLE * LANES], &out[CP_FIELD_UNSOLD * LANES], w->want);
+                    &out[CP_FIELD_OUTPUT * LANES], &out[CP_FIELD_IDLE * LANES],
+                    &out[CP_FIELD_UNSOLD * LANES], w->want);
     pass_label(m, w, nd, n);
 }
 
 /* The label of what bound a deploy node in each lane: power (the label of
  * its power input), a short supply (its market's, or its units inputs'),
  * an import limit, or its own orders. */
-static void binding_labels(const cp_model *m, const cp_workspace *w, const mnode *nd,
-                           const uint8_t *bound, uint8_t *out, size_t n)
+LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const mnode *nd,
+                                const uint8_t *bound, uint8_t *out, size_t n)
 {
     const uint8_t *power = NULL, *chips = NULL;
     for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
@@ -1202,8 +1226,8 @@ static void binding_labels(const cp_model *m, const cp_workspace *w, const mnode
     }
 }
 
-static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, const double *mo,
-                        size_t t, size_t n)
+LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, const double *mo,
+                             size_t t, size_t n)
 {
     double *out = &w->value[nd->base * LANES];
     const cp_fleet_in in = deploy_inputs(m, w, nd, n);
@@ -1232,7 +1256,7 @@ static void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, con
     }
 }
 
-static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
+LANE_INLINE void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
 {
     const size_t n = b->n;
     for (size_t k = 0; k < m->n_nodes; k++) {
@@ -1286,8 +1310,8 @@ static void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
     }
 }
 
-static void record_metrics(const cp_model *m, const cp_workspace *w, const block *b, double *cells,
-                           size_t row_stride)
+LANE_INLINE void record_metrics(const cp_model *m, const cp_workspace *w, const block *b,
+                                double *cells, size_t row_stride)
 {
     const cp_graph *g = m->g;
     for (size_t i = 0; i < g->n_metrics; i++) {
@@ -1301,8 +1325,7 @@ static void record_metrics(const cp_model *m, const cp_workspace *w, const block
          * with one pass less.  Scales of 1 multiply exactly. */
         for (size_t k = mt->first_term; k < mt->first_term + mt->n_terms; k++) {
             const cp_metric_term *term = &g->terms[k];
-            const double *restrict v =
-                &w->value[(m->node_base[term->node] + term->field) * LANES];
+            const double *restrict v = &w->value[(m->node_base[term->node] + term->field) * LANES];
             const double scale = term->scale;
             if (k == mt->first_term)
                 for (size_t l = 0; l < b->n; l++)
@@ -1320,8 +1343,8 @@ void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n
     reset_state(m, w, w->b.n);
 }
 
-void cp_model_step(const cp_model *m, cp_workspace *w, double *cells, size_t row_stride,
-                   double *extras)
+CP_LANE_CLONES void cp_model_step(const cp_model *m, cp_workspace *w, double *cells,
+                                  size_t row_stride, double *extras)
 {
     const block b = w->b; /* a local copy: stores through w cannot change it */
     const size_t extras_width = cp_model_extras(m);

@@ -38,19 +38,19 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
 
 /* One fleet's state, lanes side by side ([c * lanes + l] for cohorts). */
 typedef struct cp_fleet {
-    double *inst;            /* installed, age-0 units, per cohort */
-    double *inst_flops;      /* inst x the cohort's FLOP/s each */
-    double *inst_watts;      /* inst x the cohort's W each */
-    double *wait;            /* waiting for power, age-0 units, per cohort */
-    double *flops, *watts;   /* FLOP/s and W of one accelerator of the cohort */
-    uint16_t *first_wait;    /* per lane: nothing waits in older cohorts */
-    double *power_prev;      /* power available last quarter (MW), per lane */
-    double *orders;          /* this quarter's orders, per lane (>= 0) */
-    double *buffer;          /* what it wants left waiting at the end of the quarter */
-    double *arrived;         /* new accelerators the market delivered this quarter */
-    double *resold;          /* returned accelerators the market resold to it */
-    double *ordered;         /* what it asked the market for */
-    uint8_t *capped;         /* 1: its import limit cut this quarter's delivery */
+    double *inst;          /* installed, age-0 units, per cohort */
+    double *inst_flops;    /* inst x the cohort's FLOP/s each */
+    double *inst_watts;    /* inst x the cohort's W each */
+    double *wait;          /* waiting for power, age-0 units, per cohort */
+    double *flops, *watts; /* FLOP/s and W of one accelerator of the cohort */
+    uint16_t *first_wait;  /* per lane: nothing waits in older cohorts */
+    double *power_prev;    /* power available last quarter (MW), per lane */
+    double *orders;        /* this quarter's orders, per lane (>= 0) */
+    double *buffer;        /* what it wants left waiting at the end of the quarter */
+    double *arrived;       /* new accelerators the market delivered this quarter */
+    double *resold;        /* returned accelerators the market resold to it */
+    double *ordered;       /* what it asked the market for */
+    uint8_t *capped;       /* 1: its import limit cut this quarter's delivery */
     /* The fleet at the start of the quarter, per lane: accelerators
      * installed, their FLOP/s and watts, the watts still alive next
      * quarter, and the accelerators waiting. */
@@ -97,14 +97,13 @@ enum { CP_FLEET_BOUND_POWER, CP_FLEET_BOUND_SHORT, CP_FLEET_BOUND_CAPPED, CP_FLE
  * power free now, plus `horizon` quarters of the power's last growth and a
  * buffer of `buffer` quarters of expected installations, less what waits.
  * cp_fleet_step calls it if the market has not. */
-void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                   const cp_fleet_in *in);
+void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in);
 
 /* Quarter t: deliveries join, accelerators are installed oldest first
  * while the power lasts, and what waits beyond the buffer goes back to
  * pool (NULL for a fleet without a market: there it keeps waiting). */
-void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                   const cp_fleet_in *in, cp_fleet_pool *pool, const cp_fleet_out *out);
+void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
+                   cp_fleet_pool *pool, const cp_fleet_out *out);
 
 /* A market's quarter t: ships capacity[l] against its buyers' orders
  * (fleets[i]->orders, placed by cp_fleet_plan), each buyer's share capped
@@ -114,8 +113,7 @@ void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
  * cohorts into the buyers' waiting cohorts.  surv: the buyers' survival
  * (they share one).  want: scratch of n_buyers x lanes. */
 void cp_fleet_market(size_t t, size_t n, const double *capacity, cp_fleet *const *fleets,
-                     const double *limit, size_t n_buyers, const double *surv,
-                     cp_fleet_pool *pool, double *shipped, double *idle, double *unsold,
-                     double *want);
+                     const double *limit, size_t n_buyers, const double *surv, cp_fleet_pool *pool,
+                     double *shipped, double *idle, double *unsold, double *want);
 
 #endif

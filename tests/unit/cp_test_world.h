@@ -42,8 +42,9 @@ static const char *metrics_hdr = "metric,region,node,field,unit,description,sour
 /* Four quarters, 2026Q1-2026Q4, of the given rows.  nodes are rows of
  * node,kind,region,unit,description,source unless they start with a
  * header of their own (to add a constraint column). */
-static void build(world *x, const char *nodes, const char *edges, const char *params,
-                  const char *series, const char *metrics, const char *shocks)
+/* The five input files, each its header and the given rows. */
+static void write_inputs(const char *nodes, const char *edges, const char *params,
+                         const char *series, const char *metrics)
 {
     char buf[8192];
     snprintf(buf, sizeof buf, "%s%s",
@@ -58,6 +59,13 @@ static void build(world *x, const char *nodes, const char *edges, const char *pa
     tf_write(dir, "series.csv", buf);
     snprintf(buf, sizeof buf, "%s%s", metrics_hdr, metrics);
     tf_write(dir, "metrics.csv", buf);
+}
+
+static void build(world *x, const char *nodes, const char *edges, const char *params,
+                  const char *series, const char *metrics, const char *shocks)
+{
+    char buf[8192];
+    write_inputs(nodes, edges, params, series, metrics);
     snprintf(buf, sizeof buf, "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n%s", shocks);
     tf_write(dir, "s.ini", buf);
     char path[4096];

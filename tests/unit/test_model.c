@@ -391,17 +391,7 @@ Test(model, unknown_target_node_names_the_scenario_line)
     tf_write(dir, "x", "");
     world x;
     char buf[512];
-    snprintf(buf, sizeof buf, "node,kind,region,unit,description,source\n%s", chain_nodes);
-    tf_write(dir, "nodes.csv", buf);
-    snprintf(buf, sizeof buf, "from,to,role,weight,unit,source,note\n%s", chain_edges);
-    tf_write(dir, "edges.csv", buf);
-    snprintf(buf, sizeof buf, "node,param,value,unit,source,source_year,note\n%s", chain_params);
-    tf_write(dir, "params.csv", buf);
-    snprintf(buf, sizeof buf, "%s%s", series_hdr, series_ab);
-    tf_write(dir, "series.csv", buf);
-    snprintf(buf, sizeof buf, "metric,region,node,field,unit,description,source\n%s",
-             chain_metrics);
-    tf_write(dir, "metrics.csv", buf);
+    write_inputs(chain_nodes, chain_edges, chain_params, series_ab, chain_metrics);
     const char *cases[][2] = {
         {"targets = a, zz\n", "unknown node 'zz'"},
         {"targets = d.leed\n", "delay node 'd' has no parameter 'leed'"},

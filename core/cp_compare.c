@@ -12,6 +12,7 @@
  * resumed: a checkpoint holds every one of those statistics.
  */
 #include "cp_compare.h"
+#include "cp_args.h"
 #include "cp_checkpoint.h"
 #include "cp_graph.h"
 #include "cp_output.h"
@@ -344,8 +345,8 @@ static int start(cmp_state *cs, cp_err *err)
 {
     if (cs->n < 2)
         cp_err_set(err, CP_EINVAL, "compare needs a base and at least one option");
-    else if (cs->opt->samples == 0)
-        cp_err_set(err, CP_EINVAL, "--samples must be at least 1");
+    else if (cs->opt->samples == 0 || cs->opt->samples > CP_SAMPLES_MAX)
+        cp_err_set(err, CP_EINVAL, "--samples must be from 1 to %s", CP_SAMPLES_MAX_TEXT);
     else if (!check_compatible(cs, err) && !alloc_state(cs, err) && cs->root)
         make_identity(cs, err);
     return cp_par_share_err(cs->par, err);

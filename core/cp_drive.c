@@ -204,7 +204,8 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
                .ctx = ctx,
                .opt = opt,
                .root = cp_par_rank(par) == 0,
-               .chunks = (opt->samples + CP_PAR_CHUNK - 1) / CP_PAR_CHUNK,
+               /* not (samples + CHUNK - 1) / CHUNK, which wraps near 2^64 */
+               .chunks = opt->samples / CP_PAR_CHUNK + (opt->samples % CP_PAR_CHUNK != 0),
                .wall_start = cp_par_time(),
                .progress_on_tty = isatty(STDERR_FILENO)};
     d.last_checkpoint = d.last_progress = d.wall_start;

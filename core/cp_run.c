@@ -4,6 +4,7 @@
  * and the manifest.
  */
 #include "cp_run.h"
+#include "cp_args.h"
 #include "cp_checkpoint.h"
 #include "cp_drive.h"
 #include "cp_graph.h"
@@ -380,8 +381,8 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
                     .root = cp_par_rank(par) == 0,
                     .wall_start = cp_par_time(),
                     .started = time(NULL)};
-    if (opt->samples == 0)
-        cp_err_set(err, CP_EINVAL, "--samples must be at least 1");
+    if (opt->samples == 0 || opt->samples > CP_SAMPLES_MAX)
+        cp_err_set(err, CP_EINVAL, "--samples must be from 1 to %s", CP_SAMPLES_MAX_TEXT);
     else if (!allocate(&rs, err) && rs.root)
         make_identity(&rs, err);
     int rc = cp_par_share_err(par, err);

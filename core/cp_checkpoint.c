@@ -21,13 +21,17 @@ typedef struct hashed_out {
     FILE *fp;
     EVP_MD_CTX *md;
     int ok;
+    int error; /* errno of the first failed write, for the message */
 } hashed_out;
 
 static void put(hashed_out *o, const void *p, size_t n)
 {
     if (!o->ok || n == 0)
         return;
+    errno = 0;
     o->ok = fwrite(p, 1, n, o->fp) == n && EVP_DigestUpdate(o->md, p, n);
+    if (!o->ok && !o->error)
+        o->error = errno ? errno : EIO;
 }
 
 static void put_line(hashed_out *o, const char *key, const char *value)
@@ -106,21 +110,22 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
         free(packed);
         return rc;
     }
-    hashed_out o = {f.fp, EVP_MD_CTX_new(), 1};
+    hashed_out o = {f.fp, EVP_MD_CTX_new(), 1, 0};
     o.ok = o.md && EVP_DigestInit_ex(o.md, EVP_sha256(), NULL);
     write_header(&o, id, ck);
     put(&o, packed, stats_bytes);
     put(&o, ck->kept, ck->n_kept * ck->kept_width * sizeof(double));
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    o.ok = o.ok && EVP_DigestFinal_ex(o.md, digest, &len) && len == DIGEST &&
-           fwrite(digest, 1, DIGEST, f.fp) == DIGEST;
+    o.ok = o.ok && EVP_DigestFinal_ex(o.md, digest, &len) && len == DIGEST;
+    put(&o, digest, o.ok ? DIGEST : 0);
     EVP_MD_CTX_free(o.md);
     free(packed);
     if (!o.ok) {
         cp_outfile_abandon(&f);
-        return cp_err_set(err, CP_EIO, "%s/%s: cannot write the checkpoint", dir,
-                          CP_CHECKPOINT_FILE);
+        return cp_err_set(err, CP_EIO, "%s/%s: cannot write the checkpoint: %s", dir,
+                          CP_CHECKPOINT_FILE,
+                          o.error ? strerror(o.error) : "the SHA-256 digest failed");
     }
     return cp_outfile_commit(&f, err);
 }
@@ -139,12 +144,21 @@ static int read_all(const char *path, unsigned char **buf, size_t *n, cp_err *er
     }
     *n = (size_t)sb.st_size;
     *buf = malloc(*n ? *n : 1);
-    int ok = *buf && fread(*buf, 1, *n, fp) == *n;
+    if (!*buf) {
+        fclose(fp);
+        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    }
+    errno = 0;
+    const size_t got = fread(*buf, 1, *n, fp);
+    const int error = ferror(fp) ? (errno ? errno : EIO) : 0;
     fclose(fp);
-    if (!ok) {
+    if (got != *n) {
         free(*buf);
         *buf = NULL;
-        return cp_err_set(err, CP_EIO, "%s: cannot read", path);
+        if (error)
+            return cp_err_set(err, CP_EIO, "%s: cannot read: %s", path, strerror(error));
+        return cp_err_set(err, CP_EIO, "%s: cannot read: %zu of its %zu bytes there (it shrank "
+                          "while being read)", path, got, *n);
     }
     return CP_OK;
 }

@@ -330,8 +330,10 @@ static int write_all(const cmp_state *cs, double wall, cp_err *err)
         rc = write_compare(cs, err);
     if (!rc)
         rc = write_manifest(cs, wall, err);
-    if (!rc)
+    if (!rc) {
         cp_checkpoint_remove(cs->opt->out_dir);
+        cp_output_clear_leftovers(cs->opt->out_dir);
+    }
     return rc;
 }
 
@@ -378,7 +380,7 @@ int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t 
             write_all(&cs, cp_par_time() - wall_start, err);
         rc = cp_par_share_err(par, err);
     }
-    res->done = rc == CP_OK ? opt->samples : 0;
+    res->done = rc == CP_OK ? opt->samples : res->done;
     res->wall_seconds = cp_par_time() - wall_start;
     free_state(&cs);
     return rc;

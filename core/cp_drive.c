@@ -20,6 +20,7 @@ typedef struct drive {
     const cp_drive_options *opt;
     int root;
     uint64_t chunks, start_chunk;
+    uint64_t saved; /* samples the output directory's checkpoint holds */
     double wall_start, last_checkpoint, last_progress;
     int progress_on_tty;
 } drive;
@@ -52,6 +53,35 @@ static void manifest_run_id(const char *dir, char out[17])
     fclose(fp);
 }
 
+/* The first file the manifest in dir lists (its "files" line) that is
+ * not there, in missing; 0 if all are.  A finished run whose summary.csv
+ * was deleted is not complete. */
+static int manifest_file_missing(const char *dir, char *missing, size_t cap)
+{
+    char path[4200], line[8192];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, fp)) {
+        const char *p = strstr(line, "\"files\": [");
+        if (!p)
+            continue;
+        for (p = strchr(p, '[') + 1; !found && (p = strchr(p, '"'));) {
+            const char *end = strchr(p + 1, '"');
+            if (!end)
+                break;
+            snprintf(missing, cap, "%.*s", (int)(end - p - 1), p + 1);
+            snprintf(path, sizeof path, "%s/%s", dir, missing);
+            found = access(path, F_OK) != 0;
+            p = end + 1;
+        }
+    }
+    fclose(fp);
+    return found;
+}
+
 /* Rank 0: decides where the run starts.  Returns the first chunk through
  * *start, or sets *complete when --resume finds the run already done. */
 static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *err)
@@ -61,11 +91,20 @@ static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *
     *complete = 0;
     if (!opt->set.resume)
         return cp_output_prepare_dir(opt->out_dir, opt->set.force, err);
+    int rc = cp_output_check_writable(opt->out_dir, err);
+    if (rc)
+        return rc;
+    cp_output_clear_leftovers(opt->out_dir);
     if (cp_checkpoint_exists(opt->out_dir))
         return d->ops->load(d->ctx, start, err);
-    char found[17];
+    char found[17], missing[256];
     manifest_run_id(opt->out_dir, found);
     if (found[0] && strcmp(found, opt->run_id) == 0) {
+        if (manifest_file_missing(opt->out_dir, missing, sizeof missing))
+            return cp_err_set(err, CP_EINVAL,
+                              "%s holds this %s's manifest.json but not %s, which it lists: "
+                              "the %s is not complete; use --force to run it again",
+                              opt->out_dir, opt->what, missing, opt->what);
         *complete = 1;
         return CP_OK;
     }
@@ -74,8 +113,17 @@ static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *
                           "%s holds a finished %s of other settings (run id %s, this one is "
                           "%s); use --force to replace it",
                           opt->out_dir, opt->what, found, opt->run_id);
-    /* Nothing to resume: start afresh, clearing what a killed run left. */
-    return cp_output_prepare_dir(opt->out_dir, 1, err);
+    /* Nothing to resume: start afresh.  Files that are neither a
+     * checkpoint nor a finished run's are not this program's to replace
+     * unless --force says so (the temporary files of a killed run are). */
+    rc = cp_output_prepare_dir(opt->out_dir, opt->set.force, err);
+    if (rc == CP_EINVAL && !opt->set.force)
+        return cp_err_set(err, CP_EINVAL,
+                          "%s holds files but neither a checkpoint nor a finished %s's "
+                          "manifest, so there is nothing to resume; use --force to replace "
+                          "them",
+                          opt->out_dir, opt->what);
+    return rc;
 }
 
 /* ---- checkpoints and progress ----------------------------------------- */
@@ -89,7 +137,10 @@ static int write_checkpoint(drive *d, uint64_t next_chunk, cp_err *err)
         d->ops->save(d->ctx, next_chunk, err);
         d->last_checkpoint = cp_par_time();
     }
-    return cp_par_share_err(d->par, err);
+    rc = cp_par_share_err(d->par, err);
+    if (!rc)
+        d->saved = samples_before(d, next_chunk);
+    return rc;
 }
 
 /* Whether a sample-count checkpoint falls between two round boundaries:
@@ -215,12 +266,16 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
         open_out_dir(&d, &start, &complete, err);
     int rc = cp_par_share_err(par, err);
     d.start_chunk = cp_par_bcast_u64(par, start);
-    res->first_sample = samples_before(&d, d.start_chunk);
+    res->first_sample = d.saved = samples_before(&d, d.start_chunk);
     res->already_complete = (int)cp_par_bcast_u64(par, (uint64_t)complete);
     if (rc || res->already_complete)
         return rc;
     rc = run_rounds(&d, err);
-    return rc ? rc : ops->merge(ctx, err);
+    if (!rc)
+        rc = ops->merge(ctx, err);
+    /* What the directory holds if this ends here: its checkpoint's. */
+    res->done = d.saved;
+    return rc;
 }
 
 /* ---- helpers the commands share --------------------------------------- */
@@ -341,9 +396,11 @@ int cp_drive_status(const char *out_dir, const cp_run_identity *id, const char *
     *status = "not started";
     manifest_run_id(out_dir, found);
     if (found[0]) {
+        char missing[256];
         const int same = strcmp(found, mine) == 0;
-        *status = same ? "complete" : "other run";
-        *done = same ? id->samples : 0;
+        const int whole = same && !manifest_file_missing(out_dir, missing, sizeof missing);
+        *status = !same ? "other run" : whole ? "complete" : "incomplete";
+        *done = whole ? id->samples : 0;
         return CP_OK;
     }
     if (!cp_checkpoint_exists(out_dir))

@@ -324,8 +324,10 @@ static int write_outputs(run_state *rs, cp_err *err)
     }
     if (!rc)
         rc = write_manifest(rs, err);
-    if (!rc)
+    if (!rc) {
         cp_checkpoint_remove(opt->out_dir);
+        cp_output_clear_leftovers(opt->out_dir);
+    }
     return rc;
 }
 
@@ -402,7 +404,7 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
             write_outputs(&rs, err);
         rc = cp_par_share_err(par, err);
     }
-    res->done = rc == CP_OK ? opt->samples : 0;
+    res->done = rc == CP_OK ? opt->samples : res->done;
     res->wall_seconds = cp_par_time() - rs.wall_start;
     release(&rs);
     return rc;

@@ -1142,6 +1142,14 @@ static int parse_file(parse_ctx *c, const char *path)
     if (sc->n_files > 1)
         c->chain[++c->depth] = c->cur_file;
     c->file = fopen(path, "r");
+    /* A directory opens for reading on Linux and reads as an empty, valid
+     * scenario: refuse it as what it is. */
+    struct stat sb;
+    if (c->file && fstat(fileno(c->file), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(c->file);
+        c->file = NULL;
+        errno = EISDIR;
+    }
     c->line = c->section_line = c->overlong_line = 0;
     c->indented = 0;
     c->sec = SEC_NONE;
@@ -1197,7 +1205,11 @@ int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
     FILE *probe = fopen(path, "r");
     if (!probe)
         return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    const int is_dir = fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
     fclose(probe);
+    if (is_dir)
+        return cp_err_set(err, CP_EIO, "%s: is a directory, not a scenario file", path);
     if (parse_file(&c, path))
         (void)finish(&c);
     /* sc->files no longer moves: point each override at its file. */

@@ -32,4 +32,92 @@ expect_exit 2 "compare --forc (abbreviated)" -- "$BIN" compare "$S" "$S" --forc 
 [ ! -e "$WORK/ab" ] && ok "nothing written for an abbreviated option" || bad "output left"
 expect_exit 0 "--samples=N in full is accepted" -- "$BIN" run "$S" --samples=300 --out="$WORK/full" --quiet
 
+# ---- a directory is not a scenario, nor a base --------------------------
+expect_exit 4 "validate DIR" -- "$BIN" validate "$SRC/scenarios"
+expect_err "is a directory, not a scenario file"
+mkdir -p "$WORK/sc/adir"
+printf '[scenario]\nbase = adir\nname = child\n' >"$WORK/sc/child.ini"
+expect_exit 3 "base = DIR" -- "$BIN" validate "$WORK/sc/child.ini"
+expect_err "Is a directory"
+
+# ---- refuse before simulating -------------------------------------------
+if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups); else as_user=(); fi
+mkdir -p "$WORK/ro" "$WORK/rw" && chmod 555 "$WORK/ro" && chmod 777 "$WORK/rw" && chmod 755 "$WORK"
+start=$(date +%s)
+expect_exit 4 "an existing but unwritable --out" -- "${as_user[@]}" "$BIN" run "$S" \
+    --samples 100000000 --out "$WORK/ro" --quiet
+expect_err "cannot write there"
+expect_exit 4 "--out under an unwritable directory" -- "${as_user[@]}" "$BIN" run "$S" \
+    --samples 100000000 --out "$WORK/ro/sub" --quiet
+[ $(($(date +%s) - start)) -lt 20 ] && ok "refused before simulating 10^8 samples" \
+    || bad "refused only after simulating"
+cat >"$WORK/late.csv" <<CSV
+name,scenario,samples,seed,out
+first,$S,300,1,$WORK/late-first
+second,$WORK/no-such.ini,300,1,$WORK/late-second
+CSV
+expect_exit 4 "a batch whose second entry's scenario is missing" -- "$BIN" batch "$WORK/late.csv" --quiet
+expect_err "late.csv:3: field 'scenario'"
+[ ! -e "$WORK/late-first" ] && ok "no entry ran" || bad "the first entry ran before the check"
+cat >"$WORK/late2.csv" <<CSV
+name,scenario,samples,seed,out
+first,$S,300,1,$WORK/rw/late2-first
+second,$S,300,1,$WORK/ro/x
+CSV
+expect_exit 4 "a batch whose second entry's output is unwritable" -- "${as_user[@]}" "$BIN" batch "$WORK/late2.csv" --quiet
+expect_err "late2.csv:3: field 'out'"
+[ ! -e "$WORK/rw/late2-first" ] && ok "no entry ran" || bad "the first entry ran before the check"
+
+# ---- --out "" ------------------------------------------------------------
+expect_exit 2 "run --out ''" -- "$BIN" run "$S" --samples 10 --out ""
+expect_err "--out: the directory name is empty"
+expect_exit 2 "compare --out ''" -- "$BIN" compare "$S" "$S" --samples 10 --out ""
+
+# ---- --resume does not replace a stray file ----------------------------
+mkdir -p "$WORK/stray" && echo mine >"$WORK/stray/summary.csv"
+expect_exit 3 "--resume into a directory with a stray summary.csv" -- "$BIN" run "$S" \
+    --samples 300 --out "$WORK/stray" --resume --quiet
+expect_err "nothing to resume; use --force"
+[ "$(cat "$WORK/stray/summary.csv")" = mine ] && ok "the stray summary.csv kept" || bad "replaced"
+mkdir -p "$WORK/stray2" && echo mine >"$WORK/stray2/binding.csv"
+expect_exit 3 "--resume with a stray binding.csv" -- "$BIN" run "$S" --samples 300 \
+    --out "$WORK/stray2" --resume --quiet
+
+# ---- leftovers of a killed run ------------------------------------------
+mkdir -p "$WORK/left"
+for f in .checkpoint.bin.tmp.99999 .summary.csv.tmp.99999 .manifest.json.tmp.99999 .binding.csv.tmp.1; do
+    echo x >"$WORK/left/$f"
+done
+expect_exit 0 "a directory holding only leftovers is not 'not empty'" -- "$BIN" run "$S" \
+    --samples 300 --out "$WORK/left" --quiet
+[ -z "$(ls -A "$WORK/left" | grep tmp)" ] && ok "a finished run leaves no leftovers" \
+    || bad "leftovers: $(ls -A "$WORK/left")"
+echo x >"$WORK/left/.summary.csv.tmp.4242"
+expect_exit 0 "--resume of a finished run" -- "$BIN" run "$S" --samples 300 --out "$WORK/left" --resume --quiet
+[ ! -e "$WORK/left/.summary.csv.tmp.4242" ] && ok "--resume removes leftovers" || bad "leftover survived --resume"
+echo x >"$WORK/left/.checkpoint.bin.tmp.4242"
+expect_exit 0 "--force" -- "$BIN" run "$S" --samples 300 --out "$WORK/left" --force --quiet
+[ ! -e "$WORK/left/.checkpoint.bin.tmp.4242" ] && ok "--force removes leftovers" || bad "leftover survived --force"
+
+# ---- counts and completeness kept ---------------------------------------
+rm "$WORK/left/summary.csv"
+expect_exit 3 "--resume with summary.csv deleted" -- "$BIN" run "$S" --samples 300 --out "$WORK/left" --resume --quiet
+expect_err "not summary.csv"
+printf 'name,scenario,samples,seed,out\nleft,%s,300,1,%s\n' "$S" "$WORK/left" >"$WORK/left.csv"
+expect_exit 0 "batch --status" -- "$BIN" batch "$WORK/left.csv" --status
+grep -q ",incomplete," "$WORK/out" && ok "status says incomplete" || bad "status: $(cat "$WORK/out")"
+printf 'name,scenario,samples,seed,out\nslow,%s,200000000,1,%s\n' "$S" "$WORK/slow" >"$WORK/slow.csv"
+"$BIN" batch "$WORK/slow.csv" --checkpoint-every 2560 --quiet >"$WORK/slow.out" 2>"$WORK/slow.err" &
+pid=$!
+for _ in $(seq 1 400); do [ -e "$WORK/slow/checkpoint.bin" ] && break; sleep 0.05; done
+sleep 0.5
+kill -USR1 $pid
+wait $pid
+row=$(grep '^1,slow,stopped,' "$WORK/slow.out")
+done_col=$(echo "$row" | cut -d, -f4)
+msg_n=$(echo "$row" | sed -n 's/.*after \([0-9]*\) of.*/\1/p')
+[ -n "$msg_n" ] && [ "$done_col" = "$msg_n" ] && [ "$done_col" != 0 ] \
+    && ok "a stopped entry's samples_done ($done_col) is its message's" \
+    || bad "stopped entry row: $row"
+
 finish

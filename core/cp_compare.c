@@ -286,14 +286,16 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
         fputs(", \"name\": ", fp);
         cp_output_json_string(fp, sc->name);
         fputs(", \"files\": [", fp);
-        /* Every file the scenario was read from, base scenarios included. */
-        for (size_t i = 0; i < sc->n_files; i++) {
+        /* Every file the scenario was read from, base scenarios and the
+         * data files of empirical distributions included. */
+        for (size_t i = 0; i < sc->n_files + sc->n_data_files; i++) {
             char hex[65];
             cp_err e;
+            const char *path = i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files];
             fputs(i ? ", {\"path\": " : "{\"path\": ", fp);
-            cp_output_json_string(fp, sc->files[i]);
+            cp_output_json_string(fp, path);
             fputs(", \"sha256\": ", fp);
-            cp_output_json_string(fp, cp_output_sha256(sc->files[i], hex, &e) ? "unreadable" : hex);
+            cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
             fputs("}", fp);
         }
         fputs(k + 1 < cs->n ? "]},\n" : "]}\n", fp);

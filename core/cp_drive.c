@@ -324,29 +324,51 @@ int cp_drive_count_binding(cp_stats *st, const cp_model *m, const cp_workspace *
     return CP_OK;
 }
 
-/* A scenario's own hash: of its file, or of its files' hashes when it has
- * bases (a checkpoint must not survive an edit to any of them); and the
- * hash of its five input files' hashes, in order. */
-static int hash_model(const cp_model *m, char scenario[65], char inputs[65], cp_err *err)
+/* Appends "SHA256 PATH" to a files list (cp_run_identity.files). */
+static void list_file(char *files, size_t cap, const char *hex, const char *path)
+{
+    const size_t used = strlen(files);
+    if (used + 66 + strlen(path) < cap)
+        snprintf(files + used, cap - used, "%s %s\n", hex, path);
+}
+
+/* A scenario's own hash: of its file, or of the hashes of its files and
+ * the data files of its empirical distributions when it has more (a
+ * checkpoint must not survive an edit to any of them); and the hash of its
+ * five input files' hashes, in order.  Every file is listed in files. */
+static int hash_model(const cp_model *m, char scenario[65], char inputs[65], char *files,
+                      size_t cap, cp_err *err)
 {
     const cp_scenario *sc = cp_model_scenario(m);
     const cp_graph *g = cp_model_graph(m);
-    int rc = cp_output_sha256(sc->path, scenario, err);
-    if (!rc && sc->n_files > 1) {
-        char *all = calloc(sc->n_files * 64 + 1, 1);
-        if (!all)
-            return cp_err_set(err, CP_ENOMEM, "out of memory");
-        for (size_t i = 0; !rc && i < sc->n_files; i++)
-            rc = cp_output_sha256(sc->files[i], all + 64 * i, err);
+    const size_t n = sc->n_files + sc->n_data_files;
+    char *all = calloc(n * 64 + 1, 1);
+    if (!all)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    int rc = CP_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *path =
+            i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files];
+        rc = cp_output_sha256(path, all + 64 * i, err);
+        char hex[65];
+        snprintf(hex, sizeof hex, "%.64s", all + 64 * i);
         if (!rc)
-            cp_output_sha256_text(all, scenario);
-        free(all);
+            list_file(files, cap, hex, path);
     }
+    if (!rc && n > 1)
+        cp_output_sha256_text(all, scenario);
+    else if (!rc)
+        snprintf(scenario, 65, "%.64s", all);
+    free(all);
     char joined[5 * 64 + 1] = "";
     for (int i = 0; !rc && i < 5; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
         rc = cp_output_sha256(path, joined + 64 * i, err);
+        char hex[65];
+        snprintf(hex, sizeof hex, "%.64s", joined + 64 * i);
+        if (!rc)
+            list_file(files, cap, hex, path);
     }
     if (!rc)
         cp_output_sha256_text(joined, inputs);
@@ -357,12 +379,12 @@ static int hash_model(const cp_model *m, char scenario[65], char inputs[65], cp_
  * first), so that changing, adding, removing or reordering an option
  * makes another comparison. */
 static int hash_models(const cp_model *const *models, size_t n, char scenario[65], char inputs[65],
-                       cp_err *err)
+                       char *files, size_t cap, cp_err *err)
 {
     char *sc_all = calloc(n * 64 + 1, 1), *in_all = calloc(n * 64 + 1, 1);
     int rc = sc_all && in_all ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
     for (size_t k = 0; !rc && k < n; k++)
-        rc = hash_model(models[k], sc_all + 64 * k, in_all + 64 * k, err);
+        rc = hash_model(models[k], sc_all + 64 * k, in_all + 64 * k, files, cap, err);
     if (!rc) {
         cp_output_sha256_text(sc_all, scenario);
         cp_output_sha256_text(in_all, inputs);
@@ -383,8 +405,10 @@ int cp_drive_identify(const cp_model *const *models, size_t n, uint64_t seed, ui
     id->seed = seed;
     id->samples = samples;
     id->keep_samples = keep_samples;
-    return n == 1 ? hash_model(models[0], id->scenario_sha256, id->inputs_sha256, err)
-                  : hash_models(models, n, id->scenario_sha256, id->inputs_sha256, err);
+    return n == 1 ? hash_model(models[0], id->scenario_sha256, id->inputs_sha256, id->files,
+                               sizeof id->files, err)
+                  : hash_models(models, n, id->scenario_sha256, id->inputs_sha256, id->files,
+                                sizeof id->files, err);
 }
 
 int cp_drive_status(const char *out_dir, const cp_run_identity *id, const char **status,

@@ -286,6 +286,9 @@ static int write_manifest(const run_state *rs, cp_err *err)
     fputs("},\n  \"scenario_files\": [\n", fp);
     for (size_t i = 0; i < sc->n_files; i++)
         hash_entry(fp, sc->files[i], i + 1 == sc->n_files);
+    fputs("  ],\n  \"data_files\": [\n", fp);
+    for (size_t i = 0; i < sc->n_data_files; i++)
+        hash_entry(fp, sc->data_files[i], i + 1 == sc->n_data_files);
     fputs("  ],\n  \"inputs\": [\n", fp);
     for (int i = 0; i < 5; i++) {
         char path[4200];

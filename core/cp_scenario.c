@@ -294,6 +294,15 @@ static int load_empirical(parse_ctx *c, cp_dist *d)
     cp_table_free(&t);
     if (rc)
         return fail(c, "empirical distribution: %s", e.msg);
+    cp_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->n_data_files; i++)
+        if (strcmp(sc->data_files[i], path) == 0)
+            return 1;
+    char(*grown)[CP_PATH_MAX] = realloc(sc->data_files, (sc->n_data_files + 1) * sizeof *grown);
+    if (!grown)
+        return fail(c, "out of memory");
+    sc->data_files = grown;
+    snprintf(sc->data_files[sc->n_data_files++], CP_PATH_MAX, "%s", path);
     return 1;
 }
 
@@ -1241,6 +1250,7 @@ void cp_scenario_free(cp_scenario *sc)
         free(sc->warnings[i]);
     free(sc->warnings);
     free(sc->files);
+    free(sc->data_files);
     free(sc->overrides);
     free(sc->shocks);
     free(sc->events);

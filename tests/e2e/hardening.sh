@@ -120,4 +120,34 @@ msg_n=$(echo "$row" | sed -n 's/.*after \([0-9]*\) of.*/\1/p')
     && ok "a stopped entry's samples_done ($done_col) is its message's" \
     || bad "stopped entry row: $row"
 
+# ---- every file a result depends on is hashed, listed and checked -------
+mkdir -p "$WORK/emp" && cp -r "$SRC/tests/data/lognormal/inputs" "$WORK/emp/"
+printf 'value\n0.5\n1\n1.5\n2\n' >"$WORK/emp/draws.csv"
+cat >"$WORK/emp/emp.ini" <<INI
+; one supply node times draws from a data file
+[scenario]
+name = emp
+inputs = inputs
+start = 2026Q1
+end = 2026Q4
+
+[shock s]
+distribution = empirical(file=draws.csv, column=value)
+time = quarterly
+targets = x
+INI
+expect_exit 0 "a run of an empirical scenario" -- "$BIN" run "$WORK/emp/emp.ini" --samples 300 \
+    --out "$WORK/emp/o" --quiet
+grep -q "draws.csv" "$WORK/emp/o/manifest.json" && ok "the data file is in the manifest" \
+    || bad "manifest lacks draws.csv"
+"$BIN" run "$WORK/emp/emp.ini" --samples 100000000 --checkpoint-every 2560 --out "$WORK/emp/ck" \
+    --quiet >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do [ -e "$WORK/emp/ck/checkpoint.bin" ] && break; sleep 0.05; done
+kill -USR1 $pid; wait $pid
+printf 'value\n5\n6\n7\n' >"$WORK/emp/draws.csv"
+expect_exit 3 "--resume after the data file changed" -- "$BIN" run "$WORK/emp/emp.ini" \
+    --samples 100000000 --checkpoint-every 2560 --out "$WORK/emp/ck" --resume --quiet
+expect_err "draws.csv has changed since the checkpoint was written"
+
 finish

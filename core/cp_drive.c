@@ -65,7 +65,8 @@ static int manifest_file_missing(const char *dir, char *missing, size_t cap)
         return 0;
     int found = 0;
     while (!found && fgets(line, sizeof line, fp)) {
-        const char *p = strstr(line, "\"files\": [");
+        /* The top-level list (a comparison's scenarios list files too). */
+        const char *p = strncmp(line, "  \"files\": [", 12) == 0 ? line : NULL;
         if (!p)
             continue;
         for (p = strchr(p, '[') + 1; !found && (p = strchr(p, '"'));) {

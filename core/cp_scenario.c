@@ -1077,6 +1077,78 @@ static double smallest_eigenvalue(const double *a, size_t n)
     return min;
 }
 
+/* 1 if the correlations among the shocks marked in keep are positive
+ * definite. */
+static int kept_positive_definite(const double *corr, size_t n, const char *keep)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += keep[i] != 0;
+    if (k == 0)
+        return 1;
+    gsl_matrix *m = gsl_matrix_alloc(k, k);
+    if (!m)
+        return 1;
+    for (size_t i = 0, a = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        for (size_t j = 0, b = 0; j < n; j++)
+            if (keep[j])
+                gsl_matrix_set(m, a, b++, corr[i * n + j]);
+        a++;
+    }
+    const int ok = gsl_linalg_cholesky_decomp1(m) == GSL_SUCCESS;
+    gsl_matrix_free(m);
+    return ok;
+}
+
+/* The matrix is not positive definite: find a smallest set of shocks whose
+ * correlations already contradict each other (the shortest failing prefix,
+ * then every shock whose removal keeps it failing removed), and name their
+ * pairs with their lines, at the line of the last of them. */
+static int report_contradiction(parse_ctx *c)
+{
+    cp_scenario *sc = c->sc;
+    const size_t n = sc->n_shocks;
+    char *keep = calloc(n, 1);
+    if (!keep)
+        return fail(c, "out of memory");
+    size_t end = 0;
+    while (end < n && (keep[end] = 1) && kept_positive_definite(sc->corr, n, keep))
+        end++;
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        keep[i] = 0;
+        if (kept_positive_definite(sc->corr, n, keep))
+            keep[i] = 1;
+    }
+    char pairs[CP_ERR_MSG_MAX / 2] = "";
+    const corr_pair *last = NULL;
+    for (size_t k = 0; k < c->n_pairs; k++) {
+        const corr_pair *p = &c->pairs[k];
+        int ia = -1, ib = -1;
+        for (size_t i = 0; i < n; i++) {
+            ia = strcmp(sc->shocks[i].name, p->a) == 0 ? (int)i : ia;
+            ib = strcmp(sc->shocks[i].name, p->b) == 0 ? (int)i : ib;
+        }
+        if (ia < 0 || ib < 0 || !keep[ia] || !keep[ib] || sc->corr[ia * (int)n + ib] != p->r)
+            continue;
+        const size_t used = strlen(pairs);
+        snprintf(pairs + used, sizeof pairs - used, "%s%s, %s = %g (%s:%ld)", used ? "; " : "",
+                 p->a, p->b, p->r, sc->files[p->file], p->line);
+        last = p;
+    }
+    free(keep);
+    c->line = last ? last->line : (c->n_pairs ? c->pairs[0].line : 0);
+    c->cur_file = last ? last->file : (c->n_pairs ? c->pairs[0].file : 0);
+    return fail(c,
+                "[correlation]: the correlation matrix is not positive definite (smallest "
+                "eigenvalue %.3g): these correlations contradict each other: %s (a correlation "
+                "of 1 makes two shocks one: give one shock both targets instead)",
+                smallest_eigenvalue(sc->corr, n), pairs[0] ? pairs : "(pairs not found)");
+}
+
 static int factor_correlation(parse_ctx *c)
 {
     cp_scenario *sc = c->sc;
@@ -1095,15 +1167,8 @@ static int factor_correlation(parse_ctx *c)
             for (size_t j = 0; j <= i; j++)
                 sc->chol[i * n + j] = gsl_matrix_get(m, i, j);
     gsl_matrix_free(m);
-    if (status != GSL_SUCCESS) {
-        c->line = c->n_pairs ? c->pairs[0].line : 0;
-        c->cur_file = c->n_pairs ? c->pairs[0].file : 0;
-        return fail(c,
-                    "[correlation]: the correlation matrix is not positive definite (smallest "
-                    "eigenvalue %.3g); some correlations contradict each other, e.g. a~b and "
-                    "b~c high but a~c low",
-                    smallest_eigenvalue(sc->corr, n));
-    }
+    if (status != GSL_SUCCESS)
+        return report_contradiction(c);
     return 1;
 }
 

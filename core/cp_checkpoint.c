@@ -166,8 +166,10 @@ static int read_all(const char *path, unsigned char **buf, size_t *n, cp_err *er
         *buf = NULL;
         if (error)
             return cp_err_set(err, CP_EIO, "%s: cannot read: %s", path, strerror(error));
-        return cp_err_set(err, CP_EIO, "%s: cannot read: %zu of its %zu bytes there (it shrank "
-                          "while being read)", path, got, *n);
+        return cp_err_set(err, CP_EIO,
+                          "%s: cannot read: %zu of its %zu bytes there (it shrank "
+                          "while being read)",
+                          path, got, *n);
     }
     return CP_OK;
 }

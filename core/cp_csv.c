@@ -119,7 +119,8 @@ static int cp_csv_take_header(cp_csv_ctx *ctx)
         return ctx->rc = cp_err_set(ctx->err, CP_EINVAL,
                                     "%s:%ld: header: the columns are separated by '%s', not by "
                                     "commas (save the file as comma-separated CSV)",
-                                    ctx->path, line, *other == '\t' ? "\\t" : (*other == ';' ? ";" : "|"));
+                                    ctx->path, line,
+                                    *other == '\t' ? "\\t" : (*other == ';' ? ";" : "|"));
     /* Names are trimmed even when quoted: nobody means a column " node". */
     for (size_t i = 0; i < ctx->rec_n; i++) {
         cp_csv_trim_in_place(ctx->rec[i]);

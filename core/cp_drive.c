@@ -348,8 +348,7 @@ static int hash_model(const cp_model *m, char scenario[65], char inputs[65], cha
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     int rc = CP_OK;
     for (size_t i = 0; !rc && i < n; i++) {
-        const char *path =
-            i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files];
+        const char *path = i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files];
         rc = cp_output_sha256(path, all + 64 * i, err);
         char hex[65];
         snprintf(hex, sizeof hex, "%.64s", all + 64 * i);

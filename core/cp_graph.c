@@ -748,7 +748,8 @@ static int check_duplicate_edges(const cp_graph *g, const cp_graph_override *ov,
         }
         if (&refs[k] != group + 1)
             continue; /* a third or later repeat: the second is reported */
-        if (!dup || y->added < dup->e.added || (y->added == dup->e.added && y->line < dup->e.line)) {
+        if (!dup || y->added < dup->e.added ||
+            (y->added == dup->e.added && y->line < dup->e.line)) {
             dup = &refs[k];
             first = group;
         }
@@ -1066,8 +1067,9 @@ static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *
         }
     }
     if (tail < n) {
-        rc = has_edge_cycle(g, placed, indeg, pairs, &s, queue) ? report_cycle(g, ov, indeg, err)
-                                                                : report_market_loop(g, placed, err);
+        rc = has_edge_cycle(g, placed, indeg, pairs, &s, queue)
+                 ? report_cycle(g, ov, indeg, err)
+                 : report_market_loop(g, placed, err);
         goto out;
     }
     qsort(refs, n, sizeof *refs, placed_ref_cmp);
@@ -1105,8 +1107,8 @@ static int check_split_shares(const load_ctx *lc, cp_err *err)
     free(total);
     if (src == g->n_nodes)
         return CP_OK;
-    int latest = -1;  /* the last scenario change among the splits' */
-    long last = 0;    /* the last params.csv line among their shares */
+    int latest = -1; /* the last scenario change among the splits' */
+    long last = 0;   /* the last params.csv line among their shares */
     char lines[CP_ERR_MSG_MAX / 4] = "";
     for (size_t k = 0; k < g->n_edges; k++) {
         const cp_edge *e = &g->edges[k];

@@ -116,8 +116,7 @@ int cp_output_check_writable(const char *dir, cp_err *err)
             snprintf(probe, sizeof probe, "%s/.write-test.%ld", path, (long)getpid());
             const int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
             if (fd < 0)
-                return cp_err_set(err, CP_EIO, "%s: cannot write there: %s", path,
-                                  strerror(errno));
+                return cp_err_set(err, CP_EIO, "%s: cannot write there: %s", path, strerror(errno));
             close(fd);
             unlink(probe);
             return CP_OK;

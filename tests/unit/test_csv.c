@@ -840,7 +840,7 @@ Test(csv, other_delimiter_named_at_the_header)
 {
     cp_err err = read_bad("semi.csv", "node;kind;region\na;supply;World\nb;convert;World\n");
     expect_msg(err, at("semi.csv", ":1: header: the columns are separated by ';', not by commas "
-                                    "(save the file as comma-separated CSV)"));
+                                   "(save the file as comma-separated CSV)"));
     err = read_bad("tab.csv", "node\tkind\na\tsupply\n");
     expect_has(err, "tab.csv:1: header: the columns are separated by '\\t'");
 }

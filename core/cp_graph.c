@@ -721,13 +721,7 @@ static int edge_ref_cmp(const void *a, const void *b)
     const cp_edge *x = &((const edge_ref *)a)->e, *y = &((const edge_ref *)b)->e;
     if (x->from != y->from)
         return x->from < y->from ? -1 : 1;
-    if (x->to != y->to)
-        return x->to < y->to ? -1 : 1;
-    if (x->role != y->role)
-        return x->role < y->role ? -1 : 1;
-    if (x->added != y->added)
-        return x->added < y->added ? -1 : 1;
-    return (x->line > y->line) - (x->line < y->line);
+    return edge_cmp(x, y); /* then as a node's inputs are ordered */
 }
 
 static int check_duplicate_edges(const cp_graph *g, const cp_graph_override *ov, const cp_table *t,

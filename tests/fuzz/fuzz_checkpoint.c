@@ -4,15 +4,14 @@
  * and the binary state behind the checksum get fuzzed too.  With
  * CP_FUZZ_SEED=DIR the harness first writes a valid checkpoint (with the
  * marker byte) to DIR/valid as the seed. */
+static void seed_if_asked(void);
+#define FUZZ_INIT_HOOK() seed_if_asked()
 #include "fuzz_common.h"
 
 #include "cp_checkpoint.h"
 #include "cp_stats.h"
 
 #include <openssl/evp.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { CELLS = 3, WIDTH = 3 };
 
@@ -55,15 +54,11 @@ static void write_seed(const char *dir)
     cp_stats_free(st);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static void seed_if_asked(void)
 {
-    (void)argc;
-    (void)argv;
-    fuzz_make_dir();
     const char *seed = getenv("CP_FUZZ_SEED");
     if (seed)
         write_seed(seed);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

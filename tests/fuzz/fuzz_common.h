@@ -40,4 +40,21 @@ static const char *fuzz_write(const char *name, const uint8_t *data, size_t n)
     return path;
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A harness that needs more at start defines FUZZ_INIT_HOOK() first. */
+#ifndef FUZZ_INIT_HOOK
+#define FUZZ_INIT_HOOK()
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_make_dir();
+    FUZZ_INIT_HOOK();
+    return 0;
+}
+
 #endif

@@ -4,8 +4,8 @@ edges (inputs in DIR/inputs, a scenario DIR/big.ini) for timing how loading
 scales: `jobs/bench.sh --graph N` times `chokepoint validate` on it.
 
 The nodes are listed in a shuffled order, so the topological sort has work
-to do; every tenth node is a split (share 0.001) and the rest are converts
-with two or three inputs from earlier nodes."""
+to do; every tenth node is a split (share 0.001), with a metric of its own, and
+the rest are converts with two or three inputs from earlier nodes."""
 import os
 import random
 import sys
@@ -53,6 +53,8 @@ with open(os.path.join(inputs, "series.csv"), "w") as f:
 with open(os.path.join(inputs, "metrics.csv"), "w") as f:
     f.write("metric,region,node,field,unit,description,source\n")
     f.write(f"last,World,{names[n - 1]},output,u,,synthetic\n")
+    for i in range(10, n, 10):  # a metric per split: many metrics load too
+        f.write(f"split_{i},World,{names[i]},output,u,,synthetic\n")
 with open(os.path.join(out, "big.ini"), "w") as f:
     f.write("; a synthetic graph for timing the loader (jobs/bench-graph.py)\n")
     f.write("[scenario]\nname = big\ninputs = inputs\nstart = 2026Q1\nend = 2035Q4\n")

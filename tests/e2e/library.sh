@@ -37,7 +37,7 @@ base = baseline.ini
 [shock neutral]
 distribution = constant(value=1)
 time = quarterly
-targets = euv_shipments, copper_US
+targets = euv_shipments, copper_price
 [event neutral_event]
 probability = 0.5
 duration = constant(value=2)

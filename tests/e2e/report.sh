@@ -50,9 +50,13 @@ for text in "scenario</th><td>baseline" "seed</th><td>5" "samples</th><td>1,000"
 done
 browse "$WORK/run/report.html" run 8
 
-# A run with --report (2 ranks), no binding.csv: the note, not a chart.
+# A run with --report (2 ranks); then without its binding.csv (a run of an
+# older version): the note, not a chart.
 expect_exit 0 "run --report on 2 ranks" -- $MPIEXEC -n 2 "$BIN" run "$S/baseline.ini" --samples 600 \
     --quiet --out "$WORK/run2" --report
+[ -e "$WORK/run2/report/binding.png" ] && ok "a run's binding chart" || bad "no binding chart"
+rm -rf "$WORK/run2/binding.csv" "$WORK/run2/report" "$WORK/run2/report.html"
+expect_exit 0 "report of a run without binding.csv" -- "$BIN" report "$WORK/run2"
 grep -q "What binds: not drawn" "$WORK/run2/report.html" && ok "no binding.csv: a note" \
     || bad "no note for the missing binding.csv"
 [ ! -e "$WORK/run2/report/binding.png" ] && ok "no binding chart faked" || bad "binding chart without data"

@@ -5,6 +5,7 @@
  * the documentation in inputs/README.md come from one place.
  */
 #include "cp_graph.h"
+#include "cp_graph_load.h"
 #include "cp_csv.h"
 #include "cp_period.h"
 
@@ -121,6 +122,11 @@ const char *cp_graph_kind_name(cp_node_kind kind)
     return kind < CP_NODE_KIND_COUNT ? kinds[kind].name : "?";
 }
 
+int cp_graph_has_field(cp_node_kind kind, cp_field field)
+{
+    return kind < CP_NODE_KIND_COUNT && field < CP_FIELD_COUNT && (kinds[kind].fields & F(field));
+}
+
 const char *cp_graph_role_name(cp_role role)
 {
     return role < CP_ROLE_COUNT ? role_names[role] : "?";
@@ -177,7 +183,7 @@ static int label_valid(const char *s)
     return cp_name_valid(copy);
 }
 
-static int open_table(const char *dir, const char *file, cp_table *t, cp_err *err)
+int cp_graph_open_table(const char *dir, const char *file, cp_table *t, cp_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -254,8 +260,8 @@ static int find_duplicate_name(const cp_graph *g, int *dup, int *first)
     return *dup >= 0;
 }
 
-static int find_node_cell(const cp_graph *g, const cp_table *t, size_t row, int col, int *node,
-                          cp_err *err)
+int cp_graph_find_cell(const cp_graph *g, const cp_table *t, size_t row, int col, int *node,
+                       cp_err *err)
 {
     const char *name = cp_table_cell(t, row, col);
     *node = cp_graph_find(g, name);
@@ -311,7 +317,7 @@ static void node_origin(const cp_graph *g, const cp_graph_override *ov, int i, c
 /* An analyst must be able to trace every number to a publication (or to a
  * stated assumption), so a row without a source is reported.  It is a
  * warning, not an error: a scratch graph being explored should still run. */
-static int warn_unsourced(cp_graph *g, const cp_table *t, cp_err *err)
+int cp_graph_warn_unsourced(cp_graph *g, const cp_table *t, cp_err *err)
 {
     const int col = cp_table_column(t, "source");
     for (size_t r = 0; r < t->n_rows; r++) {
@@ -348,12 +354,12 @@ int cp_graph_kind_parse(const char *s, cp_node_kind *kind)
 static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
 {
     cp_table t = {0};
-    int rc = open_table(g->dir, "nodes.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "nodes.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"node", "kind", "region", "unit"};
     int c[4];
-    if ((rc = cp_table_require(&t, cols, 4, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 4, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     const int c_constraint = cp_table_column(&t, "constraint"); /* optional */
     if (t.n_rows == 0) {
@@ -433,7 +439,7 @@ static int load_params(load_ctx *lc, cp_err *err)
 {
     cp_graph *g = lc->g;
     cp_table t = {0};
-    int rc = open_table(g->dir, "params.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "params.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"node", "param", "value"};
@@ -443,11 +449,11 @@ static int load_params(load_ctx *lc, cp_err *err)
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     for (size_t r = 0; r < t.n_rows; r++) {
         int ni;
-        if ((rc = find_node_cell(g, &t, r, c[0], &ni, err)))
+        if ((rc = cp_graph_find_cell(g, &t, r, c[0], &ni, err)))
             goto out;
         cp_node *n = &g->nodes[ni];
         const char *pname = cp_table_cell(&t, r, c[1]);
@@ -489,7 +495,7 @@ out:
 static int load_series(cp_graph *g, cp_err *err)
 {
     cp_table t = {0};
-    int rc = open_table(g->dir, "series.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "series.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"node", "period", "value"};
@@ -500,7 +506,7 @@ static int load_series(cp_graph *g, cp_err *err)
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     for (size_t i = 0; i < g->n_nodes; i++) {
         if (!kinds[g->nodes[i].kind].has_series)
@@ -516,7 +522,7 @@ static int load_series(cp_graph *g, cp_err *err)
     }
     for (size_t r = 0; r < t.n_rows; r++) {
         int ni, period;
-        if ((rc = find_node_cell(g, &t, r, c[0], &ni, err)))
+        if ((rc = cp_graph_find_cell(g, &t, r, c[0], &ni, err)))
             goto out;
         cp_node *n = &g->nodes[ni];
         if (!n->series) {
@@ -649,8 +655,8 @@ static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *
                      cp_err *err)
 {
     int rc;
-    if ((rc = find_node_cell(g, t, r, c[0], &e->from, err)) ||
-        (rc = find_node_cell(g, t, r, c[1], &e->to, err)))
+    if ((rc = cp_graph_find_cell(g, t, r, c[0], &e->from, err)) ||
+        (rc = cp_graph_find_cell(g, t, r, c[1], &e->to, err)))
         return rc;
     const char *role = cp_table_cell(t, r, c[2]);
     if (!cp_graph_role_parse(role, &e->role))
@@ -770,12 +776,12 @@ static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_
     for (size_t i = 0; i < n_ov; i++)
         n_added += ov[i].kind == CP_OVERRIDE_EDGE;
     cp_table t = {0};
-    int rc = open_table(g->dir, "edges.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "edges.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"from", "to", "role"};
     int c[4];
-    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     c[3] = cp_table_column(&t, "weight");
     g->edges = calloc(t.n_rows + n_added + 1, sizeof *g->edges);
@@ -1131,184 +1137,6 @@ static int check_split_shares(const load_ctx *lc, cp_err *err)
                       where, g->nodes[src].name, sum, g->dir, lines[0] ? lines : "none");
 }
 
-/* ---- metrics.csv ------------------------------------------------------ */
-
-static int parse_field(const char *s, cp_field *field)
-{
-    for (int f = 0; f < CP_FIELD_COUNT; f++)
-        if (strcmp(field_names[f], s) == 0) {
-            *field = (cp_field)f;
-            return 1;
-        }
-    return 0;
-}
-
-static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *c, cp_err *err)
-{
-    const char *metric = cp_table_cell(t, r, c[0]);
-    const char *region = cp_table_cell(t, r, c[1]);
-    const char *unit = cp_table_cell(t, r, c[4]);
-    if (!cp_name_valid(metric))
-        return cp_table_error(t, r, c[0], err, CP_EINVAL, "'%s' is not a valid metric name",
-                              metric);
-    if (!cp_name_valid(region))
-        return cp_table_error(t, r, c[1], err, CP_EINVAL, "'%s' is not a valid region name",
-                              region);
-    if (!*unit || strlen(unit) >= CP_UNIT_MAX)
-        return cp_table_error(t, r, c[4], err, CP_EINVAL,
-                              "a unit is required (at most %d characters)", CP_UNIT_MAX - 1);
-    int node;
-    int rc = find_node_cell(g, t, r, c[2], &node, err);
-    if (rc)
-        return rc;
-    cp_field field;
-    const char *fname = cp_table_cell(t, r, c[3]);
-    if (!parse_field(fname, &field))
-        return cp_table_error(t, r, c[3], err, CP_EINVAL,
-                              "unknown field '%s' (known: output, compute, power_used, "
-                              "waiting, deployed, orders, target, unfilled, waiting_age, "
-                              "idle, unsold, received)",
-                              fname);
-    if (!(kinds[g->nodes[node].kind].fields & F(field)))
-        return cp_table_error(t, r, c[3], err, CP_EINVAL, "%s node '%s' has no field '%s'",
-                              kinds[g->nodes[node].kind].name, g->nodes[node].name, fname);
-    double scale = 1.0;
-    if (c[5] >= 0 && *cp_table_cell(t, r, c[5])) {
-        int rc2 = cp_table_double(t, r, c[5], &scale, err);
-        if (rc2)
-            return rc2;
-        if (!(scale > 0))
-            return cp_table_error(t, r, c[5], err, CP_EINVAL, "scale must be > 0 (got %g)", scale);
-    }
-    g->terms[r].node = node;
-    g->terms[r].field = field;
-    g->terms[r].scale = scale;
-    return CP_OK;
-}
-
-/* Rows of metrics.csv sorted by (metric, region, row): each metric's
- * rows together, its first row first. */
-typedef struct metric_ref {
-    const char *metric, *region;
-    size_t row;
-} metric_ref;
-
-static int metric_ref_cmp(const void *a, const void *b)
-{
-    const metric_ref *x = a, *y = b;
-    int c = strcmp(x->metric, y->metric);
-    if (!c)
-        c = strcmp(x->region, y->region);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
-/* Groups the rows into metrics, numbered in order of first appearance,
- * each with one unit: O(rows log rows) (a search of the metrics so far
- * for every row was quadratic).  The unit mismatch reported is the one
- * met first going down the file. */
-static int group_metrics(cp_graph *g, const cp_table *t, const int *c, int *metric_of_row,
-                         cp_err *err)
-{
-    const size_t n = t->n_rows;
-    metric_ref *refs = malloc(n * sizeof *refs);
-    size_t *first = malloc(n * sizeof *first); /* per row: its metric's first row */
-    if (!refs || !first) {
-        free(refs);
-        free(first);
-        return cp_err_set(err, CP_ENOMEM, "out of memory");
-    }
-    for (size_t r = 0; r < n; r++)
-        refs[r] = (metric_ref){cp_table_cell(t, r, c[0]), cp_table_cell(t, r, c[1]), r};
-    qsort(refs, n, sizeof *refs, metric_ref_cmp);
-    size_t bad = n;
-    for (size_t k = 0, head = 0; k < n; k++) {
-        if (k && metric_ref_cmp(&(metric_ref){refs[k].metric, refs[k].region, 0},
-                                &(metric_ref){refs[head].metric, refs[head].region, 0}) != 0)
-            head = k;
-        first[refs[k].row] = refs[head].row;
-        if (strcmp(cp_table_cell(t, refs[k].row, c[4]), cp_table_cell(t, refs[head].row, c[4])) &&
-            refs[k].row < bad)
-            bad = refs[k].row;
-    }
-    free(refs);
-    int rc = CP_OK;
-    if (bad < n)
-        rc = cp_table_error(t, bad, c[4], err, CP_EINVAL,
-                            "unit '%s' differs from '%s' given earlier for metric '%s' in "
-                            "region '%s'",
-                            cp_table_cell(t, bad, c[4]), cp_table_cell(t, first[bad], c[4]),
-                            cp_table_cell(t, bad, c[0]), cp_table_cell(t, bad, c[1]));
-    for (size_t r = 0; !rc && r < n; r++) {
-        if (first[r] != r) {
-            metric_of_row[r] = metric_of_row[first[r]];
-            continue;
-        }
-        const int m = (int)g->n_metrics++;
-        cp_metric *mm = &g->metrics[m];
-        snprintf(mm->metric, sizeof mm->metric, "%s", cp_table_cell(t, r, c[0]));
-        snprintf(mm->region, sizeof mm->region, "%s", cp_table_cell(t, r, c[1]));
-        snprintf(mm->unit, sizeof mm->unit, "%s", cp_table_cell(t, r, c[4]));
-        metric_of_row[r] = m;
-    }
-    free(first);
-    return rc;
-}
-
-/* Terms are stored grouped by metric (in order of first appearance), so each
- * metric's terms are one contiguous run. */
-static int load_metrics(cp_graph *g, cp_err *err)
-{
-    cp_table t = {0};
-    int rc = open_table(g->dir, "metrics.csv", &t, err);
-    if (rc)
-        return rc;
-    static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
-    int c[6];
-    int *metric_of_row = NULL;
-    cp_metric_term *raw = NULL;
-    size_t *at = NULL;
-    if ((rc = cp_table_require(&t, cols, 5, c, err)) || (rc = warn_unsourced(g, &t, err)))
-        goto out;
-    c[5] = cp_table_column(&t, "scale");
-    if (t.n_rows == 0) {
-        rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
-                        t.path);
-        goto out;
-    }
-    g->metrics = calloc(t.n_rows, sizeof *g->metrics);
-    g->terms = calloc(t.n_rows, sizeof *g->terms);
-    raw = calloc(t.n_rows, sizeof *raw);
-    metric_of_row = calloc(t.n_rows, sizeof *metric_of_row);
-    at = calloc(t.n_rows + 1, sizeof *at);
-    if (!g->metrics || !g->terms || !raw || !metric_of_row || !at) {
-        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t r = 0; r < t.n_rows; r++)
-        if ((rc = read_metric_row(g, &t, r, c, err)))
-            goto out;
-    if ((rc = group_metrics(g, &t, c, metric_of_row, err)))
-        goto out;
-    memcpy(raw, g->terms, t.n_rows * sizeof *raw);
-    /* A counting sort by metric, stable in row order. */
-    for (size_t r = 0; r < t.n_rows; r++)
-        at[metric_of_row[r] + 1]++;
-    for (size_t m = 0; m < g->n_metrics; m++) {
-        at[m + 1] += at[m];
-        g->metrics[m].first_term = at[m];
-        g->metrics[m].n_terms = at[m + 1] - at[m];
-    }
-    for (size_t r = 0; r < t.n_rows; r++)
-        g->terms[at[metric_of_row[r]]++] = raw[r];
-    g->n_terms = t.n_rows;
-out:
-    free(at);
-    free(raw);
-    free(metric_of_row);
-    cp_table_free(&t);
-    return rc;
-}
-
 /* ---- public ----------------------------------------------------------- */
 
 /* [node NAME] of a scenario: appended after nodes.csv's nodes with the
@@ -1506,7 +1334,7 @@ static int load_all(load_ctx *lc, cp_err *err)
     if ((rc = load_params(lc, err)) || (rc = load_series(g, err)) ||
         (rc = apply_overrides(lc, err)) || (rc = check_complete(g, lc->ov, err)) ||
         (rc = load_edges(g, lc->ov, lc->n_ov, err)) || (rc = sort_topologically(g, lc->ov, err)) ||
-        (rc = check_split_shares(lc, err)) || (rc = load_metrics(g, err)) ||
+        (rc = check_split_shares(lc, err)) || (rc = cp_graph_load_metrics(g, err)) ||
         (rc = check_added_used(g, lc->ov, err)))
         return rc;
     return CP_OK;

@@ -21,6 +21,9 @@ cp_count_status cp_args_count(const char *text, uint64_t max, uint64_t *out)
             return CP_COUNT_OK;
         }
     }
+    /* Decimal notation only: strtod would also take hex, "inf" and "nan". */
+    if (strspn(text, "0123456789.eE+-") != strlen(text))
+        return CP_COUNT_MALFORMED;
     errno = 0;
     const double d = strtod(text, &end);
     if (end == text || *end || !(d >= 0) || (errno && errno != ERANGE))

@@ -1,5 +1,6 @@
 /* cp_batch.c -- see cp_batch.h. */
 #include "cp_batch.h"
+#include "cp_args.h"
 #include "cp_csv.h"
 #include "cp_graph.h"
 
@@ -11,14 +12,19 @@
 
 /* A whole number >= 0 written in digits (no signs, no exponents: a batch
  * file is typed by hand, and 1e6 vs 1000000 is a needless ambiguity). */
-static int cell_count(const cp_table *t, size_t r, int col, uint64_t *out, cp_err *err)
+static int cell_count(const cp_table *t, size_t r, int col, uint64_t max, uint64_t *out,
+                      cp_err *err)
 {
     const char *s = cp_table_cell(t, r, col);
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || errno || s[0] == '-' || s[0] == '+')
+    if (!*s || *end || (errno && errno != ERANGE) || s[0] == '-' || s[0] == '+')
         return cp_table_error(t, r, col, err, CP_EINVAL, "'%s' is not a whole number", s);
+    if (errno == ERANGE || v > max)
+        return cp_table_error(t, r, col, err, CP_EINVAL, "'%s' is too large (at most %s)", s,
+                              max == CP_SAMPLES_MAX ? CP_SAMPLES_MAX_TEXT
+                                                    : "18446744073709551615 (2^64-1)");
     *out = v;
     return CP_OK;
 }
@@ -112,14 +118,14 @@ static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int 
     e->line = t->line[r];
     int rc;
     if ((rc = cell_path(b, t, r, c[1], e->scenario, sizeof e->scenario, err)) ||
-        (rc = cell_count(t, r, c[2], &e->samples, err)) ||
-        (rc = cell_count(t, r, c[3], &e->seed, err)) ||
+        (rc = cell_count(t, r, c[2], CP_SAMPLES_MAX, &e->samples, err)) ||
+        (rc = cell_count(t, r, c[3], UINT64_MAX, &e->seed, err)) ||
         (rc = cell_path(b, t, r, c[4], e->out, sizeof e->out, err)))
         return rc;
     if (e->samples == 0)
         return cp_table_error(t, r, c[2], err, CP_EINVAL, "samples must be at least 1");
     if (c[5] >= 0 && *cp_table_cell(t, r, c[5]) &&
-        (rc = cell_count(t, r, c[5], &e->keep_samples, err)))
+        (rc = cell_count(t, r, c[5], CP_SAMPLES_MAX, &e->keep_samples, err)))
         return rc;
     if (c[6] >= 0 && *cp_table_cell(t, r, c[6])) {
         if ((rc = read_options(b, t, r, c[6], e, err)))

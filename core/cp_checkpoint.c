@@ -21,13 +21,17 @@ typedef struct hashed_out {
     FILE *fp;
     EVP_MD_CTX *md;
     int ok;
+    int error; /* errno of the first failed write, for the message */
 } hashed_out;
 
 static void put(hashed_out *o, const void *p, size_t n)
 {
     if (!o->ok || n == 0)
         return;
+    errno = 0;
     o->ok = fwrite(p, 1, n, o->fp) == n && EVP_DigestUpdate(o->md, p, n);
+    if (!o->ok && !o->error)
+        o->error = errno ? errno : EIO;
 }
 
 static void put_line(hashed_out *o, const char *key, const char *value)
@@ -65,6 +69,15 @@ static void write_header(hashed_out *o, const cp_run_identity *id, const cp_chec
     put_u64(o, "seed", id->seed);
     put_u64(o, "samples", id->samples);
     put_u64(o, "keep_samples", id->keep_samples);
+    for (const char *f = id->files; *f;) {
+        const size_t len = strcspn(f, "\n");
+        char line[4400];
+        if (len < sizeof line - 8) {
+            snprintf(line, sizeof line, "file=%.*s\n", (int)len, f);
+            put(o, line, strlen(line));
+        }
+        f += len + (f[len] == '\n');
+    }
     put_u64(o, "next_chunk", ck->next_chunk);
     size_t n_sets;
     cp_stats *const *sets = sets_of(ck, &n_sets);
@@ -106,21 +119,22 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
         free(packed);
         return rc;
     }
-    hashed_out o = {f.fp, EVP_MD_CTX_new(), 1};
+    hashed_out o = {f.fp, EVP_MD_CTX_new(), 1, 0};
     o.ok = o.md && EVP_DigestInit_ex(o.md, EVP_sha256(), NULL);
     write_header(&o, id, ck);
     put(&o, packed, stats_bytes);
     put(&o, ck->kept, ck->n_kept * ck->kept_width * sizeof(double));
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    o.ok = o.ok && EVP_DigestFinal_ex(o.md, digest, &len) && len == DIGEST &&
-           fwrite(digest, 1, DIGEST, f.fp) == DIGEST;
+    o.ok = o.ok && EVP_DigestFinal_ex(o.md, digest, &len) && len == DIGEST;
+    put(&o, digest, o.ok ? DIGEST : 0);
     EVP_MD_CTX_free(o.md);
     free(packed);
     if (!o.ok) {
         cp_outfile_abandon(&f);
-        return cp_err_set(err, CP_EIO, "%s/%s: cannot write the checkpoint", dir,
-                          CP_CHECKPOINT_FILE);
+        return cp_err_set(err, CP_EIO, "%s/%s: cannot write the checkpoint: %s", dir,
+                          CP_CHECKPOINT_FILE,
+                          o.error ? strerror(o.error) : "the SHA-256 digest failed");
     }
     return cp_outfile_commit(&f, err);
 }
@@ -139,12 +153,23 @@ static int read_all(const char *path, unsigned char **buf, size_t *n, cp_err *er
     }
     *n = (size_t)sb.st_size;
     *buf = malloc(*n ? *n : 1);
-    int ok = *buf && fread(*buf, 1, *n, fp) == *n;
+    if (!*buf) {
+        fclose(fp);
+        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    }
+    errno = 0;
+    const size_t got = fread(*buf, 1, *n, fp);
+    const int error = ferror(fp) ? (errno ? errno : EIO) : 0;
     fclose(fp);
-    if (!ok) {
+    if (got != *n) {
         free(*buf);
         *buf = NULL;
-        return cp_err_set(err, CP_EIO, "%s: cannot read", path);
+        if (error)
+            return cp_err_set(err, CP_EIO, "%s: cannot read: %s", path, strerror(error));
+        return cp_err_set(err, CP_EIO,
+                          "%s: cannot read: %zu of its %zu bytes there (it shrank "
+                          "while being read)",
+                          path, got, *n);
     }
     return CP_OK;
 }
@@ -226,6 +251,11 @@ static int set_field(header *h, const char *key, const char *value)
             *numbers[i].value = strtoull(value, &end, 10);
             return *value && !*end && errno == 0;
         }
+    if (strcmp(key, "file") == 0) {
+        const size_t used = strlen(h->id.files);
+        snprintf(h->id.files + used, sizeof h->id.files - used, "%s\n", value);
+        return 1;
+    }
     return strcmp(key, "stats") == 0 && set_stats(h, value);
 }
 
@@ -241,9 +271,9 @@ static int parse_header(const unsigned char *buf, size_t n, uint64_t (*stats)[2]
     size_t at = magic;
     while (at < n && buf[at] != '\n') {
         const unsigned char *nl = memchr(buf + at, '\n', n - at);
-        if (!nl || nl - (buf + at) >= 256)
+        if (!nl || nl - (buf + at) >= 4400)
             return 0;
-        char line[256];
+        char line[4400];
         memcpy(line, buf + at, (size_t)(nl - (buf + at)));
         line[nl - (buf + at)] = '\0';
         char *eq = strchr(line, '=');
@@ -260,6 +290,57 @@ static int parse_header(const unsigned char *buf, size_t n, uint64_t (*stats)[2]
     return 1;
 }
 
+/* The hash of path in a files list ("SHA256 PATH" lines), or NULL. */
+static const char *hash_of(const char *files, const char *path, char hex[65])
+{
+    for (const char *f = files; *f;) {
+        const size_t len = strcspn(f, "\n");
+        if (len > 65 && f[64] == ' ' && len - 65 == strlen(path) &&
+            strncmp(f + 65, path, len - 65) == 0) {
+            snprintf(hex, 65, "%.64s", f);
+            return hex;
+        }
+        f += len + (f[len] == '\n');
+    }
+    return NULL;
+}
+
+/* Which file made the hashes differ: one whose hash changed, one read by
+ * only one of the two runs; 0 if the lists do not say (an older file). */
+static int name_changed_file(const char *ck_path, const cp_run_identity *theirs,
+                             const cp_run_identity *ours, cp_err *err)
+{
+    const cp_run_identity *lists[2] = {ours, theirs};
+    for (int k = 0; k < 2; k++)
+        for (const char *f = lists[k]->files; *f;) {
+            const size_t len = strcspn(f, "\n");
+            char path[4200], a[65], b[65];
+            if (len > 65 && len - 65 < sizeof path) {
+                snprintf(path, sizeof path, "%.*s", (int)(len - 65), f + 65);
+                snprintf(a, sizeof a, "%.64s", f);
+                const char *other = hash_of(lists[1 - k]->files, path, b);
+                if (!other && k == 0)
+                    return cp_err_set(err, CP_EINVAL,
+                                      "%s belongs to another run: this run reads %s, which the "
+                                      "checkpoint's did not (start afresh with --force)",
+                                      ck_path, path);
+                if (!other)
+                    return cp_err_set(err, CP_EINVAL,
+                                      "%s belongs to another run: it read %s, which this run "
+                                      "does not (start afresh with --force)",
+                                      ck_path, path);
+                if (strcmp(a, other) != 0)
+                    return cp_err_set(err, CP_EINVAL,
+                                      "%s belongs to another run: %s has changed since the "
+                                      "checkpoint was written (SHA-256 %.12s..., was %.12s...); "
+                                      "restore it, or start afresh with --force",
+                                      ck_path, path, a, other);
+            }
+            f += len + (f[len] == '\n');
+        }
+    return 0;
+}
+
 /* The first way in which a checkpoint's run differs from this one. */
 static int same_run(const char *path, const cp_run_identity *a, const cp_run_identity *b,
                     cp_err *err)
@@ -272,11 +353,14 @@ static int same_run(const char *path, const cp_run_identity *a, const cp_run_ide
                  {"scenario file (SHA-256)", a->scenario_sha256, b->scenario_sha256},
                  {"input files (SHA-256)", a->inputs_sha256, b->inputs_sha256}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        if (strcmp(texts[i].theirs, texts[i].ours) != 0)
+        if (strcmp(texts[i].theirs, texts[i].ours) != 0) {
+            if (i >= 3 && name_changed_file(path, a, b, err))
+                return CP_EINVAL;
             return cp_err_set(err, CP_EINVAL,
                               "%s belongs to another run: its %s is %s, this run's is %s "
                               "(start afresh with --force, or use the same %s)",
                               path, texts[i].what, texts[i].theirs, texts[i].ours, texts[i].what);
+        }
     struct {
         const char *what;
         uint64_t theirs, ours;

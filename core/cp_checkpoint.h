@@ -35,6 +35,11 @@ typedef struct cp_run_identity {
     uint64_t seed;
     uint64_t samples;
     uint64_t keep_samples;
+    /* Every file the result depends on, one "SHA256 PATH" line each
+     * (scenarios, their bases, empirical data files, inputs): not part of
+     * the run id (the hashes above cover them), but kept in a checkpoint
+     * so that a refusal can say which file changed. */
+    char files[16384];
 } cp_run_identity;
 
 /* A checkpoint's content.  The statistics are borrowed: written from, or

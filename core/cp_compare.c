@@ -12,6 +12,7 @@
  * resumed: a checkpoint holds every one of those statistics.
  */
 #include "cp_compare.h"
+#include "cp_args.h"
 #include "cp_checkpoint.h"
 #include "cp_graph.h"
 #include "cp_output.h"
@@ -285,14 +286,16 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
         fputs(", \"name\": ", fp);
         cp_output_json_string(fp, sc->name);
         fputs(", \"files\": [", fp);
-        /* Every file the scenario was read from, base scenarios included. */
-        for (size_t i = 0; i < sc->n_files; i++) {
+        /* Every file the scenario was read from, base scenarios and the
+         * data files of empirical distributions included. */
+        for (size_t i = 0; i < sc->n_files + sc->n_data_files; i++) {
             char hex[65];
             cp_err e;
+            const char *path = i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files];
             fputs(i ? ", {\"path\": " : "{\"path\": ", fp);
-            cp_output_json_string(fp, sc->files[i]);
+            cp_output_json_string(fp, path);
             fputs(", \"sha256\": ", fp);
-            cp_output_json_string(fp, cp_output_sha256(sc->files[i], hex, &e) ? "unreadable" : hex);
+            cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
             fputs("}", fp);
         }
         fputs(k + 1 < cs->n ? "]},\n" : "]}\n", fp);
@@ -329,8 +332,10 @@ static int write_all(const cmp_state *cs, double wall, cp_err *err)
         rc = write_compare(cs, err);
     if (!rc)
         rc = write_manifest(cs, wall, err);
-    if (!rc)
+    if (!rc) {
         cp_checkpoint_remove(cs->opt->out_dir);
+        cp_output_clear_leftovers(cs->opt->out_dir);
+    }
     return rc;
 }
 
@@ -344,8 +349,8 @@ static int start(cmp_state *cs, cp_err *err)
 {
     if (cs->n < 2)
         cp_err_set(err, CP_EINVAL, "compare needs a base and at least one option");
-    else if (cs->opt->samples == 0)
-        cp_err_set(err, CP_EINVAL, "--samples must be at least 1");
+    else if (cs->opt->samples == 0 || cs->opt->samples > CP_SAMPLES_MAX)
+        cp_err_set(err, CP_EINVAL, "--samples must be from 1 to %s", CP_SAMPLES_MAX_TEXT);
     else if (!check_compatible(cs, err) && !alloc_state(cs, err) && cs->root)
         make_identity(cs, err);
     return cp_par_share_err(cs->par, err);
@@ -377,7 +382,7 @@ int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t 
             write_all(&cs, cp_par_time() - wall_start, err);
         rc = cp_par_share_err(par, err);
     }
-    res->done = rc == CP_OK ? opt->samples : 0;
+    res->done = rc == CP_OK ? opt->samples : res->done;
     res->wall_seconds = cp_par_time() - wall_start;
     free_state(&cs);
     return rc;

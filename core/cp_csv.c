@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <csv.h>
 
@@ -111,6 +112,15 @@ static int cp_csv_take_header(cp_csv_ctx *ctx)
     if (ctx->rec_n > INT_MAX)
         return ctx->rc = cp_err_set(ctx->err, CP_EINVAL, "%s:%ld: header: too many columns (%zu)",
                                     ctx->path, line, ctx->rec_n);
+    /* A file saved with another delimiter reads as one column whose name
+     * holds the others; say so at the header, not as a field count below. */
+    const char *other = ctx->rec_n == 1 ? strpbrk(ctx->rec[0], ";\t|") : NULL;
+    if (other)
+        return ctx->rc = cp_err_set(ctx->err, CP_EINVAL,
+                                    "%s:%ld: header: the columns are separated by '%s', not by "
+                                    "commas (save the file as comma-separated CSV)",
+                                    ctx->path, line,
+                                    *other == '\t' ? "\\t" : (*other == ';' ? ";" : "|"));
     /* Names are trimmed even when quoted: nobody means a column " node". */
     for (size_t i = 0; i < ctx->rec_n; i++) {
         cp_csv_trim_in_place(ctx->rec[i]);
@@ -353,6 +363,13 @@ int cp_table_read(const char *path, cp_table *t, cp_err *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    /* A directory opens for reading on Linux and reads as empty. */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return cp_err_set(err, CP_EIO, "%s: cannot read: %s (a CSV file is needed)", path,
+                          strerror(EISDIR));
+    }
     cp_csv_parse_file(&ctx, f);
     fclose(f);
 
@@ -440,13 +457,25 @@ const char *cp_table_cell(const cp_table *t, size_t row, int col)
 static int cp_table_verror(const cp_table *t, size_t row, int col, cp_err *err, int code,
                            const char *fmt, va_list ap)
 {
-    char msg[CP_ERR_MSG_MAX];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    /* Formatted whole, so that cp_err_set can shorten a long quoted cell
+     * rather than cut the explanation after it. */
+    char small[CP_ERR_MSG_MAX];
+    va_list again;
+    va_copy(again, ap);
+    const int n = vsnprintf(small, sizeof small, fmt, ap);
+    char *big = n >= (int)sizeof small ? malloc((size_t)n + 1) : NULL;
+    if (big)
+        vsnprintf(big, (size_t)n + 1, fmt, again);
+    va_end(again);
+    const char *msg = big ? big : small;
     const char *path = t && t->path ? t->path : "(table)";
     const long line = t && t->line && row < t->n_rows ? t->line[row] : 0;
     if (t && t->header && col >= 0 && (size_t)col < t->n_cols)
-        return cp_err_set(err, code, "%s:%ld: field '%s': %s", path, line, t->header[col], msg);
-    return cp_err_set(err, code, "%s:%ld: field #%d: %s", path, line, col, msg);
+        cp_err_set(err, code, "%s:%ld: field '%s': %s", path, line, t->header[col], msg);
+    else
+        cp_err_set(err, code, "%s:%ld: field #%d: %s", path, line, col, msg);
+    free(big);
+    return code;
 }
 
 int cp_table_error(const cp_table *t, size_t row, int col, cp_err *err, int code, const char *fmt,

@@ -20,6 +20,7 @@ typedef struct drive {
     const cp_drive_options *opt;
     int root;
     uint64_t chunks, start_chunk;
+    uint64_t saved; /* samples the output directory's checkpoint holds */
     double wall_start, last_checkpoint, last_progress;
     int progress_on_tty;
 } drive;
@@ -52,6 +53,36 @@ static void manifest_run_id(const char *dir, char out[17])
     fclose(fp);
 }
 
+/* The first file the manifest in dir lists (its "files" line) that is
+ * not there, in missing; 0 if all are.  A finished run whose summary.csv
+ * was deleted is not complete. */
+static int manifest_file_missing(const char *dir, char *missing, size_t cap)
+{
+    char path[4200], line[8192];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, fp)) {
+        /* The top-level list (a comparison's scenarios list files too). */
+        const char *p = strncmp(line, "  \"files\": [", 12) == 0 ? line : NULL;
+        if (!p)
+            continue;
+        for (p = strchr(p, '[') + 1; !found && (p = strchr(p, '"'));) {
+            const char *end = strchr(p + 1, '"');
+            if (!end)
+                break;
+            snprintf(missing, cap, "%.*s", (int)(end - p - 1), p + 1);
+            snprintf(path, sizeof path, "%s/%s", dir, missing);
+            found = access(path, F_OK) != 0;
+            p = end + 1;
+        }
+    }
+    fclose(fp);
+    return found;
+}
+
 /* Rank 0: decides where the run starts.  Returns the first chunk through
  * *start, or sets *complete when --resume finds the run already done. */
 static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *err)
@@ -61,11 +92,20 @@ static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *
     *complete = 0;
     if (!opt->set.resume)
         return cp_output_prepare_dir(opt->out_dir, opt->set.force, err);
+    int rc = cp_output_check_writable(opt->out_dir, err);
+    if (rc)
+        return rc;
+    cp_output_clear_leftovers(opt->out_dir);
     if (cp_checkpoint_exists(opt->out_dir))
         return d->ops->load(d->ctx, start, err);
-    char found[17];
+    char found[17], missing[256];
     manifest_run_id(opt->out_dir, found);
     if (found[0] && strcmp(found, opt->run_id) == 0) {
+        if (manifest_file_missing(opt->out_dir, missing, sizeof missing))
+            return cp_err_set(err, CP_EINVAL,
+                              "%s holds this %s's manifest.json but not %s, which it lists: "
+                              "the %s is not complete; use --force to run it again",
+                              opt->out_dir, opt->what, missing, opt->what);
         *complete = 1;
         return CP_OK;
     }
@@ -74,8 +114,17 @@ static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *
                           "%s holds a finished %s of other settings (run id %s, this one is "
                           "%s); use --force to replace it",
                           opt->out_dir, opt->what, found, opt->run_id);
-    /* Nothing to resume: start afresh, clearing what a killed run left. */
-    return cp_output_prepare_dir(opt->out_dir, 1, err);
+    /* Nothing to resume: start afresh.  Files that are neither a
+     * checkpoint nor a finished run's are not this program's to replace
+     * unless --force says so (the temporary files of a killed run are). */
+    rc = cp_output_prepare_dir(opt->out_dir, opt->set.force, err);
+    if (rc == CP_EINVAL && !opt->set.force)
+        return cp_err_set(err, CP_EINVAL,
+                          "%s holds files but neither a checkpoint nor a finished %s's "
+                          "manifest, so there is nothing to resume; use --force to replace "
+                          "them",
+                          opt->out_dir, opt->what);
+    return rc;
 }
 
 /* ---- checkpoints and progress ----------------------------------------- */
@@ -89,7 +138,10 @@ static int write_checkpoint(drive *d, uint64_t next_chunk, cp_err *err)
         d->ops->save(d->ctx, next_chunk, err);
         d->last_checkpoint = cp_par_time();
     }
-    return cp_par_share_err(d->par, err);
+    rc = cp_par_share_err(d->par, err);
+    if (!rc)
+        d->saved = samples_before(d, next_chunk);
+    return rc;
 }
 
 /* Whether a sample-count checkpoint falls between two round boundaries:
@@ -204,7 +256,8 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
                .ctx = ctx,
                .opt = opt,
                .root = cp_par_rank(par) == 0,
-               .chunks = (opt->samples + CP_PAR_CHUNK - 1) / CP_PAR_CHUNK,
+               /* not (samples + CHUNK - 1) / CHUNK, which wraps near 2^64 */
+               .chunks = opt->samples / CP_PAR_CHUNK + (opt->samples % CP_PAR_CHUNK != 0),
                .wall_start = cp_par_time(),
                .progress_on_tty = isatty(STDERR_FILENO)};
     d.last_checkpoint = d.last_progress = d.wall_start;
@@ -214,12 +267,16 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
         open_out_dir(&d, &start, &complete, err);
     int rc = cp_par_share_err(par, err);
     d.start_chunk = cp_par_bcast_u64(par, start);
-    res->first_sample = samples_before(&d, d.start_chunk);
+    res->first_sample = d.saved = samples_before(&d, d.start_chunk);
     res->already_complete = (int)cp_par_bcast_u64(par, (uint64_t)complete);
     if (rc || res->already_complete)
         return rc;
     rc = run_rounds(&d, err);
-    return rc ? rc : ops->merge(ctx, err);
+    if (!rc)
+        rc = ops->merge(ctx, err);
+    /* What the directory holds if this ends here: its checkpoint's. */
+    res->done = d.saved;
+    return rc;
 }
 
 /* ---- helpers the commands share --------------------------------------- */
@@ -268,29 +325,50 @@ int cp_drive_count_binding(cp_stats *st, const cp_model *m, const cp_workspace *
     return CP_OK;
 }
 
-/* A scenario's own hash: of its file, or of its files' hashes when it has
- * bases (a checkpoint must not survive an edit to any of them); and the
- * hash of its five input files' hashes, in order. */
-static int hash_model(const cp_model *m, char scenario[65], char inputs[65], cp_err *err)
+/* Appends "SHA256 PATH" to a files list (cp_run_identity.files). */
+static void list_file(char *files, size_t cap, const char *hex, const char *path)
+{
+    const size_t used = strlen(files);
+    if (used + 66 + strlen(path) < cap)
+        snprintf(files + used, cap - used, "%s %s\n", hex, path);
+}
+
+/* A scenario's own hash: of its file, or of the hashes of its files and
+ * the data files of its empirical distributions when it has more (a
+ * checkpoint must not survive an edit to any of them); and the hash of its
+ * five input files' hashes, in order.  Every file is listed in files. */
+static int hash_model(const cp_model *m, char scenario[65], char inputs[65], char *files,
+                      size_t cap, cp_err *err)
 {
     const cp_scenario *sc = cp_model_scenario(m);
     const cp_graph *g = cp_model_graph(m);
-    int rc = cp_output_sha256(sc->path, scenario, err);
-    if (!rc && sc->n_files > 1) {
-        char *all = calloc(sc->n_files * 64 + 1, 1);
-        if (!all)
-            return cp_err_set(err, CP_ENOMEM, "out of memory");
-        for (size_t i = 0; !rc && i < sc->n_files; i++)
-            rc = cp_output_sha256(sc->files[i], all + 64 * i, err);
+    const size_t n = sc->n_files + sc->n_data_files;
+    char *all = calloc(n * 64 + 1, 1);
+    if (!all)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    int rc = CP_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *path = i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files];
+        rc = cp_output_sha256(path, all + 64 * i, err);
+        char hex[65];
+        snprintf(hex, sizeof hex, "%.64s", all + 64 * i);
         if (!rc)
-            cp_output_sha256_text(all, scenario);
-        free(all);
+            list_file(files, cap, hex, path);
     }
+    if (!rc && n > 1)
+        cp_output_sha256_text(all, scenario);
+    else if (!rc)
+        snprintf(scenario, 65, "%.64s", all);
+    free(all);
     char joined[5 * 64 + 1] = "";
     for (int i = 0; !rc && i < 5; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
         rc = cp_output_sha256(path, joined + 64 * i, err);
+        char hex[65];
+        snprintf(hex, sizeof hex, "%.64s", joined + 64 * i);
+        if (!rc)
+            list_file(files, cap, hex, path);
     }
     if (!rc)
         cp_output_sha256_text(joined, inputs);
@@ -301,12 +379,12 @@ static int hash_model(const cp_model *m, char scenario[65], char inputs[65], cp_
  * first), so that changing, adding, removing or reordering an option
  * makes another comparison. */
 static int hash_models(const cp_model *const *models, size_t n, char scenario[65], char inputs[65],
-                       cp_err *err)
+                       char *files, size_t cap, cp_err *err)
 {
     char *sc_all = calloc(n * 64 + 1, 1), *in_all = calloc(n * 64 + 1, 1);
     int rc = sc_all && in_all ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
     for (size_t k = 0; !rc && k < n; k++)
-        rc = hash_model(models[k], sc_all + 64 * k, in_all + 64 * k, err);
+        rc = hash_model(models[k], sc_all + 64 * k, in_all + 64 * k, files, cap, err);
     if (!rc) {
         cp_output_sha256_text(sc_all, scenario);
         cp_output_sha256_text(in_all, inputs);
@@ -327,8 +405,10 @@ int cp_drive_identify(const cp_model *const *models, size_t n, uint64_t seed, ui
     id->seed = seed;
     id->samples = samples;
     id->keep_samples = keep_samples;
-    return n == 1 ? hash_model(models[0], id->scenario_sha256, id->inputs_sha256, err)
-                  : hash_models(models, n, id->scenario_sha256, id->inputs_sha256, err);
+    return n == 1 ? hash_model(models[0], id->scenario_sha256, id->inputs_sha256, id->files,
+                               sizeof id->files, err)
+                  : hash_models(models, n, id->scenario_sha256, id->inputs_sha256, id->files,
+                                sizeof id->files, err);
 }
 
 int cp_drive_status(const char *out_dir, const cp_run_identity *id, const char **status,
@@ -340,9 +420,11 @@ int cp_drive_status(const char *out_dir, const cp_run_identity *id, const char *
     *status = "not started";
     manifest_run_id(out_dir, found);
     if (found[0]) {
+        char missing[256];
         const int same = strcmp(found, mine) == 0;
-        *status = same ? "complete" : "other run";
-        *done = same ? id->samples : 0;
+        const int whole = same && !manifest_file_missing(out_dir, missing, sizeof missing);
+        *status = !same ? "other run" : whole ? "complete" : "incomplete";
+        *done = whole ? id->samples : 0;
         return CP_OK;
     }
     if (!cp_checkpoint_exists(out_dir))

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cp_err_clear(cp_err *err)
@@ -13,15 +14,58 @@ void cp_err_clear(cp_err *err)
     err->msg[0] = '\0';
 }
 
+/* Removes text[from, to) in place. */
+static void cut(char *text, size_t from, size_t to)
+{
+    memmove(text + from, text + to, strlen(text + to) + 1);
+}
+
+/* Fits a message into the buffer without losing its point: a value quoted
+ * at length ('...' of a 5,000-character cell) is shortened to its start,
+ * and if the message is still too long its middle goes, not its end,
+ * which is where the explanation usually is. */
+static void shorten(char *text, size_t cap)
+{
+    enum { KEEP = 40 };
+    static const char more[] = "[...]";
+    for (char *open = strchr(text, '\''); open && strlen(text) >= cap;) {
+        char *close = strchr(open + 1, '\'');
+        if (!close)
+            break;
+        const size_t len = (size_t)(close - open - 1);
+        if (len > KEEP + sizeof more) {
+            memcpy(open + 1 + KEEP, more, sizeof more - 1);
+            cut(text, (size_t)(open + 1 + KEEP + sizeof more - 1 - text), (size_t)(close - text));
+            close = open + 1 + KEEP + sizeof more - 1;
+        }
+        open = strchr(close + 1, '\'');
+    }
+    const size_t n = strlen(text);
+    if (n >= cap) {
+        const size_t head = cap / 2 - sizeof more, tail = cap - head - sizeof more - 1;
+        memcpy(text + head, more, sizeof more - 1);
+        cut(text, head + sizeof more - 1, n - tail);
+    }
+}
+
 int cp_err_set(cp_err *err, int code, const char *fmt, ...)
 {
     if (!err)
         return code;
     err->code = code;
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_copy(again, ap);
+    const int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    char *full = n >= (int)sizeof err->msg ? malloc((size_t)n + 1) : NULL;
+    if (full) {
+        vsnprintf(full, (size_t)n + 1, fmt, again);
+        shorten(full, sizeof err->msg);
+        snprintf(err->msg, sizeof err->msg, "%s", full);
+        free(full);
+    }
+    va_end(again);
     return code;
 }
 

@@ -5,6 +5,7 @@
  * the documentation in inputs/README.md come from one place.
  */
 #include "cp_graph.h"
+#include "cp_graph_load.h"
 #include "cp_csv.h"
 #include "cp_period.h"
 
@@ -113,12 +114,17 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
 static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price",
                                                       "units", "power", "flops", "watts"};
 static const char *const field_names[CP_FIELD_COUNT] = {
-    "output", "compute", "power_used", "waiting",     "deployed", "orders",
-    "target", "unfilled", "waiting_age", "idle",       "unsold", "received"};
+    "output", "compute",  "power_used",  "waiting", "deployed", "orders",
+    "target", "unfilled", "waiting_age", "idle",    "unsold",   "received"};
 
 const char *cp_graph_kind_name(cp_node_kind kind)
 {
     return kind < CP_NODE_KIND_COUNT ? kinds[kind].name : "?";
+}
+
+int cp_graph_has_field(cp_node_kind kind, cp_field field)
+{
+    return kind < CP_NODE_KIND_COUNT && field < CP_FIELD_COUNT && (kinds[kind].fields & F(field));
 }
 
 const char *cp_graph_role_name(cp_role role)
@@ -177,26 +183,17 @@ static int label_valid(const char *s)
     return cp_name_valid(copy);
 }
 
-static int open_table(const char *dir, const char *file, cp_table *t, cp_err *err)
+int cp_graph_open_table(const char *dir, const char *file, cp_table *t, cp_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     return cp_table_read(path, t, err);
 }
 
-static const char *g_name_of(const cp_graph *g, int i)
+/* Binary search of by_name[0 .. count). */
+static int find_among(const cp_graph *g, size_t count, const char *name)
 {
-    return g->nodes[i].name;
-}
-
-static int cmp_by_name_ctx(const void *a, const void *b, const cp_graph *g)
-{
-    return strcmp(g_name_of(g, *(const int *)a), g_name_of(g, *(const int *)b));
-}
-
-int cp_graph_find(const cp_graph *g, const char *name)
-{
-    size_t lo = 0, hi = g->n_nodes;
+    size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(g->nodes[g->by_name[mid]].name, name);
@@ -210,25 +207,61 @@ int cp_graph_find(const cp_graph *g, const char *name)
     return -1;
 }
 
-/* Insertion sort keeps this free of qsort's context-less comparator (no
- * globals); node counts are in the hundreds. */
-static void sort_by_name(cp_graph *g)
+int cp_graph_find(const cp_graph *g, const char *name)
 {
-    for (size_t i = 0; i < g->n_nodes; i++)
-        g->by_name[i] = (int)i;
-    for (size_t i = 1; i < g->n_nodes; i++) {
-        int v = g->by_name[i];
-        size_t j = i;
-        while (j > 0 && cmp_by_name_ctx(&g->by_name[j - 1], &v, g) > 0) {
-            g->by_name[j] = g->by_name[j - 1];
-            j--;
-        }
-        g->by_name[j] = v;
-    }
+    return find_among(g, g->n_nodes, name);
 }
 
-static int find_node_cell(const cp_graph *g, const cp_table *t, size_t row, int col, int *node,
-                          cp_err *err)
+/* Node indices sorted by name (ties by index, so duplicates sit together
+ * with the first one given first): O(n log n), for graphs of any size. */
+typedef struct name_ref {
+    const char *name;
+    int index;
+} name_ref;
+
+static int name_ref_cmp(const void *a, const void *b)
+{
+    const name_ref *x = a, *y = b;
+    const int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int sort_by_name(cp_graph *g, cp_err *err)
+{
+    name_ref *refs = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *refs);
+    if (!refs)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < g->n_nodes; i++)
+        refs[i] = (name_ref){g->nodes[i].name, (int)i};
+    qsort(refs, g->n_nodes, sizeof *refs, name_ref_cmp);
+    for (size_t i = 0; i < g->n_nodes; i++)
+        g->by_name[i] = refs[i].index;
+    free(refs);
+    return CP_OK;
+}
+
+/* After sort_by_name: the first node whose name an earlier node already
+ * has (the lowest such index), with that earlier node; 0 if none. */
+static int find_duplicate_name(const cp_graph *g, int *dup, int *first)
+{
+    *dup = -1;
+    for (size_t k = 1; k < g->n_nodes; k++) {
+        const int a = g->by_name[k - 1], b = g->by_name[k];
+        if (strcmp(g->nodes[a].name, g->nodes[b].name) != 0)
+            continue;
+        /* Only a group's second member is reported: it is its first repeat. */
+        if (k >= 2 && strcmp(g->nodes[g->by_name[k - 2]].name, g->nodes[a].name) == 0)
+            continue;
+        if (*dup < 0 || b < *dup) {
+            *dup = b;
+            *first = a;
+        }
+    }
+    return *dup >= 0;
+}
+
+int cp_graph_find_cell(const cp_graph *g, const cp_table *t, size_t row, int col, int *node,
+                       cp_err *err)
 {
     const char *name = cp_table_cell(t, row, col);
     *node = cp_graph_find(g, name);
@@ -264,6 +297,7 @@ typedef struct load_ctx {
     const cp_graph_override *ov;
     size_t n_ov;
     int *param_set_by; /* n_nodes x CP_PARAMS_MAX: index in ov, or -1 */
+    long *param_line;  /* n_nodes x CP_PARAMS_MAX: line in params.csv, or 0 */
 } load_ctx;
 
 /* Where node i was defined, for messages: "DIR/nodes.csv line N" or
@@ -283,7 +317,7 @@ static void node_origin(const cp_graph *g, const cp_graph_override *ov, int i, c
 /* An analyst must be able to trace every number to a publication (or to a
  * stated assumption), so a row without a source is reported.  It is a
  * warning, not an error: a scratch graph being explored should still run. */
-static int warn_unsourced(cp_graph *g, const cp_table *t, cp_err *err)
+int cp_graph_warn_unsourced(cp_graph *g, const cp_table *t, cp_err *err)
 {
     const int col = cp_table_column(t, "source");
     for (size_t r = 0; r < t->n_rows; r++) {
@@ -320,12 +354,12 @@ int cp_graph_kind_parse(const char *s, cp_node_kind *kind)
 static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
 {
     cp_table t = {0};
-    int rc = open_table(g->dir, "nodes.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "nodes.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"node", "kind", "region", "unit"};
     int c[4];
-    if ((rc = cp_table_require(&t, cols, 4, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 4, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     const int c_constraint = cp_table_column(&t, "constraint"); /* optional */
     if (t.n_rows == 0) {
@@ -348,12 +382,6 @@ static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
                                 name, CP_NAME_MAX - 1);
             goto out;
         }
-        for (size_t q = 0; q < r; q++)
-            if (strcmp(g->nodes[q].name, name) == 0) {
-                rc = cp_table_error(&t, r, c[0], err, CP_EINVAL,
-                                    "duplicate node '%s' (first on line %ld)", name, t.line[q]);
-                goto out;
-            }
         snprintf(n->name, sizeof n->name, "%s", name);
         const char *kind = cp_table_cell(&t, r, c[1]);
         if (!cp_graph_kind_parse(kind, &n->kind)) {
@@ -393,7 +421,13 @@ static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
             n->param[p] = p < ks->n_params ? ks->params[p].def : 0.0;
         g->n_nodes++;
     }
-    sort_by_name(g);
+    if ((rc = sort_by_name(g, err)))
+        goto out;
+    int dup, first;
+    if (find_duplicate_name(g, &dup, &first))
+        rc = cp_table_error(&t, (size_t)dup, c[0], err, CP_EINVAL,
+                            "duplicate node '%s' (first on line %ld)", g->nodes[dup].name,
+                            t.line[first]);
 out:
     cp_table_free(&t);
     return rc;
@@ -401,24 +435,25 @@ out:
 
 /* ---- params.csv ------------------------------------------------------- */
 
-static int load_params(cp_graph *g, cp_err *err)
+static int load_params(load_ctx *lc, cp_err *err)
 {
+    cp_graph *g = lc->g;
     cp_table t = {0};
-    int rc = open_table(g->dir, "params.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "params.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"node", "param", "value"};
     int c[3];
-    long *seen = calloc(g->n_nodes * CP_PARAMS_MAX, sizeof *seen);
+    long *seen = lc->param_line = calloc(g->n_nodes * CP_PARAMS_MAX + 1, sizeof *seen);
     if (!seen) {
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     for (size_t r = 0; r < t.n_rows; r++) {
         int ni;
-        if ((rc = find_node_cell(g, &t, r, c[0], &ni, err)))
+        if ((rc = cp_graph_find_cell(g, &t, r, c[0], &ni, err)))
             goto out;
         cp_node *n = &g->nodes[ni];
         const char *pname = cp_table_cell(&t, r, c[1]);
@@ -451,7 +486,6 @@ static int load_params(cp_graph *g, cp_err *err)
         n->param[pi] = v;
     }
 out:
-    free(seen);
     cp_table_free(&t);
     return rc;
 }
@@ -461,7 +495,7 @@ out:
 static int load_series(cp_graph *g, cp_err *err)
 {
     cp_table t = {0};
-    int rc = open_table(g->dir, "series.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "series.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"node", "period", "value"};
@@ -472,7 +506,7 @@ static int load_series(cp_graph *g, cp_err *err)
         rc = cp_err_set(err, CP_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     for (size_t i = 0; i < g->n_nodes; i++) {
         if (!kinds[g->nodes[i].kind].has_series)
@@ -488,7 +522,7 @@ static int load_series(cp_graph *g, cp_err *err)
     }
     for (size_t r = 0; r < t.n_rows; r++) {
         int ni, period;
-        if ((rc = find_node_cell(g, &t, r, c[0], &ni, err)))
+        if ((rc = cp_graph_find_cell(g, &t, r, c[0], &ni, err)))
             goto out;
         cp_node *n = &g->nodes[ni];
         if (!n->series) {
@@ -587,16 +621,6 @@ static int add_edge(cp_graph *g, const cp_graph_override *ov, size_t i, cp_err *
     if (idx[0] == idx[1])
         return cp_err_set(err, CP_EINVAL, "%s:%ld: [edge %s -> %s]: cycle: '%s' feeds itself",
                           o->file, o->line, o->node, o->to, to->name);
-    for (size_t q = 0; q < g->n_edges; q++) {
-        const cp_edge *d = &g->edges[q];
-        if (d->from == idx[0] && d->to == idx[1] && d->role == o->role) {
-            char where[CP_ERR_MSG_MAX / 2];
-            edge_origin(g, ov, d, where, sizeof where);
-            return cp_err_set(err, CP_EINVAL,
-                              "%s:%ld: [edge %s -> %s]: duplicate edge (already given at %s)",
-                              o->file, o->line, o->node, o->to, where);
-        }
-    }
     cp_edge *e = &g->edges[g->n_edges++];
     e->from = idx[0];
     e->to = idx[1];
@@ -631,8 +655,8 @@ static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *
                      cp_err *err)
 {
     int rc;
-    if ((rc = find_node_cell(g, t, r, c[0], &e->from, err)) ||
-        (rc = find_node_cell(g, t, r, c[1], &e->to, err)))
+    if ((rc = cp_graph_find_cell(g, t, r, c[0], &e->from, err)) ||
+        (rc = cp_graph_find_cell(g, t, r, c[1], &e->to, err)))
         return rc;
     const char *role = cp_table_cell(t, r, c[2]);
     if (!cp_graph_role_parse(role, &e->role))
@@ -688,18 +712,76 @@ static int check_role_counts(const cp_graph *g, const cp_graph_override *ov, cp_
     return CP_OK;
 }
 
+/* Two edges of the same role between the same nodes.  Sorting copies by
+ * (from, to, role, then edges.csv before a scenario's, file order) puts
+ * each set of repeats together, first given first: O(E log E).  The
+ * repeat reported is the earliest given, as a reader going down the file
+ * would meet it.  Edges of edges.csv are its rows in order (r == index). */
+typedef struct edge_ref {
+    cp_edge e;
+    size_t index;
+} edge_ref;
+
+static int edge_ref_cmp(const void *a, const void *b)
+{
+    const cp_edge *x = &((const edge_ref *)a)->e, *y = &((const edge_ref *)b)->e;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return edge_cmp(x, y); /* then as a node's inputs are ordered */
+}
+
+static int check_duplicate_edges(const cp_graph *g, const cp_graph_override *ov, const cp_table *t,
+                                 const int *c, cp_err *err)
+{
+    edge_ref *refs = malloc((g->n_edges ? g->n_edges : 1) * sizeof *refs);
+    if (!refs)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < g->n_edges; k++)
+        refs[k] = (edge_ref){g->edges[k], k};
+    qsort(refs, g->n_edges, sizeof *refs, edge_ref_cmp);
+    const edge_ref *dup = NULL, *first = NULL, *group = refs;
+    for (size_t k = 1; k < g->n_edges; k++) {
+        const cp_edge *x = &refs[k - 1].e, *y = &refs[k].e;
+        if (x->from != y->from || x->to != y->to || x->role != y->role) {
+            group = &refs[k];
+            continue;
+        }
+        if (&refs[k] != group + 1)
+            continue; /* a third or later repeat: the second is reported */
+        if (!dup || y->added < dup->e.added ||
+            (y->added == dup->e.added && y->line < dup->e.line)) {
+            dup = &refs[k];
+            first = group;
+        }
+    }
+    int rc = CP_OK;
+    if (dup && dup->e.added < 0)
+        rc = cp_table_error(t, dup->index, c[1], err, CP_EINVAL,
+                            "duplicate edge (first on line %ld)", first->e.line);
+    else if (dup) {
+        const cp_graph_override *o = &ov[dup->e.added];
+        char where[CP_ERR_MSG_MAX / 2];
+        edge_origin(g, ov, &first->e, where, sizeof where);
+        rc = cp_err_set(err, CP_EINVAL,
+                        "%s:%ld: [edge %s -> %s]: duplicate edge (already given at %s)", o->file,
+                        o->line, o->node, o->to, where);
+    }
+    free(refs);
+    return rc;
+}
+
 static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_err *err)
 {
     size_t n_added = 0;
     for (size_t i = 0; i < n_ov; i++)
         n_added += ov[i].kind == CP_OVERRIDE_EDGE;
     cp_table t = {0};
-    int rc = open_table(g->dir, "edges.csv", &t, err);
+    int rc = cp_graph_open_table(g->dir, "edges.csv", &t, err);
     if (rc)
         return rc;
     static const char *const cols[] = {"from", "to", "role"};
     int c[4];
-    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = warn_unsourced(g, &t, err)))
+    if ((rc = cp_table_require(&t, cols, 3, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     c[3] = cp_table_column(&t, "weight");
     g->edges = calloc(t.n_rows + n_added + 1, sizeof *g->edges);
@@ -711,18 +793,15 @@ static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_
         if ((rc = read_edge(g, &t, r, c, &g->edges[r], err)))
             goto out;
         g->edges[r].added = -1;
-        for (size_t q = 0; q < r; q++)
-            if (g->edges[q].from == g->edges[r].from && g->edges[q].to == g->edges[r].to &&
-                g->edges[q].role == g->edges[r].role) {
-                rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
-                                    "duplicate edge (first on line %ld)", g->edges[q].line);
-                goto out;
-            }
         g->n_edges++;
     }
+    if ((rc = check_duplicate_edges(g, ov, &t, c, err)))
+        goto out;
     for (size_t i = 0; i < n_ov; i++)
         if (ov[i].kind == CP_OVERRIDE_EDGE && (rc = add_edge(g, ov, i, err)))
             goto out;
+    if ((rc = check_duplicate_edges(g, ov, &t, c, err)))
+        goto out;
     qsort(g->edges, g->n_edges, sizeof *g->edges, edge_cmp);
     for (size_t k = g->n_edges; k-- > 0;) {
         cp_node *n = &g->nodes[g->edges[k].to];
@@ -780,23 +859,39 @@ static int report_cycle(const cp_graph *g, const cp_graph_override *ov, const in
     for (size_t k = 1; k < m; k++)
         if (path[len - 1 - k] < path[len - 1 - first])
             first = k;
-    char where[CP_ERR_MSG_MAX / 2];
-    snprintf(where, sizeof where, "%s/edges.csv", g->dir);
+    /* Each step's edge: a scenario's closes the cycle and is named; else
+     * the last line of edges.csv among them, with all of them listed. */
+    char where[CP_ERR_MSG_MAX / 2] = "", lines[CP_ERR_MSG_MAX / 4] = "";
+    long last = 0;
     for (size_t k = 0; k <= m; k++) {
         const int node = path[len - 1 - (first + k) % m];
         size_t used = strlen(msg);
         snprintf(msg + used, sizeof msg - used, "%s%s", k ? " -> " : "", g->nodes[node].name);
-        /* A cycle closed by a scenario's edge is that scenario's doing. */
         const cp_node *to = &g->nodes[node];
         for (size_t e = 0; k && e < to->n_in; e++) {
             const cp_edge *in = &g->edges[to->first_in + e];
-            if (in->added >= 0 && in->from == path[len - 1 - (first + k - 1) % m])
+            if (in->from != path[len - 1 - (first + k - 1) % m])
+                continue;
+            if (in->added >= 0)
                 edge_origin(g, ov, in, where, sizeof where);
+            else {
+                last = in->line > last ? in->line : last;
+                used = strlen(lines);
+                if (used + 24 < sizeof lines)
+                    snprintf(lines + used, sizeof lines - used, "%s%ld", used ? ", " : "",
+                             in->line);
+            }
+            break;
         }
     }
     free(path);
     free(on_path);
-    return cp_err_set(err, CP_EINVAL, "%s: the graph has a cycle: %s", where, msg);
+    if (where[0])
+        return cp_err_set(err, CP_EINVAL, "%s: the graph has a cycle: %s", where, msg);
+    return cp_err_set(err, CP_EINVAL,
+                      "%s/edges.csv:%ld: the graph has a cycle: %s (its edges are on lines %s; "
+                      "remove one of them)",
+                      g->dir, last, msg, lines);
 }
 
 /* A market places its buyers' orders from their other inputs (power,
@@ -839,253 +934,207 @@ static int report_market_loop(const cp_graph *g, const char *placed, cp_err *err
     return CP_OK;
 }
 
+/* Successors of every node over the graph's edges followed by the market
+ * dependencies (pairs from, to): CSR arrays, start[n + 1] and the index
+ * in `pairs` of each dependency, grouped by its `from`. */
+typedef struct succ_list {
+    size_t *start;
+    size_t *dep;
+} succ_list;
+
+static int succ_build(size_t n, const int *pairs, size_t m, succ_list *s)
+{
+    s->start = calloc(n + 1, sizeof *s->start);
+    s->dep = malloc((m ? m : 1) * sizeof *s->dep);
+    if (!s->start || !s->dep)
+        return 0;
+    for (size_t k = 0; k < m; k++)
+        s->start[pairs[2 * k] + 1]++;
+    for (size_t i = 0; i < n; i++)
+        s->start[i + 1] += s->start[i];
+    size_t *fill = malloc((n ? n : 1) * sizeof *fill);
+    if (!fill)
+        return 0;
+    memcpy(fill, s->start, n * sizeof *fill);
+    for (size_t k = 0; k < m; k++)
+        s->dep[fill[pairs[2 * k]]++] = k;
+    free(fill);
+    return 1;
+}
+
+static void succ_free(succ_list *s)
+{
+    free(s->start);
+    free(s->dep);
+}
+
 /* Among the nodes Kahn's algorithm could not place: 1 if the edges alone
  * close a cycle (indeg is then each one's count of unplaced inputs left
  * after peeling those that are not on or behind it, as report_cycle needs),
- * 0 if only a market's orders do. */
-static int has_edge_cycle(const cp_graph *g, const char *placed, int *indeg)
+ * 0 if only a market's orders do.  The first n_edges of the pairs are the
+ * edges. */
+static int has_edge_cycle(const cp_graph *g, const char *placed, int *indeg, const int *pairs,
+                          const succ_list *s, int *queue)
 {
     const size_t n = g->n_nodes;
     for (size_t i = 0; i < n; i++)
         indeg[i] = 0;
     for (size_t k = 0; k < g->n_edges; k++)
-        if (!placed[g->edges[k].from] && !placed[g->edges[k].to])
-            indeg[g->edges[k].to]++;
-    int progress = 1, left = 0;
-    while (progress) {
-        progress = 0;
-        left = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (placed[i] || indeg[i] < 0)
-                continue;
-            if (indeg[i] > 0) {
-                left = 1;
-                continue;
-            }
-            indeg[i] = -1; /* peeled */
-            progress = 1;
-            for (size_t k = 0; k < g->n_edges; k++)
-                if (g->edges[k].from == (int)i && !placed[g->edges[k].to])
-                    indeg[g->edges[k].to]--;
+        if (!placed[pairs[2 * k]] && !placed[pairs[2 * k + 1]])
+            indeg[pairs[2 * k + 1]]++;
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!placed[i] && indeg[i] == 0)
+            queue[tail++] = (int)i;
+    while (head < tail) {
+        const int v = queue[head++];
+        for (size_t j = s->start[v]; j < s->start[v + 1]; j++) {
+            const size_t k = s->dep[j];
+            const int to = pairs[2 * k + 1];
+            if (k < g->n_edges && !placed[to] && --indeg[to] == 0)
+                queue[tail++] = to;
         }
     }
+    int left = 0;
     for (size_t i = 0; i < n; i++)
-        indeg[i] = indeg[i] < 0 ? 0 : indeg[i];
+        left |= !placed[i] && indeg[i] > 0;
     return left;
+}
+
+/* The evaluation order is that of repeated passes over the nodes in file
+ * order, each placing every node whose inputs are placed (stable, so
+ * outputs listing nodes keep their order).  A node's pass is
+ * max(1, max over its inputs u of pass(u) + [u comes after it]), since a
+ * pass reaches u after the node exactly when u is later in the file; so
+ * the passes are computed along any topological order (Kahn's, with a
+ * queue) and the nodes sorted by (pass, index): O((n + e) log n) in all,
+ * where placing pass by pass took O(n e). */
+typedef struct placed_ref {
+    size_t pass;
+    int index;
+} placed_ref;
+
+static int placed_ref_cmp(const void *a, const void *b)
+{
+    const placed_ref *x = a, *y = b;
+    if (x->pass != y->pass)
+        return x->pass < y->pass ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
 }
 
 static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *err)
 {
-    size_t n = g->n_nodes;
-    const size_t n_deps = market_deps(g, NULL);
-    int *indeg = calloc(n, sizeof *indeg);
-    int *deps = malloc((2 * n_deps + 1) * sizeof *deps);
-    g->order = malloc(n * sizeof *g->order);
-    if (!indeg || !deps || !g->order) {
-        free(indeg);
-        free(deps);
-        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    const size_t n = g->n_nodes, n_deps = market_deps(g, NULL), m = g->n_edges + n_deps;
+    int *pairs = malloc((2 * m + 2) * sizeof *pairs);
+    int *indeg = calloc(n + 1, sizeof *indeg);
+    int *queue = malloc((n + 1) * sizeof *queue);
+    char *placed = calloc(n + 1, 1);
+    placed_ref *refs = calloc(n + 1, sizeof *refs);
+    succ_list s = {0};
+    g->order = malloc((n + 1) * sizeof *g->order);
+    int rc = CP_OK;
+    if (!pairs || !indeg || !queue || !placed || !refs || !g->order) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+        goto out;
     }
-    market_deps(g, deps);
-    for (size_t k = 0; k < g->n_edges; k++)
-        indeg[g->edges[k].to]++;
-    for (size_t k = 0; k < n_deps; k++)
-        indeg[deps[2 * k + 1]]++;
-    /* Kahn's algorithm, taking ready nodes in file order so the order (and
-     * so any output listing nodes) is stable. */
-    size_t done = 0;
-    char *placed = calloc(n, 1);
-    if (!placed) {
-        free(indeg);
-        free(deps);
-        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < g->n_edges; k++) {
+        pairs[2 * k] = g->edges[k].from;
+        pairs[2 * k + 1] = g->edges[k].to;
     }
-    int progress = 1;
-    while (done < n && progress) {
-        progress = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (placed[i] || indeg[i] > 0)
-                continue;
-            placed[i] = 1;
-            progress = 1;
-            g->order[done++] = (int)i;
-            for (size_t k = 0; k < g->n_edges; k++)
-                if (g->edges[k].from == (int)i)
-                    indeg[g->edges[k].to]--;
-            for (size_t k = 0; k < n_deps; k++)
-                if (deps[2 * k] == (int)i)
-                    indeg[deps[2 * k + 1]]--;
+    market_deps(g, pairs + 2 * g->n_edges);
+    if (!succ_build(n, pairs, m, &s)) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < m; k++)
+        indeg[pairs[2 * k + 1]]++;
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < n; i++) {
+        refs[i] = (placed_ref){1, (int)i};
+        if (indeg[i] == 0)
+            queue[tail++] = (int)i;
+    }
+    while (head < tail) {
+        const int v = queue[head++];
+        placed[v] = 1;
+        for (size_t j = s.start[v]; j < s.start[v + 1]; j++) {
+            const int to = pairs[2 * s.dep[j] + 1];
+            const size_t pass = refs[v].pass + (v > to);
+            if (pass > refs[to].pass)
+                refs[to].pass = pass;
+            if (--indeg[to] == 0)
+                queue[tail++] = to;
         }
     }
-    int rc = CP_OK;
-    if (done < n)
-        rc = has_edge_cycle(g, placed, indeg) ? report_cycle(g, ov, indeg, err)
-                                             : report_market_loop(g, placed, err);
-    free(placed);
+    if (tail < n) {
+        rc = has_edge_cycle(g, placed, indeg, pairs, &s, queue)
+                 ? report_cycle(g, ov, indeg, err)
+                 : report_market_loop(g, placed, err);
+        goto out;
+    }
+    qsort(refs, n, sizeof *refs, placed_ref_cmp);
+    for (size_t i = 0; i < n; i++)
+        g->order[i] = refs[i].index;
+out:
+    succ_free(&s);
+    free(pairs);
     free(indeg);
-    free(deps);
+    free(queue);
+    free(placed);
+    free(refs);
     return rc;
 }
 
 /* ---- split shares ----------------------------------------------------- */
 
+/* One pass over the edges sums the shares of the splits each node feeds
+ * (O(e)); the message names the line that gave the last of those shares
+ * (a scenario's, or params.csv's) and the lines of all of them. */
 static int check_split_shares(const load_ctx *lc, cp_err *err)
 {
     const cp_graph *g = lc->g;
-    for (size_t src = 0; src < g->n_nodes; src++) {
-        double total = 0;
-        int latest = -1; /* the last scenario change among the splits' */
-        for (size_t k = 0; k < g->n_edges; k++) {
-            const cp_edge *e = &g->edges[k];
-            const cp_node *to = &g->nodes[e->to];
-            if (e->from != (int)src || to->kind != CP_NODE_SPLIT)
-                continue;
-            total += to->param[0];
-            const int by[3] = {e->added, to->added,
-                               lc->param_set_by[(size_t)e->to * CP_PARAMS_MAX]};
-            for (int b = 0; b < 3; b++)
-                latest = by[b] > latest ? by[b] : latest;
-        }
-        /* Shares are typed with a few decimals; allow their rounding. */
-        if (!(total > 1.0 + 1e-9))
+    double *total = calloc(g->n_nodes + 1, sizeof *total);
+    if (!total)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < g->n_edges; k++)
+        if (g->nodes[g->edges[k].to].kind == CP_NODE_SPLIT)
+            total[g->edges[k].from] += g->nodes[g->edges[k].to].param[0];
+    size_t src = 0;
+    /* Shares are typed with a few decimals; allow their rounding. */
+    while (src < g->n_nodes && !(total[src] > 1.0 + 1e-9))
+        src++;
+    const double sum = src < g->n_nodes ? total[src] : 0;
+    free(total);
+    if (src == g->n_nodes)
+        return CP_OK;
+    int latest = -1; /* the last scenario change among the splits' */
+    long last = 0;   /* the last params.csv line among their shares */
+    char lines[CP_ERR_MSG_MAX / 4] = "";
+    for (size_t k = 0; k < g->n_edges; k++) {
+        const cp_edge *e = &g->edges[k];
+        const cp_node *to = &g->nodes[e->to];
+        if (e->from != (int)src || to->kind != CP_NODE_SPLIT)
             continue;
-        char where[CP_ERR_MSG_MAX / 2];
-        if (latest >= 0)
-            snprintf(where, sizeof where, "%s:%ld", lc->ov[latest].file, lc->ov[latest].line);
-        else
-            snprintf(where, sizeof where, "%s/params.csv", g->dir);
-        return cp_err_set(err, CP_EINVAL,
-                          "%s: the split nodes fed by '%s' have shares that add up to %.6g, "
-                          "more than 1",
-                          where, g->nodes[src].name, total);
+        const size_t at = (size_t)e->to * CP_PARAMS_MAX;
+        const int by[3] = {e->added, to->added, lc->param_set_by[at]};
+        for (int b = 0; b < 3; b++)
+            latest = by[b] > latest ? by[b] : latest;
+        const long line = lc->param_set_by[at] < 0 ? lc->param_line[at] : 0;
+        last = line > last ? line : last;
+        size_t used = strlen(lines);
+        if (line && used + 32 < sizeof lines)
+            snprintf(lines + used, sizeof lines - used, "%s%s %ld", used ? ", " : "", to->name,
+                     line);
     }
-    return CP_OK;
-}
-
-/* ---- metrics.csv ------------------------------------------------------ */
-
-static int parse_field(const char *s, cp_field *field)
-{
-    for (int f = 0; f < CP_FIELD_COUNT; f++)
-        if (strcmp(field_names[f], s) == 0) {
-            *field = (cp_field)f;
-            return 1;
-        }
-    return 0;
-}
-
-static int find_metric(const cp_graph *g, const char *metric, const char *region)
-{
-    for (size_t m = 0; m < g->n_metrics; m++)
-        if (strcmp(g->metrics[m].metric, metric) == 0 && strcmp(g->metrics[m].region, region) == 0)
-            return (int)m;
-    return -1;
-}
-
-static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *c,
-                           int *metric_of_row, cp_err *err)
-{
-    const char *metric = cp_table_cell(t, r, c[0]);
-    const char *region = cp_table_cell(t, r, c[1]);
-    const char *unit = cp_table_cell(t, r, c[4]);
-    if (!cp_name_valid(metric))
-        return cp_table_error(t, r, c[0], err, CP_EINVAL, "'%s' is not a valid metric name",
-                              metric);
-    if (!cp_name_valid(region))
-        return cp_table_error(t, r, c[1], err, CP_EINVAL, "'%s' is not a valid region name",
-                              region);
-    if (!*unit || strlen(unit) >= CP_UNIT_MAX)
-        return cp_table_error(t, r, c[4], err, CP_EINVAL,
-                              "a unit is required (at most %d characters)", CP_UNIT_MAX - 1);
-    int node;
-    int rc = find_node_cell(g, t, r, c[2], &node, err);
-    if (rc)
-        return rc;
-    cp_field field;
-    const char *fname = cp_table_cell(t, r, c[3]);
-    if (!parse_field(fname, &field))
-        return cp_table_error(t, r, c[3], err, CP_EINVAL,
-                              "unknown field '%s' (known: output, compute, power_used, "
-                              "waiting, deployed, orders, target, unfilled, waiting_age, "
-                              "idle, unsold, received)",
-                              fname);
-    if (!(kinds[g->nodes[node].kind].fields & F(field)))
-        return cp_table_error(t, r, c[3], err, CP_EINVAL, "%s node '%s' has no field '%s'",
-                              kinds[g->nodes[node].kind].name, g->nodes[node].name, fname);
-    int m = find_metric(g, metric, region);
-    if (m < 0) {
-        m = (int)g->n_metrics++;
-        cp_metric *mm = &g->metrics[m];
-        snprintf(mm->metric, sizeof mm->metric, "%s", metric);
-        snprintf(mm->region, sizeof mm->region, "%s", region);
-        snprintf(mm->unit, sizeof mm->unit, "%s", unit);
-    } else if (strcmp(g->metrics[m].unit, unit) != 0) {
-        return cp_table_error(t, r, c[4], err, CP_EINVAL,
-                              "unit '%s' differs from '%s' given earlier for metric '%s' in "
-                              "region '%s'",
-                              unit, g->metrics[m].unit, metric, region);
-    }
-    double scale = 1.0;
-    if (c[5] >= 0 && *cp_table_cell(t, r, c[5])) {
-        int rc2 = cp_table_double(t, r, c[5], &scale, err);
-        if (rc2)
-            return rc2;
-        if (!(scale > 0))
-            return cp_table_error(t, r, c[5], err, CP_EINVAL, "scale must be > 0 (got %g)", scale);
-    }
-    metric_of_row[r] = m;
-    g->terms[r].node = node;
-    g->terms[r].field = field;
-    g->terms[r].scale = scale;
-    return CP_OK;
-}
-
-/* Terms are stored grouped by metric (in order of first appearance), so each
- * metric's terms are one contiguous run. */
-static int load_metrics(cp_graph *g, cp_err *err)
-{
-    cp_table t = {0};
-    int rc = open_table(g->dir, "metrics.csv", &t, err);
-    if (rc)
-        return rc;
-    static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
-    int c[6];
-    int *metric_of_row = NULL;
-    cp_metric_term *raw = NULL;
-    if ((rc = cp_table_require(&t, cols, 5, c, err)) || (rc = warn_unsourced(g, &t, err)))
-        goto out;
-    c[5] = cp_table_column(&t, "scale");
-    if (t.n_rows == 0) {
-        rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
-                        t.path);
-        goto out;
-    }
-    g->metrics = calloc(t.n_rows, sizeof *g->metrics);
-    g->terms = calloc(t.n_rows, sizeof *g->terms);
-    raw = calloc(t.n_rows, sizeof *raw);
-    metric_of_row = calloc(t.n_rows, sizeof *metric_of_row);
-    if (!g->metrics || !g->terms || !raw || !metric_of_row) {
-        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t r = 0; r < t.n_rows; r++)
-        if ((rc = read_metric_row(g, &t, r, c, metric_of_row, err)))
-            goto out;
-    memcpy(raw, g->terms, t.n_rows * sizeof *raw);
-    size_t k = 0;
-    for (size_t m = 0; m < g->n_metrics; m++) {
-        g->metrics[m].first_term = k;
-        for (size_t r = 0; r < t.n_rows; r++)
-            if (metric_of_row[r] == (int)m)
-                g->terms[k++] = raw[r];
-        g->metrics[m].n_terms = k - g->metrics[m].first_term;
-    }
-    g->n_terms = k;
-out:
-    free(raw);
-    free(metric_of_row);
-    cp_table_free(&t);
-    return rc;
+    char where[CP_ERR_MSG_MAX / 2];
+    if (latest >= 0)
+        snprintf(where, sizeof where, "%s:%ld", lc->ov[latest].file, lc->ov[latest].line);
+    else
+        snprintf(where, sizeof where, "%s/params.csv:%ld: field 'value'", g->dir, last);
+    return cp_err_set(err, CP_EINVAL,
+                      "%s: the split nodes fed by '%s' have shares that add up to %.6g, "
+                      "more than 1 (shares in %s/params.csv: %s)",
+                      where, g->nodes[src].name, sum, g->dir, lines[0] ? lines : "none");
 }
 
 /* ---- public ----------------------------------------------------------- */
@@ -1094,11 +1143,17 @@ out:
  * kind's default parameters; [param] and [series] sections give the rest. */
 static int add_nodes(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_err *err)
 {
+    /* by_name covers the nodes of nodes.csv until the end; the few added
+     * ones are compared one by one, and all sorted once. */
+    const size_t n_csv = g->n_nodes;
     for (size_t i = 0; i < n_ov; i++) {
         const cp_graph_override *o = &ov[i];
         if (o->kind != CP_OVERRIDE_NODE)
             continue;
-        int old = cp_graph_find(g, o->node);
+        int old = find_among(g, n_csv, o->node);
+        for (size_t k = n_csv; old < 0 && k < g->n_nodes; k++)
+            if (strcmp(g->nodes[k].name, o->node) == 0)
+                old = (int)k;
         if (old >= 0) {
             char where[CP_ERR_MSG_MAX / 2];
             node_origin(g, ov, old, where, sizeof where);
@@ -1119,9 +1174,8 @@ static int add_nodes(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_e
         for (size_t p = 0; p < CP_PARAMS_MAX; p++)
             n->param[p] = p < ks->n_params ? ks->params[p].def : 0.0;
         g->n_nodes++;
-        sort_by_name(g);
     }
-    return CP_OK;
+    return g->n_nodes > n_csv ? sort_by_name(g, err) : CP_OK;
 }
 
 static int apply_param(load_ctx *lc, size_t i, cp_node *n, cp_err *err)
@@ -1277,10 +1331,10 @@ static int load_all(load_ctx *lc, cp_err *err)
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     for (size_t k = 0; k < g->n_nodes * CP_PARAMS_MAX; k++)
         lc->param_set_by[k] = -1;
-    if ((rc = load_params(g, err)) || (rc = load_series(g, err)) ||
+    if ((rc = load_params(lc, err)) || (rc = load_series(g, err)) ||
         (rc = apply_overrides(lc, err)) || (rc = check_complete(g, lc->ov, err)) ||
         (rc = load_edges(g, lc->ov, lc->n_ov, err)) || (rc = sort_topologically(g, lc->ov, err)) ||
-        (rc = check_split_shares(lc, err)) || (rc = load_metrics(g, err)) ||
+        (rc = check_split_shares(lc, err)) || (rc = cp_graph_load_metrics(g, err)) ||
         (rc = check_added_used(g, lc->ov, err)))
         return rc;
     return CP_OK;
@@ -1300,6 +1354,7 @@ int cp_graph_load_with(const char *dir, int start, int n_periods, const cp_graph
     load_ctx lc = {.g = g, .ov = ov, .n_ov = n_ov};
     int rc = load_all(&lc, err);
     free(lc.param_set_by);
+    free(lc.param_line);
     if (rc)
         cp_graph_free(g);
     return rc;

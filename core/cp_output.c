@@ -26,6 +26,8 @@ static const char *const run_files[] = {
 static int mkdir_parents(const char *dir, cp_err *err)
 {
     char path[4096];
+    if (!*dir)
+        return cp_err_set(err, CP_EINVAL, "the output directory is named by an empty string");
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
         return cp_err_set(err, CP_EINVAL, "output path too long: %s", dir);
     for (char *p = path + 1; *p; p++) {
@@ -45,6 +47,24 @@ static int mkdir_parents(const char *dir, cp_err *err)
     return CP_OK;
 }
 
+/* A temporary file a killed run left: ".NAME.tmp.PID" for one of the
+ * files a run writes (cp_outfile_open's name). */
+static int is_leftover(const char *entry)
+{
+    for (int i = 0; run_files[i]; i++) {
+        const size_t n = strlen(run_files[i]);
+        if (entry[0] != '.' || strncmp(entry + 1, run_files[i], n) != 0 ||
+            strncmp(entry + 1 + n, ".tmp.", 5) != 0)
+            continue;
+        const char *pid = entry + 1 + n + 5;
+        if (*pid && strspn(pid, "0123456789") == strlen(pid))
+            return 1;
+    }
+    return 0;
+}
+
+/* Empty but for a killed run's temporary files, which hold nothing a
+ * user made or could want. */
 static int dir_is_empty(const char *dir, int *empty, cp_err *err)
 {
     DIR *d = opendir(dir);
@@ -53,7 +73,8 @@ static int dir_is_empty(const char *dir, int *empty, cp_err *err)
     *empty = 1;
     const struct dirent *e;
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            !is_leftover(e->d_name)) {
             *empty = 0;
             break;
         }
@@ -61,16 +82,70 @@ static int dir_is_empty(const char *dir, int *empty, cp_err *err)
     return CP_OK;
 }
 
+void cp_output_clear_leftovers(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    const struct dirent *e;
+    while ((e = readdir(d)))
+        if (is_leftover(e->d_name)) {
+            char path[4400];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+}
+
+int cp_output_check_writable(const char *dir, cp_err *err)
+{
+    if (!*dir)
+        return cp_err_set(err, CP_EINVAL, "the output directory is named by an empty string");
+    /* The nearest directory that exists must take a new entry. */
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return cp_err_set(err, CP_EINVAL, "output path too long: %s", dir);
+    for (;;) {
+        struct stat sb;
+        if (stat(path, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode))
+                return cp_err_set(err, CP_EIO, "%s: exists and is not a directory", path);
+            /* A file made and removed, which permissions, a read-only
+             * file system or a full quota all refuse as the outputs would. */
+            char probe[4200];
+            snprintf(probe, sizeof probe, "%s/.write-test.%ld", path, (long)getpid());
+            const int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+            if (fd < 0)
+                return cp_err_set(err, CP_EIO, "%s: cannot write there: %s", path, strerror(errno));
+            close(fd);
+            unlink(probe);
+            return CP_OK;
+        }
+        char *slash = strrchr(path, '/');
+        if (!slash)
+            return CP_OK; /* relative: the working directory, created below it */
+        if (slash == path) {
+            path[1] = '\0';
+            continue;
+        }
+        *slash = '\0';
+    }
+}
+
 int cp_output_prepare_dir(const char *dir, int force, cp_err *err)
 {
-    int rc = mkdir_parents(dir, err);
+    int rc = cp_output_check_writable(dir, err);
+    if (!rc)
+        rc = mkdir_parents(dir, err);
     if (rc)
         return rc;
     int empty = 0;
     if ((rc = dir_is_empty(dir, &empty, err)))
         return rc;
-    if (empty)
+    if (empty) {
+        cp_output_clear_leftovers(dir);
         return CP_OK;
+    }
     if (!force)
         return cp_err_set(err, CP_EINVAL,
                           "%s: output directory is not empty (use --resume to continue a "
@@ -82,6 +157,7 @@ int cp_output_prepare_dir(const char *dir, int force, cp_err *err)
         if (unlink(path) != 0 && errno != ENOENT)
             return cp_err_set(err, CP_EIO, "%s: cannot remove: %s", path, strerror(errno));
     }
+    cp_output_clear_leftovers(dir);
     return CP_OK;
 }
 

@@ -26,6 +26,14 @@
  * from it first (so no stale file survives next to new ones). */
 int cp_output_prepare_dir(const char *dir, int force, cp_err *err);
 
+/* Removes the temporary files (.NAME.tmp.PID) a killed run left in dir. */
+void cp_output_clear_leftovers(const char *dir);
+
+/* Before any work: whether dir can be written, or created where its
+ * nearest existing parent is writable (an unwritable --out found after
+ * the simulation would lose all of it). */
+int cp_output_check_writable(const char *dir, cp_err *err);
+
 /* An output file being written: dir/.NAME.tmp.PID until committed. */
 typedef struct cp_outfile {
     FILE *fp;

@@ -4,6 +4,7 @@
  * and the manifest.
  */
 #include "cp_run.h"
+#include "cp_args.h"
 #include "cp_checkpoint.h"
 #include "cp_drive.h"
 #include "cp_graph.h"
@@ -285,6 +286,9 @@ static int write_manifest(const run_state *rs, cp_err *err)
     fputs("},\n  \"scenario_files\": [\n", fp);
     for (size_t i = 0; i < sc->n_files; i++)
         hash_entry(fp, sc->files[i], i + 1 == sc->n_files);
+    fputs("  ],\n  \"data_files\": [\n", fp);
+    for (size_t i = 0; i < sc->n_data_files; i++)
+        hash_entry(fp, sc->data_files[i], i + 1 == sc->n_data_files);
     fputs("  ],\n  \"inputs\": [\n", fp);
     for (int i = 0; i < 5; i++) {
         char path[4200];
@@ -323,8 +327,10 @@ static int write_outputs(run_state *rs, cp_err *err)
     }
     if (!rc)
         rc = write_manifest(rs, err);
-    if (!rc)
+    if (!rc) {
         cp_checkpoint_remove(opt->out_dir);
+        cp_output_clear_leftovers(opt->out_dir);
+    }
     return rc;
 }
 
@@ -380,8 +386,8 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
                     .root = cp_par_rank(par) == 0,
                     .wall_start = cp_par_time(),
                     .started = time(NULL)};
-    if (opt->samples == 0)
-        cp_err_set(err, CP_EINVAL, "--samples must be at least 1");
+    if (opt->samples == 0 || opt->samples > CP_SAMPLES_MAX)
+        cp_err_set(err, CP_EINVAL, "--samples must be from 1 to %s", CP_SAMPLES_MAX_TEXT);
     else if (!allocate(&rs, err) && rs.root)
         make_identity(&rs, err);
     int rc = cp_par_share_err(par, err);
@@ -401,7 +407,7 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
             write_outputs(&rs, err);
         rc = cp_par_share_err(par, err);
     }
-    res->done = rc == CP_OK ? opt->samples : 0;
+    res->done = rc == CP_OK ? opt->samples : res->done;
     res->wall_seconds = cp_par_time() - rs.wall_start;
     release(&rs);
     return rc;

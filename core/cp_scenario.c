@@ -294,6 +294,15 @@ static int load_empirical(parse_ctx *c, cp_dist *d)
     cp_table_free(&t);
     if (rc)
         return fail(c, "empirical distribution: %s", e.msg);
+    cp_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->n_data_files; i++)
+        if (strcmp(sc->data_files[i], path) == 0)
+            return 1;
+    char(*grown)[CP_PATH_MAX] = realloc(sc->data_files, (sc->n_data_files + 1) * sizeof *grown);
+    if (!grown)
+        return fail(c, "out of memory");
+    sc->data_files = grown;
+    snprintf(sc->data_files[sc->n_data_files++], CP_PATH_MAX, "%s", path);
     return 1;
 }
 
@@ -1068,6 +1077,78 @@ static double smallest_eigenvalue(const double *a, size_t n)
     return min;
 }
 
+/* 1 if the correlations among the shocks marked in keep are positive
+ * definite. */
+static int kept_positive_definite(const double *corr, size_t n, const char *keep)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += keep[i] != 0;
+    if (k == 0)
+        return 1;
+    gsl_matrix *m = gsl_matrix_alloc(k, k);
+    if (!m)
+        return 1;
+    for (size_t i = 0, a = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        for (size_t j = 0, b = 0; j < n; j++)
+            if (keep[j])
+                gsl_matrix_set(m, a, b++, corr[i * n + j]);
+        a++;
+    }
+    const int ok = gsl_linalg_cholesky_decomp1(m) == GSL_SUCCESS;
+    gsl_matrix_free(m);
+    return ok;
+}
+
+/* The matrix is not positive definite: find a smallest set of shocks whose
+ * correlations already contradict each other (the shortest failing prefix,
+ * then every shock whose removal keeps it failing removed), and name their
+ * pairs with their lines, at the line of the last of them. */
+static int report_contradiction(parse_ctx *c)
+{
+    cp_scenario *sc = c->sc;
+    const size_t n = sc->n_shocks;
+    char *keep = calloc(n, 1);
+    if (!keep)
+        return fail(c, "out of memory");
+    size_t end = 0;
+    while (end < n && (keep[end] = 1) && kept_positive_definite(sc->corr, n, keep))
+        end++;
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        keep[i] = 0;
+        if (kept_positive_definite(sc->corr, n, keep))
+            keep[i] = 1;
+    }
+    char pairs[CP_ERR_MSG_MAX / 2] = "";
+    const corr_pair *last = NULL;
+    for (size_t k = 0; k < c->n_pairs; k++) {
+        const corr_pair *p = &c->pairs[k];
+        int ia = -1, ib = -1;
+        for (size_t i = 0; i < n; i++) {
+            ia = strcmp(sc->shocks[i].name, p->a) == 0 ? (int)i : ia;
+            ib = strcmp(sc->shocks[i].name, p->b) == 0 ? (int)i : ib;
+        }
+        if (ia < 0 || ib < 0 || !keep[ia] || !keep[ib] || sc->corr[ia * (int)n + ib] != p->r)
+            continue;
+        const size_t used = strlen(pairs);
+        snprintf(pairs + used, sizeof pairs - used, "%s%s, %s = %g (%s:%ld)", used ? "; " : "",
+                 p->a, p->b, p->r, sc->files[p->file], p->line);
+        last = p;
+    }
+    free(keep);
+    c->line = last ? last->line : (c->n_pairs ? c->pairs[0].line : 0);
+    c->cur_file = last ? last->file : (c->n_pairs ? c->pairs[0].file : 0);
+    return fail(c,
+                "[correlation]: the correlation matrix is not positive definite (smallest "
+                "eigenvalue %.3g): these correlations contradict each other: %s (a correlation "
+                "of 1 makes two shocks one: give one shock both targets instead)",
+                smallest_eigenvalue(sc->corr, n), pairs[0] ? pairs : "(pairs not found)");
+}
+
 static int factor_correlation(parse_ctx *c)
 {
     cp_scenario *sc = c->sc;
@@ -1086,15 +1167,8 @@ static int factor_correlation(parse_ctx *c)
             for (size_t j = 0; j <= i; j++)
                 sc->chol[i * n + j] = gsl_matrix_get(m, i, j);
     gsl_matrix_free(m);
-    if (status != GSL_SUCCESS) {
-        c->line = c->n_pairs ? c->pairs[0].line : 0;
-        c->cur_file = c->n_pairs ? c->pairs[0].file : 0;
-        return fail(c,
-                    "[correlation]: the correlation matrix is not positive definite (smallest "
-                    "eigenvalue %.3g); some correlations contradict each other, e.g. a~b and "
-                    "b~c high but a~c low",
-                    smallest_eigenvalue(sc->corr, n));
-    }
+    if (status != GSL_SUCCESS)
+        return report_contradiction(c);
     return 1;
 }
 
@@ -1142,6 +1216,14 @@ static int parse_file(parse_ctx *c, const char *path)
     if (sc->n_files > 1)
         c->chain[++c->depth] = c->cur_file;
     c->file = fopen(path, "r");
+    /* A directory opens for reading on Linux and reads as an empty, valid
+     * scenario: refuse it as what it is. */
+    struct stat sb;
+    if (c->file && fstat(fileno(c->file), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(c->file);
+        c->file = NULL;
+        errno = EISDIR;
+    }
     c->line = c->section_line = c->overlong_line = 0;
     c->indented = 0;
     c->sec = SEC_NONE;
@@ -1197,7 +1279,11 @@ int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err)
     FILE *probe = fopen(path, "r");
     if (!probe)
         return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    const int is_dir = fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
     fclose(probe);
+    if (is_dir)
+        return cp_err_set(err, CP_EIO, "%s: is a directory, not a scenario file", path);
     if (parse_file(&c, path))
         (void)finish(&c);
     /* sc->files no longer moves: point each override at its file. */
@@ -1229,6 +1315,7 @@ void cp_scenario_free(cp_scenario *sc)
         free(sc->warnings[i]);
     free(sc->warnings);
     free(sc->files);
+    free(sc->data_files);
     free(sc->overrides);
     free(sc->shocks);
     free(sc->events);

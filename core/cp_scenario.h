@@ -69,6 +69,10 @@ typedef struct cp_scenario {
      * they were read (a base named by a base comes after it). */
     size_t n_files;
     char (*files)[CP_PATH_MAX];
+    /* The data files of empirical(...) distributions, as resolved, each
+     * once: results depend on them, so they are hashed like the rest. */
+    size_t n_data_files;
+    char (*data_files)[CP_PATH_MAX];
     char name[CP_NAME_MAX];
     char description[CP_TEXT_MAX];
     char inputs[CP_PATH_MAX]; /* the inputs directory, relative paths resolved */

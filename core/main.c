@@ -1,6 +1,7 @@
 /* main.c -- the `chokepoint` program: command-line parsing and reporting.
  * The work is done by the library; this file turns options into calls and
  * errors into messages and exit codes. */
+#include "cp_args.h"
 #include "cp_batch.h"
 #include "cp_dist.h"
 #include "cp_error.h"
@@ -123,40 +124,20 @@ static const char validate_usage[] =
     "                         file (comments say which files it came from)\n"
     "  -h, --help             this help\n";
 
-/* A count: digits, or a number like 1e6 that is a whole number. */
-static int parse_count(const char *text, uint64_t *out)
+/* A count option's value, or -1 after saying what is wrong with it. */
+static int count_option(const char *cmd, const char *option, const char *arg, uint64_t max,
+                        uint64_t min, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (text[0] >= '0' && text[0] <= '9') {
-        unsigned long long v = strtoull(text, &end, 10);
-        if (!*end && errno == 0) {
-            *out = v;
-            return 1;
-        }
-    }
-    errno = 0;
-    double d = strtod(text, &end);
-    if (end == text || *end || errno || !(d >= 0) || d > 9007199254740992.0 || d != floor(d))
-        return 0;
-    *out = (uint64_t)d;
-    return 1;
-}
-
-/* "N" samples or "Ns" seconds. */
-static int parse_interval(const char *text, uint64_t *samples, double *seconds)
-{
-    size_t n = strlen(text);
-    if (n > 1 && text[n - 1] == 's') {
-        char *end;
-        errno = 0;
-        double s = strtod(text, &end);
-        if (end != text + n - 1 || errno || !(s > 0))
-            return 0;
-        *seconds = s;
+    const cp_count_status st = cp_args_count(arg, max, out);
+    if (st == CP_COUNT_OK && *out >= min)
         return 1;
-    }
-    return parse_count(text, samples) && *samples > 0;
+    if (st == CP_COUNT_TOO_LARGE)
+        fprintf(stderr, "chokepoint %s: %s: '%s' is too large (at most %s)\n", cmd, option, arg,
+                max == CP_SAMPLES_MAX ? CP_SAMPLES_MAX_TEXT : "18446744073709551615 (2^64-1)");
+    else
+        fprintf(stderr, "chokepoint %s: %s: '%s' is not a %s whole number\n", cmd, option, arg,
+                min ? "positive" : "non-negative");
+    return -1;
 }
 
 /* What run and compare both take: --samples, --seed, --out, --force,
@@ -174,17 +155,14 @@ static int parse_shared_option(int c, const char *arg, const char *cmd, const sh
 {
     switch (c) {
     case 'n':
-        if (parse_count(arg, a->samples) && *a->samples > 0)
-            return 1;
-        fprintf(stderr, "chokepoint %s: --samples: '%s' is not a positive whole number\n", cmd,
-                arg);
-        return -1;
+        return count_option(cmd, "--samples", arg, CP_SAMPLES_MAX, 1, a->samples);
     case 's':
-        if (parse_count(arg, a->seed))
-            return 1;
-        fprintf(stderr, "chokepoint %s: --seed: '%s' is not a whole number >= 0\n", cmd, arg);
-        return -1;
+        return count_option(cmd, "--seed", arg, UINT64_MAX, 0, a->seed);
     case 'o':
+        if (!*arg) {
+            fprintf(stderr, "chokepoint %s: --out: the directory name is empty\n", cmd);
+            return -1;
+        }
         *a->out_dir = arg;
         return 1;
     case 'f':
@@ -200,7 +178,7 @@ static int parse_shared_option(int c, const char *arg, const char *cmd, const sh
         *a->report = 1;
         return 1;
     case 'C':
-        if (parse_interval(arg, &a->drive->checkpoint_samples, &a->drive->checkpoint_seconds))
+        if (cp_args_interval(arg, &a->drive->checkpoint_samples, &a->drive->checkpoint_seconds))
             return 1;
         fprintf(stderr,
                 "chokepoint %s: --checkpoint-every: '%s' is neither a number of samples nor of "
@@ -390,7 +368,7 @@ static int cmd_validate(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     int c, resolved = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cp_args_getopt(argc, argv, "h", opts, "validate")) != -1) {
         if (c == 'h') {
             fputs(validate_usage, stdout);
             return EXIT_OK;
@@ -452,7 +430,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                 &a->opt.drive,   &a->quiet,    &a->report};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "n:s:o:k:fqh", opts, NULL)) != -1) {
+    while ((c = cp_args_getopt(argc, argv, "n:s:o:k:fqh", opts, "run")) != -1) {
         const int done = parse_shared_option(c, optarg, "run", &shared);
         if (done < 0)
             return EXIT_USAGE;
@@ -460,11 +438,9 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             continue;
         switch (c) {
         case 'k':
-            if (!parse_count(optarg, &a->opt.keep_samples)) {
-                fprintf(stderr, "chokepoint run: --keep-samples: '%s' is not a whole number\n",
-                        optarg);
+            if (count_option("run", "--keep-samples", optarg, CP_SAMPLES_MAX, 0,
+                             &a->opt.keep_samples) < 0)
                 return EXIT_USAGE;
-            }
             break;
         case 'h':
             fputs(run_usage, stdout);
@@ -603,7 +579,7 @@ static int parse_compare_args(int argc, char **argv, cp_compare_options *opt, in
                                 &opt->drive,   quiet,      report};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "n:s:o:fqh", opts, NULL)) != -1) {
+    while ((c = cp_args_getopt(argc, argv, "n:s:o:fqh", opts, "compare")) != -1) {
         const int done = parse_shared_option(c, optarg, "compare", &shared);
         if (done < 0)
             return EXIT_USAGE;
@@ -792,7 +768,7 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
                                 &a->opt.drive,   &a->quiet,    &a->report};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cp_args_getopt(argc, argv, "qh", opts, "batch")) != -1) {
         const int done = parse_shared_option(c, optarg, "batch", &shared);
         if (done < 0)
             return EXIT_USAGE;
@@ -800,7 +776,7 @@ static int parse_batch_args(int argc, char **argv, batch_args *a)
             continue;
         switch (c) {
         case 'O':
-            if (!parse_count(optarg, &a->only) || a->only == 0) {
+            if (cp_args_count(optarg, UINT64_MAX, &a->only) || a->only == 0) {
                 fprintf(stderr,
                         "chokepoint batch: --only: '%s' is not an entry number (1, 2, "
                         "...)\n",
@@ -981,7 +957,7 @@ static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, s
     const int rc =
         e->n_options ? compare_entry(par, a, e, &res, &err) : run_entry(par, a, e, &res, &err);
     r->seconds = res.wall_seconds;
-    r->done = rc == CP_OK ? e->samples : 0;
+    r->done = rc == CP_OK ? e->samples : res.done; /* a stopped entry's checkpoint */
     r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
                             : (rc == CP_ESTOPPED ? "stopped" : "failed");
     if (rc) {
@@ -989,6 +965,36 @@ static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, s
         report_error(par, rc, &err);
     }
     return rc;
+}
+
+/* Before the first sample of the first entry: every entry's scenarios
+ * (with their bases and inputs) load and every output directory can be
+ * written, so a mistake in entry 9 is found now, not after a night of
+ * entries 1 to 8.  Errors name the batch file's line and field. */
+static int check_entries(const batch_args *a, const cp_batch *b, cp_err *err)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (a->only && i + 1 != a->only)
+            continue;
+        const cp_batch_entry *e = &b->entries[i];
+        const char **paths = entry_paths(e);
+        loaded *l = NULL;
+        const cp_model **models = NULL;
+        int rc = paths ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
+        for (size_t k = 0; !rc && k <= e->n_options; k++) {
+            if (!(rc = load_many(paths + k, 1, &l, &models, err)))
+                free_many(l, models, 1);
+            else
+                cp_err_wrap(err, "%s:%ld: field '%s'", b->path, e->line,
+                            k ? "compare" : "scenario");
+        }
+        free(paths);
+        if (!rc && (rc = cp_output_check_writable(e->out, err)))
+            cp_err_wrap(err, "%s:%ld: field 'out'", b->path, e->line);
+        if (rc)
+            return rc;
+    }
+    return CP_OK;
 }
 
 static int cmd_batch(int argc, char **argv, int full_argc, char **full_argv)
@@ -1008,6 +1014,11 @@ static int cmd_batch(int argc, char **argv, int full_argc, char **full_argv)
                 (unsigned long long)a.only, a.file, b.n);
         cp_batch_free(&b);
         return EXIT_USAGE;
+    }
+    if (!a.status_only && (rc = check_entries(&a, &b, &err))) {
+        fprintf(stderr, "chokepoint: error: %s\n", err.msg);
+        cp_batch_free(&b);
+        return exit_code_for(rc);
     }
     char command[8192];
     join_args(full_argc, full_argv, command, sizeof command);

@@ -2,14 +2,33 @@
 # bench.sh -- speed and memory of the baseline, as figures (not a test).
 #
 #   jobs/bench.sh [N]      N samples per measurement (default 200000)
+#   jobs/bench.sh --graph [N ...]  seconds to validate synthetic graphs of N
+#                          nodes and about 2N edges (default 10000 30000 100000)
 #
 # Prints samples per second per rank at 1 and 2 ranks, the speed-up, and
 # the peak resident memory per rank at N and 10N samples (from the
 # manifests, which record getrusage's maximum over ranks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-200000}
 jobs/setup.sh >/dev/null
+if [ "${1:-}" = --graph ]; then
+    shift
+    out=$(mktemp -d /tmp/cp-bench-XXXXXX)
+    trap 'rm -rf "$out"' EXIT
+    echo "chokepoint loader benchmark: validate on synthetic graphs (jobs/bench-graph.py)"
+    for n in "${@:-10000 30000 100000}"; do
+        for k in $n; do
+            python3 jobs/bench-graph.py "$k" "$out/g$k" >/dev/null
+            edges=$(($(wc -l < "$out/g$k/inputs/edges.csv") - 1))
+            start=$(date +%s.%N)
+            build/chokepoint validate "$out/g$k/big.ini" >/dev/null
+            awk -v n="$k" -v e="$edges" -v s="$start" -v t="$(date +%s.%N)" \
+                'BEGIN { printf "  %7d nodes, %7d edges: %.2f s\n", n, e, t - s }'
+        done
+    done
+    exit 0
+fi
+n=${1:-200000}
 if [ "$(id -u)" = 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi

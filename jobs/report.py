@@ -660,7 +660,8 @@ def report_batch(path, args, plotting):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="chokepoint report", description=__doc__.split("\n\n")[1])
+    p = argparse.ArgumentParser(prog="chokepoint report", allow_abbrev=False,
+                                description=__doc__.split("\n\n")[1])
     p.add_argument("target", help="a run, comparison or sensitivity output directory, or a batch file")
     p.add_argument("--metric", default="frontier_compute_h100e", help="metric to draw (default %(default)s)")
     p.add_argument("--region", default="World", help="region of the option and Sobol charts (default World)")

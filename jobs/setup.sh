@@ -4,7 +4,7 @@
 #   jobs/setup.sh              runtime and build dependencies (with matplotlib and
 #                              pandas for `chokepoint report`), release build in build/
 #   jobs/setup.sh --test       also the test dependencies (Criterion, Slurm with
-#                              munge for the tests of jobs/slurm, clang for the
+#                              munge for the tests of jobs/slurm, clang (with libclang-rt-14-dev: libFuzzer) for the
 #                              second-compiler check, Chromium for the report's)
 #   jobs/setup.sh --no-build   install only
 #
@@ -18,7 +18,7 @@ packages=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libgsl
 build=1
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(libcriterion-dev slurmctld slurmd slurm-client munge clang chromium) ;;
+    --test) packages+=(libcriterion-dev slurmctld slurmd slurm-client munge clang libclang-rt-14-dev chromium) ;;
     --no-build) build=0 ;;
     *) echo "setup: unknown option $arg (see the comment at the top of $0)" >&2; exit 2 ;;
     esac

@@ -39,5 +39,12 @@ if cmp build-test/same-bytes/summary.csv build-clang/same-bytes/summary.csv &&
 else
     echo "FAIL: GCC and clang builds differ"; status=1
 fi
+echo "== fuzzing: the CSV, graph, scenario and checkpoint readers (libFuzzer, fixed runs) =="
+# Built with clang's libFuzzer, ASan and UBSan; each harness runs a fixed
+# number of inputs from seeds made of inputs/ and scenarios/ (tests/README.md).
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCP_WERROR=ON -DCP_TESTS=OFF \
+    -DCP_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j "$(nproc)" >/dev/null
+bash tests/fuzz/run.sh build-fuzz . || { echo "FAIL: a fuzz harness found a crash"; status=1; }
 [ $status = 0 ] || { echo "== FAILED (see above) =="; tail -40 "$log"; }
 exit $status

@@ -80,14 +80,23 @@ if sinfo -h -o %T 2>/dev/null | grep -qE "idle|mixed"; then ok "single-node Slur
 export CHOKEPOINT=$BIN CHOKEPOINT_CHECKPOINT=5000 CHOKEPOINT_JOBS=$SRC/jobs/slurm
 # job_state JOBID: the state Slurm reports (COMPLETED, PENDING, ...)
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | sort -u | tr '\n' ' '; }
-wait_jobs() { # JOBID: until every task of it has ended (at most 5 minutes)
-    local state
-    for _ in $(seq 1 1500); do
-        state=$(job_state "$1")
+# wait_jobs JOBID [FILE...]: until every task of it has ended.  Not a fixed
+# deadline: a loaded machine (or a sanitizer build) is slower, not stuck.
+# It waits as long as something moves -- the job's state, or the size or
+# time of the FILEs (its log, its checkpoint) -- and gives up only after
+# 6 minutes without any change, longer than Slurm's 2-minute hold of a
+# requeued job.
+wait_jobs() {
+    local job=$1 state last="" now stalled=0
+    shift
+    while [ $stalled -lt 1800 ]; do
+        state=$(job_state "$job")
         # An empty answer is a busy controller, not an ended job.
         if [ -n "$state" ] && ! echo "$state" | grep -qE "PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUE|SUSPENDED"; then
             return 0
         fi
+        now="$state $(stat -c '%s %Y' "$@" 2>/dev/null | tr '\n' ' ')"
+        if [ "$now" != "$last" ]; then last=$now; stalled=0; else stalled=$((stalled + 1)); fi
         sleep 0.2
     done
     return 1
@@ -103,7 +112,7 @@ CSV
 cd "$D/jobs" || exit 1
 array=$("$SRC/jobs/slurm/submit-batch.sh" "$D/jobs/batch.csv" 2 --ntasks=1)
 [ -n "$array" ] && ok "job array $array submitted" || bad "sbatch of the array failed"
-wait_jobs "$array" && ok "the array finished" || bad "the array did not finish: $(job_state "$array")"
+wait_jobs "$array" "$D"/jobs/chokepoint-*.log && ok "the array finished" || bad "the array did not finish: $(job_state "$array")"
 states=$(job_state "$array")
 [ "$states" = "COMPLETED " ] && ok "every task COMPLETED" || bad "task states: $states"
 "$BIN" batch "$D/jobs/batch.csv" --status > "$D/status.csv"
@@ -118,18 +127,34 @@ while IFS=, read -r name scenario samples seed out keep; do
 done < "$D/jobs/batch.csv"
 
 # --- a time limit: signal, checkpoint, requeue, resume --------------------
-N=400000
+# Sized to this build and machine: about 20 s of work at the rate a short
+# run measures now (a sanitizer build is ten times slower, a loaded machine
+# slower still), and at least eight checkpoint intervals, so the signal
+# always finds the job running.
+"$BIN" run "$SRC/scenarios/baseline.ini" --samples 5000 --seed 21 --out "$D/rate" --quiet
+rate=$(sed -n 's/.*"samples_per_second": \([0-9]*\).*/\1/p' "$D/rate/manifest.json")
+N=$(( ${rate:-2000} * 20 ))
+[ $N -lt 40000 ] && N=40000
+[ $N -gt 400000 ] && N=400000
+echo "time-limit job: $N samples (this build runs ${rate:-?} samples/s on one rank)"
 job=$(sbatch --parsable --ntasks=2 "$SRC/jobs/slurm/run.sbatch" "$SRC/scenarios/baseline.ini" $N 21 \
     "$D/jobs/limited" --keep-samples 50)
 [ -n "$job" ] && ok "run job $job submitted" || bad "sbatch of the run failed"
-for _ in $(seq 1 600); do [ -e "$D/jobs/limited/checkpoint.bin" ] && break; sleep 0.05; done
+# Until the first checkpoint, however long a loaded machine takes to start
+# the job, but not past the job's end.
+for _ in $(seq 1 12000); do
+    [ -e "$D/jobs/limited/checkpoint.bin" ] && break
+    job_state "$job" | grep -qE "PENDING|RUNNING|CONFIGURING|^$" || break
+    sleep 0.05
+done
 [ -e "$D/jobs/limited/checkpoint.bin" ] && ok "the job is checkpointing" || bad "no checkpoint appeared"
 scancel --signal=USR1 --batch "$job" && ok "sent the time-limit signal" || bad "scancel --signal failed"
 # Slurm holds a requeued job back for about two minutes before it starts it
 # again (its guard against requeue loops).  The test waits rather than
 # forcing an earlier start: forced, the restart can race the node's cleanup
 # of the first run and fail.
-wait_jobs "$job" || bad "the job did not finish: $(job_state "$job")"
+wait_jobs "$job" "$D/jobs/chokepoint-$job.log" "$D/jobs/limited/checkpoint.bin" \
+    || bad "the job did not finish: $(job_state "$job")"
 if [ "$(job_state "$job")" = "COMPLETED " ]; then ok "the job COMPLETED"; else
     bad "job state $(job_state "$job")"
     scontrol show job "$job" | sed 's/^/    /'

@@ -5,7 +5,11 @@
 #include "cp_checkpoint.h"
 #include "cp_stats.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
 
 static char *dir;
 
@@ -380,4 +384,23 @@ Test(checkpoint, several_sets_refused_when_damaged)
     cr_assert_eq(read_sets(&id, SETS, 0, &err), CP_EINVAL);
     TF_CONTAINS(err.msg, "corrupt");
     free_sets(sets, SETS);
+}
+
+/* Issue 14: a checkpoint that cannot be written says why (here the file
+ * size limit, as a full disk would: the system's reason, not only "cannot
+ * write"). */
+Test(checkpoint, write_failure_keeps_the_reason)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    const struct rlimit small = {4096, 4096};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    cp_run_identity id = identity();
+    cp_stats *st = some_stats();
+    double kept[2 * 4096] = {0};
+    const cp_checkpoint ck = {
+        .next_chunk = 3, .stats = st, .kept = kept, .n_kept = 4096, .kept_width = 2};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_write(dir, &id, &ck, &err), CP_EIO);
+    TF_CONTAINS(err.msg, "checkpoint", strerror(EFBIG));
+    cp_stats_free(st);
 }

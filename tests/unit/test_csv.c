@@ -833,3 +833,29 @@ Test(csv, table_error_keeps_code)
     cr_expect_eq(err.code, CP_EMODEL);
     cp_table_free(&t);
 }
+
+/* ---- issue 14: the point of a message survives --------------------------- */
+
+Test(csv, other_delimiter_named_at_the_header)
+{
+    cp_err err = read_bad("semi.csv", "node;kind;region\na;supply;World\nb;convert;World\n");
+    expect_msg(err, at("semi.csv", ":1: header: the columns are separated by ';', not by commas "
+                                   "(save the file as comma-separated CSV)"));
+    err = read_bad("tab.csv", "node\tkind\na\tsupply\n");
+    expect_has(err, "tab.csv:1: header: the columns are separated by '\\t'");
+}
+
+Test(csv, overlong_field_keeps_the_explanation)
+{
+    static char text[8192];
+    char *p = text + sprintf(text, "a,b\n1,");
+    memset(p, '9', 5000);
+    strcpy(p + 5000, "x\n");
+    cp_table t = read_ok("long.csv", text);
+    cp_err err;
+    double v;
+    cr_assert_eq(cp_table_double(&t, 0, 1, &v, &err), CP_EINVAL);
+    expect_has(err, "long.csv:2: field 'b': '9999");
+    expect_has(err, "[...]' is not a number");
+    cp_table_free(&t);
+}

@@ -255,6 +255,8 @@ Test(graph, cycle_is_reported_with_its_path)
     cp_err err;
     const char *msg = load_fails(&err);
     TF_CONTAINS(msg, "edges.csv", "cycle", "b -> c -> d -> b");
+    /* The line that closes it, and every edge's line (issue 14). */
+    TF_CONTAINS(msg, "edges.csv:5: the graph has a cycle", "lines 3, 4, 5");
 }
 
 Test(graph, self_loop_is_a_cycle)
@@ -327,7 +329,10 @@ Test(graph, split_shares_adding_above_one)
               "d,share,0.5,,x,2025,\nc,initial,10,,x,2025,\nc,lifetime,4,,x,2025,\n",
               series_ok, metrics_ok);
     cp_err err;
-    TF_CONTAINS(load_fails(&err), "params.csv", "fed by 'a'", "1.1");
+    const char *msg = load_fails(&err);
+    TF_CONTAINS(msg, "params.csv", "fed by 'a'", "1.1");
+    /* The last share's line, and each share's (issue 14). */
+    TF_CONTAINS(msg, "params.csv:3: field 'value'", "b 2, d 3");
 }
 
 Test(graph, missing_required_parameter)

@@ -339,14 +339,21 @@ Test(scenario, correlation_not_positive_definite)
     const char *text = "[shock a]\ndistribution = constant(value=1)\ntime = once\ntargets = x\n"
                        "[shock b]\ndistribution = constant(value=1)\ntime = once\ntargets = x\n"
                        "[shock c]\ndistribution = constant(value=1)\ntime = once\ntargets = x\n"
-                       "[correlation]\na, b = 0.9\nb, c = 0.9\na, c = -0.9\n";
-    TF_CONTAINS(load_fails(text, &err), "s.ini", "not positive definite", "eigenvalue");
+                       "[shock d]\ndistribution = constant(value=1)\ntime = once\ntargets = x\n"
+                       "[correlation]\na, d = 0.1\na, b = 0.9\nb, c = 0.9\na, c = -0.9\n";
+    const char *msg = load_fails(text, &err);
+    TF_CONTAINS(msg, "s.ini", "not positive definite", "eigenvalue");
+    /* Issue 14: the pairs that contradict each other, at the last one's
+     * line, not the first correlation line. */
+    TF_CONTAINS(msg, "s.ini:21:", "a, b = 0.9 (", "s.ini:19)", "b, c = 0.9 (", "a, c = -0.9 (");
+    cr_expect_null(strstr(msg, "a, d"), "a, d is not part of it: %s", msg);
 }
 
 Test(scenario, perfect_correlation_is_not_positive_definite)
 {
     cp_err err;
-    TF_CONTAINS(load_fails(with_line(27, "a, b = 1\n"), &err), "not positive definite");
+    TF_CONTAINS(load_fails(with_line(27, "a, b = 1\n"), &err), "not positive definite",
+                "s.ini:27:", "a, b = 1 (", "makes two shocks one");
 }
 
 Test(scenario, correlation_key_without_comma)

@@ -1,0 +1,185 @@
+/* cp_graph_metrics.c -- metrics.csv of the graph loader (see cp_graph.h):
+ * what a run reports, each metric the sum of its terms, grouped by sorting
+ * so that large files load in O(n log n). */
+#include "cp_graph.h"
+#include "cp_graph_load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_field(const char *s, cp_field *field)
+{
+    for (int f = 0; f < CP_FIELD_COUNT; f++)
+        if (strcmp(cp_graph_field_name((cp_field)f), s) == 0) {
+            *field = (cp_field)f;
+            return 1;
+        }
+    return 0;
+}
+
+static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *c, cp_err *err)
+{
+    const char *metric = cp_table_cell(t, r, c[0]);
+    const char *region = cp_table_cell(t, r, c[1]);
+    const char *unit = cp_table_cell(t, r, c[4]);
+    if (!cp_name_valid(metric))
+        return cp_table_error(t, r, c[0], err, CP_EINVAL, "'%s' is not a valid metric name",
+                              metric);
+    if (!cp_name_valid(region))
+        return cp_table_error(t, r, c[1], err, CP_EINVAL, "'%s' is not a valid region name",
+                              region);
+    if (!*unit || strlen(unit) >= CP_UNIT_MAX)
+        return cp_table_error(t, r, c[4], err, CP_EINVAL,
+                              "a unit is required (at most %d characters)", CP_UNIT_MAX - 1);
+    int node;
+    int rc = cp_graph_find_cell(g, t, r, c[2], &node, err);
+    if (rc)
+        return rc;
+    cp_field field;
+    const char *fname = cp_table_cell(t, r, c[3]);
+    if (!parse_field(fname, &field))
+        return cp_table_error(t, r, c[3], err, CP_EINVAL,
+                              "unknown field '%s' (known: output, compute, power_used, "
+                              "waiting, deployed, orders, target, unfilled, waiting_age, "
+                              "idle, unsold, received)",
+                              fname);
+    if (!cp_graph_has_field(g->nodes[node].kind, field))
+        return cp_table_error(t, r, c[3], err, CP_EINVAL, "%s node '%s' has no field '%s'",
+                              cp_graph_kind_name(g->nodes[node].kind), g->nodes[node].name, fname);
+    double scale = 1.0;
+    if (c[5] >= 0 && *cp_table_cell(t, r, c[5])) {
+        int rc2 = cp_table_double(t, r, c[5], &scale, err);
+        if (rc2)
+            return rc2;
+        if (!(scale > 0))
+            return cp_table_error(t, r, c[5], err, CP_EINVAL, "scale must be > 0 (got %g)", scale);
+    }
+    g->terms[r].node = node;
+    g->terms[r].field = field;
+    g->terms[r].scale = scale;
+    return CP_OK;
+}
+
+/* Rows of metrics.csv sorted by (metric, region, row): each metric's
+ * rows together, its first row first. */
+typedef struct metric_ref {
+    const char *metric, *region;
+    size_t row;
+} metric_ref;
+
+static int metric_ref_cmp(const void *a, const void *b)
+{
+    const metric_ref *x = a, *y = b;
+    int c = strcmp(x->metric, y->metric);
+    if (!c)
+        c = strcmp(x->region, y->region);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* Groups the rows into metrics, numbered in order of first appearance,
+ * each with one unit: O(rows log rows) (a search of the metrics so far
+ * for every row was quadratic).  The unit mismatch reported is the one
+ * met first going down the file. */
+static int group_metrics(cp_graph *g, const cp_table *t, const int *c, int *metric_of_row,
+                         cp_err *err)
+{
+    const size_t n = t->n_rows;
+    metric_ref *refs = malloc(n * sizeof *refs);
+    size_t *first = malloc(n * sizeof *first); /* per row: its metric's first row */
+    if (!refs || !first) {
+        free(refs);
+        free(first);
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    }
+    for (size_t r = 0; r < n; r++)
+        refs[r] = (metric_ref){cp_table_cell(t, r, c[0]), cp_table_cell(t, r, c[1]), r};
+    qsort(refs, n, sizeof *refs, metric_ref_cmp);
+    size_t bad = n;
+    for (size_t k = 0, head = 0; k < n; k++) {
+        if (k && metric_ref_cmp(&(metric_ref){refs[k].metric, refs[k].region, 0},
+                                &(metric_ref){refs[head].metric, refs[head].region, 0}) != 0)
+            head = k;
+        first[refs[k].row] = refs[head].row;
+        if (strcmp(cp_table_cell(t, refs[k].row, c[4]), cp_table_cell(t, refs[head].row, c[4])) &&
+            refs[k].row < bad)
+            bad = refs[k].row;
+    }
+    free(refs);
+    int rc = CP_OK;
+    if (bad < n)
+        rc = cp_table_error(t, bad, c[4], err, CP_EINVAL,
+                            "unit '%s' differs from '%s' given earlier for metric '%s' in "
+                            "region '%s'",
+                            cp_table_cell(t, bad, c[4]), cp_table_cell(t, first[bad], c[4]),
+                            cp_table_cell(t, bad, c[0]), cp_table_cell(t, bad, c[1]));
+    for (size_t r = 0; !rc && r < n; r++) {
+        if (first[r] != r) {
+            metric_of_row[r] = metric_of_row[first[r]];
+            continue;
+        }
+        const int m = (int)g->n_metrics++;
+        cp_metric *mm = &g->metrics[m];
+        snprintf(mm->metric, sizeof mm->metric, "%s", cp_table_cell(t, r, c[0]));
+        snprintf(mm->region, sizeof mm->region, "%s", cp_table_cell(t, r, c[1]));
+        snprintf(mm->unit, sizeof mm->unit, "%s", cp_table_cell(t, r, c[4]));
+        metric_of_row[r] = m;
+    }
+    free(first);
+    return rc;
+}
+
+/* Terms are stored grouped by metric (in order of first appearance), so each
+ * metric's terms are one contiguous run. */
+int cp_graph_load_metrics(cp_graph *g, cp_err *err)
+{
+    cp_table t = {0};
+    int rc = cp_graph_open_table(g->dir, "metrics.csv", &t, err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
+    int c[6];
+    int *metric_of_row = NULL;
+    cp_metric_term *raw = NULL;
+    size_t *at = NULL;
+    if ((rc = cp_table_require(&t, cols, 5, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
+        goto out;
+    c[5] = cp_table_column(&t, "scale");
+    if (t.n_rows == 0) {
+        rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
+                        t.path);
+        goto out;
+    }
+    g->metrics = calloc(t.n_rows, sizeof *g->metrics);
+    g->terms = calloc(t.n_rows, sizeof *g->terms);
+    raw = calloc(t.n_rows, sizeof *raw);
+    metric_of_row = calloc(t.n_rows, sizeof *metric_of_row);
+    at = calloc(t.n_rows + 1, sizeof *at);
+    if (!g->metrics || !g->terms || !raw || !metric_of_row || !at) {
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < t.n_rows; r++)
+        if ((rc = read_metric_row(g, &t, r, c, err)))
+            goto out;
+    if ((rc = group_metrics(g, &t, c, metric_of_row, err)))
+        goto out;
+    memcpy(raw, g->terms, t.n_rows * sizeof *raw);
+    /* A counting sort by metric, stable in row order. */
+    for (size_t r = 0; r < t.n_rows; r++)
+        at[metric_of_row[r] + 1]++;
+    for (size_t m = 0; m < g->n_metrics; m++) {
+        at[m + 1] += at[m];
+        g->metrics[m].first_term = at[m];
+        g->metrics[m].n_terms = at[m + 1] - at[m];
+    }
+    for (size_t r = 0; r < t.n_rows; r++)
+        g->terms[at[metric_of_row[r]]++] = raw[r];
+    g->n_terms = t.n_rows;
+out:
+    free(at);
+    free(raw);
+    free(metric_of_row);
+    cp_table_free(&t);
+    return rc;
+}

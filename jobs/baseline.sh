@@ -16,4 +16,4 @@ if [ "$(id -u)" = 0 ]; then
 fi
 mpirun -n "$(nproc)" build/chokepoint run scenarios/baseline.ini \
     --samples "$samples" --seed "$seed" --out outputs/baseline --force
-echo "baseline: results in outputs/baseline/ (summary.csv, manifest.json)"
+echo "baseline: results in outputs/baseline/ (summary.csv, binding.csv, manifest.json)"

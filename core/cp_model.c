@@ -108,9 +108,9 @@ struct cp_model {
  * Lanes never interact, so a sample's values do not depend on which others
  * share its block.
  *
- * Deploy state is the accelerators waiting for power and the fleet with its
- * total FLOP/s and MW drawn.  Retirement is geometric, the same share of
- * every vintage, so totals stay exact without tracking vintages. */
+ * A deploy node's state is a cp_fleet: its accelerators by cohort (quarter
+ * of shipment), waiting or installed, each retiring by age; a market's is
+ * its pool of returned accelerators (cp_fleet.h). */
 #define LANES CP_MODEL_LANES
 
 /* The loops over lanes of a quarter's evaluation are compiled for the

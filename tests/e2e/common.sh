@@ -33,9 +33,15 @@ expect_err() {
 
 # kill_rank_at_checkpoint DIR: once DIR/checkpoint.bin exists, SIGKILLs one
 # rank (not mpirun) of the job whose --out is DIR.
+# It waits on progress, not on the clock: for the checkpoint, or for the job
+# to end (a sanitizer build on a busy machine can take minutes to write its
+# first checkpoint).
 kill_rank_at_checkpoint() {
     local dir=$1 rank
-    for _ in $(seq 1 600); do [ -e "$dir/checkpoint.bin" ] && break; sleep 0.05; done
+    while [ ! -e "$dir/checkpoint.bin" ] && [ ! -e "$dir/manifest.json" ] &&
+        pgrep -f -- "--out $dir" >/dev/null; do
+        sleep 0.05
+    done
     rank=$(pgrep -f -- "--out $dir" | while read -r p; do
         [ "$(cat /proc/$p/comm 2>/dev/null)" = chokepoint ] && echo "$p"; done | head -1)
     if [ -n "$rank" ]; then kill -KILL "$rank"; ok "killed rank pid $rank mid-run"; else bad "no rank to kill"; fi

@@ -43,7 +43,7 @@ grep -q '"resumed_at_sample": [1-9]' "$WORK/killed/manifest.json" \
 (exec "$MPIEXEC" -n 2 "$BIN" compare "${SCEN[@]}" --samples $N --seed 11 --out "$WORK/stopped" \
     --progress 0.2) >"$WORK/stopped.log" 2>&1 &
 launcher=$!
-for _ in $(seq 1 600); do grep -q '^progress:' "$WORK/stopped.log" 2>/dev/null && break; sleep 0.05; done
+until grep -q '^progress:' "$WORK/stopped.log" 2>/dev/null || ! kill -0 $launcher 2>/dev/null; do sleep 0.05; done
 kill -USR1 $launcher
 wait $launcher
 code=$?
@@ -80,7 +80,7 @@ CSV
 (exec "$MPIEXEC" -n 2 "$BIN" batch "$WORK/b/batch.csv" --only 1 --progress 0.2) \
     >"$WORK/batch.out" 2>"$WORK/batch.log" &
 launcher=$!
-for _ in $(seq 1 600); do grep -q '^progress:' "$WORK/batch.log" 2>/dev/null && break; sleep 0.05; done
+until grep -q '^progress:' "$WORK/batch.log" 2>/dev/null || ! kill -0 $launcher 2>/dev/null; do sleep 0.05; done
 kill -USR1 $launcher
 wait $launcher
 code=$?

@@ -109,7 +109,7 @@ grep -q ",incomplete," "$WORK/out" && ok "status says incomplete" || bad "status
 printf 'name,scenario,samples,seed,out\nslow,%s,200000000,1,%s\n' "$S" "$WORK/slow" >"$WORK/slow.csv"
 "$BIN" batch "$WORK/slow.csv" --checkpoint-every 2560 --quiet >"$WORK/slow.out" 2>"$WORK/slow.err" &
 pid=$!
-for _ in $(seq 1 400); do [ -e "$WORK/slow/checkpoint.bin" ] && break; sleep 0.05; done
+until [ -e "$WORK/slow/checkpoint.bin" ] || ! kill -0 $pid 2>/dev/null; do sleep 0.05; done
 sleep 0.5
 kill -USR1 $pid
 wait $pid
@@ -143,7 +143,7 @@ grep -q "draws.csv" "$WORK/emp/o/manifest.json" && ok "the data file is in the m
 "$BIN" run "$WORK/emp/emp.ini" --samples 100000000 --checkpoint-every 2560 --out "$WORK/emp/ck" \
     --quiet >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 400); do [ -e "$WORK/emp/ck/checkpoint.bin" ] && break; sleep 0.05; done
+until [ -e "$WORK/emp/ck/checkpoint.bin" ] || ! kill -0 $pid 2>/dev/null; do sleep 0.05; done
 kill -USR1 $pid; wait $pid
 printf 'value\n5\n6\n7\n' >"$WORK/emp/draws.csv"
 expect_exit 3 "--resume after the data file changed" -- "$BIN" run "$WORK/emp/emp.ini" \

@@ -34,7 +34,7 @@ grep -q '"resumed_at_sample": [1-9]' "$WORK/killed/manifest.json" && ok "manifes
     --out "$WORK/stopped" --quiet) >"$WORK/stopped.log" 2>&1 &
 launcher=$!
 # Signal once the ranks are simulating: the output directory appears when they start.
-for _ in $(seq 1 600); do [ -d "$WORK/stopped" ] && break; sleep 0.05; done
+until [ -d "$WORK/stopped" ] || ! kill -0 $launcher 2>/dev/null; do sleep 0.05; done
 sleep 0.3
 kill -USR1 $launcher
 wait $launcher

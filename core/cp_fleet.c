@@ -51,9 +51,9 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
     {                                                                                              \
         &(f)->power_prev, &(f)->orders, &(f)->buffer, &(f)->arrived, &(f)->resold, &(f)->ordered,  \
             &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
-            &(f)->sum_waiting                                                                      \
+            &(f)->sum_waiting, &(f)->start                                                         \
     }
-#define N_LANE_ARRAYS 11
+#define N_LANE_ARRAYS 12
 
 int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes)
 {
@@ -111,11 +111,13 @@ CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_flee
 {
     const size_t L = f->lanes;
     const double si = sp->surv_init[t], si1 = sp->surv_init[t + 1];
+    const double *restrict start = f->start;
     for (size_t l = 0; l < n; l++) {
-        fleet[l] = sp->fleet0 * si;
-        flops[l] = sp->fleet0 * sp->flops0 * si;
-        watts[l] = sp->fleet0 * sp->watts0 * si;
-        watts_next[l] = sp->fleet0 * sp->watts0 * si1;
+        const double fleet0 = sp->fleet0 * start[l]; /* exact when start is 1 */
+        fleet[l] = fleet0 * si;
+        flops[l] = fleet0 * sp->flops0 * si;
+        watts[l] = fleet0 * sp->watts0 * si;
+        watts_next[l] = fleet0 * sp->watts0 * si1;
     }
     for (size_t c = 0; c < t; c++) {
         const double s = sp->surv[t - c], s1 = sp->surv[t - c + 1];
@@ -181,6 +183,9 @@ CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet 
 CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
                                   const cp_fleet_in *in)
 {
+    if (t == 0) /* the starting fleet, which a shock on initial_fleet may scale */
+        for (size_t l = 0; l < n; l++)
+            f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next);
     waiting_count(sp, f, t, n, f->sum_waiting);
     const double *restrict power_in = in->power, *restrict pue = in->pue,

@@ -44,6 +44,7 @@ typedef struct cp_fleet {
     double *wait;          /* waiting for power, age-0 units, per cohort */
     double *flops, *watts; /* FLOP/s and W of one accelerator of the cohort */
     uint16_t *first_wait;  /* per lane: nothing waits in older cohorts */
+    double *start;         /* per lane: the starting fleet's multiplier (of fleet0) */
     double *power_prev;    /* power available last quarter (MW), per lane */
     double *orders;        /* this quarter's orders, per lane (>= 0) */
     double *buffer;        /* what it wants left waiting at the end of the quarter */
@@ -79,6 +80,7 @@ typedef struct cp_fleet_in {
     const double *flops; /* FLOP/s of an accelerator shipped this quarter */
     const double *watts; /* W of one */
     const double *pue;   /* PUE of the halls (per lane: it may be shocked) */
+    const double *start; /* the starting fleet's multiplier, read in quarter 0; NULL: 1 */
     double horizon;      /* order_horizon: quarters of power growth ordered ahead */
     double buffer;       /* inventory_target: quarters of expected installations */
 } cp_fleet_in;

@@ -86,7 +86,8 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .params = {{"pue", REQUIRED, 1, 10, 0, 0, 0},
                     {"lifetime", REQUIRED, 0, 1000, 1, 0, 1},
                     {"failure_loss", 0.0, 0, 1, 0, 1, 0},
-                    {"initial_fleet", 0.0, 0, INFINITY, 0, 1, 1},
+                    /* Not initial: the first quarter's multiplier scales it. */
+                    {"initial_fleet", 0.0, 0, INFINITY, 0, 1, 0},
                     {"initial_flops", 0.0, 0, INFINITY, 0, 1, 1},
                     {"initial_watts", 0.0, 0, INFINITY, 0, 1, 1},
                     {"lifetime_shape", 1.0, 0.2, 20, 0, 0, 1},

@@ -10,11 +10,16 @@
  * correlation matrix, eta = L eps, and the time structure turns eta into
  * z: once (z = eta of the first quarter, held), quarterly (z = eta), ar1
  * (z = rho z' + sqrt(1 - rho^2) eta, which keeps z standard normal in every
- * quarter).
+ * quarter), trend (z held as for once; the multiplier in quarter t is
+ * exp((t / 4)(mu + sigma z)), a one-year lognormal raised to t / 4).
  *
- * Events.  Each quarter an event not under way starts with its probability;
- * it then lasts ceil(duration) quarters (at least one) and removes a share
- * `severity` of each target.  Its draws come from its own stream too.
+ * Events.  Each quarter an event not under way starts with its probability
+ * (a dated event only in its quarter; an event that happens once, not
+ * after its first onset); it then lasts ceil(duration) quarters (at least
+ * one) and removes a share `severity` of each target, then recovers in a
+ * straight line over ceil(recovery) quarters to the part that lasts, which
+ * is held for the rest of the path.  It is under way until its recovery
+ * ends.  Its draws come from its own stream too.
  *
  * Targets.  Shocks and events act through multiplier slots: one per targeted
  * node output or node parameter.  Slots start each quarter at 1 and every
@@ -66,8 +71,17 @@ typedef struct mshock {
 typedef struct mevent {
     const cp_event *src;
     uint32_t stream;
+    long start; /* the quarter (from 0) a dated event starts in; -1: any */
     size_t first_slot, n_slots;
 } mevent;
+
+/* An event in one lane: the quarters left of its outage and of its
+ * recovery, the loss at onset, the part of it that lasts, and what earlier
+ * onsets left lost for good. */
+typedef struct event_lane {
+    int left, recover_left, recover_len, started;
+    double severity, lasting, held;
+} event_lane;
 
 struct cp_model {
     const cp_scenario *sc;
@@ -149,8 +163,7 @@ struct cp_workspace {
     double *units, *power_in, *pue;           /* scratch: a deploy node's inputs */
     uint8_t *label;                           /* per node and lane: what limits its output */
     size_t n_fleets;
-    int *event_left; /* per event */
-    double *event_severity;
+    event_lane *events;        /* per event and lane */
     double *acc, *scale, *tmp; /* scratch, one lane array each */
     uint8_t *binding;          /* per binding row, quarter and lane */
 };
@@ -258,6 +271,12 @@ static uint32_t stream_of(const char *prefix, const char *name)
     return cp_rng_stream_id(key);
 }
 
+/* Shocks whose latent normal is drawn in the first quarter only. */
+static int drawn_once(cp_time_kind time)
+{
+    return time == CP_TIME_ONCE || time == CP_TIME_TREND;
+}
+
 static int build_shocks(cp_model *m, slot_table *slots, cp_err *err)
 {
     const cp_scenario *sc = m->sc;
@@ -269,9 +288,9 @@ static int build_shocks(cp_model *m, slot_table *slots, cp_err *err)
         s->innovation_scale = sqrt(1.0 - s->src->rho * s->src->rho);
         /* A shock drawn once still needs innovations every quarter when a
          * later shock is correlated with it through L. */
-        s->needs_every_quarter = s->src->time != CP_TIME_ONCE;
+        s->needs_every_quarter = !drawn_once(s->src->time);
         for (size_t i = j + 1; i < n; i++)
-            if (sc->chol[i * n + j] != 0.0 && sc->shocks[i].time != CP_TIME_ONCE)
+            if (sc->chol[i * n + j] != 0.0 && !drawn_once(sc->shocks[i].time))
                 s->needs_every_quarter = 1;
         int rc = resolve_targets(m, slots, s->src->targets, s->src->n_targets, s->src->targets_file,
                                  s->src->targets_line, "shock", s->src->name, &s->first_slot,
@@ -288,6 +307,7 @@ static int build_events(cp_model *m, slot_table *slots, cp_err *err)
         mevent *ev = &m->events[e];
         ev->src = &m->sc->events[e];
         ev->stream = stream_of("event", ev->src->name);
+        ev->start = ev->src->start < 0 ? -1 : (long)ev->src->start - m->sc->start;
         int rc = resolve_targets(m, slots, ev->src->targets, ev->src->n_targets,
                                  ev->src->targets_file, ev->src->targets_line, "event",
                                  ev->src->name, &ev->first_slot, &ev->n_slots, err);
@@ -751,8 +771,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     }
     for (size_t b = 0; fleets_ok && w->market_fleets && b < m->n_buyers; b++)
         w->market_fleets[b] = &w->fleets[m->buyers[b]];
-    w->event_left = calloc((m->n_events + 1) * LANES, sizeof *w->event_left);
-    w->event_severity = lanes_of(m->n_events);
+    w->events = calloc((m->n_events + 1) * LANES, sizeof *w->events);
     w->acc = lanes_of(1);
     w->scale = lanes_of(1);
     w->tmp = lanes_of(1);
@@ -760,7 +779,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
         !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
-        !w->label || !w->event_left || !w->event_severity || !w->acc || !w->scale || !w->tmp) {
+        !w->label || !w->events || !w->acc || !w->scale || !w->tmp) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -792,8 +811,7 @@ void cp_workspace_free(cp_workspace *w)
     free(w->power_in);
     free(w->pue);
     free(w->label);
-    free(w->event_left);
-    free(w->event_severity);
+    free(w->events);
     free(w->acc);
     free(w->scale);
     free(w->tmp);
@@ -819,10 +837,8 @@ static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
         w->pool_units[i] = 0;
     for (size_t k = 0; k < m->n_markets; k++)
         w->pools[k] = (cp_fleet_pool){.units = &w->pool_units[k * m->T * LANES], .first = m->T};
-    for (size_t i = 0; i < m->n_events * LANES; i++) {
-        w->event_left[i] = 0;
-        w->event_severity[i] = 0;
-    }
+    for (size_t i = 0; i < m->n_events * LANES; i++)
+        w->events[i] = (event_lane){.held = 1.0};
 }
 
 LANE_INLINE void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref, size_t n_refs,
@@ -863,7 +879,8 @@ LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b,
     for (size_t j = 0; j < ns; j++) {
         const mshock *s = &m->shocks[j];
         double *z = &w->z[j * LANES], *x = &w->shock_value[j * LANES];
-        if (!(b->t > 0 && s->src->time == CP_TIME_ONCE)) {
+        const int held_z = s->src->time == CP_TIME_ONCE || s->src->time == CP_TIME_TREND;
+        if (!(b->t > 0 && held_z)) {
             const int ar1 = s->src->time == CP_TIME_AR1 && b->t > 0;
             /* eta = L eps, a row of L at a time over all lanes (so the
              * loops vectorize), each lane's terms added in the same order
@@ -880,10 +897,19 @@ LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b,
             const double rho = s->src->rho, scale = s->innovation_scale;
             for (size_t l = 0; l < b->n; l++)
                 z[l] = ar1 ? rho * z[l] + scale * eta[l] : eta[l];
-            cp_dist_from_gaussian_n(&s->src->dist, z, x, w->tmp, b->n);
-            /* A multiplier below zero has no meaning (negative supply). */
+            if (s->src->time != CP_TIME_TREND) {
+                cp_dist_from_gaussian_n(&s->src->dist, z, x, w->tmp, b->n);
+                /* A multiplier below zero has no meaning (negative supply). */
+                for (size_t l = 0; l < b->n; l++)
+                    x[l] = x[l] > 0 ? x[l] : 0;
+            }
+        }
+        if (s->src->time == CP_TIME_TREND) {
+            /* x^(t/4) of the one-year lognormal x = exp(mu + sigma z). */
+            const double years = (double)b->t / 4.0, mu = s->src->dist.p[0],
+                         sigma = s->src->dist.p[1];
             for (size_t l = 0; l < b->n; l++)
-                x[l] = x[l] > 0 ? x[l] : 0;
+                x[l] = exp(years * (mu + sigma * z[l]));
         }
         if (extras)
             for (size_t l = 0; l < b->n; l++)
@@ -892,37 +918,85 @@ LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b,
     }
 }
 
+/* Quarters from a duration or recovery draw: rounded up, within [lo, 1e6]. */
+static int quarters_of(double d, int lo)
+{
+    d = ceil(d);
+    return d >= lo ? (d < 1e6 ? (int)d : 1000000) : lo;
+}
+
+static double share_of(double v)
+{
+    return v < 0 ? 0 : (v > 1 ? 1 : v);
+}
+
+/* An onset: the draws after the uniform that decided it, in a fixed order
+ * (the keys a scenario does not give draw nothing, so adding recovery or
+ * lasting to one event leaves every other draw as it was). */
+static void start_event(const cp_event *src, gsl_rng *rng, event_lane *s)
+{
+    (void)gsl_rng_uniform(rng); /* the draw just tested */
+    s->left = quarters_of(cp_dist_sample(&src->duration, rng), 1);
+    s->severity = share_of(cp_dist_sample(&src->severity, rng));
+    s->recover_len = src->has_recovery ? quarters_of(cp_dist_sample(&src->recovery, rng), 0) : 0;
+    s->lasting = 0;
+    if (src->has_lasting) {
+        const double u = gsl_rng_uniform(rng);
+        const double share = share_of(cp_dist_sample(&src->lasting, rng));
+        s->lasting = u < src->lasting_probability ? s->severity * share : 0;
+    }
+    s->started = 1;
+}
+
+/* The share lost this quarter: the severity while under way, then a
+ * straight line down to the lasting part over the recovery, which is then
+ * held for the rest of the path. */
+static double event_loss(event_lane *s)
+{
+    double loss = 0;
+    if (s->left > 0) {
+        loss = s->severity;
+        if (--s->left == 0)
+            s->recover_left = s->recover_len;
+    } else if (s->recover_left > 0) {
+        const int k = s->recover_len - s->recover_left + 1;
+        loss = s->lasting + (s->severity - s->lasting) * (1.0 - (double)k / (s->recover_len + 1));
+        s->recover_left--;
+    } else {
+        return 0;
+    }
+    if (s->left == 0 && s->recover_left == 0) { /* over: what lasts is held */
+        s->held *= 1.0 - s->lasting;
+        s->lasting = 0;
+    }
+    return loss;
+}
+
 static void apply_events(const cp_model *m, cp_workspace *w, const block *b, double *extras,
                          size_t extras_width)
 {
     double *factor = w->acc;
     for (size_t e = 0; e < m->n_events; e++) {
         const mevent *ev = &m->events[e];
-        int *left = &w->event_left[e * LANES];
-        double *severity = &w->event_severity[e * LANES];
+        const cp_event *src = ev->src;
+        event_lane *st = &w->events[e * LANES];
+        const int may_start = ev->start < 0 || (long)b->t == ev->start;
         cp_rng_first_blocks(w->seed, b->first, b->n, ev->stream, (uint32_t)b->t, w->first);
         for (size_t l = 0; l < b->n; l++) {
-            if (left[l] == 0) {
-                /* The stream's first uniform decides; only a start, which
-                 * is rare, needs the generator for the draws after it. */
-                if (cp_rng_word_uniform(w->first[l].w[0]) < ev->src->probability) {
-                    cp_rng_seek_filled(w->rng, b->first + l, ev->stream, (uint32_t)b->t,
-                                       &w->first[l]);
-                    (void)gsl_rng_uniform(w->rng); /* the draw just tested */
-                    const double d = ceil(cp_dist_sample(&ev->src->duration, w->rng));
-                    const double v = cp_dist_sample(&ev->src->severity, w->rng);
-                    left[l] = d >= 1 ? (d < 1e6 ? (int)d : 1000000) : 1;
-                    severity[l] = v < 0 ? 0 : (v > 1 ? 1 : v);
-                }
+            event_lane *s = &st[l];
+            const int idle = s->left == 0 && s->recover_left == 0 && !(src->once && s->started);
+            /* The stream's first uniform decides; only a start, which is
+             * rare, needs the generator for the draws after it. */
+            if (idle && may_start && cp_rng_word_uniform(w->first[l].w[0]) < src->probability) {
+                cp_rng_seek_filled(w->rng, b->first + l, ev->stream, (uint32_t)b->t, &w->first[l]);
+                start_event(src, w->rng, s);
             }
-            double sev = 0;
-            if (left[l] > 0) {
-                sev = severity[l];
-                left[l]--;
-            }
-            factor[l] = 1.0 - sev;
+            const double held = s->held; /* before this quarter's end adds to it */
+            const double loss = event_loss(s);
+            factor[l] = held * (1.0 - loss);
             if (extras)
-                extras[l * extras_width + (m->n_shocks + e) * m->T + b->t] = sev;
+                extras[l * extras_width + (m->n_shocks + e) * m->T + b->t] =
+                    held == 1.0 ? loss : 1.0 - factor[l];
         }
         multiply_slots(m, w, ev->first_slot, ev->n_slots, factor, b->n);
     }
@@ -1151,7 +1225,9 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
                       .power = w->power_in,
                       .pue = w->pue,
                       .horizon = nd->param[8],
-                      .buffer = nd->param[9]};
+                      .buffer = nd->param[9],
+                      .start = nd->param_slot[3] < 0 ? NULL
+                                                     : &w->mult[(size_t)nd->param_slot[3] * LANES]};
     for (size_t l = 0; l < n; l++) {
         w->units[l] = w->power_in[l] = 0;
         w->pue[l] = param(nd, w->mult, 0, l);

@@ -51,8 +51,19 @@ enum { SCENARIO_KEY_END = 4, SCENARIO_KEY_BASE = 5 };
 static const char *const option_keys[] = {"cost_usd", "note", "source", NULL};
 static const char *const shock_keys[] = {"distribution", "time",   "rho", "targets",
                                          "note",         "source", NULL};
-static const char *const event_keys[] = {"probability", "duration", "severity", "targets",
-                                         "note",        "source",   NULL};
+static const char *const event_keys[] = {"probability",
+                                         "duration",
+                                         "severity",
+                                         "targets",
+                                         "note",
+                                         "source",
+                                         "once",
+                                         "start",
+                                         "recovery",
+                                         "lasting",
+                                         "lasting_probability",
+                                         NULL};
+enum { EVENT_KEY_PROBABILITY = 0, EVENT_KEY_ONCE = 6, EVENT_KEY_START = 7 };
 /* The first three node keys and the first edge key are required. */
 static const char *const node_keys[] = {"kind", "region", "unit", "description",
                                         "note", "source", NULL};
@@ -66,11 +77,13 @@ typedef struct corr_pair {
 } corr_pair;
 
 /* Which keys of a section were given, and on which lines. */
+#define KEYS_MAX 16 /* the most keys a section accepts */
+
 typedef struct key_marks {
     unsigned seen; /* in this file or a base */
     unsigned here; /* in the file being read */
-    long line[8];
-    int file[8];
+    long line[KEYS_MAX];
+    int file[KEYS_MAX];
     int header_file; /* the file whose [section] header was last entered */
     long header_line;
 } key_marks;
@@ -440,14 +453,14 @@ static int handle_shock(parse_ctx *c, cp_shock *s, const char *name, const char 
     if (strcmp(name, "distribution") == 0)
         return parse_dist(c, value, &s->dist, section, name);
     if (strcmp(name, "time") == 0) {
-        for (int k = CP_TIME_ONCE; k <= CP_TIME_AR1; k++)
+        for (int k = CP_TIME_ONCE; k <= CP_TIME_TREND; k++)
             if (strcmp(value, cp_scenario_time_name((cp_time_kind)k)) == 0) {
                 s->time = (cp_time_kind)k;
                 return 1;
             }
         return fail(c,
                     "[%s]: key 'time': '%s' is not a time structure (known: once, "
-                    "quarterly, ar1)",
+                    "quarterly, ar1, trend)",
                     section, value);
     }
     if (strcmp(name, "rho") == 0) {
@@ -482,6 +495,34 @@ static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char
         return parse_dist(c, value, &ev->duration, section, name);
     if (strcmp(name, "severity") == 0)
         return parse_dist(c, value, &ev->severity, section, name);
+    if (strcmp(name, "once") == 0) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+            ev->once = value[0] == 't';
+            return 1;
+        }
+        return fail(c, "[%s]: key 'once': '%s' is not true or false", section, value);
+    }
+    if (strcmp(name, "start") == 0) {
+        cp_err e;
+        if (cp_period_parse(value, &ev->start, &e))
+            return fail(c, "[%s]: key 'start': %s", section, e.msg);
+        return 1;
+    }
+    if (strcmp(name, "recovery") == 0) {
+        ev->has_recovery = 1;
+        return parse_dist(c, value, &ev->recovery, section, name);
+    }
+    if (strcmp(name, "lasting") == 0) {
+        ev->has_lasting = 1;
+        return parse_dist(c, value, &ev->lasting, section, name);
+    }
+    if (strcmp(name, "lasting_probability") == 0) {
+        if (!parse_number(value, &ev->lasting_probability) ||
+            !(ev->lasting_probability >= 0 && ev->lasting_probability <= 1))
+            return fail(c, "[%s]: key 'lasting_probability': '%s' is not a number in [0, 1]",
+                        section, value);
+        return 1;
+    }
     if (strcmp(name, "targets") == 0) {
         ev->targets_line = c->line;
         ev->targets_file = c->cur_file;
@@ -768,6 +809,8 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
     } else {
         cp_event *e = slot;
         snprintf(e->name, sizeof e->name, "%s", item);
+        e->start = -1;
+        e->lasting_probability = 1;
         e->line = c->section_line;
         e->file = c->cur_file;
         sc->n_events++;
@@ -940,6 +983,35 @@ static int handler(void *user, const char *section, const char *name, const char
 
 /* ---- checks after reading --------------------------------------------- */
 
+/* An event on a date happens at most once, inside the horizon; a lasting
+ * probability needs a lasting share. */
+static int check_event_timing(parse_ctx *c, cp_event *e, const key_marks *marks)
+{
+    const int said_once = (marks->seen >> EVENT_KEY_ONCE) & 1u;
+    if (e->start >= 0) {
+        if (said_once && !e->once)
+            return fail(c,
+                        "[event %s]: once = false contradicts start (an event on a date "
+                        "happens at most once)",
+                        e->name);
+        e->once = 1;
+        if (e->start < c->sc->start || e->start > c->sc->end) {
+            char a[16], b[16], d[16];
+            cp_period_format(e->start, d, sizeof d);
+            cp_period_format(c->sc->start, a, sizeof a);
+            cp_period_format(c->sc->end, b, sizeof b);
+            return fail(c, "[event %s]: start %s is outside the horizon %s to %s", e->name, d, a,
+                        b);
+        }
+    }
+    if (e->lasting_probability != 1 && !e->has_lasting)
+        return fail(c,
+                    "[event %s]: key 'lasting_probability' needs a key 'lasting' (the share "
+                    "of the loss that is never recovered)",
+                    e->name);
+    return 1;
+}
+
 static int check_items(parse_ctx *c)
 {
     cp_scenario *sc = c->sc;
@@ -953,6 +1025,11 @@ static int check_items(parse_ctx *c)
             return fail(c, "[shock %s]: time = ar1 needs a key 'rho' in (-1, 1), not 0", s->name);
         if (s->time != CP_TIME_AR1 && s->rho != 0)
             return fail(c, "[shock %s]: key 'rho' only applies to time = ar1", s->name);
+        if (s->time == CP_TIME_TREND && s->dist.kind != CP_DIST_LOGNORMAL)
+            return fail(c,
+                        "[shock %s]: time = trend needs a lognormal distribution (of the "
+                        "multiplier after one year, whose log then grows in proportion to time)",
+                        s->name);
         if (s->dist.kind == CP_DIST_NORMAL)
             warn(sc,
                  "%s:%ld: [shock %s]: a normal multiplier can fall below 0, where it is "
@@ -960,11 +1037,13 @@ static int check_items(parse_ctx *c)
                  sc->files[c->cur_file], c->line, s->name);
     }
     for (size_t i = 0; i < sc->n_events; i++) {
-        const cp_event *e = &sc->events[i];
+        cp_event *e = &sc->events[i];
         c->line = c->event_marks[i].header_line;
         c->cur_file = c->event_marks[i].header_file;
         if (!e->n_targets)
             return fail(c, "[event %s]: key 'targets' is required", e->name);
+        if (!check_event_timing(c, e, &c->event_marks[i]))
+            return 0;
     }
     return 1;
 }
@@ -980,13 +1059,17 @@ static int check_required(parse_ctx *c)
         if (!(c->shock_marks[i].seen & 1u))
             return fail(c, "[shock %s]: key 'distribution' is required", sc->shocks[i].name);
         if (!(c->shock_marks[i].seen & 2u))
-            return fail(c, "[shock %s]: key 'time' is required (once, quarterly or ar1)",
+            return fail(c, "[shock %s]: key 'time' is required (once, quarterly, ar1 or trend)",
                         sc->shocks[i].name);
     }
     for (size_t i = 0; i < sc->n_events; i++) {
         c->line = c->event_marks[i].header_line;
         c->cur_file = c->event_marks[i].header_file;
-        for (int k = 0; k < 3; k++)
+        /* An event on a date may leave its probability out: it then happens. */
+        const unsigned dated = (c->event_marks[i].seen >> EVENT_KEY_START) & 1u;
+        if (dated && !(c->event_marks[i].seen & (1u << EVENT_KEY_PROBABILITY)))
+            sc->events[i].probability = 1;
+        for (int k = dated ? 1 : 0; k < 3; k++)
             if (!(c->event_marks[i].seen & (1u << k)))
                 return fail(c, "[event %s]: key '%s' is required", sc->events[i].name,
                             event_keys[k]);
@@ -1310,6 +1393,8 @@ void cp_scenario_free(cp_scenario *sc)
     for (size_t i = 0; i < sc->n_events; i++) {
         cp_dist_free(&sc->events[i].duration);
         cp_dist_free(&sc->events[i].severity);
+        cp_dist_free(&sc->events[i].recovery);
+        cp_dist_free(&sc->events[i].lasting);
     }
     for (size_t i = 0; i < sc->n_warnings; i++)
         free(sc->warnings[i]);
@@ -1333,6 +1418,8 @@ const char *cp_scenario_time_name(cp_time_kind time)
         return "quarterly";
     case CP_TIME_AR1:
         return "ar1";
+    case CP_TIME_TREND:
+        return "trend";
     }
     return "?";
 }

@@ -25,7 +25,10 @@
 typedef enum cp_time_kind {
     CP_TIME_ONCE,      /* one draw per path, held for every quarter */
     CP_TIME_QUARTERLY, /* an independent draw each quarter */
-    CP_TIME_AR1        /* persistent: the latent normal follows an AR(1) */
+    CP_TIME_AR1,       /* persistent: the latent normal follows an AR(1) */
+    CP_TIME_TREND      /* one draw per path of a one-year lognormal multiplier x; in
+                        * quarter t of the horizon the multiplier is x^(t/4), so the
+                        * spread of its log grows in proportion to time */
 } cp_time_kind;
 
 /* What a shock or an event acts on: a node's output, or one of its
@@ -50,9 +53,17 @@ typedef struct cp_shock {
 
 typedef struct cp_event {
     char name[CP_NAME_MAX];
-    double probability; /* of onset, per quarter, while not already under way */
-    cp_dist duration;   /* quarters, rounded up, at least one */
-    cp_dist severity;   /* share of each target lost while under way, clamped to [0, 1] */
+    double probability;         /* of onset, per quarter, while not already under way; with
+                                 * `start`, of onset in that quarter */
+    cp_dist duration;           /* quarters, rounded up, at least one */
+    cp_dist severity;           /* share of each target lost while under way, clamped to [0, 1] */
+    int once;                   /* 1: at most one onset per path */
+    int start;                  /* a quarter index: the only quarter it can start in; -1: any */
+    int has_recovery;           /* recovery given */
+    cp_dist recovery;           /* quarters (rounded up) of a linear return after the duration */
+    int has_lasting;            /* lasting given */
+    cp_dist lasting;            /* share of the loss never recovered, clamped to [0, 1] */
+    double lasting_probability; /* of a lasting loss, given an onset (1 if not given) */
     size_t n_targets;
     cp_target targets[CP_TARGETS_MAX];
     long line;

@@ -275,7 +275,14 @@ static void print_overview(const loaded *l)
     }
     for (size_t i = 0; i < sc->n_events; i++) {
         const cp_event *e = &sc->events[i];
-        printf("  event    %s: p = %g per quarter -> ", e->name, e->probability);
+        if (e->start >= 0) {
+            char d[16];
+            cp_period_format(e->start, d, sizeof d);
+            printf("  event    %s: p = %g in %s only -> ", e->name, e->probability, d);
+        } else {
+            printf("  event    %s: p = %g per quarter%s -> ", e->name, e->probability,
+                   e->once ? ", at most once" : "");
+        }
         print_targets(e->targets, e->n_targets);
         printf("\n");
     }
@@ -321,7 +328,22 @@ static void print_resolved(const cp_scenario *sc)
         cp_dist_format(&e->duration, spec, sizeof spec);
         printf("duration = %s\n", spec);
         cp_dist_format(&e->severity, spec, sizeof spec);
-        printf("severity = %s\ntargets = ", spec);
+        printf("severity = %s\n", spec);
+        if (e->start >= 0) {
+            cp_period_format(e->start, a, sizeof a);
+            printf("start = %s\n", a);
+        } else if (e->once) {
+            printf("once = true\n");
+        }
+        if (e->has_recovery) {
+            cp_dist_format(&e->recovery, spec, sizeof spec);
+            printf("recovery = %s\n", spec);
+        }
+        if (e->has_lasting) {
+            cp_dist_format(&e->lasting, spec, sizeof spec);
+            printf("lasting = %s\nlasting_probability = %.15g\n", spec, e->lasting_probability);
+        }
+        printf("targets = ");
         print_targets(e->targets, e->n_targets);
         printf("\n");
     }

@@ -46,7 +46,7 @@ static void tf_rm_rf(char *dir)
 }
 
 /* Asserts that msg contains every one of the NULL-terminated needles. */
-static void tf_assert_contains(const char *msg, const char *const *needles)
+static inline void tf_assert_contains(const char *msg, const char *const *needles)
 {
     for (; *needles; needles++)
         cr_assert(strstr(msg, *needles), "message lacks '%s': %s", *needles, msg);

@@ -95,7 +95,7 @@ static double cell(const world *x, size_t metric, size_t t)
     return x->cells[metric * 4 + t];
 }
 
-static void expect_metric(const world *x, size_t metric, const double *want)
+static inline void expect_metric(const world *x, size_t metric, const double *want)
 {
     for (size_t t = 0; t < 4; t++)
         cr_assert_float_eq(cell(x, metric, t), want[t], 1e-12 * (1 + fabs(want[t])),

@@ -417,3 +417,120 @@ Test(scenario, crlf_and_bom)
     cr_assert_str_eq(sc.shocks[0].targets[0].node, "x");
     cp_scenario_free(&sc);
 }
+
+/* ---- an event's timing: once, start, recovery, lasting ------------------ */
+
+Test(scenario, event_timing_keys_load)
+{
+    tf_write(dir, "s.ini",
+             with_line(24, "targets = x\nonce = true\nrecovery = constant(value=2)\n"
+                           "lasting = beta(a=1, b=4)\nlasting_probability = 0.2\n"));
+    cp_scenario sc;
+    cp_err err;
+    cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+    const cp_event *e = &sc.events[0];
+    cr_assert_eq(e->once, 1);
+    cr_assert_eq(e->start, -1, "no date: any quarter");
+    cr_assert(e->has_recovery && e->has_lasting);
+    cr_assert_float_eq(e->lasting_probability, 0.2, 0);
+    cp_scenario_free(&sc);
+}
+
+Test(scenario, event_without_timing_keys_recurs)
+{
+    tf_write(dir, "s.ini", good);
+    cp_scenario sc;
+    cp_err err;
+    cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(sc.events[0].once, 0);
+    cr_assert_eq(sc.events[0].start, -1);
+    cr_assert(!sc.events[0].has_recovery && !sc.events[0].has_lasting);
+    cr_assert_float_eq(sc.events[0].lasting_probability, 1, 0);
+    cp_scenario_free(&sc);
+}
+
+Test(scenario, once_not_a_boolean)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nonce = maybe\n"), &err), "s.ini:25",
+                "'once'", "'maybe' is not true or false");
+}
+
+Test(scenario, malformed_start)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nstart = 2027Q5\n"), &err), "s.ini:25",
+                "'start'", "2027Q5");
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nstart = next year\n"), &err), "s.ini:25",
+                "'start'", "next year");
+}
+
+Test(scenario, start_outside_the_horizon)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nstart = 2028Q1\n"), &err), "s.ini:20",
+                "[event e]", "start 2028Q1 is outside the horizon 2026Q1 to 2027Q4");
+}
+
+Test(scenario, dated_event_probability_is_checked)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(21, "probability = 2\nstart = 2026Q3\n"), &err), "s.ini:21",
+                "'probability'", "[0, 1]");
+}
+
+Test(scenario, dated_event_may_leave_out_its_probability)
+{
+    tf_write(dir, "s.ini", with_line(21, "start = 2026Q3\n"));
+    cp_scenario sc;
+    cp_err err;
+    cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_float_eq(sc.events[0].probability, 1, 0);
+    cr_assert_eq(sc.events[0].once, 1);
+    cr_assert_eq(sc.events[0].start, 2026 * 4 + 2);
+    cp_scenario_free(&sc);
+}
+
+Test(scenario, undated_event_needs_its_probability)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(21, "\n"), &err), "s.ini:20", "'probability' is required");
+}
+
+Test(scenario, once_false_contradicts_a_date)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nonce = false\nstart = 2026Q2\n"), &err),
+                "s.ini:20", "once = false contradicts start");
+}
+
+Test(scenario, lasting_probability_needs_lasting)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nlasting_probability = 0.5\n"), &err),
+                "s.ini:20", "'lasting_probability' needs a key 'lasting'");
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nlasting = constant(value=0.5)\n"
+                                         "lasting_probability = 1.5\n"),
+                           &err),
+                "s.ini:26", "'lasting_probability'", "not a number in [0, 1]");
+}
+
+Test(scenario, bad_recovery_distribution)
+{
+    cp_err err;
+    TF_CONTAINS(
+        load_fails(with_line(24, "targets = x\nrecovery = gamma(shape=-1, scale=1)\n"), &err),
+        "s.ini:25", "'recovery'", "shape");
+}
+
+Test(scenario, trend_needs_a_lognormal)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(17, "time = trend\n"), &err), "s.ini:15",
+                "time = trend needs a lognormal");
+    tf_write(dir, "s.ini", with_line(11, "time = trend\n"));
+    cp_scenario sc;
+    /* with rho still given for ar1: refused for trend too */
+    cr_assert_neq(cp_scenario_load(path, &sc, &err), CP_OK);
+    TF_CONTAINS(err.msg, "'rho' only applies to time = ar1");
+}

@@ -71,7 +71,8 @@ typedef struct mshock {
 typedef struct mevent {
     const cp_event *src;
     uint32_t stream;
-    long start; /* the quarter (from 0) a dated event starts in; -1: any */
+    long start;  /* the quarter (from 0) a dated event starts in; -1: any */
+    int partial; /* 1 if a target's exposure is below 1 */
     size_t first_slot, n_slots;
 } mevent;
 
@@ -308,6 +309,8 @@ static int build_events(cp_model *m, slot_table *slots, cp_err *err)
         ev->src = &m->sc->events[e];
         ev->stream = stream_of("event", ev->src->name);
         ev->start = ev->src->start < 0 ? -1 : (long)ev->src->start - m->sc->start;
+        for (size_t k = 0; k < ev->src->n_targets; k++)
+            ev->partial |= ev->src->exposure[k] != 1.0;
         int rc = resolve_targets(m, slots, ev->src->targets, ev->src->n_targets,
                                  ev->src->targets_file, ev->src->targets_line, "event",
                                  ev->src->name, &ev->first_slot, &ev->n_slots, err);
@@ -998,7 +1001,18 @@ static void apply_events(const cp_model *m, cp_workspace *w, const block *b, dou
                 extras[l * extras_width + (m->n_shocks + e) * m->T + b->t] =
                     held == 1.0 ? loss : 1.0 - factor[l];
         }
-        multiply_slots(m, w, ev->first_slot, ev->n_slots, factor, b->n);
+        if (!ev->partial) {
+            multiply_slots(m, w, ev->first_slot, ev->n_slots, factor, b->n);
+            continue;
+        }
+        /* A target exposed in part takes that share of the loss. */
+        double *part = w->scale;
+        for (size_t k = 0; k < ev->n_slots; k++) {
+            const double x = src->exposure[k];
+            for (size_t l = 0; l < b->n; l++)
+                part[l] = x == 1.0 ? factor[l] : 1.0 - x * (1.0 - factor[l]);
+            multiply_slots(m, w, ev->first_slot + k, 1, part, b->n);
+        }
     }
 }
 

@@ -62,6 +62,7 @@ static const char *const event_keys[] = {"probability",
                                          "recovery",
                                          "lasting",
                                          "lasting_probability",
+                                         "exposure",
                                          NULL};
 enum { EVENT_KEY_PROBABILITY = 0, EVENT_KEY_ONCE = 6, EVENT_KEY_START = 7 };
 /* The first three node keys and the first edge key are required. */
@@ -478,6 +479,38 @@ static int handle_shock(parse_ctx *c, cp_shock *s, const char *name, const char 
     return 1; /* note, source: documentation only */
 }
 
+/* exposure = TARGET:SHARE, ...: the share of the event's loss a target
+ * takes (a Taiwan blockade stops all of Taiwan's wafers, but only the part
+ * of HBM whose base dies are made there). */
+static int parse_exposure(parse_ctx *c, cp_event *ev, const char *value, const char *section)
+{
+    char copy[CP_TEXT_MAX];
+    snprintf(copy, sizeof copy, "%s", value);
+    ev->n_exposed = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(tok, ':');
+        if (!colon)
+            return fail(c, "[%s]: key 'exposure': '%s' should be TARGET:SHARE", section, tok);
+        *colon = '\0';
+        double share;
+        if (!parse_number(colon + 1, &share) || !(share >= 0 && share <= 1))
+            return fail(c, "[%s]: key 'exposure': '%s' is not a share in [0, 1]", section,
+                        colon + 1);
+        size_t n = 0;
+        cp_target t[CP_TARGETS_MAX];
+        if (!parse_targets(c, tok, t, &n, section))
+            return 0;
+        if (ev->n_exposed == CP_TARGETS_MAX)
+            return fail(c, "[%s]: key 'exposure': more than %d targets", section, CP_TARGETS_MAX);
+        ev->exposed[ev->n_exposed] = t[0];
+        ev->exposed_share[ev->n_exposed++] = share;
+    }
+    if (ev->n_exposed == 0)
+        return fail(c, "[%s]: key 'exposure' is empty", section);
+    return 1;
+}
+
 static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char *value,
                         const char *section)
 {
@@ -516,6 +549,8 @@ static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char
         ev->has_lasting = 1;
         return parse_dist(c, value, &ev->lasting, section, name);
     }
+    if (strcmp(name, "exposure") == 0)
+        return parse_exposure(c, ev, value, section);
     if (strcmp(name, "lasting_probability") == 0) {
         if (!parse_number(value, &ev->lasting_probability) ||
             !(ev->lasting_probability >= 0 && ev->lasting_probability <= 1))
@@ -1003,6 +1038,19 @@ static int check_event_timing(parse_ctx *c, cp_event *e, const key_marks *marks)
             return fail(c, "[event %s]: start %s is outside the horizon %s to %s", e->name, d, a,
                         b);
         }
+    }
+    for (size_t k = 0; k < e->n_targets; k++)
+        e->exposure[k] = 1.0;
+    for (size_t j = 0; j < e->n_exposed; j++) {
+        const cp_target *x = &e->exposed[j];
+        size_t k = 0;
+        while (k < e->n_targets && !(strcmp(e->targets[k].node, x->node) == 0 &&
+                                     strcmp(e->targets[k].param, x->param) == 0))
+            k++;
+        if (k == e->n_targets)
+            return fail(c, "[event %s]: key 'exposure': '%s%s%s' is not one of its targets",
+                        e->name, x->node, x->param[0] ? "." : "", x->param);
+        e->exposure[k] = e->exposed_share[j];
     }
     if (e->lasting_probability != 1 && !e->has_lasting)
         return fail(c,

@@ -64,6 +64,13 @@ typedef struct cp_event {
     int has_lasting;            /* lasting given */
     cp_dist lasting;            /* share of the loss never recovered, clamped to [0, 1] */
     double lasting_probability; /* of a lasting loss, given an onset (1 if not given) */
+    /* Per target: the share of the event's loss it takes (1 unless the key
+     * `exposure` says otherwise), and the exposure list as written, which
+     * is matched to the targets once every file is read. */
+    double exposure[CP_TARGETS_MAX];
+    size_t n_exposed;
+    cp_target exposed[CP_TARGETS_MAX];
+    double exposed_share[CP_TARGETS_MAX];
     size_t n_targets;
     cp_target targets[CP_TARGETS_MAX];
     long line;

@@ -339,6 +339,17 @@ static void print_resolved(const cp_scenario *sc)
             cp_dist_format(&e->recovery, spec, sizeof spec);
             printf("recovery = %s\n", spec);
         }
+        for (size_t k = 0, said = 0; k < e->n_targets; k++)
+            if (e->exposure[k] != 1.0) {
+                const cp_target *t = &e->targets[k];
+                printf("%s%s%s%s:%.15g", said++ ? ", " : "exposure = ", t->node,
+                       t->param[0] ? "." : "", t->param, e->exposure[k]);
+            }
+        for (size_t k = 0; k < e->n_targets; k++)
+            if (e->exposure[k] != 1.0) {
+                printf("\n");
+                break;
+            }
         if (e->has_lasting) {
             cp_dist_format(&e->lasting, spec, sizeof spec);
             printf("lasting = %s\nlasting_probability = %.15g\n", spec, e->lasting_probability);

@@ -295,3 +295,23 @@ Test(events, a_shock_on_initial_fleet_scales_the_starting_fleet)
     destroy(&x);
     destroy(&y);
 }
+
+Test(events, a_target_exposed_in_part_takes_that_share_of_the_loss)
+{
+    /* Severity 0.8: a fully exposed target keeps 0.2, one exposed at 0.25
+     * keeps 1 - 0.25 x 0.8 = 0.8. */
+    world x;
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "",
+          "a,2026Q1,1,u,x,,\na,2026Q2,1,u,x,,\na,2026Q3,1,u,x,,\na,2026Q4,1,u,x,,\n"
+          "b,2026Q1,1,u,x,,\nb,2026Q2,1,u,x,,\nb,2026Q3,1,u,x,,\nb,2026Q4,1,u,x,,\n",
+          "a,W,a,output,u,,x\nb,W,b,output,u,,x\n",
+          "[event e]\nstart = 2026Q2\nduration = constant(value=1)\n"
+          "severity = constant(value=0.8)\ntargets = a, b\nexposure = b:0.25\n");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, x.extras);
+    const double a[4] = {1, 0.2, 1, 1}, b[4] = {1, 0.8, 1, 1};
+    for (size_t t = 0; t < 4; t++) {
+        cr_assert_float_eq(x.cells[t], a[t], 1e-15, "a in quarter %zu", t);
+        cr_assert_float_eq(x.cells[4 + t], b[t], 1e-15, "b in quarter %zu", t);
+    }
+    destroy(&x);
+}

@@ -534,3 +534,14 @@ Test(scenario, trend_needs_a_lognormal)
     cr_assert_neq(cp_scenario_load(path, &sc, &err), CP_OK);
     TF_CONTAINS(err.msg, "'rho' only applies to time = ar1");
 }
+
+Test(scenario, exposure_must_name_a_target_and_a_share)
+{
+    cp_err err;
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nexposure = y:0.5\n"), &err), "s.ini:20",
+                "'exposure'", "'y' is not one of its targets");
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nexposure = x:1.5\n"), &err), "s.ini:25",
+                "'exposure'", "'1.5' is not a share in [0, 1]");
+    TF_CONTAINS(load_fails(with_line(24, "targets = x\nexposure = x\n"), &err), "s.ini:25",
+                "'x' should be TARGET:SHARE");
+}

@@ -7,7 +7,9 @@ A row names a metric, region and quarter and a statistic of the run's
 distribution there:
   p10, p50, p90, ...            that quantile;
   pNN_growth_from_YYYYQn        the annual growth factor of that quantile
-                                from quarter YYYYQn to the row's quarter.
+                                from quarter YYYYQn to the row's quarter;
+  pNN_over_pMM, pNN_minus_pMM   the ratio or the difference of two
+                                quantiles (the width of the band).
 The row holds when low <= value <= high.  Every row is printed with the
 run's P10/P50/P90 at that quarter; the exit code is 1 if any row fails.
 With --markdown the table is printed for inputs/CALIBRATION.md.
@@ -18,6 +20,7 @@ import sys
 import pandas as pd
 
 GROWTH = re.compile(r"^(p\d\d)_growth_from_(\d{4})Q([1-4])$")
+WIDTH = re.compile(r"^(p\d\d)_(over|minus)_(p\d\d)$")
 
 
 def quarter_index(period):
@@ -40,6 +43,10 @@ def evaluate(summary, row):
         years = (quarter_index(row.period) - quarter_index(base)) / 4
         start = cell(summary, row.metric, row.region, base)[stat]
         return (here[stat] / start) ** (1 / years), here
+    w = WIDTH.match(row.statistic)
+    if w:
+        a, b = here[w.group(1)], here[w.group(3)]
+        return (a / b if w.group(2) == "over" else a - b), here
     if row.statistic not in here.index:
         raise SystemExit(f"unknown statistic '{row.statistic}'")
     return here[row.statistic], here

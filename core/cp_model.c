@@ -911,8 +911,10 @@ LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b,
             /* x^(t/4) of the one-year lognormal x = exp(mu + sigma z). */
             const double years = (double)b->t / 4.0, mu = s->src->dist.p[0],
                          sigma = s->src->dist.p[1];
+            double *restrict arg = w->tmp;
             for (size_t l = 0; l < b->n; l++)
-                x[l] = exp(years * (mu + sigma * z[l]));
+                arg[l] = years * (mu + sigma * z[l]);
+            cp_math_exp_n(arg, x, b->n);
         }
         if (extras)
             for (size_t l = 0; l < b->n; l++)
@@ -983,8 +985,17 @@ static void apply_events(const cp_model *m, cp_workspace *w, const block *b, dou
         const mevent *ev = &m->events[e];
         const cp_event *src = ev->src;
         event_lane *st = &w->events[e * LANES];
-        const int may_start = ev->start < 0 || (long)b->t == ev->start;
-        cp_rng_first_blocks(w->seed, b->first, b->n, ev->stream, (uint32_t)b->t, w->first);
+        int may_start = ev->start < 0 || (long)b->t == ev->start;
+        if (may_start && src->once) { /* once every lane has started, none can */
+            size_t l = 0;
+            while (l < b->n && st[l].started)
+                l++;
+            may_start = l < b->n;
+        }
+        /* The uniforms are drawn only where an onset is possible: a quarter
+         * that cannot start the event draws nothing, and changes nothing. */
+        if (may_start)
+            cp_rng_first_blocks(w->seed, b->first, b->n, ev->stream, (uint32_t)b->t, w->first);
         for (size_t l = 0; l < b->n; l++) {
             event_lane *s = &st[l];
             const int idle = s->left == 0 && s->recover_left == 0 && !(src->once && s->started);

@@ -26,7 +26,8 @@ typedef struct param_spec {
     double lo, hi; /* allowed range */
     int lo_open;   /* 1: must be > lo rather than >= lo */
     int hi_open;   /* 1: must be < hi rather than <= hi */
-    int initial;   /* 1: an initial condition, read before any multiplier */
+    int initial;   /* 1: read before any multiplier (an initial condition) or as a
+                    * constant, so a shock on it would change nothing */
 } param_spec;
 
 typedef struct kind_spec {
@@ -76,7 +77,7 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                          .n_params = 3,
                          .params = {{"reference", REQUIRED, 0, INFINITY, 1, 1, 0},
                                     {"elasticity", REQUIRED, 0, 100, 0, 0, 0},
-                                    {"binds_below", 0.0, 0, 1, 0, 0, 0}},
+                                    {"binds_below", 0.0, 0, 1, 0, 0, 1}},
                          .role_min = {[CP_ROLE_FLOW] = 1, [CP_ROLE_PRICE] = 1},
                          .role_max = {[CP_ROLE_FLOW] = UNLIMITED, [CP_ROLE_PRICE] = 1},
                          .fields = F(CP_FIELD_OUTPUT)},
@@ -92,9 +93,9 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                     {"initial_watts", 0.0, 0, INFINITY, 0, 1, 1},
                     {"lifetime_shape", 1.0, 0.2, 20, 0, 0, 1},
                     {"initial_age", 0.0, 0, 1000, 0, 0, 1},
-                    {"order_horizon", 0.0, 0, 40, 0, 0, 0},
-                    {"inventory_target", 0.0, 0, 40, 0, 0, 0},
-                    {"import_limit", 1.0, 0, 1, 0, 0, 0}},
+                    {"order_horizon", 0.0, 0, 40, 0, 0, 1},
+                    {"inventory_target", 0.0, 0, 40, 0, 0, 1},
+                    {"import_limit", 1.0, 0, 1, 0, 0, 1}},
          .role_min =
              {[CP_ROLE_UNITS] = 1, [CP_ROLE_POWER] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .role_max = {[CP_ROLE_UNITS] = UNLIMITED,

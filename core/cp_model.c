@@ -219,6 +219,13 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
                               "%s/nodes.csv nor added by a [node] section)",
                               path, line, what, name, t->node, g->dir);
         int param = -1;
+        if (!t->param[0] && g->nodes[node].kind == CP_NODE_MARKET)
+            return cp_err_set(err, CP_EINVAL,
+                              "%s:%ld: [%s %s]: key 'targets': '%s' is a market, whose output "
+                              "reports what its buyers received, so a multiplier on it would "
+                              "change a number and nothing else; target its capacity (the "
+                              "node feeding it) instead",
+                              path, line, what, name, t->node);
         if (t->param[0]) {
             param = cp_graph_param_index(g->nodes[node].kind, t->param);
             if (param < 0)
@@ -230,8 +237,9 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
             if (cp_graph_param_is_initial(g->nodes[node].kind, param))
                 return cp_err_set(err, CP_EINVAL,
                                   "%s:%ld: [%s %s]: key 'targets': '%s.%s' is read once, "
-                                  "before any shock (an initial condition, or the lifetime "
-                                  "distribution of a deploy node), so a shock on it would "
+                                  "before any shock (an initial condition, the lifetime "
+                                  "distribution of a deploy node, or a constant of its "
+                                  "ordering or price response), so a shock on it would "
                                   "have no effect; set it with [param %s]",
                                   path, line, what, name, t->node, t->param, t->node);
         }

@@ -315,3 +315,48 @@ Test(events, a_target_exposed_in_part_takes_that_share_of_the_loss)
     }
     destroy(&x);
 }
+
+Test(events, shocks_on_constants_and_markets_are_refused)
+{
+    /* order_horizon, inventory_target and import_limit of a deploy node and
+     * binds_below of an elastic node are read as constants; a market's
+     * output only reports what was shipped: a shock on any of them would
+     * change nothing, so it is refused, naming the target. */
+    static const char nodes[] =
+        "u,supply,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\nw,supply,W,W,,x\n"
+        "m,market,W,acc,,x\nd,deploy,W,acc,,x\n";
+    static const char edges[] = "u,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\n"
+                                "w,d,watts,,,x,\n";
+    static const char params[] = "d,pue,1,,x,,\nd,lifetime,40,,x,,\n";
+    static const char series[] =
+        "u,2026Q1,1,u,x,,\nu,2026Q2,1,u,x,,\nu,2026Q3,1,u,x,,\nu,2026Q4,1,u,x,,\n"
+        "p,2026Q1,1,u,x,,\np,2026Q2,1,u,x,,\np,2026Q3,1,u,x,,\np,2026Q4,1,u,x,,\n"
+        "f,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\n"
+        "w,2026Q1,1,u,x,,\nw,2026Q2,1,u,x,,\nw,2026Q3,1,u,x,,\nw,2026Q4,1,u,x,,\n";
+    const char *targets[] = {"d.import_limit", "d.order_horizon", "d.inventory_target", "m"};
+    const char *said[] = {"'d.import_limit' is read once", "'d.order_horizon' is read once",
+                          "'d.inventory_target' is read once", "'m' is a market"};
+    for (size_t k = 0; k < 4; k++) {
+        char shocks[256];
+        snprintf(shocks, sizeof shocks,
+                 "[shock s]\ndistribution = constant(value=0)\ntime = once\ntargets = %s\n",
+                 targets[k]);
+        write_inputs(nodes, edges, params, series, "fleet,W,d,output,acc,,x\n");
+        char buf[512];
+        snprintf(buf, sizeof buf, "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n%s",
+                 shocks);
+        tf_write(dir, "s.ini", buf);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/s.ini", dir);
+        cp_scenario sc;
+        cp_graph g;
+        cp_model *m = NULL;
+        cp_err err;
+        cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+        cr_assert_eq(cp_graph_load(sc.inputs, sc.start, 4, &g, &err), CP_OK, "%s", err.msg);
+        cr_assert_neq(cp_model_build(&sc, &g, &m, &err), CP_OK, "a shock on %s", targets[k]);
+        TF_CONTAINS(err.msg, "s.ini:8", said[k]);
+        cp_graph_free(&g);
+        cp_scenario_free(&sc);
+    }
+}

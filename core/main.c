@@ -14,6 +14,7 @@
 #include "cp_report.h"
 #include "cp_run.h"
 #include "cp_scenario.h"
+#include "cp_sensitivity.h"
 #include "cp_signal.h"
 #include "cp_version.h"
 
@@ -62,6 +63,7 @@ static const char main_usage[] =
     "  chokepoint run SCENARIO.ini [options]    simulate and write distributions\n"
     "  chokepoint validate SCENARIO.ini         check a scenario and its inputs, run nothing\n"
     "  chokepoint compare BASE.ini OPTION.ini   paired comparison on common random numbers\n"
+    "  chokepoint sensitivity SCENARIO.ini      Sobol indices: which inputs drive the spread\n"
     "  chokepoint batch BATCH.csv [options]     run a batch of scenarios, skipping finished ones\n"
     "  chokepoint report DIR|BATCH.csv          charts of the results on one HTML page\n"
     "  chokepoint COMMAND --help                options of a command\n"
@@ -728,6 +730,209 @@ static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
     return with_report(exit_code_for(rc), report && !rc && root, opt.out_dir, NULL);
 }
 
+/* ---- sensitivity ------------------------------------------------------ */
+
+/* clang-format off */
+static const char sensitivity_usage[] =
+    "Usage: chokepoint sensitivity SCENARIO.ini [options]\n"
+    "\n"
+    "First-order and total Sobol indices of every input of the scenario (each\n"
+    "shock, shock_NAME, and each event, event_NAME) and of the groups given,\n"
+    "with 95% intervals, by Saltelli's pick-freeze design: N samples cost\n"
+    "N (K + 2) model evaluations for K inputs and groups.  A shock's index is\n"
+    "that of its own independent innovation; for shocks correlated in the\n"
+    "scenario's [correlation], a --group of them gives the interpretable index.\n"
+    "Writes DIR/sensitivity.csv and DIR/manifest.json.  On SIGTERM or SIGUSR1\n"
+    "all ranks stop at the next chunk, write a checkpoint and exit with code 75;\n"
+    "--resume then finishes with identical results.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --samples N        base samples N, at least 2 (default 10000)\n"
+    "  -s, --seed S           random seed, 0 to 2^64-1 (default 1)\n"
+    "  -o, --out DIR          output directory (default outputs/sensitivity-SCENARIO-NAME)\n"
+    "      --metric M         the metric (default " CP_SENSITIVITY_METRIC ")\n"
+    "      --region R         one region (default: every region of the metric)\n"
+    "      --periods P1,P2    quarters (default " CP_SENSITIVITY_PERIODS ")\n"
+    "      --group NAME=a,b   also the index of inputs a, b, ... together (repeatable;\n"
+    "                         inputs as shock_NAME / event_NAME, or bare names)\n"
+    "  -f, --force            replace the files of a previous analysis in DIR\n"
+    CHECKPOINT_OPTIONS_HELP
+    RESUME_OPTION_HELP("analysis")
+    PROGRESS_OPTION_HELP
+    REPORT_OPTION_HELP
+    "  -q, --quiet            no progress and no final report\n"
+    "  -h, --help             this help\n";
+/* clang-format on */
+
+#define SENSITIVITY_GROUPS_MAX 64
+
+typedef struct sensitivity_args {
+    cp_sensitivity_options opt;
+    const char *scenario;
+    const char *groups[SENSITIVITY_GROUPS_MAX];
+    int quiet, report;
+} sensitivity_args;
+
+/* The design options (--metric, --region, --periods, --group) of option c;
+ * 1 if it was one, 0 if not, -1 after saying what is wrong. */
+static int parse_design_option(int c, const char *arg, const char *cmd, sensitivity_args *a)
+{
+    switch (c) {
+    case 'M':
+        a->opt.metric = arg;
+        return 1;
+    case 'G':
+        a->opt.region = arg;
+        return 1;
+    case 'Q':
+        a->opt.periods = arg;
+        return 1;
+    case 'g':
+        if (a->opt.n_groups == SENSITIVITY_GROUPS_MAX) {
+            fprintf(stderr, "chokepoint %s: more than %d --group options\n", cmd,
+                    SENSITIVITY_GROUPS_MAX);
+            return -1;
+        }
+        if (!strchr(arg, '=')) {
+            fprintf(stderr, "chokepoint %s: --group: '%s' is not NAME=input,input,...\n", cmd, arg);
+            return -1;
+        }
+        a->groups[a->opt.n_groups++] = arg;
+        a->opt.groups = a->groups;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static const struct option sensitivity_opts[] = {{"samples", required_argument, NULL, 'n'},
+                                                 {"seed", required_argument, NULL, 's'},
+                                                 {"out", required_argument, NULL, 'o'},
+                                                 {"metric", required_argument, NULL, 'M'},
+                                                 {"region", required_argument, NULL, 'G'},
+                                                 {"periods", required_argument, NULL, 'Q'},
+                                                 {"group", required_argument, NULL, 'g'},
+                                                 {"force", no_argument, NULL, 'f'},
+                                                 {"progress", required_argument, NULL, 'P'},
+                                                 {"checkpoint-every", required_argument, NULL, 'C'},
+                                                 {"resume", no_argument, NULL, 'R'},
+                                                 {"quiet", no_argument, NULL, 'q'},
+                                                 {"report", no_argument, NULL, 'W'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
+
+static int parse_sensitivity_args(int argc, char **argv, sensitivity_args *a)
+{
+    a->opt.samples = 10000;
+    a->opt.seed = 1;
+    a->opt.drive.progress_seconds = 10;
+    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir,
+                                &a->opt.drive,   &a->quiet,    &a->report};
+    int c;
+    optind = 1;
+    while ((c = cp_args_getopt(argc, argv, "n:s:o:fqh", sensitivity_opts, "sensitivity")) != -1) {
+        int done = parse_shared_option(c, optarg, "sensitivity", &shared);
+        if (!done)
+            done = parse_design_option(c, optarg, "sensitivity", a);
+        if (done < 0)
+            return EXIT_USAGE;
+        if (done)
+            continue;
+        if (c == 'h') {
+            fputs(sensitivity_usage, stdout);
+            return -1;
+        }
+        fputs(sensitivity_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "chokepoint sensitivity: expected one scenario file\n\n%s",
+                sensitivity_usage);
+        return EXIT_USAGE;
+    }
+    a->scenario = argv[optind];
+    if (a->opt.samples < 2) {
+        fprintf(stderr, "chokepoint sensitivity: --samples: at least 2\n");
+        return EXIT_USAGE;
+    }
+    if (a->quiet)
+        a->opt.drive.progress_seconds = 0;
+    return EXIT_OK;
+}
+
+/* Runs one sensitivity analysis (collective) and reports on rank 0. */
+static int sensitivity_scenario(const cp_par *par, const char *scenario,
+                                cp_sensitivity_options *opt, int quiet, cp_drive_result *res,
+                                cp_err *err)
+{
+    memset(res, 0, sizeof *res);
+    loaded l;
+    int rc = load_all(scenario, &l, err);
+    if (rc)
+        return rc;
+    static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
+    if (!opt->out_dir) {
+        snprintf(out_default, sizeof out_default, "outputs/sensitivity-%s", l.sc.name);
+        opt->out_dir = out_default;
+    }
+    rc = cp_sensitivity_execute(par, l.m, opt, res, err);
+    const uint64_t per = cp_sensitivity_evaluations_per_sample(l.m, opt);
+    const double evals = (double)(opt->samples - res->first_sample) * (double)per;
+    if (!rc && !quiet && cp_par_rank(par) == 0) {
+        if (res->already_complete)
+            fprintf(stderr, "done: %s already holds this analysis, complete; nothing to do\n",
+                    opt->out_dir);
+        else
+            fprintf(stderr,
+                    "done: %llu samples x %llu = %llu model evaluations of %s on %d rank(s) in "
+                    "%.2f s (%.0f evaluations/s%s); wrote %s/sensitivity.csv\n",
+                    (unsigned long long)opt->samples, (unsigned long long)per,
+                    (unsigned long long)(opt->samples * per), l.sc.name, cp_par_size(par),
+                    res->wall_seconds, evals / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
+                    res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
+    }
+    free_all(&l);
+    return rc;
+}
+
+/* Before MPI and any sample: the scenario loads and the design fits it. */
+static int check_sensitivity(const char *scenario, const cp_sensitivity_options *opt, cp_err *err)
+{
+    loaded l;
+    int rc = load_all(scenario, &l, err);
+    if (rc)
+        return rc;
+    rc = cp_sensitivity_check(l.m, opt, err);
+    free_all(&l);
+    return rc;
+}
+
+static int cmd_sensitivity(int argc, char **argv, int full_argc, char **full_argv)
+{
+    sensitivity_args a = {0};
+    int rc = parse_sensitivity_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    cp_err err;
+    cp_err_clear(&err);
+    if ((rc = check_sensitivity(a.scenario, &a.opt, &err))) {
+        fprintf(stderr, "chokepoint: error: %s\n", err.msg);
+        return exit_code_for(rc);
+    }
+    char command[8192];
+    join_args(full_argc, full_argv, command, sizeof command);
+    a.opt.command_line = command;
+    cp_par *par = start_parallel(&full_argc, &full_argv);
+    if (!par)
+        return EXIT_FAILURE_OTHER;
+    cp_drive_result res;
+    rc = sensitivity_scenario(par, a.scenario, &a.opt, a.quiet, &res, &err);
+    report_error(par, rc, &err);
+    const int root = cp_par_rank(par) == 0;
+    cp_par_finalize(par);
+    return with_report(exit_code_for(rc), a.report && !rc && root, a.opt.out_dir, NULL);
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     run_args a = {0};
@@ -1120,6 +1325,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1, argc, argv);
+    if (strcmp(cmd, "sensitivity") == 0)
+        return cmd_sensitivity(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "batch") == 0)
         return cmd_batch(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "report") == 0)

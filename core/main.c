@@ -963,9 +963,13 @@ static const char batch_usage[] =
     "Runs the batch's entries in order (all ranks work on each in turn).  An\n"
     "entry whose output directory already holds its finished run is skipped; one\n"
     "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
-    "The batch file's columns: name,scenario,samples,seed,out[,keep_samples][,compare]\n"
+    "The batch file's columns:\n"
+    "name,scenario,samples,seed,out[,keep_samples][,compare][,sensitivity]\n"
     "(paths relative to the batch file); an entry whose compare cell names option\n"
-    "scenarios (separated by ';') is `compare SCENARIO OPTION...`.  A summary, one\n"
+    "scenarios (separated by ';') is `compare SCENARIO OPTION...`; one with a\n"
+    "sensitivity column is `sensitivity SCENARIO` with that cell's options\n"
+    "(--metric, --region, --periods, --group, blank-separated; '-' for the\n"
+    "defaults).  A summary, one\n"
     "CSV row per entry, goes to stdout:\n"
     "entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
     "\n"
@@ -1066,6 +1070,49 @@ static const char **entry_paths(const cp_batch_entry *e)
     return paths;
 }
 
+/* A sensitivity entry's design: its cell's options parsed into a (whose
+ * groups point into buf, which must outlive a). */
+static int entry_design(const cp_batch_entry *e, sensitivity_args *a, char *buf, size_t cap,
+                        cp_err *err)
+{
+    static const struct {
+        const char *name;
+        int c;
+    } known[] = {{"--metric", 'M'}, {"--region", 'G'}, {"--periods", 'Q'}, {"--group", 'g'}};
+    snprintf(buf, cap, "%s", e->sensitivity);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        if (strcmp(tok, "-") == 0)
+            continue;
+        int c = 0;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            c = strcmp(tok, known[i].name) == 0 ? known[i].c : c;
+        const char *val = c ? strtok_r(NULL, " \t", &save) : NULL;
+        if (!val || parse_design_option(c, val, "batch", a) < 0)
+            return cp_err_set(err, CP_EINVAL,
+                              "'%s%s%s' is not one of --metric M, --region "
+                              "R, --periods P1,P2, --group NAME=a,b or '-'",
+                              tok, val ? " " : "", val ? val : "");
+    }
+    return CP_OK;
+}
+
+static int sensitivity_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
+{
+    sensitivity_args sa = {0};
+    char buf[sizeof e->sensitivity];
+    loaded l;
+    int rc = entry_design(e, &sa, buf, sizeof buf, err);
+    if (!rc && !(rc = load_all(e->scenario, &l, err))) {
+        sa.opt.samples = e->samples;
+        sa.opt.seed = e->seed;
+        sa.opt.out_dir = e->out;
+        rc = cp_sensitivity_status(l.m, &sa.opt, &r->status, &r->done, err);
+        free_all(&l);
+    }
+    return rc;
+}
+
 static int compare_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
 {
     const char **paths = entry_paths(e);
@@ -1099,7 +1146,9 @@ static int status_of(const cp_batch_entry *e, entry_result *r)
 {
     cp_err err;
     cp_err_clear(&err);
-    const int rc = e->n_options ? compare_status(e, r, &err) : run_status(e, r, &err);
+    const int rc = e->is_sensitivity ? sensitivity_status(e, r, &err)
+                   : e->n_options    ? compare_status(e, r, &err)
+                                     : run_status(e, r, &err);
     if (rc) {
         r->status = "failed";
         snprintf(r->message, sizeof r->message, "%s", err.msg);
@@ -1167,6 +1216,25 @@ static int compare_entry(const cp_par *par, const batch_args *a, const cp_batch_
     return rc;
 }
 
+/* An entry that is a sensitivity analysis (collective). */
+static int sensitivity_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
+                             cp_drive_result *res, cp_err *err)
+{
+    sensitivity_args sa = {0};
+    char buf[sizeof e->sensitivity];
+    memset(res, 0, sizeof *res);
+    int rc = entry_design(e, &sa, buf, sizeof buf, err);
+    if (rc)
+        return rc;
+    sa.opt.samples = e->samples;
+    sa.opt.seed = e->seed;
+    sa.opt.out_dir = e->out;
+    sa.opt.drive = a->opt.drive;
+    sa.opt.drive.resume = 1;
+    sa.opt.command_line = a->opt.command_line;
+    return sensitivity_scenario(par, e->scenario, &sa.opt, a->quiet, res, err);
+}
+
 /* An entry that is a run (collective). */
 static int run_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
                      cp_drive_result *res, cp_err *err)
@@ -1187,13 +1255,17 @@ static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, s
     const cp_batch_entry *e = &b->entries[i];
     if (cp_par_rank(par) == 0 && !a->quiet)
         fprintf(stderr, "batch: entry %zu of %zu, %s: %s%s, %llu samples, seed %llu -> %s\n", i + 1,
-                b->n, e->name, e->n_options ? "compare " : "", e->scenario,
-                (unsigned long long)e->samples, (unsigned long long)e->seed, e->out);
+                b->n, e->name,
+                e->is_sensitivity ? "sensitivity "
+                : e->n_options    ? "compare "
+                                  : "",
+                e->scenario, (unsigned long long)e->samples, (unsigned long long)e->seed, e->out);
     cp_err err;
     cp_err_clear(&err);
     cp_drive_result res;
-    const int rc =
-        e->n_options ? compare_entry(par, a, e, &res, &err) : run_entry(par, a, e, &res, &err);
+    const int rc = e->is_sensitivity ? sensitivity_entry(par, a, e, &res, &err)
+                   : e->n_options    ? compare_entry(par, a, e, &res, &err)
+                                     : run_entry(par, a, e, &res, &err);
     r->seconds = res.wall_seconds;
     r->done = rc == CP_OK ? e->samples : res.done; /* a stopped entry's checkpoint */
     r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
@@ -1227,6 +1299,13 @@ static int check_entries(const batch_args *a, const cp_batch *b, cp_err *err)
                             k ? "compare" : "scenario");
         }
         free(paths);
+        if (!rc && e->is_sensitivity) {
+            sensitivity_args sa = {0};
+            char buf[sizeof e->sensitivity];
+            if ((rc = entry_design(e, &sa, buf, sizeof buf, err)) ||
+                (rc = check_sensitivity(e->scenario, &sa.opt, err)))
+                cp_err_wrap(err, "%s:%ld: field 'sensitivity'", b->path, e->line);
+        }
         if (!rc && (rc = cp_output_check_writable(e->out, err)))
             cp_err_wrap(err, "%s:%ld: field 'out'", b->path, e->line);
         if (rc)

@@ -180,4 +180,30 @@ expect_exit 0 "--help" -- "$BIN" sensitivity --help
 grep -q "frontier_compute_h100e" "$WORK/out" && grep -q "2028Q4,2030Q4,2035Q4" "$WORK/out" \
     && grep -q "N (K + 2)" "$WORK/out" && ok "--help states the defaults and the cost" || bad "--help"
 
+# ---- a batch entry that is a sensitivity analysis ----------------------------
+mkdir -p "$WORK/b"
+cat >"$WORK/b/batch.csv" <<CSV
+name,scenario,samples,seed,out,keep_samples,compare,sensitivity
+add,$T/additive.ini,20000,3,out/add,,,"--metric add --periods 2026Q4 --group both=x1,x2"
+plain,$T/additive.ini,100,3,out/plain,,,
+CSV
+expect_exit 0 "a batch with a sensitivity entry" -- "$BIN" batch "$WORK/b/batch.csv" --quiet
+grep -q '^1,add,finished,20000,' "$WORK/out" && ok "the batch reports the entry finished" \
+    || { bad "batch summary"; cat "$WORK/out"; }
+cmp -s "$WORK/add/sensitivity.csv" "$WORK/b/out/add/sensitivity.csv" \
+    && ok "the entry's sensitivity.csv = the command's" || bad "batch entry's sensitivity.csv differs"
+[ -e "$WORK/b/out/plain/summary.csv" ] && ok "a plain entry beside it is a run" || bad "plain entry"
+expect_exit 0 "batch --status" -- "$BIN" batch "$WORK/b/batch.csv" --status
+grep -q '^1,add,complete,20000,' "$WORK/out" && ok "--status: complete" || bad "--status"
+expect_exit 0 "the batch again" -- "$BIN" batch "$WORK/b/batch.csv" --quiet
+grep -q '^1,add,skipped,' "$WORK/out" && ok "a finished analysis is skipped" || bad "not skipped"
+cat >"$WORK/b/bad.csv" <<CSV
+name,scenario,samples,seed,out,sensitivity
+ok,$T/additive.ini,1000,3,out/ok,--metric add --periods 2026Q4
+bad,$T/additive.ini,1000,3,out/bad,"--metric add --periods 2026Q4 --group g=x1,x3"
+CSV
+expect_exit 3 "a batch whose second entry has a bad --group" -- "$BIN" batch "$WORK/b/bad.csv" --quiet
+expect_err "bad.csv:3: field 'sensitivity': --group g: 'x3' is not an input"
+[ ! -e "$WORK/b/out/ok" ] && ok "refused before any sample of the first entry" || bad "first entry ran"
+
 finish

@@ -134,6 +134,17 @@ static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int 
             return cp_table_error(t, r, c[5], err, CP_EINVAL,
                                   "a comparison keeps no samples (leave it empty or 0)");
     }
+    if (c[7] >= 0 && *cp_table_cell(t, r, c[7])) {
+        const char *design = cp_table_cell(t, r, c[7]);
+        if (e->n_options || e->keep_samples)
+            return cp_table_error(t, r, c[7], err, CP_EINVAL,
+                                  "a sensitivity analysis is neither a comparison nor keeps "
+                                  "samples (leave compare and keep_samples empty)");
+        if (strlen(design) >= sizeof e->sensitivity)
+            return cp_table_error(t, r, c[7], err, CP_EINVAL, "too long");
+        snprintf(e->sensitivity, sizeof e->sensitivity, "%s", design);
+        e->is_sensitivity = 1;
+    }
     for (size_t k = 0; k < b->n; k++) {
         if (strcmp(b->entries[k].name, e->name) == 0)
             return cp_table_error(t, r, c[0], err, CP_EINVAL,
@@ -157,11 +168,12 @@ int cp_batch_load(const char *path, cp_batch *b, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"name", "scenario", "samples", "seed", "out"};
-    int c[7];
+    int c[8];
     if ((rc = cp_table_require(&t, cols, 5, c, err)))
         goto out;
     c[5] = cp_table_column(&t, "keep_samples");
     c[6] = cp_table_column(&t, "compare");
+    c[7] = cp_table_column(&t, "sensitivity");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: the batch has no runs", path);
         goto out;

@@ -7,7 +7,11 @@
  * each other).  An entry whose `compare` cell names option scenarios
  * (paths separated by ';') is a comparison, `compare SCENARIO OPTION...`;
  * each option file must be readable when the batch is read, and such an
- * entry keeps no samples.  Format and use in jobs/README.md.
+ * entry keeps no samples.  An entry with a non-empty `sensitivity` cell is
+ * `sensitivity SCENARIO` with that cell's design options (--metric M,
+ * --region R, --periods P1,P2, --group NAME=a,b, separated by blanks; `-`
+ * for the defaults), checked by the caller; it is neither a comparison nor
+ * keeps samples.  Format and use in jobs/README.md.
  */
 #ifndef CP_BATCH_H
 #define CP_BATCH_H
@@ -24,6 +28,8 @@ typedef struct cp_batch_entry {
     uint64_t samples, seed, keep_samples;
     char **options; /* a comparison's option scenarios (n_options > 0), else NULL */
     size_t n_options;
+    int is_sensitivity;     /* a sensitivity analysis: */
+    char sensitivity[1024]; /* its design options as written ("-": the defaults) */
     long line;
 } cp_batch_entry;
 

@@ -69,6 +69,8 @@ static void write_header(hashed_out *o, const cp_run_identity *id, const cp_chec
     put_u64(o, "seed", id->seed);
     put_u64(o, "samples", id->samples);
     put_u64(o, "keep_samples", id->keep_samples);
+    if (id->design[0])
+        put_line(o, "design", id->design);
     for (const char *f = id->files; *f;) {
         const size_t len = strcspn(f, "\n");
         char line[4400];
@@ -231,7 +233,8 @@ static int set_field(header *h, const char *key, const char *value)
                  {"commit", h->id.commit, sizeof h->id.commit},
                  {"scenario", h->id.scenario, sizeof h->id.scenario},
                  {"scenario_sha256", h->id.scenario_sha256, sizeof h->id.scenario_sha256},
-                 {"inputs_sha256", h->id.inputs_sha256, sizeof h->id.inputs_sha256}};
+                 {"inputs_sha256", h->id.inputs_sha256, sizeof h->id.inputs_sha256},
+                 {"design", h->id.design, sizeof h->id.design}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(key, texts[i].key) == 0)
             return snprintf(texts[i].text, texts[i].cap, "%s", value) < (int)texts[i].cap;
@@ -351,10 +354,12 @@ static int same_run(const char *path, const cp_run_identity *a, const cp_run_ide
                  {"program version", a->version, b->version},
                  {"git commit", a->commit, b->commit},
                  {"scenario file (SHA-256)", a->scenario_sha256, b->scenario_sha256},
-                 {"input files (SHA-256)", a->inputs_sha256, b->inputs_sha256}};
+                 {"input files (SHA-256)", a->inputs_sha256, b->inputs_sha256},
+                 {"sensitivity design (--metric, --region, --periods, --group; SHA-256)", a->design,
+                  b->design}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(texts[i].theirs, texts[i].ours) != 0) {
-            if (i >= 3 && name_changed_file(path, a, b, err))
+            if (i >= 3 && i <= 4 && name_changed_file(path, a, b, err))
                 return CP_EINVAL;
             return cp_err_set(err, CP_EINVAL,
                               "%s belongs to another run: its %s is %s, this run's is %s "
@@ -502,6 +507,8 @@ void cp_checkpoint_run_id(const cp_run_identity *id, char out[17])
     int n = snprintf(text, sizeof text, "%s|%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64, id->kind,
                      id->version, id->commit, id->scenario_sha256, id->inputs_sha256, id->seed,
                      id->samples, id->keep_samples);
+    if (id->design[0] && n > 0 && (size_t)n < sizeof text)
+        n += snprintf(text + n, sizeof text - (size_t)n, "|%s", id->design);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(text, (size_t)n, digest, &len, EVP_sha256(), NULL);

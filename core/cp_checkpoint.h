@@ -26,7 +26,7 @@
 
 /* What makes two runs the same run. */
 typedef struct cp_run_identity {
-    char kind[16]; /* the command: "run" or "compare" */
+    char kind[16]; /* the command: "run", "compare" or "sensitivity" */
     char version[32];
     char commit[48];
     char scenario[64];        /* name (a comparison's base), for messages */
@@ -35,6 +35,10 @@ typedef struct cp_run_identity {
     uint64_t seed;
     uint64_t samples;
     uint64_t keep_samples;
+    /* A sensitivity analysis's design (SHA-256 of its cells, inputs and
+     * groups); "" for run and compare, whose files and ids it leaves as
+     * they were. */
+    char design[65];
     /* Every file the result depends on, one "SHA256 PATH" line each
      * (scenarios, their bases, empirical data files, inputs): not part of
      * the run id (the hashes above cover them), but kept in a checkpoint

@@ -31,6 +31,7 @@
 #include "cp_rng.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +151,8 @@ struct cp_workspace {
     block b; /* the samples being simulated and the next quarter */
     gsl_rng *rng;
     uint64_t seed;
+    uint64_t *key_offset;      /* per shock, then event: added to the sample key (see
+                                  cp_model_set_keys); all 0 unless a design sets them */
     cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
     double *eps, *eps_next, *z, *shock_value; /* per shock */
     double *mult;                             /* per multiplier slot */
@@ -758,6 +761,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
         return NULL;
     w->rng = cp_rng_alloc(seed);
     w->seed = seed;
+    w->key_offset = calloc(m->n_shocks + m->n_events + 1, sizeof *w->key_offset);
     w->eps = lanes_of(m->n_shocks);
     w->eps_next = lanes_of(m->n_shocks);
     w->z = lanes_of(m->n_shocks);
@@ -790,7 +794,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
         !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
-        !w->label || !w->events || !w->acc || !w->scale || !w->tmp) {
+        !w->label || !w->events || !w->acc || !w->scale || !w->tmp || !w->key_offset) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -803,6 +807,7 @@ void cp_workspace_free(cp_workspace *w)
         return;
     if (w->rng)
         gsl_rng_free(w->rng);
+    free(w->key_offset);
     free(w->eps);
     free(w->eps_next);
     free(w->z);
@@ -876,7 +881,8 @@ LANE_INLINE void draw_innovations(const cp_model *m, cp_workspace *w, const bloc
             continue;
         }
         const uint32_t stream = m->shocks[j].stream;
-        cp_rng_first_blocks(w->seed, b->first, b->n, stream, (uint32_t)(b->t / 2), w->first);
+        cp_rng_first_blocks(w->seed, b->first + w->key_offset[j], b->n, stream,
+                            (uint32_t)(b->t / 2), w->first);
         cp_rng_gaussians(w->first, b->n, eps, next);
     }
 }
@@ -1002,15 +1008,16 @@ static void apply_events(const cp_model *m, cp_workspace *w, const block *b, dou
         }
         /* The uniforms are drawn only where an onset is possible: a quarter
          * that cannot start the event draws nothing, and changes nothing. */
+        const uint64_t key = b->first + w->key_offset[m->n_shocks + e];
         if (may_start)
-            cp_rng_first_blocks(w->seed, b->first, b->n, ev->stream, (uint32_t)b->t, w->first);
+            cp_rng_first_blocks(w->seed, key, b->n, ev->stream, (uint32_t)b->t, w->first);
         for (size_t l = 0; l < b->n; l++) {
             event_lane *s = &st[l];
             const int idle = s->left == 0 && s->recover_left == 0 && !(src->once && s->started);
             /* The stream's first uniform decides; only a start, which is
              * rare, needs the generator for the draws after it. */
             if (idle && may_start && cp_rng_word_uniform(w->first[l].w[0]) < src->probability) {
-                cp_rng_seek_filled(w->rng, b->first + l, ev->stream, (uint32_t)b->t, &w->first[l]);
+                cp_rng_seek_filled(w->rng, key + l, ev->stream, (uint32_t)b->t, &w->first[l]);
                 start_event(src, w->rng, s);
             }
             const double held = s->held; /* before this quarter's end adds to it */
@@ -1444,6 +1451,25 @@ LANE_INLINE void record_metrics(const cp_model *m, const cp_workspace *w, const 
                     acc[l] += scale * v[l];
         }
     }
+}
+
+size_t cp_model_inputs(const cp_model *m)
+{
+    return m->n_shocks + m->n_events;
+}
+
+int cp_model_input_name(const cp_model *m, size_t k, char *buf, size_t cap)
+{
+    const int n = k < m->n_shocks
+                      ? snprintf(buf, cap, "shock_%s", m->shocks[k].src->name)
+                      : snprintf(buf, cap, "event_%s", m->events[k - m->n_shocks].src->name);
+    return n >= 0 && (size_t)n < cap ? CP_OK : CP_EINVAL;
+}
+
+void cp_model_set_keys(const cp_model *m, cp_workspace *w, const uint64_t *offsets)
+{
+    for (size_t k = 0; k < m->n_shocks + m->n_events; k++)
+        w->key_offset[k] = offsets ? offsets[k] : 0;
 }
 
 void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n)

@@ -57,6 +57,23 @@ void cp_workspace_free(cp_workspace *w);
 void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t first, size_t n, double *cells,
                        size_t stride, double *extras);
 
+/* Inputs of a pick-freeze design (cp_sensitivity): the S shocks, then the
+ * E events, each with its own random stream.  cp_model_input_name writes
+ * "shock_NAME" or "event_NAME" (as samples.csv names them); CP_EINVAL if
+ * it does not fit in cap. */
+size_t cp_model_inputs(const cp_model *m); /* S + E */
+int cp_model_input_name(const cp_model *m, size_t k, char *buf, size_t cap);
+
+/* Sample keys per input: after this, input k's streams draw sample i with
+ * key i + offsets[k] (modulo 2^64) where they drew with key i, every other
+ * draw unchanged; offsets has cp_model_inputs(m) entries, and NULL sets
+ * them all back to 0, which is the default and changes nothing.  A key
+ * offset of 2^62 gives an input draws independent of every sample < 2^62
+ * (Saltelli's matrix B beside matrix A).  For a shock the offset moves its
+ * independent innovations eps; correlated shocks then see it through
+ * eta = L eps. */
+void cp_model_set_keys(const cp_model *m, cp_workspace *w, const uint64_t *offsets);
+
 /* cp_model_simulate a quarter at a time, so that a caller can take each
  * quarter's cells while they are in cache: cp_model_begin starts samples
  * first .. first + n - 1 at quarter 0, and each cp_model_step (T of them)

@@ -14,6 +14,7 @@
 #include "cp_report.h"
 #include "cp_run.h"
 #include "cp_scenario.h"
+#include "cp_sensitivity.h"
 #include "cp_signal.h"
 #include "cp_version.h"
 
@@ -62,6 +63,7 @@ static const char main_usage[] =
     "  chokepoint run SCENARIO.ini [options]    simulate and write distributions\n"
     "  chokepoint validate SCENARIO.ini         check a scenario and its inputs, run nothing\n"
     "  chokepoint compare BASE.ini OPTION.ini   paired comparison on common random numbers\n"
+    "  chokepoint sensitivity SCENARIO.ini      Sobol indices: which inputs drive the spread\n"
     "  chokepoint batch BATCH.csv [options]     run a batch of scenarios, skipping finished ones\n"
     "  chokepoint report DIR|BATCH.csv          charts of the results on one HTML page\n"
     "  chokepoint COMMAND --help                options of a command\n"
@@ -728,6 +730,209 @@ static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
     return with_report(exit_code_for(rc), report && !rc && root, opt.out_dir, NULL);
 }
 
+/* ---- sensitivity ------------------------------------------------------ */
+
+/* clang-format off */
+static const char sensitivity_usage[] =
+    "Usage: chokepoint sensitivity SCENARIO.ini [options]\n"
+    "\n"
+    "First-order and total Sobol indices of every input of the scenario (each\n"
+    "shock, shock_NAME, and each event, event_NAME) and of the groups given,\n"
+    "with 95% intervals, by Saltelli's pick-freeze design: N samples cost\n"
+    "N (K + 2) model evaluations for K inputs and groups.  A shock's index is\n"
+    "that of its own independent innovation; for shocks correlated in the\n"
+    "scenario's [correlation], a --group of them gives the interpretable index.\n"
+    "Writes DIR/sensitivity.csv and DIR/manifest.json.  On SIGTERM or SIGUSR1\n"
+    "all ranks stop at the next chunk, write a checkpoint and exit with code 75;\n"
+    "--resume then finishes with identical results.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --samples N        base samples N, at least 2 (default 10000)\n"
+    "  -s, --seed S           random seed, 0 to 2^64-1 (default 1)\n"
+    "  -o, --out DIR          output directory (default outputs/sensitivity-SCENARIO-NAME)\n"
+    "      --metric M         the metric (default " CP_SENSITIVITY_METRIC ")\n"
+    "      --region R         one region (default: every region of the metric)\n"
+    "      --periods P1,P2    quarters (default " CP_SENSITIVITY_PERIODS ")\n"
+    "      --group NAME=a,b   also the index of inputs a, b, ... together (repeatable;\n"
+    "                         inputs as shock_NAME / event_NAME, or bare names)\n"
+    "  -f, --force            replace the files of a previous analysis in DIR\n"
+    CHECKPOINT_OPTIONS_HELP
+    RESUME_OPTION_HELP("analysis")
+    PROGRESS_OPTION_HELP
+    REPORT_OPTION_HELP
+    "  -q, --quiet            no progress and no final report\n"
+    "  -h, --help             this help\n";
+/* clang-format on */
+
+#define SENSITIVITY_GROUPS_MAX 64
+
+typedef struct sensitivity_args {
+    cp_sensitivity_options opt;
+    const char *scenario;
+    const char *groups[SENSITIVITY_GROUPS_MAX];
+    int quiet, report;
+} sensitivity_args;
+
+/* The design options (--metric, --region, --periods, --group) of option c;
+ * 1 if it was one, 0 if not, -1 after saying what is wrong. */
+static int parse_design_option(int c, const char *arg, const char *cmd, sensitivity_args *a)
+{
+    switch (c) {
+    case 'M':
+        a->opt.metric = arg;
+        return 1;
+    case 'G':
+        a->opt.region = arg;
+        return 1;
+    case 'Q':
+        a->opt.periods = arg;
+        return 1;
+    case 'g':
+        if (a->opt.n_groups == SENSITIVITY_GROUPS_MAX) {
+            fprintf(stderr, "chokepoint %s: more than %d --group options\n", cmd,
+                    SENSITIVITY_GROUPS_MAX);
+            return -1;
+        }
+        if (!strchr(arg, '=')) {
+            fprintf(stderr, "chokepoint %s: --group: '%s' is not NAME=input,input,...\n", cmd, arg);
+            return -1;
+        }
+        a->groups[a->opt.n_groups++] = arg;
+        a->opt.groups = a->groups;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static const struct option sensitivity_opts[] = {{"samples", required_argument, NULL, 'n'},
+                                                 {"seed", required_argument, NULL, 's'},
+                                                 {"out", required_argument, NULL, 'o'},
+                                                 {"metric", required_argument, NULL, 'M'},
+                                                 {"region", required_argument, NULL, 'G'},
+                                                 {"periods", required_argument, NULL, 'Q'},
+                                                 {"group", required_argument, NULL, 'g'},
+                                                 {"force", no_argument, NULL, 'f'},
+                                                 {"progress", required_argument, NULL, 'P'},
+                                                 {"checkpoint-every", required_argument, NULL, 'C'},
+                                                 {"resume", no_argument, NULL, 'R'},
+                                                 {"quiet", no_argument, NULL, 'q'},
+                                                 {"report", no_argument, NULL, 'W'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
+
+static int parse_sensitivity_args(int argc, char **argv, sensitivity_args *a)
+{
+    a->opt.samples = 10000;
+    a->opt.seed = 1;
+    a->opt.drive.progress_seconds = 10;
+    const shared_args shared = {&a->opt.samples, &a->opt.seed, &a->opt.out_dir,
+                                &a->opt.drive,   &a->quiet,    &a->report};
+    int c;
+    optind = 1;
+    while ((c = cp_args_getopt(argc, argv, "n:s:o:fqh", sensitivity_opts, "sensitivity")) != -1) {
+        int done = parse_shared_option(c, optarg, "sensitivity", &shared);
+        if (!done)
+            done = parse_design_option(c, optarg, "sensitivity", a);
+        if (done < 0)
+            return EXIT_USAGE;
+        if (done)
+            continue;
+        if (c == 'h') {
+            fputs(sensitivity_usage, stdout);
+            return -1;
+        }
+        fputs(sensitivity_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "chokepoint sensitivity: expected one scenario file\n\n%s",
+                sensitivity_usage);
+        return EXIT_USAGE;
+    }
+    a->scenario = argv[optind];
+    if (a->opt.samples < 2) {
+        fprintf(stderr, "chokepoint sensitivity: --samples: at least 2\n");
+        return EXIT_USAGE;
+    }
+    if (a->quiet)
+        a->opt.drive.progress_seconds = 0;
+    return EXIT_OK;
+}
+
+/* Runs one sensitivity analysis (collective) and reports on rank 0. */
+static int sensitivity_scenario(const cp_par *par, const char *scenario,
+                                cp_sensitivity_options *opt, int quiet, cp_drive_result *res,
+                                cp_err *err)
+{
+    memset(res, 0, sizeof *res);
+    loaded l;
+    int rc = load_all(scenario, &l, err);
+    if (rc)
+        return rc;
+    static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
+    if (!opt->out_dir) {
+        snprintf(out_default, sizeof out_default, "outputs/sensitivity-%s", l.sc.name);
+        opt->out_dir = out_default;
+    }
+    rc = cp_sensitivity_execute(par, l.m, opt, res, err);
+    const uint64_t per = cp_sensitivity_evaluations_per_sample(l.m, opt);
+    const double evals = (double)(opt->samples - res->first_sample) * (double)per;
+    if (!rc && !quiet && cp_par_rank(par) == 0) {
+        if (res->already_complete)
+            fprintf(stderr, "done: %s already holds this analysis, complete; nothing to do\n",
+                    opt->out_dir);
+        else
+            fprintf(stderr,
+                    "done: %llu samples x %llu = %llu model evaluations of %s on %d rank(s) in "
+                    "%.2f s (%.0f evaluations/s%s); wrote %s/sensitivity.csv\n",
+                    (unsigned long long)opt->samples, (unsigned long long)per,
+                    (unsigned long long)(opt->samples * per), l.sc.name, cp_par_size(par),
+                    res->wall_seconds, evals / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
+                    res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
+    }
+    free_all(&l);
+    return rc;
+}
+
+/* Before MPI and any sample: the scenario loads and the design fits it. */
+static int check_sensitivity(const char *scenario, const cp_sensitivity_options *opt, cp_err *err)
+{
+    loaded l;
+    int rc = load_all(scenario, &l, err);
+    if (rc)
+        return rc;
+    rc = cp_sensitivity_check(l.m, opt, err);
+    free_all(&l);
+    return rc;
+}
+
+static int cmd_sensitivity(int argc, char **argv, int full_argc, char **full_argv)
+{
+    sensitivity_args a = {0};
+    int rc = parse_sensitivity_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    cp_err err;
+    cp_err_clear(&err);
+    if ((rc = check_sensitivity(a.scenario, &a.opt, &err))) {
+        fprintf(stderr, "chokepoint: error: %s\n", err.msg);
+        return exit_code_for(rc);
+    }
+    char command[8192];
+    join_args(full_argc, full_argv, command, sizeof command);
+    a.opt.command_line = command;
+    cp_par *par = start_parallel(&full_argc, &full_argv);
+    if (!par)
+        return EXIT_FAILURE_OTHER;
+    cp_drive_result res;
+    rc = sensitivity_scenario(par, a.scenario, &a.opt, a.quiet, &res, &err);
+    report_error(par, rc, &err);
+    const int root = cp_par_rank(par) == 0;
+    cp_par_finalize(par);
+    return with_report(exit_code_for(rc), a.report && !rc && root, a.opt.out_dir, NULL);
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     run_args a = {0};
@@ -758,9 +963,13 @@ static const char batch_usage[] =
     "Runs the batch's entries in order (all ranks work on each in turn).  An\n"
     "entry whose output directory already holds its finished run is skipped; one\n"
     "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
-    "The batch file's columns: name,scenario,samples,seed,out[,keep_samples][,compare]\n"
+    "The batch file's columns:\n"
+    "name,scenario,samples,seed,out[,keep_samples][,compare][,sensitivity]\n"
     "(paths relative to the batch file); an entry whose compare cell names option\n"
-    "scenarios (separated by ';') is `compare SCENARIO OPTION...`.  A summary, one\n"
+    "scenarios (separated by ';') is `compare SCENARIO OPTION...`; one with a\n"
+    "sensitivity column is `sensitivity SCENARIO` with that cell's options\n"
+    "(--metric, --region, --periods, --group, blank-separated; '-' for the\n"
+    "defaults).  A summary, one\n"
     "CSV row per entry, goes to stdout:\n"
     "entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
     "\n"
@@ -861,6 +1070,49 @@ static const char **entry_paths(const cp_batch_entry *e)
     return paths;
 }
 
+/* A sensitivity entry's design: its cell's options parsed into a (whose
+ * groups point into buf, which must outlive a). */
+static int entry_design(const cp_batch_entry *e, sensitivity_args *a, char *buf, size_t cap,
+                        cp_err *err)
+{
+    static const struct {
+        const char *name;
+        int c;
+    } known[] = {{"--metric", 'M'}, {"--region", 'G'}, {"--periods", 'Q'}, {"--group", 'g'}};
+    snprintf(buf, cap, "%s", e->sensitivity);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        if (strcmp(tok, "-") == 0)
+            continue;
+        int c = 0;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            c = strcmp(tok, known[i].name) == 0 ? known[i].c : c;
+        const char *val = c ? strtok_r(NULL, " \t", &save) : NULL;
+        if (!val || parse_design_option(c, val, "batch", a) < 0)
+            return cp_err_set(err, CP_EINVAL,
+                              "'%s%s%s' is not one of --metric M, --region "
+                              "R, --periods P1,P2, --group NAME=a,b or '-'",
+                              tok, val ? " " : "", val ? val : "");
+    }
+    return CP_OK;
+}
+
+static int sensitivity_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
+{
+    sensitivity_args sa = {0};
+    char buf[sizeof e->sensitivity];
+    loaded l;
+    int rc = entry_design(e, &sa, buf, sizeof buf, err);
+    if (!rc && !(rc = load_all(e->scenario, &l, err))) {
+        sa.opt.samples = e->samples;
+        sa.opt.seed = e->seed;
+        sa.opt.out_dir = e->out;
+        rc = cp_sensitivity_status(l.m, &sa.opt, &r->status, &r->done, err);
+        free_all(&l);
+    }
+    return rc;
+}
+
 static int compare_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
 {
     const char **paths = entry_paths(e);
@@ -894,7 +1146,9 @@ static int status_of(const cp_batch_entry *e, entry_result *r)
 {
     cp_err err;
     cp_err_clear(&err);
-    const int rc = e->n_options ? compare_status(e, r, &err) : run_status(e, r, &err);
+    const int rc = e->is_sensitivity ? sensitivity_status(e, r, &err)
+                   : e->n_options    ? compare_status(e, r, &err)
+                                     : run_status(e, r, &err);
     if (rc) {
         r->status = "failed";
         snprintf(r->message, sizeof r->message, "%s", err.msg);
@@ -962,6 +1216,25 @@ static int compare_entry(const cp_par *par, const batch_args *a, const cp_batch_
     return rc;
 }
 
+/* An entry that is a sensitivity analysis (collective). */
+static int sensitivity_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
+                             cp_drive_result *res, cp_err *err)
+{
+    sensitivity_args sa = {0};
+    char buf[sizeof e->sensitivity];
+    memset(res, 0, sizeof *res);
+    int rc = entry_design(e, &sa, buf, sizeof buf, err);
+    if (rc)
+        return rc;
+    sa.opt.samples = e->samples;
+    sa.opt.seed = e->seed;
+    sa.opt.out_dir = e->out;
+    sa.opt.drive = a->opt.drive;
+    sa.opt.drive.resume = 1;
+    sa.opt.command_line = a->opt.command_line;
+    return sensitivity_scenario(par, e->scenario, &sa.opt, a->quiet, res, err);
+}
+
 /* An entry that is a run (collective). */
 static int run_entry(const cp_par *par, const batch_args *a, const cp_batch_entry *e,
                      cp_drive_result *res, cp_err *err)
@@ -982,13 +1255,17 @@ static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, s
     const cp_batch_entry *e = &b->entries[i];
     if (cp_par_rank(par) == 0 && !a->quiet)
         fprintf(stderr, "batch: entry %zu of %zu, %s: %s%s, %llu samples, seed %llu -> %s\n", i + 1,
-                b->n, e->name, e->n_options ? "compare " : "", e->scenario,
-                (unsigned long long)e->samples, (unsigned long long)e->seed, e->out);
+                b->n, e->name,
+                e->is_sensitivity ? "sensitivity "
+                : e->n_options    ? "compare "
+                                  : "",
+                e->scenario, (unsigned long long)e->samples, (unsigned long long)e->seed, e->out);
     cp_err err;
     cp_err_clear(&err);
     cp_drive_result res;
-    const int rc =
-        e->n_options ? compare_entry(par, a, e, &res, &err) : run_entry(par, a, e, &res, &err);
+    const int rc = e->is_sensitivity ? sensitivity_entry(par, a, e, &res, &err)
+                   : e->n_options    ? compare_entry(par, a, e, &res, &err)
+                                     : run_entry(par, a, e, &res, &err);
     r->seconds = res.wall_seconds;
     r->done = rc == CP_OK ? e->samples : res.done; /* a stopped entry's checkpoint */
     r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
@@ -1022,6 +1299,13 @@ static int check_entries(const batch_args *a, const cp_batch *b, cp_err *err)
                             k ? "compare" : "scenario");
         }
         free(paths);
+        if (!rc && e->is_sensitivity) {
+            sensitivity_args sa = {0};
+            char buf[sizeof e->sensitivity];
+            if ((rc = entry_design(e, &sa, buf, sizeof buf, err)) ||
+                (rc = check_sensitivity(e->scenario, &sa.opt, err)))
+                cp_err_wrap(err, "%s:%ld: field 'sensitivity'", b->path, e->line);
+        }
         if (!rc && (rc = cp_output_check_writable(e->out, err)))
             cp_err_wrap(err, "%s:%ld: field 'out'", b->path, e->line);
         if (rc)
@@ -1120,6 +1404,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1, argc, argv);
+    if (strcmp(cmd, "sensitivity") == 0)
+        return cmd_sensitivity(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "batch") == 0)
         return cmd_batch(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "report") == 0)

@@ -4,6 +4,9 @@
 #   jobs/bench.sh [N]      N samples per measurement (default 200000)
 #   jobs/bench.sh --graph [N ...]  seconds to validate synthetic graphs of N
 #                          nodes and about 2N edges (default 10000 30000 100000)
+#   jobs/bench.sh --sensitivity [N]  `sensitivity` of the baseline with N base
+#                          samples (default 5000) at 1 and 2 ranks: model
+#                          evaluations (N (K + 2)) per second
 #
 # Prints samples per second per rank at 1 and 2 ranks, the speed-up, and
 # the peak resident memory per rank at N and 10N samples (from the
@@ -28,7 +31,6 @@ if [ "${1:-}" = --graph ]; then
     done
     exit 0
 fi
-n=${1:-200000}
 if [ "$(id -u)" = 0 ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
@@ -36,6 +38,23 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 out=$(mktemp -d /tmp/cp-bench-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 field() { sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p" "$1/manifest.json"; }
+if [ "${1:-}" = --sensitivity ]; then
+    n=${2:-5000}
+    echo "chokepoint sensitivity benchmark: baseline scenario, $n base samples, $(nproc) cores"
+    echo "  $(build/chokepoint --version)"
+    for ranks in 1 2; do
+        mpirun -n "$ranks" build/chokepoint sensitivity scenarios/baseline.ini --samples "$n" \
+            --seed 1 --out "$out/s$ranks" --quiet
+        awk -v r="$ranks" -v e="$(field "$out/s$ranks" model_evaluations)" \
+            -v k="$(field "$out/s$ranks" evaluations_per_sample)" \
+            -v s="$(field "$out/s$ranks" wall_seconds)" \
+            -v x="$(field "$out/s$ranks" evaluations_per_second)" 'BEGIN {
+            printf "  %d rank%s: %d model evaluations (%d per sample) in %.1f s: %.0f evaluations/s (%.0f per rank)\n",
+                   r, (r > 1 ? "s" : " "), e, k, s, x, x / r }'
+    done
+    exit 0
+fi
+n=${1:-200000}
 run() { # ranks samples dir
     mpirun -n "$1" build/chokepoint run scenarios/baseline.ini --samples "$2" --seed 1 \
         --out "$out/$3" --quiet

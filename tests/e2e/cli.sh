@@ -29,9 +29,10 @@ grep -q "^valid" "$WORK/out" && ok "validate says valid" || bad "validate output
 mkdir -p "$WORK/w"
 cp -r "$SRC/scenarios" "$SRC/inputs" "$WORK/w/"
 S="$WORK/w/scenarios/baseline.ini"
-sed -i 's/^rho = 0.7$/rhoo = 0.7/' "$S"
+sed -i '0,/^rho = 0.7$/s//rhoo = 0.7/' "$S" # the first: euv_supply's
+line=$(grep -n '^rhoo = 0.7$' "$S" | cut -d: -f1)
 expect_exit 3 "scenario with an unknown key" -- "$BIN" validate "$S"
-expect_err "baseline.ini:23: [shock euv_supply]: unknown key 'rhoo'"
+expect_err "baseline.ini:$line: [shock euv_supply]: unknown key 'rhoo'"
 expect_exit 3 "run refuses it too" -- "$BIN" run "$S" --samples 10 --out "$WORK/never"
 [ ! -e "$WORK/never" ] && ok "no output directory after bad input" || bad "output left behind"
 cp "$SRC/scenarios/baseline.ini" "$S"

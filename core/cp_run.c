@@ -38,6 +38,9 @@ typedef struct run_state {
     double wall_start;
     time_t started;
     uint64_t peak_rss_kib;
+    uint64_t looks[CP_PRECISION_LOOKS_MAX]; /* the stopping rule's, in chunks */
+    size_t n_looks;
+    uint64_t stopped_at; /* samples where the rule stopped the run; 0: it did not */
 } run_state;
 
 static size_t kept_width(const cp_model *m)
@@ -56,6 +59,9 @@ static int make_identity(run_state *rs, cp_err *err)
 {
     int rc = cp_drive_identify(&rs->m, 1, rs->opt->seed, rs->opt->samples, rs->opt->keep_samples,
                                &rs->id, err);
+    if (!rc && rs->opt->precision)
+        cp_precision_identity(rs->opt->precision_text, rs->opt->first_look, rs->id.options,
+                              sizeof rs->id.options);
     if (!rc)
         cp_checkpoint_run_id(&rs->id, rs->run_id);
     return rc;
@@ -82,6 +88,22 @@ static int load_checkpoint(void *ctx, uint64_t *next_chunk, cp_err *err)
     *next_chunk = ck.next_chunk;
     rs->all_kept = ck.kept;
     rs->n_all_kept = ck.n_kept;
+    return CP_OK;
+}
+
+/* ---- the stopping rule ------------------------------------------------ */
+
+/* Rank 0, at a look: stops when every target is met, saying so on the
+ * progress stream. */
+static int look(void *ctx, uint64_t next_chunk, int *stop, cp_err *err)
+{
+    (void)err;
+    const run_state *rs = ctx;
+    cp_precision_status status[CP_PRECISION_TARGETS_MAX];
+    *stop = cp_precision_check(rs->opt->precision, rs->st, status);
+    if (rs->opt->drive.progress_seconds > 0)
+        cp_precision_report(stderr, rs->opt->precision, status, cp_stats_samples(rs->st),
+                            *stop ? 0 : samples_before(rs, 2 * next_chunk));
     return CP_OK;
 }
 
@@ -271,7 +293,8 @@ static int write_manifest(const run_state *rs, cp_err *err)
     cp_period_format(sc->start, a, sizeof a);
     cp_period_format(sc->end, b, sizeof b);
     const double wall = cp_par_time() - rs->wall_start;
-    const uint64_t here = opt->samples - rs->first_sample;
+    const uint64_t samples = cp_stats_samples(rs->st); /* fewer than opt's if a rule stopped it */
+    const uint64_t here = samples - rs->first_sample;
     FILE *fp = f.fp;
     fprintf(fp, "{\n  \"program\": \"chokepoint\",\n  \"version\": ");
     cp_output_json_string(fp, cp_version());
@@ -303,13 +326,17 @@ static int write_manifest(const run_state *rs, cp_err *err)
             "  \"quantile_relative_error_bound\": %.6g,\n"
             "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
             "  \"wall_seconds\": %.3f,\n  \"samples_per_second\": %.1f,\n"
-            "  \"peak_rss_kib_per_rank\": %llu,\n"
-            "  \"files\": [\"summary.csv\", \"binding.csv\"%s]\n}\n",
-            (unsigned long long)opt->seed, (unsigned long long)opt->samples,
-            (unsigned long long)opt->keep_samples, a, b, cp_model_periods(rs->m),
-            cp_par_size(rs->par), CP_PAR_CHUNK, (unsigned long long)rs->first_sample, 1.0 / 2049.0,
-            started, finished, wall, wall > 0 ? (double)here / wall : 0.0,
-            (unsigned long long)rs->peak_rss_kib, opt->keep_samples ? ", \"samples.csv\"" : "");
+            "  \"peak_rss_kib_per_rank\": %llu,\n",
+            (unsigned long long)opt->seed, (unsigned long long)samples,
+            (unsigned long long)(opt->keep_samples < samples ? opt->keep_samples : samples), a, b,
+            cp_model_periods(rs->m), cp_par_size(rs->par), CP_PAR_CHUNK,
+            (unsigned long long)rs->first_sample, 1.0 / 2049.0, started, finished, wall,
+            wall > 0 ? (double)here / wall : 0.0, (unsigned long long)rs->peak_rss_kib);
+    if (opt->precision)
+        cp_precision_manifest(fp, opt->precision, opt->precision_text, opt->first_look,
+                              opt->samples, rs->st, rs->stopped_at);
+    fprintf(fp, "  \"files\": [\"summary.csv\", \"binding.csv\"%s]\n}\n",
+            opt->keep_samples ? ", \"samples.csv\"" : "");
     return cp_outfile_commit(&f, err);
 }
 
@@ -373,7 +400,29 @@ static void release(run_state *rs)
 static const cp_drive_ops run_ops = {.simulate = simulate_chunk,
                                      .merge = merge_to_root,
                                      .save = save_checkpoint,
-                                     .load = load_checkpoint};
+                                     .load = load_checkpoint,
+                                     .look = look};
+
+/* The stopping rule's looks in chunks (the last, the cap, is the run's
+ * end and needs none); CP_EINVAL if the counts do not make looks. */
+static int plan_looks(run_state *rs, cp_err *err)
+{
+    const cp_run_options *opt = rs->opt;
+    if (!opt->precision)
+        return CP_OK;
+    uint64_t looks[CP_PRECISION_LOOKS_MAX];
+    const size_t n =
+        cp_precision_looks(opt->first_look, opt->samples, looks, CP_PRECISION_LOOKS_MAX);
+    if (n == 0)
+        return cp_err_set(err, CP_EINVAL,
+                          "--precision: the first look (--samples %llu) must be a multiple of %d "
+                          "and at most --samples-max (%llu)",
+                          (unsigned long long)opt->first_look, CP_PAR_CHUNK,
+                          (unsigned long long)opt->samples);
+    for (size_t i = 0; i + 1 < n; i++)
+        rs->looks[rs->n_looks++] = looks[i] / CP_PAR_CHUNK;
+    return CP_OK;
+}
 
 int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *opt,
                    cp_run_result *res, cp_err *err)
@@ -388,17 +437,20 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
                     .started = time(NULL)};
     if (opt->samples == 0 || opt->samples > CP_SAMPLES_MAX)
         cp_err_set(err, CP_EINVAL, "--samples must be from 1 to %s", CP_SAMPLES_MAX_TEXT);
-    else if (!allocate(&rs, err) && rs.root)
+    else if (!plan_looks(&rs, err) && !allocate(&rs, err) && rs.root)
         make_identity(&rs, err);
     int rc = cp_par_share_err(par, err);
     const cp_drive_options dopt = {.out_dir = opt->out_dir,
                                    .run_id = rs.run_id,
                                    .what = "run",
                                    .samples = opt->samples,
-                                   .set = opt->drive};
+                                   .set = opt->drive,
+                                   .looks = rs.looks,
+                                   .n_looks = rs.n_looks};
     if (!rc)
         rc = cp_drive_execute(par, &run_ops, &rs, &dopt, res, err);
     rs.first_sample = res->first_sample;
+    rs.stopped_at = res->stopped_at;
     if (!rc && !res->already_complete) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -407,7 +459,8 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
             write_outputs(&rs, err);
         rc = cp_par_share_err(par, err);
     }
-    res->done = rc == CP_OK ? opt->samples : res->done;
+    if (rc == CP_OK)
+        res->done = res->stopped_at ? res->stopped_at : opt->samples;
     res->wall_seconds = cp_par_time() - rs.wall_start;
     release(&rs);
     return rc;

@@ -10,6 +10,7 @@
 #include "cp_output.h"
 #include "cp_par.h"
 #include "cp_period.h"
+#include "cp_precision.h"
 #include "cp_compare.h"
 #include "cp_report.h"
 #include "cp_run.h"
@@ -108,6 +109,17 @@ static const char run_usage[] =
     RESUME_OPTION_HELP("run")
     PROGRESS_OPTION_HELP
     REPORT_OPTION_HELP
+    "      --precision SPEC   stop once the 95% confidence interval of every target\n"
+    "                         in SPEC is within its tolerance: STAT:METRIC:REGION:\n"
+    "                         PERIOD=TOL, STAT mean or pXX (p05, p50), TOL relative\n"
+    "                         (0.5%) or absolute (2e6), targets separated by ';',\n"
+    "                         e.g. 'p05:frontier_compute_h100e:World:2030Q4=0.5%'.\n"
+    "                         Looked at only at --samples (here the first look, a\n"
+    "                         multiple of 256; default 16384), twice that, 4 times,\n"
+    "                         ... and --samples-max, where it ends in any case: the\n"
+    "                         outputs equal a fixed run of the count it stopped at\n"
+    "      --samples-max N    the most samples a run with --precision takes (required\n"
+    "                         with it)\n"
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
 /* clang-format on */
@@ -440,7 +452,46 @@ typedef struct run_args {
     const char *scenario;
     char out_default[4096];
     int quiet, report;
+    cp_precision precision;
+    uint64_t samples_max; /* 0: not given */
 } run_args;
+
+/* The stopping rule's settings in opt: spec (NULL: none) parsed into
+ * *precision, the cap samples_max (0: not given) into opt->samples and the
+ * first look (samples, or 0 when not given: the default) into
+ * opt->first_look.  Returns CP_OK or CP_EINVAL with the reason in err. */
+static int set_stopping_rule(cp_run_options *opt, const char *spec, uint64_t samples,
+                             uint64_t samples_max, cp_precision *precision, cp_err *err)
+{
+    if (!spec) {
+        if (samples_max)
+            return cp_err_set(err, CP_EINVAL, "--samples-max is only for a run with --precision");
+        return CP_OK;
+    }
+    int rc = cp_precision_parse(spec, precision, err);
+    if (rc)
+        return rc;
+    if (!samples_max)
+        return cp_err_set(err, CP_EINVAL,
+                          "--precision needs --samples-max N, the most samples to take");
+    const uint64_t first = samples ? samples : CP_PRECISION_FIRST_DEFAULT;
+    if (first % CP_PAR_CHUNK)
+        return cp_err_set(err, CP_EINVAL,
+                          "with --precision, --samples is the first look and must be a multiple of "
+                          "%d (the chunk), e.g. %llu",
+                          CP_PAR_CHUNK,
+                          (unsigned long long)((first / CP_PAR_CHUNK + 1) * CP_PAR_CHUNK));
+    if (first > samples_max)
+        return cp_err_set(err, CP_EINVAL,
+                          "--samples-max %llu is below the first look, %llu samples%s",
+                          (unsigned long long)samples_max, (unsigned long long)first,
+                          samples ? "" : " (the default; set it with --samples)");
+    opt->precision = precision;
+    opt->precision_text = spec;
+    opt->first_look = first;
+    opt->samples = samples_max;
+    return CP_OK;
+}
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
@@ -454,8 +505,12 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                          {"resume", no_argument, NULL, 'R'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"report", no_argument, NULL, 'W'},
+                                         {"precision", required_argument, NULL, 'X'},
+                                         {"samples-max", required_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    const char *precision = NULL;
+    int samples_given = 0;
     a->opt.samples = 100000;
     a->opt.seed = 1;
     a->opt.drive.progress_seconds = 10;
@@ -464,12 +519,21 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     int c;
     optind = 1;
     while ((c = cp_args_getopt(argc, argv, "n:s:o:k:fqh", opts, "run")) != -1) {
+        samples_given |= c == 'n';
         const int done = parse_shared_option(c, optarg, "run", &shared);
         if (done < 0)
             return EXIT_USAGE;
         if (done)
             continue;
         switch (c) {
+        case 'X':
+            precision = optarg;
+            break;
+        case 'M':
+            if (count_option("run", "--samples-max", optarg, CP_SAMPLES_MAX, 1, &a->samples_max) <
+                0)
+                return EXIT_USAGE;
+            break;
         case 'k':
             if (count_option("run", "--keep-samples", optarg, CP_SAMPLES_MAX, 0,
                              &a->opt.keep_samples) < 0)
@@ -490,6 +554,13 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     a->scenario = argv[optind];
     if (a->quiet)
         a->opt.drive.progress_seconds = 0;
+    cp_err err;
+    cp_err_clear(&err);
+    if (set_stopping_rule(&a->opt, precision, samples_given ? a->opt.samples : 0, a->samples_max,
+                          &a->precision, &err)) {
+        fprintf(stderr, "chokepoint run: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
     if (a->opt.keep_samples > a->opt.samples)
         a->opt.keep_samples = a->opt.samples;
     return EXIT_OK;
@@ -524,15 +595,25 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
         for (size_t i = 0; i < l.sc.n_warnings + l.g.n_warnings; i++)
             fprintf(stderr, "warning: %s\n",
                     i < l.sc.n_warnings ? l.sc.warnings[i] : l.g.warnings[i - l.sc.n_warnings]);
-    rc = cp_run_execute(par, l.m, opt, res, err);
-    const double run_samples = (double)(opt->samples - res->first_sample);
+    /* The stopping rule's names, found in this model before any sample. */
+    const cp_precision *given = opt->precision;
+    cp_precision resolved;
+    if (given) {
+        resolved = *given;
+        opt->precision = &resolved;
+        rc = cp_precision_resolve(&resolved, l.m, err);
+    }
+    if (!rc)
+        rc = cp_run_execute(par, l.m, opt, res, err);
+    opt->precision = given;
+    const double run_samples = (double)(res->done - res->first_sample);
     if (!rc && root && res->already_complete && !quiet)
         fprintf(stderr, "done: %s already holds this run, complete; nothing to do\n", opt->out_dir);
     else if (!rc && root && !quiet)
         fprintf(stderr,
                 "done: %llu samples of %s on %d rank(s) in %.2f s (%.0f samples/s%s); "
                 "wrote %s\n",
-                (unsigned long long)opt->samples, l.sc.name, cp_par_size(par), res->wall_seconds,
+                (unsigned long long)res->done, l.sc.name, cp_par_size(par), res->wall_seconds,
                 run_samples / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
                 res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
     free_all(&l);

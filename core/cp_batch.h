@@ -1,13 +1,16 @@
 /* cp_batch.h -- a batch file: the runs of an overnight batch, one per row.
  *
- *   name,scenario,samples,seed,out[,keep_samples][,compare]
+ *   name,scenario,samples,seed,out[,keep_samples][,compare][,precision,samples_max]
  *
  * Paths are relative to the batch file's directory.  Names and output
  * directories must be unique (two runs writing one directory would spoil
  * each other).  An entry whose `compare` cell names option scenarios
  * (paths separated by ';') is a comparison, `compare SCENARIO OPTION...`;
  * each option file must be readable when the batch is read, and such an
- * entry keeps no samples.  Format and use in jobs/README.md.
+ * entry keeps no samples.  An entry with a `precision` cell is `run
+ * --precision PRECISION --samples SAMPLES --samples-max SAMPLES_MAX`
+ * (samples is then the first look; cp_precision.h), checked here.
+ * Format and use in jobs/README.md.
  */
 #ifndef CP_BATCH_H
 #define CP_BATCH_H
@@ -22,7 +25,9 @@ typedef struct cp_batch_entry {
     char scenario[4096];
     char out[4096];
     uint64_t samples, seed, keep_samples;
-    char **options; /* a comparison's option scenarios (n_options > 0), else NULL */
+    char precision[1024]; /* a stopping rule (run --precision), "" if none */
+    uint64_t samples_max; /* its cap; 0 without one */
+    char **options;       /* a comparison's option scenarios (n_options > 0), else NULL */
     size_t n_options;
     long line;
 } cp_batch_entry;

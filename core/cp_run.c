@@ -363,6 +363,25 @@ static int write_outputs(run_state *rs, cp_err *err)
 
 /* ---- status without running ------------------------------------------- */
 
+/* The samples a finished run's manifest.json records (a stopping rule's
+ * may be fewer than its cap), or fallback if it says none. */
+static uint64_t manifest_samples(const char *dir, uint64_t fallback)
+{
+    char path[4200], line[512];
+    unsigned long long n;
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return fallback;
+    while (fgets(line, sizeof line, fp))
+        if (sscanf(line, " \"samples\": %llu", &n) == 1) {
+            fallback = n;
+            break;
+        }
+    fclose(fp);
+    return fallback;
+}
+
 int cp_run_status(const cp_model *m, const cp_run_options *opt, const char **status, uint64_t *done,
                   cp_err *err)
 {
@@ -370,7 +389,11 @@ int cp_run_status(const cp_model *m, const cp_run_options *opt, const char **sta
     *done = 0;
     *status = "not started";
     int rc = make_identity(&rs, err);
-    return rc ? rc : cp_drive_status(opt->out_dir, &rs.id, status, done, err);
+    if (!rc)
+        rc = cp_drive_status(opt->out_dir, &rs.id, status, done, err);
+    if (!rc && opt->precision && strcmp(*status, "complete") == 0)
+        *done = manifest_samples(opt->out_dir, *done);
+    return rc;
 }
 
 /* ---- the run ---------------------------------------------------------- */

@@ -840,8 +840,10 @@ static const char batch_usage[] =
     "entry whose output directory already holds its finished run is skipped; one\n"
     "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
     "The batch file's columns: name,scenario,samples,seed,out[,keep_samples][,compare]\n"
-    "(paths relative to the batch file); an entry whose compare cell names option\n"
-    "scenarios (separated by ';') is `compare SCENARIO OPTION...`.  A summary, one\n"
+    "[,precision,samples_max] (paths relative to the batch file); an entry whose\n"
+    "compare cell names option scenarios (separated by ';') is `compare SCENARIO\n"
+    "OPTION...`; one with a precision is `run --precision PRECISION --samples SAMPLES\n"
+    "--samples-max SAMPLES_MAX` (see run --help).  A summary, one\n"
     "CSV row per entry, goes to stdout:\n"
     "entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
     "\n"
@@ -958,12 +960,27 @@ static int compare_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
     return rc;
 }
 
+/* An entry's run options but for the drive settings: its samples, seed,
+ * kept samples, output and stopping rule (parsed into *precision). */
+static int entry_run_options(const cp_batch_entry *e, cp_run_options *opt, cp_precision *precision,
+                             cp_err *err)
+{
+    opt->samples = e->samples;
+    opt->seed = e->seed;
+    opt->keep_samples = e->keep_samples;
+    opt->out_dir = e->out;
+    return set_stopping_rule(opt, e->precision[0] ? e->precision : NULL, e->samples, e->samples_max,
+                             precision, err);
+}
+
 static int run_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
 {
-    const cp_run_options opt = {
-        .samples = e->samples, .seed = e->seed, .keep_samples = e->keep_samples, .out_dir = e->out};
+    cp_run_options opt = {0};
+    cp_precision precision;
     loaded l;
-    int rc = load_all(e->scenario, &l, err);
+    int rc = entry_run_options(e, &opt, &precision, err);
+    if (!rc)
+        rc = load_all(e->scenario, &l, err);
     if (!rc) {
         rc = cp_run_status(l.m, &opt, &r->status, &r->done, err);
         free_all(&l);
@@ -1048,12 +1065,11 @@ static int run_entry(const cp_par *par, const batch_args *a, const cp_batch_entr
                      cp_drive_result *res, cp_err *err)
 {
     cp_run_options opt = a->opt;
-    opt.samples = e->samples;
-    opt.seed = e->seed;
-    opt.keep_samples = e->keep_samples;
-    opt.out_dir = e->out;
+    cp_precision precision;
     opt.drive.resume = 1;
-    return run_scenario(par, e->scenario, &opt, a->quiet, res, err);
+    memset(res, 0, sizeof *res);
+    const int rc = entry_run_options(e, &opt, &precision, err);
+    return rc ? rc : run_scenario(par, e->scenario, &opt, a->quiet, res, err);
 }
 
 /* Runs entry i (collective); fills its result; returns its code. */
@@ -1071,7 +1087,8 @@ static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, s
     const int rc =
         e->n_options ? compare_entry(par, a, e, &res, &err) : run_entry(par, a, e, &res, &err);
     r->seconds = res.wall_seconds;
-    r->done = rc == CP_OK ? e->samples : res.done; /* a stopped entry's checkpoint */
+    /* A stopped entry's checkpoint; a run with a stopping rule's count */
+    r->done = rc != CP_OK ? res.done : e->n_options || !res.done ? e->samples : res.done;
     r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
                             : (rc == CP_ESTOPPED ? "stopped" : "failed");
     if (rc) {
@@ -1096,11 +1113,17 @@ static int check_entries(const batch_args *a, const cp_batch *b, cp_err *err)
         const cp_model **models = NULL;
         int rc = paths ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
         for (size_t k = 0; !rc && k <= e->n_options; k++) {
-            if (!(rc = load_many(paths + k, 1, &l, &models, err)))
-                free_many(l, models, 1);
-            else
+            if ((rc = load_many(paths + k, 1, &l, &models, err))) {
                 cp_err_wrap(err, "%s:%ld: field '%s'", b->path, e->line,
                             k ? "compare" : "scenario");
+                break;
+            }
+            /* A stopping rule's metric, region and quarter, in this model. */
+            cp_precision p;
+            if (k == 0 && e->precision[0] && !cp_precision_parse(e->precision, &p, err) &&
+                (rc = cp_precision_resolve(&p, models[0], err)))
+                cp_err_wrap(err, "%s:%ld: field 'precision'", b->path, e->line);
+            free_many(l, models, 1);
         }
         free(paths);
         if (!rc && (rc = cp_output_check_writable(e->out, err)))

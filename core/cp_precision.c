@@ -84,7 +84,9 @@ static int parse_target(cp_precision_target *t, const char *text, size_t len, cp
                           t->text);
     *eq = '\0';
     char *field[4];
-    size_t n = 0;
+    size_t n = 0, colons = 0;
+    for (const char *c = buf; *c; c++)
+        colons += *c == ':';
     for (char *p = buf; n < 4;) {
         field[n++] = p;
         char *colon = strchr(p, ':');
@@ -93,7 +95,7 @@ static int parse_target(cp_precision_target *t, const char *text, size_t len, cp
         *colon = '\0';
         p = colon + 1;
     }
-    if (n != 4 || strchr(field[3], ':'))
+    if (n != 4 || colons != 3)
         return cp_err_set(err, CP_EINVAL,
                           "--precision: target '%s' is not STAT:METRIC:REGION:PERIOD=TOLERANCE "
                           "(four fields separated by ':', e.g. "

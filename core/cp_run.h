@@ -29,6 +29,11 @@ typedef struct cp_run_options {
     const cp_precision *precision;
     const char *precision_text;
     uint64_t first_look;
+    /* The tornado (run --tornado; cp_tornado.h): tornado.csv over these
+     * comma-separated metrics, regions and quarters ("" or NULL: the
+     * defaults). */
+    int tornado;
+    const char *tornado_metrics, *tornado_regions, *tornado_periods;
 } cp_run_options;
 
 /* What a run did, for the caller's report (see cp_drive.h). */

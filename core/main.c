@@ -120,6 +120,17 @@ static const char run_usage[] =
     "                         outputs equal a fixed run of the count it stopped at\n"
     "      --samples-max N    the most samples a run with --precision takes (required\n"
     "                         with it)\n"
+    "      --tornado          also write DIR/tornado.csv: per input (shock, event) and\n"
+    "                         output cell, the output's median and mean among samples\n"
+    "                         with the input in its bottom and in its top decile (a\n"
+    "                         shock's latent normal below -1.2816 / above 1.2816; an\n"
+    "                         event: not under way / under way), from the run's own\n"
+    "                         samples; the cells are chosen with:\n"
+    "      --tornado-metrics LIST   metrics, comma-separated (default\n"
+    "                         frontier_compute_h100e)\n"
+    "      --tornado-regions LIST   regions (default: every region of the metrics)\n"
+    "      --tornado-periods LIST   quarters (default 2028Q4,2030Q4,2035Q4, those in the\n"
+    "                         horizon; else its last); each of these implies --tornado\n"
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
 /* clang-format on */
@@ -507,6 +518,10 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                          {"report", no_argument, NULL, 'W'},
                                          {"precision", required_argument, NULL, 'X'},
                                          {"samples-max", required_argument, NULL, 'M'},
+                                         {"tornado", no_argument, NULL, 'T'},
+                                         {"tornado-metrics", required_argument, NULL, 'A'},
+                                         {"tornado-regions", required_argument, NULL, 'G'},
+                                         {"tornado-periods", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *precision = NULL;
@@ -528,6 +543,25 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         switch (c) {
         case 'X':
             precision = optarg;
+            break;
+        case 'T':
+        case 'A':
+        case 'G':
+        case 'D':
+            a->opt.tornado = 1;
+            if (c != 'T' && !*optarg) {
+                fprintf(stderr, "chokepoint run: --tornado-%s: the list is empty\n",
+                        c == 'A'   ? "metrics"
+                        : c == 'G' ? "regions"
+                                   : "periods");
+                return EXIT_USAGE;
+            }
+            if (c == 'A')
+                a->opt.tornado_metrics = optarg;
+            else if (c == 'G')
+                a->opt.tornado_regions = optarg;
+            else if (c == 'D')
+                a->opt.tornado_periods = optarg;
             break;
         case 'M':
             if (count_option("run", "--samples-max", optarg, CP_SAMPLES_MAX, 1, &a->samples_max) <

@@ -62,6 +62,8 @@ same_as_fixed cap 3000 "stopped at the cap"
 # Killed (one rank, at a checkpoint) and resumed at another rank count.
 stop_run 2 killed --checkpoint-every 1024 --quiet >"$WORK/killed.log" 2>&1 &
 launcher=$!
+# Wait for the job to start (kill_rank_at_checkpoint waits while it runs).
+until pgrep -f -- "--out $WORK/killed" >/dev/null || ! kill -0 $launcher 2>/dev/null; do sleep 0.02; done
 kill_rank_at_checkpoint "$WORK/killed"
 wait $launcher
 [ -e "$WORK/killed/manifest.json" ] && bad "the run finished before the kill: the test proved nothing"

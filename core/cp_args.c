@@ -53,10 +53,50 @@ int cp_args_interval(const char *text, uint64_t *samples, double *seconds)
     return cp_args_count(text, CP_SAMPLES_MAX, samples) == CP_COUNT_OK && *samples > 0;
 }
 
+/* The long option that the next option word getopt will read abbreviates
+ * (the shortest of those it is a prefix of), or NULL if that word is not a
+ * long option or names one in full.  getopt reports a word that abbreviates
+ * several as ambiguous in its own words; this finds it first. */
+static const char *next_abbreviation(int argc, char **argv, const struct option *longopts,
+                                     const char **word)
+{
+    for (int i = optind; i < argc; i++) {
+        const char *w = argv[i];
+        if (w[0] != '-' || !w[1])
+            continue; /* a non-option, which GNU getopt passes over */
+        if (w[1] != '-' || !w[2])
+            return NULL; /* a short option, or "--" */
+        const size_t len = strcspn(w + 2, "=");
+        const char *best = NULL;
+        for (const struct option *o = longopts; o->name; o++) {
+            if (strlen(o->name) == len && strncmp(o->name, w + 2, len) == 0)
+                return NULL;
+            if (strlen(o->name) > len && strncmp(o->name, w + 2, len) == 0 &&
+                (!best || strlen(o->name) < strlen(best)))
+                best = o->name;
+        }
+        *word = w;
+        return best;
+    }
+    return NULL;
+}
+
 int cp_args_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                    const char *cmd)
 {
     int index = -1;
+    const char *abbrev = NULL, *meant = next_abbreviation(argc, argv, longopts, &abbrev);
+    if (meant) {
+        const int saved = opterr;
+        opterr = 0; /* getopt's message would call it ambiguous, or take it */
+        (void)getopt_long(argc, argv, shortopts, longopts, &index);
+        opterr = saved;
+        fprintf(stderr,
+                "chokepoint %s: unknown option '%.*s' (did you mean --%s? options are given by "
+                "their full names)\n",
+                cmd, (int)strcspn(abbrev, "="), abbrev, meant);
+        return '?';
+    }
     const int c = getopt_long(argc, argv, shortopts, longopts, &index);
     if (c == -1 || c == '?' || c == ':' || index < 0)
         return c;

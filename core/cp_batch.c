@@ -3,6 +3,8 @@
 #include "cp_args.h"
 #include "cp_csv.h"
 #include "cp_graph.h"
+#include "cp_par.h" /* CP_PAR_CHUNK */
+#include "cp_precision.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -107,6 +109,50 @@ static void free_entry(cp_batch_entry *e)
     e->n_options = 0;
 }
 
+/* The precision and samples_max cells (c[7], c[8]): both or neither, a
+ * rule that parses, and samples (the first look) a multiple of the chunk
+ * and at most the cap. */
+static int read_stopping_rule(const cp_table *t, size_t r, const int *c, cp_batch_entry *e,
+                              cp_err *err)
+{
+    const char *spec = c[7] >= 0 ? cp_table_cell(t, r, c[7]) : "";
+    const int has_max = c[8] >= 0 && *cp_table_cell(t, r, c[8]);
+    int rc;
+    if (has_max && (rc = cell_count(t, r, c[8], CP_SAMPLES_MAX, &e->samples_max, err)))
+        return rc;
+    if (!*spec) {
+        if (has_max)
+            return cp_table_error(t, r, c[8], err, CP_EINVAL,
+                                  "samples_max is only for an entry with a precision");
+        return CP_OK;
+    }
+    if (e->n_options)
+        return cp_table_error(t, r, c[7], err, CP_EINVAL,
+                              "a comparison takes no precision (it is a run's stopping rule)");
+    if (strlen(spec) >= sizeof e->precision)
+        return cp_table_error(t, r, c[7], err, CP_EINVAL, "too long");
+    cp_precision p;
+    if ((rc = cp_precision_parse(spec, &p, err))) {
+        char why[CP_ERR_MSG_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return cp_table_error(t, r, c[7], err, rc, "%s", why);
+    }
+    snprintf(e->precision, sizeof e->precision, "%s", spec);
+    if (!has_max || e->samples_max == 0)
+        return cp_table_error(t, r, c[7], err, CP_EINVAL,
+                              "a precision needs samples_max, the most samples to take");
+    if (e->samples % CP_PAR_CHUNK)
+        return cp_table_error(t, r, c[2], err, CP_EINVAL,
+                              "with a precision, samples is the first look and must be a multiple "
+                              "of %d (the chunk)",
+                              CP_PAR_CHUNK);
+    if (e->samples > e->samples_max)
+        return cp_table_error(t, r, c[8], err, CP_EINVAL,
+                              "samples_max %llu is below samples, the first look (%llu)",
+                              (unsigned long long)e->samples_max, (unsigned long long)e->samples);
+    return CP_OK;
+}
+
 static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int *c,
                       cp_batch_entry *e, cp_err *err)
 {
@@ -134,17 +180,23 @@ static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int 
             return cp_table_error(t, r, c[5], err, CP_EINVAL,
                                   "a comparison keeps no samples (leave it empty or 0)");
     }
-    if (c[7] >= 0 && *cp_table_cell(t, r, c[7])) {
-        const char *design = cp_table_cell(t, r, c[7]);
+    if ((rc = read_stopping_rule(t, r, c, e, err)))
+        return rc;
+    if (c[9] >= 0 && *cp_table_cell(t, r, c[9])) {
+        const char *design = cp_table_cell(t, r, c[9]);
         if (e->n_options || e->keep_samples)
-            return cp_table_error(t, r, c[7], err, CP_EINVAL,
+            return cp_table_error(t, r, c[9], err, CP_EINVAL,
                                   "a sensitivity analysis is neither a comparison nor keeps "
                                   "samples (leave compare and keep_samples empty)");
         if (strlen(design) >= sizeof e->sensitivity)
-            return cp_table_error(t, r, c[7], err, CP_EINVAL, "too long");
+            return cp_table_error(t, r, c[9], err, CP_EINVAL, "too long");
         snprintf(e->sensitivity, sizeof e->sensitivity, "%s", design);
         e->is_sensitivity = 1;
     }
+    if (e->is_sensitivity && e->precision[0])
+        return cp_table_error(t, r, c[7], err, CP_EINVAL,
+                              "a sensitivity analysis has no stopping rule (leave precision "
+                              "empty)");
     for (size_t k = 0; k < b->n; k++) {
         if (strcmp(b->entries[k].name, e->name) == 0)
             return cp_table_error(t, r, c[0], err, CP_EINVAL,
@@ -168,12 +220,14 @@ int cp_batch_load(const char *path, cp_batch *b, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"name", "scenario", "samples", "seed", "out"};
-    int c[8];
+    int c[10];
     if ((rc = cp_table_require(&t, cols, 5, c, err)))
         goto out;
     c[5] = cp_table_column(&t, "keep_samples");
     c[6] = cp_table_column(&t, "compare");
-    c[7] = cp_table_column(&t, "sensitivity");
+    c[7] = cp_table_column(&t, "precision");
+    c[8] = cp_table_column(&t, "samples_max");
+    c[9] = cp_table_column(&t, "sensitivity");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: the batch has no runs", path);
         goto out;

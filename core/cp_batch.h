@@ -1,6 +1,6 @@
 /* cp_batch.h -- a batch file: the runs of an overnight batch, one per row.
  *
- *   name,scenario,samples,seed,out[,keep_samples][,compare]
+ *   name,scenario,samples,seed,out[,keep_samples][,compare][,precision,samples_max]
  *
  * Paths are relative to the batch file's directory.  Names and output
  * directories must be unique (two runs writing one directory would spoil
@@ -11,7 +11,11 @@
  * `sensitivity SCENARIO` with that cell's design options (--metric M,
  * --region R, --periods P1,P2, --group NAME=a,b, separated by blanks; `-`
  * for the defaults), checked by the caller; it is neither a comparison nor
- * keeps samples.  Format and use in jobs/README.md.
+ * keeps samples.
+ * entry keeps no samples.  An entry with a `precision` cell is `run
+ * --precision PRECISION --samples SAMPLES --samples-max SAMPLES_MAX`
+ * (samples is then the first look; cp_precision.h), checked here.
+ * Format and use in jobs/README.md.
  */
 #ifndef CP_BATCH_H
 #define CP_BATCH_H
@@ -26,7 +30,9 @@ typedef struct cp_batch_entry {
     char scenario[4096];
     char out[4096];
     uint64_t samples, seed, keep_samples;
-    char **options; /* a comparison's option scenarios (n_options > 0), else NULL */
+    char precision[1024]; /* a stopping rule (run --precision), "" if none */
+    uint64_t samples_max; /* its cap; 0 without one */
+    char **options;       /* a comparison's option scenarios (n_options > 0), else NULL */
     size_t n_options;
     int is_sensitivity;     /* a sensitivity analysis: */
     char sensitivity[1024]; /* its design options as written ("-": the defaults) */

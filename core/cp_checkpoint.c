@@ -36,9 +36,9 @@ static void put(hashed_out *o, const void *p, size_t n)
 
 static void put_line(hashed_out *o, const char *key, const char *value)
 {
-    char line[256];
+    char line[1200];
     int n = snprintf(line, sizeof line, "%s=%s\n", key, value);
-    put(o, line, (size_t)n);
+    put(o, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 static void put_u64(hashed_out *o, const char *key, uint64_t value)
@@ -71,6 +71,8 @@ static void write_header(hashed_out *o, const cp_run_identity *id, const cp_chec
     put_u64(o, "keep_samples", id->keep_samples);
     if (id->design[0])
         put_line(o, "design", id->design);
+    if (id->options[0])
+        put_line(o, "options", id->options);
     for (const char *f = id->files; *f;) {
         const size_t len = strcspn(f, "\n");
         char line[4400];
@@ -234,7 +236,8 @@ static int set_field(header *h, const char *key, const char *value)
                  {"scenario", h->id.scenario, sizeof h->id.scenario},
                  {"scenario_sha256", h->id.scenario_sha256, sizeof h->id.scenario_sha256},
                  {"inputs_sha256", h->id.inputs_sha256, sizeof h->id.inputs_sha256},
-                 {"design", h->id.design, sizeof h->id.design}};
+                 {"design", h->id.design, sizeof h->id.design},
+                 {"options", h->id.options, sizeof h->id.options}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(key, texts[i].key) == 0)
             return snprintf(texts[i].text, texts[i].cap, "%s", value) < (int)texts[i].cap;
@@ -356,7 +359,8 @@ static int same_run(const char *path, const cp_run_identity *a, const cp_run_ide
                  {"scenario file (SHA-256)", a->scenario_sha256, b->scenario_sha256},
                  {"input files (SHA-256)", a->inputs_sha256, b->inputs_sha256},
                  {"sensitivity design (--metric, --region, --periods, --group; SHA-256)", a->design,
-                  b->design}};
+                  b->design},
+                 {"options (stopping rule, tornado)", a->options, b->options}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(texts[i].theirs, texts[i].ours) != 0) {
             if (i >= 3 && i <= 4 && name_changed_file(path, a, b, err))
@@ -503,12 +507,17 @@ void cp_checkpoint_remove(const char *dir)
 
 void cp_checkpoint_run_id(const cp_run_identity *id, char out[17])
 {
-    char text[512];
+    char text[1600];
     int n = snprintf(text, sizeof text, "%s|%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64, id->kind,
                      id->version, id->commit, id->scenario_sha256, id->inputs_sha256, id->seed,
                      id->samples, id->keep_samples);
     if (id->design[0] && n > 0 && (size_t)n < sizeof text)
         n += snprintf(text + n, sizeof text - (size_t)n, "|%s", id->design);
+    /* Only when set, so a plain run's id is unchanged. */
+    if (id->options[0] && n > 0 && (size_t)n < sizeof text)
+        n += snprintf(text + n, sizeof text - (size_t)n, "|%s", id->options);
+    if (n >= (int)sizeof text)
+        n = (int)sizeof text - 1;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(text, (size_t)n, digest, &len, EVP_sha256(), NULL);

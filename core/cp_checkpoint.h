@@ -39,6 +39,10 @@ typedef struct cp_run_identity {
      * groups); "" for run and compare, whose files and ids it leaves as
      * they were. */
     char design[65];
+    /* What else makes the run another: a run's stopping rule and tornado
+     * ("precision=...;first=...", "tornado=..."), "" for a plain run (whose
+     * run id is then what it always was). */
+    char options[1024];
     /* Every file the result depends on, one "SHA256 PATH" line each
      * (scenarios, their bases, empirical data files, inputs): not part of
      * the run id (the hashes above cover them), but kept in a checkpoint

@@ -20,7 +20,8 @@ typedef struct drive {
     const cp_drive_options *opt;
     int root;
     uint64_t chunks, start_chunk;
-    uint64_t saved; /* samples the output directory's checkpoint holds */
+    uint64_t saved;      /* samples the output directory's checkpoint holds */
+    uint64_t stopped_at; /* samples where a look stopped the run; 0: none did */
     double wall_start, last_checkpoint, last_progress;
     int progress_on_tty;
 } drive;
@@ -221,20 +222,71 @@ static int stop_after(drive *d, uint64_t next, cp_err *err)
                       (unsigned long long)d->opt->samples, d->opt->out_dir);
 }
 
+/* The first look after chunk, or the run's end. */
+static uint64_t next_look(const drive *d, uint64_t chunk)
+{
+    for (size_t i = 0; i < d->opt->n_looks; i++)
+        if (d->opt->looks[i] > chunk && d->opt->looks[i] < d->chunks)
+            return d->opt->looks[i];
+    return d->chunks;
+}
+
+/* Collective, at a look: everything merged to rank 0, which decides; 1 in
+ * *stop on every rank if the run ends here. */
+static int look_at(drive *d, uint64_t next, int *stop, cp_err *err)
+{
+    int rc = d->ops->merge(d->ctx, err), decided = 0;
+    if (rc)
+        return rc;
+    if (d->root)
+        d->ops->look(d->ctx, next, &decided, err);
+    rc = cp_par_share_err(d->par, err);
+    *stop = (int)cp_par_bcast_u64(d->par, (uint64_t)decided);
+    if (!rc && *stop) {
+        d->stopped_at = samples_before(d, next);
+        d->chunks = next;
+    }
+    return rc;
+}
+
+static int is_look(const drive *d, uint64_t chunk)
+{
+    for (size_t i = 0; i < d->opt->n_looks; i++)
+        if (d->opt->looks[i] == chunk)
+            return 1;
+    return 0;
+}
+
 static int run_rounds(drive *d, cp_err *err)
 {
     const uint64_t P = (uint64_t)cp_par_size(d->par);
     const uint64_t me = (uint64_t)cp_par_rank(d->par);
-    int local = CP_OK;
-    for (uint64_t C = d->start_chunk; C < d->chunks; C += P) {
-        if (!local && C + me < d->chunks)
+    int local = CP_OK, stop = 0;
+    /* Resumed at a look: decide before going on (the checkpoint may have
+     * been written there before the look). */
+    if (d->start_chunk > 0 && d->start_chunk < d->chunks && is_look(d, d->start_chunk)) {
+        int rc = look_at(d, d->start_chunk, &stop, err);
+        if (rc)
+            return rc;
+    }
+    for (uint64_t C = d->start_chunk; C < d->chunks;) {
+        /* A round ends early at a look, so the look sees exactly its chunks. */
+        const uint64_t look = next_look(d, C);
+        const uint64_t next = C + P < look ? C + P : look;
+        if (!local && C + me < next)
             local = d->ops->simulate(d->ctx, C + me, err);
         const int flags = agree_flags(d, local);
         if (flags & FLAG_ERROR)
             return cp_par_share_err(d->par, err);
-        const uint64_t next = C + P;
         if (next >= d->chunks)
             break; /* the end: finishing beats checkpointing */
+        if (next == look) {
+            int rc = look_at(d, next, &stop, err);
+            if (rc)
+                return rc;
+            if (stop)
+                break;
+        }
         if ((flags & (FLAG_STOP | FLAG_CHECKPOINT)) || checkpoint_due(d, C, next)) {
             int rc = write_checkpoint(d, next, err);
             if (rc)
@@ -243,6 +295,7 @@ static int run_rounds(drive *d, cp_err *err)
                 return stop_after(d, next, err);
         }
         report_progress(d, next, 0);
+        C = next;
     }
     report_progress(d, d->chunks, 1);
     return CP_OK;
@@ -276,6 +329,7 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
         rc = ops->merge(ctx, err);
     /* What the directory holds if this ends here: its checkpoint's. */
     res->done = d.saved;
+    res->stopped_at = d.stopped_at;
     return rc;
 }
 

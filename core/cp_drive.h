@@ -44,6 +44,10 @@ typedef struct cp_drive_ops {
     /* Rank 0, before any chunk: merges the output directory's checkpoint
      * into rank 0's statistics and returns the chunk it continues at. */
     int (*load)(void *ctx, uint64_t *next_chunk, cp_err *err);
+    /* Rank 0, just after a merge at one of cp_drive_options' looks (NULL
+     * when there are none): sets *stop to end the run with the chunks
+     * before next_chunk, as if it had been asked for that many samples. */
+    int (*look)(void *ctx, uint64_t next_chunk, int *stop, cp_err *err);
 } cp_drive_ops;
 
 /* How a run or comparison starts, and when it checkpoints and reports:
@@ -62,6 +66,12 @@ typedef struct cp_drive_options {
     const char *what;   /* "run" or "comparison", for messages */
     uint64_t samples;   /* per scenario */
     cp_drive_settings set;
+    /* A stopping rule's looks (run --precision): chunk counts, ascending,
+     * below the run's chunks.  Rounds end at each, where all ranks merge
+     * and ops->look decides; so the statistics it sees, and those of a run
+     * that stops there, are a fixed run's of that many samples. */
+    const uint64_t *looks;
+    size_t n_looks;
 } cp_drive_options;
 
 /* What a run (or comparison) did, for the caller's report. */
@@ -69,6 +79,7 @@ typedef struct cp_drive_result {
     int already_complete;  /* --resume found it finished: nothing done */
     uint64_t first_sample; /* where this invocation started (0, or a checkpoint's) */
     uint64_t done;         /* samples complete when it returned */
+    uint64_t stopped_at;   /* samples where a look stopped it; 0 if none did */
     double wall_seconds;
 } cp_drive_result;
 

@@ -747,6 +747,11 @@ const uint8_t *cp_model_binding(const cp_workspace *w)
     return w->binding;
 }
 
+const double *cp_model_latent(const cp_workspace *w)
+{
+    return w->z;
+}
+
 /* ---- workspace -------------------------------------------------------- */
 
 static double *lanes_of(size_t items)

@@ -103,4 +103,13 @@ const char *cp_model_binding_label(const cp_model *m, size_t k);
  * cp_model_begin or cp_model_simulate on w. */
 const uint8_t *cp_model_binding(const cp_workspace *w);
 
+/* The latent standard normal z of every shock (see cp_model.c: its
+ * multiplier is a non-decreasing function of it) in the quarter just
+ * simulated by cp_model_step: shock j's in lane s at
+ *   cp_model_latent(w)[j * CP_MODEL_LANES + s].
+ * z is standard normal in every quarter for every time structure, so its
+ * deciles are +-1.2816 (the tornado classifies samples by them).  Valid
+ * until the next cp_model_step, cp_model_begin or cp_model_simulate. */
+const double *cp_model_latent(const cp_workspace *w);
+
 #endif

@@ -19,7 +19,7 @@ const double cp_output_probs[9] = {0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.9
  * --force removes exactly these. */
 static const char *const run_files[] = {
     "summary.csv",    "binding.csv", "samples.csv", "manifest.json",
-    "checkpoint.bin", "compare.csv", NULL};
+    "checkpoint.bin", "compare.csv", "tornado.csv", NULL};
 
 /* ---- the output directory --------------------------------------------- */
 

@@ -11,6 +11,7 @@
 #include "cp_error.h"
 #include "cp_model.h"
 #include "cp_par.h"
+#include "cp_precision.h"
 
 typedef struct cp_run_options {
     uint64_t samples;
@@ -19,6 +20,20 @@ typedef struct cp_run_options {
     const char *out_dir;
     cp_drive_settings drive; /* start, checkpoints, progress */
     const char *command_line;
+    /* The stopping rule (run --precision; NULL: none).  With it, samples
+     * is the cap (--samples-max) and first_look the first look's samples
+     * (a multiple of CP_PAR_CHUNK); the rule is looked at at first_look,
+     * twice that, ... and the run ends at the first look where every
+     * target is met, with the outputs of a fixed run of that many samples
+     * (cp_precision.h).  precision_text is the specification as given. */
+    const cp_precision *precision;
+    const char *precision_text;
+    uint64_t first_look;
+    /* The tornado (run --tornado; cp_tornado.h): tornado.csv over these
+     * comma-separated metrics, regions and quarters ("" or NULL: the
+     * defaults). */
+    int tornado;
+    const char *tornado_metrics, *tornado_regions, *tornado_periods;
 } cp_run_options;
 
 /* What a run did, for the caller's report (see cp_drive.h). */

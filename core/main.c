@@ -10,6 +10,7 @@
 #include "cp_output.h"
 #include "cp_par.h"
 #include "cp_period.h"
+#include "cp_precision.h"
 #include "cp_compare.h"
 #include "cp_report.h"
 #include "cp_run.h"
@@ -110,6 +111,28 @@ static const char run_usage[] =
     RESUME_OPTION_HELP("run")
     PROGRESS_OPTION_HELP
     REPORT_OPTION_HELP
+    "      --precision SPEC   stop once the 95% confidence interval of every target\n"
+    "                         in SPEC is within its tolerance: STAT:METRIC:REGION:\n"
+    "                         PERIOD=TOL, STAT mean or pXX (p05, p50), TOL relative\n"
+    "                         (0.5%) or absolute (2e6), targets separated by ';',\n"
+    "                         e.g. 'p05:frontier_compute_h100e:World:2030Q4=0.5%'.\n"
+    "                         Looked at only at --samples (here the first look, a\n"
+    "                         multiple of 256; default 16384), twice that, 4 times,\n"
+    "                         ... and --samples-max, where it ends in any case: the\n"
+    "                         outputs equal a fixed run of the count it stopped at\n"
+    "      --samples-max N    the most samples a run with --precision takes (required\n"
+    "                         with it)\n"
+    "      --tornado          also write DIR/tornado.csv: per input (shock, event) and\n"
+    "                         output cell, the output's median and mean among samples\n"
+    "                         with the input in its bottom and in its top decile (a\n"
+    "                         shock's latent normal below -1.2816 / above 1.2816; an\n"
+    "                         event: not under way / under way), from the run's own\n"
+    "                         samples; the cells are chosen with:\n"
+    "      --tornado-metrics LIST   metrics, comma-separated (default\n"
+    "                         frontier_compute_h100e)\n"
+    "      --tornado-regions LIST   regions (default: every region of the metrics)\n"
+    "      --tornado-periods LIST   quarters (default 2028Q4,2030Q4,2035Q4, those in the\n"
+    "                         horizon; else its last); each of these implies --tornado\n"
     "  -q, --quiet            no progress and no final report\n"
     "  -h, --help             this help\n";
 /* clang-format on */
@@ -442,7 +465,46 @@ typedef struct run_args {
     const char *scenario;
     char out_default[4096];
     int quiet, report;
+    cp_precision precision;
+    uint64_t samples_max; /* 0: not given */
 } run_args;
+
+/* The stopping rule's settings in opt: spec (NULL: none) parsed into
+ * *precision, the cap samples_max (0: not given) into opt->samples and the
+ * first look (samples, or 0 when not given: the default) into
+ * opt->first_look.  Returns CP_OK or CP_EINVAL with the reason in err. */
+static int set_stopping_rule(cp_run_options *opt, const char *spec, uint64_t samples,
+                             uint64_t samples_max, cp_precision *precision, cp_err *err)
+{
+    if (!spec) {
+        if (samples_max)
+            return cp_err_set(err, CP_EINVAL, "--samples-max is only for a run with --precision");
+        return CP_OK;
+    }
+    int rc = cp_precision_parse(spec, precision, err);
+    if (rc)
+        return rc;
+    if (!samples_max)
+        return cp_err_set(err, CP_EINVAL,
+                          "--precision needs --samples-max N, the most samples to take");
+    const uint64_t first = samples ? samples : CP_PRECISION_FIRST_DEFAULT;
+    if (first % CP_PAR_CHUNK)
+        return cp_err_set(err, CP_EINVAL,
+                          "with --precision, --samples is the first look and must be a multiple of "
+                          "%d (the chunk), e.g. %llu",
+                          CP_PAR_CHUNK,
+                          (unsigned long long)((first / CP_PAR_CHUNK + 1) * CP_PAR_CHUNK));
+    if (first > samples_max)
+        return cp_err_set(err, CP_EINVAL,
+                          "--samples-max %llu is below the first look, %llu samples%s",
+                          (unsigned long long)samples_max, (unsigned long long)first,
+                          samples ? "" : " (the default; set it with --samples)");
+    opt->precision = precision;
+    opt->precision_text = spec;
+    opt->first_look = first;
+    opt->samples = samples_max;
+    return CP_OK;
+}
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
@@ -456,8 +518,16 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                          {"resume", no_argument, NULL, 'R'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"report", no_argument, NULL, 'W'},
+                                         {"precision", required_argument, NULL, 'X'},
+                                         {"samples-max", required_argument, NULL, 'M'},
+                                         {"tornado", no_argument, NULL, 'T'},
+                                         {"tornado-metrics", required_argument, NULL, 'A'},
+                                         {"tornado-regions", required_argument, NULL, 'G'},
+                                         {"tornado-periods", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    const char *precision = NULL;
+    int samples_given = 0;
     a->opt.samples = 100000;
     a->opt.seed = 1;
     a->opt.drive.progress_seconds = 10;
@@ -466,12 +536,40 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     int c;
     optind = 1;
     while ((c = cp_args_getopt(argc, argv, "n:s:o:k:fqh", opts, "run")) != -1) {
+        samples_given |= c == 'n';
         const int done = parse_shared_option(c, optarg, "run", &shared);
         if (done < 0)
             return EXIT_USAGE;
         if (done)
             continue;
         switch (c) {
+        case 'X':
+            precision = optarg;
+            break;
+        case 'T':
+        case 'A':
+        case 'G':
+        case 'D':
+            a->opt.tornado = 1;
+            if (c != 'T' && !*optarg) {
+                fprintf(stderr, "chokepoint run: --tornado-%s: the list is empty\n",
+                        c == 'A'   ? "metrics"
+                        : c == 'G' ? "regions"
+                                   : "periods");
+                return EXIT_USAGE;
+            }
+            if (c == 'A')
+                a->opt.tornado_metrics = optarg;
+            else if (c == 'G')
+                a->opt.tornado_regions = optarg;
+            else if (c == 'D')
+                a->opt.tornado_periods = optarg;
+            break;
+        case 'M':
+            if (count_option("run", "--samples-max", optarg, CP_SAMPLES_MAX, 1, &a->samples_max) <
+                0)
+                return EXIT_USAGE;
+            break;
         case 'k':
             if (count_option("run", "--keep-samples", optarg, CP_SAMPLES_MAX, 0,
                              &a->opt.keep_samples) < 0)
@@ -492,6 +590,13 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     a->scenario = argv[optind];
     if (a->quiet)
         a->opt.drive.progress_seconds = 0;
+    cp_err err;
+    cp_err_clear(&err);
+    if (set_stopping_rule(&a->opt, precision, samples_given ? a->opt.samples : 0, a->samples_max,
+                          &a->precision, &err)) {
+        fprintf(stderr, "chokepoint run: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
     if (a->opt.keep_samples > a->opt.samples)
         a->opt.keep_samples = a->opt.samples;
     return EXIT_OK;
@@ -526,15 +631,25 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
         for (size_t i = 0; i < l.sc.n_warnings + l.g.n_warnings; i++)
             fprintf(stderr, "warning: %s\n",
                     i < l.sc.n_warnings ? l.sc.warnings[i] : l.g.warnings[i - l.sc.n_warnings]);
-    rc = cp_run_execute(par, l.m, opt, res, err);
-    const double run_samples = (double)(opt->samples - res->first_sample);
+    /* The stopping rule's names, found in this model before any sample. */
+    const cp_precision *given = opt->precision;
+    cp_precision resolved;
+    if (given) {
+        resolved = *given;
+        opt->precision = &resolved;
+        rc = cp_precision_resolve(&resolved, l.m, err);
+    }
+    if (!rc)
+        rc = cp_run_execute(par, l.m, opt, res, err);
+    opt->precision = given;
+    const double run_samples = (double)(res->done - res->first_sample);
     if (!rc && root && res->already_complete && !quiet)
         fprintf(stderr, "done: %s already holds this run, complete; nothing to do\n", opt->out_dir);
     else if (!rc && root && !quiet)
         fprintf(stderr,
                 "done: %llu samples of %s on %d rank(s) in %.2f s (%.0f samples/s%s); "
                 "wrote %s\n",
-                (unsigned long long)opt->samples, l.sc.name, cp_par_size(par), res->wall_seconds,
+                (unsigned long long)res->done, l.sc.name, cp_par_size(par), res->wall_seconds,
                 run_samples / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
                 res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
     free_all(&l);
@@ -964,12 +1079,13 @@ static const char batch_usage[] =
     "entry whose output directory already holds its finished run is skipped; one\n"
     "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
     "The batch file's columns:\n"
-    "name,scenario,samples,seed,out[,keep_samples][,compare][,sensitivity]\n"
-    "(paths relative to the batch file); an entry whose compare cell names option\n"
-    "scenarios (separated by ';') is `compare SCENARIO OPTION...`; one with a\n"
-    "sensitivity column is `sensitivity SCENARIO` with that cell's options\n"
-    "(--metric, --region, --periods, --group, blank-separated; '-' for the\n"
-    "defaults).  A summary, one\n"
+    "name,scenario,samples,seed,out[,keep_samples][,compare][,precision,samples_max]\n"
+    "[,sensitivity] (paths relative to the batch file); an entry whose compare cell\n"
+    "names option scenarios (separated by ';') is `compare SCENARIO OPTION...`; one\n"
+    "with a precision is `run --precision PRECISION --samples SAMPLES --samples-max\n"
+    "SAMPLES_MAX` (see run --help); one with a sensitivity column is `sensitivity\n"
+    "SCENARIO` with that cell's options (--metric, --region, --periods, --group,\n"
+    "blank-separated; '-' for the defaults).  A summary, one\n"
     "CSV row per entry, goes to stdout:\n"
     "entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
     "\n"
@@ -1129,12 +1245,27 @@ static int compare_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
     return rc;
 }
 
+/* An entry's run options but for the drive settings: its samples, seed,
+ * kept samples, output and stopping rule (parsed into *precision). */
+static int entry_run_options(const cp_batch_entry *e, cp_run_options *opt, cp_precision *precision,
+                             cp_err *err)
+{
+    opt->samples = e->samples;
+    opt->seed = e->seed;
+    opt->keep_samples = e->keep_samples;
+    opt->out_dir = e->out;
+    return set_stopping_rule(opt, e->precision[0] ? e->precision : NULL, e->samples, e->samples_max,
+                             precision, err);
+}
+
 static int run_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
 {
-    const cp_run_options opt = {
-        .samples = e->samples, .seed = e->seed, .keep_samples = e->keep_samples, .out_dir = e->out};
+    cp_run_options opt = {0};
+    cp_precision precision;
     loaded l;
-    int rc = load_all(e->scenario, &l, err);
+    int rc = entry_run_options(e, &opt, &precision, err);
+    if (!rc)
+        rc = load_all(e->scenario, &l, err);
     if (!rc) {
         rc = cp_run_status(l.m, &opt, &r->status, &r->done, err);
         free_all(&l);
@@ -1240,12 +1371,11 @@ static int run_entry(const cp_par *par, const batch_args *a, const cp_batch_entr
                      cp_drive_result *res, cp_err *err)
 {
     cp_run_options opt = a->opt;
-    opt.samples = e->samples;
-    opt.seed = e->seed;
-    opt.keep_samples = e->keep_samples;
-    opt.out_dir = e->out;
+    cp_precision precision;
     opt.drive.resume = 1;
-    return run_scenario(par, e->scenario, &opt, a->quiet, res, err);
+    memset(res, 0, sizeof *res);
+    const int rc = entry_run_options(e, &opt, &precision, err);
+    return rc ? rc : run_scenario(par, e->scenario, &opt, a->quiet, res, err);
 }
 
 /* Runs entry i (collective); fills its result; returns its code. */
@@ -1267,7 +1397,8 @@ static int do_entry(const cp_par *par, const batch_args *a, const cp_batch *b, s
                    : e->n_options    ? compare_entry(par, a, e, &res, &err)
                                      : run_entry(par, a, e, &res, &err);
     r->seconds = res.wall_seconds;
-    r->done = rc == CP_OK ? e->samples : res.done; /* a stopped entry's checkpoint */
+    /* A stopped entry's checkpoint; a run with a stopping rule's count */
+    r->done = rc != CP_OK ? res.done : e->n_options || !res.done ? e->samples : res.done;
     r->status = rc == CP_OK ? (res.already_complete ? "skipped" : "finished")
                             : (rc == CP_ESTOPPED ? "stopped" : "failed");
     if (rc) {
@@ -1292,11 +1423,17 @@ static int check_entries(const batch_args *a, const cp_batch *b, cp_err *err)
         const cp_model **models = NULL;
         int rc = paths ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
         for (size_t k = 0; !rc && k <= e->n_options; k++) {
-            if (!(rc = load_many(paths + k, 1, &l, &models, err)))
-                free_many(l, models, 1);
-            else
+            if ((rc = load_many(paths + k, 1, &l, &models, err))) {
                 cp_err_wrap(err, "%s:%ld: field '%s'", b->path, e->line,
                             k ? "compare" : "scenario");
+                break;
+            }
+            /* A stopping rule's metric, region and quarter, in this model. */
+            cp_precision p;
+            if (k == 0 && e->precision[0] && !cp_precision_parse(e->precision, &p, err) &&
+                (rc = cp_precision_resolve(&p, models[0], err)))
+                cp_err_wrap(err, "%s:%ld: field 'precision'", b->path, e->line);
+            free_many(l, models, 1);
         }
         free(paths);
         if (!rc && e->is_sensitivity) {

@@ -31,13 +31,20 @@ expect_err() {
         bad "message lacks '$1':"; sed 's/^/    /' "$WORK/err" | head -5; fi
 }
 
-# kill_rank_at_checkpoint DIR: once DIR/checkpoint.bin exists, SIGKILLs one
+# kill_rank_at_checkpoint DIR [LAUNCHER]: once DIR/checkpoint.bin exists, SIGKILLs one
 # rank (not mpirun) of the job whose --out is DIR.
 # It waits on progress, not on the clock: for the checkpoint, or for the job
 # to end (a sanitizer build on a busy machine can take minutes to write its
 # first checkpoint).
 kill_rank_at_checkpoint() {
-    local dir=$1 rank
+    local dir=$1 launcher=${2:-} rank
+    # On a busy machine mpirun may take seconds to start the ranks: wait for
+    # them (or for the launcher to end) before watching for a checkpoint.
+    if [ -n "$launcher" ]; then
+        until pgrep -f -- "--out $dir" >/dev/null || ! kill -0 "$launcher" 2>/dev/null; do
+            sleep 0.05
+        done
+    fi
     while [ ! -e "$dir/checkpoint.bin" ] && [ ! -e "$dir/manifest.json" ] &&
         pgrep -f -- "--out $dir" >/dev/null; do
         sleep 0.05

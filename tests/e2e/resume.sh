@@ -14,7 +14,7 @@ expect_exit 0 "the uninterrupted run" -- run 2 ref --quiet
 # Once a checkpoint exists, kill one rank (not mpirun) outright.
 run 2 killed --checkpoint-every 10000 --quiet >"$WORK/killed.log" 2>&1 &
 launcher=$!
-kill_rank_at_checkpoint "$WORK/killed"
+kill_rank_at_checkpoint "$WORK/killed" $launcher
 wait $launcher
 [ -e "$WORK/killed/manifest.json" ] && bad "the run finished before the kill: the test proved nothing"
 [ -e "$WORK/killed/checkpoint.bin" ] && ok "a checkpoint survived the kill" || bad "no checkpoint"

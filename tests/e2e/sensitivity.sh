@@ -117,7 +117,7 @@ rows=$(($(wc -l <"$WORK/r1/sensitivity.csv") - 1))
 # ---- SIGKILL to one rank, then --resume at another rank count ----------------
 sensb 2 killed --checkpoint-every 256 --quiet >"$WORK/killed.log" 2>&1 &
 launcher=$!
-kill_rank_at_checkpoint "$WORK/killed"
+kill_rank_at_checkpoint "$WORK/killed" $launcher
 wait $launcher
 [ -e "$WORK/killed/manifest.json" ] && bad "it finished before the kill: the test proved nothing"
 [ -e "$WORK/killed/checkpoint.bin" ] && ok "a checkpoint survived the kill" || bad "no checkpoint"

@@ -97,7 +97,7 @@ base 2 killed 60000 --checkpoint-every 2048 --quiet >"$WORK/killed.log" 2>&1 &
 launcher=$!
 # Wait for the job to start (kill_rank_at_checkpoint waits while it runs).
 until pgrep -f -- "--out $WORK/killed" >/dev/null || ! kill -0 $launcher 2>/dev/null; do sleep 0.02; done
-kill_rank_at_checkpoint "$WORK/killed"
+kill_rank_at_checkpoint "$WORK/killed" $launcher
 wait $launcher
 [ -e "$WORK/killed/manifest.json" ] && bad "the run finished before the kill: the test proved nothing"
 expect_exit 0 "resume at 3 ranks" -- base 3 killed 60000 --resume --quiet

@@ -58,6 +58,8 @@ void cp_sketch_free(cp_sketch *s)
         return;
     free(s->pos.count);
     free(s->neg.count);
+    free(s->pos.carry);
+    free(s->neg.carry);
     free(s->pos.over);
     free(s->neg.over);
     cp_sketch_init(s);
@@ -77,12 +79,16 @@ static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
         end = end > old_end ? end : old_end;
     }
     const size_t n = (size_t)(end - lo);
-    /* Both arrays grow before either moves its counts: a failure in between
+    /* Every array grows before any moves its counts: a failure in between
      * leaves a larger array with the same counts, which changes nothing. */
-    uint32_t *c = realloc(sd->count, n * sizeof *c);
+    uint8_t *c = realloc(sd->count, n * sizeof *c);
     if (!c)
         return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
     sd->count = c;
+    uint32_t *k = realloc(sd->carry, n * sizeof *k);
+    if (!k)
+        return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
+    sd->carry = k;
     if (sd->over) {
         uint64_t *o = realloc(sd->over, n * sizeof *o);
         if (!o)
@@ -93,6 +99,9 @@ static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
     memmove(c + shift, c, sd->n * sizeof *c);
     memset(c, 0, shift * sizeof *c);
     memset(c + shift + sd->n, 0, (n - shift - sd->n) * sizeof *c);
+    memmove(k + shift, k, sd->n * sizeof *k);
+    memset(k, 0, shift * sizeof *k);
+    memset(k + shift + sd->n, 0, (n - shift - sd->n) * sizeof *k);
     if (sd->over) {
         uint64_t *o = sd->over;
         memmove(o + shift, o, sd->n * sizeof *o);
@@ -104,8 +113,9 @@ static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
     return CP_OK;
 }
 
-/* Moves every 32-bit count into the 64-bit ones (allocating them), so that
- * 32-bit counting can go on.  On failure the counts are unchanged. */
+/* Moves every count (byte and carry) into the 64-bit ones (allocating
+ * them), so that counting in them can go on.  On failure the counts are
+ * unchanged. */
 static int spill(cp_sketch *s, cp_err *err)
 {
     cp_sketch_side *const side[2] = {&s->pos, &s->neg};
@@ -118,14 +128,15 @@ static int spill(cp_sketch *s, cp_err *err)
         }
     for (int k = 0; k < 2; k++)
         for (uint32_t i = 0; i < side[k]->n; i++) {
-            side[k]->over[i] += side[k]->count[i];
+            side[k]->over[i] += side[k]->count[i] + ((uint64_t)side[k]->carry[i] << 8);
             side[k]->count[i] = 0;
+            side[k]->carry[i] = 0;
         }
     s->in_count = 0;
     return CP_OK;
 }
 
-/* Makes room for n more in the 32-bit counts (see cp_sketch_side). */
+/* Makes room for n more in count and carry (see cp_sketch_side). */
 static int reserve_counts(cp_sketch *s, uint64_t n, cp_err *err)
 {
     return n <= UINT32_MAX - s->in_count ? CP_OK : spill(s, err);
@@ -156,7 +167,8 @@ int cp_sketch_add(cp_sketch *s, double x, cp_err *err)
         const int rc = reserve_counts(s, 1, err);
         if (rc)
             return rc;
-        sd->count[key - sd->lo]++;
+        if (++sd->count[key - sd->lo] == 0)
+            sd->carry[key - sd->lo]++;
         s->in_count++;
     }
     s->total++;
@@ -174,7 +186,9 @@ static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride
         if (a == 0)
             continue;
         cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
-        sd->count[(int64_t)(a >> KEY_SHIFT) - sd->lo]--;
+        const int64_t k = (int64_t)(a >> KEY_SHIFT) - sd->lo;
+        if (sd->count[k]-- == 0) /* a borrow from the 256s */
+            sd->carry[k]--;
         s->in_count--;
     }
 }
@@ -191,7 +205,7 @@ typedef struct chunk {
     /* Each value's counter as an address; a zero's is its own sink, so that
      * zeros need no branch and do not wait on one another's increments. */
     uintptr_t slot[ADD_CHUNK];
-    uint32_t sink[ADD_CHUNK];
+    uint8_t sink[ADD_CHUNK];
     double buf[ADD_CHUNK]; /* the values of a strided chunk, made contiguous */
     size_t zeros;
     double lo, hi; /* the chunk's min and max */
@@ -207,9 +221,8 @@ typedef struct side_view {
 
 static side_view side_view_of(const cp_sketch_side *sd)
 {
-    return (side_view){.lo = sd->lo,
-                       .last = (int64_t)sd->n - 1,
-                       .key0 = (uintptr_t)sd->count - (uintptr_t)sd->lo * sizeof *sd->count};
+    return (side_view){
+        .lo = sd->lo, .last = (int64_t)sd->n - 1, .key0 = (uintptr_t)sd->count - (uintptr_t)sd->lo};
 }
 
 /* The bits of a double as a signed integer in the order of the doubles (a
@@ -247,7 +260,7 @@ CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg,
     uint64_t bad = 0, zeros = 0;
     int64_t lo = ordered(double_bits(INFINITY)), hi = ordered(double_bits(-INFINITY));
     uint64_t zslot = sink; /* a running address: fewer vector operations than sink + 4 i */
-    for (size_t i = 0; i < n; i++, zslot += sizeof(uint32_t)) {
+    for (size_t i = 0; i < n; i++, zslot++) {
         const uint64_t bits = double_bits(x[i]);
         const uint64_t a = bits & ABS_MASK;
         const uint64_t neg_mask = 0 - (bits >> 63);
@@ -255,7 +268,7 @@ CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg,
         const uint64_t key = a >> KEY_SHIFT;
         const uint64_t idx = key - (plo ^ (dlo & neg_mask));
         bad |= (idx | ((plast ^ (dlast & neg_mask)) - idx)) & ~zero;
-        const uint64_t at = (pk ^ (dk & neg_mask)) + key * sizeof(uint32_t);
+        const uint64_t at = (pk ^ (dk & neg_mask)) + key;
         slot[i] = (at & ~zero) | (zslot & zero);
         zeros -= zero;
         const int64_t o = ordered(bits);
@@ -282,13 +295,13 @@ CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, 
     uint64_t bad = 0, zeros = 0;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     uint64_t zslot = sink;
-    for (size_t i = 0; i < n; i++, zslot += sizeof(uint32_t)) {
+    for (size_t i = 0; i < n; i++, zslot++) {
         const uint64_t bits = double_bits(x[i]);
         const uint64_t zero = 0 - (uint64_t)(bits << 1 == 0);
         const uint64_t key = bits >> KEY_SHIFT;
         const uint64_t idx = key - plo;
         bad |= (idx | (plast - idx)) & ~zero;
-        const uint64_t at = pk + key * sizeof(uint32_t);
+        const uint64_t at = pk + key;
         slot[i] = (at & ~zero) | (zslot & zero);
         zeros -= zero;
         const int64_t o = (int64_t)bits;
@@ -318,9 +331,35 @@ static int chunk_grow(cp_sketch *s, const double *x, size_t n, cp_err *err)
     return CP_OK; /* unreachable: chunk_scan rejected one of them */
 }
 
+/* Adds c (at most 256) to the byte at address at, one of s's counters,
+ * and what wraps round to its carry.  Rare (a byte wraps once in 256
+ * adds), so out of the counting loop's way; a sink never wraps (it counts
+ * one zero at most). */
+static __attribute__((noinline)) void add_carry(cp_sketch *s, uintptr_t at, unsigned c)
+{
+    uint8_t *const byte = (uint8_t *)at;
+    const unsigned sum = *byte + c;
+    *byte = (uint8_t)sum;
+    if (sum >> 8) {
+        cp_sketch_side *sd = at - (uintptr_t)s->pos.count < s->pos.n ? &s->pos : &s->neg;
+        sd->carry[at - (uintptr_t)sd->count] += sum >> 8;
+    }
+}
+
+/* Adds 1 to the counter at address at: its byte, and the carry when the
+ * byte wraps round. */
+static inline void count_one(cp_sketch *s, uintptr_t at)
+{
+    uint8_t *const byte = (uint8_t *)at;
+    if (__builtin_expect(*byte == UINT8_MAX, 0))
+        add_carry(s, at, 1);
+    else
+        ++*byte;
+}
+
 /* Adds 1 to the counter of each of the n values of ch and, if sums is not
  * NULL, each value and its square to the sums, in index order. */
-static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
+static void chunk_count(cp_sketch *s, chunk *ch, const double *x, size_t n, double *sums)
 {
     if (ch->zeros)
         memset(ch->sink, 0, n * sizeof *ch->sink);
@@ -332,14 +371,14 @@ static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
     const int one_bucket = ch->zeros == 0 && (blo >> KEY_SHIFT) == (bhi >> KEY_SHIFT);
     const int each = ch->zeros < n && !one_bucket;
     if (one_bucket)
-        *(uint32_t *)ch->slot[0] += (uint32_t)n;
+        add_carry(s, ch->slot[0], (unsigned)n);
     if (sums && each) {
         double s1 = sums[0], s2 = sums[1];
         for (size_t i = 0; i < n; i++) {
             const double v = x[i];
             s1 += v;
             s2 += v * v;
-            (*(uint32_t *)ch->slot[i])++;
+            count_one(s, ch->slot[i]);
         }
         sums[0] = s1;
         sums[1] = s2;
@@ -357,13 +396,13 @@ static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
         /* Four at a time: the loop's own instructions were as many as the
          * increments'. */
         for (; i + 4 <= n; i += 4) {
-            (*(uint32_t *)ch->slot[i])++;
-            (*(uint32_t *)ch->slot[i + 1])++;
-            (*(uint32_t *)ch->slot[i + 2])++;
-            (*(uint32_t *)ch->slot[i + 3])++;
+            count_one(s, ch->slot[i]);
+            count_one(s, ch->slot[i + 1]);
+            count_one(s, ch->slot[i + 2]);
+            count_one(s, ch->slot[i + 3]);
         }
         for (; i < n; i++)
-            (*(uint32_t *)ch->slot[i])++;
+            count_one(s, ch->slot[i]);
     }
 }
 
@@ -396,7 +435,7 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
                 return rc;
             }
         }
-        chunk_count(&ch, v, m, sums ? sum : NULL);
+        chunk_count(s, &ch, v, m, sums ? sum : NULL);
         s->in_count += m - ch.zeros; /* as unadd_strided takes them back */
         zeros += ch.zeros;
         lo = ch.lo < lo ? ch.lo : lo;
@@ -436,13 +475,16 @@ static int side_reserve(cp_sketch_side *dst, const cp_sketch_side *src, cp_err *
     return side_cover(dst, (int64_t)src->lo + f, (int64_t)src->lo + e - 1, err);
 }
 
-/* Adds c to bucket i of dst: to the 32-bit count while the sketch's 32-bit
- * counts stay below 2^32 (tracked by *in_count), else to the 64-bit one,
- * which reserve_counts has made. */
+/* Adds c to bucket i of dst: to its byte and carry while the sketch's
+ * count and carry stay below 2^32 (tracked by *in_count), else to the
+ * 64-bit count, which reserve_counts has made. */
 static void bucket_add(cp_sketch_side *dst, int64_t i, uint64_t c, uint64_t *in_count)
 {
     if (c <= UINT32_MAX - *in_count) {
-        dst->count[i] += (uint32_t)c;
+        /* At most 2^32 - 1 in all, so the carry cannot overflow. */
+        const uint64_t sum = dst->count[i] + ((uint64_t)dst->carry[i] << 8) + c;
+        dst->count[i] = (uint8_t)sum;
+        dst->carry[i] = (uint32_t)(sum >> 8);
         *in_count += c;
     } else {
         dst->over[i] += c;

@@ -890,3 +890,56 @@ Test(sketch, strided_nonfinite_message_as_single_add)
             cp_sketch_free(&b);
         }
 }
+
+/* A bucket's count is a byte plus a carry of 256s (cp_sketch_side): counts
+ * that wrap the byte, by one-by-one adds, strided adds value by value, a
+ * chunk in one bucket added at once, and merges, all hold the exact
+ * count; and a strided add that fails takes its counts back across a carry
+ * (a borrow), leaving the sketch as it was. */
+Test(sketch, byte_counts_carry_and_borrow)
+{
+    enum { N = 1000 };
+    static double x[N];
+    cp_err err;
+    cp_sketch a, b, c;
+    cp_sketch_init(&a);
+    cp_sketch_init(&b);
+    cp_sketch_init(&c);
+    /* Two buckets in turn (value by value) and one bucket per chunk (at once). */
+    for (size_t i = 0; i < N; i++)
+        x[i] = i % 2 ? -3.0 : 5.0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < N; i++)
+            cr_assert_eq(cp_sketch_add(&a, x[i], &err), CP_OK);
+        cr_assert_eq(cp_sketch_add_strided(&b, x, N, 1, NULL, &err), CP_OK, "%s", err.msg);
+        cr_assert_eq(cp_sketch_add_strided(&c, x, N / 2, 2, NULL, &err), CP_OK, "%s", err.msg);
+        cr_assert_eq(cp_sketch_add_strided(&c, x + 1, N / 2, 2, NULL, &err), CP_OK, "%s", err.msg);
+    }
+    assert_consistent(&a);
+    assert_same_sketch(&a, &b);
+    assert_same_sketch(&a, &c);
+    cr_assert_eq(cp_sketch_quantile(&b, 0.5), -3.0);
+    cr_assert_eq(b.in_count, 3 * N);
+    /* A merge into a sketch whose bytes are part full. */
+    cr_assert_eq(cp_sketch_merge(&c, &b, &err), CP_OK);
+    cr_assert_eq(cp_sketch_merge(&a, &b, &err), CP_OK);
+    assert_same_sketch(&a, &c);
+    assert_consistent(&c);
+    /* 1500 counts in 5.0's bucket: a failing add of 300 more there (then a
+     * NaN) must borrow back through the carry. */
+    unsigned char *before;
+    const size_t nb = packed(&b, &before);
+    for (size_t i = 0; i < 300; i++)
+        x[i] = 5.0;
+    x[300] = NAN;
+    cr_assert_eq(cp_sketch_add_strided(&b, x, 301, 1, NULL, &err), CP_EINVAL);
+    unsigned char *after;
+    const size_t na = packed(&b, &after);
+    cr_assert(na == nb && memcmp(before, after, na) == 0, "a failed add changed the counts");
+    cr_assert_eq(b.in_count, 3 * N);
+    free(before);
+    free(after);
+    cp_sketch_free(&a);
+    cp_sketch_free(&b);
+    cp_sketch_free(&c);
+}

@@ -551,31 +551,67 @@ static double clamp(double r, const cp_sketch *s)
     return r < s->min ? s->min : r > s->max ? s->max : r;
 }
 
-double cp_sketch_quantile(const cp_sketch *s, double p)
+/* Quantiles as cp_sketch_quantiles, at most QUANTILE_BATCH of them: the
+ * ranks in increasing order, each reported at the first bucket (in the
+ * order of the values) where the cumulative count reaches it, as a walk
+ * for that rank alone would. */
+#define QUANTILE_BATCH 16
+static void quantile_batch(const cp_sketch *s, const double *p, size_t n, double *q)
 {
-    if (s->total == 0 || !(p >= 0.0 && p <= 1.0))
-        return NAN;
-    const uint64_t k = rank_of(p, s->total);
-    /* The extremes are known exactly. */
-    if (k == 1)
-        return s->min;
-    if (k == s->total)
-        return s->max;
+    uint64_t k[QUANTILE_BATCH];
+    size_t order[QUANTILE_BATCH], m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s->total == 0 || !(p[i] >= 0.0 && p[i] <= 1.0)) {
+            q[i] = NAN;
+            continue;
+        }
+        k[i] = rank_of(p[i], s->total);
+        /* The extremes are known exactly. */
+        if (k[i] == 1 || k[i] == s->total) {
+            q[i] = k[i] == 1 ? s->min : s->max;
+            continue;
+        }
+        size_t j = m++;
+        for (; j > 0 && k[order[j - 1]] > k[i]; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    size_t next = 0;
     uint64_t cum = 0;
-    for (uint32_t i = s->neg.n; i-- > 0;) {
+    for (uint32_t i = s->neg.n; next < m && i-- > 0;) {
         cum += cp_sketch_bucket(&s->neg, i);
-        if (cum >= k)
-            return clamp(-bucket_point((int64_t)s->neg.lo + i), s);
+        if (cum < k[order[next]])
+            continue;
+        const double v = clamp(-bucket_point((int64_t)s->neg.lo + i), s);
+        while (next < m && cum >= k[order[next]])
+            q[order[next++]] = v;
     }
     cum += s->zeros;
-    if (cum >= k)
-        return 0.0;
-    for (uint32_t i = 0; i < s->pos.n; i++) {
+    while (next < m && cum >= k[order[next]])
+        q[order[next++]] = 0.0;
+    for (uint32_t i = 0; next < m && i < s->pos.n; i++) {
         cum += cp_sketch_bucket(&s->pos, i);
-        if (cum >= k)
-            return clamp(bucket_point((int64_t)s->pos.lo + i), s);
+        if (cum < k[order[next]])
+            continue;
+        const double v = clamp(bucket_point((int64_t)s->pos.lo + i), s);
+        while (next < m && cum >= k[order[next]])
+            q[order[next++]] = v;
     }
-    return s->max; /* unreachable while total is the sum of the counts */
+    while (next < m) /* unreachable while total is the sum of the counts */
+        q[order[next++]] = s->max;
+}
+
+void cp_sketch_quantiles(const cp_sketch *s, const double *p, size_t n, double *q)
+{
+    for (size_t i = 0; i < n; i += QUANTILE_BATCH)
+        quantile_batch(s, p + i, n - i < QUANTILE_BATCH ? n - i : QUANTILE_BATCH, q + i);
+}
+
+double cp_sketch_quantile(const cp_sketch *s, double p)
+{
+    double q;
+    quantile_batch(s, &p, 1, &q);
+    return q;
 }
 
 /* ---- serialization ----

@@ -83,6 +83,11 @@ int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err);
  * and n report the exact min and max. */
 double cp_sketch_quantile(const cp_sketch *s, double p);
 
+/* q[i] = cp_sketch_quantile(s, p[i]) for i < n, the same values, in one walk
+ * over the buckets rather than one for each p (a run's summary asks for nine
+ * quantiles of each of thousands of cells). */
+void cp_sketch_quantiles(const cp_sketch *s, const double *p, size_t n, double *q);
+
 /* Serialization, for MPI reductions and checkpoints: a self-describing byte
  * string of the sketch (little-endian host layout; not meant to cross
  * architectures).  cp_sketch_pack writes at most cp_sketch_packed_size bytes

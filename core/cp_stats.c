@@ -462,8 +462,7 @@ void cp_stats_summarize(const cp_stats *st, size_t cell, const double *probs, si
         const double mean = cp_xsum_value(&cl->sum) / (double)n;
         out->mean = mean < out->min ? out->min : mean > out->max ? out->max : mean;
     }
-    for (size_t i = 0; i < n_probs; i++)
-        q[i] = cp_sketch_quantile(&cl->sketch, probs[i]);
+    cp_sketch_quantiles(&cl->sketch, probs, n_probs, q);
 }
 
 /* ---- serialization ----

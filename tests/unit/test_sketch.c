@@ -943,3 +943,40 @@ Test(sketch, byte_counts_carry_and_borrow)
     cp_sketch_free(&b);
     cp_sketch_free(&c);
 }
+
+/* Many quantiles in one walk are the one-at-a-time quantiles, bit for bit:
+ * probabilities in any order, repeated, at the extremes, outside [0, 1] and
+ * NaN, more of them than one batch, on sketches with negatives, zeros and
+ * positives, and on an empty one. */
+Test(sketch, quantiles_in_one_walk_as_one_at_a_time)
+{
+    gsl_rng *r = rng_new(31);
+    enum { NP = 40 };
+    double p[NP], q[NP];
+    cp_err err;
+    for (int kind = 0; kind < 3; kind++) {
+        cp_sketch s;
+        cp_sketch_init(&s);
+        for (int i = 0; kind > 0 && i < 5000; i++) {
+            const double u = gsl_rng_uniform(r);
+            const double v = kind == 1 ? exp(10 * u) : u < 0.2 ? 0.0 : u < 0.5 ? -1.0 / u : u;
+            cr_assert_eq(cp_sketch_add(&s, v, &err), CP_OK);
+        }
+        for (size_t i = 0; i < NP; i++)
+            p[i] = i < N_PROBS ? probs[N_PROBS - 1 - i] : gsl_rng_uniform(r);
+        p[NP - 1] = p[3];
+        p[NP - 2] = -0.5;
+        p[NP - 3] = 1.5;
+        p[NP - 4] = NAN;
+        for (size_t n = 1; n <= NP; n += 13) {
+            cp_sketch_quantiles(&s, p, n, q);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_eq(bits_of(q[i]), bits_of(cp_sketch_quantile(&s, p[i])), "p %g", p[i]);
+        }
+        cp_sketch_quantiles(&s, p, NP, q);
+        for (size_t i = 0; i < NP; i++)
+            cr_assert_eq(bits_of(q[i]), bits_of(cp_sketch_quantile(&s, p[i])), "p %g", p[i]);
+        cp_sketch_free(&s);
+    }
+    gsl_rng_free(r);
+}

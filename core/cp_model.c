@@ -53,6 +53,8 @@ typedef struct mnode {
     int market;                    /* deploy: the market it buys from (state index), or -1 */
     int labelled;                  /* 1 if a deploy node's binding can read its label */
     int label_from;                /* its only input carrying the flow (graph index), or -1 */
+    int response;                  /* elastic: its shared price response (index), or -1 */
+    int response_first;            /* 1 if it computes that response, 0 if it reads it */
 } mnode;
 
 /* A market: its buyers (deploy state indices), their first-quarter weights
@@ -115,6 +117,7 @@ struct cp_model {
     double *buyer_limit;
     char (*labels)[CP_LABEL_MAX];
     size_t n_labels;
+    size_t n_responses; /* price responses shared by elastic nodes (share_responses) */
 };
 
 /* The workspace holds the state of CP_MODEL_LANES samples side by side:
@@ -169,6 +172,7 @@ struct cp_workspace {
     size_t n_fleets;
     event_lane *events;        /* per event and lane */
     double *acc, *scale, *tmp; /* scratch, one lane array each */
+    double *response;          /* per shared price response */
     uint8_t *binding;          /* per binding row, quarter and lane */
 };
 
@@ -490,6 +494,55 @@ static void mark_labelled(cp_model *m)
     free(pos);
 }
 
+/* Whether elastic nodes a and b take the same price inputs (the same
+ * nodes, in the same order, so their sums are the same bits) with the same
+ * reference and elasticity, neither of them shocked. */
+static int same_response(const cp_model *m, const mnode *a, const mnode *b)
+{
+    if (a->param_slot[0] >= 0 || a->param_slot[1] >= 0 || b->param_slot[0] >= 0 ||
+        b->param_slot[1] >= 0 || memcmp(&a->param[0], &b->param[0], sizeof a->param[0]) != 0 ||
+        memcmp(&a->param[1], &b->param[1], sizeof a->param[1]) != 0)
+        return 0;
+    size_t i = a->first_in, j = b->first_in;
+    const size_t a_end = a->first_in + a->n_in, b_end = b->first_in + b->n_in;
+    for (;;) {
+        while (i < a_end && m->in_role[i] != CP_ROLE_PRICE)
+            i++;
+        while (j < b_end && m->in_role[j] != CP_ROLE_PRICE)
+            j++;
+        if (i == a_end || j == b_end)
+            return i == a_end && j == b_end;
+        if (m->in_from[i++] != m->in_from[j++])
+            return 0;
+    }
+}
+
+/* An elastic node's price response, ratio^-e, depends on its price inputs,
+ * reference and elasticity only; where several nodes have the same ones
+ * (the four regions' build-out responding to one cost of a MW), the first
+ * in topological order computes it (a log and an exp per lane) and the
+ * others read it: the same bits, as every input is final by then. */
+static void share_responses(cp_model *m)
+{
+    for (size_t k = 0; k < m->n_nodes; k++) {
+        mnode *nd = &m->nodes[k];
+        nd->response = -1;
+        if (nd->kind != CP_NODE_ELASTIC)
+            continue;
+        for (size_t j = 0; j < k; j++) {
+            mnode *first = &m->nodes[j];
+            if (first->kind != CP_NODE_ELASTIC || !same_response(m, first, nd))
+                continue;
+            if (first->response < 0) {
+                first->response = (int)m->n_responses++;
+                first->response_first = 1;
+            }
+            nd->response = first->response;
+            break;
+        }
+    }
+}
+
 static const mnode *node_by_index(const cp_model *m, int index)
 {
     for (size_t k = 0; k < m->n_nodes; k++)
@@ -651,6 +704,7 @@ int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_
     if (!rc) {
         m->n_slots = slots.n;
         build_nodes(m, &slots);
+        share_responses(m);
         rc = build_labels(m, err);
         mark_labelled(m);
     }
@@ -795,11 +849,13 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->acc = lanes_of(1);
     w->scale = lanes_of(1);
     w->tmp = lanes_of(1);
+    w->response = lanes_of(m->n_responses);
     w->binding = calloc((m->n_deploys * m->T + 1) * LANES, 1);
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
         !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
-        !w->label || !w->events || !w->acc || !w->scale || !w->tmp || !w->key_offset) {
+        !w->label || !w->events || !w->acc || !w->scale || !w->tmp || !w->key_offset ||
+        !w->response) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -836,6 +892,7 @@ void cp_workspace_free(cp_workspace *w)
     free(w->acc);
     free(w->scale);
     free(w->tmp);
+    free(w->response);
     free(w->binding);
     free(w);
 }
@@ -1220,16 +1277,16 @@ LANE_INLINE void eval_delay(const cp_model *m, cp_workspace *w, const mnode *nd,
     }
 }
 
-LANE_INLINE void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, double *out,
-                              size_t n)
+/* t = ratio^-e of an elastic node's price inputs, as exp(-e log(ratio)) over
+ * all lanes at once: libm's pow, one call per lane, was a tenth of a run.
+ * At the reference price the log is 0 and the response exactly 1.  (A
+ * negative price, which no input gives, would make NaN even for a whole
+ * e.) */
+LANE_INLINE void price_response(const cp_model *m, cp_workspace *w, const mnode *nd,
+                                double *restrict t, size_t n)
 {
-    double *restrict ratio = w->scale, *restrict t = w->tmp;
-    sum_role(m, w, nd, CP_ROLE_FLOW, w->acc, n);
+    double *restrict ratio = w->scale;
     sum_role(m, w, nd, CP_ROLE_PRICE, ratio, n);
-    /* ratio^-e as exp(-e log(ratio)) over all lanes at once: libm's pow,
-     * one call per lane, was a tenth of a run.  At the reference price the
-     * log is 0 and the response exactly 1.  (A negative price, which no
-     * input gives, would make NaN even for a whole e.) */
     if (nd->param_slot[0] < 0) { /* no shock on the reference: one value for all lanes */
         const double reference = nd->param[0];
         for (size_t l = 0; l < n; l++)
@@ -1242,6 +1299,17 @@ LANE_INLINE void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *n
     for (size_t l = 0; l < n; l++)
         ratio[l] = -param(nd, w->mult, 1, l) * t[l];
     cp_math_exp_n(ratio, t, n);
+}
+
+LANE_INLINE void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *nd, double *out,
+                              size_t n)
+{
+    /* A response shared with an earlier node (share_responses) is there
+     * already. */
+    double *restrict t = nd->response < 0 ? w->tmp : &w->response[(size_t)nd->response * LANES];
+    if (nd->response < 0 || nd->response_first)
+        price_response(m, w, nd, t, n);
+    sum_role(m, w, nd, CP_ROLE_FLOW, w->acc, n);
     for (size_t l = 0; l < n; l++)
         out[l] = w->acc[l] * t[l];
     /* Its constraint binds where the price cuts the flow below binds_below;

@@ -94,7 +94,8 @@ struct cp_model {
     mnode *nodes; /* in topological order */
     mshock *shocks;
     mevent *events;
-    int *slot_refs; /* the slots each shock and event multiplies */
+    int *slot_refs;     /* the slots each shock and event multiplies */
+    uint8_t *ref_first; /* per slot ref: 1 if it is its slot's first (mark_first_refs) */
     size_t n_slot_refs;
     /* The graph's edges, flattened for the inner loop: where each input's
      * value is, its role, and its weight (for assemble, its reciprocal, so
@@ -277,6 +278,26 @@ static int check_streams(const cp_model *m, cp_err *err)
                                   "rename one of them",
                                   m->sc->path);
         }
+    return CP_OK;
+}
+
+/* Every shock and then every event multiplies its slots every quarter, in
+ * the order of slot_refs; a slot's first ref writes its factor, where
+ * multiplying a slot of 1.0 by it would give the same bits, so the slots
+ * need no filling with 1.0 each quarter. */
+static int mark_first_refs(cp_model *m, size_t n_slots, cp_err *err)
+{
+    m->ref_first = calloc(m->n_slot_refs + 1, sizeof *m->ref_first);
+    uint8_t *seen = calloc(n_slots + 1, 1);
+    if (!m->ref_first || !seen) {
+        free(seen);
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < m->n_slot_refs; k++) {
+        m->ref_first[k] = !seen[m->slot_refs[k]];
+        seen[m->slot_refs[k]] = 1;
+    }
+    free(seen);
     return CP_OK;
 }
 
@@ -700,6 +721,8 @@ int cp_model_build(const cp_scenario *sc, const cp_graph *g, cp_model **out, cp_
     if (!rc)
         rc = check_streams(m, err);
     if (!rc)
+        rc = mark_first_refs(m, slots.n, err);
+    if (!rc)
         rc = build_inputs(m, err);
     if (!rc) {
         m->n_slots = slots.n;
@@ -729,6 +752,7 @@ void cp_model_free(cp_model *m)
     free(m->shocks);
     free(m->events);
     free(m->slot_refs);
+    free(m->ref_first);
     free(m->in_at);
     free(m->in_role);
     free(m->in_weight);
@@ -923,9 +947,12 @@ LANE_INLINE void multiply_slots(const cp_model *m, cp_workspace *w, size_t first
                                 const double *factor, size_t n)
 {
     for (size_t k = 0; k < n_refs; k++) {
-        double *mult = &w->mult[(size_t)m->slot_refs[first_ref + k] * LANES];
-        for (size_t l = 0; l < n; l++)
-            mult[l] *= factor[l];
+        double *restrict mult = &w->mult[(size_t)m->slot_refs[first_ref + k] * LANES];
+        if (m->ref_first[first_ref + k])
+            memcpy(mult, factor, n * sizeof *mult); /* 1.0 * factor */
+        else
+            for (size_t l = 0; l < n; l++)
+                mult[l] *= factor[l];
     }
 }
 
@@ -1556,8 +1583,6 @@ CP_LANE_CLONES void cp_model_step(const cp_model *m, cp_workspace *w, double *ce
 {
     const block b = w->b; /* a local copy: stores through w cannot change it */
     const size_t extras_width = cp_model_extras(m);
-    for (size_t i = 0; i < m->n_slots * LANES; i++)
-        w->mult[i] = 1.0;
     draw_shocks(m, w, &b, extras, extras_width);
     apply_events(m, w, &b, extras, extras_width);
     eval_nodes(m, w, &b);

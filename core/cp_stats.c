@@ -384,6 +384,18 @@ int cp_stats_add_labels(cp_stats *st, const uint8_t *labels, size_t n_samples, s
     for (size_t k = 0; k < count; k++) {
         const uint8_t *row = labels + k * row_stride;
         uint64_t *counts = st->counts + (first + k * step) * st->n_labels;
+        /* Mostly one label for all samples: each increment of the same
+         * counter would wait on the one before, so such a row is counted at
+         * once (the range in a loop that vectorizes). */
+        uint8_t lo = UINT8_MAX, hi = 0;
+        for (size_t s = 0; s < n_samples; s++) {
+            lo = row[s] < lo ? row[s] : lo;
+            hi = row[s] > hi ? row[s] : hi;
+        }
+        if (n_samples && lo == hi) {
+            counts[lo] += n_samples;
+            continue;
+        }
         for (size_t s = 0; s < n_samples; s++)
             counts[row[s]]++;
     }

@@ -1,6 +1,7 @@
 /* cp_output.c -- see cp_output.h. */
 #include "cp_output.h"
 #include "cp_period.h"
+#include "cp_version.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -403,4 +404,43 @@ void cp_output_json_string(FILE *fp, const char *s)
             fputc(ch, fp);
     }
     fputc('"', fp);
+}
+
+static void hash_entry(FILE *fp, const char *path, int last)
+{
+    char hex[65];
+    cp_err e;
+    fputs("    {\"path\": ", fp);
+    cp_output_json_string(fp, path);
+    fputs(", \"sha256\": ", fp);
+    cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
+    fputs(last ? "}\n" : "},\n", fp);
+}
+
+void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *command_line,
+                                   const cp_scenario *sc, const cp_graph *g)
+{
+    fputs("  \"version\": ", fp);
+    cp_output_json_string(fp, cp_version());
+    fputs(",\n  \"git_commit\": ", fp);
+    cp_output_json_string(fp, cp_git_commit());
+    fprintf(fp, ",\n  \"run_id\": \"%s\",\n  \"command\": ", run_id);
+    cp_output_json_string(fp, command_line ? command_line : "");
+    fputs(",\n  \"scenario\": {\"name\": ", fp);
+    cp_output_json_string(fp, sc->name);
+    fputs(", \"path\": ", fp);
+    cp_output_json_string(fp, sc->path);
+    fputs("},\n  \"scenario_files\": [\n", fp);
+    for (size_t i = 0; i < sc->n_files; i++)
+        hash_entry(fp, sc->files[i], i + 1 == sc->n_files);
+    fputs("  ],\n  \"data_files\": [\n", fp);
+    for (size_t i = 0; i < sc->n_data_files; i++)
+        hash_entry(fp, sc->data_files[i], i + 1 == sc->n_data_files);
+    fputs("  ],\n  \"inputs\": [\n", fp);
+    for (int i = 0; i < 5; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
+        hash_entry(fp, path, i == 4);
+    }
+    fputs("  ],\n", fp);
 }

@@ -74,4 +74,11 @@ void cp_output_sha256_text(const char *text, char hex[65]);
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void cp_output_json_string(FILE *fp, const char *s);
 
+/* The part of a manifest that says how a result was made, as JSON members
+ * each followed by ",\n": version, git_commit, run_id, command, scenario
+ * (name, path), and the SHA-256 of every file read (scenario_files,
+ * data_files, inputs).  Shared by run, compare and sensitivity. */
+void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *command_line,
+                                   const cp_scenario *sc, const cp_graph *g);
+
 #endif

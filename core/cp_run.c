@@ -343,17 +343,6 @@ static void iso_time(time_t t, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void hash_entry(FILE *fp, const char *path, int last)
-{
-    char hex[65];
-    cp_err e;
-    fputs("    {\"path\": ", fp);
-    cp_output_json_string(fp, path);
-    fputs(", \"sha256\": ", fp);
-    cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
-    fputs(last ? "}\n" : "},\n", fp);
-}
-
 static int write_manifest(const run_state *rs, cp_err *err)
 {
     const cp_run_options *opt = rs->opt;
@@ -372,30 +361,10 @@ static int write_manifest(const run_state *rs, cp_err *err)
     const uint64_t samples = cp_stats_samples(rs->st); /* fewer than opt's if a rule stopped it */
     const uint64_t here = samples - rs->first_sample;
     FILE *fp = f.fp;
-    fprintf(fp, "{\n  \"program\": \"chokepoint\",\n  \"version\": ");
-    cp_output_json_string(fp, cp_version());
-    fputs(",\n  \"git_commit\": ", fp);
-    cp_output_json_string(fp, cp_git_commit());
-    fprintf(fp, ",\n  \"run_id\": \"%s\",\n  \"command\": ", rs->run_id);
-    cp_output_json_string(fp, opt->command_line ? opt->command_line : "");
-    fputs(",\n  \"scenario\": {\"name\": ", fp);
-    cp_output_json_string(fp, sc->name);
-    fputs(", \"path\": ", fp);
-    cp_output_json_string(fp, sc->path);
-    fputs("},\n  \"scenario_files\": [\n", fp);
-    for (size_t i = 0; i < sc->n_files; i++)
-        hash_entry(fp, sc->files[i], i + 1 == sc->n_files);
-    fputs("  ],\n  \"data_files\": [\n", fp);
-    for (size_t i = 0; i < sc->n_data_files; i++)
-        hash_entry(fp, sc->data_files[i], i + 1 == sc->n_data_files);
-    fputs("  ],\n  \"inputs\": [\n", fp);
-    for (int i = 0; i < 5; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
-        hash_entry(fp, path, i == 4);
-    }
+    fputs("{\n  \"program\": \"chokepoint\",\n", fp);
+    cp_output_manifest_provenance(fp, rs->run_id, opt->command_line, sc, g);
     fprintf(fp,
-            "  ],\n  \"seed\": %llu,\n  \"samples\": %llu,\n  \"keep_samples\": %llu,\n"
+            "  \"seed\": %llu,\n  \"samples\": %llu,\n  \"keep_samples\": %llu,\n"
             "  \"periods\": {\"start\": \"%s\", \"end\": \"%s\", \"quarters\": %zu},\n"
             "  \"ranks\": %d,\n  \"chunk_samples\": %d,\n  \"resumed_at_sample\": %llu,\n"
             "  \"quantile_definition\": \"inverse empirical CDF, x_(k) with k = ceil(p n)\",\n"

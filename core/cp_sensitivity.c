@@ -471,17 +471,6 @@ static void iso_time(time_t t, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void hash_entry(FILE *fp, const char *path, int last)
-{
-    char hex[65];
-    cp_err e;
-    fputs("    {\"path\": ", fp);
-    cp_output_json_string(fp, path);
-    fputs(", \"sha256\": ", fp);
-    cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
-    fputs(last ? "}\n" : "},\n", fp);
-}
-
 static void json_list(FILE *fp, const char *key, const design *d, size_t from, size_t to)
 {
     fprintf(fp, "  \"%s\": [", key);
@@ -508,34 +497,11 @@ static int write_manifest(const sens_state *ss, cp_err *err)
     const uint64_t per = ss->d.n_inputs + 2;
     const uint64_t here = (opt->samples - ss->first_sample) * per;
     FILE *fp = f.fp;
-    fputs("{\n  \"program\": \"chokepoint\",\n  \"command_kind\": \"sensitivity\",\n"
-          "  \"version\": ",
+    fputs("{\n  \"program\": \"chokepoint\",\n  \"command_kind\": \"sensitivity\",\n", fp);
+    cp_output_manifest_provenance(fp, ss->run_id, opt->command_line, sc, g);
+    fputs("  \"method\": \"Sobol indices by pick-freeze (Saltelli 2010 design and first-order "
+          "estimator, Jansen 1999 total-effect estimator), 95% intervals by the delta method\",\n",
           fp);
-    cp_output_json_string(fp, cp_version());
-    fputs(",\n  \"git_commit\": ", fp);
-    cp_output_json_string(fp, cp_git_commit());
-    fprintf(fp, ",\n  \"run_id\": \"%s\",\n  \"command\": ", ss->run_id);
-    cp_output_json_string(fp, opt->command_line ? opt->command_line : "");
-    fputs(",\n  \"scenario\": {\"name\": ", fp);
-    cp_output_json_string(fp, sc->name);
-    fputs(", \"path\": ", fp);
-    cp_output_json_string(fp, sc->path);
-    fputs("},\n  \"scenario_files\": [\n", fp);
-    for (size_t i = 0; i < sc->n_files; i++)
-        hash_entry(fp, sc->files[i], i + 1 == sc->n_files);
-    fputs("  ],\n  \"data_files\": [\n", fp);
-    for (size_t i = 0; i < sc->n_data_files; i++)
-        hash_entry(fp, sc->data_files[i], i + 1 == sc->n_data_files);
-    fputs("  ],\n  \"inputs\": [\n", fp);
-    for (int i = 0; i < 5; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
-        hash_entry(fp, path, i == 4);
-    }
-    fputs(
-        "  ],\n  \"method\": \"Sobol indices by pick-freeze (Saltelli 2010 design and first-order "
-        "estimator, Jansen 1999 total-effect estimator), 95% intervals by the delta method\",\n",
-        fp);
     fputs("  \"metric\": ", fp);
     cp_output_json_string(fp, opt->metric ? opt->metric : CP_SENSITIVITY_METRIC);
     fputs(",\n  \"region\": ", fp);

@@ -193,6 +193,16 @@ static int read_entry(const cp_batch *b, const cp_table *t, size_t r, const int 
         snprintf(e->sensitivity, sizeof e->sensitivity, "%s", design);
         e->is_sensitivity = 1;
     }
+    if (c[10] >= 0 && *cp_table_cell(t, r, c[10])) {
+        const char *v = cp_table_cell(t, r, c[10]);
+        if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+            return cp_table_error(t, r, c[10], err, CP_EINVAL, "'%s' is not yes, no or empty", v);
+        e->tornado = v[0] == 'y';
+        if (e->tornado && (e->n_options || e->is_sensitivity))
+            return cp_table_error(t, r, c[10], err, CP_EINVAL,
+                                  "a tornado is a run's (not a comparison's or a sensitivity "
+                                  "analysis's)");
+    }
     if (e->is_sensitivity && e->precision[0])
         return cp_table_error(t, r, c[7], err, CP_EINVAL,
                               "a sensitivity analysis has no stopping rule (leave precision "
@@ -220,7 +230,7 @@ int cp_batch_load(const char *path, cp_batch *b, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"name", "scenario", "samples", "seed", "out"};
-    int c[10];
+    int c[11];
     if ((rc = cp_table_require(&t, cols, 5, c, err)))
         goto out;
     c[5] = cp_table_column(&t, "keep_samples");
@@ -228,6 +238,7 @@ int cp_batch_load(const char *path, cp_batch *b, cp_err *err)
     c[7] = cp_table_column(&t, "precision");
     c[8] = cp_table_column(&t, "samples_max");
     c[9] = cp_table_column(&t, "sensitivity");
+    c[10] = cp_table_column(&t, "tornado");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: the batch has no runs", path);
         goto out;

@@ -14,7 +14,9 @@
  * keeps samples.
  * entry keeps no samples.  An entry with a `precision` cell is `run
  * --precision PRECISION --samples SAMPLES --samples-max SAMPLES_MAX`
- * (samples is then the first look; cp_precision.h), checked here.
+ * (samples is then the first look; cp_precision.h), checked here.  An
+ * entry whose `tornado` cell is `yes` is a run with --tornado (its default
+ * cells); `no` or empty: without.
  * Format and use in jobs/README.md.
  */
 #ifndef CP_BATCH_H
@@ -32,6 +34,7 @@ typedef struct cp_batch_entry {
     uint64_t samples, seed, keep_samples;
     char precision[1024]; /* a stopping rule (run --precision), "" if none */
     uint64_t samples_max; /* its cap; 0 without one */
+    int tornado;          /* 1: run --tornado (its default cells) */
     char **options;       /* a comparison's option scenarios (n_options > 0), else NULL */
     size_t n_options;
     int is_sensitivity;     /* a sensitivity analysis: */

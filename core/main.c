@@ -920,12 +920,14 @@ static const char batch_usage[] =
     "with a checkpoint is resumed; so resubmitting a batch only does what is left.\n"
     "The batch file's columns:\n"
     "name,scenario,samples,seed,out[,keep_samples][,compare][,precision,samples_max]\n"
-    "[,sensitivity] (paths relative to the batch file); an entry whose compare cell\n"
-    "names option scenarios (separated by ';') is `compare SCENARIO OPTION...`; one\n"
+    "[,sensitivity][,tornado] (paths relative to the batch file); an entry whose\n"
+    "compare cell names option scenarios (separated by ';') is `compare SCENARIO\n"
+    "OPTION...`; one\n"
     "with a precision is `run --precision PRECISION --samples SAMPLES --samples-max\n"
     "SAMPLES_MAX` (see run --help); one with a sensitivity column is `sensitivity\n"
     "SCENARIO` with that cell's options (--metric, --region, --periods, --group,\n"
-    "blank-separated; '-' for the defaults).  A summary, one\n"
+    "blank-separated; '-' for the defaults); a tornado column of yes adds\n"
+    "--tornado to a run.  A summary, one\n"
     "CSV row per entry, goes to stdout:\n"
     "entry,name,status,samples_done,samples,seed,out,seconds,message.\n"
     "\n"
@@ -1094,6 +1096,7 @@ static int entry_run_options(const cp_batch_entry *e, cp_run_options *opt, cp_pr
     opt->seed = e->seed;
     opt->keep_samples = e->keep_samples;
     opt->out_dir = e->out;
+    opt->tornado = e->tornado;
     return set_stopping_rule(opt, e->precision[0] ? e->precision : NULL, e->samples, e->samples_max,
                              precision, err);
 }

@@ -109,6 +109,26 @@ expect_exit 3 "a plain --resume of a tornado run's checkpoint-less finished dir 
     "$BIN" run "$S" --samples 60000 --seed 5 --out "$WORK/killed" --resume --quiet
 expect_err "finished run of other settings"
 
+# A batch entry with tornado = yes writes what run --tornado does; a bad
+# cell is refused before any sample, naming the batch line and field.
+cat >"$WORK/batch.csv" <<EOF
+name,scenario,samples,seed,out,keep_samples,compare,tornado
+tb,$S,6000,5,$WORK/batch-tornado,,,yes
+plain,$S,600,5,$WORK/batch-plain,,,no
+EOF
+expect_exit 0 "a batch with a tornado entry" -- "$MPIEXEC" -n 2 "$BIN" batch "$WORK/batch.csv" --quiet
+expect_exit 0 "the same run with --tornado" -- "$BIN" run "$S" --samples 6000 --seed 5 --tornado \
+    --out "$WORK/tb-run" --quiet
+cmp -s "$WORK/tb-run/tornado.csv" "$WORK/batch-tornado/tornado.csv" && ok "batch tornado.csv = run's" \
+    || bad "batch tornado.csv differs from run --tornado's"
+[ ! -e "$WORK/batch-plain/tornado.csv" ] && ok "tornado = no writes none" || bad "tornado.csv for 'no'"
+printf 'name,scenario,samples,seed,out,keep_samples,compare,tornado\nx,%s,100,5,%s,,,maybe\n' \
+    "$S" "$WORK/never" >"$WORK/bad-tornado.csv"
+expect_exit 3 "a tornado cell neither yes nor no" -- "$BIN" batch "$WORK/bad-tornado.csv" --quiet
+expect_err "bad-tornado.csv:2"
+expect_err "'maybe' is not yes, no or empty"
+[ ! -e "$WORK/never" ] && ok "nothing written" || bad "the refused batch wrote its entry"
+
 # Choices the graph lacks: refused before any sample.
 expect_exit 3 "default metric missing from the small graph" -- "$BIN" run "$G/small.ini" --samples 100 --tornado --out "$WORK/r1" --quiet
 expect_err "no metric 'frontier_compute_h100e'"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The stopping rule (run --precision SPEC --samples-max N): it stops at the
-# same sample count at 1 and 3 ranks, and its summary.csv and binding.csv
+# same sample count at 1, 2, 3 and 4 ranks, and its summary.csv and binding.csv
 # equal a fixed run's of that count; after a kill and a resume at another
 # rank count too; a precision that cannot be met stops at --samples-max and
 # says so; a batch entry with a precision; bad specifications refused
@@ -46,6 +46,15 @@ assert t["met"] and t["relative_half_width"] <= 0.015 and t["ci95_low"] < t["val
 EOF
 for f in summary.csv binding.csv; do
     cmp -s "$WORK/one/$f" "$WORK/three/$f" && ok "$f: 1 rank = 3 ranks" || bad "$f differs at 1 and 3 ranks"
+done
+expect_exit 0 "the same at 2 and 4 ranks" -- stop_run 2 two --quiet
+expect_exit 0 "... and at 4 ranks" -- stop_run 4 four --quiet
+for d in two four; do
+    [ "$(manifest stopped_at "$WORK/$d")" = "$n1" ] && ok "$d: stopped at $n1 too" \
+        || bad "$d: stopped at $(manifest stopped_at "$WORK/$d"), 1 rank at $n1"
+    for f in summary.csv binding.csv; do
+        cmp -s "$WORK/one/$f" "$WORK/$d/$f" && ok "$f: 1 rank = $d ranks" || bad "$f differs at 1 rank and $d"
+    done
 done
 same_as_fixed one "$n1" "stopped at 1 rank"
 

@@ -3,7 +3,7 @@
 # known in closed form (check_tornado.py: output x = 100 times a `once`
 # lognormal shock, y = 100 times a quarterly one, z = 100 halved while an
 # event is under way), conditional medians and means within tolerances
-# derived from the sample size; tornado.csv byte-identical at 1, 2 and 3
+# derived from the sample size; tornado.csv byte-identical at 1, 2, 3 and 4
 # ranks (small graph and baseline) and after SIGKILL to a rank and --resume;
 # summary.csv unchanged by --tornado; the manifest lists it; bad choices
 # refused before any sample.
@@ -55,7 +55,7 @@ small() { "$MPIEXEC" -n "$1" "$BIN" run "$G/small.ini" --samples $N --seed 3 --t
     --tornado-metrics out_x,out_y,out_z --tornado-periods 2026Q2,2026Q4 --out "$WORK/$2" --quiet "${@:3}"; }
 expect_exit 0 "small graph, 1 rank" -- small 1 s1
 if "$PY" "$SRC/tests/e2e/check_tornado.py" "$WORK/s1" $N; then ok "conditional medians and means as in closed form"; else bad "tornado against closed form"; fi
-for r in 2 3; do
+for r in 2 3 4; do
     expect_exit 0 "small graph, $r ranks" -- small $r s$r
     cmp -s "$WORK/s1/tornado.csv" "$WORK/s$r/tornado.csv" && ok "small: tornado.csv at $r ranks = 1 rank" \
         || bad "small: tornado.csv differs at $r ranks"
@@ -68,7 +68,7 @@ grep -q '"tornado": "out_x,out_y,out_z|\*|2026Q2,2026Q4"' "$WORK/s1/manifest.jso
 S="$SRC/scenarios/baseline.ini"
 base() { "$MPIEXEC" -n "$1" "$BIN" run "$S" --samples "$3" --seed 5 --tornado --out "$WORK/$2" "${@:4}"; }
 expect_exit 0 "baseline, 1 rank" -- base 1 b1 6000 --quiet --keep-samples 300
-for r in 2 3; do
+for r in 2 3 4; do
     expect_exit 0 "baseline, $r ranks" -- base $r b$r 6000 --quiet --keep-samples 300
     for f in tornado.csv summary.csv samples.csv; do
         cmp -s "$WORK/b1/$f" "$WORK/b$r/$f" && ok "baseline: $f at $r ranks = 1 rank" || bad "baseline: $f differs at $r ranks"

@@ -98,8 +98,7 @@ LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b,
     for (size_t j = 0; j < ns; j++) {
         const mshock *s = &m->shocks[j];
         double *z = &w->z[j * LANES], *x = &w->shock_value[j * LANES];
-        const int held_z = s->src->time == CP_TIME_ONCE || s->src->time == CP_TIME_TREND;
-        if (!(b->t > 0 && held_z)) {
+        if (!(b->t > 0 && cp_shock_drawn_once(s->src->time))) {
             const int ar1 = s->src->time == CP_TIME_AR1 && b->t > 0;
             /* eta = L eps, a row of L at a time over all lanes (so the
              * loops vectorize), each lane's terms added in the same order

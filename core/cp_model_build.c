@@ -141,12 +141,6 @@ static uint32_t stream_of(const char *prefix, const char *name)
     return cp_rng_stream_id(key);
 }
 
-/* Shocks whose latent normal is drawn in the first quarter only. */
-static int drawn_once(cp_time_kind time)
-{
-    return time == CP_TIME_ONCE || time == CP_TIME_TREND;
-}
-
 static int build_shocks(cp_model *m, slot_table *slots, cp_err *err)
 {
     const cp_scenario *sc = m->sc;
@@ -158,9 +152,9 @@ static int build_shocks(cp_model *m, slot_table *slots, cp_err *err)
         s->innovation_scale = sqrt(1.0 - s->src->rho * s->src->rho);
         /* A shock drawn once still needs innovations every quarter when a
          * later shock is correlated with it through L. */
-        s->needs_every_quarter = !drawn_once(s->src->time);
+        s->needs_every_quarter = !cp_shock_drawn_once(s->src->time);
         for (size_t i = j + 1; i < n; i++)
-            if (sc->chol[i * n + j] != 0.0 && !drawn_once(sc->shocks[i].time))
+            if (sc->chol[i * n + j] != 0.0 && !cp_shock_drawn_once(sc->shocks[i].time))
                 s->needs_every_quarter = 1;
         int rc = resolve_targets(m, slots, s->src->targets, s->src->n_targets, s->src->targets_file,
                                  s->src->targets_line, "shock", s->src->name, &s->first_slot,

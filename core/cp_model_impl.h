@@ -159,4 +159,11 @@ struct cp_workspace {
 enum { LABEL_ORDERS, LABEL_EXPORT, LABEL_POWER, LABEL_CHIPS, LABEL_FIXED };
 #define NO_LABEL 255
 
+/* Shocks whose latent normal is drawn in the first quarter only (once, and
+ * trend, which raises that draw's one-year multiplier to t / 4). */
+LANE_INLINE int cp_shock_drawn_once(cp_time_kind time)
+{
+    return time == CP_TIME_ONCE || time == CP_TIME_TREND;
+}
+
 #endif

@@ -1018,9 +1018,10 @@ static int handler(void *user, const char *section, const char *name, const char
 
 /* ---- checks after reading --------------------------------------------- */
 
-/* An event on a date happens at most once, inside the horizon; a lasting
- * probability needs a lasting share. */
-static int check_event_timing(parse_ctx *c, cp_event *e, const key_marks *marks)
+/* An event on a date happens at most once, inside the horizon; each
+ * exposure names one of its targets; a lasting probability needs a lasting
+ * share. */
+static int check_event_keys(parse_ctx *c, cp_event *e, const key_marks *marks)
 {
     const int said_once = (marks->seen >> EVENT_KEY_ONCE) & 1u;
     if (e->start >= 0) {
@@ -1090,7 +1091,7 @@ static int check_items(parse_ctx *c)
         c->cur_file = c->event_marks[i].header_file;
         if (!e->n_targets)
             return fail(c, "[event %s]: key 'targets' is required", e->name);
-        if (!check_event_timing(c, e, &c->event_marks[i]))
+        if (!check_event_keys(c, e, &c->event_marks[i]))
             return 0;
     }
     return 1;

@@ -43,6 +43,12 @@ expect_err "Is a directory"
 # ---- refuse before simulating -------------------------------------------
 if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups); else as_user=(); fi
 mkdir -p "$WORK/ro" "$WORK/rw" && chmod 555 "$WORK/ro" && chmod 777 "$WORK/rw" && chmod 755 "$WORK"
+# The other user reads a copy of the program, scenarios and inputs: the
+# source tree may sit where only its owner can enter (mktemp -d makes 0700).
+mkdir -p "$WORK/pub" && cp -r "$SRC/scenarios" "$SRC/inputs" "$BIN" "$WORK/pub/" &&
+    chmod -R a+rX "$WORK/pub"
+S_ORIG=$S BIN_ORIG=$BIN
+S="$WORK/pub/scenarios/baseline.ini" BIN="$WORK/pub/$(basename "$BIN")"
 start=$(date +%s)
 expect_exit 4 "an existing but unwritable --out" -- "${as_user[@]}" "$BIN" run "$S" \
     --samples 100000000 --out "$WORK/ro" --quiet
@@ -67,6 +73,7 @@ CSV
 expect_exit 4 "a batch whose second entry's output is unwritable" -- "${as_user[@]}" "$BIN" batch "$WORK/late2.csv" --quiet
 expect_err "late2.csv:3: field 'out'"
 [ ! -e "$WORK/rw/late2-first" ] && ok "no entry ran" || bad "the first entry ran before the check"
+S=$S_ORIG BIN=$BIN_ORIG
 
 # ---- --out "" ------------------------------------------------------------
 expect_exit 2 "run --out ''" -- "$BIN" run "$S" --samples 10 --out ""

@@ -10,11 +10,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bzlib.h>
 #include <openssl/evp.h>
 
-/* 2: a kind line, and one stats line per set of statistics. */
-#define MAGIC "chokepoint checkpoint 2\n"
+/* 2: a kind line, and one stats line per set of statistics.  3: the binary
+ * state compressed with bzip2 (a "payload=bzip2" line says so). */
+#define MAGIC "chokepoint checkpoint 3\n"
+#define PAYLOAD "bzip2"
 #define DIGEST 32
+/* bzip2's largest blocks (900 kB): the best ratio it has.  Its lengths are
+ * unsigned ints, so buffers go to it in pieces of at most this. */
+#define BZ_LEVEL 9
+#define BZ_PIECE ((size_t)1 << 30)
 
 /* Bytes written to the file and to the running digest alike. */
 typedef struct hashed_out {
@@ -93,7 +100,56 @@ static void write_header(hashed_out *o, const cp_run_identity *id, const cp_chec
     }
     put_u64(o, "kept_rows", ck->n_kept);
     put_u64(o, "kept_width", ck->kept_width);
+    put_line(o, "payload", PAYLOAD);
     put(o, "\n", 1);
+}
+
+/* Writes through o what the compressor gives for action: until it has
+ * taken all its input (BZ_RUN) or ended the stream (BZ_FINISH).  0 if
+ * bzip2 fails. */
+static int drain(hashed_out *o, bz_stream *z, int action)
+{
+    unsigned char out[1 << 16];
+    for (;;) {
+        z->next_out = (char *)out;
+        z->avail_out = sizeof out;
+        const int rc = BZ2_bzCompress(z, action);
+        put(o, out, sizeof out - z->avail_out);
+        if (action == BZ_RUN ? rc != BZ_RUN_OK : rc != BZ_FINISH_OK && rc != BZ_STREAM_END)
+            return 0;
+        if (action == BZ_RUN ? z->avail_in == 0 : rc == BZ_STREAM_END)
+            return 1;
+    }
+}
+
+/* Compresses n bytes at p into o. */
+static int feed(hashed_out *o, bz_stream *z, const unsigned char *p, size_t n)
+{
+    for (size_t at = 0; at < n; at += BZ_PIECE) {
+        z->next_in = (char *)(p + at); /* bzip2 only reads through it */
+        z->avail_in = (unsigned)(n - at < BZ_PIECE ? n - at : BZ_PIECE);
+        if (!drain(o, z, BZ_RUN))
+            return 0;
+    }
+    return 1;
+}
+
+/* The binary state -- the packed statistics, then the kept rows --
+ * compressed: sketch counts are mostly small and zero, and bzip2 makes a
+ * checkpoint a sixth of their size (tests/e2e/resume.sh checks a fifth). */
+static int put_payload(hashed_out *o, const unsigned char *stats, size_t stats_bytes,
+                       const cp_checkpoint *ck)
+{
+    bz_stream z;
+    memset(&z, 0, sizeof z);
+    if (BZ2_bzCompressInit(&z, BZ_LEVEL, 0, 0) != BZ_OK)
+        return 0;
+    const int ok = feed(o, &z, stats, stats_bytes) &&
+                   feed(o, &z, (const unsigned char *)ck->kept,
+                        ck->n_kept * ck->kept_width * sizeof(double)) &&
+                   drain(o, &z, BZ_FINISH);
+    BZ2_bzCompressEnd(&z);
+    return ok;
 }
 
 /* Every set packed, one after the other (malloc'd). */
@@ -126,8 +182,8 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
     hashed_out o = {f.fp, EVP_MD_CTX_new(), 1, 0};
     o.ok = o.md && EVP_DigestInit_ex(o.md, EVP_sha256(), NULL);
     write_header(&o, id, ck);
-    put(&o, packed, stats_bytes);
-    put(&o, ck->kept, ck->n_kept * ck->kept_width * sizeof(double));
+    const int compressed = put_payload(&o, packed, stats_bytes, ck);
+    o.ok = o.ok && compressed;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     o.ok = o.ok && EVP_DigestFinal_ex(o.md, digest, &len) && len == DIGEST;
@@ -138,7 +194,9 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
         cp_outfile_abandon(&f);
         return cp_err_set(err, CP_EIO, "%s/%s: cannot write the checkpoint: %s", dir,
                           CP_CHECKPOINT_FILE,
-                          o.error ? strerror(o.error) : "the SHA-256 digest failed");
+                          o.error      ? strerror(o.error)
+                          : compressed ? "the SHA-256 digest failed"
+                                       : "bzip2 failed (out of memory?)");
     }
     return cp_outfile_commit(&f, err);
 }
@@ -198,6 +256,7 @@ static int digest_ok(const unsigned char *buf, size_t n)
 typedef struct header {
     cp_run_identity id;
     uint64_t next_chunk, kept_rows, kept_width;
+    char payload[16]; /* how the binary state is encoded: PAYLOAD */
     uint64_t (*stats)[2];
     size_t n_stats, cap_stats;
     size_t length; /* bytes up to and including the blank line */
@@ -237,7 +296,8 @@ static int set_field(header *h, const char *key, const char *value)
                  {"scenario_sha256", h->id.scenario_sha256, sizeof h->id.scenario_sha256},
                  {"inputs_sha256", h->id.inputs_sha256, sizeof h->id.inputs_sha256},
                  {"design", h->id.design, sizeof h->id.design},
-                 {"options", h->id.options, sizeof h->id.options}};
+                 {"options", h->id.options, sizeof h->id.options},
+                 {"payload", h->payload, sizeof h->payload}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(key, texts[i].key) == 0)
             return snprintf(texts[i].text, texts[i].cap, "%s", value) < (int)texts[i].cap;
@@ -293,7 +353,7 @@ static int parse_header(const unsigned char *buf, size_t n, uint64_t (*stats)[2]
     if (at >= n)
         return 0;
     h->length = at + 1;
-    return 1;
+    return strcmp(h->payload, PAYLOAD) == 0;
 }
 
 /* The hash of path in a files list ("SHA256 PATH" lines), or NULL. */
@@ -407,6 +467,53 @@ static int check_sets(const char *path, const header *h, cp_stats *const *sets, 
     return CP_OK;
 }
 
+/* Decompresses the n bytes at in, which must give exactly `expect` bytes
+ * and end the stream: into *raw (malloc'd), CP_OK; else CP_EINVAL (or
+ * CP_ENOMEM).  The buffer grows with what comes out, so a header that
+ * claims more than the stream holds costs no more memory than it gives. */
+static int inflate_payload(const unsigned char *in, size_t n, uint64_t expect, unsigned char **raw)
+{
+    bz_stream z;
+    memset(&z, 0, sizeof z);
+    if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK)
+        return CP_ENOMEM;
+    const uint64_t limit = expect < UINT64_MAX ? expect + 1 : expect; /* one more shows excess */
+    unsigned char *out = NULL;
+    size_t cap = 0, have = 0, at = 0;
+    int rc = BZ_OK, code = CP_EINVAL;
+    while (rc == BZ_OK) {
+        if (have == cap) {
+            size_t grow = cap ? 2 * cap : (size_t)1 << 20;
+            grow = grow < limit ? grow : (size_t)limit;
+            unsigned char *bigger = grow > cap ? realloc(out, grow) : NULL;
+            if (!bigger) {
+                code = grow > cap ? CP_ENOMEM : CP_EINVAL;
+                break;
+            }
+            out = bigger;
+            cap = grow;
+        }
+        const size_t give = n - at < BZ_PIECE ? n - at : BZ_PIECE;
+        const size_t room = cap - have < BZ_PIECE ? cap - have : BZ_PIECE;
+        z.next_in = (char *)(in + at); /* bzip2 only reads through it */
+        z.avail_in = (unsigned)give;
+        z.next_out = (char *)(out + have);
+        z.avail_out = (unsigned)room;
+        rc = BZ2_bzDecompress(&z);
+        at += give - z.avail_in;
+        have += room - z.avail_out;
+        if (rc == BZ_OK && at == n && z.avail_out > 0)
+            break; /* cut short: no more input, and it wants some */
+    }
+    BZ2_bzDecompressEnd(&z);
+    if (rc == BZ_STREAM_END && have == expect && at == n) {
+        *raw = out;
+        return CP_OK;
+    }
+    free(out);
+    return code;
+}
+
 static int load_content(const char *path, const unsigned char *buf, size_t n, const header *h,
                         cp_checkpoint *ck, cp_err *err)
 {
@@ -416,24 +523,37 @@ static int load_content(const char *path, const unsigned char *buf, size_t n, co
     int rc = check_sets(path, h, sets, n_sets, &stats_bytes, err);
     if (rc)
         return rc;
-    const size_t payload = n - DIGEST - h->length;
-    const uint64_t kept_bytes = h->kept_rows * h->kept_width * sizeof(double);
     if (h->kept_width != ck->kept_width)
         return cp_err_set(err, CP_EINVAL, "%s: made for another graph (%" PRIu64 " kept values)",
                           path, h->kept_width);
-    if (stats_bytes > payload || kept_bytes != payload - stats_bytes)
+    const uint64_t row_bytes = h->kept_width * sizeof(double);
+    if (row_bytes && h->kept_rows > (UINT64_MAX - stats_bytes) / row_bytes)
         return cp_err_set(err, CP_EINVAL, "%s: sizes in the header do not match the file", path);
-    const unsigned char *p = buf + h->length;
-    for (size_t i = 0; i < n_sets; p += h->stats[i][1], i++)
-        if ((rc = cp_stats_unpack_merge(sets[i], p, h->stats[i][1], err)))
-            return cp_err_wrap(err, "%s: statistics %zu", path, i + 1);
-    ck->next_chunk = h->next_chunk;
-    ck->n_kept = h->kept_rows;
-    ck->kept = malloc(kept_bytes ? kept_bytes : 1);
-    if (!ck->kept)
+    const uint64_t kept_bytes = h->kept_rows * row_bytes;
+    unsigned char *raw = NULL;
+    rc = inflate_payload(buf + h->length, n - DIGEST - h->length, stats_bytes + kept_bytes, &raw);
+    if (rc == CP_ENOMEM)
         return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
-    memcpy(ck->kept, p, kept_bytes);
-    return CP_OK;
+    if (rc)
+        return cp_err_set(err, CP_EINVAL,
+                          "%s is corrupt (its compressed state does not give the sizes its "
+                          "header names); remove it to start afresh",
+                          path);
+    const unsigned char *p = raw;
+    for (size_t i = 0; !rc && i < n_sets; p += h->stats[i][1], i++)
+        if ((rc = cp_stats_unpack_merge(sets[i], p, h->stats[i][1], err)))
+            rc = cp_err_wrap(err, "%s: statistics %zu", path, i + 1);
+    if (!rc) {
+        ck->next_chunk = h->next_chunk;
+        ck->n_kept = h->kept_rows;
+        ck->kept = malloc(kept_bytes ? kept_bytes : 1);
+        if (ck->kept)
+            memcpy(ck->kept, p, kept_bytes);
+        else
+            rc = cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    }
+    free(raw);
+    return rc;
 }
 
 int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkpoint *ck,

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libgsl-dev
-          libcsv-dev librandom123-dev libinih-dev libssl-dev python3-matplotlib python3-pandas)
+          libcsv-dev librandom123-dev libinih-dev libssl-dev libbz2-dev python3-matplotlib python3-pandas)
 build=1
 for arg in "$@"; do
     case "$arg" in

@@ -48,6 +48,24 @@ expect_exit 3 "a plain rerun into it is refused" -- run 1 stopped --quiet
 expect_err "--resume"
 cp "$WORK/stopped/checkpoint.bin" "$WORK/saved.bin"
 
+# Compact (issue 15): a run's state is compressed to at most a fifth of its
+# packed size, which the header gives (the stats lines' bytes, and the kept
+# rows' doubles): the size the file had before compression.  Measured on a
+# plain run killed at its first checkpoint (20,000 samples): kept rows are
+# raw doubles, which compress little, so the runs above would measure them.
+"$BIN" run "$S" --samples $N --seed 5 --checkpoint-every 20000 --out "$WORK/compact" --quiet &
+kill_rank_at_checkpoint "$WORK/compact" $!
+wait
+head -c 20000 "$WORK/compact/checkpoint.bin" | awk -F'[=,]' \
+    -v size="$(stat -c %s "$WORK/compact/checkpoint.bin")" '
+    /^stats=/ { raw += $3 } /^kept_rows=/ { rows = $2 } /^kept_width=/ { width = $2 }
+    /^payload=/ { payload = $2 } /^$/ { exit }
+    END { raw += rows * width * 8
+          printf "  checkpoint: %d bytes for %d bytes of state (%.1fx, %s)\n", size, raw, raw / size, payload
+          exit !(payload == "bzip2" && 5 * size <= raw) }' \
+    && ok "the checkpoint is at most a fifth of its state's packed size" \
+    || bad "the checkpoint is not compressed to a fifth"
+
 # Foreign, corrupt and truncated checkpoints are refused.
 expect_exit 3 "another seed" -- "$BIN" run "$S" --samples $N --seed 6 --keep-samples 300 \
     --out "$WORK/stopped" --resume --quiet

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <openssl/evp.h>
+
 static char *dir;
 
 static void setup(void)
@@ -396,11 +398,171 @@ Test(checkpoint, write_failure_keeps_the_reason)
     cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
     cp_run_identity id = identity();
     cp_stats *st = some_stats();
-    double kept[2 * 4096] = {0};
+    /* Values that do not compress, so the file is bigger than the limit. */
+    double kept[2 * 4096];
+    uint64_t x = 88172645463325252u;
+    for (size_t i = 0; i < 2 * 4096; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        kept[i] = (double)(x >> 11);
+    }
     const cp_checkpoint ck = {
         .next_chunk = 3, .stats = st, .kept = kept, .n_kept = 4096, .kept_width = 2};
     cp_err err;
     cr_assert_eq(cp_checkpoint_write(dir, &id, &ck, &err), CP_EIO);
     TF_CONTAINS(err.msg, "checkpoint", strerror(EFBIG));
+    cp_stats_free(st);
+}
+
+/* ---- the compressed state ------------------------------------------------ */
+
+/* The checkpoint's bytes (malloc'd, with a 0 after them for strstr on the
+ * text header), *n of them. */
+static unsigned char *slurp(size_t *n)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp);
+    fseek(fp, 0, SEEK_END);
+    *n = (size_t)ftell(fp);
+    rewind(fp);
+    unsigned char *buf = malloc(*n + 1);
+    cr_assert_eq(fread(buf, 1, *n, fp), *n);
+    buf[*n] = 0;
+    fclose(fp);
+    return buf;
+}
+
+/* Writes buf (n bytes, the last 32 a SHA-256 to be replaced) as the
+ * checkpoint, signed afresh: what a file damaged behind its checksum, or
+ * forged, looks like to the reader. */
+static void resign(unsigned char *buf, size_t n)
+{
+    unsigned int len = 0;
+    EVP_Digest(buf, n - 32, buf + n - 32, &len, EVP_sha256(), NULL);
+    cr_assert_eq(len, 32);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    FILE *fp = fopen(path, "wb");
+    cr_assert_eq(fwrite(buf, 1, n, fp), n);
+    fclose(fp);
+}
+
+/* Reads the checkpoint; if it is read, its statistics and kept rows must
+ * be those of `same` and write_one's (when `same` is given). */
+/* write_one of some_stats (returned in *st) as identity(), and its bytes. */
+static unsigned char *written(cp_stats **st, size_t *n)
+{
+    const cp_run_identity id = identity();
+    *st = some_stats();
+    write_one(&id, *st);
+    return slurp(n);
+}
+
+static int read_back(const cp_run_identity *id, const cp_stats *same, cp_err *err)
+{
+    cp_stats *back = cp_stats_alloc(CELLS);
+    cp_checkpoint ck = {.stats = back, .kept_width = WIDTH};
+    const int rc = cp_checkpoint_read(dir, id, &ck, err);
+    if (rc == CP_OK && same) {
+        packed_equal(same, back);
+        cr_assert(ck.n_kept == 2 && ck.kept[5] == 4.0 && ck.kept[2] == -2.0);
+    }
+    free(ck.kept);
+    cp_stats_free(back);
+    return rc;
+}
+
+/* The binary state is bzip2's: the header says so, and a person can read
+ * the header with head (it is not compressed). */
+Test(checkpoint, header_is_text_and_names_the_encoding)
+{
+    cp_stats *st;
+    size_t n;
+    unsigned char *buf = written(&st, &n);
+    const unsigned char *blank = (const unsigned char *)strstr((const char *)buf, "\n\n");
+    cr_assert_not_null(blank);
+    char header[4096];
+    cr_assert_lt((size_t)(blank - buf), sizeof header);
+    snprintf(header, sizeof header, "%.*s", (int)(blank - buf + 1), (const char *)buf);
+    cr_assert_not_null(strstr(header, "\npayload=bzip2\n"));
+    cr_assert_eq(memcmp(blank + 2, "BZh9", 4), 0, "a bzip2 stream follows the header");
+    free(buf);
+    cp_stats_free(st);
+}
+
+/* Damage behind a valid checksum (a forged or re-signed file) is still
+ * refused: a changed byte of the compressed state (unless it is one bzip2
+ * ignores -- a padding bit, a Huffman table no symbol uses -- when the
+ * file reads back exactly as written: bzip2's CRCs let no other change
+ * through), a stream cut short or with bytes after its end, and a header
+ * that names more or fewer bytes than the stream gives. */
+Test(checkpoint, refuses_a_damaged_payload_behind_a_valid_checksum)
+{
+    const cp_run_identity id = identity();
+    cp_stats *st;
+    size_t n;
+    unsigned char *good = written(&st, &n);
+    const size_t start = (size_t)((unsigned char *)strstr((char *)good, "\n\n") - good) + 2;
+    unsigned char *buf = malloc(n + 8);
+    cp_err err;
+    int refused = 0, tried = 0;
+    for (size_t at = start; at < n - 32; at += (n - 32 - start) / 23 + 1, tried++) {
+        memcpy(buf, good, n);
+        buf[at] ^= 0x10;
+        resign(buf, n);
+        const int rc = read_back(&id, st, &err);
+        cr_assert(rc == CP_OK || rc == CP_EINVAL, "byte %zu", at);
+        if (rc == CP_EINVAL)
+            TF_CONTAINS(err.msg, "corrupt", "compressed state");
+        refused += rc == CP_EINVAL;
+    }
+    cr_assert_gt(refused, tried / 2, "%d of %d changed bytes refused", refused, tried);
+    /* cut short by 5 bytes */
+    memcpy(buf, good, n);
+    memmove(buf + n - 37, buf + n - 32, 32);
+    resign(buf, n - 5);
+    cr_assert_eq(read_back(&id, NULL, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "corrupt", "compressed state");
+    /* bytes after the stream's end */
+    memcpy(buf, good, n - 32);
+    memcpy(buf + n - 32, "tail", 4);
+    resign(buf, n + 4);
+    cr_assert_eq(read_back(&id, NULL, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "corrupt", "compressed state");
+    /* a header that claims one kept row more, or one fewer */
+    const char *rows[2] = {"kept_rows=3", "kept_rows=1"};
+    for (int k = 0; k < 2; k++) {
+        memcpy(buf, good, n);
+        char *line = strstr((char *)buf, "kept_rows=2");
+        cr_assert_not_null(line);
+        memcpy(line, rows[k], strlen(rows[k]));
+        resign(buf, n);
+        cr_assert_eq(read_back(&id, NULL, &err), CP_EINVAL, "%s", rows[k]);
+        TF_CONTAINS(err.msg, "corrupt", "compressed state");
+    }
+    /* and the file as written still reads */
+    resign(good, n);
+    cr_assert_eq(read_back(&id, st, &err), CP_OK, "%s", err.msg);
+    free(buf);
+    free(good);
+    cp_stats_free(st);
+}
+
+/* A checkpoint of the older, uncompressed format is refused as one this
+ * version does not read (and names no other damage). */
+Test(checkpoint, refuses_the_older_format)
+{
+    const cp_run_identity id = identity();
+    cp_stats *st;
+    size_t n;
+    unsigned char *buf = written(&st, &n);
+    cr_assert_eq(memcmp(buf, "chokepoint checkpoint 3\n", 24), 0);
+    buf[22] = '2';
+    resign(buf, n);
+    cp_err err;
+    cr_assert_eq(read_back(&id, NULL, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "not a chokepoint checkpoint this version reads");
+    free(buf);
     cp_stats_free(st);
 }

@@ -1,10 +1,10 @@
 /* cp_compare.c -- the driver of `chokepoint compare`.
  *
  * The chunks go through the shared chunk loop (cp_drive), as `run`'s do.
- * For a chunk, every scenario's samples are simulated (same seed, same
- * sample indices: common random numbers) and added to that scenario's
- * statistics (its cells and the binding labels of every sample), and for
- * each option the per-sample differences option - base and a 0/1
+ * For a chunk, every scenario's samples are simulated a quarter at a
+ * time, in step (same seed, same sample indices: common random numbers),
+ * and added to that scenario's statistics (its cells and the binding
+ * labels of every sample), and for each option the per-sample differences option - base and a 0/1
  * indicator "option > base" (whose mean is the probability the option is
  * higher) are added to the option's difference statistics.
  * Statistics are formed per chunk and merge exactly, so the files do not
@@ -36,8 +36,8 @@ typedef struct cmp_state {
      * scenario's own cells (n), then each option's differences followed by
      * its indicators (n - 1 of 2 * cells).  See own() and diff(). */
     cp_stats **sets;
-    double *blocks; /* n blocks of cells x CP_PAR_CHUNK, by cell */
-    double *dblock; /* 2 * cells x CP_PAR_CHUNK */
+    double *blocks; /* n blocks of a quarter's metrics x CP_PAR_CHUNK, by cell */
+    double *dblock; /* 2 x a quarter's metrics x CP_PAR_CHUNK */
     cp_workspace **w;
     cp_run_identity id;
     char run_id[17];
@@ -92,10 +92,11 @@ static int check_compatible(const cmp_state *cs, cp_err *err)
 static int alloc_state(cmp_state *cs, cp_err *err)
 {
     const size_t n = cs->n, cells = cs->cells;
+    const size_t M = cp_model_graph(cs->models[0])->n_metrics;
     cs->sets = calloc(n_sets(cs), sizeof *cs->sets);
     cs->w = calloc(n, sizeof *cs->w);
-    cs->blocks = malloc(n * cells * CP_PAR_CHUNK * sizeof *cs->blocks);
-    cs->dblock = malloc(2 * cells * CP_PAR_CHUNK * sizeof *cs->dblock);
+    cs->blocks = malloc(n * M * CP_PAR_CHUNK * sizeof *cs->blocks);
+    cs->dblock = malloc(2 * M * CP_PAR_CHUNK * sizeof *cs->dblock);
     if (!cs->sets || !cs->w || !cs->blocks || !cs->dblock)
         return cp_err_set(err, CP_ENOMEM, "out of memory for the comparison");
     for (size_t i = 0; i < n_sets(cs); i++)
@@ -120,43 +121,55 @@ static void free_state(cmp_state *cs)
     free(cs->dblock);
 }
 
+/* The paired differences option - base of one quarter's cells (M of
+ * them, CP_PAR_CHUNK apart) and their indicators "option > base" after
+ * them, in dblock. */
+static void pair(const double *opt, const double *base, size_t M, size_t ns, double *dblock)
+{
+    for (size_t c = 0; c < M; c++)
+        for (size_t s = 0; s < ns; s++) {
+            const size_t i = c * CP_PAR_CHUNK + s;
+            dblock[i] = opt[i] - base[i];
+            dblock[(M + c) * CP_PAR_CHUNK + s] = opt[i] > base[i] ? 1.0 : 0.0;
+        }
+}
+
+/* Every scenario is simulated a quarter at a time, in step, and each
+ * quarter's cells go to the statistics while they are in cache, as `run`
+ * does (cp_run.c: simulate_by_quarter): each cell's values of the chunk
+ * still come in one piece, so the statistics are those of the whole
+ * chunk's cells added at once. */
 static int simulate_chunk(void *ctx, uint64_t chunk, cp_err *err)
 {
     const cmp_state *cs = ctx;
-    const size_t cells = cs->cells;
+    const cp_model *m0 = cs->models[0];
+    const size_t T = cp_model_periods(m0), M = cp_model_graph(m0)->n_metrics;
     const uint64_t lo = chunk * CP_PAR_CHUNK;
-    const uint64_t hi = cp_drive_samples_before(cs->opt->samples, chunk + 1);
-    const size_t ns = (size_t)(hi - lo);
-    for (size_t k = 0; k < cs->n; k++) {
-        double *block = cs->blocks + k * cells * CP_PAR_CHUNK;
-        for (uint64_t first = lo; first < hi; first += CP_MODEL_LANES) {
-            const size_t m = (size_t)(hi - first < CP_MODEL_LANES ? hi - first : CP_MODEL_LANES);
-            cp_model_simulate(cs->models[k], cs->w[k], first, m, block + (first - lo), CP_PAR_CHUNK,
-                              NULL);
-            const int rc = cp_drive_count_binding(own(cs, k), cs->models[k], cs->w[k], m, 0,
-                                                  cp_model_periods(cs->models[k]), err);
+    const size_t ns = (size_t)(cp_drive_samples_before(cs->opt->samples, chunk + 1) - lo);
+    for (size_t k = 0; k < cs->n; k++)
+        cp_model_begin(cs->models[k], cs->w[k], lo, ns);
+    for (size_t t = 0; t < T; t++) {
+        for (size_t k = 0; k < cs->n; k++) {
+            double *q = cs->blocks + k * M * CP_PAR_CHUNK;
+            cp_model_step(cs->models[k], cs->w[k], q, CP_PAR_CHUNK, NULL);
+            int rc = cp_stats_add_cells(own(cs, k), q, ns, CP_PAR_CHUNK, t, T, M, err);
+            if (!rc)
+                rc = cp_drive_count_binding(own(cs, k), cs->models[k], cs->w[k], ns, t, 1, err);
             if (rc)
                 return cp_err_wrap(err, "scenario %s", cp_model_scenario(cs->models[k])->name);
         }
-        int rc = cp_stats_add_columns(own(cs, k), block, ns, CP_PAR_CHUNK, err);
-        if (rc) {
-            cp_err_wrap(err, "scenario %s", cp_model_scenario(cs->models[k])->name);
-            return rc;
+        for (size_t k = 1; k < cs->n; k++) {
+            pair(cs->blocks + k * M * CP_PAR_CHUNK, cs->blocks, M, ns, cs->dblock);
+            int rc = cp_stats_add_cells(diff(cs, k), cs->dblock, ns, CP_PAR_CHUNK, t, T, M, err);
+            if (!rc)
+                rc = cp_stats_add_cells(diff(cs, k), cs->dblock + M * CP_PAR_CHUNK, ns,
+                                        CP_PAR_CHUNK, cs->cells + t, T, M, err);
+            if (rc)
+                return cp_err_wrap(err, "option %s", cp_model_scenario(cs->models[k])->name);
         }
     }
-    const double *base = cs->blocks;
-    for (size_t k = 1; k < cs->n; k++) {
-        const double *opt = cs->blocks + k * cells * CP_PAR_CHUNK;
-        for (size_t c = 0; c < cells; c++)
-            for (size_t s = 0; s < ns; s++) {
-                const size_t i = c * CP_PAR_CHUNK + s;
-                cs->dblock[i] = opt[i] - base[i];
-                cs->dblock[(cells + c) * CP_PAR_CHUNK + s] = opt[i] > base[i] ? 1.0 : 0.0;
-            }
-        int rc = cp_stats_add_columns(diff(cs, k), cs->dblock, ns, CP_PAR_CHUNK, err);
-        if (rc)
-            return rc;
-    }
+    for (size_t i = 0; i < n_sets(cs); i++)
+        cp_stats_count_samples(cs->sets[i], ns);
     return CP_OK;
 }
 

@@ -26,6 +26,8 @@
 #define INF_BITS (UINT64_C(0x7ff) << MANT_BITS)
 /* One past the largest key of a finite value. */
 #define KEY_LIMIT ((int64_t)(INF_BITS >> KEY_SHIFT))
+/* The most buckets a side keeps (CP_SKETCH_MAX_OCTAVES whole octaves). */
+#define CAP ((int64_t)CP_SKETCH_MAX_OCTAVES * OCTAVE)
 
 #define PACK_MAGIC "CPSK"
 #define PACK_VERSION 1u
@@ -65,49 +67,83 @@ void cp_sketch_free(cp_sketch *s)
     cp_sketch_init(s);
 }
 
+/* Whether sd is at its cap: a key below its lowest then counts in that
+ * bucket (the floor) rather than growing it. */
+static int side_capped(const cp_sketch_side *sd)
+{
+    return (int64_t)sd->n == CAP;
+}
+
+/* The key a value of key `key` is counted under in sd: its own, or the
+ * floor's when it is below a capped side. */
+static int64_t side_key(const cp_sketch_side *sd, int64_t key)
+{
+    return key < sd->lo && side_capped(sd) ? sd->lo : key;
+}
+
+/* The lowest key of a capped side whose highest key is `last`: the
+ * CP_SKETCH_MAX_OCTAVES octaves that end with last's. */
+static int64_t floor_of(int64_t last)
+{
+    return last - last % OCTAVE - (CAP - OCTAVE);
+}
+
+/* The count of key `key` of sd's arrays as they are, 0 outside them. */
+static uint64_t old_count(const cp_sketch_side *sd, int64_t key, uint64_t *over)
+{
+    const int64_t i = key - sd->lo;
+    if (sd->n == 0 || i < 0 || i >= (int64_t)sd->n)
+        return *over = 0;
+    *over = sd->over ? sd->over[i] : 0;
+    return sd->count[i] + ((uint64_t)sd->carry[i] << 8);
+}
+
 /* Grows sd to whole octaves covering keys [klo, khi] as well as its current
- * range.  Counts are unchanged; on failure sd is unchanged. */
+ * range, but to at most CAP keys: the highest octaves are kept, and the
+ * counts of the keys below them join the lowest kept key (the floor), as
+ * later values below it do.  So each value ends in the bucket of its key or
+ * in the floor of the final range -- whatever the order of the values and
+ * of the merges -- and the quantiles at or above the floor keep their
+ * bound.  Counts are unchanged otherwise; on failure sd is unchanged. */
 static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
 {
     int64_t lo = klo - klo % OCTAVE;
     int64_t end = khi - khi % OCTAVE + OCTAVE;
+    const int64_t old_end = (int64_t)sd->lo + sd->n;
     if (sd->n) {
-        const int64_t old_end = (int64_t)sd->lo + sd->n;
-        if (klo >= sd->lo && khi < old_end)
+        if (side_key(sd, klo) >= sd->lo && khi < old_end)
             return CP_OK;
         lo = lo < sd->lo ? lo : sd->lo;
         end = end > old_end ? end : old_end;
     }
+    lo = end - lo > CAP ? end - CAP : lo;
     const size_t n = (size_t)(end - lo);
-    /* Every array grows before any moves its counts: a failure in between
-     * leaves a larger array with the same counts, which changes nothing. */
-    uint8_t *c = realloc(sd->count, n * sizeof *c);
-    if (!c)
+    uint8_t *c = calloc(n, sizeof *c);
+    uint32_t *k = calloc(n, sizeof *k);
+    uint64_t *o = sd->over ? calloc(n, sizeof *o) : NULL;
+    if (!c || !k || (sd->over && !o)) {
+        free(c);
+        free(k);
+        free(o);
         return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
+    }
+    for (int64_t key = sd->lo; sd->n && key < old_end; key++) {
+        uint64_t over;
+        const uint64_t count = old_count(sd, key, &over);
+        const size_t i = (size_t)((key < lo ? lo : key) - lo);
+        /* At most 2^32 - 1 in count and carry (in_count), so no overflow. */
+        const uint64_t sum = c[i] + ((uint64_t)k[i] << 8) + count;
+        c[i] = (uint8_t)sum;
+        k[i] = (uint32_t)(sum >> 8);
+        if (o)
+            o[i] += over;
+    }
+    free(sd->count);
+    free(sd->carry);
+    free(sd->over);
     sd->count = c;
-    uint32_t *k = realloc(sd->carry, n * sizeof *k);
-    if (!k)
-        return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
     sd->carry = k;
-    if (sd->over) {
-        uint64_t *o = realloc(sd->over, n * sizeof *o);
-        if (!o)
-            return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
-        sd->over = o;
-    }
-    const size_t shift = sd->n ? (size_t)(sd->lo - lo) : 0;
-    memmove(c + shift, c, sd->n * sizeof *c);
-    memset(c, 0, shift * sizeof *c);
-    memset(c + shift + sd->n, 0, (n - shift - sd->n) * sizeof *c);
-    memmove(k + shift, k, sd->n * sizeof *k);
-    memset(k, 0, shift * sizeof *k);
-    memset(k + shift + sd->n, 0, (n - shift - sd->n) * sizeof *k);
-    if (sd->over) {
-        uint64_t *o = sd->over;
-        memmove(o + shift, o, sd->n * sizeof *o);
-        memset(o, 0, shift * sizeof *o);
-        memset(o + shift + sd->n, 0, (n - shift - sd->n) * sizeof *o);
-    }
+    sd->over = o;
     sd->lo = (int32_t)lo;
     sd->n = (uint32_t)n;
     return CP_OK;
@@ -158,11 +194,12 @@ int cp_sketch_add(cp_sketch *s, double x, cp_err *err)
         x = 0.0; /* -0.0 would make min and max depend on order */
     } else {
         cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
-        const int64_t key = (int64_t)(a >> KEY_SHIFT);
+        int64_t key = side_key(sd, (int64_t)(a >> KEY_SHIFT));
         if ((uint64_t)(key - sd->lo) >= sd->n) {
             const int rc = side_cover(sd, key, key, err);
             if (rc)
                 return rc;
+            key = side_key(sd, key); /* the floor, if the cap moved it */
         }
         const int rc = reserve_counts(s, 1, err);
         if (rc)
@@ -186,7 +223,7 @@ static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride
         if (a == 0)
             continue;
         cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
-        const int64_t k = (int64_t)(a >> KEY_SHIFT) - sd->lo;
+        const int64_t k = side_key(sd, (int64_t)(a >> KEY_SHIFT)) - sd->lo;
         if (sd->count[k]-- == 0) /* a borrow from the 256s */
             sd->carry[k]--;
         s->in_count--;
@@ -213,16 +250,19 @@ typedef struct chunk {
 
 /* One side's counters as a scan selects them: the address of key 0 (as an
  * integer, as the counters of keys below lo do not exist), the first key
- * and the last (-1 if none). */
+ * and the last (-1 if none), and the floor: the key below which values
+ * count at it (lo for a capped side, else 0: none). */
 typedef struct side_view {
     int64_t lo, last;
-    uint64_t key0;
+    uint64_t key0, floor;
 } side_view;
 
 static side_view side_view_of(const cp_sketch_side *sd)
 {
-    return (side_view){
-        .lo = sd->lo, .last = (int64_t)sd->n - 1, .key0 = (uintptr_t)sd->count - (uintptr_t)sd->lo};
+    return (side_view){.lo = sd->lo,
+                       .last = (int64_t)sd->n - 1,
+                       .key0 = (uintptr_t)sd->count - (uintptr_t)sd->lo,
+                       .floor = side_capped(sd) ? (uint64_t)sd->lo : 0};
 }
 
 /* The bits of a double as a signed integer in the order of the doubles (a
@@ -248,13 +288,14 @@ static double from_ordered(int64_t o)
  * caller turns into +0.0, as the one-by-one add does).  A value is inside
  * its side's keys [lo, last] when neither key - lo nor last - key is
  * negative: the sign bits of both, or-ed over the chunk, say whether any
- * value is outside. */
+ * value is outside.  A key below a capped side's floor is the floor's. */
 CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg, const double *x,
                                      size_t n, chunk *ch)
 {
     const uint64_t plo = (uint64_t)pos->lo, dlo = plo ^ (uint64_t)neg->lo;
     const uint64_t plast = (uint64_t)pos->last, dlast = plast ^ (uint64_t)neg->last;
     const uint64_t pk = pos->key0, dk = pk ^ neg->key0;
+    const uint64_t pfl = pos->floor, dfl = pfl ^ neg->floor;
     const uint64_t sink = (uintptr_t)ch->sink;
     uintptr_t *const slot = ch->slot;
     uint64_t bad = 0, zeros = 0;
@@ -265,7 +306,8 @@ CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg,
         const uint64_t a = bits & ABS_MASK;
         const uint64_t neg_mask = 0 - (bits >> 63);
         const uint64_t zero = 0 - (uint64_t)(a == 0);
-        const uint64_t key = a >> KEY_SHIFT;
+        const uint64_t raw = a >> KEY_SHIFT, fl = pfl ^ (dfl & neg_mask);
+        const uint64_t key = raw < fl ? fl : raw;
         const uint64_t idx = key - (plo ^ (dlo & neg_mask));
         bad |= (idx | ((plast ^ (dlast & neg_mask)) - idx)) & ~zero;
         const uint64_t at = (pk ^ (dk & neg_mask)) + key;
@@ -290,6 +332,7 @@ CP_LANE_CLONES static int chunk_scan(const side_view *pos, const side_view *neg,
 CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, size_t n, chunk *ch)
 {
     const uint64_t plo = (uint64_t)pos->lo, plast = (uint64_t)pos->last, pk = pos->key0;
+    const uint64_t fl = pos->floor;
     const uint64_t sink = (uintptr_t)ch->sink;
     uintptr_t *const slot = ch->slot;
     uint64_t bad = 0, zeros = 0;
@@ -298,7 +341,7 @@ CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, 
     for (size_t i = 0; i < n; i++, zslot++) {
         const uint64_t bits = double_bits(x[i]);
         const uint64_t zero = 0 - (uint64_t)(bits << 1 == 0);
-        const uint64_t key = bits >> KEY_SHIFT;
+        const uint64_t raw = bits >> KEY_SHIFT, key = raw < fl ? fl : raw;
         const uint64_t idx = key - plo;
         bad |= (idx | (plast - idx)) & ~zero;
         const uint64_t at = pk + key;
@@ -314,6 +357,16 @@ CP_LANE_CLONES static int chunk_scan_pos(const side_view *pos, const double *x, 
     return !(bad >> 63);
 }
 
+/* The index of the first of x[0], x[stride], ... x[(n - 1) * stride] that
+ * is a NaN or infinite; n if none. */
+static size_t first_nonfinite(const double *x, size_t n, size_t stride)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((double_bits(x[i * stride]) & ABS_MASK) >= INF_BITS)
+            return i;
+    return n;
+}
+
 /* Grows s for the first value of x[0..n) that chunk_scan rejected, or fails
  * if it is not finite. */
 static int chunk_grow(cp_sketch *s, const double *x, size_t n, cp_err *err)
@@ -324,7 +377,7 @@ static int chunk_grow(cp_sketch *s, const double *x, size_t n, cp_err *err)
         if (a >= INF_BITS)
             return bad_value(x[i], err);
         cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
-        const int64_t key = (int64_t)(a >> KEY_SHIFT);
+        const int64_t key = side_key(sd, (int64_t)(a >> KEY_SHIFT));
         if (a != 0 && (uint64_t)(key - sd->lo) >= sd->n)
             return side_cover(sd, key, key, err);
     }
@@ -417,6 +470,7 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
     double lo = s->min, hi = s->max;
     double sum[2] = {sums ? sums[0] : 0.0, sums ? sums[1] : 0.0};
     uint64_t zeros = 0;
+    int rest_checked = 0;
     for (size_t i = 0; i < n; i += ADD_CHUNK) {
         const size_t m = n - i < ADD_CHUNK ? n - i : ADD_CHUNK;
         const double *v = x + i * stride;
@@ -429,6 +483,15 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
             const side_view pos = side_view_of(&s->pos), neg = side_view_of(&s->neg);
             if (s->neg.n ? chunk_scan(&pos, &neg, v, m, &ch) : chunk_scan_pos(&pos, v, m, &ch))
                 break;
+            /* Growing can move a capped side's floor, which no unadd takes
+             * back: so every value still to come is checked first, and a
+             * NaN or infinity fails before anything grows. */
+            const size_t bad = rest_checked ? n : first_nonfinite(x + i * stride, n - i, stride);
+            rest_checked = 1;
+            if (bad < n - i) {
+                unadd_strided(s, x, i, stride);
+                return bad_value(x[(i + bad) * stride], err);
+            }
             const int rc = chunk_grow(s, v, m, err);
             if (rc) {
                 unadd_strided(s, x, i, stride);
@@ -491,13 +554,15 @@ static void bucket_add(cp_sketch_side *dst, int64_t i, uint64_t c, uint64_t *in_
     }
 }
 
+/* Adds src's counts to dst, whose range covers src's (side_cover), keys
+ * below a capped dst's floor at the floor. */
 static void side_add(cp_sketch_side *dst, const cp_sketch_side *src, uint64_t *in_count)
 {
     uint32_t f, e;
     side_used(src, &f, &e);
     const int64_t at = (int64_t)src->lo - dst->lo;
     for (uint32_t i = f; i < e; i++)
-        bucket_add(dst, at + i, cp_sketch_bucket(src, i), in_count);
+        bucket_add(dst, at + i < 0 ? 0 : at + i, cp_sketch_bucket(src, i), in_count);
 }
 
 int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err)
@@ -728,7 +793,7 @@ static int parse_side(packed *pk, int k, const unsigned char **p, const unsigned
 {
     static const char *const name[2] = {"positive", "negative"};
     const int64_t lo = pk->lo[k], n = pk->n[k];
-    if ((n == 0 && lo != 0) || lo < 0 || lo + n > KEY_LIMIT)
+    if ((n == 0 && lo != 0) || lo < 0 || lo + n > KEY_LIMIT || n > CAP)
         return cp_err_set(err, CP_EINVAL, "packed sketch: bad %s key range [%lld, %lld)", name[k],
                           (long long)lo, (long long)(lo + n));
     pk->counts[k] = *p;
@@ -760,13 +825,25 @@ static int in_bucket(double x, int neg, int64_t key)
 /* The smallest value must fall in the first nonempty bucket of the order
  * (negatives by decreasing magnitude, zeros, positives), the largest in the
  * last one. */
+/* Whether x, of the sign of side k, is in the side's smallest bucket: in
+ * its key, or below it when that bucket is the floor of a capped side
+ * (the smallest key is then CP_SKETCH_MAX_OCTAVES octaves below the
+ * largest's). */
+static int in_smallest(const packed *pk, int k, double x)
+{
+    const int64_t lo = pk->lo[k], last = lo + pk->n[k] - 1;
+    if (in_bucket(x, k, lo))
+        return 1;
+    return (k ? x < 0 : x > 0) && key_of(x) < lo && lo == floor_of(last);
+}
+
 static int min_fits(const packed *pk)
 {
     if (pk->n[1])
         return in_bucket(pk->min, 1, (int64_t)pk->lo[1] + pk->n[1] - 1);
     if (pk->zeros)
         return double_bits(pk->min) == 0;
-    return in_bucket(pk->min, 0, pk->lo[0]);
+    return in_smallest(pk, 0, pk->min);
 }
 
 static int max_fits(const packed *pk)
@@ -775,7 +852,7 @@ static int max_fits(const packed *pk)
         return in_bucket(pk->max, 0, (int64_t)pk->lo[0] + pk->n[0] - 1);
     if (pk->zeros)
         return double_bits(pk->max) == 0;
-    return in_bucket(pk->max, 1, pk->lo[1]);
+    return in_smallest(pk, 1, pk->max);
 }
 
 static int check_extremes(const packed *pk, cp_err *err)
@@ -847,8 +924,8 @@ static void add_counts(cp_sketch_side *sd, const packed *pk, int k, uint64_t *in
     const int64_t at = (int64_t)pk->lo[k] - sd->lo;
     for (uint32_t i = 0; i < pk->n[k]; i++) {
         uint64_t c = 0;
-        get_varint(&p, pk->end, &c); /* checked by parse */
-        bucket_add(sd, at + i, c, in_count);
+        get_varint(&p, pk->end, &c);                          /* checked by parse */
+        bucket_add(sd, at + i < 0 ? 0 : at + i, c, in_count); /* below a floor: at it */
     }
 }
 

@@ -7,7 +7,17 @@
  * within 0.05% of the exact sample quantile (bound: 1/2049).  Counts are
  * integers, so merging sketches in any order gives identical results, and
  * memory depends on the range of values (octaves seen), not on how many
- * values were added.  Zeros and negative values are kept too.  Subnormal
+ * values were added, and is bounded: each sign keeps at most
+ * CP_SKETCH_MAX_OCTAVES octaves, those of its largest magnitudes.  A value
+ * more than that below the largest of its sign counts in the lowest bucket
+ * kept (the floor; the DDSketch collapse), so a quantile that falls there
+ * is reported as that bucket's point: for positive values an upper bound
+ * on the true quantile and at most 2^-15 of the largest value (for
+ * negative values the same for the magnitude).  Every quantile at least
+ * 2^-15 times the largest magnitude of its sign keeps the bound.  The
+ * result is the same in any order of adding and merging (each value ends
+ * in its own bucket or in the floor of the final range).  Zeros and
+ * negative values are kept too.  Subnormal
  * values share the buckets of biased exponent 0, which are absolute rather
  * than relative (width 2^-1032), so the bound does not hold for them.
  *
@@ -26,6 +36,10 @@
 
 #define CP_SKETCH_SUBBITS 10 /* 1024 sub-buckets per octave */
 #define CP_SKETCH_REL_ERROR (1.0 / 2049.0)
+/* Each sign keeps at most this many octaves: those of its largest values
+ * (|x| within a factor 2^16 = 65,536 of the largest, at least), so a
+ * sketch's memory is bounded whatever the values and their number. */
+#define CP_SKETCH_MAX_OCTAVES 16
 
 /* One sign's buckets: counts for keys [lo, lo + n).  Adding a value
  * increments a byte, count[i], and only when that byte wraps round does it
@@ -69,8 +83,10 @@ int cp_sketch_add(cp_sketch *s, double x, cp_err *err);
  * calls of cp_sketch_add, but faster.  If sums is not NULL, each value is
  * also added to sums[0] and its square to sums[1], one at a time in index
  * order in double (cp_stats needs these sums, and one pass over the values
- * costs less than two).  On failure neither the sketch nor sums changes
- * (the arrays may have grown, which changes no result). */
+ * costs less than two).  A NaN or infinity anywhere fails with CP_EINVAL
+ * and changes neither the sketch nor sums (the arrays may have grown, which
+ * changes no result).  After CP_ENOMEM the counts are as they were, but a
+ * growth may have moved the floor of a side at its cap. */
 int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
                           cp_err *err);
 

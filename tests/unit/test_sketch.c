@@ -111,8 +111,35 @@ static void assert_close(double q, double x, const char *what, size_t n, double 
               p, q, x, fabs(q - x) / fabs(x));
 }
 
+/* The lower edge of the floor of the side of x's sign in a sketch of the
+ * sorted data: CP_SKETCH_MAX_OCTAVES - 1 octaves below the octave of the
+ * largest magnitude of that sign. */
+static double floor_edge(const double *sorted, size_t n, double x)
+{
+    int e;
+    frexp(x > 0 ? sorted[n - 1] : -sorted[0], &e); /* magnitude in [2^(e-1), 2^e) */
+    return ldexp(1.0, e - CP_SKETCH_MAX_OCTAVES);
+}
+
+/* A reported quantile q of true value x: within the bound, or, when x is
+ * below its side's floor, the floor's point (of x's sign, at least |x| and
+ * within the floor's bucket, 2^-10 of its edge). */
+static void assert_quantile(double q, double x, const double *sorted, size_t n, const char *what,
+                            double p)
+{
+    if (x == 0 || q == x || fabs(x) >= floor_edge(sorted, n, x)) { /* q == x: an extreme */
+        assert_close(q, x, what, n, p);
+        return;
+    }
+    const double edge = floor_edge(sorted, n, x);
+    cr_assert((q > 0) == (x > 0) && fabs(q) >= fabs(x) && fabs(q) >= edge &&
+                  fabs(q) < edge * (1 + 1.0 / 1024),
+              "%s n=%zu p=%g: %.17g below the floor %g, reported %.17g", what, n, p, x, edge, q);
+}
+
 /* Checks every quantile of the grid, and of every rank for small n, against
- * the sorted data; the extremes must be exact. */
+ * the sorted data (below a side's floor, see assert_quantile); the
+ * extremes must be exact. */
 static void check_quantiles(const cp_sketch *s, const double *data, size_t n, const char *what)
 {
     double *sorted = malloc(n * sizeof *sorted);
@@ -125,7 +152,7 @@ static void check_quantiles(const cp_sketch *s, const double *data, size_t n, co
     for (size_t i = 0; i < N_PROBS; i++) {
         const double p = probs[i];
         const double x = sorted[exact_rank(p, n) - 1];
-        assert_close(cp_sketch_quantile(s, p), x, what, n, p);
+        assert_quantile(cp_sketch_quantile(s, p), x, sorted, n, what, p);
     }
     if (n <= 200)
         for (size_t k = 1; k <= n; k++) {
@@ -136,7 +163,7 @@ static void check_quantiles(const cp_sketch *s, const double *data, size_t n, co
                 if (ps[j] > 1.0)
                     continue;
                 const double x = sorted[exact_rank(ps[j], n) - 1];
-                assert_close(cp_sketch_quantile(s, ps[j]), x, what, n, ps[j]);
+                assert_quantile(cp_sketch_quantile(s, ps[j]), x, sorted, n, what, ps[j]);
             }
         }
     cr_assert_eq(bits_of(cp_sketch_quantile(s, 0.0)), bits_of(s->min));
@@ -387,8 +414,9 @@ Test(sketch, packing_is_canonical)
     for (int i = 6; i >= 0; i--)
         cp_sketch_add(&b, v[i], &err);
     assert_same_sketch(&a, &b);
-    /* A failed strided add grows b to 1e300 and -1e-300 and takes the
-     * counts back: still the same bytes. */
+    /* A strided add with a NaN fails before it grows b to 1e300 (which
+     * would move the positive side's floor) and takes the counts back:
+     * still the same bytes. */
     const double bad[] = {1e300, -1e-300, 5.0, NAN};
     cr_assert_eq(cp_sketch_add_strided(&b, bad, 4, 1, NULL, &err), CP_EINVAL);
     assert_same_sketch(&a, &b);
@@ -399,7 +427,8 @@ Test(sketch, packing_is_canonical)
 /* Log-uniform on +-[2^-10, 2^10): 40 (sign, octave) cells of probability
  * 1/40 each.  The chance that 10^4 values miss any of them is at most
  * 40 (39/40)^10^4 < 10^-100, so the allocation is complete after 10^4
- * values and cannot grow after that. */
+ * values (the 16 highest octaves of each sign: the cap) and cannot grow
+ * after that. */
 Test(sketch, memory_does_not_grow_with_count)
 {
     gsl_rng *r = rng_new(23);
@@ -418,7 +447,8 @@ Test(sketch, memory_does_not_grow_with_count)
             buckets_1e4 = s.pos.n + s.neg.n;
     }
     cr_assert_eq(s.total, 1000000);
-    cr_assert_eq(buckets_1e4, 2 * 20 * 1024);
+    /* 20 octaves of each sign seen; the cap keeps the top 16 */
+    cr_assert_eq(buckets_1e4, 2 * CP_SKETCH_MAX_OCTAVES * 1024);
     cr_assert_eq(s.pos.n + s.neg.n, buckets_1e4);
     cp_sketch_free(&s);
     gsl_rng_free(r);
@@ -979,4 +1009,125 @@ Test(sketch, quantiles_in_one_walk_as_one_at_a_time)
         cp_sketch_free(&s);
     }
     gsl_rng_free(r);
+}
+
+/* ---- the cap ------------------------------------------------------------ */
+
+/* Magnitudes 2^-200 .. 2^200 of both signs, far beyond the cap: the same
+ * bytes whether added one by one in order, in reverse in strided chunks,
+ * or split into 7 sketches merged in another order, directly or packed --
+ * each value ends in its bucket or the final floor, whatever the history
+ * of the floor -- and each side keeps at most CP_SKETCH_MAX_OCTAVES. */
+Test(sketch, capped_result_is_order_independent)
+{
+    gsl_rng *r = rng_new(31);
+    enum { N = 20000, PARTS = 7 };
+    double *v = malloc(N * sizeof *v);
+    for (size_t i = 0; i < N; i++) {
+        const double m = exp2(gsl_ran_flat(r, -200.0, 200.0));
+        v[i] = gsl_rng_uniform(r) < 0.3 ? -m : m;
+    }
+    cp_err err;
+    cp_sketch a, b, c, d, part[PARTS];
+    cp_sketch_init(&a);
+    cp_sketch_init(&b);
+    cp_sketch_init(&c);
+    cp_sketch_init(&d);
+    for (size_t i = 0; i < N; i++)
+        cr_assert_eq(cp_sketch_add(&a, v[i], &err), CP_OK);
+    double *rev = malloc(N * sizeof *rev);
+    for (size_t i = 0; i < N; i++)
+        rev[i] = v[N - 1 - i];
+    for (size_t i = 0; i < N; i += 500) /* reverse order, strided adds of 500 */
+        cr_assert_eq(cp_sketch_add_strided(&b, rev + i, 500, 1, NULL, &err), CP_OK);
+    free(rev);
+    for (int k = 0; k < PARTS; k++) {
+        cp_sketch_init(&part[k]);
+        for (size_t i = (size_t)k; i < N; i += PARTS)
+            cr_assert_eq(cp_sketch_add(&part[k], v[i], &err), CP_OK);
+    }
+    for (int k = PARTS - 1; k >= 0; k--)
+        cr_assert_eq(cp_sketch_merge(&c, &part[(k * 3) % PARTS], &err), CP_OK);
+    for (int k = 0; k < PARTS; k++) {
+        unsigned char *buf;
+        const size_t len = packed(&part[k], &buf);
+        cr_assert_eq(cp_sketch_unpack_merge(&d, buf, len, NULL, &err), CP_OK, "%s", err.msg);
+        free(buf);
+        cp_sketch_free(&part[k]);
+    }
+    cr_assert_leq(a.pos.n, CP_SKETCH_MAX_OCTAVES * 1024);
+    cr_assert_leq(a.neg.n, CP_SKETCH_MAX_OCTAVES * 1024);
+    assert_same_sketch(&a, &b);
+    assert_same_sketch(&a, &c);
+    assert_same_sketch(&a, &d);
+    check_quantiles(&a, v, N, "capped");
+    cp_sketch_free(&a);
+    cp_sketch_free(&b);
+    cp_sketch_free(&c);
+    cp_sketch_free(&d);
+    free(v);
+    gsl_rng_free(r);
+}
+
+/* A packed side wider than the cap cannot come from a sketch, and a
+ * smallest value below the first bucket fits only when that bucket is the
+ * floor of a capped side: both refused. */
+Test(sketch, unpack_refuses_what_the_cap_rules_out)
+{
+    cp_err err;
+    cp_sketch s, t;
+    cp_sketch_init(&s);
+    cp_sketch_init(&t);
+    /* 1.0 (twice) and 2^16: 17 octaves; the floor is 2^1's octave, holding
+     * the 1.0s, the median */
+    cr_assert_eq(cp_sketch_add(&s, 1.0, &err), CP_OK);
+    cr_assert_eq(cp_sketch_add(&s, 1.0, &err), CP_OK);
+    cr_assert_eq(cp_sketch_add(&s, 65536.0, &err), CP_OK);
+    cr_assert_eq(s.pos.n, CP_SKETCH_MAX_OCTAVES * 1024);
+    cr_assert_float_eq(cp_sketch_quantile(&s, 0.5), 2.0, 2.0 / 1024, "1.0 reported at the floor");
+    unsigned char *buf;
+    size_t len = packed(&s, &buf);
+    cr_assert_eq(cp_sketch_unpack_merge(&t, buf, len, NULL, &err), CP_OK, "%s", err.msg);
+    /* min 1.0 below a first bucket that is not a floor: 2^15 and 2^16 only */
+    cp_sketch u;
+    cp_sketch_init(&u);
+    cr_assert_eq(cp_sketch_add(&u, 32768.0, &err), CP_OK);
+    cr_assert_eq(cp_sketch_add(&u, 65536.0, &err), CP_OK);
+    unsigned char *ub;
+    const size_t ulen = packed(&u, &ub);
+    const double one = 1.0;
+    memcpy(ub + 24, &one, sizeof one); /* min, after magic, version, total, zeros */
+    cr_assert_eq(cp_sketch_unpack_check(ub, ulen, NULL, NULL, &err), CP_EINVAL);
+    cr_assert_not_null(strstr(err.msg, "do not fit the counts"), "%s", err.msg);
+    /* a side of CAP + 1 keys, every count 1 */
+    const size_t n = CP_SKETCH_MAX_OCTAVES * 1024 + 1;
+    unsigned char *wide = calloc(56 + n, 1);
+    memcpy(wide, buf, 56);
+    const uint64_t total = n;
+    const int32_t lo = 1023 << 10; /* 1.0's key */
+    const uint32_t width = (uint32_t)n;
+    const double lo_v = 1.0, hi_v = ldexp(1.0, CP_SKETCH_MAX_OCTAVES) * (1 + 1.0 / 2048);
+    memcpy(wide + 8, &total, 8);
+    memcpy(wide + 24, &lo_v, 8);
+    memcpy(wide + 32, &hi_v, 8);
+    memcpy(wide + 40, &lo, 4);
+    memcpy(wide + 44, &width, 4);
+    memset(wide + 48, 0, 8);
+    memset(wide + 56, 1, n);
+    cr_assert_eq(cp_sketch_unpack_check(wide, 56 + n, NULL, NULL, &err), CP_EINVAL);
+    cr_assert_not_null(strstr(err.msg, "key range"), "%s", err.msg);
+    /* one key fewer is a valid capped side */
+    const uint32_t cap = (uint32_t)(n - 1);
+    const uint64_t total1 = n - 1;
+    const double hi1 = ldexp(1.0, CP_SKETCH_MAX_OCTAVES) * (1 - 1.0 / 4096);
+    memcpy(wide + 8, &total1, 8);
+    memcpy(wide + 32, &hi1, 8);
+    memcpy(wide + 44, &cap, 4);
+    cr_assert_eq(cp_sketch_unpack_check(wide, 56 + n - 1, NULL, NULL, &err), CP_OK, "%s", err.msg);
+    free(wide);
+    free(ub);
+    free(buf);
+    cp_sketch_free(&u);
+    cp_sketch_free(&s);
+    cp_sketch_free(&t);
 }

@@ -41,7 +41,8 @@ typedef struct cmp_state {
     cp_workspace **w;
     cp_run_identity id;
     char run_id[17];
-    uint64_t first_sample; /* where this invocation started */
+    uint64_t first_sample;  /* where this invocation started */
+    cp_drive_timing timing; /* rank 0's, from cp_drive */
 } cmp_state;
 
 static size_t n_sets(const cmp_state *cs)
@@ -313,7 +314,9 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
         }
         fputs(k + 1 < cs->n ? "]},\n" : "]}\n", fp);
     }
-    fputs("  ],\n  \"files\": [\"compare.csv\"", fp);
+    fputs("  ],\n", fp);
+    cp_drive_manifest_timing(fp, &cs->timing);
+    fputs("  \"files\": [\"compare.csv\"", fp);
     static const char *const per_scenario[] = {"summary.csv", "binding.csv"};
     for (size_t k = 0; k < cs->n; k++)
         for (size_t i = 0; i < 2; i++) {
@@ -390,6 +393,7 @@ int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t 
     if (!rc)
         rc = cp_drive_execute(par, &compare_ops, &cs, &dopt, res, err);
     cs.first_sample = res->first_sample;
+    cs.timing = res->timing;
     if (!rc && !res->already_complete) {
         if (cs.root)
             write_all(&cs, cp_par_time() - wall_start, err);

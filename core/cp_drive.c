@@ -24,6 +24,7 @@ typedef struct drive {
     uint64_t stopped_at; /* samples where a look stopped the run; 0: none did */
     double wall_start, last_checkpoint, last_progress;
     int progress_on_tty;
+    cp_drive_timing timing;
 } drive;
 
 uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk)
@@ -132,6 +133,7 @@ static int open_out_dir(const drive *d, uint64_t *start, int *complete, cp_err *
 
 static int write_checkpoint(drive *d, uint64_t next_chunk, cp_err *err)
 {
+    const double t0 = cp_par_time();
     int rc = d->ops->merge(d->ctx, err);
     if (rc)
         return rc;
@@ -142,6 +144,7 @@ static int write_checkpoint(drive *d, uint64_t next_chunk, cp_err *err)
     rc = cp_par_share_err(d->par, err);
     if (!rc)
         d->saved = samples_before(d, next_chunk);
+    d->timing.checkpoint += cp_par_time() - t0;
     return rc;
 }
 
@@ -235,7 +238,9 @@ static uint64_t next_look(const drive *d, uint64_t chunk)
  * *stop on every rank if the run ends here. */
 static int look_at(drive *d, uint64_t next, int *stop, cp_err *err)
 {
+    const double t0 = cp_par_time();
     int rc = d->ops->merge(d->ctx, err), decided = 0;
+    d->timing.merge += cp_par_time() - t0;
     if (rc)
         return rc;
     if (d->root)
@@ -273,9 +278,18 @@ static int run_rounds(drive *d, cp_err *err)
         /* A round ends early at a look, so the look sees exactly its chunks. */
         const uint64_t look = next_look(d, C);
         const uint64_t next = C + P < look ? C + P : look;
-        if (!local && C + me < next)
+        if (!local && C + me < next) {
+            const double t0 = cp_par_time();
             local = d->ops->simulate(d->ctx, C + me, err);
+            const double took = cp_par_time() - t0;
+            d->timing.chunks++;
+            d->timing.simulate += took;
+            d->timing.simulate_sq += took * took;
+        }
+        const double t1 = cp_par_time();
         const int flags = agree_flags(d, local);
+        d->timing.agree += cp_par_time() - t1;
+        d->timing.rounds++;
         if (flags & FLAG_ERROR)
             return cp_par_share_err(d->par, err);
         if (next >= d->chunks)
@@ -325,8 +339,11 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
     if (rc || res->already_complete)
         return rc;
     rc = run_rounds(&d, err);
+    const double t0 = cp_par_time();
     if (!rc)
         rc = ops->merge(ctx, err);
+    d.timing.merge += cp_par_time() - t0;
+    res->timing = d.timing;
     /* What the directory holds if this ends here: its checkpoint's. */
     res->done = d.saved;
     res->stopped_at = d.stopped_at;
@@ -334,6 +351,20 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
 }
 
 /* ---- helpers the commands share --------------------------------------- */
+
+void cp_drive_manifest_timing(FILE *fp, const cp_drive_timing *t)
+{
+    const double n = (double)t->chunks;
+    const double mean = n > 0 ? t->simulate / n : 0;
+    const double var = n > 1 ? (t->simulate_sq - n * mean * mean) / (n - 1) : 0;
+    fprintf(fp,
+            "  \"rounds\": {\"count\": %llu, \"rank0_chunks\": %llu, "
+            "\"rank0_chunk_seconds_mean\": %.6f, \"rank0_chunk_seconds_sd\": %.6f, "
+            "\"rank0_simulate_seconds\": %.3f, \"rank0_agree_seconds\": %.4f, "
+            "\"rank0_merge_seconds\": %.4f, \"rank0_checkpoint_seconds\": %.4f},\n",
+            (unsigned long long)t->rounds, (unsigned long long)t->chunks, mean,
+            var > 0 ? sqrt(var) : 0.0, t->simulate, t->agree, t->merge, t->checkpoint);
+}
 
 int cp_drive_reduce_stats(const cp_par *par, cp_stats **sets, size_t n, cp_err *err)
 {

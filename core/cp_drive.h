@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cp_checkpoint.h"
 #include "cp_error.h"
@@ -74,6 +75,17 @@ typedef struct cp_drive_options {
     size_t n_looks;
 } cp_drive_options;
 
+/* Where rank 0's time went in the rounds (for the manifest and the scale
+ * figures in core/README.md): its chunks, the agreement that ends each
+ * round (which includes waiting for the slowest rank), the merges to rank
+ * 0 at the looks and at the end, and the checkpoints (their merges and
+ * writing). */
+typedef struct cp_drive_timing {
+    uint64_t rounds, chunks;
+    double simulate, simulate_sq; /* seconds over rank 0's chunks, and their squares */
+    double agree, merge, checkpoint;
+} cp_drive_timing;
+
 /* What a run (or comparison) did, for the caller's report. */
 typedef struct cp_drive_result {
     int already_complete;  /* --resume found it finished: nothing done */
@@ -81,6 +93,7 @@ typedef struct cp_drive_result {
     uint64_t done;         /* samples complete when it returned */
     uint64_t stopped_at;   /* samples where a look stopped it; 0 if none did */
     double wall_seconds;
+    cp_drive_timing timing;
 } cp_drive_result;
 
 /* Collective.  Prepares opt->out_dir (or resumes from its checkpoint, or
@@ -91,6 +104,11 @@ typedef struct cp_drive_result {
  * a checkpoint was written. */
 int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
                      const cp_drive_options *opt, cp_drive_result *res, cp_err *err);
+
+/* Writes t as the manifest's "rounds" member (with a comma and newline
+ * after it): the counts, rank 0's seconds in each part, and the chunk's
+ * mean and sd (the spread that makes the ranks wait at each round). */
+void cp_drive_manifest_timing(FILE *fp, const cp_drive_timing *t);
 
 /* The samples in chunks [0, chunk) of a run of `samples`. */
 uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk);

@@ -41,8 +41,9 @@ typedef struct run_state {
     uint64_t peak_rss_kib;
     uint64_t looks[CP_PRECISION_LOOKS_MAX]; /* the stopping rule's, in chunks */
     size_t n_looks;
-    uint64_t stopped_at; /* samples where the rule stopped the run; 0: it did not */
-    cp_tornado *tornado; /* run --tornado: its statistics, as st; else NULL */
+    uint64_t stopped_at;    /* samples where the rule stopped the run; 0: it did not */
+    cp_drive_timing timing; /* rank 0's, from cp_drive */
+    cp_tornado *tornado;    /* run --tornado: its statistics, as st; else NULL */
 } run_state;
 
 static size_t kept_width(const cp_model *m)
@@ -387,6 +388,7 @@ static int write_manifest(const run_state *rs, cp_err *err)
         cp_output_json_string(fp, what + strlen("tornado="));
         fputs(",\n", fp);
     }
+    cp_drive_manifest_timing(fp, &rs->timing);
     fprintf(fp, "  \"files\": [\"summary.csv\", \"binding.csv\"%s%s]\n}\n",
             opt->keep_samples ? ", \"samples.csv\"" : "", rs->tornado ? ", \"tornado.csv\"" : "");
     return cp_outfile_commit(&f, err);
@@ -537,6 +539,7 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
         rc = cp_drive_execute(par, &run_ops, &rs, &dopt, res, err);
     rs.first_sample = res->first_sample;
     rs.stopped_at = res->stopped_at;
+    rs.timing = res->timing;
     if (!rc && !res->already_complete) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

@@ -305,6 +305,7 @@ typedef struct sens_state {
     double *packed;        /* cp_sobol_packed_len */
     cp_run_identity id;
     char run_id[17];
+    cp_drive_timing timing; /* rank 0's, from cp_drive */
     uint64_t first_sample;
     double wall_start;
     time_t started;
@@ -520,12 +521,13 @@ static int write_manifest(const sens_state *ss, cp_err *err)
             "  \"evaluations_per_sample\": %llu,\n  \"model_evaluations\": %llu,\n"
             "  \"ranks\": %d,\n  \"chunk_samples\": %d,\n  \"resumed_at_sample\": %llu,\n"
             "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
-            "  \"wall_seconds\": %.3f,\n  \"evaluations_per_second\": %.1f,\n"
-            "  \"files\": [\"sensitivity.csv\"]\n}\n",
+            "  \"wall_seconds\": %.3f,\n  \"evaluations_per_second\": %.1f,\n",
             ss->d.hash, (unsigned long long)opt->seed, (unsigned long long)opt->samples,
             (unsigned long long)per, (unsigned long long)(opt->samples * per), cp_par_size(ss->par),
             CP_PAR_CHUNK, (unsigned long long)ss->first_sample, started, finished, wall,
             wall > 0 ? (double)here / wall : 0.0);
+    cp_drive_manifest_timing(fp, &ss->timing);
+    fputs("  \"files\": [\"sensitivity.csv\"]\n}\n", fp);
     return cp_outfile_commit(&f, err);
 }
 
@@ -605,6 +607,7 @@ int cp_sensitivity_execute(const cp_par *par, const cp_model *m, const cp_sensit
     if (!rc)
         rc = cp_drive_execute(par, &sensitivity_ops, &ss, &dopt, res, err);
     ss.first_sample = res->first_sample;
+    ss.timing = res->timing;
     if (!rc && !res->already_complete) {
         if (ss.root)
             write_all(&ss, err);

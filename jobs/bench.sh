@@ -8,9 +8,10 @@
 #                          samples (default 5000) at 1 and 2 ranks: model
 #                          evaluations (N (K + 2)) per second
 #
-# Prints samples per second per rank at 1 and 2 ranks, the speed-up, and
-# the peak resident memory per rank at N and 10N samples (from the
-# manifests, which record getrusage's maximum over ranks).
+# Prints samples per second per rank at 1 and 2 ranks, the speed-up, the
+# peak resident memory per rank at N/10, N and 10N samples (from the
+# manifests, which record getrusage's maximum over ranks), and what a round
+# costs at 2 ranks beyond its chunk (the manifest's "rounds").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs/setup.sh >/dev/null
@@ -61,6 +62,7 @@ run() { # ranks samples dir
 }
 run 1 "$n" r1
 run 2 "$n" r2
+run 2 $((n / 10)) r2d10
 run 2 $((10 * n)) r2x10
 rate1=$(field "$out/r1" samples_per_second)
 rate2=$(field "$out/r2" samples_per_second)
@@ -70,5 +72,13 @@ echo "  $(build/chokepoint --version)"
 awk -v r1="$rate1" -v r2="$rate2" 'BEGIN {
     printf "  1 rank : %9.0f samples/s per rank\n", r1
     printf "  2 ranks: %9.0f samples/s per rank (%.0f in total), speed-up %.2fx\n", r2 / 2, r2, r2 / r1 }'
-echo "  peak memory per rank: $(($(field "$out/r2" peak_rss_kib_per_rank) / 1024)) MiB at $n samples," \
-     "$(($(field "$out/r2x10" peak_rss_kib_per_rank) / 1024)) MiB at $((10 * n)) samples (2 ranks)"
+mib() { echo $(($(field "$out/$1" peak_rss_kib_per_rank) / 1024)); }
+echo "  peak memory per rank (2 ranks): $(mib r2d10) MiB at $((n / 10)) samples," \
+     "$(mib r2) MiB at $n, $(mib r2x10) MiB at $((10 * n))"
+# The rounds of the 2-rank run at n samples (manifest "rounds": rank 0's
+# seconds): what a round costs beyond its chunk, and the final reduction.
+round() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$out/r2/manifest.json"; }
+awk -v c="$(round count)" -v m="$(round rank0_chunk_seconds_mean)" -v sd="$(round rank0_chunk_seconds_sd)" \
+    -v a="$(round rank0_agree_seconds)" -v g="$(round rank0_merge_seconds)" 'BEGIN {
+    printf "  rounds at 2 ranks: %d; a chunk (256 samples) %.2f ms, sd %.2f ms; agreement %.0f us a round\n", c, 1e3 * m, 1e3 * sd, 1e6 * a / c
+    printf "    (the all-reduce and the wait for the slower rank: %.2f%% of a chunk); final reduction %.3f s\n", 100 * a / c / m, g }'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The same scenario, seed and sample count give byte-identical summary.csv,
-# binding.csv and samples.csv at 1, 2, 3 and 4 ranks.  5000 samples is not a multiple of the
+# binding.csv and samples.csv at 1, 2, 3 and 4 ranks, and at 8 and 16.  5000 samples is not a multiple of the
 # 256-sample chunk, so ranks get unequal shares and a partial last chunk.
 . "$(dirname "$0")/common.sh" "$@"
 N=5000
@@ -21,6 +21,24 @@ if /usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" "$WORK/r4" $N $KEEP; then
 else bad "pandas check at 4 ranks"; fi
 grep -q '"ranks": 4' "$WORK/r4/manifest.json" && ok "manifest records 4 ranks" \
     || bad "manifest does not record the rank count"
+# At scale (issue 15): 8 and 16 ranks, oversubscribed on this machine's cores,
+# give the same bytes, and the reductions finish -- at a checkpoint every
+# 2,560 samples (a tree reduction mid-run) and at the end.  5000 samples are
+# 20 chunks: 3 rounds at 8 ranks, 2 at 16 (rank 0 has a chunk in each).
+for ranks in 8 16; do
+    expect_exit 0 "baseline at $ranks ranks (oversubscribed)" -- \
+        "$MPIEXEC" -n "$ranks" "$BIN" run "$SRC/scenarios/baseline.ini" \
+        --samples $N --seed 42 --keep-samples $KEEP --checkpoint-every 2560 \
+        --out "$WORK/r$ranks" --quiet
+    for f in summary.csv binding.csv samples.csv; do
+        if cmp -s "$WORK/r1/$f" "$WORK/r$ranks/$f"; then ok "$f at $ranks ranks = 1 rank"
+        else bad "$f differs between 1 and $ranks ranks"; fi
+    done
+    rounds=$(( (20 + ranks - 1) / ranks ))
+    grep -q "\"rounds\": {\"count\": $rounds, \"rank0_chunks\": $rounds," "$WORK/r$ranks/manifest.json" \
+        && ok "manifest: $rounds rounds at $ranks ranks, a chunk each for rank 0" \
+        || bad "manifest's rounds at $ranks ranks: $(grep rounds "$WORK/r$ranks/manifest.json")"
+done
 # A different seed must change the results, or the comparison above proves nothing.
 expect_exit 0 "baseline with another seed" -- "$BIN" run "$SRC/scenarios/baseline.ini" \
     --samples $N --seed 43 --out "$WORK/seed43" --quiet

@@ -58,18 +58,18 @@ typedef enum cp_role {
 /* Fields a metric can read.  Every node has 'output'; deploy nodes have
  * compute .. waiting_age, market nodes idle and unsold. */
 typedef enum cp_field {
-    CP_FIELD_OUTPUT,     /* deploy: accelerators installed (fleet) */
-    CP_FIELD_COMPUTE,    /* deploy: FLOP/s of the fleet net of failures */
-    CP_FIELD_POWER_USED, /* deploy: MW drawn by the fleet (with PUE) */
-    CP_FIELD_WAITING,    /* deploy: accelerators delivered, waiting for power */
-    CP_FIELD_DEPLOYED,   /* deploy: accelerators installed this quarter */
-    CP_FIELD_ORDERS,     /* deploy: accelerators ordered for next quarter (< 0: surplus offered) */
-    CP_FIELD_TARGET,     /* deploy: accelerators it wants waiting (horizon + buffer) */
-    CP_FIELD_UNFILLED,   /* deploy: MW of power with no accelerator in it */
+    CP_FIELD_OUTPUT,      /* deploy: accelerators installed (fleet) */
+    CP_FIELD_COMPUTE,     /* deploy: FLOP/s of the fleet net of failures */
+    CP_FIELD_POWER_USED,  /* deploy: MW drawn by the fleet (with PUE) */
+    CP_FIELD_WAITING,     /* deploy: accelerators delivered, waiting for power */
+    CP_FIELD_DEPLOYED,    /* deploy: accelerators installed this quarter */
+    CP_FIELD_ORDERS,      /* deploy: accelerators ordered for next quarter (< 0: surplus offered) */
+    CP_FIELD_TARGET,      /* deploy: accelerators it wants waiting (horizon + buffer) */
+    CP_FIELD_UNFILLED,    /* deploy: MW of power with no accelerator in it */
     CP_FIELD_WAITING_AGE, /* deploy: mean age of the waiting accelerators, quarters */
-    CP_FIELD_IDLE,       /* market: capacity not shipped this quarter */
-    CP_FIELD_UNSOLD,     /* market: accelerators returned by buyers, not yet resold */
-    CP_FIELD_RECEIVED,   /* deploy: accelerators delivered to it this quarter */
+    CP_FIELD_IDLE,        /* market: capacity not shipped this quarter */
+    CP_FIELD_UNSOLD,      /* market: accelerators returned by buyers, not yet resold */
+    CP_FIELD_RECEIVED,    /* deploy: accelerators delivered to it this quarter */
     CP_FIELD_COUNT
 } cp_field;
 
@@ -86,11 +86,11 @@ typedef struct cp_node {
     char region[CP_NAME_MAX];
     char unit[CP_UNIT_MAX];
     cp_node_kind kind;
-    double param[CP_PARAMS_MAX]; /* in the kind's parameter order */
-    double *series;              /* supply nodes: one value per quarter */
-    size_t first_in, n_in;       /* this node's inputs: g->edges[first_in ..] */
-    long line;                   /* in nodes.csv, or in the scenario that added it */
-    int added;                   /* index of the scenario change that added it; -1: nodes.csv */
+    double param[CP_PARAMS_MAX];   /* in the kind's parameter order */
+    double *series;                /* supply nodes: one value per quarter */
+    size_t first_in, n_in;         /* this node's inputs: g->edges[first_in ..] */
+    long line;                     /* in nodes.csv, or in the scenario that added it */
+    int added;                     /* index of the scenario change that added it; -1: nodes.csv */
     char constraint[CP_LABEL_MAX]; /* the chokepoint this node stands for ("" if none) */
 } cp_node;
 

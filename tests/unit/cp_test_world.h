@@ -48,8 +48,7 @@ static void write_inputs(const char *nodes, const char *edges, const char *param
 {
     char buf[8192];
     snprintf(buf, sizeof buf, "%s%s",
-             strncmp(nodes, "node,", 5) ? "node,kind,region,unit,description,source\n" : "",
-             nodes);
+             strncmp(nodes, "node,", 5) ? "node,kind,region,unit,description,source\n" : "", nodes);
     tf_write(dir, "nodes.csv", buf);
     snprintf(buf, sizeof buf, "from,to,role,weight,unit,source,note\n%s", edges);
     tf_write(dir, "edges.csv", buf);

@@ -35,8 +35,8 @@ Test(fleet, weibull_survival)
     /* A starting fleet 5 quarters old: S(5 + t) / S(5). */
     cp_fleet_survival(22, 3, 5, 3, off);
     for (int t = 0; t < 3; t++)
-        cr_assert_float_eq(off[t], exp(-pow((5 + t) / lambda, 3)) / exp(-pow(5 / lambda, 3)),
-                           1e-14, "S(5 + %d) / S(5)", t);
+        cr_assert_float_eq(off[t], exp(-pow((5 + t) / lambda, 3)) / exp(-pow(5 / lambda, 3)), 1e-14,
+                           "S(5 + %d) / S(5)", t);
 }
 
 /* One region, capacity 100 a quarter, 1 kW accelerators (PUE 1), order
@@ -234,8 +234,9 @@ Test(fleet, market_mistakes_are_named)
         "cap,2026Q2,1,u,x,,\ncap,2026Q3,1,u,x,,\ncap,2026Q4,1,u,x,,\nf,2026Q1,1,u,x,,\n"
         "f,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\n";
     tf_write(dir, "series.csv", series);
-    tf_write(dir, "params.csv", "node,param,value,unit,source,source_year,note\nd,pue,1,,x,,\n"
-                                "d,lifetime,4,,x,,\n");
+    tf_write(dir, "params.csv",
+             "node,param,value,unit,source,source_year,note\nd,pue,1,,x,,\n"
+             "d,lifetime,4,,x,,\n");
     tf_write(dir, "metrics.csv",
              "metric,region,node,field,unit,description,source\nshipped,W,m,output,acc,,x\n");
     tf_write(dir, "nodes.csv",

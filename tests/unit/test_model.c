@@ -115,7 +115,8 @@ Test(model, deploy_limited_by_power_with_retirement)
     const double fleet2 = 10 * s1 + 10 * s1 * s1 + 10, fleet3 = 10 * (s1 + s2 + s3) + 10;
     expect_metric(&x, 0, (double[]){10, 10, fleet2, fleet3});
     expect_metric(&x, 1,
-                  (double[]){900, 900, 0.9 * (100 * 10 * s2 + 100 * (k1 * s1 + 10 * s1 * s1) + 2000),
+                  (double[]){900, 900,
+                             0.9 * (100 * 10 * s2 + 100 * (k1 * s1 + 10 * s1 * s1) + 2000),
                              0.9 * (100 * 10 * s3 + 100 * 10 * s2 + 200 * 10 * s1 + 2000)});
     expect_metric(&x, 2, (double[]){0, 10 * s1, 0, 0});
     expect_metric(&x, 3, (double[]){10, k1, 10 * s1 * s1 + 10, 10});

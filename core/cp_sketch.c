@@ -88,14 +88,32 @@ static int64_t floor_of(int64_t last)
     return last - last % OCTAVE - (CAP - OCTAVE);
 }
 
-/* The count of key `key` of sd's arrays as they are, 0 outside them. */
-static uint64_t old_count(const cp_sketch_side *sd, int64_t key, uint64_t *over)
+/* Moves sd's counts into the arrays c, k, o (zeroed; o NULL if sd has no
+ * 64-bit counts) of a range that starts at key lo and holds sd's highest
+ * key: the keys from lo up as they are, those below lo added into lo's. */
+static void move_counts(const cp_sketch_side *sd, int64_t lo, uint8_t *c, uint32_t *k, uint64_t *o)
 {
-    const int64_t i = key - sd->lo;
-    if (sd->n == 0 || i < 0 || i >= (int64_t)sd->n)
-        return *over = 0;
-    *over = sd->over ? sd->over[i] : 0;
-    return sd->count[i] + ((uint64_t)sd->carry[i] << 8);
+    const int64_t old_end = (int64_t)sd->lo + sd->n;
+    const int64_t from = sd->lo > lo ? sd->lo : lo; /* the first key kept as it is */
+    if (from < old_end) {
+        const size_t to = (size_t)(from - lo), at = (size_t)(from - sd->lo);
+        const size_t n = (size_t)(old_end - from);
+        memcpy(c + to, sd->count + at, n * sizeof *c);
+        memcpy(k + to, sd->carry + at, n * sizeof *k);
+        if (o)
+            memcpy(o + to, sd->over + at, n * sizeof *o);
+    }
+    /* At most 2^32 - 1 in count and carry (in_count), so no overflow. */
+    uint64_t sum = c[0] + ((uint64_t)k[0] << 8), over = o ? o[0] : 0;
+    for (int64_t key = sd->lo; key < lo && key < old_end; key++) {
+        const size_t i = (size_t)(key - sd->lo);
+        sum += sd->count[i] + ((uint64_t)sd->carry[i] << 8);
+        over += sd->over ? sd->over[i] : 0;
+    }
+    c[0] = (uint8_t)sum;
+    k[0] = (uint32_t)(sum >> 8);
+    if (o)
+        o[0] = over;
 }
 
 /* Grows sd to whole octaves covering keys [klo, khi] as well as its current
@@ -127,17 +145,8 @@ static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
         free(o);
         return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
     }
-    for (int64_t key = sd->lo; sd->n && key < old_end; key++) {
-        uint64_t over;
-        const uint64_t count = old_count(sd, key, &over);
-        const size_t i = (size_t)((key < lo ? lo : key) - lo);
-        /* At most 2^32 - 1 in count and carry (in_count), so no overflow. */
-        const uint64_t sum = c[i] + ((uint64_t)k[i] << 8) + count;
-        c[i] = (uint8_t)sum;
-        k[i] = (uint32_t)(sum >> 8);
-        if (o)
-            o[i] += over;
-    }
+    if (sd->n)
+        move_counts(sd, lo, c, k, o);
     free(sd->count);
     free(sd->carry);
     free(sd->over);

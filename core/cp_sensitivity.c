@@ -298,7 +298,8 @@ typedef struct sens_state {
     cp_sobol *acc;   /* this rank's since the last merge; on rank 0, everything so far */
     cp_stats *empty; /* a checkpoint's statistics: none (the sums are its kept row) */
     cp_workspace *w;
-    double *full;          /* every cell of a block: cp_model_cells x CP_PAR_CHUNK */
+    double *quarter;       /* a quarter's metrics of a block: n_metrics x CP_PAR_CHUNK */
+    size_t last_quarter;   /* the latest quarter of a design cell: simulated up to it */
     double *fa, *fb, *fab; /* the design's cells: n_cells (x n_inputs) x CP_PAR_CHUNK */
     double *shift;         /* per design cell: f_A of sample 0 */
     uint64_t *b_keys;      /* every input from B */
@@ -317,7 +318,7 @@ static void free_state(sens_state *ss)
     cp_sobol_free(ss->acc);
     cp_stats_free(ss->empty);
     cp_workspace_free(ss->w);
-    free(ss->full);
+    free(ss->quarter);
     free(ss->fa);
     free(ss->fb);
     free(ss->fab);
@@ -326,18 +327,26 @@ static void free_state(sens_state *ss)
     free(ss->packed);
 }
 
-/* Simulates samples lo .. hi - 1 with the keys given (NULL: matrix A) and
- * copies the design's cells to out (n_cells x CP_PAR_CHUNK). */
+/* Simulates samples lo .. hi - 1 (one chunk, one block of lanes) with the
+ * keys given (NULL: matrix A) and copies the design's cells to out
+ * (n_cells x CP_PAR_CHUNK).  A quarter at a time, as run does, taking each
+ * design cell as its quarter passes, and no further than the latest of
+ * them: a quarter depends only on those before it, so the values are those
+ * of the whole path (a design on 2030Q4 simulates 20 of 40 quarters). */
+_Static_assert(CP_MODEL_LANES >= CP_PAR_CHUNK, "a chunk must be one block of lanes");
+
 static void evaluate(sens_state *ss, const uint64_t *keys, uint64_t lo, uint64_t hi, double *out)
 {
+    const size_t T = cp_model_periods(ss->m), n = (size_t)(hi - lo);
     cp_model_set_keys(ss->m, ss->w, keys);
-    for (uint64_t first = lo; first < hi; first += CP_MODEL_LANES) {
-        const size_t n = (size_t)(hi - first < CP_MODEL_LANES ? hi - first : CP_MODEL_LANES);
-        cp_model_simulate(ss->m, ss->w, first, n, ss->full + (first - lo), CP_PAR_CHUNK, NULL);
+    cp_model_begin(ss->m, ss->w, lo, n);
+    for (size_t t = 0; t <= ss->last_quarter; t++) {
+        cp_model_step(ss->m, ss->w, ss->quarter, CP_PAR_CHUNK, NULL);
+        for (size_t c = 0; c < ss->d.n_cells; c++)
+            if (ss->d.cell[c] % T == t)
+                memcpy(out + c * CP_PAR_CHUNK, ss->quarter + ss->d.cell[c] / T * CP_PAR_CHUNK,
+                       n * sizeof *out);
     }
-    for (size_t c = 0; c < ss->d.n_cells; c++)
-        memcpy(out + c * CP_PAR_CHUNK, ss->full + ss->d.cell[c] * CP_PAR_CHUNK,
-               (size_t)(hi - lo) * sizeof *out);
 }
 
 static int simulate_chunk(void *ctx, uint64_t chunk, cp_err *err)
@@ -541,27 +550,29 @@ static const cp_drive_ops sensitivity_ops = {.simulate = simulate_chunk,
 static int alloc_state(sens_state *ss, cp_err *err)
 {
     const design *d = &ss->d;
-    const size_t C = d->n_cells, cells = cp_model_cells(ss->m);
+    const size_t C = d->n_cells, T = cp_model_periods(ss->m);
     ss->acc = cp_sobol_alloc(C, d->n_inputs);
     ss->empty = cp_stats_alloc(0);
     ss->w = cp_workspace_alloc(ss->m, ss->opt->seed);
-    ss->full = calloc(cells * CP_PAR_CHUNK, sizeof *ss->full);
+    ss->quarter = calloc(cp_model_graph(ss->m)->n_metrics * CP_PAR_CHUNK, sizeof *ss->quarter);
+    for (size_t c = 0; c < C; c++)
+        ss->last_quarter = d->cell[c] % T > ss->last_quarter ? d->cell[c] % T : ss->last_quarter;
     ss->fa = calloc(C * CP_PAR_CHUNK, sizeof *ss->fa);
     ss->fb = calloc(C * CP_PAR_CHUNK, sizeof *ss->fb);
     ss->fab = calloc(d->n_inputs * C * CP_PAR_CHUNK, sizeof *ss->fab);
     ss->shift = calloc(C + 1, sizeof *ss->shift);
     ss->b_keys = calloc(d->n_base + 1, sizeof *ss->b_keys);
     ss->packed = ss->acc ? malloc(cp_sobol_packed_len(ss->acc) * sizeof *ss->packed) : NULL;
-    if (!ss->acc || !ss->empty || !ss->w || !ss->full || !ss->fa || !ss->fb || !ss->fab ||
+    if (!ss->acc || !ss->empty || !ss->w || !ss->quarter || !ss->fa || !ss->fb || !ss->fab ||
         !ss->shift || !ss->b_keys || !ss->packed)
         return cp_err_set(err, CP_ENOMEM, "out of memory for the sensitivity analysis");
     for (size_t k = 0; k < d->n_base; k++)
         ss->b_keys[k] = CP_SENSITIVITY_B_OFFSET;
     /* The shift of every cell: its value in sample 0 of matrix A, the same
      * on every rank and in every invocation. */
-    cp_model_simulate(ss->m, ss->w, 0, 1, ss->full, CP_PAR_CHUNK, NULL);
+    evaluate(ss, NULL, 0, 1, ss->fa);
     for (size_t c = 0; c < C; c++)
-        ss->shift[c] = ss->full[d->cell[c] * CP_PAR_CHUNK];
+        ss->shift[c] = ss->fa[c * CP_PAR_CHUNK];
     return CP_OK;
 }
 

@@ -4,9 +4,10 @@
  * For a chunk, every scenario's samples are simulated a quarter at a
  * time, in step (same seed, same sample indices: common random numbers),
  * and added to that scenario's statistics (its cells and the binding
- * labels of every sample), and for each option the per-sample differences option - base and a 0/1
- * indicator "option > base" (whose mean is the probability the option is
- * higher) are added to the option's difference statistics.
+ * labels of every sample), and for each option the per-sample differences
+ * option - base and a 0/1 indicator "option > base" (whose mean is the
+ * probability the option is higher) are added to the option's difference
+ * statistics.
  * Statistics are formed per chunk and merge exactly, so the files do not
  * depend on the rank count, nor on where a run was checkpointed and
  * resumed: a checkpoint holds every one of those statistics.

@@ -31,6 +31,11 @@
 #include "cp_par.h"
 #include "cp_stats.h"
 
+/* A chunk is one block of the model's lanes: run, compare and sensitivity
+ * begin a chunk once and step it a quarter at a time (cp_model_step),
+ * adding each quarter's cells while they are in cache. */
+_Static_assert(CP_MODEL_LANES >= CP_PAR_CHUNK, "a chunk must be one block of lanes");
+
 /* What the driver asks of the command it drives; ctx is the command's. */
 typedef struct cp_drive_ops {
     /* This rank: simulates one chunk into its own statistics. */

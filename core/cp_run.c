@@ -210,8 +210,6 @@ static int name_bad_value(const run_state *rs, const double *values, size_t row_
  * more than a core's L2) and reading them back cost 5% of a baseline run.  A chunk
  * is one block of lanes, so each cell's values come in one piece and the
  * statistics are the same as from the whole chunk. */
-_Static_assert(CP_MODEL_LANES >= CP_PAR_CHUNK, "a chunk must be one block of lanes");
-
 static int simulate_by_quarter(run_state *rs, uint64_t lo, size_t n, cp_err *err)
 {
     const size_t T = cp_model_periods(rs->m), M = cp_model_graph(rs->m)->n_metrics;

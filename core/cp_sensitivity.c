@@ -333,8 +333,6 @@ static void free_state(sens_state *ss)
  * design cell as its quarter passes, and no further than the latest of
  * them: a quarter depends only on those before it, so the values are those
  * of the whole path (a design on 2030Q4 simulates 20 of 40 quarters). */
-_Static_assert(CP_MODEL_LANES >= CP_PAR_CHUNK, "a chunk must be one block of lanes");
-
 static void evaluate(sens_state *ss, const uint64_t *keys, uint64_t lo, uint64_t hi, double *out)
 {
     const size_t T = cp_model_periods(ss->m), n = (size_t)(hi - lo);

@@ -132,6 +132,13 @@ grep -q '"resumed_at_sample": [1-9]' "$WORK/killed/manifest.json" \
     && ok "manifest says where it resumed" || bad "manifest lacks resumed_at_sample"
 
 # ---- SIGUSR1: exit 75, progress lines, then --resume -------------------------
+# On more samples than above, so that the analysis is still running when the
+# signal comes after its first progress line (a 2030Q4 design simulates only
+# to 2030Q4, and 1,500 samples were done in three quick rounds); compared
+# with an uninterrupted analysis of as many.
+N_ABOVE=$N
+N=12000
+expect_exit 0 "an uninterrupted analysis of $N samples" -- sensb 2 stopref --quiet
 (exec "$MPIEXEC" -n 2 "$BIN" sensitivity "$B" --samples $N --seed 9 --periods 2030Q4 \
     --group taiwan=event_taiwan_strait,shock_cowos_capacity,shock_hbm_supply --out "$WORK/stopped" \
     --progress 0.1) >"$WORK/stopped.log" 2>&1 &
@@ -154,10 +161,11 @@ expect_exit 3 "run cannot resume it" -- "$BIN" run "$B" --samples $N --seed 9 --
     --resume --quiet
 expect_err "its command is sensitivity, this run's is run"
 expect_exit 0 "resume after SIGUSR1 at 1 rank" -- sensb 1 stopped --resume --quiet
-cmp -s "$WORK/r1/sensitivity.csv" "$WORK/stopped/sensitivity.csv" \
+cmp -s "$WORK/stopref/sensitivity.csv" "$WORK/stopped/sensitivity.csv" \
     && ok "sensitivity.csv after stop and resume = uninterrupted" || bad "differs after stop and resume"
 expect_exit 0 "resuming a finished analysis does nothing" -- sensb 1 stopped --resume
 expect_err "already holds this analysis, complete; nothing to do"
+N=$N_ABOVE
 
 # ---- bad input: refused before any sample, nothing written ------------------
 bad_input() { # WANT WHAT TEXT ARGS...

@@ -702,6 +702,15 @@ CP_LANE_CLONES void cp_model_step(const cp_model *m, cp_workspace *w, double *ce
     w->b.t++;
 }
 
+CP_LANE_CLONES void cp_model_draw(const cp_model *m, cp_workspace *w, double *extras)
+{
+    const block b = w->b;
+    const size_t extras_width = cp_model_extras(m);
+    draw_shocks(m, w, &b, extras, extras_width);
+    apply_events(m, w, &b, extras, extras_width);
+    w->b.t++;
+}
+
 void cp_model_simulate(const cp_model *m, cp_workspace *w, uint64_t first, size_t n, double *cells,
                        size_t stride, double *extras)
 {

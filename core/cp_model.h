@@ -84,6 +84,12 @@ void cp_model_begin(const cp_model *m, cp_workspace *w, uint64_t first, size_t n
 void cp_model_step(const cp_model *m, cp_workspace *w, double *cells, size_t row_stride,
                    double *extras);
 
+/* The next quarter's draws alone, as cp_model_step makes them (the
+ * shocks' multipliers and the events', written to extras unless it is
+ * NULL), without evaluating the graph: the floor a simulation cannot go
+ * below (jobs/bench.sh).  The quarter counts as stepped; cells of a block
+ * so drawn are not defined. */
+void cp_model_draw(const cp_model *m, cp_workspace *w, double *extras);
 /* What bound installed compute.  A model has R binding rows, one per deploy
  * node (in the graph's node order), and K constraint labels (e.g. "power:grid",
  * "chips:cowos", "orders"; the list depends on the graph, see inputs/README.md).

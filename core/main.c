@@ -7,6 +7,7 @@
 #include "cp_dist.h"
 #include "cp_error.h"
 #include "cp_graph.h"
+#include "cp_loaded.h"
 #include "cp_model.h"
 #include "cp_output.h"
 #include "cp_par.h"
@@ -225,40 +226,6 @@ static int parse_shared_option(int c, const char *arg, const char *cmd, const sh
     }
 }
 
-typedef struct loaded {
-    cp_scenario sc;
-    cp_graph g;
-    cp_model *m;
-} loaded;
-
-static int load_all(const char *path, loaded *l, cp_err *err)
-{
-    memset(l, 0, sizeof *l);
-    int rc = cp_scenario_load(path, &l->sc, err);
-    if (rc)
-        return rc;
-    rc = cp_graph_load_with(l->sc.inputs, l->sc.start, l->sc.end - l->sc.start + 1, l->sc.overrides,
-                            l->sc.n_overrides, &l->g, err);
-    if (rc) {
-        cp_err_wrap(err, "inputs of %s", path);
-        cp_scenario_free(&l->sc);
-        return rc;
-    }
-    rc = cp_model_build(&l->sc, &l->g, &l->m, err);
-    if (rc) {
-        cp_graph_free(&l->g);
-        cp_scenario_free(&l->sc);
-    }
-    return rc;
-}
-
-static void free_all(loaded *l)
-{
-    cp_model_free(l->m);
-    cp_graph_free(&l->g);
-    cp_scenario_free(&l->sc);
-}
-
 static int cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
@@ -282,10 +249,10 @@ static int cmd_validate(int argc, char **argv)
         fprintf(stderr, "chokepoint validate: expected one scenario file\n\n%s", validate_usage);
         return EXIT_USAGE;
     }
-    loaded l;
+    cp_loaded l;
     cp_err err;
     cp_err_clear(&err);
-    int rc = load_all(argv[optind], &l, &err);
+    int rc = cp_loaded_open(argv[optind], &l, &err);
     if (rc) {
         fprintf(stderr, "chokepoint: error: %s\n", err.msg);
         return exit_code_for(rc);
@@ -296,7 +263,7 @@ static int cmd_validate(int argc, char **argv)
         cp_describe_overview(&l.sc, &l.g);
         printf("valid\n");
     }
-    free_all(&l);
+    cp_loaded_close(&l);
     return EXIT_OK;
 }
 
@@ -458,8 +425,8 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
 {
     const int root = cp_par_rank(par) == 0;
     memset(res, 0, sizeof *res);
-    loaded l;
-    int rc = load_all(scenario, &l, err);
+    cp_loaded l;
+    int rc = cp_loaded_open(scenario, &l, err);
     if (rc)
         return rc;
     static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
@@ -492,7 +459,7 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
                 (unsigned long long)res->done, l.sc.name, cp_par_size(par), res->wall_seconds,
                 run_samples / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
                 res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
-    free_all(&l);
+    cp_loaded_close(&l);
     return rc;
 }
 
@@ -595,17 +562,17 @@ static int parse_compare_args(int argc, char **argv, cp_compare_options *opt, in
     return EXIT_OK;
 }
 
-static void free_many(loaded *l, const cp_model **models, size_t n)
+static void free_many(cp_loaded *l, const cp_model **models, size_t n)
 {
     for (size_t k = 0; l && k < n; k++)
-        free_all(&l[k]);
+        cp_loaded_close(&l[k]);
     free(l);
     free(models);
 }
 
 /* Scenarios paths[0..n), loaded: *out (calloc'd, n of them) and their
  * models.  On failure, those loaded are freed. */
-static int load_many(const char *const *paths, size_t n, loaded **out, const cp_model ***models,
+static int load_many(const char *const *paths, size_t n, cp_loaded **out, const cp_model ***models,
                      cp_err *err)
 {
     *out = calloc(n, sizeof **out);
@@ -613,7 +580,7 @@ static int load_many(const char *const *paths, size_t n, loaded **out, const cp_
     int rc = *out && *models ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
     size_t k = 0;
     while (!rc && k < n) {
-        rc = load_all(paths[k], &(*out)[k], err);
+        rc = cp_loaded_open(paths[k], &(*out)[k], err);
         if (rc)
             break;
         (*models)[k] = (*out)[k].m;
@@ -634,7 +601,7 @@ static int compare_scenarios(const cp_par *par, const char *const *paths, size_t
                              cp_compare_options *opt, int quiet, cp_drive_result *res, cp_err *err)
 {
     memset(res, 0, sizeof *res);
-    loaded *l;
+    cp_loaded *l;
     const cp_model **models;
     int rc = load_many(paths, n, &l, &models, err);
     if (rc)
@@ -821,8 +788,8 @@ static int sensitivity_scenario(const cp_par *par, const char *scenario,
                                 cp_err *err)
 {
     memset(res, 0, sizeof *res);
-    loaded l;
-    int rc = load_all(scenario, &l, err);
+    cp_loaded l;
+    int rc = cp_loaded_open(scenario, &l, err);
     if (rc)
         return rc;
     static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
@@ -846,19 +813,19 @@ static int sensitivity_scenario(const cp_par *par, const char *scenario,
                     res->wall_seconds, evals / (res->wall_seconds > 0 ? res->wall_seconds : 1e-9),
                     res->first_sample ? ", resumed from a checkpoint" : "", opt->out_dir);
     }
-    free_all(&l);
+    cp_loaded_close(&l);
     return rc;
 }
 
 /* Before MPI and any sample: the scenario loads and the design fits it. */
 static int check_sensitivity(const char *scenario, const cp_sensitivity_options *opt, cp_err *err)
 {
-    loaded l;
-    int rc = load_all(scenario, &l, err);
+    cp_loaded l;
+    int rc = cp_loaded_open(scenario, &l, err);
     if (rc)
         return rc;
     rc = cp_sensitivity_check(l.m, opt, err);
-    free_all(&l);
+    cp_loaded_close(&l);
     return rc;
 }
 
@@ -1059,14 +1026,14 @@ static int sensitivity_status(const cp_batch_entry *e, entry_result *r, cp_err *
 {
     sensitivity_args sa = {0};
     char buf[sizeof e->sensitivity];
-    loaded l;
+    cp_loaded l;
     int rc = entry_design(e, &sa, buf, sizeof buf, err);
-    if (!rc && !(rc = load_all(e->scenario, &l, err))) {
+    if (!rc && !(rc = cp_loaded_open(e->scenario, &l, err))) {
         sa.opt.samples = e->samples;
         sa.opt.seed = e->seed;
         sa.opt.out_dir = e->out;
         rc = cp_sensitivity_status(l.m, &sa.opt, &r->status, &r->done, err);
-        free_all(&l);
+        cp_loaded_close(&l);
     }
     return rc;
 }
@@ -1074,7 +1041,7 @@ static int sensitivity_status(const cp_batch_entry *e, entry_result *r, cp_err *
 static int compare_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
 {
     const char **paths = entry_paths(e);
-    loaded *l = NULL;
+    cp_loaded *l = NULL;
     const cp_model **models = NULL;
     int rc = paths ? load_many(paths, 1 + e->n_options, &l, &models, err)
                    : cp_err_set(err, CP_ENOMEM, "out of memory");
@@ -1105,13 +1072,13 @@ static int run_status(const cp_batch_entry *e, entry_result *r, cp_err *err)
 {
     cp_run_options opt = {0};
     cp_precision precision;
-    loaded l;
+    cp_loaded l;
     int rc = entry_run_options(e, &opt, &precision, err);
     if (!rc)
-        rc = load_all(e->scenario, &l, err);
+        rc = cp_loaded_open(e->scenario, &l, err);
     if (!rc) {
         rc = cp_run_status(l.m, &opt, &r->status, &r->done, err);
-        free_all(&l);
+        cp_loaded_close(&l);
     }
     return rc;
 }
@@ -1262,7 +1229,7 @@ static int check_entries(const batch_args *a, const cp_batch *b, cp_err *err)
             continue;
         const cp_batch_entry *e = &b->entries[i];
         const char **paths = entry_paths(e);
-        loaded *l = NULL;
+        cp_loaded *l = NULL;
         const cp_model **models = NULL;
         int rc = paths ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
         for (size_t k = 0; !rc && k <= e->n_options; k++) {

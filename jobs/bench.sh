@@ -10,8 +10,13 @@
 #
 # Prints samples per second per rank at 1 and 2 ranks, the speed-up, the
 # peak resident memory per rank at N/10, N and 10N samples (from the
-# manifests, which record getrusage's maximum over ranks), and what a round
-# costs at 2 ranks beyond its chunk (the manifest's "rounds").
+# manifests, which record getrusage's maximum over ranks), what a round
+# costs at 2 ranks beyond its chunk (the manifest's "rounds"), the floors
+# (chokepoint-floors: the variates alone and the reduction alone, against
+# the model alone and the whole, per sample on one thread), and the speed
+# side by side with a reference commit built in a temporary worktree and
+# run on today's baseline (CP_BENCH_AGAINST=COMMIT, default c87ebd5, the
+# commit issue 15 started from; CP_BENCH_AGAINST=none skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs/setup.sh >/dev/null
@@ -37,7 +42,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 export OMPI_MCA_rmaps_base_oversubscribe=1
 out=$(mktemp -d /tmp/cp-bench-XXXXXX)
-trap 'rm -rf "$out"' EXIT
+trap 'rm -rf "$out"; git worktree prune 2>/dev/null || true' EXIT
 field() { sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p" "$1/manifest.json"; }
 if [ "${1:-}" = --sensitivity ]; then
     n=${2:-5000}
@@ -73,8 +78,9 @@ awk -v r1="$rate1" -v r2="$rate2" 'BEGIN {
     printf "  1 rank : %9.0f samples/s per rank\n", r1
     printf "  2 ranks: %9.0f samples/s per rank (%.0f in total), speed-up %.2fx\n", r2 / 2, r2, r2 / r1 }'
 mib() { echo $(($(field "$out/$1" peak_rss_kib_per_rank) / 1024)); }
-echo "  peak memory per rank (2 ranks): $(mib r2d10) MiB at $((n / 10)) samples," \
-     "$(mib r2) MiB at $n, $(mib r2x10) MiB at $((10 * n))"
+awk -v a="$(mib r2d10)" -v b="$(mib r2)" -v c="$(mib r2x10)" -v n="$((n / 10))" 'BEGIN {
+    printf "  peak memory per rank (2 ranks): %d MiB at N = %d samples, %d MiB at 10N, %d MiB at 100N (+%.1f%%)\n",
+           a, n, b, c, 100 * (c - a) / a }'
 # The rounds of the 2-rank run at n samples (manifest "rounds": rank 0's
 # seconds): what a round costs beyond its chunk, and the final reduction.
 round() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$out/r2/manifest.json"; }
@@ -82,3 +88,29 @@ awk -v c="$(round count)" -v m="$(round rank0_chunk_seconds_mean)" -v sd="$(roun
     -v a="$(round rank0_agree_seconds)" -v g="$(round rank0_merge_seconds)" 'BEGIN {
     printf "  rounds at 2 ranks: %d; a chunk (256 samples) %.2f ms, sd %.2f ms; agreement %.0f us a round\n", c, 1e3 * m, 1e3 * sd, 1e6 * a / c
     printf "    (the all-reduce and the wait for the slower rank: %.2f%% of a chunk); final reduction %.3f s\n", 100 * a / c / m, g }'
+# The floors: what a faster model would still spend on each sample.
+build/chokepoint-floors scenarios/baseline.ini "$n" | sed 's/^/  /'
+# Side by side with the reference commit, each run twice in turn (the
+# faster of each kept), one rank, n samples, today's baseline.
+ref=${CP_BENCH_AGAINST:-c87ebd5}
+if [ "$ref" = none ]; then
+    exit 0
+fi
+if ! git rev-parse -q --verify "$ref^{commit}" >/dev/null 2>&1; then
+    echo "  side by side: $ref is not a commit of this checkout; skipped"
+    exit 0
+fi
+git worktree add -q --detach "$out/ref" "$ref"
+cmake -S "$out/ref" -B "$out/ref/build" -DCMAKE_BUILD_TYPE=Release -DCP_TESTS=OFF >/dev/null
+cmake --build "$out/ref/build" -j "$(nproc)" --target chokepoint >/dev/null
+best() { # program dir: the faster of two runs, samples/s
+    for k in 1 2; do
+        "$1" run scenarios/baseline.ini --samples "$n" --seed 1 --out "$out/$2$k" --quiet
+    done
+    awk -v a="$(field "$out/${2}1" samples_per_second)" -v b="$(field "$out/${2}2" samples_per_second)" \
+        'BEGIN { print (a > b ? a : b) }'
+}
+old=$(best "$out/ref/build/chokepoint" old)
+new=$(best build/chokepoint new)
+awk -v o="$old" -v w="$new" -v r="$(git rev-parse --short=7 "$ref")" -v n="$n" 'BEGIN {
+    printf "  side by side (1 rank, %d samples, today'"'"'s baseline): %s %.0f samples/s, this build %.0f: %.2fx\n", n, r, o, w, w / o }'

@@ -87,4 +87,15 @@ if [ -z "$(ls "$WORK/killed" 2>/dev/null | grep -v '^\.')" ]; then
 else
     bad "a killed run left: $(ls "$WORK/killed")"
 fi
+
+# The benchmark's floors (jobs/bench.sh): four figures, and clear refusals.
+FLOORS="$(dirname "$BIN")/chokepoint-floors"
+expect_exit 0 "floors of 300 samples" -- "$FLOORS" "$SRC/scenarios/baseline.ini" 300
+[ "$(grep -c 'us a sample' "$WORK/out")" = 4 ] && ok "floors prints four figures" \
+    || bad "floors printed: $(cat "$WORK/out")"
+expect_exit 2 "floors without a sample count" -- "$FLOORS" "$SRC/scenarios/baseline.ini"
+expect_exit 2 "floors of zero samples" -- "$FLOORS" "$SRC/scenarios/baseline.ini" 0
+expect_err "'0' is not a whole number from 1 to"
+expect_exit 1 "floors of a missing scenario" -- "$FLOORS" "$WORK/none.ini" 10
+expect_err "none.ini: cannot open"
 finish

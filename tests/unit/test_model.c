@@ -270,6 +270,35 @@ Test(model, stepping_by_quarter_equals_simulate)
     destroy(&x);
 }
 
+/* cp_model_draw makes the draws cp_model_step makes, quarter by quarter
+ * (the benchmark's floor of the variates draws what a run draws), and an
+ * event that a draw started goes on in the quarters the draw skipped. */
+Test(model, drawing_alone_draws_what_stepping_draws)
+{
+    world x;
+    build_noisy(&x, noisy_shocks);
+    const size_t n = 37, ne = cp_model_extras(x.m), T = cp_model_periods(x.m);
+    const size_t M = cp_model_cells(x.m) / T;
+    double *stepped = calloc(2 * ne * n + M * n, sizeof(double));
+    cr_assert_not_null(stepped);
+    double *drawn = stepped + ne * n, *q = drawn + ne * n;
+    cp_model_begin(x.m, x.w, 800, n);
+    for (size_t t = 0; t < T; t++)
+        cp_model_step(x.m, x.w, q, n, stepped);
+    cp_model_begin(x.m, x.w, 800, n);
+    for (size_t t = 0; t < T; t++)
+        cp_model_draw(x.m, x.w, drawn);
+    cr_assert_arr_eq(drawn, stepped, ne * n * sizeof(double));
+    /* The event (probability 0.2 a quarter) started in some lane. */
+    size_t started = 0;
+    for (size_t l = 0; l < n; l++)
+        for (size_t t = 0; t < T; t++)
+            started += drawn[l * ne + (ne - T) + t] > 0;
+    cr_assert_gt(started, 0);
+    free(stepped);
+    destroy(&x);
+}
+
 Test(model, adding_a_shock_leaves_the_others_draws_unchanged)
 {
     world x, y;

@@ -116,7 +116,10 @@ LANE_INLINE void draw_shocks(const cp_model *m, cp_workspace *w, const block *b,
             for (size_t l = 0; l < b->n; l++)
                 z[l] = ar1 ? rho * z[l] + scale * eta[l] : eta[l];
             if (s->src->time != CP_TIME_TREND) {
-                cp_dist_from_gaussian_n(&s->src->dist, z, x, w->tmp, b->n);
+                if (s->table.y)
+                    cp_ztable_map(&s->table, &s->src->dist, z, x, b->n);
+                else
+                    cp_dist_from_gaussian_n(&s->src->dist, z, x, w->tmp, b->n);
                 /* A multiplier below zero has no meaning (negative supply). */
                 for (size_t l = 0; l < b->n; l++)
                     x[l] = x[l] > 0 ? x[l] : 0;

@@ -150,6 +150,8 @@ static int build_shocks(cp_model *m, slot_table *slots, cp_err *err)
         s->src = &sc->shocks[j];
         s->stream = stream_of("shock", s->src->name);
         s->innovation_scale = sqrt(1.0 - s->src->rho * s->src->rho);
+        if (cp_ztable_init(&s->table, &s->src->dist))
+            return cp_err_set(err, CP_ENOMEM, "out of memory");
         /* A shock drawn once still needs innovations every quarter when a
          * later shock is correlated with it through L. */
         s->needs_every_quarter = !cp_shock_drawn_once(s->src->time);
@@ -574,6 +576,8 @@ void cp_model_free(cp_model *m)
     if (!m)
         return;
     free(m->nodes);
+    for (size_t j = 0; m->shocks && j < m->n_shocks; j++)
+        cp_ztable_free(&m->shocks[j].table);
     free(m->shocks);
     free(m->events);
     free(m->slot_refs);

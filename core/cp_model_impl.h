@@ -8,6 +8,7 @@
 #include "cp_fleet.h"
 #include "cp_model.h"
 #include "cp_rng.h"
+#include "cp_ztable.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,7 @@ typedef struct mshock {
     uint32_t stream;
     double innovation_scale; /* sqrt(1 - rho^2) for ar1 */
     int needs_every_quarter; /* an innovation each quarter (not only the first) */
+    cp_ztable table;         /* its distribution at a normal score, fast (beta, pert) */
     size_t first_slot, n_slots;
 } mshock;
 

@@ -2,7 +2,8 @@
  *
  *   chokepoint-floors SCENARIO SAMPLES
  *
- * Times, on one thread, the four parts of a run's chunk as `chokepoint run`
+ * Times (the thread's CPU time, so that other work on the machine does
+ * not count), on one thread, the four parts of a run's chunk as `chokepoint run`
  * does them (a quarter at a time, blocks of CP_MODEL_LANES samples):
  *   - the variates alone: the shocks' and events' draws and multipliers,
  *     without evaluating the graph (cp_model_draw);
@@ -33,7 +34,7 @@
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 

@@ -299,6 +299,33 @@ Test(model, drawing_alone_draws_what_stepping_draws)
     destroy(&x);
 }
 
+/* A pert shock's multiplier is its distribution at the shock's latent
+ * normal score (the fast map of cp_ztable, within its tolerance of the
+ * exact inverse: see test_ztable.c). */
+Test(model, a_pert_shock_is_its_quantile_at_the_latent_score)
+{
+    world x;
+    build_noisy(&x, "[shock p]\ndistribution = pert(min=0.2, mode=0.8, max=3)\ntime = once\n"
+                    "targets = a\n");
+    const size_t n = 200, ne = cp_model_extras(x.m), T = cp_model_periods(x.m);
+    const size_t M = cp_model_cells(x.m) / T;
+    double *extras = calloc(ne * n + M * n, sizeof(double)), *q = extras + ne * n;
+    cr_assert_not_null(extras);
+    cp_dist d;
+    cp_err err;
+    cp_err_clear(&err);
+    cr_assert_eq(cp_dist_parse("pert(min=0.2, mode=0.8, max=3)", &d, &err), CP_OK);
+    cp_model_begin(x.m, x.w, 0, n);
+    cp_model_step(x.m, x.w, q, n, extras);
+    const double *z = cp_model_latent(x.w);
+    for (size_t l = 0; l < n; l++)
+        cr_assert_leq(fabs(extras[l * ne] - cp_dist_from_gaussian(&d, z[l])), 4e-13 * 2.8,
+                      "lane %zu", l);
+    cp_dist_free(&d);
+    free(extras);
+    destroy(&x);
+}
+
 Test(model, adding_a_shock_leaves_the_others_draws_unchanged)
 {
     world x, y;

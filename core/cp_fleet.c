@@ -345,12 +345,15 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                              (CP_FLEET_BOUND_ORDERS -
                               is_short * (CP_FLEET_BOUND_ORDERS - CP_FLEET_BOUND_SHORT - capped)));
     }
+    /* Reports (unfilled power, the waiting and their age) below a billionth
+     * of their scale are rounding left by differences of near-equal
+     * numbers, not megawatts or accelerators: they are reported as 0. */
     for (size_t l = 0; l < n; l++) {
         const double w_per_mw = 1e6 / pue[l];
         const double used = watts[l] / w_per_mw;
         const double spare = power[l] - used;
-        watts[l] = used;                           /* now power_used */
-        headroom[l] = power[l] > used ? spare : 0; /* now unfilled */
+        watts[l] = used;                                   /* now power_used */
+        headroom[l] = spare > TINY * power[l] ? spare : 0; /* now unfilled */
     }
     waiting_sums(sp, f, t, n, out->waiting, out->waiting_age);
     if (pool)
@@ -359,6 +362,12 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                 return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);
                 out->waiting[l] = f->buffer[l];
             }
+    double *restrict waiting = out->waiting, *restrict age = out->waiting_age;
+    for (size_t l = 0; l < n; l++) {
+        const int dust = !(waiting[l] > TINY * (fleet[l] + waiting[l]));
+        waiting[l] = dust ? 0 : waiting[l];
+        age[l] = dust ? 0 : age[l];
+    }
     double *restrict target = out->target, *restrict orders = out->orders;
     double *restrict arrived_next = f->arrived, *restrict resold_next = f->resold;
     const double *restrict buffer = f->buffer, *restrict ordered_now = f->orders;
@@ -454,16 +463,22 @@ void cp_fleet_market(size_t t, size_t n, const double *capacity, cp_fleet *const
             sent[l] += arrived[l];
         }
     }
+    /* Idle capacity and unsold accelerators below a billionth of the
+     * capacity are rounding, reported as 0 (as the fleet's reports are). */
     for (size_t l = 0; l < n; l++) {
         const double cap = capacity[l] > 0 ? capacity[l] : 0;
+        const double left = cap - sent[l];
         shipped[l] = sent[l];
-        idle[l] = cap > sent[l] ? cap - sent[l] : 0;
+        idle[l] = left > TINY * cap ? left : 0;
         unsold[l] = 0;
     }
     if (pool->first >= t) /* nothing was ever returned */
         return;
     pool_sums(t, n, L, surv, pool, unsold);
     for (size_t l = 0; l < n; l++)
-        if (unsold[l] > 0)
-            unsold[l] = resell_lane(t, l, fleets, want, n_buyers, unsold[l], pool, L);
+        if (unsold[l] > 0) {
+            const double cap = capacity[l] > 0 ? capacity[l] : 0;
+            const double kept = resell_lane(t, l, fleets, want, n_buyers, unsold[l], pool, L);
+            unsold[l] = kept > TINY * cap ? kept : 0;
+        }
 }

@@ -266,3 +266,27 @@ Test(fleet, market_mistakes_are_named)
     cr_assert_eq(cp_graph_load(dir, start, 4, &g, &err), CP_EINVAL);
     TF_CONTAINS(err.msg, "market 'm'", "depends on the market itself");
 }
+
+/* Rounding dust is reported as 0: with capacity 3e6 a quarter, a buyer
+ * ordering 3e6 (1 - 1e-12) leaves 3e-6 idle (below a billionth of the
+ * capacity: reported 0) and one ordering 3e6 (1 - 1e-6) leaves 3 (idle
+ * capacity, reported); 1e-10 returned accelerators left in the pool are
+ * reported as 0 unsold, 5 as 5. */
+Test(fleet, rounding_dust_is_reported_as_zero)
+{
+    cp_fleet f;
+    cr_assert_eq(cp_fleet_alloc(&f, 4, 2), 0);
+    cp_fleet *fleets[1] = {&f};
+    const double capacity[2] = {3e6, 3e6}, limit[1] = {1.0}, surv[6] = {1, 1, 1, 1, 1, 1};
+    f.orders[0] = 3e6 * (1 - 1e-12);
+    f.orders[1] = 3e6 * (1 - 1e-6);
+    double units[8] = {1e-10, 5};
+    cp_fleet_pool pool = {.units = units, .first = 0};
+    double shipped[2], idle[2], unsold[2], want[2];
+    cp_fleet_market(1, 2, capacity, fleets, limit, 1, surv, &pool, shipped, idle, unsold, want);
+    cr_assert_eq(idle[0], 0, "idle %g", idle[0]);
+    cr_assert_float_eq(idle[1], 3, 1e-6);
+    cr_assert_eq(unsold[0], 0, "unsold %g", unsold[0]);
+    cr_assert_float_eq(unsold[1], 5, 0);
+    cp_fleet_free(&f);
+}

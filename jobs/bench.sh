@@ -90,8 +90,12 @@ awk -v c="$(round count)" -v m="$(round rank0_chunk_seconds_mean)" -v sd="$(roun
     printf "    (the all-reduce and the wait for the slower rank: %.2f%% of a chunk); final reduction %.3f s\n", 100 * a / c / m, g }'
 # The floors: what a faster model would still spend on each sample.
 build/chokepoint-floors scenarios/baseline.ini "$n" | sed 's/^/  /'
-# Side by side with the reference commit, each run twice in turn (the
-# faster of each kept), one rank, n samples, today's baseline.
+# Side by side with the reference commit: one rank, n samples, today's
+# baseline, timed by user CPU seconds (which waiting for the CPU does not
+# inflate), in five pairs run back to back, the reference first: a shared
+# machine's speed drifts by tens of percent within minutes, a pair's two
+# runs see much the same machine, so the ratio is the median of the five
+# pairs' ratios.
 ref=${CP_BENCH_AGAINST:-c87ebd5}
 if [ "$ref" = none ]; then
     exit 0
@@ -103,14 +107,19 @@ fi
 git worktree add -q --detach "$out/ref" "$ref"
 cmake -S "$out/ref" -B "$out/ref/build" -DCMAKE_BUILD_TYPE=Release -DCP_TESTS=OFF >/dev/null
 cmake --build "$out/ref/build" -j "$(nproc)" --target chokepoint >/dev/null
-best() { # program dir: the faster of two runs, samples/s
-    for k in 1 2; do
-        "$1" run scenarios/baseline.ini --samples "$n" --seed 1 --out "$out/$2$k" --quiet
-    done
-    awk -v a="$(field "$out/${2}1" samples_per_second)" -v b="$(field "$out/${2}2" samples_per_second)" \
-        'BEGIN { print (a > b ? a : b) }'
+cpu() { # program dir: user CPU seconds of one run
+    local TIMEFORMAT=%U
+    { time "$1" run scenarios/baseline.ini --samples "$n" --seed 1 --out "$out/$2" --quiet \
+        --force >/dev/null 2>&1; } 2>&1
 }
-old=$(best "$out/ref/build/chokepoint" old)
-new=$(best build/chokepoint new)
-awk -v o="$old" -v w="$new" -v r="$(git rev-parse --short=7 "$ref")" -v n="$n" 'BEGIN {
-    printf "  side by side (1 rank, %d samples, today'"'"'s baseline): %s %.0f samples/s, this build %.0f: %.2fx\n", n, r, o, w, w / o }'
+ratios=() olds=() news=()
+for k in 1 2 3 4 5; do
+    o=$(cpu "$out/ref/build/chokepoint" old)
+    w=$(cpu build/chokepoint new)
+    olds+=("$o") news+=("$w") ratios+=("$(awk -v o="$o" -v w="$w" 'BEGIN { print o / w }')")
+done
+median() { printf '%s\n' "$@" | sort -g | sed -n 3p; }
+awk -v o="$(median "${olds[@]}")" -v w="$(median "${news[@]}")" -v x="$(median "${ratios[@]}")" \
+    -v r="$(git rev-parse --short=7 "$ref")" -v n="$n" 'BEGIN {
+    printf "  side by side (1 rank, %d samples, today'"'"'s baseline, user CPU, 5 pairs): %s %.2f s (%.0f samples/s), this build %.2f s (%.0f) (medians); median pair ratio %.2fx\n",
+           n, r, o, n / o, w, n / w, x }'

@@ -22,11 +22,24 @@
 
 #define TOLERANCE 4e-13
 
-static void parse(const char *spec, cp_dist *d)
+/* A distribution and its table, parsed from spec, and freed together. */
+typedef struct fixture {
+    cp_dist d;
+    cp_ztable t;
+} fixture;
+
+static void open_fixture(const char *spec, fixture *f)
 {
     cp_err err;
     cp_err_clear(&err);
-    cr_assert_eq(cp_dist_parse(spec, d, &err), CP_OK, "%s: %s", spec, err.msg);
+    cr_assert_eq(cp_dist_parse(spec, &f->d, &err), CP_OK, "%s: %s", spec, err.msg);
+    cr_assert_eq(cp_ztable_init(&f->t, &f->d), CP_OK);
+}
+
+static void close_fixture(fixture *f)
+{
+    cp_ztable_free(&f->t);
+    cp_dist_free(&f->d);
 }
 
 static void setup(void)
@@ -59,21 +72,18 @@ Test(ztable, agrees_with_the_exact_inverse_everywhere)
 {
     const size_t n = 40001;
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        cp_dist d;
-        parse(shapes[s], &d);
-        cp_ztable t;
-        cr_assert_eq(cp_ztable_init(&t, &d), CP_OK);
-        cr_assert_not_null(t.y, "%s has a table", shapes[s]);
+        fixture f;
+        open_fixture(shapes[s], &f);
+        cr_assert_not_null(f.t.y, "%s has a table", shapes[s]);
         for (size_t i = 0; i < n; i++) {
             const double z = -9.0 + 18.0 * (double)i / (double)(n - 1);
             double x;
-            cp_ztable_map(&t, &d, &z, &x, 1);
-            const double exact = cp_dist_from_gaussian(&d, z);
-            cr_assert_leq(fabs(x - exact), TOLERANCE * t.span,
+            cp_ztable_map(&f.t, &f.d, &z, &x, 1);
+            const double exact = cp_dist_from_gaussian(&f.d, z);
+            cr_assert_leq(fabs(x - exact), TOLERANCE * f.t.span,
                           "%s at z = %.17g: %.17g, exact %.17g", shapes[s], z, x, exact);
         }
-        cp_ztable_free(&t);
-        cp_dist_free(&d);
+        close_fixture(&f);
     }
 }
 
@@ -86,14 +96,11 @@ Test(ztable, scenario_shapes_take_the_table)
     for (size_t i = 0; i < n; i++)
         z[i] = -4.0 + 8.0 * (double)i / (double)(n - 1);
     for (size_t s = 0; s < 7; s++) {
-        cp_dist d;
-        parse(shapes[s], &d);
-        cp_ztable t;
-        cr_assert_eq(cp_ztable_init(&t, &d), CP_OK);
-        cr_assert_eq(cp_ztable_map(&t, &d, z, x, n), 0, "%s: no score took the exact path",
+        fixture f;
+        open_fixture(shapes[s], &f);
+        cr_assert_eq(cp_ztable_map(&f.t, &f.d, z, x, n), 0, "%s: no score took the exact path",
                      shapes[s]);
-        cp_ztable_free(&t);
-        cp_dist_free(&d);
+        close_fixture(&f);
     }
 }
 
@@ -101,15 +108,13 @@ Test(ztable, scenario_shapes_take_the_table)
  * the answer is the exact path's, bit for bit. */
 Test(ztable, edges_and_non_finite_scores)
 {
-    cp_dist d;
-    parse("pert(min=0.2, mode=0.8, max=3)", &d);
-    cp_ztable t;
-    cr_assert_eq(cp_ztable_init(&t, &d), CP_OK);
+    fixture f;
+    open_fixture("pert(min=0.2, mode=0.8, max=3)", &f);
     const double z[] = {-INFINITY, -12, -8, 8, 8.5, INFINITY, NAN};
     double x[7];
-    cr_assert_eq(cp_ztable_map(&t, &d, z, x, 7), 7, "all seven by the exact path");
+    cr_assert_eq(cp_ztable_map(&f.t, &f.d, z, x, 7), 7, "all seven by the exact path");
     for (size_t i = 0; i < 7; i++) {
-        const double exact = cp_dist_from_gaussian(&d, z[i]);
+        const double exact = cp_dist_from_gaussian(&f.d, z[i]);
         cr_assert(memcmp(&x[i], &exact, sizeof exact) == 0 || (isnan(x[i]) && isnan(exact)),
                   "z = %g: %.17g, exact %.17g", z[i], x[i], exact);
     }
@@ -119,12 +124,11 @@ Test(ztable, edges_and_non_finite_scores)
     const double in[] = {nextafter(-8, 0), -7.99, 7.99, nextafter(8, 0)};
     for (size_t i = 0; i < 4; i++) {
         double y;
-        cp_ztable_map(&t, &d, &in[i], &y, 1);
-        cr_assert_leq(fabs(y - cp_dist_from_gaussian(&d, in[i])), TOLERANCE * t.span, "z = %.17g",
-                      in[i]);
+        cp_ztable_map(&f.t, &f.d, &in[i], &y, 1);
+        cr_assert_leq(fabs(y - cp_dist_from_gaussian(&f.d, in[i])), TOLERANCE * f.t.span,
+                      "z = %.17g", in[i]);
     }
-    cp_ztable_free(&t);
-    cp_dist_free(&d);
+    close_fixture(&f);
 }
 
 /* The kinds whose inversion is already fast get no table, and the map is
@@ -140,18 +144,15 @@ Test(ztable, other_kinds_are_the_exact_path)
                                   "constant(value=2)"};
     const double z[] = {-3, -0.5, 0, 0.7, 2.5};
     for (size_t s = 0; s < sizeof others / sizeof *others; s++) {
-        cp_dist d;
-        parse(others[s], &d);
-        cp_ztable t;
-        cr_assert_eq(cp_ztable_init(&t, &d), CP_OK);
-        cr_assert_null(t.y, "%s has no table", others[s]);
+        fixture f;
+        open_fixture(others[s], &f);
+        cr_assert_null(f.t.y, "%s has no table", others[s]);
         double x[5];
-        cr_assert_eq(cp_ztable_map(&t, &d, z, x, 5), 5);
+        cr_assert_eq(cp_ztable_map(&f.t, &f.d, z, x, 5), 5);
         for (size_t i = 0; i < 5; i++) {
-            const double exact = cp_dist_from_gaussian(&d, z[i]);
+            const double exact = cp_dist_from_gaussian(&f.d, z[i]);
             cr_assert(memcmp(&x[i], &exact, sizeof exact) == 0, "%s at %g", others[s], z[i]);
         }
-        cp_ztable_free(&t);
-        cp_dist_free(&d);
+        close_fixture(&f);
     }
 }

@@ -74,7 +74,8 @@ static int check_compatible(const cmp_state *cs, cp_err *err)
                    go->n_metrics == gb->n_metrics;
         for (size_t i = 0; same && i < gb->n_metrics; i++)
             same = strcmp(go->metrics[i].metric, gb->metrics[i].metric) == 0 &&
-                   strcmp(go->metrics[i].region, gb->metrics[i].region) == 0;
+                   strcmp(go->metrics[i].region, gb->metrics[i].region) == 0 &&
+                   go->metrics[i].per == gb->metrics[i].per;
         if (!same)
             return cp_err_set(err, CP_EINVAL,
                               "%s: its metrics or horizon differ from the base %s; a paired "

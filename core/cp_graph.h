@@ -5,7 +5,7 @@
  *   edges.csv    from,to,role,weight,unit,source,note
  *   params.csv   node,param,value,unit,source,source_year,note
  *   series.csv   node,period,value,unit,source,source_year,note
- *   metrics.csv  metric,region,node,field,unit,description,source (+ optional scale)
+ *   metrics.csv  metric,region,node,field,unit,description,source (+ optional scale, per)
  *
  * Loading checks everything that can be checked without a scenario: known
  * node kinds and roles, no duplicate nodes, edges between existing nodes, the
@@ -100,12 +100,15 @@ typedef struct cp_metric_term {
     double scale; /* unit conversion, e.g. FLOP/s to H100-equivalents; default 1 */
 } cp_metric_term;
 
-/* One (metric, region) pair: the sum of its terms. */
+/* One (metric, region) pair: the sum of its terms, or, for a ratio
+ * (metrics.csv's `per`), that sum divided in each sample by the metric
+ * `per` of the same region (0 where that divisor is not above 0). */
 typedef struct cp_metric {
     char metric[CP_NAME_MAX];
     char region[CP_NAME_MAX];
     char unit[CP_UNIT_MAX];
     size_t first_term, n_terms;
+    int per; /* the divisor's index in metrics, -1 if not a ratio; never itself a ratio */
 } cp_metric;
 
 typedef struct cp_graph {

@@ -1,6 +1,7 @@
 /* cp_graph_metrics.c -- metrics.csv of the graph loader (see cp_graph.h):
- * what a run reports, each metric the sum of its terms, grouped by sorting
- * so that large files load in O(n log n). */
+ * what a run reports, each metric the sum of its terms (or that sum per
+ * another metric), grouped by sorting so that large files load in
+ * O(n log n). */
 #include "cp_graph.h"
 #include "cp_graph_load.h"
 
@@ -123,9 +124,99 @@ static int group_metrics(cp_graph *g, const cp_table *t, const int *c, int *metr
         snprintf(mm->metric, sizeof mm->metric, "%s", cp_table_cell(t, r, c[0]));
         snprintf(mm->region, sizeof mm->region, "%s", cp_table_cell(t, r, c[1]));
         snprintf(mm->unit, sizeof mm->unit, "%s", cp_table_cell(t, r, c[4]));
+        mm->per = -1;
         metric_of_row[r] = m;
     }
     free(first);
+    return rc;
+}
+
+/* The `per` of row r ("" without the column). */
+static const char *per_of(const cp_table *t, size_t r, const int *c)
+{
+    return c[6] >= 0 ? cp_table_cell(t, r, c[6]) : "";
+}
+
+/* Compares (metric, region) only: a metric_ref's row is then its index. */
+static int metric_name_cmp(const void *a, const void *b)
+{
+    const metric_ref *x = a, *y = b;
+    const int c = strcmp(x->metric, y->metric);
+    return c ? c : strcmp(x->region, y->region);
+}
+
+/* The metric (name, region) among the sorted refs; -1 if there is none. */
+static int find_metric(const metric_ref *sorted, size_t n, const char *name, const char *region)
+{
+    const metric_ref key = {name, region, 0};
+    const metric_ref *hit = bsearch(&key, sorted, n, sizeof *sorted, metric_name_cmp);
+    return hit ? (int)hit->row : -1;
+}
+
+/* Checks one ratio metric's divisor: it exists in the same region, is not
+ * the metric itself and is not a ratio (a sum, so that the model can form
+ * every divisor before any quotient). */
+static int check_divisor(const cp_graph *g, const cp_table *t, size_t r, const int *c,
+                         const metric_ref *sorted, const size_t *row_of, int m, cp_err *err)
+{
+    const cp_metric *mm = &g->metrics[m];
+    const char *per = per_of(t, r, c);
+    const int d = find_metric(sorted, g->n_metrics, per, mm->region);
+    if (d < 0)
+        return cp_table_error(t, r, c[6], err, CP_EINVAL,
+                              "no metric '%s' in region '%s' to divide by (a ratio's divisor "
+                              "is a metric of the same region)",
+                              per, mm->region);
+    if (d == m)
+        return cp_table_error(t, r, c[6], err, CP_EINVAL, "metric '%s' cannot be divided by itself",
+                              per);
+    if (*per_of(t, row_of[d], c))
+        return cp_table_error(t, r, c[6], err, CP_EINVAL,
+                              "metric '%s' is itself a ratio (per '%s'): a divisor must be a sum",
+                              per, per_of(t, row_of[d], c));
+    return CP_OK;
+}
+
+/* Reads the optional `per` column: every row of a metric names the same
+ * divisor (or none), which must pass check_divisor. */
+static int resolve_ratios(cp_graph *g, const cp_table *t, const int *c, const int *metric_of_row,
+                          cp_err *err)
+{
+    if (c[6] < 0)
+        return CP_OK;
+    const size_t M = g->n_metrics;
+    size_t *row_of = malloc(M * sizeof *row_of);     /* each metric's first row */
+    metric_ref *sorted = malloc(M * sizeof *sorted); /* row: the metric's index */
+    int rc = CP_OK;
+    if (!row_of || !sorted)
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t m = 0; !rc && m < M; m++) {
+        row_of[m] = t->n_rows;
+        sorted[m] = (metric_ref){g->metrics[m].metric, g->metrics[m].region, m};
+    }
+    for (size_t r = 0; !rc && r < t->n_rows; r++) {
+        const int m = metric_of_row[r];
+        if (row_of[m] == t->n_rows)
+            row_of[m] = r;
+        else if (strcmp(per_of(t, r, c), per_of(t, row_of[m], c)))
+            rc = cp_table_error(t, r, c[6], err, CP_EINVAL,
+                                "per '%s' differs from '%s' given earlier for metric '%s' in "
+                                "region '%s'",
+                                per_of(t, r, c), per_of(t, row_of[m], c), g->metrics[m].metric,
+                                g->metrics[m].region);
+    }
+    if (!rc)
+        qsort(sorted, M, sizeof *sorted, metric_name_cmp); /* (metric, region) are unique */
+    for (size_t m = 0; !rc && m < M; m++) {
+        if (!*per_of(t, row_of[m], c))
+            continue;
+        rc = check_divisor(g, t, row_of[m], c, sorted, row_of, (int)m, err);
+        if (!rc)
+            g->metrics[m].per =
+                find_metric(sorted, M, per_of(t, row_of[m], c), g->metrics[m].region);
+    }
+    free(row_of);
+    free(sorted);
     return rc;
 }
 
@@ -138,13 +229,14 @@ int cp_graph_load_metrics(cp_graph *g, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
-    int c[6];
+    int c[7];
     int *metric_of_row = NULL;
     cp_metric_term *raw = NULL;
     size_t *at = NULL;
     if ((rc = cp_table_require(&t, cols, 5, c, err)) || (rc = cp_graph_warn_unsourced(g, &t, err)))
         goto out;
     c[5] = cp_table_column(&t, "scale");
+    c[6] = cp_table_column(&t, "per");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
                         t.path);
@@ -162,7 +254,8 @@ int cp_graph_load_metrics(cp_graph *g, cp_err *err)
     for (size_t r = 0; r < t.n_rows; r++)
         if ((rc = read_metric_row(g, &t, r, c, err)))
             goto out;
-    if ((rc = group_metrics(g, &t, c, metric_of_row, err)))
+    if ((rc = group_metrics(g, &t, c, metric_of_row, err)) ||
+        (rc = resolve_ratios(g, &t, c, metric_of_row, err)))
         goto out;
     memcpy(raw, g->terms, t.n_rows * sizeof *raw);
     /* A counting sort by metric, stable in row order. */

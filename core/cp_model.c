@@ -666,6 +666,21 @@ LANE_INLINE void record_metrics(const cp_model *m, const cp_workspace *w, const 
                     acc[l] += scale * v[l];
         }
     }
+    /* Ratios once every sum is formed (a divisor is never a ratio).  Where
+     * the divisor is not above 0 there is nothing to divide by and the
+     * ratio is 0; the divisor of 1 there keeps the discarded quotient
+     * finite, so the loop needs no branch. */
+    for (size_t i = 0; i < g->n_metrics; i++) {
+        if (g->metrics[i].per < 0)
+            continue;
+        double *restrict acc = &cells[i * row_stride];
+        const double *restrict den = &cells[(size_t)g->metrics[i].per * row_stride];
+        for (size_t l = 0; l < b->n; l++) {
+            const int some = den[l] > 0;
+            const double q = acc[l] / (some ? den[l] : 1.0);
+            acc[l] = some ? q : 0.0;
+        }
+    }
 }
 
 size_t cp_model_inputs(const cp_model *m)

@@ -3,6 +3,13 @@
 check_market.py inventory SAMPLES.csv N
     every (sample, deploy node, period): waiting <= target + orders, with
     a relative tolerance of 1e-9 for rounding; all N samples present.
+check_market.py energy SAMPLES.csv
+    energy per compute, sample by sample, against the metrics it divides
+    (relative tolerance 1e-8: samples.csv has 10 significant digits):
+    energy_per_flop x frontier_compute = ai_power_used x 10^6 and
+    electricity_per_h100e_year x frontier_compute_h100e = ai_power_used x
+    8766 where ai_power_used is reported (US, World); in every region the
+    two energy metrics differ by their units' factor alone.
 check_market.py blockade BASE_DIR BLOCKADE_DIR
     World frontier compute (H100e) at 2030Q4: the blockade's P05 at least
     5% below the baseline's, and in the blockade world chips bind (a
@@ -34,6 +41,30 @@ def inventory(path, n):
     return True
 
 
+def energy(path):
+    s = pd.read_csv(path)
+    s = s[s.region.isin(["US", "EU", "CN", "ROW", "World"])]
+    w = s.pivot_table(index=["sample", "region", "period"], columns="metric", values="value")
+    j, e = w["energy_per_flop"], w["electricity_per_h100e_year"]
+    if j.isna().any() or e.isna().any() or len(w) != 5 * 40 * s["sample"].nunique():
+        print(f"FAIL: energy metrics missing in {path} (want 5 regions x 40 quarters a sample)")
+        return False
+    h100e = 1.010713564e-15  # metrics.csv's scale of FLOP/s to H100e
+    close = lambda a, b: ((a - b).abs() <= 1e-8 * b.abs()).all()
+    p = w.dropna(subset=["ai_power_used"])
+    checks = {
+        "J/FLOP x FLOP/s = MW x 1e6": close(p.energy_per_flop * p.frontier_compute, p.ai_power_used * 1e6),
+        "MWh/H100e-year x H100e = MW x 8766": close(
+            p.electricity_per_h100e_year * p.frontier_compute_h100e, p.ai_power_used * 8766
+        ),
+        "J/FLOP = MWh/H100e-year x 1e6 x scale / 8766 (all regions)": close(j, e * 1e6 * h100e / 8766),
+        "positive": bool((j > 0).all() and (e > 0).all()),
+    }
+    for name, good in checks.items():
+        print(f"{'ok' if good else 'FAIL'}: {name} ({len(p)} and {len(w)} cells)")
+    return all(checks.values()) and p.index.get_level_values("region").nunique() == 2
+
+
 def blockade(base, stress):
     def p05(d):
         s = pd.read_csv(f"{d}/summary.csv")
@@ -54,6 +85,8 @@ def blockade(base, stress):
 if __name__ == "__main__":
     if sys.argv[1] == "inventory":
         ok = inventory(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "energy":
+        ok = energy(sys.argv[2])
     else:
         ok = blockade(sys.argv[2], sys.argv[3])
     sys.exit(0 if ok else 1)

@@ -485,6 +485,60 @@ Test(graph, metric_scale_column)
     TF_CONTAINS(load_fails(&err), "metrics.csv:2", "field 'scale'", "must be > 0");
 }
 
+#define PER_HDR "metric,region,node,field,unit,description,source,per\n"
+
+Test(graph, metric_per_names_its_divisor)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_HDR "r,World,c,output,u,,x,s\nr,Here,c,output,u,,x,s\ns,World,b,output,u,,x,\n"
+                      "s,Here,a,output,u,,x,\nt,World,a,output,u,,x,\n");
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.n_metrics, 5);
+    /* r/World, r/Here, s/World, s/Here, t/World in order of appearance */
+    cr_assert_eq(g.metrics[0].per, 2, "r in World is divided by s in World");
+    cr_assert_eq(g.metrics[1].per, 3, "r in Here is divided by s in Here");
+    cr_assert_eq(g.metrics[2].per, -1);
+    cr_assert_eq(g.metrics[4].per, -1);
+    cp_graph_free(&g);
+}
+
+Test(graph, metric_without_per_column_is_a_sum)
+{
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.metrics[0].per, -1);
+    cp_graph_free(&g);
+}
+
+Test(graph, metric_per_errors_name_the_line_and_the_field)
+{
+    cp_err err;
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_HDR "s,World,b,output,u,,x,\nr,World,c,output,u,,x,nosuch\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "field 'per'",
+                "no metric 'nosuch' in region 'World'");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_HDR "s,Here,b,output,u,,x,\nr,World,c,output,u,,x,s\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "no metric 's' in region 'World'");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok, PER_HDR "r,World,c,output,u,,x,r\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:2", "field 'per'", "cannot be divided by itself");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_HDR "s,World,b,output,u,,x,t\nt,World,a,output,u,,x,\n"
+                      "r,World,c,output,u,,x,s\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:4", "'s' is itself a ratio (per 't')");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_HDR "s,World,b,output,u,,x,\nt,World,a,output,u,,x,\n"
+                      "r,World,c,output,u,,x,s\nr,World,a,output,u,,x,t\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:5", "field 'per'",
+                "per 't' differs from 's' given earlier for metric 'r'");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_HDR "s,World,b,output,u,,x,\nr,World,c,output,u,,x,\nr,World,a,output,u,,x,s\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:4", "per 's' differs from '' given earlier");
+}
+
 Test(graph, no_metrics)
 {
     write_all(nodes_ok, edges_ok, params_ok, series_ok,

@@ -45,6 +45,29 @@ Test(model, metric_terms_are_scaled_and_summed)
     destroy(&x);
 }
 
+/* A ratio (metrics.csv's per) divides its sum by the divisor's, sample by
+ * sample, whichever of the two comes first in the file; 0 where the
+ * divisor is not above 0.  Series: a = 1, 2, 3, 4; b = 10; z = 0, 2, 0, 5. */
+Test(model, ratio_metric_divides_by_its_divisor_per_sample)
+{
+    world x;
+    metrics_hdr = "metric,region,node,field,unit,description,source,scale,per\n";
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\nz,supply,W,u,,x\n", "", "",
+          "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\na,2026Q4,4,u,x,,\n"
+          "b,2026Q1,10,u,x,,\nb,2026Q2,10,u,x,,\nb,2026Q3,10,u,x,,\nb,2026Q4,10,u,x,,\n"
+          "z,2026Q1,0,u,x,,\nz,2026Q2,2,u,x,,\nz,2026Q3,0,u,x,,\nz,2026Q4,5,u,x,,\n",
+          "r,W,b,output,u,,x,3,s\nr,W,a,output,u,,x,,s\n" /* (3b + a) / (a + b) */
+          "s,W,a,output,u,,x,,\ns,W,b,output,u,,x,,\n"
+          "q,W,a,output,u,,x,,zz\nzz,W,z,output,u,,x,,\n", /* a / z, 0 where z is 0 */
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){31.0 / 11, 32.0 / 12, 33.0 / 13, 34.0 / 14});
+    expect_metric(&x, 1, (double[]){11, 12, 13, 14});
+    expect_metric(&x, 2, (double[]){0, 1, 0, 0.8});
+    expect_metric(&x, 3, (double[]){0, 2, 0, 5});
+    destroy(&x);
+}
+
 Test(model, stock_retires_a_share_each_quarter)
 {
     world x;

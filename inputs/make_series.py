@@ -102,6 +102,19 @@ add("wafers_per_pass", "wafers/EUV pass",
     "then held (assumption beyond N3)",
     lambda t: 1 / lin(LAYERS, t))
 
+# Photoresist for the EUV layers: Japanese makers (TOK, JSR, Shin-Etsu) hold
+# ~90% of EUV resist [JT-RESIST-2019] [TF-TOK-2025] and no shortage has cut
+# leading-edge output outside the 2019 curbs on Korea, which lost no
+# reported output [JN-CURBS-2019] [ANANDTECH-2019].  Normal supply meets every
+# EUV pass: the share is 1, and the baseline's event japan_resist cuts it.
+add("euv_resist", "share",
+    "Japan Times (9 Oct 2019): TOK, JSR and Shin-Etsu ~90% of EUV photoresist [JT-RESIST-2019]; "
+    "Nikkei via TrendForce (6 Nov 2025): Japanese makers ~91% of photoresist [TF-TOK-2025]",
+    2025,
+    "structure: 1 (resist meets every EUV pass); no shortage of EUV resist has cut leading-edge "
+    "output on record, the 2019 curbs on Korea included [ANANDTECH-2019]",
+    lambda t: 1.0)
+
 # Taiwan's share of sub-10nm logic capacity: 69% in 2022, 47% projected for
 # 2032 [BCG-SIA-2024]; linear between them and extrapolated to 2035.
 def tw_share(t):

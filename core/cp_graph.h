@@ -5,7 +5,8 @@
  *   edges.csv    from,to,role,weight,unit,source,note
  *   params.csv   node,param,value,unit,source,source_year,note
  *   series.csv   node,period,value,unit,source,source_year,note
- *   metrics.csv  metric,region,node,field,unit,description,source (+ optional scale, per)
+ *   metrics.csv  metric,region,node,field,unit,description,source (+ optional scale, per,
+ *                per_region)
  *
  * Loading checks everything that can be checked without a scenario: known
  * node kinds and roles, no duplicate nodes, edges between existing nodes, the
@@ -102,7 +103,8 @@ typedef struct cp_metric_term {
 
 /* One (metric, region) pair: the sum of its terms, or, for a ratio
  * (metrics.csv's `per`), that sum divided in each sample by the metric
- * `per` of the same region (0 where that divisor is not above 0). */
+ * `per` of the same region or of `per_region` (0 where that divisor is not
+ * above 0). */
 typedef struct cp_metric {
     char metric[CP_NAME_MAX];
     char region[CP_NAME_MAX];

@@ -137,6 +137,13 @@ static const char *per_of(const cp_table *t, size_t r, const int *c)
     return c[6] >= 0 ? cp_table_cell(t, r, c[6]) : "";
 }
 
+/* The region of row r's divisor: its `per_region`, else its own region. */
+static const char *per_region_of(const cp_table *t, size_t r, const int *c)
+{
+    const char *pr = c[7] >= 0 ? cp_table_cell(t, r, c[7]) : "";
+    return *pr ? pr : cp_table_cell(t, r, c[1]);
+}
+
 /* Compares (metric, region) only: a metric_ref's row is then its index. */
 static int metric_name_cmp(const void *a, const void *b)
 {
@@ -153,35 +160,47 @@ static int find_metric(const metric_ref *sorted, size_t n, const char *name, con
     return hit ? (int)hit->row : -1;
 }
 
-/* Checks one ratio metric's divisor: it exists in the same region, is not
- * the metric itself and is not a ratio (a sum, so that the model can form
- * every divisor before any quotient). */
+/* Checks one ratio metric's divisor: it exists (in the same region unless
+ * per_region names another), is not the metric itself and is not a ratio
+ * (a sum, so that the model can form every divisor before any quotient).
+ * Returns its index in *d. */
 static int check_divisor(const cp_graph *g, const cp_table *t, size_t r, const int *c,
-                         const metric_ref *sorted, const size_t *row_of, int m, cp_err *err)
+                         const metric_ref *sorted, const size_t *row_of, int m, int *d, cp_err *err)
 {
-    const cp_metric *mm = &g->metrics[m];
-    const char *per = per_of(t, r, c);
-    const int d = find_metric(sorted, g->n_metrics, per, mm->region);
-    if (d < 0)
+    const char *per = per_of(t, r, c), *region = per_region_of(t, r, c);
+    *d = find_metric(sorted, g->n_metrics, per, region);
+    if (*d < 0)
         return cp_table_error(t, r, c[6], err, CP_EINVAL,
                               "no metric '%s' in region '%s' to divide by (a ratio's divisor "
-                              "is a metric of the same region)",
-                              per, mm->region);
-    if (d == m)
+                              "is a metric of its own region, or of per_region)",
+                              per, region);
+    if (*d == m)
         return cp_table_error(t, r, c[6], err, CP_EINVAL, "metric '%s' cannot be divided by itself",
                               per);
-    if (*per_of(t, row_of[d], c))
+    if (*per_of(t, row_of[*d], c))
         return cp_table_error(t, r, c[6], err, CP_EINVAL,
                               "metric '%s' is itself a ratio (per '%s'): a divisor must be a sum",
-                              per, per_of(t, row_of[d], c));
+                              per, per_of(t, row_of[*d], c));
     return CP_OK;
 }
 
-/* Reads the optional `per` column: every row of a metric names the same
- * divisor (or none), which must pass check_divisor. */
+/* Whether rows r and q name the same divisor (per and its region). */
+static int same_divisor(const cp_table *t, size_t r, size_t q, const int *c)
+{
+    return strcmp(per_of(t, r, c), per_of(t, q, c)) == 0 &&
+           strcmp(per_region_of(t, r, c), per_region_of(t, q, c)) == 0;
+}
+
+/* Reads the optional `per` and `per_region` columns: every row of a metric
+ * names the same divisor (or none), which must pass check_divisor. */
 static int resolve_ratios(cp_graph *g, const cp_table *t, const int *c, const int *metric_of_row,
                           cp_err *err)
 {
+    for (size_t r = 0; c[7] >= 0 && r < t->n_rows; r++)
+        if (*cp_table_cell(t, r, c[7]) && !*per_of(t, r, c))
+            return cp_table_error(t, r, c[7], err, CP_EINVAL,
+                                  "per_region '%s' without per: name the metric to divide by",
+                                  cp_table_cell(t, r, c[7]));
     if (c[6] < 0)
         return CP_OK;
     const size_t M = g->n_metrics;
@@ -198,11 +217,12 @@ static int resolve_ratios(cp_graph *g, const cp_table *t, const int *c, const in
         const int m = metric_of_row[r];
         if (row_of[m] == t->n_rows)
             row_of[m] = r;
-        else if (strcmp(per_of(t, r, c), per_of(t, row_of[m], c)))
+        else if (!same_divisor(t, r, row_of[m], c))
             rc = cp_table_error(t, r, c[6], err, CP_EINVAL,
-                                "per '%s' differs from '%s' given earlier for metric '%s' in "
-                                "region '%s'",
-                                per_of(t, r, c), per_of(t, row_of[m], c), g->metrics[m].metric,
+                                "per '%s' (region '%s') differs from '%s' (region '%s') given "
+                                "earlier for metric '%s' in region '%s'",
+                                per_of(t, r, c), per_region_of(t, r, c), per_of(t, row_of[m], c),
+                                per_region_of(t, row_of[m], c), g->metrics[m].metric,
                                 g->metrics[m].region);
     }
     if (!rc)
@@ -210,10 +230,10 @@ static int resolve_ratios(cp_graph *g, const cp_table *t, const int *c, const in
     for (size_t m = 0; !rc && m < M; m++) {
         if (!*per_of(t, row_of[m], c))
             continue;
-        rc = check_divisor(g, t, row_of[m], c, sorted, row_of, (int)m, err);
+        int d = -1;
+        rc = check_divisor(g, t, row_of[m], c, sorted, row_of, (int)m, &d, err);
         if (!rc)
-            g->metrics[m].per =
-                find_metric(sorted, M, per_of(t, row_of[m], c), g->metrics[m].region);
+            g->metrics[m].per = d;
     }
     free(row_of);
     free(sorted);
@@ -229,7 +249,7 @@ int cp_graph_load_metrics(cp_graph *g, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
-    int c[7];
+    int c[8];
     int *metric_of_row = NULL;
     cp_metric_term *raw = NULL;
     size_t *at = NULL;
@@ -237,6 +257,7 @@ int cp_graph_load_metrics(cp_graph *g, cp_err *err)
         goto out;
     c[5] = cp_table_column(&t, "scale");
     c[6] = cp_table_column(&t, "per");
+    c[7] = cp_table_column(&t, "per_region");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
                         t.path);

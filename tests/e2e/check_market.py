@@ -9,7 +9,8 @@ check_market.py energy SAMPLES.csv
     energy_per_flop x frontier_compute = ai_power_used x 10^6 and
     electricity_per_h100e_year x frontier_compute_h100e = ai_power_used x
     8766 where ai_power_used is reported (US, World); in every region the
-    two energy metrics differ by their units' factor alone.
+    two energy metrics differ by their units' factor alone; the four
+    regions' compute_share add up to 1 in every sample and quarter.
 check_market.py blockade BASE_DIR BLOCKADE_DIR
     World frontier compute (H100e) at 2030Q4: the blockade's P05 at least
     5% below the baseline's, and in the blockade world chips bind (a
@@ -60,6 +61,11 @@ def energy(path):
         "J/FLOP = MWh/H100e-year x 1e6 x scale / 8766 (all regions)": close(j, e * 1e6 * h100e / 8766),
         "positive": bool((j > 0).all() and (e > 0).all()),
     }
+    shares = w.compute_share.dropna().groupby(level=["sample", "period"])
+    total = shares.sum()
+    checks["compute_share of US, EU, CN and ROW add up to 1"] = bool(
+        (shares.size() == 4).all() and ((total - 1).abs() <= 1e-8).all()
+    )
     for name, good in checks.items():
         print(f"{'ok' if good else 'FAIL'}: {name} ({len(p)} and {len(w)} cells)")
     return all(checks.values()) and p.index.get_level_values("region").nunique() == 2

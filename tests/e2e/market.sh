@@ -14,7 +14,7 @@ head -1 "$SRC/inputs/metrics.csv" >"$M"
 # One metric per deploy node and field (region = the node's name).
 awk -F, 'NR > 1 && $2 == "deploy" { print $1 }' "$SRC/inputs/nodes.csv" | while read -r d; do
     for f in waiting target orders; do
-        echo "check_$f,$d,$d,$f,accelerators,check,test,," >>"$M"
+        echo "check_$f,$d,$d,$f,accelerators,check,test,,," >>"$M"
     done
 done
 [ "$(wc -l <"$M")" -gt 4 ] && ok "check metrics for every deploy node" || bad "no deploy nodes found"
@@ -33,7 +33,7 @@ done
 "$BIN" run "$SRC/scenarios/baseline.ini" --samples 500 --keep-samples 500 --seed 5 \
     --out "$WORK/energy" --quiet >/dev/null 2>&1 || bad "energy: run failed"
 if /usr/bin/python3 "$SRC/tests/e2e/check_market.py" energy "$WORK/energy/samples.csv"; then
-    ok "energy per FLOP and per H100e-year are the power used per compute in every sample"
+    ok "energy per compute is the power used per compute, and the regions' compute shares add up to 1, in every sample"
 else bad "energy per compute disagrees with the power and compute it divides"; fi
 
 # The blockade shows: the real metrics, paired on common random numbers.

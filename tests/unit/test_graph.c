@@ -533,10 +533,46 @@ Test(graph, metric_per_errors_name_the_line_and_the_field)
               PER_HDR "s,World,b,output,u,,x,\nt,World,a,output,u,,x,\n"
                       "r,World,c,output,u,,x,s\nr,World,a,output,u,,x,t\n");
     TF_CONTAINS(load_fails(&err), "metrics.csv:5", "field 'per'",
-                "per 't' differs from 's' given earlier for metric 'r'");
+                "per 't' (region 'World') differs from 's' (region 'World') given earlier for "
+                "metric 'r'");
     write_all(nodes_ok, edges_ok, params_ok, series_ok,
               PER_HDR "s,World,b,output,u,,x,\nr,World,c,output,u,,x,\nr,World,a,output,u,,x,s\n");
-    TF_CONTAINS(load_fails(&err), "metrics.csv:4", "per 's' differs from '' given earlier");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:4", "per 's' (region 'World') differs from ''");
+}
+
+#define PER_REGION_HDR "metric,region,node,field,unit,description,source,per,per_region\n"
+
+/* A share: each region's sum per the World's (per_region); an empty
+ * per_region is the metric's own region. */
+Test(graph, metric_per_region_names_the_divisor_region)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_REGION_HDR "s,World,a,output,u,,x,,\ns,Here,b,output,u,,x,,\n"
+                             "share,Here,b,output,u,,x,s,World\nown,Here,c,output,u,,x,s,\n");
+    cp_graph g;
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(g.metrics[2].per, 0, "share in Here is divided by s in World");
+    cr_assert_eq(g.metrics[3].per, 1, "own in Here is divided by s in Here");
+    cp_graph_free(&g);
+}
+
+Test(graph, metric_per_region_errors_name_the_line_and_the_field)
+{
+    cp_err err;
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_REGION_HDR "s,World,a,output,u,,x,,\nshare,Here,b,output,u,,x,s,Mars\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "field 'per'", "no metric 's' in region 'Mars'");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_REGION_HDR "s,World,a,output,u,,x,,\nshare,Here,b,output,u,,x,,World\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "field 'per_region'",
+                "per_region 'World' without per");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              PER_REGION_HDR "s,World,a,output,u,,x,,\ns,Here,b,output,u,,x,,\n"
+                             "share,Here,b,output,u,,x,s,World\nshare,Here,c,output,u,,x,s,\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:5",
+                "per 's' (region 'Here') differs from 's' "
+                "(region 'World')");
 }
 
 Test(graph, no_metrics)

@@ -69,12 +69,19 @@ typedef struct metric_ref {
     size_t row;
 } metric_ref;
 
+/* Compares (metric, region) only: the key of a metric, whose row may then
+ * hold its index (resolve_ratios). */
+static int metric_name_cmp(const void *a, const void *b)
+{
+    const metric_ref *x = a, *y = b;
+    const int c = strcmp(x->metric, y->metric);
+    return c ? c : strcmp(x->region, y->region);
+}
+
 static int metric_ref_cmp(const void *a, const void *b)
 {
     const metric_ref *x = a, *y = b;
-    int c = strcmp(x->metric, y->metric);
-    if (!c)
-        c = strcmp(x->region, y->region);
+    const int c = metric_name_cmp(a, b);
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
@@ -98,8 +105,7 @@ static int group_metrics(cp_graph *g, const cp_table *t, const int *c, int *metr
     qsort(refs, n, sizeof *refs, metric_ref_cmp);
     size_t bad = n;
     for (size_t k = 0, head = 0; k < n; k++) {
-        if (k && metric_ref_cmp(&(metric_ref){refs[k].metric, refs[k].region, 0},
-                                &(metric_ref){refs[head].metric, refs[head].region, 0}) != 0)
+        if (k && metric_name_cmp(&refs[k], &refs[head]) != 0)
             head = k;
         first[refs[k].row] = refs[head].row;
         if (strcmp(cp_table_cell(t, refs[k].row, c[4]), cp_table_cell(t, refs[head].row, c[4])) &&
@@ -142,14 +148,6 @@ static const char *per_region_of(const cp_table *t, size_t r, const int *c)
 {
     const char *pr = c[7] >= 0 ? cp_table_cell(t, r, c[7]) : "";
     return *pr ? pr : cp_table_cell(t, r, c[1]);
-}
-
-/* Compares (metric, region) only: a metric_ref's row is then its index. */
-static int metric_name_cmp(const void *a, const void *b)
-{
-    const metric_ref *x = a, *y = b;
-    const int c = strcmp(x->metric, y->metric);
-    return c ? c : strcmp(x->region, y->region);
 }
 
 /* The metric (name, region) among the sorted refs; -1 if there is none. */

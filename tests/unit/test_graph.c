@@ -66,6 +66,13 @@ static const char *load_fails(cp_err *err)
     return err->msg;
 }
 
+/* Loads and expects success. */
+static void load_ok(cp_graph *g)
+{
+    cp_err err;
+    cr_assert_eq(cp_graph_load(dir, start(), 4, g, &err), CP_OK, "%s", err.msg);
+}
+
 TestSuite(graph, .init = setup, .fini = teardown);
 
 Test(graph, loads_a_valid_graph)
@@ -493,8 +500,7 @@ Test(graph, metric_per_names_its_divisor)
               PER_HDR "r,World,c,output,u,,x,s\nr,Here,c,output,u,,x,s\ns,World,b,output,u,,x,\n"
                       "s,Here,a,output,u,,x,\nt,World,a,output,u,,x,\n");
     cp_graph g;
-    cp_err err;
-    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    load_ok(&g);
     cr_assert_eq(g.n_metrics, 5);
     /* r/World, r/Here, s/World, s/Here, t/World in order of appearance */
     cr_assert_eq(g.metrics[0].per, 2, "r in World is divided by s in World");
@@ -507,8 +513,7 @@ Test(graph, metric_per_names_its_divisor)
 Test(graph, metric_without_per_column_is_a_sum)
 {
     cp_graph g;
-    cp_err err;
-    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    load_ok(&g);
     cr_assert_eq(g.metrics[0].per, -1);
     cp_graph_free(&g);
 }
@@ -550,8 +555,7 @@ Test(graph, metric_per_region_names_the_divisor_region)
               PER_REGION_HDR "s,World,a,output,u,,x,,\ns,Here,b,output,u,,x,,\n"
                              "share,Here,b,output,u,,x,s,World\nown,Here,c,output,u,,x,s,\n");
     cp_graph g;
-    cp_err err;
-    cr_assert_eq(cp_graph_load(dir, start(), 4, &g, &err), CP_OK, "%s", err.msg);
+    load_ok(&g);
     cr_assert_eq(g.metrics[2].per, 0, "share in Here is divided by s in World");
     cr_assert_eq(g.metrics[3].per, 1, "own in Here is divided by s in Here");
     cp_graph_free(&g);

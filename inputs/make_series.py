@@ -337,20 +337,74 @@ def additions(region, t):
     return capacity(region, t) - capacity(region, t - 1) * (1 - 1 / LIFETIME)
 
 
-def requests(region, t):
-    """Connections requested in quarter t complete `lead` quarters later."""
-    lead = REGIONS[region][3]
-    k = t + lead
+# On-site (behind-the-meter) power: the share of the US capacity completed
+# in a quarter that is generated on site.  ~13% of facilities used on-site
+# generation as primary power in 2024 (Bloom Energy's survey, Jun 2025
+# [BLOOM-2025]), and Cleanview's tracker had ~2 GW built in 18 months to
+# early 2026 (~15% of US additions) [CLEANVIEW-2026]; 27% of facilities
+# expect to be fully on site by 2030 [BLOOM-2025] and ~30% of planned US
+# capacity plans it [CLEANVIEW-2026].  Planned is not built: 13% in 2026Q1
+# rising in a straight line to 25% in 2030Q4, then held (assumption within
+# those figures).  Other regions: no source, no on-site path (all grid).
+ONSITE_SHARE = {q(2026, 1): 0.13, q(2030, 4): 0.25}
+ONSITE_LEAD = 12  # quarters; onsite_power_US lead in params.csv
+
+
+def onsite_share(region, k):
+    """Share of the additions completing in quarter k that are on site."""
+    return lin(ONSITE_SHARE, k) if region == "US" else 0.0
+
+
+def additions_beyond(region, k):
+    """additions(), extended beyond the horizon at the post-2030 rate."""
     if k < T:
         return additions(region, k)
     return additions(region, T - 1) * (1 + REGIONS[region][2]) ** ((k - T + 1) / 4)
 
 
+def requests(region, t):
+    """Grid connections requested in quarter t complete `lead` quarters
+    later, as the grid's part of that quarter's additions."""
+    k = t + REGIONS[region][3]
+    return (1 - onsite_share(region, k)) * additions_beyond(region, k)
+
+
+def onsite_requests(region, t):
+    """On-site power started in quarter t runs ONSITE_LEAD quarters later,
+    as the on-site part of that quarter's additions."""
+    k = t + ONSITE_LEAD
+    return onsite_share(region, k) * additions_beyond(region, k)
+
+
 def history(region):
-    """Before 2026 the delay node repeats one level: the mean additions of
-    the first `lead` quarters, which were requested before 2026."""
+    """Before 2026 the delay node repeats one level: the mean of the grid's
+    part of the first `lead` quarters' additions, requested before 2026."""
     lead = REGIONS[region][3]
-    return sum(additions(region, k) for k in range(lead)) / lead
+    return sum((1 - onsite_share(region, k)) * additions(region, k) for k in range(lead)) / lead
+
+
+def onsite_history(region):
+    """The same for on-site power started before 2026."""
+    return sum(onsite_share(region, k) * additions(region, k)
+               for k in range(ONSITE_LEAD)) / ONSITE_LEAD
+
+
+# Gas generation equipment for US data centres' own power (MW a quarter):
+# world gas-turbine production capacity 60-70 GW a year in 2025 (Wood
+# Mackenzie [WOODMAC-GT-2025]), 65 here; Mitsubishi, ~21% of awards (TD
+# Cowen [TDCOWEN-2025]), doubles its capacity within two years from Aug 2025
+# [MHI-2025], so ~80 GW a year from 2028 (straight line 2026Q1-2027Q4), then
+# held (assumption: the makers expand with caution).  US data centres' share:
+# the US is ~40% of Siemens Energy's turbine orders (Q1 FY2026
+# [SIE-Q1FY26]) and data centres ~1/3 of GE Vernova's US gas sales (Dec
+# 2025 [GEV-2025-12]): 0.4 x 1/3 = 13.3% of world output, counted as on
+# site (reciprocating engines and fuel cells, not counted, are headroom).
+TURBINES_GW_YEAR = {q(2026, 1): 65.0, q(2027, 4): 80.0}
+TURBINE_DC_SHARE = 0.4 / 3
+
+
+def turbines(t):
+    return lin(TURBINES_GW_YEAR, t) * 1e3 / 4 * TURBINE_DC_SHARE
 
 
 GRID_SRC = {
@@ -401,12 +455,31 @@ PPA = {
 for r in ["US", "EU", "CN", "ROW"]:
     gw, g1, g2, lead = REGIONS[r]
     add(f"grid_requests_{r}", "MW/quarter", GRID_SRC[r], 2025,
+        ("grid part (1 - on-site share) of " if r == "US" else "") +
         f"requests = gross additions {lead} quarters later on a capacity path from "
         f"{gw} GW (2024, at 50% utilisation) growing {g1:.1%}/yr to 2030 and {g2:.0%}/yr after "
         f"(post-2030 rate: assumption); additions include 1%/quarter retirement",
         lambda t, r=r: requests(r, t))
     price, src, year, note = PPA[r]
     add(f"ppa_price_{r}", "USD/MWh", src, year, note, lambda t, p=price: p)
+
+add("onsite_requests_US", "MW/quarter",
+    "Bloom Energy, 2025 Data Center Power Report: Mid-Year Pulse (17 Jun 2025): 13% of "
+    "facilities on on-site primary power a year earlier, 27% fully on site by 2030 [BLOOM-2025]; "
+    "Cleanview tracker (Feb 2026): ~30% of planned US capacity plans on-site power "
+    "[CLEANVIEW-2026]", 2026,
+    f"on-site part of the US gross additions {ONSITE_LEAD} quarters later: 13% (2026Q1) to 25% "
+    "(2030Q4), then held (assumption within the survey and tracker); the grid requests are "
+    "the rest",
+    lambda t: onsite_requests("US", t))
+add("turbines_US", "MW/quarter",
+    "Wood Mackenzie (2025): world gas-turbine production 60-70 GW/yr [WOODMAC-GT-2025]; MHI (Aug "
+    "2025) doubles capacity within 2 years [MHI-2025]; Siemens Energy Q1 FY2026: US 40% of "
+    "turbine orders [SIE-Q1FY26]; GE Vernova (Dec 2025): data centres ~1/3 of US gas sales "
+    "[GEV-2025-12]", 2026,
+    "world output 65 GW/yr (2026Q1) to 80 GW/yr (2027Q4), then held (assumption), x 0.4 x 1/3 "
+    "for US data centres, / 4 per quarter",
+    turbines)
 
 
 add("copper_price", "USD/t",
@@ -427,21 +500,24 @@ add("dc_cost_other", "USD/MW",
 
 def update_params(path):
     """Writes the values this file derives into params.csv: the initial
-    data-centre capacity and the pre-2026 level of the grid-request delay."""
-    with open(path, newline="") as f:
-        table = list(csv.reader(f))
+    data-centre capacity and the pre-2026 level of the grid-request delay.
+    Only the value field of those rows changes: every other byte of the
+    file (its quoting included) is kept."""
     derived = {}
     for r in REGIONS:
         derived[(f"dc_power_{r}", "initial")] = f"{capacity(r, -1):.0f}"
         derived[(f"interconnect_{r}", "history")] = f"{history(r):.0f}"
-    for row in table[1:]:
-        key = (row[0], row[1])
-        if key in derived:
-            row[2] = derived.pop(key)
+    derived[("onsite_power_US", "history")] = f"{onsite_history('US'):.0f}"
+    with open(path, newline="") as f:
+        lines = f.readlines()
+    for i, line in enumerate(lines):
+        node, param, rest = (line.split(",", 2) + ["", ""])[:3]
+        if (node, param) in derived:
+            lines[i] = f"{node},{param},{derived.pop((node, param))},{rest.split(',', 1)[1]}"
     if derived:
         raise SystemExit(f"params.csv lacks rows for {sorted(derived)}")
     with open(path, "w", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(table)
+        f.writelines(lines)
 
 
 def main():

@@ -11,6 +11,13 @@ check_market.py energy SAMPLES.csv
     8766 where ai_power_used is reported (US, World); in every region the
     two energy metrics differ by their units' factor alone; the four
     regions' compute_share add up to 1 in every sample and quarter.
+check_market.py turbines BASE_SAMPLES STRESS_SAMPLES SERIES.csv CUT
+    on-site power (US) in every kept sample and quarter of both runs:
+    built (onsite_gas_US) = min(ready (onsite_power_US), turbines), to a
+    relative 1e-8; the stress's turbines are CUT x turbines_US of
+    SERIES.csv and the baseline's the series itself; the turbines bind
+    (built below ready by more than 1%) in at least 10% of the stress's
+    samples in the last quarter and in under 1% of the baseline's.
 check_market.py blockade BASE_DIR BLOCKADE_DIR
     World frontier compute (H100e) at 2030Q4: the blockade's P05 at least
     5% below the baseline's, and in the blockade world chips bind (a
@@ -71,6 +78,34 @@ def energy(path):
     return all(checks.values()) and p.index.get_level_values("region").nunique() == 2
 
 
+def turbines(base, stress, series, cut):
+    ser = pd.read_csv(series)
+    ser = ser[ser.node == "turbines_US"].set_index("period")["value"]
+    bound_share = {}
+    for name, path, factor in (("baseline", base, 1.0), ("stress", stress, cut)):
+        s = pd.read_csv(path)
+        s = s[s.metric.str.startswith("cap_")]
+        w = s.pivot_table(index=["sample", "period"], columns="metric", values="value")
+        if len(w) == 0 or w.isna().any().any():
+            print(f"FAIL: {name}: missing on-site check metrics in {path}")
+            return False
+        want = ser.reindex(w.index.get_level_values("period")).to_numpy() * factor
+        if (abs(w["cap_turbines"].to_numpy() - want) > 1e-8 * want).any():
+            print(f"FAIL: {name}: turbines are not {factor} x the series")
+            return False
+        least = w[["cap_ready", "cap_turbines"]].min(axis=1)
+        off = (w["cap_built"] - least).abs() > 1e-8 * least.abs() + 1e-9
+        if off.any():
+            print(f"FAIL: {name}: {int(off.sum())} cells where built != min(ready, turbines)")
+            print(w[off].head().to_string())
+            return False
+        last = w.xs(w.index.get_level_values("period").max(), level="period")
+        bound_share[name] = (last["cap_built"] < 0.99 * last["cap_ready"]).mean()
+    print(f"turbines bind in the last quarter: baseline {bound_share['baseline']:.1%}, "
+          f"stress {bound_share['stress']:.1%} of samples")
+    return bound_share["stress"] >= 0.10 and bound_share["baseline"] < 0.01
+
+
 def blockade(base, stress):
     def p05(d):
         s = pd.read_csv(f"{d}/summary.csv")
@@ -91,6 +126,8 @@ def blockade(base, stress):
 if __name__ == "__main__":
     if sys.argv[1] == "inventory":
         ok = inventory(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "turbines":
+        ok = turbines(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     elif sys.argv[1] == "energy":
         ok = energy(sys.argv[2])
     else:

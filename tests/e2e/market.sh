@@ -18,6 +18,11 @@ awk -F, 'NR > 1 && $2 == "deploy" { print $1 }' "$SRC/inputs/nodes.csv" | while 
     done
 done
 [ "$(wc -l <"$M")" -gt 4 ] && ok "check metrics for every deploy node" || bad "no deploy nodes found"
+# The on-site path's generators (US): what is ready, the turbines, what is built.
+for f in "onsite_power_US ready" "turbines_US turbines" "onsite_gas_US built"; do
+    set -- $f
+    echo "cap_$2,US,$1,output,MW/quarter,check,test,,," >>"$M"
+done
 for f in "$WORK"/w/scenarios/*.ini; do
     n=$(basename "$f" .ini)
     if ! "$BIN" run "$f" --samples $N --keep-samples $N --seed 3 --out "$WORK/o/$n" --quiet \
@@ -28,6 +33,14 @@ for f in "$WORK"/w/scenarios/*.ini; do
         ok "$n: waiting <= target + orders in every sample, region and quarter"
     else bad "$n: the waiting inventory broke its bound"; fi
 done
+
+# On-site power is built only as far as its turbines allow: in every kept
+# sample built = min(ready, turbines); the shortage stress's turbines are
+# 0.4 x the series; they bind in the stress and do not in the baseline.
+if /usr/bin/python3 "$SRC/tests/e2e/check_market.py" turbines "$WORK/o/baseline/samples.csv" \
+    "$WORK/o/stress-turbine-shortage/samples.csv" "$SRC/inputs/series.csv" 0.4; then
+    ok "on-site power: built = min(ready, turbines) in every sample; the shortage binds where the baseline does not"
+else bad "on-site power does not follow its turbines"; fi
 
 # Energy per compute is, in every kept sample, the power used per compute.
 "$BIN" run "$SRC/scenarios/baseline.ini" --samples 500 --keep-samples 500 --seed 5 \

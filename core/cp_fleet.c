@@ -54,8 +54,13 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
             &(f)->sum_waiting, &(f)->start                                                         \
     }
 #define N_LANE_ARRAYS 12
+#define OWN_ARRAYS(f)                                                                              \
+    {                                                                                              \
+        &(f)->own_wait, &(f)->own_flops, &(f)->own_watts                                           \
+    }
+#define N_OWN_ARRAYS 3
 
-int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes)
+int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own)
 {
     memset(f, 0, sizeof *f);
     f->T = T;
@@ -68,6 +73,11 @@ int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes)
         ok = ok && (*cohort[k] = calloc((T ? T : 1) * lanes, sizeof **cohort[k])) != NULL;
     for (size_t k = 0; k < N_LANE_ARRAYS; k++)
         ok = ok && (*lane[k] = calloc(lanes, sizeof **lane[k])) != NULL;
+    ok = ok && (f->own_share = calloc(lanes, sizeof *f->own_share)) != NULL &&
+         (f->own_waiting = calloc(lanes, sizeof *f->own_waiting)) != NULL;
+    double **own_arrays[N_OWN_ARRAYS] = OWN_ARRAYS(f);
+    for (size_t k = 0; own && k < N_OWN_ARRAYS; k++)
+        ok = ok && (*own_arrays[k] = calloc((T ? T : 1) * lanes, sizeof **own_arrays[k])) != NULL;
     if (!ok) {
         cp_fleet_free(f);
         return -1;
@@ -83,6 +93,11 @@ void cp_fleet_free(cp_fleet *f)
         free(*cohort[k]);
     for (size_t k = 0; k < N_LANE_ARRAYS; k++)
         free(*lane[k]);
+    double **own_arrays[N_OWN_ARRAYS] = OWN_ARRAYS(f);
+    for (size_t k = 0; k < N_OWN_ARRAYS; k++)
+        free(*own_arrays[k]);
+    free(f->own_share);
+    free(f->own_waiting);
     free(f->capped);
     free(f->first_wait);
     memset(f, 0, sizeof *f);
@@ -96,6 +111,10 @@ void cp_fleet_reset(cp_fleet *f)
         memset(*cohort[k], 0, f->T * f->lanes * sizeof **cohort[k]);
     for (size_t k = 0; k < N_LANE_ARRAYS; k++)
         memset(*lane[k], 0, f->lanes * sizeof **lane[k]);
+    double **own_arrays[N_OWN_ARRAYS] = OWN_ARRAYS(f);
+    for (size_t k = 0; f->own_wait && k < N_OWN_ARRAYS; k++)
+        memset(*own_arrays[k], 0, f->T * f->lanes * sizeof **own_arrays[k]);
+    memset(f->own_share, 0, f->lanes * sizeof *f->own_share);
     memset(f->capped, 0, f->lanes * sizeof *f->capped);
     memset(f->first_wait, 0, f->lanes * sizeof *f->first_wait);
     f->planned = 0;
@@ -155,22 +174,45 @@ CP_LANE_CLONES static void waiting_count(const cp_fleet_spec *sp, const cp_fleet
         for (size_t l = 0; l < n; l++)
             waiting[l] += s * w[l];
     }
+    for (size_t c = first_waiting(f, n); f->own_wait && c <= t; c++) {
+        const double s = sp->surv[t - c];
+        const double *restrict w = &f->own_wait[c * L];
+        for (size_t l = 0; l < n; l++)
+            waiting[l] += s * w[l];
+    }
 }
 
-/* Accelerators waiting at quarter t, and their mean age in quarters. */
-CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
-                                        size_t n, double *restrict waiting, double *restrict age)
+/* Accelerators waiting at quarter t, and their mean age in quarters; own:
+ * those of them that are its own (NULL: it has none). */
+/* Adds the survivors of one kind of waiting cohorts (wait) to count, and
+ * their ages to age. */
+LANE_INLINE void add_waiting(const cp_fleet_spec *sp, const cp_fleet *f, const double *wait,
+                             size_t t, size_t n, double *restrict count, double *restrict age)
 {
     const size_t L = f->lanes;
-    for (size_t l = 0; l < n; l++)
-        waiting[l] = age[l] = 0;
     for (size_t c = first_waiting(f, n); c <= t; c++) {
         const double s = sp->surv[t - c], quarters = (double)(t - c);
-        const double *restrict w = &f->wait[c * L];
+        const double *restrict w = &wait[c * L];
         for (size_t l = 0; l < n; l++) {
-            waiting[l] += s * w[l];
+            count[l] += s * w[l];
             age[l] += s * w[l] * quarters;
         }
+    }
+}
+
+CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
+                                        size_t n, double *restrict waiting, double *restrict age,
+                                        double *restrict own)
+{
+    for (size_t l = 0; l < n; l++)
+        waiting[l] = age[l] = 0;
+    add_waiting(sp, f, f->wait, t, n, waiting, age);
+    if (own) {
+        for (size_t l = 0; l < n; l++)
+            own[l] = 0;
+        add_waiting(sp, f, f->own_wait, t, n, own, age);
+        for (size_t l = 0; l < n; l++)
+            waiting[l] += own[l];
     }
     for (size_t l = 0; l < n; l++)
         age[l] = waiting[l] > 0 ? age[l] / waiting[l] : 0;
@@ -198,6 +240,11 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     if (t == 0) /* no growth in the first quarter: as if last quarter's were this one's */
         for (size_t l = 0; l < n; l++)
             power_prev[l] = power_in[l];
+    /* Its own accelerators on offer (none without streams) meet its needs
+     * first, counted as accelerators like its orders, buffer and waiting:
+     * it takes the share own_share of them. */
+    double *restrict own_share = f->own_share;
+    const double *restrict offered = in->own_units;
     for (size_t l = 0; l < n; l++) {
         const double power = power_in[l], mw_per_watt = pue[l] / 1e6;
         const double rise = power - power_prev[l];
@@ -209,7 +256,12 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         const double spare = power - draw;
         const double free_now = power > draw ? spare : 0;
         const double b = (horizon * growth + target * (growth + retiring)) / mw_new;
-        const double o = free_now / mw_new + b - sum_waiting[l];
+        const double want = free_now / mw_new + b - sum_waiting[l];
+        const double need = mw_new > 0 && want > 0 ? want : 0;
+        const double offer = offered && offered[l] > 0 ? offered[l] : 0;
+        const double take = offer < need ? offer : need;
+        own_share[l] = offer > 0 ? take / offer : 0;
+        const double o = want - take;
         const double orders = mw_new > 0 ? o : 0, buffer = mw_new > 0 ? b : 0;
         buffer_out[l] = buffer;
         orders_out[l] = orders > 0 ? orders : 0;
@@ -234,41 +286,80 @@ LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
         watts[l] = watts_in[l];
         received[l] = a + resold[l]; /* resold ones joined their own cohorts */
     }
+    if (!f->own_wait || !in->own_units)
+        return;
+    /* Its own accelerators, the share it took of those on offer: one
+     * cohort of the quarter's mix of streams. */
+    double *restrict own_wait = &f->own_wait[t * L], *restrict own_flops = &f->own_flops[t * L],
+                     *restrict own_watts = &f->own_watts[t * L];
+    const double *restrict u = in->own_units, *restrict fl = in->own_flops,
+                           *restrict wt = in->own_watts, *restrict share = f->own_share;
+    for (size_t l = 0; l < n; l++) {
+        const double offer = u[l] > 0 ? u[l] : 0, k = offer * share[l];
+        own_wait[l] += k;
+        own_flops[l] = offer > 0 ? fl[l] / offer : 0;
+        own_watts[l] = offer > 0 ? wt[l] / offer : 0;
+        received[l] += k;
+    }
 }
 
-/* Installs lane l's waiting accelerators, oldest cohort first, while the
- * headroom (W) lasts; adds them to the sums.  Returns how many.  Scalar:
- * each cohort's share depends on what the older ones left. */
+/* Takes from one waiting part of a cohort (wait: age-0 units, s its
+ * survival, each the W of one) what the headroom h allows; returns how
+ * many, and sets *age0 to them in age-0 units. */
+static double take(double *wait, double s, double each, double *h, double *age0)
+{
+    const double w = *wait, units = w * s;
+    double k;
+    if (!(each > 0) || (*h >= 1.0 && units * each < *h * (1.0 - 1e-9))) {
+        /* The whole cohort fits (no division needed: with a margin far
+         * beyond rounding, h / each > units, so the test below would
+         * take units too). */
+        k = units;
+        *age0 = w;
+        *h = *h - k * each;
+        *wait = 0;
+    } else {
+        k = *h / each < units ? *h / each : units;
+        *age0 = k == units ? w : k / s; /* in age-0 units */
+        *h = k == units ? *h - k * each : 0;
+        *wait = k == units ? 0 : w - *age0;
+    }
+    return k;
+}
+
+/* Installs lane l's waiting accelerators, oldest cohort first (its own
+ * before bought ones of the same age), while the headroom (W) lasts; adds
+ * them to the sums.  Returns how many.  Scalar: each cohort's share
+ * depends on what the older ones left. */
 static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l,
                            double *headroom, double *fleet, double *flops, double *watts)
 {
     const size_t L = f->lanes;
+    double *const own = f->own_wait;
     double installed = 0, h = *headroom, fl = *fleet, fp = *flops, wt = *watts;
     size_t c = f->first_wait[l];
-    while (c < t && !(f->wait[c * L + l] > 0))
+    while (c < t && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
         c++;
     f->first_wait[l] = (uint16_t)c; /* older cohorts are empty in this lane */
     for (; c <= t && h > 0; c++) {
         const size_t at = c * L + l;
-        const double w = f->wait[at];
-        if (!(w > 0))
-            continue;
-        const double s = sp->surv[t - c], units = w * s, each = f->watts[at];
-        double k, age0;
-        if (!(each > 0) || (h >= 1.0 && units * each < h * (1.0 - 1e-9))) {
-            /* The whole cohort fits (no division needed: with a margin far
-             * beyond rounding, h / each > units, so the test below would
-             * take units too). */
-            k = units;
-            age0 = w;
-            h = h - k * each;
-            f->wait[at] = 0;
-        } else {
-            k = h / each < units ? h / each : units;
-            age0 = k == units ? w : k / s; /* in age-0 units */
-            h = k == units ? h - k * each : 0;
-            f->wait[at] = k == units ? 0 : w - age0;
+        const double s = sp->surv[t - c];
+        double age0;
+        if (own && own[at] > 0) {
+            const double each = f->own_watts[at], per = f->own_flops[at];
+            const double k = take(&own[at], s, each, &h, &age0);
+            f->inst[at] += age0;
+            f->inst_flops[at] += age0 * per;
+            f->inst_watts[at] += age0 * each;
+            installed += k;
+            fl += k;
+            fp += k * per;
+            wt += k * each;
         }
+        if (!(f->wait[at] > 0) || !(h > 0))
+            continue;
+        const double each = f->watts[at];
+        const double k = take(&f->wait[at], s, each, &h, &age0);
         f->inst[at] += age0;
         f->inst_flops[at] += age0 * f->flops[at];
         f->inst_watts[at] += age0 * each;
@@ -355,18 +446,30 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         watts[l] = used;                                   /* now power_used */
         headroom[l] = spare > TINY * power[l] ? spare : 0; /* now unfilled */
     }
-    waiting_sums(sp, f, t, n, out->waiting, out->waiting_age);
-    if (pool)
-        for (size_t l = 0; l < n; l++)
-            if (out->waiting[l] > f->buffer[l]) {
-                return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);
-                out->waiting[l] = f->buffer[l];
-            }
-    double *restrict waiting = out->waiting, *restrict age = out->waiting_age;
+    double *const own = f->own_wait ? f->own_waiting : NULL;
+    waiting_sums(sp, f, t, n, out->waiting, out->waiting_age, own);
+    for (size_t l = 0; pool && !own && l < n; l++)
+        if (out->waiting[l] > f->buffer[l]) {
+            return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);
+            out->waiting[l] = f->buffer[l];
+        }
+    /* Its own accelerators stay: only bought ones go back to the pool. */
+    for (size_t l = 0; pool && own && l < n; l++) {
+        const double bought = out->waiting[l] - own[l], excess = out->waiting[l] - f->buffer[l];
+        const double moved = excess < bought ? excess : bought;
+        if (moved > 0 && bought > 0) {
+            return_surplus(f, t, l, moved / bought, pool);
+            out->waiting[l] -= moved;
+        }
+    }
+    double *restrict waiting = out->waiting, *restrict age = out->waiting_age,
+                     *restrict waiting_own = out->waiting_own;
+    const double *restrict own_now = own;
     for (size_t l = 0; l < n; l++) {
         const int dust = !(waiting[l] > TINY * (fleet[l] + waiting[l]));
         waiting[l] = dust ? 0 : waiting[l];
         age[l] = dust ? 0 : age[l];
+        waiting_own[l] = dust || !own_now ? 0 : own_now[l];
     }
     double *restrict target = out->target, *restrict orders = out->orders;
     double *restrict arrived_next = f->arrived, *restrict resold_next = f->resold;

@@ -16,6 +16,13 @@
  * buffer to the market's pool (cp_fleet_step).  The equations are in
  * inputs/README.md.
  *
+ * A fleet may also receive accelerators of its own (from `stream` nodes:
+ * a domestic chain, a buyer's custom chips) with FLOP/s and watts of their
+ * own.  It takes them first, as far as its orders would go, and orders the
+ * rest from its market; they wait in cohorts of their own beside the
+ * bought ones, are installed first among accelerators of the same age,
+ * and never go back to the market's pool.
+ *
  * Pure functions of their arguments: no allocation after cp_fleet_alloc.
  */
 #ifndef CP_FLEET_H
@@ -30,6 +37,7 @@ typedef struct cp_fleet_spec {
     const double *surv;            /* S(a), a = 0 .. T + 1 */
     const double *surv_init;       /* the starting fleet: S(a0 + t) / S(a0), t = 0 .. T + 1 */
     double fleet0, flops0, watts0; /* the starting fleet: accelerators, FLOP/s and W each */
+    int own;                       /* 1: it receives accelerators of its own (streams) */
 } cp_fleet_spec;
 
 /* Survival of a Weibull lifetime with the given mean (quarters) and shape,
@@ -43,15 +51,20 @@ typedef struct cp_fleet {
     double *inst_watts;    /* inst x the cohort's W each */
     double *wait;          /* waiting for power, age-0 units, per cohort */
     double *flops, *watts; /* FLOP/s and W of one accelerator of the cohort */
-    uint16_t *first_wait;  /* per lane: nothing waits in older cohorts */
-    double *start;         /* per lane: the starting fleet's multiplier (of fleet0) */
-    double *power_prev;    /* power available last quarter (MW), per lane */
-    double *orders;        /* this quarter's orders, per lane (>= 0) */
-    double *buffer;        /* what it wants left waiting at the end of the quarter */
-    double *arrived;       /* new accelerators the market delivered this quarter */
-    double *resold;        /* returned accelerators the market resold to it */
-    double *ordered;       /* what it asked the market for */
-    uint8_t *capped;       /* 1: its import limit cut this quarter's delivery */
+    /* Its own accelerators (NULL without streams): waiting, age-0 units,
+     * and the FLOP/s and W of one, per cohort. */
+    double *own_wait, *own_flops, *own_watts;
+    double *own_share;    /* per lane: the share it takes of its own on offer this quarter */
+    double *own_waiting;  /* per lane: its own accelerators waiting (scratch of a quarter) */
+    uint16_t *first_wait; /* per lane: nothing waits in older cohorts */
+    double *start;        /* per lane: the starting fleet's multiplier (of fleet0) */
+    double *power_prev;   /* power available last quarter (MW), per lane */
+    double *orders;       /* this quarter's orders, per lane (>= 0) */
+    double *buffer;       /* what it wants left waiting at the end of the quarter */
+    double *arrived;      /* new accelerators the market delivered this quarter */
+    double *resold;       /* returned accelerators the market resold to it */
+    double *ordered;      /* what it asked the market for */
+    uint8_t *capped;      /* 1: its import limit cut this quarter's delivery */
     /* The fleet at the start of the quarter, per lane: accelerators
      * installed, their FLOP/s and watts, the watts still alive next
      * quarter, and the accelerators waiting. */
@@ -60,7 +73,8 @@ typedef struct cp_fleet {
     size_t lanes, T;
 } cp_fleet;
 
-int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes);
+/* own: 1 if the fleet receives accelerators of its own (cp_fleet_spec). */
+int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own);
 void cp_fleet_free(cp_fleet *f);
 /* The starting state: nothing waiting and nothing installed but the
  * starting fleet (which cp_fleet_spec describes). */
@@ -81,13 +95,16 @@ typedef struct cp_fleet_in {
     const double *watts; /* W of one */
     const double *pue;   /* PUE of the halls (per lane: it may be shocked) */
     const double *start; /* the starting fleet's multiplier, read in quarter 0; NULL: 1 */
-    double horizon;      /* order_horizon: quarters of power growth ordered ahead */
-    double buffer;       /* inventory_target: quarters of expected installations */
+    /* Its own accelerators on offer this quarter (NULL without streams):
+     * how many, and their FLOP/s and W in all. */
+    const double *own_units, *own_flops, *own_watts;
+    double horizon; /* order_horizon: quarters of power growth ordered ahead */
+    double buffer;  /* inventory_target: quarters of expected installations */
 } cp_fleet_in;
 
 typedef struct cp_fleet_out {
     double *fleet, *flops, *power_used, *waiting, *installed, *orders, *target, *unfilled,
-        *waiting_age, *received;
+        *waiting_age, *received, *waiting_own;
     uint8_t *bound; /* CP_FLEET_BOUND_* */
 } cp_fleet_out;
 

@@ -105,19 +105,24 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) | F(CP_FIELD_POWER_USED) |
                    F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
                    F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
-                   F(CP_FIELD_RECEIVED)},
+                   F(CP_FIELD_RECEIVED) | F(CP_FIELD_WAITING_OWN)},
     [CP_NODE_MARKET] = {.name = "market",
                         .n_params = 0,
                         .role_min = {[CP_ROLE_IN] = 1},
                         .role_max = {[CP_ROLE_IN] = UNLIMITED},
                         .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_IDLE) | F(CP_FIELD_UNSOLD)},
+    [CP_NODE_STREAM] =
+        {.name = "stream",
+         .role_min = {[CP_ROLE_IN] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
+         .role_max = {[CP_ROLE_IN] = UNLIMITED, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
+         .fields = F(CP_FIELD_OUTPUT)},
 };
 
 static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price",
                                                       "units", "power", "flops", "watts"};
 static const char *const field_names[CP_FIELD_COUNT] = {
-    "output", "compute",  "power_used",  "waiting", "deployed", "orders",
-    "target", "unfilled", "waiting_age", "idle",    "unsold",   "received"};
+    "output",   "compute",     "power_used", "waiting", "deployed", "orders",     "target",
+    "unfilled", "waiting_age", "idle",       "unsold",  "received", "waiting_own"};
 
 const char *cp_graph_kind_name(cp_node_kind kind)
 {
@@ -389,7 +394,7 @@ static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
         if (!cp_graph_kind_parse(kind, &n->kind)) {
             rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
                                 "unknown node kind '%s' (known: supply, convert, split, "
-                                "assemble, stock, delay, elastic, deploy, market)",
+                                "assemble, stock, delay, elastic, deploy, market, stream)",
                                 kind);
             goto out;
         }
@@ -714,6 +719,26 @@ static int check_role_counts(const cp_graph *g, const cp_graph_override *ov, cp_
     return CP_OK;
 }
 
+/* A stream's accelerators keep their FLOP/s and watts only on the way to
+ * a deploy node's 'units'; a market would ship them as its own, with its
+ * buyers' FLOP/s and watts. */
+static int check_streams(const cp_graph *g, const cp_graph_override *ov, cp_err *err)
+{
+    for (size_t e = 0; e < g->n_edges; e++) {
+        const cp_edge *ed = &g->edges[e];
+        if (g->nodes[ed->from].kind != CP_NODE_STREAM || g->nodes[ed->to].kind != CP_NODE_MARKET)
+            continue;
+        char where[CP_ERR_MSG_MAX / 2];
+        edge_origin(g, ov, ed, where, sizeof where);
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: stream '%s' feeds market '%s', which would ship its accelerators "
+                          "with its buyers' FLOP/s and watts: connect the stream to deploy nodes "
+                          "as 'units'",
+                          where, g->nodes[ed->from].name, g->nodes[ed->to].name);
+    }
+    return CP_OK;
+}
+
 /* Two edges of the same role between the same nodes.  Sorting copies by
  * (from, to, role, then edges.csv before a scenario's, file order) puts
  * each set of repeats together, first given first: O(E log E).  The
@@ -810,7 +835,8 @@ static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_
         n->first_in = k;
         n->n_in++;
     }
-    rc = check_role_counts(g, ov, err);
+    if (!(rc = check_role_counts(g, ov, err)))
+        rc = check_streams(g, ov, err);
 out:
     cp_table_free(&t);
     return rc;
@@ -897,8 +923,9 @@ static int report_cycle(const cp_graph *g, const cp_graph_override *ov, const in
 }
 
 /* A market places its buyers' orders from their other inputs (power,
- * FLOP/s, watts), so it is evaluated after those: each is a dependency
- * (from -> market) besides the edges.  Writes them to deps (pairs) if not
+ * FLOP/s, watts, and the accelerators other inputs deliver), so it is
+ * evaluated after those: each is a dependency (from -> market) besides
+ * the edges.  Writes them to deps (pairs) if not
  * NULL; returns their count. */
 static size_t market_deps(const cp_graph *g, int *deps)
 {
@@ -910,7 +937,7 @@ static size_t market_deps(const cp_graph *g, int *deps)
         const cp_node *buyer = &g->nodes[ed->to];
         for (size_t k = 0; k < buyer->n_in; k++) {
             const cp_edge *in = &g->edges[buyer->first_in + k];
-            if (in->role == CP_ROLE_UNITS)
+            if (in->role == CP_ROLE_UNITS && g->nodes[in->from].kind == CP_NODE_MARKET)
                 continue;
             if (deps) {
                 deps[2 * count] = in->from;

@@ -28,7 +28,7 @@
 #define CP_NAME_MAX 64
 #define CP_UNIT_MAX 32
 #define CP_PARAMS_MAX 11
-#define CP_FIELDS_MAX 12
+#define CP_FIELDS_MAX 13
 #define CP_LABEL_MAX 32
 
 typedef enum cp_node_kind {
@@ -41,6 +41,7 @@ typedef enum cp_node_kind {
     CP_NODE_ELASTIC,  /* 'flow' x (price / reference)^-elasticity */
     CP_NODE_DEPLOY,   /* accelerators installed as power allows; compute */
     CP_NODE_MARKET,   /* capacity shipped against its buyers' orders and allocated */
+    CP_NODE_STREAM,   /* accelerators of their own FLOP/s and watts, for a deploy node */
     CP_NODE_KIND_COUNT
 } cp_node_kind;
 
@@ -71,6 +72,7 @@ typedef enum cp_field {
     CP_FIELD_IDLE,        /* market: capacity not shipped this quarter */
     CP_FIELD_UNSOLD,      /* market: accelerators returned by buyers, not yet resold */
     CP_FIELD_RECEIVED,    /* deploy: accelerators delivered to it this quarter */
+    CP_FIELD_WAITING_OWN, /* deploy: of the waiting, its own (from streams) */
     CP_FIELD_COUNT
 } cp_field;
 

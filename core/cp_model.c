@@ -471,9 +471,29 @@ LANE_INLINE void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *n
 
 /* ---- markets and fleets ----------------------------------------------- */
 
+/* Adds a stream's accelerators (from edge e, v of them) to the deploy
+ * node's own arrivals, with the FLOP/s and watts of the stream's inputs. */
+LANE_INLINE void add_stream(const cp_model *m, cp_workspace *w, size_t e, const double *v, size_t n)
+{
+    const cp_node *src = &m->g->nodes[m->in_from[e]];
+    const double *fl = NULL, *wt = NULL;
+    for (size_t k = src->first_in; k < src->first_in + src->n_in; k++) {
+        if (m->in_role[k] == CP_ROLE_FLOPS)
+            fl = input(m, w, k);
+        else if (m->in_role[k] == CP_ROLE_WATTS)
+            wt = input(m, w, k);
+    }
+    for (size_t l = 0; fl && wt && l < n; l++) {
+        w->own_units[l] += v[l];
+        w->own_flops[l] += v[l] * fl[l];
+        w->own_watts[l] += v[l] * wt[l];
+    }
+}
+
 /* A deploy node's inputs in this quarter, gathered into the workspace's
- * scratch: deliveries from inputs other than a market, the power, the
- * PUE, and the FLOP/s and watts of this quarter's accelerators. */
+ * scratch: deliveries from inputs other than a market (a stream's as its
+ * own accelerators), the power, the PUE, and the FLOP/s and watts of this
+ * quarter's accelerators. */
 LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const mnode *nd, size_t n)
 {
     cp_fleet_in in = {.units = w->units,
@@ -487,6 +507,13 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
         w->units[l] = w->power_in[l] = 0;
         w->pue[l] = param(nd, w->mult, 0, l);
     }
+    if (m->fleet_spec[nd->state].own) {
+        in.own_units = w->own_units;
+        in.own_flops = w->own_flops;
+        in.own_watts = w->own_watts;
+        for (size_t l = 0; l < n; l++)
+            w->own_units[l] = w->own_flops[l] = w->own_watts[l] = 0;
+    }
     for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
         const double *v = input(m, w, e);
         if (m->in_role[e] == CP_ROLE_FLOPS)
@@ -496,6 +523,9 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
         else if (m->in_role[e] == CP_ROLE_POWER)
             for (size_t l = 0; l < n; l++)
                 w->power_in[l] += v[l];
+        else if (m->in_role[e] == CP_ROLE_UNITS &&
+                 m->g->nodes[m->in_from[e]].kind == CP_NODE_STREAM)
+            add_stream(m, w, e, v, n);
         else if (m->in_role[e] == CP_ROLE_UNITS && !m->in_market[e])
             for (size_t l = 0; l < n; l++) /* a market delivers through the fleet */
                 w->units[l] += v[l];
@@ -572,6 +602,7 @@ LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd
                              .unfilled = &out[CP_FIELD_UNFILLED * LANES],
                              .waiting_age = &out[CP_FIELD_WAITING_AGE * LANES],
                              .received = &out[CP_FIELD_RECEIVED * LANES],
+                             .waiting_own = &out[CP_FIELD_WAITING_OWN * LANES],
                              .bound = labels_of(m, w, nd->index)};
     cp_fleet_pool *pool = nd->market >= 0 ? &w->pools[nd->market] : NULL;
     cp_fleet_step(&m->fleet_spec[nd->state], &w->fleets[nd->state], t, n, &in, pool, &fo);
@@ -628,6 +659,10 @@ LANE_INLINE void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
             break;
         case CP_NODE_MARKET:
             eval_market(m, w, nd, b->t, n);
+            break;
+        case CP_NODE_STREAM: /* a count; a deploy node reads its FLOP/s and watts */
+            sum_role(m, w, nd, CP_ROLE_IN, out, n);
+            pass_label(m, w, nd, n);
             break;
         case CP_NODE_DEPLOY:
             eval_deploy(m, w, nd, mo, b->t, n);

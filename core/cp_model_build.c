@@ -495,6 +495,15 @@ static int build_markets(cp_model *m, cp_err *err)
     return CP_OK;
 }
 
+/* Whether a deploy node has a 'units' input from a stream node. */
+static int receives_streams(const cp_model *m, const mnode *nd)
+{
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++)
+        if (m->in_role[e] == CP_ROLE_UNITS && m->g->nodes[m->in_from[e]].kind == CP_NODE_STREAM)
+            return 1;
+    return 0;
+}
+
 /* Each deploy node's survival tables: its cohorts' and its starting
  * fleet's (which is initial_age quarters old at the start). */
 static int build_fleet_specs(cp_model *m, cp_err *err)
@@ -516,7 +525,8 @@ static int build_fleet_specs(cp_model *m, cp_err *err)
                                                    .surv_init = surv + len,
                                                    .fleet0 = nd->param[3],
                                                    .flops0 = nd->param[4],
-                                                   .watts0 = nd->param[5]};
+                                                   .watts0 = nd->param[5],
+                                                   .own = receives_streams(m, nd)};
     }
     return CP_OK;
 }
@@ -688,12 +698,15 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->pools = calloc(m->n_markets + 1, sizeof *w->pools);
     w->want = lanes_of(m->g->n_edges);
     w->units = lanes_of(1);
+    w->own_units = lanes_of(1);
+    w->own_flops = lanes_of(1);
+    w->own_watts = lanes_of(1);
     w->power_in = lanes_of(1);
     w->pue = lanes_of(1);
     w->label = calloc((m->n_nodes + 1) * LANES, 1);
     int fleets_ok = w->fleets != NULL;
     for (size_t d = 0; fleets_ok && d < m->n_deploys; d++) {
-        fleets_ok = cp_fleet_alloc(&w->fleets[d], m->T, LANES) == 0;
+        fleets_ok = cp_fleet_alloc(&w->fleets[d], m->T, LANES, m->fleet_spec[d].own) == 0;
         w->n_fleets += fleets_ok;
     }
     for (size_t b = 0; fleets_ok && w->market_fleets && b < m->n_buyers; b++)
@@ -707,8 +720,8 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
         !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
-        !w->label || !w->events || !w->acc || !w->scale || !w->tmp || !w->key_offset ||
-        !w->response) {
+        !w->own_units || !w->own_flops || !w->own_watts || !w->label || !w->events || !w->acc ||
+        !w->scale || !w->tmp || !w->key_offset || !w->response) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -738,6 +751,9 @@ void cp_workspace_free(cp_workspace *w)
     free(w->pools);
     free(w->want);
     free(w->units);
+    free(w->own_units);
+    free(w->own_flops);
+    free(w->own_watts);
     free(w->power_in);
     free(w->pue);
     free(w->label);

@@ -137,18 +137,19 @@ struct cp_workspace {
     uint64_t *key_offset;      /* per shock, then event: added to the sample key (see
                                   cp_model_set_keys); all 0 unless a design sets them */
     cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
-    double *eps, *eps_next, *z, *shock_value; /* per shock */
-    double *mult;                             /* per multiplier slot */
-    double *value;                            /* per node and field: (base + field) * LANES */
-    double *stock;                            /* per stock node */
-    double *delay_history;                    /* per delay node and quarter: (state * T + t) */
-    cp_fleet *fleets;                         /* per deploy node */
-    cp_fleet **market_fleets;                 /* the buyers of each market, in turn */
-    cp_fleet_pool *pools;                     /* per market: returned accelerators */
-    double *pool_units;                       /* the pools' cohorts */
-    double *want;                             /* scratch for the market: buyers x lanes */
-    double *units, *power_in, *pue;           /* scratch: a deploy node's inputs */
-    uint8_t *label;                           /* per node and lane: what limits its output */
+    double *eps, *eps_next, *z, *shock_value;  /* per shock */
+    double *mult;                              /* per multiplier slot */
+    double *value;                             /* per node and field: (base + field) * LANES */
+    double *stock;                             /* per stock node */
+    double *delay_history;                     /* per delay node and quarter: (state * T + t) */
+    cp_fleet *fleets;                          /* per deploy node */
+    cp_fleet **market_fleets;                  /* the buyers of each market, in turn */
+    cp_fleet_pool *pools;                      /* per market: returned accelerators */
+    double *pool_units;                        /* the pools' cohorts */
+    double *want;                              /* scratch for the market: buyers x lanes */
+    double *units, *power_in, *pue;            /* scratch: a deploy node's inputs */
+    double *own_units, *own_flops, *own_watts; /* scratch: its streams' arrivals and totals */
+    uint8_t *label;                            /* per node and lane: what limits its output */
     size_t n_fleets;
     event_lane *events;        /* per event and lane */
     double *acc, *scale, *tmp; /* scratch, one lane array each */

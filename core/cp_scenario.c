@@ -712,7 +712,7 @@ static int handle_node(parse_ctx *c, const char *name, const char *value, const 
         if (!cp_graph_kind_parse(value, &o->node_kind))
             return fail(c,
                         "[%s]: key 'kind': unknown node kind '%s' (known: supply, convert, split, "
-                        "assemble, stock, delay, elastic, deploy)",
+                        "assemble, stock, delay, elastic, deploy, market, stream)",
                         section, value);
         return 1;
     }

@@ -275,7 +275,7 @@ Test(fleet, market_mistakes_are_named)
 Test(fleet, rounding_dust_is_reported_as_zero)
 {
     cp_fleet f;
-    cr_assert_eq(cp_fleet_alloc(&f, 4, 2), 0);
+    cr_assert_eq(cp_fleet_alloc(&f, 4, 2, 0), 0);
     cp_fleet *fleets[1] = {&f};
     const double capacity[2] = {3e6, 3e6}, limit[1] = {1.0}, surv[6] = {1, 1, 1, 1, 1, 1};
     f.orders[0] = 3e6 * (1 - 1e-12);
@@ -289,4 +289,97 @@ Test(fleet, rounding_dust_is_reported_as_zero)
     cr_assert_eq(unsold[0], 0, "unsold %g", unsold[0]);
     cr_assert_float_eq(unsold[1], 5, 0);
     cp_fleet_free(&f);
+}
+
+/* A stream of accelerators of its own (10 a quarter on offer in q0-q2, 10
+ * FLOP/s and 2 MW each) beside a market's (1 FLOP/s and 1 MW each), PUE 1,
+ * order horizon 1, no inventory target, nothing retires.  Needs, orders
+ * and what it takes of its own all count accelerators of this quarter's
+ * (market) watts:
+ *   q0: 50 MW free, no growth seen: it wants 50, takes its own 10 first and
+ *       orders 40.  Its own go in first (20 MW), then 30 of the 40 bought;
+ *       the other 10 go back to the pool.  Fleet 40, compute 10 x 10 +
+ *       30 x 1 = 130, received 50.
+ *   q1: power 60 (growth 10): 10 free + 10 of horizon = 20 wanted; it takes
+ *       its own 10 and orders 10.  Only 5 of its own fit (10 MW): fleet 45,
+ *       compute 180; 5 own and 10 bought wait, 15 against a buffer of 10:
+ *       5 bought go back.
+ *   q2: power flat, nothing free, 10 waiting: it wants nothing and takes
+ *       none of its own on offer; of the 10 waiting beyond the buffer (0),
+ *       the 5 bought go back and its own 5 stay.
+ *   q3: power 70 (growth 10): 10 free + 10 of horizon - 5 waiting = 15
+ *       ordered and shipped; its own 5 (q1's, older) take the 10 MW; of
+ *       the 15 bought, 5 beyond the buffer of 10 go back: fleet 50,
+ *       compute 230, waiting 10 (none its own).
+ * The power is used up in every quarter: power binds. */
+Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
+{
+    world x;
+    build(&x,
+          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
+          "w,supply,W,W,,x\nd,deploy,W,acc,,x\nou,supply,W,acc,,x\nsf,supply,W,FLOP/s,,x\n"
+          "sw,supply,W,W,,x\ns,stream,W,acc,,x\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
+          "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n",
+          FOREVER "d,order_horizon,1,,x,,\n",
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,50,u,x,,\np,2026Q2,60,u,x,,\n"
+          "p,2026Q3,60,u,x,,\np,2026Q4,70,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\n"
+          "f,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\n"
+          "w,2026Q3,1e6,u,x,,\nw,2026Q4,1e6,u,x,,\nou,2026Q1,10,u,x,,\nou,2026Q2,10,u,x,,\n"
+          "ou,2026Q3,10,u,x,,\nou,2026Q4,0,u,x,,\nsf,2026Q1,10,u,x,,\nsf,2026Q2,10,u,x,,\n"
+          "sf,2026Q3,10,u,x,,\nsf,2026Q4,10,u,x,,\nsw,2026Q1,2e6,u,x,,\nsw,2026Q2,2e6,u,x,,\n"
+          "sw,2026Q3,2e6,u,x,,\nsw,2026Q4,2e6,u,x,,\n",
+          "orders,W,d,orders,acc,,x\nshipped,W,m,output,acc,,x\nfleet,W,d,output,acc,,x\n"
+          "compute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
+          "received,W,d,received,acc,,x\nown,W,d,waiting_own,acc,,x\nstream,W,s,output,acc,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){40, 10, 0, 15});
+    expect_metric(&x, 1, (double[]){40, 10, 0, 15});
+    expect_metric(&x, 2, (double[]){40, 45, 45, 50});
+    expect_metric(&x, 3, (double[]){130, 180, 180, 230});
+    expect_metric(&x, 4, (double[]){0, 10, 5, 10});
+    expect_metric(&x, 5, (double[]){50, 20, 0, 15});
+    expect_metric(&x, 6, (double[]){0, 5, 5, 0});
+    expect_metric(&x, 7, (double[]){10, 10, 10, 0});
+    expect_labels(&x, 0, (const char *const[]){"power", "power", "power", "power"});
+    destroy(&x);
+}
+
+/* A stream must name its FLOP/s and watts, and may not feed a market
+ * (which would ship its accelerators as the market's own). */
+Test(fleet, stream_mistakes_are_named)
+{
+    cp_err err;
+    tf_write(dir, "series.csv",
+             "node,period,value,unit,source,source_year,note\nu,2026Q1,1,u,x,,\n"
+             "u,2026Q2,1,u,x,,\nu,2026Q3,1,u,x,,\nu,2026Q4,1,u,x,,\n");
+    tf_write(dir, "params.csv",
+             "node,param,value,unit,source,source_year,note\nd,pue,1,,x,,\nd,lifetime,4,,x,,\n");
+    tf_write(dir, "metrics.csv",
+             "metric,region,node,field,unit,description,source\nshipped,W,m,output,acc,,x\n");
+    tf_write(dir, "nodes.csv",
+             "node,kind,region,unit,description,source\nm,market,W,acc,,x\nu,supply,W,acc,,x\n"
+             "s,stream,W,acc,,x\nd,deploy,W,acc,,x\n");
+    tf_write(dir, "s.ini", "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/s.ini", dir);
+    cp_scenario sc;
+    cp_graph g;
+    cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+    /* no watts */
+    tf_write(dir, "edges.csv",
+             "from,to,role,weight,unit,source,note\nu,s,in,,,x,\nu,s,flops,,,x,\nu,m,in,,,x,\n"
+             "m,d,units,,,x,\ns,d,units,,,x,\nu,d,power,,,x,\nu,d,flops,,,x,\nu,d,watts,,,x,\n");
+    cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "stream node 's' needs exactly 1 'watts' input(s), has 0");
+    /* into a market */
+    tf_write(dir, "edges.csv",
+             "from,to,role,weight,unit,source,note\nu,s,in,,,x,\nu,s,flops,,,x,\nu,s,watts,,,x,\n"
+             "s,m,in,,,x,\nm,d,units,,,x,\nu,d,power,,,x,\nu,d,flops,,,x,\nu,d,watts,,,x,\n");
+    cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "edges.csv line 5", "stream 's' feeds market 'm'",
+                "connect the stream to deploy nodes");
+    cp_scenario_free(&sc);
 }

@@ -498,6 +498,92 @@ add("dc_cost_other", "USD/MW",
     lambda t: DC_COST_OTHER)
 
 
+# ---- China's own chain (Huawei Ascend-class, SMIC logic, domestic HBM) ----
+# Derived in inputs/chain-sources.md section 1 (gathered and checked on 1
+# Dec 2026); the arithmetic of each series is in its note.  Logic and HBM
+# caps meet in cn_accel (nodes.csv): HBM binds in every year of this
+# central path, as SemiAnalysis says ("HBM is the bottleneck").
+def cn_wafers(t):
+    if t <= 7:  # Morgan Stanley: 11k wpm (2026Q1) to 18k wpm (2027Q4), x3 a quarter
+        return 3 * (11000 + 1000 * t)
+    if t <= 19:
+        return 54000 * 1.33 ** ((t - 7) / 4)
+    return cn_wafers(19) * 1.10 ** ((t - 19) / 4)
+
+
+def cn_yield(t):
+    if t <= 7:
+        return 0.35 + 0.05 * t
+    if t <= 19:
+        return lin({7: 0.70, 19: 0.80}, t)
+    return lin({19: 0.80, 39: 0.85}, t)
+
+
+def cn_flops(t):
+    return lin({0: 7.81e14, 7: 7.5e14, 11: 1.5e15, 15: 2.0e15}, t) if t <= 15 else \
+        2.0e15 * 1.285 ** ((t - 15) / 4)
+
+
+def cn_stacks_per_accel(t):
+    return lin({0: 8, 3: 6, 6: 4, 7: 5, 11: 8}, t)
+
+
+def cn_hbm(t):
+    stockpile = 600000 if t <= 3 else 0
+    wpm = 0 if t < 3 else lin({3: 5000, 11: 60000}, t) if t <= 11 else \
+        60000 * 1.10 ** ((t - 11) / 4)
+    return stockpile + wpm * 3 * lin({7: 30, 11: 20}, t)
+
+
+add("cn_ai_wafers", "wafers/quarter",
+    "Morgan Stanley (Sep 2025) via Wccftech: SMIC wafers for AI chips 7k wpm (2025), 13k (2026), "
+    "18k (2027) [MS-ASCEND-2025]; SemiAnalysis (Sep 2025): SMIC advanced nodes 45k/60k/80k wpm "
+    "[SEMIANALYSIS-ASCEND-2025]; Nikkei (Feb 2026): <20k wpm to ~100k in 1-2 years "
+    "[NIKKEI-SMIC-2026]", 2026,
+    "SMIC 7nm-class wafer starts for AI accelerators x 3 a quarter: 11k wpm (2026Q1) straight to "
+    "18k (2027Q4, MS); then +33%/yr to 2030 and +10%/yr after (assumption: SemiAnalysis's 60k->80k "
+    "growth held, then a DUV-only build-out slowing)",
+    cn_wafers)
+add("cn_packages_per_wafer", "accelerators/wafer",
+    "Morgan Stanley (Sep 2025): 39 x 910C (78 x 910B) per 300 mm wafer, yield ~30% end 2025 and "
+    "70% in 2027 [MS-ASCEND-2025]; FT (Feb 2025): 910C yield ~40% [FT-ASCEND-2025]; Reuters "
+    "(Nov 2024): ~20% [REUTERS-ASCEND-2024]", 2025,
+    "39 die pairs per wafer x die yield: 35% (2026Q1) +5 points a quarter to 70% (2027Q4), 80% "
+    "(2030), 85% (2035) (after 2027: assumption); x sqrt(7.81e14 / FLOP/s each) from 2028: half of "
+    "each generation's gain as more silicon per package, without an EUV shrink (assumption)",
+    lambda t: 39 * cn_yield(t) * min(1.0, math.sqrt(7.81e14 / cn_flops(t))))
+add("cn_hbm_stacks", "stacks/quarter",
+    "SemiAnalysis (Sep 2025): ~13M HBM stacks entered China, Ascend ~300k in 2026 without new HBM "
+    "[SEMIANALYSIS-ASCEND-2025]; MK via SemiWiki (Feb 2026): CXMT to put ~60k wafers/month into "
+    "HBM3 [MK-CXMT-2026]; CXMT HBM3 mass production beyond H1 2026 [CXMT-SLIP-2025]", 2026,
+    "stockpile: 2.4M stacks left at the start of 2026 (derived: ~300k 910C x 8) drawn evenly over "
+    "2026; CXMT-class HBM from 5k wpm (2026Q4, assumption) straight to 60k (2028Q4), +10%/yr after "
+    "(assumption), x 3 x stacks per wafer 30 (8-high; derived, yield assumed) falling to 20 "
+    "(12-high) by 2028Q4 (assumption)",
+    cn_hbm)
+add("cn_stacks_per_accel_inv", "accelerators/stack",
+    "SemiAnalysis (Apr 2025) via Tom's Hardware: 8 HBM2E stacks per 910C [SEMIANALYSIS-CM384-2025]; "
+    "Huawei Connect 2025: 950PR 128 GB, 950DT 144 GB, 960 288 GB [HUAWEI-CONNECT-2025]", 2025,
+    "1 / stacks per accelerator shipped: 8 (910C) -> 6 (2026Q4) -> 4 (950 family, 2027Q3) -> 8 "
+    "(960/970 from 2028Q4); only the 910C's 8 is sourced, 4 and 8 later are assumptions",
+    lambda t: 1 / cn_stacks_per_accel(t))
+add("cn_flops_per_accel", "FLOP/s",
+    "SemiAnalysis (Apr 2025): CloudMatrix 384 = 384 x 910C, ~300 PFLOP/s dense BF16 "
+    "[SEMIANALYSIS-CM384-2025]; Huawei Connect 2025: 950 1 PFLOPS FP8, 960 2 PFLOPS FP8 (Q4 "
+    "2027), 970 double the 960 (Q4 2028) [HUAWEI-CONNECT-2025]; Epoch AI (2024): +28-29%/yr "
+    "[EPOCH-HW-2024]", 2025,
+    "dense BF16 of the shipped mix: 910C 7.81e14; 950 5e14, 960 1e15, 970 2e15 (FP8 / 2, as for "
+    "Rubin); 7.81e14 (2026Q1) -> 7.5e14 (2027Q4) -> 1.5e15 (2028Q4) -> 2.0e15 (2029Q4), then "
+    "+28.5%/yr (assumption: the world per-chip trend without EUV; optimistic)",
+    cn_flops)
+add("cn_watts_per_accel", "W",
+    "Capacity Media (28 Jul 2025): CloudMatrix 384 draws 559 kW [CAPACITY-CM384-2025]; "
+    "SemiAnalysis (Apr 2025): 2.3-2.6x lower FLOP/W than GB200 NVL72 [SEMIANALYSIS-CM384-2025]",
+    2025,
+    "559 kW / 384 = 1,456 W per 910C incl. host, optics and network; held for the 950 family "
+    "(assumption), +5%/yr from 2028 as watts_per_accel (assumption)",
+    lambda t: 1456 if t <= 7 else 1456 * 1.05 ** ((t - 7) / 4))
+
 def update_params(path):
     """Writes the values this file derives into params.csv: the initial
     data-centre capacity and the pre-2026 level of the grid-request delay.

@@ -1,8 +1,11 @@
 """Checks of the market model's outputs, for tests/e2e/market.sh.
 
 check_market.py inventory SAMPLES.csv N
-    every (sample, deploy node, period): waiting <= target + orders, with
-    a relative tolerance of 1e-9 for rounding; all N samples present.
+    every (sample, deploy node, period): the bought accelerators waiting
+    (waiting - waiting_own) <= target + orders, and its own waiting (from
+    streams, never returned) <= the largest target + orders of the path so
+    far and <= waiting, with a relative tolerance of 1e-9 for rounding; all
+    N samples present.
 check_market.py energy SAMPLES.csv
     energy per compute, sample by sample, against the metrics it divides
     (relative tolerance 1e-8: samples.csv has 10 significant digits):
@@ -35,11 +38,25 @@ def inventory(path, n):
     if w["check_waiting"].isna().any() or len(w) == 0:
         print(f"FAIL: missing check metrics in {path}")
         return False
+    w = w.sort_index()
     bound = w["check_target"] + w["check_orders"]
-    over = w[w["check_waiting"] > bound * (1 + 1e-9) + 1e-6]
+    bought = w["check_waiting"] - w["check_waiting_own"]
+    over = w[bought > bound * (1 + 1e-9) + 1e-6]
     if len(over):
-        print(f"FAIL: {len(over)} cells with waiting above target + orders, e.g.")
+        print(f"FAIL: {len(over)} cells with bought accelerators waiting above target + orders, e.g.")
         print(over.head().to_string())
+        return False
+    # A node's own accelerators (streams) are taken within that quarter's
+    # bound and then only age, so they stay below the largest bound so far.
+    so_far = bound.groupby(level=["sample", "region"]).cummax()
+    own_over = w[w["check_waiting_own"] > so_far * (1 + 1e-9) + 1e-6]
+    if len(own_over):
+        print(f"FAIL: {len(own_over)} cells with its own accelerators waiting above the largest "
+              "target + orders so far, e.g.")
+        print(own_over.head().to_string())
+        return False
+    if (w["check_waiting_own"] > w["check_waiting"] * (1 + 1e-9) + 1e-6).any():
+        print("FAIL: more of its own waiting than waiting in all")
         return False
     samples = w.index.get_level_values("sample").nunique()
     if samples != n:

@@ -271,7 +271,7 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
 
 /* Deliveries join cohort t, which takes this quarter's FLOP/s and watts. */
 LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
-                         double *restrict received)
+                         double *restrict received, double *restrict received_own)
 {
     const size_t L = f->lanes;
     double *restrict wait = &f->wait[t * L], *restrict flops = &f->flops[t * L],
@@ -285,6 +285,7 @@ LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
         flops[l] = flops_in[l];
         watts[l] = watts_in[l];
         received[l] = a + resold[l]; /* resold ones joined their own cohorts */
+        received_own[l] = 0;
     }
     if (!f->own_wait || !in->own_units)
         return;
@@ -300,6 +301,7 @@ LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
         own_flops[l] = offer > 0 ? fl[l] / offer : 0;
         own_watts[l] = offer > 0 ? wt[l] / offer : 0;
         received[l] += k;
+        received_own[l] = k;
     }
 }
 
@@ -397,7 +399,7 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
 {
     if (f->planned != t + 1)
         cp_fleet_plan(sp, f, t, n, in);
-    receive(f, t, n, in, out->received);
+    receive(f, t, n, in, out->received, out->received_own);
     /* In watts until the end: the halls' overhead multiplies once.  The
      * headroom and the watts live in unfilled and power_used meanwhile.
      * Local restrict pointers: the compiler cannot know that the struct's

@@ -104,7 +104,7 @@ typedef struct cp_fleet_in {
 
 typedef struct cp_fleet_out {
     double *fleet, *flops, *power_used, *waiting, *installed, *orders, *target, *unfilled,
-        *waiting_age, *received, *waiting_own;
+        *waiting_age, *received, *waiting_own, *received_own;
     uint8_t *bound; /* CP_FLEET_BOUND_* */
 } cp_fleet_out;
 

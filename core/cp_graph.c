@@ -105,7 +105,7 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) | F(CP_FIELD_POWER_USED) |
                    F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
                    F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
-                   F(CP_FIELD_RECEIVED) | F(CP_FIELD_WAITING_OWN)},
+                   F(CP_FIELD_RECEIVED) | F(CP_FIELD_WAITING_OWN) | F(CP_FIELD_RECEIVED_OWN)},
     [CP_NODE_MARKET] = {.name = "market",
                         .n_params = 0,
                         .role_min = {[CP_ROLE_IN] = 1},
@@ -121,8 +121,8 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
 static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price",
                                                       "units", "power", "flops", "watts"};
 static const char *const field_names[CP_FIELD_COUNT] = {
-    "output",   "compute",     "power_used", "waiting", "deployed", "orders",     "target",
-    "unfilled", "waiting_age", "idle",       "unsold",  "received", "waiting_own"};
+    "output",   "compute",     "power_used", "waiting", "deployed", "orders",      "target",
+    "unfilled", "waiting_age", "idle",       "unsold",  "received", "waiting_own", "received_own"};
 
 const char *cp_graph_kind_name(cp_node_kind kind)
 {

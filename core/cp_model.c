@@ -603,6 +603,7 @@ LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd
                              .waiting_age = &out[CP_FIELD_WAITING_AGE * LANES],
                              .received = &out[CP_FIELD_RECEIVED * LANES],
                              .waiting_own = &out[CP_FIELD_WAITING_OWN * LANES],
+                             .received_own = &out[CP_FIELD_RECEIVED_OWN * LANES],
                              .bound = labels_of(m, w, nd->index)};
     cp_fleet_pool *pool = nd->market >= 0 ? &w->pools[nd->market] : NULL;
     cp_fleet_step(&m->fleet_spec[nd->state], &w->fleets[nd->state], t, n, &in, pool, &fo);

@@ -4,8 +4,8 @@ check_market.py inventory SAMPLES.csv N
     every (sample, deploy node, period): the bought accelerators waiting
     (waiting - waiting_own) <= target + orders, and its own waiting (from
     streams, never returned) <= the largest target + orders of the path so
-    far and <= waiting, with a relative tolerance of 1e-9 for rounding; all
-    N samples present.
+    far and <= waiting, its own received <= received, with a relative
+    tolerance of 1e-9 for rounding; all N samples present.
 check_market.py energy SAMPLES.csv
     energy per compute, sample by sample, against the metrics it divides
     (relative tolerance 1e-8: samples.csv has 10 significant digits):
@@ -57,6 +57,9 @@ def inventory(path, n):
         return False
     if (w["check_waiting_own"] > w["check_waiting"] * (1 + 1e-9) + 1e-6).any():
         print("FAIL: more of its own waiting than waiting in all")
+        return False
+    if (w["check_received_own"] > w["check_received"] * (1 + 1e-9) + 1e-6).any():
+        print("FAIL: more of its own received than received in all")
         return False
     samples = w.index.get_level_values("sample").nunique()
     if samples != n:

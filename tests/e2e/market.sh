@@ -13,7 +13,7 @@ M="$WORK/w/inputs/metrics.csv"
 head -1 "$SRC/inputs/metrics.csv" >"$M"
 # One metric per deploy node and field (region = the node's name).
 awk -F, 'NR > 1 && $2 == "deploy" { print $1 }' "$SRC/inputs/nodes.csv" | while read -r d; do
-    for f in waiting target orders waiting_own; do
+    for f in waiting target orders waiting_own received received_own; do
         echo "check_$f,$d,$d,$f,accelerators,check,test,,," >>"$M"
     done
 done

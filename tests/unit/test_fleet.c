@@ -305,7 +305,8 @@ Test(fleet, rounding_dust_is_reported_as_zero)
  *       compute 180; 5 own and 10 bought wait, 15 against a buffer of 10:
  *       5 bought go back.
  *   q2: power flat, nothing free, 10 waiting: it wants nothing and takes
- *       none of its own on offer; of the 10 waiting beyond the buffer (0),
+ *       none of the 10 of its own on offer (received_own: 10, 10, 0, 0
+ *       in the four quarters); of the 10 waiting beyond the buffer (0),
  *       the 5 bought go back and its own 5 stay.
  *   q3: power 70 (growth 10): 10 free + 10 of horizon - 5 waiting = 15
  *       ordered and shipped; its own 5 (q1's, older) take the 10 MW; of
@@ -332,7 +333,8 @@ Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
           "sw,2026Q3,2e6,u,x,,\nsw,2026Q4,2e6,u,x,,\n",
           "orders,W,d,orders,acc,,x\nshipped,W,m,output,acc,,x\nfleet,W,d,output,acc,,x\n"
           "compute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
-          "received,W,d,received,acc,,x\nown,W,d,waiting_own,acc,,x\nstream,W,s,output,acc,,x\n",
+          "received,W,d,received,acc,,x\nown,W,d,waiting_own,acc,,x\nstream,W,s,output,acc,,x\n"
+          "taken,W,d,received_own,acc,,x\n",
           "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){40, 10, 0, 15});
@@ -343,6 +345,7 @@ Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
     expect_metric(&x, 5, (double[]){50, 20, 0, 15});
     expect_metric(&x, 6, (double[]){0, 5, 5, 0});
     expect_metric(&x, 7, (double[]){10, 10, 10, 0});
+    expect_metric(&x, 8, (double[]){10, 10, 0, 0});
     expect_labels(&x, 0, (const char *const[]){"power", "power", "power", "power"});
     destroy(&x);
 }

@@ -15,7 +15,8 @@
 # (chokepoint-floors: the variates alone and the reduction alone, against
 # the model alone and the whole, per sample on one thread), and the speed
 # side by side with a reference commit built in a temporary worktree and
-# run on today's baseline (CP_BENCH_AGAINST=COMMIT, default c87ebd5, the
+# run on today's baseline, or on the reference's own where the reference
+# cannot read today's (CP_BENCH_AGAINST=COMMIT, default c87ebd5, the
 # commit issue 15 started from; CP_BENCH_AGAINST=none skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,9 +108,22 @@ fi
 git worktree add -q --detach "$out/ref" "$ref"
 cmake -S "$out/ref" -B "$out/ref/build" -DCMAKE_BUILD_TYPE=Release -DCP_TESTS=OFF >/dev/null
 cmake --build "$out/ref/build" -j "$(nproc)" --target chokepoint >/dev/null
+# Both programs run today's baseline if the reference can read it; a
+# reference older than a node kind the baseline uses cannot, and then both
+# run the reference's own baseline (which today's build reads).
+base=scenarios/baseline.ini
+which="today's baseline"
+if ! "$out/ref/build/chokepoint" validate "$base" >/dev/null 2>&1; then
+    base="$out/ref/scenarios/baseline.ini"
+    which="$(git rev-parse --short=7 "$ref")'s baseline: it cannot read today's"
+    build/chokepoint validate "$base" >/dev/null 2>&1 || {
+        echo "  side by side: neither baseline runs on both programs; skipped"
+        exit 0
+    }
+fi
 cpu() { # program dir: user CPU seconds of one run
     local TIMEFORMAT=%U
-    { time "$1" run scenarios/baseline.ini --samples "$n" --seed 1 --out "$out/$2" --quiet \
+    { time "$1" run "$base" --samples "$n" --seed 1 --out "$out/$2" --quiet \
         --force >/dev/null 2>&1; } 2>&1
 }
 ratios=() olds=() news=()
@@ -120,6 +134,6 @@ for k in 1 2 3 4 5; do
 done
 median() { printf '%s\n' "$@" | sort -g | sed -n 3p; }
 awk -v o="$(median "${olds[@]}")" -v w="$(median "${news[@]}")" -v x="$(median "${ratios[@]}")" \
-    -v r="$(git rev-parse --short=7 "$ref")" -v n="$n" 'BEGIN {
-    printf "  side by side (1 rank, %d samples, today'"'"'s baseline, user CPU, 5 pairs): %s %.2f s (%.0f samples/s), this build %.2f s (%.0f) (medians); median pair ratio %.2fx\n",
-           n, r, o, n / o, w, n / w, x }'
+    -v r="$(git rev-parse --short=7 "$ref")" -v n="$n" -v which="$which" 'BEGIN {
+    printf "  side by side (1 rank, %d samples, %s, user CPU, 5 pairs): %s %.2f s (%.0f samples/s), this build %.2f s (%.0f) (medians); median pair ratio %.2fx\n",
+           n, which, r, o, n / o, w, n / w, x }'

@@ -161,25 +161,29 @@ static size_t first_waiting(const cp_fleet *f, size_t n)
     return first;
 }
 
-/* Accelerators waiting at quarter t (the orders need no ages). */
+/* Adds the survivors of one kind of waiting cohorts (wait) to count. */
+LANE_INLINE void add_count(const cp_fleet_spec *sp, const cp_fleet *f, const double *wait, size_t t,
+                           size_t n, double *restrict count)
+{
+    const size_t L = f->lanes;
+    for (size_t c = first_waiting(f, n); c <= t; c++) {
+        const double s = sp->surv[t - c];
+        const double *restrict w = &wait[c * L];
+        for (size_t l = 0; l < n; l++)
+            count[l] += s * w[l];
+    }
+}
+
+/* Accelerators waiting at quarter t, bought and its own (the orders need
+ * no ages). */
 CP_LANE_CLONES static void waiting_count(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
                                          size_t n, double *restrict waiting)
 {
-    const size_t L = f->lanes;
     for (size_t l = 0; l < n; l++)
         waiting[l] = 0;
-    for (size_t c = first_waiting(f, n); c <= t; c++) {
-        const double s = sp->surv[t - c];
-        const double *restrict w = &f->wait[c * L];
-        for (size_t l = 0; l < n; l++)
-            waiting[l] += s * w[l];
-    }
-    for (size_t c = first_waiting(f, n); f->own_wait && c <= t; c++) {
-        const double s = sp->surv[t - c];
-        const double *restrict w = &f->own_wait[c * L];
-        for (size_t l = 0; l < n; l++)
-            waiting[l] += s * w[l];
-    }
+    add_count(sp, f, f->wait, t, n, waiting);
+    if (f->own_wait)
+        add_count(sp, f, f->own_wait, t, n, waiting);
 }
 
 /* Accelerators waiting at quarter t, and their mean age in quarters; own:

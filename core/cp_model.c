@@ -523,10 +523,9 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
         else if (m->in_role[e] == CP_ROLE_POWER)
             for (size_t l = 0; l < n; l++)
                 w->power_in[l] += v[l];
-        else if (m->in_role[e] == CP_ROLE_UNITS &&
-                 m->g->nodes[m->in_from[e]].kind == CP_NODE_STREAM)
+        else if (m->in_role[e] == CP_ROLE_UNITS && m->in_kind[e] == CP_NODE_STREAM)
             add_stream(m, w, e, v, n);
-        else if (m->in_role[e] == CP_ROLE_UNITS && !m->in_market[e])
+        else if (m->in_role[e] == CP_ROLE_UNITS && m->in_kind[e] != CP_NODE_MARKET)
             for (size_t l = 0; l < n; l++) /* a market delivers through the fleet */
                 w->units[l] += v[l];
     }
@@ -565,7 +564,7 @@ LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const 
     for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
         if (m->in_role[e] == CP_ROLE_POWER && !power)
             power = labels_of(m, w, m->in_from[e]);
-        else if (m->in_role[e] == CP_ROLE_UNITS && (!chips || m->in_market[e]))
+        else if (m->in_role[e] == CP_ROLE_UNITS && (!chips || m->in_kind[e] == CP_NODE_MARKET))
             chips = labels_of(m, w, m->in_from[e]);
     }
     for (size_t l = 0; l < n; l++) {

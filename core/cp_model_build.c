@@ -200,10 +200,10 @@ static int build_inputs(cp_model *m, cp_err *err)
     m->in_at = calloc(n, sizeof *m->in_at);
     m->in_role = calloc(n, sizeof *m->in_role);
     m->in_weight = calloc(n, sizeof *m->in_weight);
-    m->in_market = calloc(n, sizeof *m->in_market);
+    m->in_kind = calloc(n, sizeof *m->in_kind);
     m->in_from = calloc(n, sizeof *m->in_from);
     m->node_base = calloc(g->n_nodes + 1, sizeof *m->node_base);
-    if (!m->in_at || !m->in_role || !m->in_weight || !m->in_market || !m->in_from || !m->node_base)
+    if (!m->in_at || !m->in_role || !m->in_weight || !m->in_kind || !m->in_from || !m->node_base)
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     for (size_t i = 0; i < g->n_nodes; i++) {
         m->node_base[i] = m->n_values;
@@ -213,7 +213,7 @@ static int build_inputs(cp_model *m, cp_err *err)
         const cp_edge *ed = &g->edges[e];
         m->in_at[e] = m->node_base[ed->from];
         m->in_from[e] = ed->from;
-        m->in_market[e] = g->nodes[ed->from].kind == CP_NODE_MARKET;
+        m->in_kind[e] = g->nodes[ed->from].kind;
         m->in_role[e] = ed->role;
         m->in_weight[e] = g->nodes[ed->to].kind == CP_NODE_ASSEMBLE ? 1.0 / ed->weight : ed->weight;
     }
@@ -499,7 +499,7 @@ static int build_markets(cp_model *m, cp_err *err)
 static int receives_streams(const cp_model *m, const mnode *nd)
 {
     for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++)
-        if (m->in_role[e] == CP_ROLE_UNITS && m->g->nodes[m->in_from[e]].kind == CP_NODE_STREAM)
+        if (m->in_role[e] == CP_ROLE_UNITS && m->in_kind[e] == CP_NODE_STREAM)
             return 1;
     return 0;
 }
@@ -596,7 +596,7 @@ void cp_model_free(cp_model *m)
     free(m->in_role);
     free(m->in_weight);
     free(m->binding_node);
-    free(m->in_market);
+    free(m->in_kind);
     free(m->in_from);
     free(m->node_base);
     free(m->fleet_spec);

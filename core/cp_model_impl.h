@@ -80,9 +80,10 @@ struct cp_model {
      * value is, its role, and its weight (for assemble, its reciprocal, so
      * the loop multiplies instead of dividing). */
     size_t *in_at;
-    size_t *node_base; /* per graph node: where its fields start in the value array */
-    int *in_from;      /* per edge: the graph index of the node it comes from */
-    int *in_market;    /* per edge: 1 if it comes from a market (its buyer reads no value) */
+    size_t *node_base;     /* per graph node: where its fields start in the value array */
+    int *in_from;          /* per edge: the graph index of the node it comes from */
+    cp_node_kind *in_kind; /* per edge: the kind of node it comes from (a market's buyer reads
+                            * no value; a stream's carries its own FLOP/s and watts) */
     cp_role *in_role;
     double *in_weight;
     size_t n_stocks, n_delays, n_deploys, n_markets;

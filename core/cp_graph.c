@@ -58,7 +58,7 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                        .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_ASSEMBLE] = {.name = "assemble",
                           .role_min = {[CP_ROLE_IN] = 1},
-                          .role_max = {[CP_ROLE_IN] = UNLIMITED},
+                          .role_max = {[CP_ROLE_IN] = UNLIMITED, [CP_ROLE_CAP] = UNLIMITED},
                           .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_STOCK] = {.name = "stock",
                        .n_params = 2,
@@ -118,8 +118,8 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .fields = F(CP_FIELD_OUTPUT)},
 };
 
-static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price",
-                                                      "units", "power", "flops", "watts"};
+static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price", "units",
+                                                      "power", "flops", "watts", "cap"};
 static const char *const field_names[CP_FIELD_COUNT] = {
     "output",   "compute",     "power_used", "waiting", "deployed", "orders",      "target",
     "unfilled", "waiting_age", "idle",       "unsold",  "received", "waiting_own", "received_own"};
@@ -669,7 +669,7 @@ static int read_edge(const cp_graph *g, const cp_table *t, size_t r, const int *
     if (!cp_graph_role_parse(role, &e->role))
         return cp_table_error(t, r, c[2], err, CP_EINVAL,
                               "unknown role '%s' (known: in, scale, flow, price, units, power, "
-                              "flops, watts)",
+                              "flops, watts, cap)",
                               role);
     const cp_node *to = &g->nodes[e->to];
     if (kinds[to->kind].role_max[e->role] == 0)

@@ -54,6 +54,7 @@ typedef enum cp_role {
     CP_ROLE_POWER,
     CP_ROLE_FLOPS,
     CP_ROLE_WATTS,
+    CP_ROLE_CAP, /* an assemble node's limit on its flow: where it binds, it cut */
     CP_ROLE_COUNT
 } cp_role;
 

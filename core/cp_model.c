@@ -290,7 +290,9 @@ LANE_INLINE uint8_t *labels_of(const cp_model *m, const cp_workspace *w, int nod
 
 /* A node's label, lane by lane: `own` (its constraint) if it has one;
  * otherwise that of its input of the role that carries the flow (`in`, or
- * `flow` for elastic), the largest where there are several. */
+ * `flow` for elastic).  Of several, a cut names the sum before a flow (a
+ * quarter's turbines that cut on-site power say more than the grid queue
+ * beside it, which only timed its flow), then the largest. */
 LANE_INLINE void pass_label_as(const cp_model *m, cp_workspace *w, const mnode *nd, int own,
                                size_t n)
 {
@@ -317,8 +319,10 @@ LANE_INLINE void pass_label_as(const cp_model *m, cp_workspace *w, const mnode *
         const double *restrict in = input(m, w, e);
         const uint8_t *restrict from = labels_of(m, w, m->in_from[e]);
         for (size_t l = 0; l < n; l++) {
-            lab[l] = in[l] > best[l] ? from[l] : lab[l];
-            best[l] = in[l] > best[l] ? in[l] : best[l];
+            const int cut = from[l] >> 7, best_cut = lab[l] >> 7;
+            const int better = cut > best_cut || (cut == best_cut && in[l] > best[l]);
+            lab[l] = better ? from[l] : lab[l];
+            best[l] = better ? in[l] : best[l];
         }
     }
 }
@@ -352,7 +356,8 @@ LANE_INLINE void eval_convert(const cp_model *m, cp_workspace *w, const mnode *n
 }
 
 /* Leontief: the smallest input decides, and so names what binds (unless
- * the node has a constraint of its own). */
+ * the node has a constraint of its own); where that input is a cap, the
+ * label says the cap cut the flow. */
 LANE_INLINE void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *nd,
                                double *restrict out, size_t n)
 {
@@ -378,9 +383,11 @@ LANE_INLINE void eval_assemble(const cp_model *m, cp_workspace *w, const mnode *
         const double *restrict in = input(m, w, e);
         const uint8_t *restrict from = labels_of(m, w, m->in_from[e]);
         const double per_unit = m->in_weight[e];
+        const uint8_t cut = m->in_role[e] == CP_ROLE_CAP ? LABEL_CUT : 0;
         for (size_t l = 0; l < n; l++) {
             const double v = in[l] * per_unit;
-            lab[l] = v < out[l] ? from[l] : lab[l];
+            const uint8_t k = from[l] == NO_LABEL ? NO_LABEL : (uint8_t)(from[l] | cut);
+            lab[l] = v < out[l] ? k : lab[l];
             out[l] = v < out[l] ? v : out[l];
         }
     }
@@ -465,7 +472,7 @@ LANE_INLINE void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *n
             any |= t[l] < below;
         uint8_t *lab = labels_of(m, w, nd->index);
         for (size_t l = 0; any && l < n; l++)
-            lab[l] = t[l] < below ? (uint8_t)nd->label : lab[l];
+            lab[l] = t[l] < below ? (uint8_t)(nd->label | LABEL_CUT) : lab[l];
     }
 }
 
@@ -571,10 +578,10 @@ LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const 
         uint8_t k;
         switch (bound[l]) {
         case CP_FLEET_BOUND_POWER:
-            k = power && power[l] != NO_LABEL ? power[l] : LABEL_POWER;
+            k = power && (power[l] & ~LABEL_CUT) != NO_LABEL ? power[l] & ~LABEL_CUT : LABEL_POWER;
             break;
         case CP_FLEET_BOUND_SHORT:
-            k = chips && chips[l] != NO_LABEL ? chips[l] : LABEL_CHIPS;
+            k = chips && (chips[l] & ~LABEL_CUT) != NO_LABEL ? chips[l] & ~LABEL_CUT : LABEL_CHIPS;
             break;
         case CP_FLEET_BOUND_CAPPED:
             k = LABEL_EXPORT;

@@ -312,7 +312,7 @@ static int build_labels(cp_model *m, cp_err *err)
 }
 
 /* Labels are read only along what feeds a deploy node's power and units
- * (through the roles that carry a flow: in and flow; a market's capacity),
+ * (through the roles that carry a flow: in, flow and cap; a market's capacity),
  * so only the nodes there compute them. */
 static void mark_labelled(cp_model *m)
 {
@@ -335,7 +335,8 @@ static void mark_labelled(cp_model *m)
             continue;
         for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
             const cp_role r = m->in_role[e];
-            if (r == CP_ROLE_IN || r == CP_ROLE_FLOW || r == CP_ROLE_POWER || r == CP_ROLE_UNITS)
+            if (r == CP_ROLE_IN || r == CP_ROLE_FLOW || r == CP_ROLE_CAP || r == CP_ROLE_POWER ||
+                r == CP_ROLE_UNITS)
                 m->nodes[pos[m->in_from[e]]].labelled = 1;
         }
     }

@@ -161,7 +161,12 @@ struct cp_workspace {
 /* The labels of what binds: four that the deploy and market rules give,
  * then each distinct `constraint` of nodes.csv in node order. */
 enum { LABEL_ORDERS, LABEL_EXPORT, LABEL_POWER, LABEL_CHIPS, LABEL_FIXED };
-#define NO_LABEL 255
+#define NO_LABEL 0x7F
+/* A label's high bit: the constraint cut a flow (an elastic node below
+ * binds_below, an assemble node's cap where it is the smallest input).  A
+ * sum names a cut before the largest of its inputs; binding.csv drops the
+ * bit. */
+#define LABEL_CUT 0x80
 
 /* Shocks whose latent normal is drawn in the first quarter only (once, and
  * trend, which raises that draw's one-year multiplier to t / 4). */

@@ -20,12 +20,16 @@ check_market.py turbines BASE_SAMPLES STRESS_SAMPLES SERIES.csv CUT
     relative 1e-8; the stress's turbines are CUT x turbines_US of
     SERIES.csv and the baseline's the series itself; the turbines bind
     (built below ready by more than 1%) in at least 10% of the stress's
-    samples in the last quarter and in under 1% of the baseline's.
+    samples in the last quarter and in under 1% of the baseline's; the
+    binding.csv beside each samples.csv names power:turbines for deploy_US
+    in the last quarter in no more paths than the turbines cut on-site
+    power, in at least 10% of the stress's and in none of the baseline's.
 check_market.py blockade BASE_DIR BLOCKADE_DIR
     World frontier compute (H100e) at 2030Q4: the blockade's P05 at least
     5% below the baseline's, and in the blockade world chips bind (a
     chips:* or export label) in at least 1% of US paths in some quarter.
 """
+import os
 import sys
 
 import pandas as pd
@@ -101,7 +105,7 @@ def energy(path):
 def turbines(base, stress, series, cut):
     ser = pd.read_csv(series)
     ser = ser[ser.node == "turbines_US"].set_index("period")["value"]
-    bound_share = {}
+    bound_share, label_share = {}, {}
     for name, path, factor in (("baseline", base, 1.0), ("stress", stress, cut)):
         s = pd.read_csv(path)
         s = s[s.metric.str.startswith("cap_")]
@@ -119,11 +123,26 @@ def turbines(base, stress, series, cut):
             print(f"FAIL: {name}: {int(off.sum())} cells where built != min(ready, turbines)")
             print(w[off].head().to_string())
             return False
-        last = w.xs(w.index.get_level_values("period").max(), level="period")
+        last_period = w.index.get_level_values("period").max()
+        last = w.xs(last_period, level="period")
         bound_share[name] = (last["cap_built"] < 0.99 * last["cap_ready"]).mean()
+        # binding.csv names the turbines only where they cut the on-site flow
+        # that quarter, so never in more of the paths than that (every sample
+        # is kept, so both shares are of the same paths).
+        cut_share = (last["cap_built"] < last["cap_ready"]).mean()
+        b = pd.read_csv(os.path.join(os.path.dirname(path), "binding.csv"))
+        named = b[(b.node == "deploy_US") & (b.period == last_period) &
+                  (b.constraint == "power:turbines")].share.sum()
+        label_share[name] = named
+        if named > cut_share + 1e-12:
+            print(f"FAIL: {name}: power:turbines named in {named:.1%} of US paths, "
+                  f"but the turbines cut on-site power in only {cut_share:.1%}")
+            return False
     print(f"turbines bind in the last quarter: baseline {bound_share['baseline']:.1%}, "
-          f"stress {bound_share['stress']:.1%} of samples")
-    return bound_share["stress"] >= 0.10 and bound_share["baseline"] < 0.01
+          f"stress {bound_share['stress']:.1%} of samples; binding.csv names them in "
+          f"{label_share['baseline']:.1%} and {label_share['stress']:.1%} of US paths")
+    return (bound_share["stress"] >= 0.10 and bound_share["baseline"] < 0.01
+            and label_share["stress"] >= 0.10 and label_share["baseline"] == 0)
 
 
 def blockade(base, stress):

@@ -39,7 +39,7 @@ done
 # 0.4 x the series; they bind in the stress and do not in the baseline.
 if /usr/bin/python3 "$SRC/tests/e2e/check_market.py" turbines "$WORK/o/baseline/samples.csv" \
     "$WORK/o/stress-turbine-shortage/samples.csv" "$SRC/inputs/series.csv" 0.4; then
-    ok "on-site power: built = min(ready, turbines) in every sample; the shortage binds where the baseline does not"
+    ok "on-site power: built = min(ready, turbines) in every sample; the shortage binds, and binding.csv names it, where the baseline does not"
 else bad "on-site power does not follow its turbines"; fi
 
 # Energy per compute is, in every kept sample, the power used per compute.

@@ -152,6 +152,68 @@ Test(fleet, import_limit)
     destroy(&x);
 }
 
+/* What the power label says when power comes from a sum.  Grid power g
+ * (power:grid, 0.010 MW a quarter) and on-site power os = min(ready r
+ * (power:onsite, 0.004), turbines tb (power:turbines: 0.005, 0.003, 0.005,
+ * 0.003)) flow into pa, an elastic of reference 1, elasticity 1 and
+ * binds_below 0.9 (power:price) at prices 1, 1, 1, 2; a stock ps adds pa
+ * up (lifetime 1e18 quarters: it keeps 1 - 1e-18, which is 1 in double
+ * precision) for the deploy node (1 kW accelerators, PUE 1, supply plentiful, so
+ * every quarter fills its power: bound by power).
+ *   os = 4, 3, 4, 3 (thousandths of a MW); pa = 14, 13, 14, 6.5 (the
+ *   price halves the flow in q3); ps = 14, 27, 41, 47.5: the fleet.
+ * Labels, with tb as a cap:
+ *   q0: nothing cut; the larger input, the grid: power:grid.
+ *   q1: the turbines cut os (3 < 4): a cut beats the larger grid flow:
+ *       power:turbines.
+ *   q2: os is timed by its ready projects (4 < 5), not cut: power:grid.
+ *   q3: the price cut pa by half (0.5 < 0.9): power:price.
+ * With tb as an ordinary `in` input, q1 says power:grid: no input cut. */
+static void build_power_sum(world *x, const char *turbine_role)
+{
+    char edges[512];
+    snprintf(edges, sizeof edges,
+             "g,pa,flow,,,x,\nos,pa,flow,,,x,\nr,os,in,,,x,\ntb,os,%s,,,x,\npr,pa,price,,,x,\n"
+             "pa,ps,in,,,x,\nps,d,power,,,x,\ncap,m,in,,,x,\nm,d,units,,,x,\nf,d,flops,,,x,\n"
+             "w,d,watts,,,x,\n",
+             turbine_role);
+    build(x,
+          "node,kind,region,unit,description,source,constraint\n"
+          "g,supply,W,MW,,x,power:grid\nr,supply,W,MW,,x,power:onsite\n"
+          "tb,supply,W,MW,,x,power:turbines\nos,assemble,W,MW,,x,\npr,supply,W,USD,,x,\n"
+          "pa,elastic,W,MW,,x,power:price\nps,stock,W,MW,,x,\ncap,supply,W,acc,,x,\n"
+          "m,market,W,acc,,x,\nf,supply,W,FLOP/s,,x,\nw,supply,W,W,,x,\nd,deploy,W,acc,,x,\n",
+          edges,
+          FOREVER "pa,reference,1,,x,,\npa,elasticity,1,,x,,\npa,binds_below,0.9,,x,,\n"
+                  "ps,initial,0,,x,,\nps,lifetime,1e18,,x,,\n",
+          "g,2026Q1,0.01,u,x,,\ng,2026Q2,0.01,u,x,,\ng,2026Q3,0.01,u,x,,\ng,2026Q4,0.01,u,x,,\n"
+          "r,2026Q1,0.004,u,x,,\nr,2026Q2,0.004,u,x,,\nr,2026Q3,0.004,u,x,,\n"
+          "r,2026Q4,0.004,u,x,,\ntb,2026Q1,0.005,u,x,,\ntb,2026Q2,0.003,u,x,,\n"
+          "tb,2026Q3,0.005,u,x,,\ntb,2026Q4,0.003,u,x,,\npr,2026Q1,1,u,x,,\npr,2026Q2,1,u,x,,\n"
+          "pr,2026Q3,1,u,x,,\npr,2026Q4,2,u,x,,\ncap,2026Q1,1000,u,x,,\ncap,2026Q2,1000,u,x,,\n"
+          "cap,2026Q3,1000,u,x,,\ncap,2026Q4,1000,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\n"
+          "f,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
+          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          "onsite,W,os,output,MW,,x\npower,W,ps,output,MW,,x\nfleet,W,d,output,acc,,x\n", "");
+    cp_model_simulate(x->m, x->w, 0, 1, x->cells, 1, NULL);
+    expect_metric(x, 0, (double[]){0.004, 0.003, 0.004, 0.003});
+    expect_metric(x, 1, (double[]){0.014, 0.027, 0.041, 0.0475});
+    expect_metric(x, 2, (double[]){14, 27, 41, 47.5});
+}
+
+Test(fleet, a_cut_names_a_sum_before_its_largest_input)
+{
+    world x;
+    build_power_sum(&x, "cap");
+    expect_labels(
+        &x, 0, (const char *const[]){"power:grid", "power:turbines", "power:grid", "power:price"});
+    destroy(&x);
+    build_power_sum(&x, "in");
+    expect_labels(&x, 0,
+                  (const char *const[]){"power:grid", "power:grid", "power:grid", "power:price"});
+    destroy(&x);
+}
+
 /* A cohort shipped in q0 with 100 FLOP/s and 1 kW waits for power (none in
  * q0), is installed in q1 with q0's FLOP/s and watts although q1's
  * accelerators have 500 and 3 kW, and retires on schedule: a Weibull of

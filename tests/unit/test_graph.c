@@ -210,6 +210,28 @@ Test(graph, role_not_taken_by_kind)
     TF_CONTAINS(load_fails(&err), "edges.csv:3", "stock node 'c' takes no 'price' input");
 }
 
+/* A cap limits an assemble node's flow; on a sum it would mean nothing. */
+Test(graph, cap_only_into_assemble)
+{
+    write_all(nodes_ok, "from,to,role,weight,unit,source,note\na,b,cap,2,,x,\nb,c,in,,,x,\n",
+              params_ok, series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "edges.csv:2", "convert node 'b' takes no 'cap' input");
+}
+
+/* An assemble node needs a flow to cap: caps alone are refused. */
+Test(graph, assemble_needs_an_in_beside_its_caps)
+{
+    write_all("node,kind,region,unit,description,source\na,supply,World,u,,x\n"
+              "b,assemble,World,u,,x\nc,stock,World,u,,x\n",
+              "from,to,role,weight,unit,source,note\na,b,cap,,,x,\nb,c,in,,,x,\n",
+              "node,param,value,unit,source,source_year,note\nc,initial,10,,x,2025,\n"
+              "c,lifetime,4,,x,2025,\n",
+              series_ok, metrics_ok);
+    cp_err err;
+    TF_CONTAINS(load_fails(&err), "assemble node 'b' needs at least 1 'in' input(s), has 0");
+}
+
 Test(graph, supply_takes_no_input)
 {
     write_all(nodes_ok,

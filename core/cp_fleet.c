@@ -74,7 +74,8 @@ int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own)
     for (size_t k = 0; k < N_LANE_ARRAYS; k++)
         ok = ok && (*lane[k] = calloc(lanes, sizeof **lane[k])) != NULL;
     ok = ok && (f->own_share = calloc(lanes, sizeof *f->own_share)) != NULL &&
-         (f->own_waiting = calloc(lanes, sizeof *f->own_waiting)) != NULL;
+         (f->own_waiting = calloc(lanes, sizeof *f->own_waiting)) != NULL &&
+         (f->own_eq = calloc(lanes, sizeof *f->own_eq)) != NULL;
     double **own_arrays[N_OWN_ARRAYS] = OWN_ARRAYS(f);
     for (size_t k = 0; own && k < N_OWN_ARRAYS; k++)
         ok = ok && (*own_arrays[k] = calloc((T ? T : 1) * lanes, sizeof **own_arrays[k])) != NULL;
@@ -98,6 +99,7 @@ void cp_fleet_free(cp_fleet *f)
         free(*own_arrays[k]);
     free(f->own_share);
     free(f->own_waiting);
+    free(f->own_eq);
     free(f->capped);
     free(f->first_wait);
     memset(f, 0, sizeof *f);
@@ -174,16 +176,41 @@ LANE_INLINE void add_count(const cp_fleet_spec *sp, const cp_fleet *f, const dou
     }
 }
 
-/* Accelerators waiting at quarter t, bought and its own (the orders need
- * no ages). */
+/* Its own accelerators waiting at quarter t, counted as the accelerators
+ * of this quarter's market that draw the same watts (watts_in each):
+ * its own may draw far less or far more than a bought one. */
+LANE_INLINE void own_waiting_as_bought(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
+                                       size_t n, const double *restrict watts_in,
+                                       double *restrict eq)
+{
+    const size_t L = f->lanes;
+    for (size_t l = 0; l < n; l++)
+        eq[l] = 0;
+    for (size_t c = first_waiting(f, n); c <= t; c++) {
+        const double s = sp->surv[t - c];
+        const double *restrict w = &f->own_wait[c * L], *restrict each = &f->own_watts[c * L];
+        for (size_t l = 0; l < n; l++)
+            eq[l] += s * w[l] * each[l];
+    }
+    for (size_t l = 0; l < n; l++)
+        eq[l] = watts_in[l] > 0 ? eq[l] / watts_in[l] : 0;
+}
+
+/* Accelerators waiting at quarter t, bought and its own (these counted by
+ * their watts: own_waiting_as_bought); the orders need no ages. */
 CP_LANE_CLONES static void waiting_count(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
-                                         size_t n, double *restrict waiting)
+                                         size_t n, const double *restrict watts_in,
+                                         double *restrict waiting)
 {
     for (size_t l = 0; l < n; l++)
         waiting[l] = 0;
     add_count(sp, f, f->wait, t, n, waiting);
-    if (f->own_wait)
-        add_count(sp, f, f->own_wait, t, n, waiting);
+    if (!f->own_wait)
+        return;
+    double *restrict eq = f->own_eq;
+    own_waiting_as_bought(sp, f, t, n, watts_in, eq);
+    for (size_t l = 0; l < n; l++)
+        waiting[l] += eq[l];
 }
 
 /* Accelerators waiting at quarter t, and their mean age in quarters; own:
@@ -233,7 +260,7 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         for (size_t l = 0; l < n; l++)
             f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next);
-    waiting_count(sp, f, t, n, f->sum_waiting);
+    waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
     const double *restrict power_in = in->power, *restrict pue = in->pue,
                            *restrict watts_in = in->watts;
     const double *restrict sum_watts = f->sum_watts, *restrict sum_watts_next = f->sum_watts_next,
@@ -245,10 +272,11 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         for (size_t l = 0; l < n; l++)
             power_prev[l] = power_in[l];
     /* Its own accelerators on offer (none without streams) meet its needs
-     * first, counted as accelerators like its orders, buffer and waiting:
-     * it takes the share own_share of them. */
+     * first, counted as the market's accelerators of this quarter that draw
+     * the same watts (as its orders, buffer and waiting are counted): it
+     * takes the share own_share of them. */
     double *restrict own_share = f->own_share;
-    const double *restrict offered = in->own_units;
+    const double *restrict offered = in->own_watts;
     for (size_t l = 0; l < n; l++) {
         const double power = power_in[l], mw_per_watt = pue[l] / 1e6;
         const double rise = power - power_prev[l];
@@ -262,7 +290,8 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         const double b = (horizon * growth + target * (growth + retiring)) / mw_new;
         const double want = free_now / mw_new + b - sum_waiting[l];
         const double need = mw_new > 0 && want > 0 ? want : 0;
-        const double offer = offered && offered[l] > 0 ? offered[l] : 0;
+        const double offer =
+            offered && offered[l] > 0 && watts_in[l] > 0 ? offered[l] / watts_in[l] : 0;
         const double take = offer < need ? offer : need;
         own_share[l] = offer > 0 ? take / offer : 0;
         const double o = want - take;
@@ -459,9 +488,13 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
             return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);
             out->waiting[l] = f->buffer[l];
         }
-    /* Its own accelerators stay: only bought ones go back to the pool. */
+    /* Its own accelerators stay: only bought ones go back to the pool.  Its
+     * own count against the buffer by their watts, as in its orders. */
+    if (pool && own)
+        own_waiting_as_bought(sp, f, t, n, in->watts, f->own_eq);
     for (size_t l = 0; pool && own && l < n; l++) {
-        const double bought = out->waiting[l] - own[l], excess = out->waiting[l] - f->buffer[l];
+        const double bought = out->waiting[l] - own[l];
+        const double excess = bought + f->own_eq[l] - f->buffer[l];
         const double moved = excess < bought ? excess : bought;
         if (moved > 0 && bought > 0) {
             return_surplus(f, t, l, moved / bought, pool);

@@ -18,8 +18,9 @@
  *
  * A fleet may also receive accelerators of its own (from `stream` nodes:
  * a domestic chain, a buyer's custom chips) with FLOP/s and watts of their
- * own.  It takes them first, as far as its orders would go, and orders the
- * rest from its market; they wait in cohorts of their own beside the
+ * own.  It takes them first, as far as its orders would go (counting them
+ * as the bought accelerators of the quarter that draw the same watts),
+ * and orders the rest from its market; they wait in cohorts of their own beside the
  * bought ones, are installed first among accelerators of the same age,
  * and never go back to the market's pool.
  *
@@ -56,6 +57,7 @@ typedef struct cp_fleet {
     double *own_wait, *own_flops, *own_watts;
     double *own_share;    /* per lane: the share it takes of its own on offer this quarter */
     double *own_waiting;  /* per lane: its own accelerators waiting (scratch of a quarter) */
+    double *own_eq;       /* per lane: the same, as bought ones of equal watts (scratch) */
     uint16_t *first_wait; /* per lane: nothing waits in older cohorts */
     double *start;        /* per lane: the starting fleet's multiplier (of fleet0) */
     double *power_prev;   /* power available last quarter (MW), per lane */

@@ -355,26 +355,27 @@ Test(fleet, rounding_dust_is_reported_as_zero)
 
 /* A stream of accelerators of its own (10 a quarter on offer in q0-q2, 10
  * FLOP/s and 2 MW each) beside a market's (1 FLOP/s and 1 MW each), PUE 1,
- * order horizon 1, no inventory target, nothing retires.  Needs, orders
- * and what it takes of its own all count accelerators of this quarter's
- * (market) watts:
- *   q0: 50 MW free, no growth seen: it wants 50, takes its own 10 first and
- *       orders 40.  Its own go in first (20 MW), then 30 of the 40 bought;
- *       the other 10 go back to the pool.  Fleet 40, compute 10 x 10 +
- *       30 x 1 = 130, received 50.
- *   q1: power 60 (growth 10): 10 free + 10 of horizon = 20 wanted; it takes
- *       its own 10 and orders 10.  Only 5 of its own fit (10 MW): fleet 45,
- *       compute 180; 5 own and 10 bought wait, 15 against a buffer of 10:
- *       5 bought go back.
- *   q2: power flat, nothing free, 10 waiting: it wants nothing and takes
- *       none of the 10 of its own on offer (received_own: 10, 10, 0, 0
- *       in the four quarters); of the 10 waiting beyond the buffer (0),
- *       the 5 bought go back and its own 5 stay.
- *   q3: power 70 (growth 10): 10 free + 10 of horizon - 5 waiting = 15
- *       ordered and shipped; its own 5 (q1's, older) take the 10 MW; of
- *       the 15 bought, 5 beyond the buffer of 10 go back: fleet 50,
- *       compute 230, waiting 10 (none its own).
- * The power is used up in every quarter: power binds. */
+ * order horizon 1, no inventory target, nothing retires.  Needs and orders
+ * count the market's accelerators of this quarter; its own count as the
+ * market's that draw the same watts (one of its own: 2 MW, 2 bought ones):
+ *   q0: 50 MW free, no growth seen: it wants 50; its own 10 on offer are
+ *       worth 20 and it takes them all, ordering 30.  Its own go in first
+ *       (20 MW), then the 30 bought (30 MW): fleet 40, compute 10 x 10 +
+ *       30 x 1 = 130, received 40, nothing waits.
+ *   q1: power 60 (growth 10): 10 free + 10 of horizon = 20 wanted, all of
+ *       it its own 10 (worth 20): it orders nothing.  Only 5 of its own fit
+ *       (10 MW): fleet 45, compute 180; its 5 waiting are worth 10, the
+ *       buffer: nothing goes back (and its own never would).
+ *   q2: power flat, nothing free, its 5 waiting worth 10: it wants nothing
+ *       and takes none of its own on offer (received_own: 10, 10, 0, 0 in
+ *       the four quarters); its own 5 stay.
+ *   q3: power 70 (growth 10): 10 free + 10 of horizon - 10 waiting = 10
+ *       ordered and shipped; its own 5 (q1's, older) take the 10 MW; the 10
+ *       bought wait, as the buffer of 10 allows: fleet 50, compute 230,
+ *       waiting 10 (none its own).
+ * The power is used up in every quarter: power binds.  (Counted as
+ * accelerators instead, q0 would order 40 and send 10 back, and q1 would
+ * order 10 more than its power took.) */
 Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
 {
     world x;
@@ -399,12 +400,12 @@ Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
           "taken,W,d,received_own,acc,,x\n",
           "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
-    expect_metric(&x, 0, (double[]){40, 10, 0, 15});
-    expect_metric(&x, 1, (double[]){40, 10, 0, 15});
+    expect_metric(&x, 0, (double[]){30, 0, 0, 10});
+    expect_metric(&x, 1, (double[]){30, 0, 0, 10});
     expect_metric(&x, 2, (double[]){40, 45, 45, 50});
     expect_metric(&x, 3, (double[]){130, 180, 180, 230});
-    expect_metric(&x, 4, (double[]){0, 10, 5, 10});
-    expect_metric(&x, 5, (double[]){50, 20, 0, 15});
+    expect_metric(&x, 4, (double[]){0, 5, 5, 10});
+    expect_metric(&x, 5, (double[]){40, 10, 0, 10});
     expect_metric(&x, 6, (double[]){0, 5, 5, 0});
     expect_metric(&x, 7, (double[]){10, 10, 10, 0});
     expect_metric(&x, 8, (double[]){10, 10, 0, 0});

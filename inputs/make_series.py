@@ -243,8 +243,8 @@ add("stacks_per_accel_inv", "accelerators/stack",
 # 16.7 PFLOP/s FP8, i.e. ~8.3 BF16 at the usual 2:1 ratio [NV-GTC2025] (a
 # per-GPU listing of 12.5 PFLOP/s BF16 with sparsity, 6.25 dense
 # [MIRRORFROG], is lower: we take ~7); Rubin Ultra twice Rubin (100 vs 50
-# PFLOP/s FP4 per package [NV-GTC2025]).  Mix (assumption; ASICs such as TPU
-# and Trainium at Blackwell-class): 2.3e15 in 2026Q1 (B300-class), 3.3e15 in
+# PFLOP/s FP4 per package [NV-GTC2025]).  Merchant mix (assumption; custom
+# accelerators have series of their own, above): 2.3e15 in 2026Q1 (B300-class), 3.3e15 in
 # 2026Q4 (Rubin ~20%), 5.5e15 end 2027, 9e15 end 2028; then +38%/yr, Epoch's
 # 1.28x/yr FLOP/s per watt (2010-2024) [EPOCH-2030] times +8%/yr watts.
 FLOPS = {q(2026, 1): 2.3e15, q(2026, 4): 3.3e15, q(2027, 4): 5.5e15, q(2028, 4): 9.0e15}
@@ -274,6 +274,122 @@ add("watts_per_accel", "W",
     "IT watts per accelerator incl. host and network share, shipped mix (assumption): 1,800 "
     "(2026Q1), 2,000 (2026Q4), 2,500 (2027Q4), 3,300 (2028Q4), then +5%/yr (assumption)",
     lambda t: grow(WATTS, t, {(q(2029, 1), q(2035, 4)): 0.05}))
+
+# ---- custom accelerators (ASICs) --------------------------------------------
+# Share of the chain's accelerators that are custom: Google TPU, AWS
+# Trainium, Meta MTIA, Microsoft Maia.  TrendForce counts ASIC servers at
+# 26% of AI servers in 2024 [TF-ASIC-2024], 27.8% in 2026 (about 27% after
+# Meta's and AWS's delays) [TF-ASIC-2026] and nearly 40% by 2030
+# [TF-ASIC-2030]; Counterpoint expects more ASICs than data-centre GPUs by
+# 2028 [COUNTERPOINT-ASIC-2026], by chips rather than servers (a TPU host
+# has 4 chips, a GPU host 8).  The path takes TrendForce's server shares as
+# its share of units (the lower of the two, and they include Chinese
+# in-house chips that are not in this path): 27% (2026Q1) straight to 28%
+# (2026Q4) and 40% (2030Q4), held after (assumption).
+CUSTOM_UNITS = {q(2026, 1): 0.27, q(2026, 4): 0.28, q(2030, 4): 0.40}
+
+
+# A custom accelerator is a smaller package than a merchant GPU: fewer HBM
+# stacks (Ironwood 8, Trainium2 and 3 four, Maia 100 four, MTIA v2 none
+# [GOOG-TPU] [AWS-TRN] [META-MTIA-2024]; ~6 in the 2026 mix, 8 by 2028, as
+# the mix weights them [DIGITIMES-ASIC-2025]) and less interposer.  With
+# HBM stacks as the measure of a package (the merchant mix in
+# stacks_per_accel_inv: 7.5 -> 14), one merchant accelerator's worth of
+# CoWoS, HBM and logic makes merchant / custom stacks custom ones: 1.25 in
+# 2026.  Custom stacks after 2028: 8 -> 12 by 2035 (Broadcom's 3.5D
+# platform takes up to 12; assumption).
+def merchant_stacks(t):
+    return lin({q(2026, 1): 7.5, q(2027, 1): 8, q(2028, 1): 10, q(2029, 1): 12,
+                q(2030, 4): 12, q(2035, 4): 14}, t)
+
+
+def custom_stacks(t):
+    return lin({q(2026, 1): 6, q(2028, 4): 8, q(2035, 4): 12}, t)
+
+
+def custom_per_merchant(t):
+    return merchant_stacks(t) / custom_stacks(t)
+
+
+def custom_capacity_share(units_share, t):
+    """The share c of the chain's capacity that makes a units share u of
+    custom accelerators, k of them per merchant one's capacity:
+    u = c k / (c k + 1 - c), so c = u / (u + k (1 - u))."""
+    k = custom_per_merchant(t)
+    return units_share / (units_share + k * (1 - units_share))
+
+
+CUSTOM_SRC = ("TrendForce (Jul 2024): ASIC servers 26% of AI servers in 2024 [TF-ASIC-2024]; "
+              "TrendForce (Jan and Apr 2026): 27.8%, then ~27%, in 2026 [TF-ASIC-2026]; TrendForce "
+              "(Mar 2026, via The Daily Scout): nearly 40% by 2030 [TF-ASIC-2030]; Counterpoint "
+              "(Jan 2026): more ASICs than data-centre GPUs by 2028 [COUNTERPOINT-ASIC-2026]")
+CUSTOM_NOTE = ("share of the chain's capacity (wafers, CoWoS, HBM) that makes custom accelerators, "
+               "c = u / (u + k (1 - u)) for a units share u of 27% (2026Q1) straight to 28% "
+               "(2026Q4) and 40% (2030Q4), then held (TrendForce's server shares, the lower bound "
+               "of the published unit shares), and k = custom_per_merchant")
+add("custom_share", "share", CUSTOM_SRC, 2026, CUSTOM_NOTE,
+    lambda t: custom_capacity_share(lin(CUSTOM_UNITS, t), t))
+add("merchant_share", "share", CUSTOM_SRC, 2026, "1 - custom_share (" + CUSTOM_NOTE + ")",
+    lambda t: 1 - custom_capacity_share(lin(CUSTOM_UNITS, t), t))
+add("custom_per_merchant", "accelerators/accelerator",
+    "Google Cloud TPU docs: Ironwood 8 HBM3e stacks [GOOG-TPU]; AWS Neuron docs: Trainium2 and "
+    "Trainium3 4 stacks [AWS-TRN]; Meta (Apr 2024): MTIA v2 LPDDR5, no HBM [META-MTIA-2024]; "
+    "DIGITIMES (Dec 2025) unit mix [DIGITIMES-ASIC-2025]; the merchant mix of "
+    "stacks_per_accel_inv [TF-HBM-2024] [NV-GTC2025]",
+    2026,
+    "custom accelerators one merchant accelerator's worth of the chain makes = merchant HBM "
+    "stacks per accelerator / custom ones: custom 6 (2026Q1, the 2026 mix) -> 8 (2028Q4) -> 12 "
+    "(2035Q4) (after 2026: assumption); HBM stacks stand for the package's CoWoS and logic too "
+    "(assumption)",
+    custom_per_merchant)
+
+# Dense BF16 FLOP/s of the custom mix, counted as FP8 / 2 where the two
+# differ (as for Rubin; Trainium3's BF16 is a quarter of its FP8, and FP8
+# is what it trains in).  2026 units: Google 55%, AWS 30%, Meta 11%,
+# Microsoft 4% (DIGITIMES 58/26/10/6 and brokers via UDN 49/35/15)
+# [DIGITIMES-ASIC-2025]; Ironwood 2,307 TFLOP/s BF16 and v6e 918
+# [GOOG-TPU]; Trainium2 667 (1,299 FP8), Trainium3 1,258 (2,517 FP8 / 2)
+# [AWS-TRN]; MTIA v2 177 [META-MTIA-2024]; Maia 200 ~2,500 (over 5,000 FP8
+# / 2) [MS-MAIA-2026].  Google 0.8 x 2,307 + 0.2 x 918 = 2,029; AWS half
+# and half 963; Meta ~500 (MTIA v2 to v3, assumption); Microsoft 2,500:
+# the mix 1.56e15 in 2026, 1.4e15 in 2026Q1 (less Ironwood).  Then a
+# generation a year at ~1.5x (TPU 8t up to 2x Ironwood's FLOP/s per watt;
+# Trainium4 3x Trainium3's FP8 [AWS-TRN]; assumption): 2.4e15 end 2027,
+# 3.6e15 end 2028, then +38%/yr as the merchant mix.
+CUSTOM_FLOPS = {q(2026, 1): 1.4e15, q(2026, 4): 1.6e15, q(2027, 4): 2.4e15, q(2028, 4): 3.6e15}
+add("custom_flops_per_accel", "FLOP/s",
+    "Google Cloud TPU docs: Ironwood (TPU7x) 2,307 TFLOP/s BF16, 4,614 FP8; v6e 918 [GOOG-TPU]; "
+    "AWS Neuron docs: Trainium2 667 BF16 / 1,299 FP8, Trainium3 2,517 MXFP8 [AWS-TRN]; Meta (Apr "
+    "2024): MTIA v2 177 [META-MTIA-2024]; Microsoft (Jan 2026): Maia 200 >5 PFLOP/s FP8 "
+    "[MS-MAIA-2026]; DIGITIMES (Dec 2025): 2026 units Google 3.3M, AWS 1.5M, Meta 0.6M, Microsoft "
+    "0.3M [DIGITIMES-ASIC-2025]",
+    2026,
+    "custom mix, dense BF16 or FP8 / 2: 1.4e15 (2026Q1), 1.6e15 (2026Q4; Google 55% at 2,029, "
+    "AWS 30% at 963, Meta 11% at ~500, Microsoft 4% at 2,500 TFLOP/s), 2.4e15 (2027Q4), 3.6e15 "
+    "(2028Q4: a generation a year at ~1.5x, assumption), then +38%/yr as flops_per_accel",
+    lambda t: grow(CUSTOM_FLOPS, t, {(q(2029, 1), q(2035, 4)): 0.38}))
+
+# IT watts per custom accelerator incl. host and network.  Google publishes
+# no TPU power: an Ironwood pod of 9,216 chips draws ~10 MW at Hot Chips
+# 2025, ~1,090 W each all in [HOTCHIPS-IRONWOOD-2025]; v6e ~500 W all in
+# (assumption, from ~350 W chips); Trainium2 ~500 W chips (~800 W all in)
+# and Trainium3 over 1,000 W (~1,400 W all in) [DCD-TRN3-2024]; MTIA v2 90
+# W (~300 W all in) [META-MTIA-2024]; Maia 200 750 W (~1,100 W all in)
+# [MS-MAIA-2026].  The 2026 mix: ~950 W; 900 W in 2026Q1; then +15%/yr to
+# 2028 (liquid-cooled generations over 1 kW) and +5%/yr after, as the
+# merchant mix (assumption).  FLOP/s per watt: about the merchant mix's
+# (1.7e12 in 2026Q4 against 1.65e12; no maker has published a comparison).
+CUSTOM_WATTS = {q(2026, 1): 900, q(2026, 4): 950, q(2027, 4): 1100, q(2028, 4): 1250}
+add("custom_watts_per_accel", "W",
+    "Hot Chips 2025 (via press coverage): an Ironwood pod of 9,216 chips ~10 MW "
+    "[HOTCHIPS-IRONWOOD-2025]; DatacenterDynamics (Jul 2024): Trainium3 likely over 1 kW "
+    "[DCD-TRN3-2024]; Meta (Apr 2024): MTIA v2 90 W [META-MTIA-2024]; Microsoft (Jan 2026): Maia "
+    "200 750 W [MS-MAIA-2026]",
+    2026,
+    "IT watts per custom accelerator incl. host and network, 2026 mix weighted as "
+    "custom_flops_per_accel: 900 (2026Q1), 950 (2026Q4), 1,100 (2027Q4), 1,250 (2028Q4), then "
+    "+5%/yr as watts_per_accel (all after the pod figure: assumption)",
+    lambda t: grow(CUSTOM_WATTS, t, {(q(2029, 1), q(2035, 4)): 0.05}))
 
 # ---- power ----------------------------------------------------------------
 # AI share of data-centre power capacity.  IEA: electricity use of

@@ -3,8 +3,9 @@
 check_market.py inventory SAMPLES.csv N
     every (sample, deploy node, period): the bought accelerators waiting
     (waiting - waiting_own) <= target + orders, and its own waiting (from
-    streams, never returned) <= the largest target + orders of the path so
-    far and <= waiting, its own received <= received, with a relative
+    streams, never returned), counted as bought accelerators of the same
+    watts (check_own_watts, its smallest so far, over check_watts) <= the
+    largest target + orders of the path so far, and <= waiting, its own received <= received, with a relative
     tolerance of 1e-9 for rounding; all N samples present.
 check_market.py energy SAMPLES.csv
     energy per compute, sample by sample, against the metrics it divides
@@ -51,12 +52,20 @@ def inventory(path, n):
         print(over.head().to_string())
         return False
     # A node's own accelerators (streams) are taken within that quarter's
-    # bound and then only age, so they stay below the largest bound so far.
+    # bound, counted as bought ones of the same watts, and then only age, so
+    # they stay below the largest bound so far.  Counted with the smallest
+    # watts of its own so far (older cohorts drew less), never more than the
+    # engine counts them.
     so_far = bound.groupby(level=["sample", "region"]).cummax()
-    own_over = w[w["check_waiting_own"] > so_far * (1 + 1e-9) + 1e-6]
+    if "check_own_watts" in w:
+        own_w = w["check_own_watts"].groupby(level=["sample", "region"]).cummin()
+        own_eq = (w["check_waiting_own"] * own_w / w["check_watts"]).fillna(0)
+    else:
+        own_eq = w["check_waiting_own"]
+    own_over = w[own_eq > so_far * (1 + 1e-9) + 1e-6]
     if len(own_over):
-        print(f"FAIL: {len(own_over)} cells with its own accelerators waiting above the largest "
-              "target + orders so far, e.g.")
+        print(f"FAIL: {len(own_over)} cells with its own accelerators waiting (counted by their "
+              "watts) above the largest target + orders so far, e.g.")
         print(own_over.head().to_string())
         return False
     if (w["check_waiting_own"] > w["check_waiting"] * (1 + 1e-9) + 1e-6).any():

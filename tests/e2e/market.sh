@@ -17,6 +17,17 @@ awk -F, 'NR > 1 && $2 == "deploy" { print $1 }' "$SRC/inputs/nodes.csv" | while 
         echo "check_$f,$d,$d,$f,accelerators,check,test,,," >>"$M"
     done
 done
+# The watts of one bought accelerator and of one of its own (the watts input
+# of its stream), to count its own as the engine does: by their watts.
+E="$SRC/inputs/edges.csv"
+awk -F, 'NR > 1 && $2 == "deploy" { print $1 }' "$SRC/inputs/nodes.csv" | while read -r d; do
+    wm=$(awk -F, -v d="$d" '$2 == d && $3 == "watts" { print $1 }' "$E")
+    echo "check_watts,$d,$wm,output,W,check,test,,," >>"$M"
+    for st in $(awk -F, -v d="$d" '$2 == d && $3 == "units" { print $1 }' "$E"); do
+        ws=$(awk -F, -v s="$st" '$2 == s && $3 == "watts" { print $1 }' "$E")
+        [ -n "$ws" ] && echo "check_own_watts,$d,$ws,output,W,check,test,,," >>"$M"
+    done
+done
 [ "$(wc -l <"$M")" -gt 4 ] && ok "check metrics for every deploy node" || bad "no deploy nodes found"
 # The on-site path's generators (US): what is ready, the turbines, what is built.
 for f in "onsite_power_US ready" "turbines_US turbines" "onsite_gas_US built"; do

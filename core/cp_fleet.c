@@ -213,10 +213,8 @@ CP_LANE_CLONES static void waiting_count(const cp_fleet_spec *sp, const cp_fleet
         waiting[l] += eq[l];
 }
 
-/* Accelerators waiting at quarter t, and their mean age in quarters; own:
- * those of them that are its own (NULL: it has none). */
-/* Adds the survivors of one kind of waiting cohorts (wait) to count, and
- * their ages to age. */
+/* Adds the survivors of waiting cohorts (wait) to count, and their ages
+ * to age. */
 LANE_INLINE void add_waiting(const cp_fleet_spec *sp, const cp_fleet *f, const double *wait,
                              size_t t, size_t n, double *restrict count, double *restrict age)
 {
@@ -231,19 +229,43 @@ LANE_INLINE void add_waiting(const cp_fleet_spec *sp, const cp_fleet *f, const d
     }
 }
 
+/* The same for its own waiting cohorts, in the same pass adding their
+ * watts to watts. */
+LANE_INLINE void add_own_waiting(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t n,
+                                 double *restrict count, double *restrict age,
+                                 double *restrict watts)
+{
+    const size_t L = f->lanes;
+    for (size_t c = first_waiting(f, n); c <= t; c++) {
+        const double s = sp->surv[t - c], quarters = (double)(t - c);
+        const double *restrict w = &f->own_wait[c * L], *restrict each = &f->own_watts[c * L];
+        for (size_t l = 0; l < n; l++) {
+            count[l] += s * w[l];
+            age[l] += s * w[l] * quarters;
+            watts[l] += s * w[l] * each[l];
+        }
+    }
+}
+
+/* Accelerators waiting at quarter t and their mean age in quarters; own
+ * (NULL: it has none): those of them that are its own, and eq the same
+ * counted as bought ones of watts_in each (own_waiting_as_bought). */
 CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
-                                        size_t n, double *restrict waiting, double *restrict age,
-                                        double *restrict own)
+                                        size_t n, const double *restrict watts_in,
+                                        double *restrict waiting, double *restrict age,
+                                        double *restrict own, double *restrict eq)
 {
     for (size_t l = 0; l < n; l++)
         waiting[l] = age[l] = 0;
     add_waiting(sp, f, f->wait, t, n, waiting, age);
     if (own) {
         for (size_t l = 0; l < n; l++)
-            own[l] = 0;
-        add_waiting(sp, f, f->own_wait, t, n, own, age);
-        for (size_t l = 0; l < n; l++)
+            own[l] = eq[l] = 0;
+        add_own_waiting(sp, f, t, n, own, age, eq);
+        for (size_t l = 0; l < n; l++) {
             waiting[l] += own[l];
+            eq[l] = watts_in[l] > 0 ? eq[l] / watts_in[l] : 0;
+        }
     }
     for (size_t l = 0; l < n; l++)
         age[l] = waiting[l] > 0 ? age[l] / waiting[l] : 0;
@@ -482,16 +504,15 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         headroom[l] = spare > TINY * power[l] ? spare : 0; /* now unfilled */
     }
     double *const own = f->own_wait ? f->own_waiting : NULL;
-    waiting_sums(sp, f, t, n, out->waiting, out->waiting_age, own);
+    waiting_sums(sp, f, t, n, in->watts, out->waiting, out->waiting_age, own, f->own_eq);
     for (size_t l = 0; pool && !own && l < n; l++)
         if (out->waiting[l] > f->buffer[l]) {
             return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);
             out->waiting[l] = f->buffer[l];
         }
     /* Its own accelerators stay: only bought ones go back to the pool.  Its
-     * own count against the buffer by their watts, as in its orders. */
-    if (pool && own)
-        own_waiting_as_bought(sp, f, t, n, in->watts, f->own_eq);
+     * own count against the buffer by their watts (own_eq), as in its
+     * orders. */
     for (size_t l = 0; pool && own && l < n; l++) {
         const double bought = out->waiting[l] - own[l];
         const double excess = bought + f->own_eq[l] - f->buffer[l];

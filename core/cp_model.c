@@ -575,13 +575,16 @@ LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const 
             chips = labels_of(m, w, m->in_from[e]);
     }
     for (size_t l = 0; l < n; l++) {
+        /* binding.csv names the constraint, not whether it cut a flow */
+        const uint8_t p = power ? power[l] & ~LABEL_CUT : NO_LABEL;
+        const uint8_t c = chips ? chips[l] & ~LABEL_CUT : NO_LABEL;
         uint8_t k;
         switch (bound[l]) {
         case CP_FLEET_BOUND_POWER:
-            k = power && (power[l] & ~LABEL_CUT) != NO_LABEL ? power[l] & ~LABEL_CUT : LABEL_POWER;
+            k = p != NO_LABEL ? p : LABEL_POWER;
             break;
         case CP_FLEET_BOUND_SHORT:
-            k = chips && (chips[l] & ~LABEL_CUT) != NO_LABEL ? chips[l] & ~LABEL_CUT : LABEL_CHIPS;
+            k = c != NO_LABEL ? c : LABEL_CHIPS;
             break;
         case CP_FLEET_BOUND_CAPPED:
             k = LABEL_EXPORT;

@@ -60,7 +60,7 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
     }
 #define N_OWN_ARRAYS 3
 
-int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own)
+int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own, int thermal)
 {
     memset(f, 0, sizeof *f);
     f->T = T;
@@ -79,6 +79,11 @@ int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own)
     double **own_arrays[N_OWN_ARRAYS] = OWN_ARRAYS(f);
     for (size_t k = 0; own && k < N_OWN_ARRAYS; k++)
         ok = ok && (*own_arrays[k] = calloc((T ? T : 1) * lanes, sizeof **own_arrays[k])) != NULL;
+    if (thermal)
+        ok = ok && (f->need = calloc((T ? T : 1) * lanes, sizeof *f->need)) != NULL &&
+             (f->sum_liquid = calloc(lanes, sizeof *f->sum_liquid)) != NULL &&
+             (f->hostable = calloc(lanes, sizeof *f->hostable)) != NULL &&
+             (f->liquid_room = calloc(lanes, sizeof *f->liquid_room)) != NULL;
     if (!ok) {
         cp_fleet_free(f);
         return -1;
@@ -97,6 +102,10 @@ void cp_fleet_free(cp_fleet *f)
     double **own_arrays[N_OWN_ARRAYS] = OWN_ARRAYS(f);
     for (size_t k = 0; k < N_OWN_ARRAYS; k++)
         free(*own_arrays[k]);
+    free(f->need);
+    free(f->sum_liquid);
+    free(f->hostable);
+    free(f->liquid_room);
     free(f->own_share);
     free(f->own_waiting);
     free(f->own_eq);
@@ -116,6 +125,8 @@ void cp_fleet_reset(cp_fleet *f)
     double **own_arrays[N_OWN_ARRAYS] = OWN_ARRAYS(f);
     for (size_t k = 0; f->own_wait && k < N_OWN_ARRAYS; k++)
         memset(*own_arrays[k], 0, f->T * f->lanes * sizeof **own_arrays[k]);
+    if (f->need)
+        memset(f->need, 0, f->T * f->lanes * sizeof *f->need);
     memset(f->own_share, 0, f->lanes * sizeof *f->own_share);
     memset(f->capped, 0, f->lanes * sizeof *f->capped);
     memset(f->first_wait, 0, f->lanes * sizeof *f->first_wait);
@@ -151,6 +162,23 @@ CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_flee
             watts[l] += s * wt[l];
             watts_next[l] += s1 * wt[l];
         }
+    }
+}
+
+/* With a thermal limit: the installed watts at the start of quarter t
+ * that need liquid-cooled racks (the starting fleet needs none: it stays
+ * in the halls it is in). */
+CP_LANE_CLONES static void liquid_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
+                                       size_t n, double *restrict liquid)
+{
+    const size_t L = f->lanes;
+    for (size_t l = 0; l < n; l++)
+        liquid[l] = 0;
+    for (size_t c = 0; c < t; c++) {
+        const double s = sp->surv[t - c];
+        const double *restrict wt = &f->inst_watts[c * L], *restrict q = &f->need[c * L];
+        for (size_t l = 0; l < n; l++)
+            liquid[l] += s * wt[l] * q[l];
     }
 }
 
@@ -273,6 +301,43 @@ CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet 
 
 /* ---- a fleet's quarter -------------------------------------------------- */
 
+/* The liquid-cooled MW it can count on: what its power inputs say, up to
+ * its power. */
+LANE_INLINE double liquid_mw(const cp_fleet_in *in, size_t l)
+{
+    const double liquid = in->liquid[l] > 0 ? in->liquid[l] : 0;
+    return liquid < in->power[l] ? liquid : in->power[l];
+}
+
+/* The share of this quarter's watts that need liquid-cooled racks. */
+LANE_INLINE double need_now(const cp_fleet_in *in, size_t l)
+{
+    const double q = in->needs[l];
+    return q > 0 ? (q < 1 ? q : 1) : 0;
+}
+
+/* With a thermal limit: the power it can fill this quarter (f->hostable,
+ * MW): its power, less the free power that only air-cooled racks could
+ * use when this quarter's accelerators need liquid-cooled ones (the
+ * liquid-cooled power not yet drawn, divided by the share that needs it,
+ * is all the new accelerators can use).  Its orders follow it. */
+CP_LANE_CLONES static void hostable_power(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
+                                          const cp_fleet_in *in)
+{
+    liquid_sums(sp, f, t, n, f->sum_liquid);
+    const double *restrict sum_watts = f->sum_watts, *restrict sum_liquid = f->sum_liquid,
+                           *restrict pue = in->pue, *restrict power = in->power;
+    double *restrict hostable = f->hostable;
+    for (size_t l = 0; l < n; l++) {
+        const double mw_per_watt = pue[l] / 1e6;
+        const double draw = sum_watts[l] * mw_per_watt, liquid_draw = sum_liquid[l] * mw_per_watt;
+        const double free_liquid = liquid_mw(in, l) - liquid_draw, q = need_now(in, l);
+        const double spare = power[l] - draw;
+        const double usable = q > 0 ? (free_liquid > 0 ? free_liquid : 0) / q : spare;
+        hostable[l] = usable < spare ? draw + usable : power[l];
+    }
+}
+
 /* The loop over lanes is free of branches (both sides computed, one kept)
  * and its arrays are restrict, so that it vectorizes. */
 CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
@@ -283,8 +348,10 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
             f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next);
     waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
-    const double *restrict power_in = in->power, *restrict pue = in->pue,
-                           *restrict watts_in = in->watts;
+    if (sp->thermal)
+        hostable_power(sp, f, t, n, in);
+    const double *restrict power_in = sp->thermal ? f->hostable : in->power,
+                           *restrict pue = in->pue, *restrict watts_in = in->watts;
     const double *restrict sum_watts = f->sum_watts, *restrict sum_watts_next = f->sum_watts_next,
                            *restrict sum_waiting = f->sum_waiting;
     double *restrict power_prev = f->power_prev, *restrict buffer_out = f->buffer,
@@ -342,6 +409,8 @@ LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
         received[l] = a + resold[l]; /* resold ones joined their own cohorts */
         received_own[l] = 0;
     }
+    for (size_t l = 0; f->need && l < n; l++)
+        f->need[t * L + l] = need_now(in, l);
     if (!f->own_wait || !in->own_units)
         return;
     /* Its own accelerators, the share it took of those on offer: one
@@ -384,16 +453,41 @@ static double take(double *wait, double s, double each, double *h, double *age0)
     return k;
 }
 
+/* take() under a thermal limit: a share q of the cohort's watts also needs
+ * the liquid-cooled headroom *hl (W), so the cohort may use at most *hl / q
+ * of the headroom *h. */
+static double take_cooled(double *wait, double s, double each, double q, double *h, double *hl,
+                          double *age0)
+{
+    const double by_liquid = q > 0 ? *hl / q : INFINITY;
+    if (!(by_liquid < *h)) {
+        const double k = take(wait, s, each, h, age0);
+        const double left = *hl - k * each * q;
+        *hl = left > 0 ? left : 0;
+        return k;
+    }
+    double room = by_liquid;
+    const double k = take(wait, s, each, &room, age0);
+    const double left = *h - k * each;
+    *h = left > 0 ? left : 0;
+    *hl = room > 0 ? *hl - k * each * q : 0; /* used up when the cohort did not fit */
+    return k;
+}
+
 /* Installs lane l's waiting accelerators, oldest cohort first (its own
- * before bought ones of the same age), while the headroom (W) lasts; adds
- * them to the sums.  Returns how many.  Scalar: each cohort's share
- * depends on what the older ones left. */
+ * before bought ones of the same age), while the headroom (W) lasts, and
+ * with a thermal limit (hl: the liquid-cooled headroom, W; else NULL)
+ * while that lasts for the cohorts that need it; adds them to the sums.
+ * Returns how many.  Scalar: each cohort's share depends on what the
+ * older ones left. */
 static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l,
-                           double *headroom, double *fleet, double *flops, double *watts)
+                           double *headroom, double *hl, double *fleet, double *flops,
+                           double *watts)
 {
     const size_t L = f->lanes;
     double *const own = f->own_wait;
     double installed = 0, h = *headroom, fl = *fleet, fp = *flops, wt = *watts;
+    double dummy = 0, *const liquid = hl ? hl : &dummy;
     size_t c = f->first_wait[l];
     while (c < t && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
         c++;
@@ -404,7 +498,8 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         double age0;
         if (own && own[at] > 0) {
             const double each = f->own_watts[at], per = f->own_flops[at];
-            const double k = take(&own[at], s, each, &h, &age0);
+            const double k = hl ? take_cooled(&own[at], s, each, f->need[at], &h, liquid, &age0)
+                                : take(&own[at], s, each, &h, &age0);
             f->inst[at] += age0;
             f->inst_flops[at] += age0 * per;
             f->inst_watts[at] += age0 * each;
@@ -416,7 +511,8 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         if (!(f->wait[at] > 0) || !(h > 0))
             continue;
         const double each = f->watts[at];
-        const double k = take(&f->wait[at], s, each, &h, &age0);
+        const double k = hl ? take_cooled(&f->wait[at], s, each, f->need[at], &h, liquid, &age0)
+                            : take(&f->wait[at], s, each, &h, &age0);
         f->inst[at] += age0;
         f->inst_flops[at] += age0 * f->flops[at];
         f->inst_watts[at] += age0 * each;
@@ -471,9 +567,17 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         watts[l] = sum_watts[l];
         headroom[l] = power_w - watts[l];
     }
+    /* The liquid-cooled headroom (W): liquid-cooled power less the watts
+     * installed that need it. */
+    double *restrict room = f->liquid_room;
+    for (size_t l = 0; sp->thermal && l < n; l++) {
+        const double w_per_mw = 1e6 / pue[l];
+        const double r = liquid_mw(in, l) * w_per_mw - f->sum_liquid[l];
+        room[l] = r > 0 ? r : 0;
+    }
     for (size_t l = 0; l < n; l++)
-        out->installed[l] =
-            install_lane(sp, f, t, l, &headroom[l], &fleet[l], &flops[l], &watts[l]);
+        out->installed[l] = install_lane(sp, f, t, l, &headroom[l], sp->thermal ? &room[l] : NULL,
+                                         &fleet[l], &flops[l], &watts[l]);
     /* What bound: the power (headroom used up), else a supply short of the
      * orders (its import limit, or the capacity), else the orders. */
     const int has_market = pool != NULL;
@@ -492,6 +596,14 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         bound[l] = (uint8_t)((1 - by_power) *
                              (CP_FLEET_BOUND_ORDERS -
                               is_short * (CP_FLEET_BOUND_ORDERS - CP_FLEET_BOUND_SHORT - capped)));
+    }
+    /* Under a thermal limit, power left while the liquid-cooled power is
+     * used up (and this quarter's accelerators need it) bound the fleet:
+     * its orders followed the power it could fill. */
+    for (size_t l = 0; sp->thermal && l < n; l++) {
+        const double power_w = power[l] * 1e6 / pue[l];
+        const int cooled = !(room[l] > TINY * power_w) & (need_now(in, l) > 0);
+        bound[l] = bound[l] != CP_FLEET_BOUND_POWER && cooled ? CP_FLEET_BOUND_COOLING : bound[l];
     }
     /* Reports (unfilled power, the waiting and their age) below a billionth
      * of their scale are rounding left by differences of near-equal

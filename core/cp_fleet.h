@@ -39,6 +39,7 @@ typedef struct cp_fleet_spec {
     const double *surv_init;       /* the starting fleet: S(a0 + t) / S(a0), t = 0 .. T + 1 */
     double fleet0, flops0, watts0; /* the starting fleet: accelerators, FLOP/s and W each */
     int own;                       /* 1: it receives accelerators of its own (streams) */
+    int thermal; /* 1: a thermal limit (liquid-cooled MW and the share that need them) */
 } cp_fleet_spec;
 
 /* Survival of a Weibull lifetime with the given mean (quarters) and shape,
@@ -55,6 +56,9 @@ typedef struct cp_fleet {
     /* Its own accelerators (NULL without streams): waiting, age-0 units,
      * and the FLOP/s and W of one, per cohort. */
     double *own_wait, *own_flops, *own_watts;
+    /* The share of a cohort's watts that need liquid-cooled racks (NULL
+     * without a thermal limit), per cohort; its own share their cohort's. */
+    double *need;
     double *own_share;    /* per lane: the share it takes of its own on offer this quarter */
     double *own_waiting;  /* per lane: its own accelerators waiting (scratch of a quarter) */
     double *own_eq;       /* per lane: the same, as bought ones of equal watts (scratch) */
@@ -71,12 +75,17 @@ typedef struct cp_fleet {
      * installed, their FLOP/s and watts, the watts still alive next
      * quarter, and the accelerators waiting. */
     double *sum_fleet, *sum_flops, *sum_watts, *sum_watts_next, *sum_waiting;
+    /* With a thermal limit (else NULL), per lane: the installed watts that
+     * need liquid-cooled racks at the start of the quarter; the MW it can
+     * fill this quarter (its power, less what only air-cooled racks could
+     * use); the liquid-cooled headroom (W, scratch of cp_fleet_step). */
+    double *sum_liquid, *hostable, *liquid_room;
     size_t planned; /* t + 1 once quarter t's orders are placed */
     size_t lanes, T;
 } cp_fleet;
 
-/* own: 1 if the fleet receives accelerators of its own (cp_fleet_spec). */
-int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own);
+/* own, thermal: as in cp_fleet_spec. */
+int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own, int thermal);
 void cp_fleet_free(cp_fleet *f);
 /* The starting state: nothing waiting and nothing installed but the
  * starting fleet (which cp_fleet_spec describes). */
@@ -100,6 +109,10 @@ typedef struct cp_fleet_in {
     /* Its own accelerators on offer this quarter (NULL without streams):
      * how many, and their FLOP/s and W in all. */
     const double *own_units, *own_flops, *own_watts;
+    /* The thermal limit (NULL without one): MW of its power that can host
+     * liquid-cooled racks, and the share of this quarter's accelerators'
+     * watts that need them (its own too). */
+    const double *liquid, *needs;
     double horizon; /* order_horizon: quarters of power growth ordered ahead */
     double buffer;  /* inventory_target: quarters of expected installations */
 } cp_fleet_in;
@@ -111,8 +124,15 @@ typedef struct cp_fleet_out {
 } cp_fleet_out;
 
 /* What limited a fleet's installations in a quarter: the power (headroom
- * used up), a supply short of its orders, its import limit, its orders. */
-enum { CP_FLEET_BOUND_POWER, CP_FLEET_BOUND_SHORT, CP_FLEET_BOUND_CAPPED, CP_FLEET_BOUND_ORDERS };
+ * used up), a supply short of its orders, its import limit, its orders,
+ * the liquid-cooled power (used up while power is left). */
+enum {
+    CP_FLEET_BOUND_POWER,
+    CP_FLEET_BOUND_SHORT,
+    CP_FLEET_BOUND_CAPPED,
+    CP_FLEET_BOUND_ORDERS,
+    CP_FLEET_BOUND_COOLING
+};
 
 /* Places quarter t's orders (f->orders): the accelerators that fill the
  * power free now, plus `horizon` quarters of the power's last growth and a

@@ -83,7 +83,7 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                          .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_DEPLOY] =
         {.name = "deploy",
-         .n_params = 11,
+         .n_params = 12,
          .params = {{"pue", REQUIRED, 1, 10, 0, 0, 0},
                     {"lifetime", REQUIRED, 0, 1000, 1, 0, 1},
                     {"failure_loss", 0.0, 0, 1, 0, 1, 0},
@@ -95,13 +95,18 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                     {"initial_age", 0.0, 0, 1000, 0, 0, 1},
                     {"order_horizon", 0.0, 0, 40, 0, 0, 1},
                     {"inventory_target", 0.0, 0, 40, 0, 0, 1},
-                    {"import_limit", 1.0, 0, 1, 0, 0, 1}},
+                    {"import_limit", 1.0, 0, 1, 0, 0, 1},
+                    /* The PUE of the halls' air-cooled part less that of
+                     * the liquid-cooled part ('pue'). */
+                    {"pue_air_extra", 0.0, 0, 10, 0, 0, 0}},
          .role_min =
              {[CP_ROLE_UNITS] = 1, [CP_ROLE_POWER] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .role_max = {[CP_ROLE_UNITS] = UNLIMITED,
                       [CP_ROLE_POWER] = UNLIMITED,
                       [CP_ROLE_FLOPS] = 1,
-                      [CP_ROLE_WATTS] = 1},
+                      [CP_ROLE_WATTS] = 1,
+                      [CP_ROLE_LIQUID] = 1,
+                      [CP_ROLE_NEEDS_LIQUID] = 1},
          .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) | F(CP_FIELD_POWER_USED) |
                    F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
                    F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
@@ -118,8 +123,9 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .fields = F(CP_FIELD_OUTPUT)},
 };
 
-static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale", "flow",  "price", "units",
-                                                      "power", "flops", "watts", "cap"};
+static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale",  "flow",        "price",
+                                                      "units", "power",  "flops",       "watts",
+                                                      "cap",   "liquid", "needs_liquid"};
 static const char *const field_names[CP_FIELD_COUNT] = {
     "output",   "compute",     "power_used", "waiting", "deployed", "orders",      "target",
     "unfilled", "waiting_age", "idle",       "unsold",  "received", "waiting_own", "received_own"};
@@ -739,6 +745,31 @@ static int check_streams(const cp_graph *g, const cp_graph_override *ov, cp_err 
     return CP_OK;
 }
 
+/* A deploy node's liquid-cooled power means nothing without the share of
+ * its accelerators that need it, and the share nothing without the power. */
+static int check_thermal(const cp_graph *g, const cp_graph_override *ov, cp_err *err)
+{
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const cp_node *n = &g->nodes[i];
+        const cp_edge *liquid = NULL, *needs = NULL;
+        for (size_t e = n->first_in; e < n->first_in + n->n_in; e++) {
+            liquid = g->edges[e].role == CP_ROLE_LIQUID ? &g->edges[e] : liquid;
+            needs = g->edges[e].role == CP_ROLE_NEEDS_LIQUID ? &g->edges[e] : needs;
+        }
+        if (!liquid == !needs)
+            continue;
+        char where[CP_ERR_MSG_MAX / 2];
+        edge_origin(g, ov, liquid ? liquid : needs, where, sizeof where);
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: deploy node '%s' has a '%s' input but no '%s' input: the thermal "
+                          "limit needs both (the MW that can host liquid-cooled racks, and the "
+                          "share of its accelerators that need them)",
+                          where, n->name, liquid ? "liquid" : "needs_liquid",
+                          liquid ? "needs_liquid" : "liquid");
+    }
+    return CP_OK;
+}
+
 /* Two edges of the same role between the same nodes.  Sorting copies by
  * (from, to, role, then edges.csv before a scenario's, file order) puts
  * each set of repeats together, first given first: O(E log E).  The
@@ -835,8 +866,8 @@ static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_
         n->first_in = k;
         n->n_in++;
     }
-    if (!(rc = check_role_counts(g, ov, err)))
-        rc = check_streams(g, ov, err);
+    if (!(rc = check_role_counts(g, ov, err)) && !(rc = check_streams(g, ov, err)))
+        rc = check_thermal(g, ov, err);
 out:
     cp_table_free(&t);
     return rc;

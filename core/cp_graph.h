@@ -27,7 +27,7 @@
 
 #define CP_NAME_MAX 64
 #define CP_UNIT_MAX 32
-#define CP_PARAMS_MAX 11
+#define CP_PARAMS_MAX 12
 #define CP_FIELDS_MAX 14
 #define CP_LABEL_MAX 32
 
@@ -54,7 +54,9 @@ typedef enum cp_role {
     CP_ROLE_POWER,
     CP_ROLE_FLOPS,
     CP_ROLE_WATTS,
-    CP_ROLE_CAP, /* an assemble node's limit on its flow: where it binds, it cut */
+    CP_ROLE_CAP,          /* an assemble node's limit on its flow: where it binds, it cut */
+    CP_ROLE_LIQUID,       /* deploy: MW of its power that can host liquid-cooled racks */
+    CP_ROLE_NEEDS_LIQUID, /* deploy: share of this quarter's accelerators that need them */
     CP_ROLE_COUNT
 } cp_role;
 

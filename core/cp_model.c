@@ -530,11 +530,22 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
         else if (m->in_role[e] == CP_ROLE_POWER)
             for (size_t l = 0; l < n; l++)
                 w->power_in[l] += v[l];
+        else if (m->in_role[e] == CP_ROLE_LIQUID)
+            in.liquid = v;
+        else if (m->in_role[e] == CP_ROLE_NEEDS_LIQUID)
+            in.needs = v;
         else if (m->in_role[e] == CP_ROLE_UNITS && m->in_kind[e] == CP_NODE_STREAM)
             add_stream(m, w, e, v, n);
         else if (m->in_role[e] == CP_ROLE_UNITS && m->in_kind[e] != CP_NODE_MARKET)
             for (size_t l = 0; l < n; l++) /* a market delivers through the fleet */
                 w->units[l] += v[l];
+    }
+    /* The PUE follows the cooling mix of its power: pue where racks are
+     * liquid-cooled, pue + pue_air_extra where they are not. */
+    for (size_t l = 0; in.liquid && l < n; l++) {
+        const double p = w->power_in[l], liquid = in.liquid[l];
+        const double share = p > 0 && liquid < p ? (liquid > 0 ? liquid / p : 0) : 1;
+        w->pue[l] += param(nd, w->mult, 11, l) * (1.0 - share);
     }
     return in;
 }
@@ -567,10 +578,12 @@ LANE_INLINE void eval_market(const cp_model *m, cp_workspace *w, const mnode *nd
 LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const mnode *nd,
                                 const uint8_t *bound, uint8_t *out, size_t n)
 {
-    const uint8_t *power = NULL, *chips = NULL;
+    const uint8_t *power = NULL, *chips = NULL, *liquid = NULL;
     for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
         if (m->in_role[e] == CP_ROLE_POWER && !power)
             power = labels_of(m, w, m->in_from[e]);
+        else if (m->in_role[e] == CP_ROLE_LIQUID)
+            liquid = labels_of(m, w, m->in_from[e]);
         else if (m->in_role[e] == CP_ROLE_UNITS && (!chips || m->in_kind[e] == CP_NODE_MARKET))
             chips = labels_of(m, w, m->in_from[e]);
     }
@@ -578,6 +591,7 @@ LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const 
         /* binding.csv names the constraint, not whether it cut a flow */
         const uint8_t p = power ? power[l] & ~LABEL_CUT : NO_LABEL;
         const uint8_t c = chips ? chips[l] & ~LABEL_CUT : NO_LABEL;
+        const uint8_t cool = liquid ? liquid[l] & ~LABEL_CUT : NO_LABEL;
         uint8_t k;
         switch (bound[l]) {
         case CP_FLEET_BOUND_POWER:
@@ -588,6 +602,9 @@ LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const 
             break;
         case CP_FLEET_BOUND_CAPPED:
             k = LABEL_EXPORT;
+            break;
+        case CP_FLEET_BOUND_COOLING:
+            k = cool != NO_LABEL ? cool : LABEL_POWER;
             break;
         default:
             k = LABEL_ORDERS;

@@ -336,7 +336,7 @@ static void mark_labelled(cp_model *m)
         for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++) {
             const cp_role r = m->in_role[e];
             if (r == CP_ROLE_IN || r == CP_ROLE_FLOW || r == CP_ROLE_CAP || r == CP_ROLE_POWER ||
-                r == CP_ROLE_UNITS)
+                r == CP_ROLE_UNITS || r == CP_ROLE_LIQUID)
                 m->nodes[pos[m->in_from[e]]].labelled = 1;
         }
     }
@@ -497,6 +497,14 @@ static int build_markets(cp_model *m, cp_err *err)
 }
 
 /* Whether a deploy node has a 'units' input from a stream node. */
+static int has_role(const cp_model *m, const mnode *nd, cp_role role)
+{
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++)
+        if (m->in_role[e] == role)
+            return 1;
+    return 0;
+}
+
 static int receives_streams(const cp_model *m, const mnode *nd)
 {
     for (size_t e = nd->first_in; e < nd->first_in + nd->n_in; e++)
@@ -527,7 +535,8 @@ static int build_fleet_specs(cp_model *m, cp_err *err)
                                                    .fleet0 = nd->param[3],
                                                    .flops0 = nd->param[4],
                                                    .watts0 = nd->param[5],
-                                                   .own = receives_streams(m, nd)};
+                                                   .own = receives_streams(m, nd),
+                                                   .thermal = has_role(m, nd, CP_ROLE_LIQUID)};
     }
     return CP_OK;
 }
@@ -707,7 +716,8 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->label = calloc((m->n_nodes + 1) * LANES, 1);
     int fleets_ok = w->fleets != NULL;
     for (size_t d = 0; fleets_ok && d < m->n_deploys; d++) {
-        fleets_ok = cp_fleet_alloc(&w->fleets[d], m->T, LANES, m->fleet_spec[d].own) == 0;
+        fleets_ok = cp_fleet_alloc(&w->fleets[d], m->T, LANES, m->fleet_spec[d].own,
+                                   m->fleet_spec[d].thermal) == 0;
         w->n_fleets += fleets_ok;
     }
     for (size_t b = 0; fleets_ok && w->market_fleets && b < m->n_buyers; b++)

@@ -337,7 +337,7 @@ Test(fleet, market_mistakes_are_named)
 Test(fleet, rounding_dust_is_reported_as_zero)
 {
     cp_fleet f;
-    cr_assert_eq(cp_fleet_alloc(&f, 4, 2, 0), 0);
+    cr_assert_eq(cp_fleet_alloc(&f, 4, 2, 0, 0), 0);
     cp_fleet *fleets[1] = {&f};
     const double capacity[2] = {3e6, 3e6}, limit[1] = {1.0}, surv[6] = {1, 1, 1, 1, 1, 1};
     f.orders[0] = 3e6 * (1 - 1e-12);
@@ -415,7 +415,9 @@ Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
 
 /* A stream must name its FLOP/s and watts, and may not feed a market
  * (which would ship its accelerators as the market's own). */
-Test(fleet, stream_mistakes_are_named)
+/* Writes the inputs of a mistake test (one supply node u, a market m, a
+ * deploy node d, and the given nodes.csv) and loads its scenario. */
+static void load_small(const char *nodes, cp_scenario *sc)
 {
     cp_err err;
     tf_write(dir, "series.csv",
@@ -425,15 +427,21 @@ Test(fleet, stream_mistakes_are_named)
              "node,param,value,unit,source,source_year,note\nd,pue,1,,x,,\nd,lifetime,4,,x,,\n");
     tf_write(dir, "metrics.csv",
              "metric,region,node,field,unit,description,source\nshipped,W,m,output,acc,,x\n");
-    tf_write(dir, "nodes.csv",
-             "node,kind,region,unit,description,source\nm,market,W,acc,,x\nu,supply,W,acc,,x\n"
-             "s,stream,W,acc,,x\nd,deploy,W,acc,,x\n");
+    tf_write(dir, "nodes.csv", nodes);
     tf_write(dir, "s.ini", "[scenario]\ninputs = .\nstart = 2026Q1\nend = 2026Q4\n");
     char path[4096];
     snprintf(path, sizeof path, "%s/s.ini", dir);
+    cr_assert_eq(cp_scenario_load(path, sc, &err), CP_OK, "%s", err.msg);
+}
+
+Test(fleet, stream_mistakes_are_named)
+{
+    cp_err err;
     cp_scenario sc;
     cp_graph g;
-    cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+    load_small("node,kind,region,unit,description,source\nm,market,W,acc,,x\nu,supply,W,acc,,x\n"
+               "s,stream,W,acc,,x\nd,deploy,W,acc,,x\n",
+               &sc);
     /* no watts */
     tf_write(dir, "edges.csv",
              "from,to,role,weight,unit,source,note\nu,s,in,,,x,\nu,s,flops,,,x,\nu,m,in,,,x,\n"
@@ -447,5 +455,123 @@ Test(fleet, stream_mistakes_are_named)
     cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_EINVAL);
     TF_CONTAINS(err.msg, "edges.csv line 5", "stream 's' feeds market 'm'",
                 "connect the stream to deploy nodes");
+    cp_scenario_free(&sc);
+}
+
+/* The thermal limit.  Power 10, 16, 20, 24 MW; liquid-cooled power
+ * (`liquid`, constraint power:cooling) 4, 4, 8, 10 MW; the share of each
+ * quarter's accelerators that need it (`needs_liquid`) 0, 1, 1, 0.5;
+ * accelerators of 1 MW and 1 FLOP/s, PUE 1, no horizon or buffer, nothing
+ * retires:
+ *   q0: nothing needs liquid: 10 free, 10 ordered and installed (air-cooled).
+ *       Power used up: power.
+ *   q1: 6 MW free, but the new accelerators need liquid and 4 MW of it are
+ *       free (none drawn): it can fill 10 + 4 = 14 MW and orders 4; 4
+ *       installed (liquid drawn 4), 2 MW left unfilled: power:cooling.
+ *   q2: 6 free, liquid 8 - 4 = 4 free: 4 ordered and installed (liquid
+ *       drawn 8), 2 unfilled: power:cooling.
+ *   q3: 6 free, liquid 10 - 8 = 2 free, half of each new accelerator's
+ *       watts need it: 2 / 0.5 = 4 ordered and installed (liquid drawn 10),
+ *       2 unfilled: power:cooling.
+ * Fleet 10, 14, 18, 22. */
+Test(fleet, liquid_cooled_power_limits_what_needs_it)
+{
+    world x;
+    build(&x,
+          "node,kind,region,unit,description,source,constraint\n"
+          "cap,supply,W,acc,,x,\nm,market,W,acc,,x,\np,supply,W,MW,,x,\nf,supply,W,FLOP/s,,x,\n"
+          "w,supply,W,W,,x,\nlq,supply,W,MW,,x,power:cooling\nq,supply,W,share,,x,\n"
+          "d,deploy,W,acc,,x,\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
+          "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n",
+          FOREVER,
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,16,u,x,,\np,2026Q3,20,u,x,,\n"
+          "p,2026Q4,24,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
+          "f,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
+          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,4,u,x,,\nlq,2026Q2,4,u,x,,\nlq,2026Q3,8,u,x,,\n"
+          "lq,2026Q4,10,u,x,,\nq,2026Q1,0,u,x,,\nq,2026Q2,1,u,x,,\nq,2026Q3,1,u,x,,\n"
+          "q,2026Q4,0.5,u,x,,\n",
+          "orders,W,d,orders,acc,,x\nfleet,W,d,output,acc,,x\nunfilled,W,d,unfilled,MW,,x\n"
+          "used,W,d,power_used,MW,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){10, 4, 4, 4});
+    expect_metric(&x, 1, (double[]){10, 14, 18, 22});
+    expect_metric(&x, 2, (double[]){0, 2, 2, 2});
+    expect_metric(&x, 3, (double[]){10, 14, 18, 22});
+    expect_labels(
+        &x, 0, (const char *const[]){"power", "power:cooling", "power:cooling", "power:cooling"});
+    destroy(&x);
+}
+
+/* The PUE follows the cooling mix: pue 1 where racks are liquid-cooled,
+ * 1 + pue_air_extra 0.5 where they are not, weighted by the liquid-cooled
+ * share of the power (10 MW).  Accelerators of 1 MW of IT power that need
+ * no liquid:
+ *   q0: liquid 5: PUE 1.25, each draws 1.25 MW: 8 ordered and installed.
+ *   q1: liquid 10: PUE 1, the 8 draw 8 MW: 2 more.
+ *   q2: liquid 10: nothing free.
+ *   q3: liquid 0: PUE 1.5, the 10 draw 15 MW, more than the 10 there
+ *       are; nothing is removed (power binds; power_used 15).
+ * Fleet 8, 10, 10, 10; power used 10, 10, 10, 15. */
+Test(fleet, pue_follows_the_cooling_mix)
+{
+    world x;
+    build(&x,
+          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
+          "w,supply,W,W,,x\nlq,supply,W,MW,,x\nq,supply,W,share,,x\nd,deploy,W,acc,,x\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
+          "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n",
+          FOREVER "d,pue_air_extra,0.5,,x,,\n",
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,10,u,x,,\np,2026Q3,10,u,x,,\n"
+          "p,2026Q4,10,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
+          "f,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
+          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,5,u,x,,\nlq,2026Q2,10,u,x,,\nlq,2026Q3,10,u,x,,\n"
+          "lq,2026Q4,0,u,x,,\nq,2026Q1,0,u,x,,\nq,2026Q2,0,u,x,,\nq,2026Q3,0,u,x,,\n"
+          "q,2026Q4,0,u,x,,\n",
+          "fleet,W,d,output,acc,,x\nused,W,d,power_used,MW,,x\n", "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){8, 10, 10, 10});
+    expect_metric(&x, 1, (double[]){10, 10, 10, 15});
+    expect_labels(&x, 0, (const char *const[]){"power", "power", "power", "power"});
+    destroy(&x);
+}
+
+/* The thermal limit needs both its inputs, on a deploy node, once each. */
+Test(fleet, thermal_mistakes_are_named)
+{
+    cp_err err;
+    cp_scenario sc;
+    cp_graph g;
+    load_small("node,kind,region,unit,description,source\nm,market,W,acc,,x\nu,supply,W,acc,,x\n"
+               "c,convert,W,MW,,x\nd,deploy,W,acc,,x\n",
+               &sc);
+    const char *base = "from,to,role,weight,unit,source,note\nu,m,in,,,x,\nm,d,units,,,x,\n"
+                       "u,c,in,,,x,\nu,d,power,,,x,\nu,d,flops,,,x,\nu,d,watts,,,x,\n";
+    char edges[1024];
+    /* liquid without needs_liquid */
+    snprintf(edges, sizeof edges, "%su,d,liquid,,,x,\n", base);
+    tf_write(dir, "edges.csv", edges);
+    cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "edges.csv line 8", "deploy node 'd' has a 'liquid' input",
+                "no 'needs_liquid'");
+    /* needs_liquid without liquid */
+    snprintf(edges, sizeof edges, "%su,d,needs_liquid,,,x,\n", base);
+    tf_write(dir, "edges.csv", edges);
+    cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "edges.csv line 8", "'needs_liquid' input but no 'liquid'");
+    /* two liquid inputs */
+    snprintf(edges, sizeof edges, "%su,d,liquid,,,x,\nc,d,liquid,,,x,\nu,d,needs_liquid,,,x,\n",
+             base);
+    tf_write(dir, "edges.csv", edges);
+    cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "deploy node 'd'", "'liquid'");
+    /* into a node that is not a deploy node */
+    snprintf(edges, sizeof edges, "%su,c,liquid,,,x,\n", base);
+    tf_write(dir, "edges.csv", edges);
+    cr_assert_eq(cp_graph_load(dir, sc.start, 4, &g, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "edges.csv:8", "convert node 'c' takes no 'liquid' input");
     cp_scenario_free(&sc);
 }

@@ -24,6 +24,11 @@
  * bought ones, are installed first among accelerators of the same age,
  * and never go back to the market's pool.
  *
+ * Under a thermal limit (liquid-cooled power and the share of each
+ * quarter's watts that need it, kept per cohort), accelerators that need
+ * liquid-cooled racks are installed only within the liquid-cooled
+ * headroom, and the fleet orders for the power it can fill.
+ *
  * Pure functions of their arguments: no allocation after cp_fleet_alloc.
  */
 #ifndef CP_FLEET_H

@@ -523,6 +523,85 @@ def turbines(t):
     return lin(TURBINES_GW_YEAR, t) * 1e3 / 4 * TURBINE_DC_SHARE
 
 
+# The thermal limit.  Accelerators in racks well above 100 kW need liquid
+# cooling: GB200 NVL72 draws ~120-140 kW a rack [NV-GB200-NVL72]
+# [TF-GB200-RACK-2024], the Rubin generation is "100% liquid cooled"
+# [NV-RUBIN-LIQUID], while air cooling reaches ~35-40 kW a rack
+# [AIR-LIMIT-SE-2021] [AIR-LIMIT-STL-2026].
+#
+# needs_liquid: the share of a quarter's accelerators' watts that need
+# liquid-cooled racks.  TrendForce: 47% of AI chips liquid-cooled in 2026
+# [TF-TRENDS-2026] (10% penetration at the end of 2024 [TF-LIQUID-2024]);
+# Rubin (from 2026H2) is all liquid [NV-RUBIN-LIQUID]; an air-cooled tail
+# (8-GPU HGX boxes such as DGX B200 at 14.3 kW [NV-DGX-B200-AIR], inference
+# cards, some ASICs) stays.  45% in 2026Q1 rising in straight lines to 70%
+# in 2026Q4, 90% in 2027Q4 and 95% from 2028Q4 (assumption within these).
+NEEDS_LIQUID = {q(2026, 1): 0.45, q(2026, 4): 0.70, q(2027, 4): 0.90, q(2028, 4): 0.95}
+#
+# liquid_ready: the share of AI power that can host liquid-cooled racks, a
+# stock walked over the world's AI power path (the capacity paths below x
+# ai_power_share): L[t] = L[t-1] + NEW_LIQUID x growth[t] + RETROFIT x
+# air[t - RETROFIT_LEAD], air = P - L.
+# - Start: ~2.1M Blackwell GPUs planned for 2025 in GB200 racks
+#   [TF-SHIPMIX-2025], ~4.5 GW with hosts and PUE, in ~23 GW of AI power,
+#   plus Google's liquid-cooled TPU pods: 25% (assumption within these).
+# - New AI power built liquid-ready: every Microsoft design since Aug 2024
+#   [MSFT-LIQUID-2024], Meta's 2022-23 redesign [META-REDESIGN-2022],
+#   liquid "in most greenfield facilities" [DELLORO-2024A], cold plates in
+#   over half of new high-performance halls in 2026 [MNM-COLDPLATE-2026]:
+#   80% in 2026Q1 rising to 95% in 2028Q4 (assumption within these).
+# - Retrofits: ~$2M a MW against ~$11M for a new liquid-cooled MW
+#   [STL-RETROFIT-2026], so operators convert air halls as their air-cooled
+#   fleets retire; no pace or lead time is published: 4% of the air-only
+#   AI power a quarter starts a retrofit, ready 4 quarters later
+#   (assumption; electrical switchgear alone takes up to 80 weeks
+#   [GS-COST-AIDC]).
+NEW_LIQUID = {q(2026, 1): 0.80, q(2028, 4): 0.95}
+LIQUID_START, RETROFIT, RETROFIT_LEAD = 0.25, 0.04, 4
+
+
+def world_ai_power(t):
+    return sum(capacity(r, t) for r in REGIONS) * ai_share(max(t, 0))
+
+
+def liquid_ready_path():
+    """The share of the world's AI power that can host liquid-cooled racks,
+    quarter by quarter (see above)."""
+    p0 = world_ai_power(-1)
+    liquid, air = [LIQUID_START * p0], [(1 - LIQUID_START) * p0]
+    shares = []
+    for t in range(T):
+        p = world_ai_power(t)
+        growth = max(0.0, p - world_ai_power(t - 1))
+        started = air[max(0, len(air) - 1 - RETROFIT_LEAD)] * RETROFIT
+        lq = min(p, liquid[-1] + lin(NEW_LIQUID, t) * growth + started)
+        liquid.append(lq)
+        air.append(p - lq)
+        shares.append(lq / p)
+    return shares
+
+
+LIQUID_READY = liquid_ready_path()
+LIQUID_SRC = ("TrendForce (Nov 2025): 47% of AI chips liquid-cooled in 2026 [TF-TRENDS-2026]; "
+              "TrendForce (2025 plan): ~2.1M Blackwell GPUs in GB200 racks [TF-SHIPMIX-2025]; "
+              "Microsoft, Meta, Dell'Oro, MarketsandMarkets on new builds [MSFT-LIQUID-2024] "
+              "[META-REDESIGN-2022] [DELLORO-2024A] [MNM-COLDPLATE-2026]; STL Partners (May 2026) "
+              "retrofit cost [STL-RETROFIT-2026]")
+add("liquid_ready", "share", LIQUID_SRC, 2026,
+    "derived (inputs/make_series.py): a stock of liquid-ready MW over the world AI power path; "
+    "25% at the start, 80% -> 95% of new AI power built liquid-ready, 4% of air-only AI power a "
+    "quarter retrofitted with a 4-quarter lead (assumptions within the sources)",
+    lambda t: LIQUID_READY[t])
+add("needs_liquid", "share",
+    "TrendForce (Nov 2025): 47% of AI chips liquid-cooled in 2026 [TF-TRENDS-2026]; NVIDIA: the "
+    "Rubin generation 100% liquid-cooled [NV-RUBIN-LIQUID]; DGX B200 air-cooled at 14.3 kW "
+    "[NV-DGX-B200-AIR]",
+    2026,
+    "share of a quarter's accelerators' watts in racks that need liquid cooling: 45% (2026Q1), "
+    "70% (2026Q4), 90% (2027Q4), 95% from 2028Q4, straight lines (assumption within the sources)",
+    lambda t: lin(NEEDS_LIQUID, t))
+
+
 GRID_SRC = {
     "US": "Epoch AI, 'Can AI scaling continue through 2030?' (2024), power section: ~40 GW US DC "
           "capacity, 15%/yr central growth (10-30% feasible) [EPOCH-2030]; IEA 'Energy and AI' "

@@ -25,6 +25,14 @@ check_market.py turbines BASE_SAMPLES STRESS_SAMPLES SERIES.csv CUT
     binding.csv beside each samples.csv names power:turbines for deploy_US
     in the last quarter in no more paths than the turbines cut on-site
     power, in at least 10% of the stress's and in none of the baseline's.
+check_market.py cooling BASE_SAMPLES STRESS_SAMPLES SERIES.csv SHARE
+    the thermal limit (US) in every kept sample of both runs at 2030Q4:
+    liquid-cooled power (liquid_power_US) = AI power (ai_power_US) x the
+    liquid-ready share (the baseline's liquid_ready of SERIES.csv, the
+    stress's SHARE), to a relative 1e-8; binding.csv beside each
+    samples.csv names power:cooling for deploy_US at 2030Q4 in no more
+    paths than have power left unfilled (the label means power was left),
+    in at least half of the stress's and in under 1% of the baseline's.
 check_market.py blockade BASE_DIR BLOCKADE_DIR
     World frontier compute (H100e) at 2030Q4: the blockade's P05 at least
     5% below the baseline's, and in the blockade world chips bind (a
@@ -154,6 +162,35 @@ def turbines(base, stress, series, cut):
             and label_share["stress"] >= 0.10 and label_share["baseline"] == 0)
 
 
+def cooling(base, stress, series, share):
+    ser = pd.read_csv(series)
+    ready = float(ser[(ser.node == "liquid_ready") & (ser.period == "2030Q4")].value.iloc[0])
+    named = {}
+    for name, path, want in (("baseline", base, ready), ("stress", stress, share)):
+        s = pd.read_csv(path)
+        s = s[s.metric.str.startswith("cool_") & (s.period == "2030Q4")]
+        w = s.pivot_table(index="sample", columns="metric", values="value")
+        if len(w) == 0 or w.isna().any().any():
+            print(f"FAIL: {name}: missing thermal check metrics in {path}")
+            return False
+        off = (w.cool_liquid - want * w.cool_ai).abs() > 1e-8 * w.cool_ai
+        if off.any():
+            print(f"FAIL: {name}: liquid-cooled power is not {want} x AI power in "
+                  f"{int(off.sum())} samples")
+            return False
+        left = (w.cool_unfilled > 0).mean()
+        b = pd.read_csv(os.path.join(os.path.dirname(path), "binding.csv"))
+        named[name] = b[(b.node == "deploy_US") & (b.period == "2030Q4") &
+                        (b.constraint == "power:cooling")].share.sum()
+        if named[name] > left + 1e-12:
+            print(f"FAIL: {name}: power:cooling named in {named[name]:.1%} of US paths, "
+                  f"but power was left unfilled in only {left:.1%}")
+            return False
+        print(f"{name}: power:cooling named in {named[name]:.1%} of US paths in 2030Q4, "
+              f"power left in {left:.1%}")
+    return named["stress"] >= 0.5 and named["baseline"] < 0.01
+
+
 def blockade(base, stress):
     def p05(d):
         s = pd.read_csv(f"{d}/summary.csv")
@@ -176,6 +213,8 @@ if __name__ == "__main__":
         ok = inventory(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "turbines":
         ok = turbines(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
+    elif sys.argv[1] == "cooling":
+        ok = cooling(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     elif sys.argv[1] == "energy":
         ok = energy(sys.argv[2])
     else:

@@ -34,6 +34,11 @@ for f in "onsite_power_US ready" "turbines_US turbines" "onsite_gas_US built"; d
     set -- $f
     echo "cap_$2,US,$1,output,MW/quarter,check,test,,," >>"$M"
 done
+# The thermal limit (US): liquid-cooled power, AI power, power left unfilled.
+for f in "liquid_power_US liquid output" "ai_power_US ai output" "deploy_US unfilled unfilled"; do
+    set -- $f
+    echo "cool_$2,US,$1,$3,MW,check,test,,," >>"$M"
+done
 for f in "$WORK"/w/scenarios/*.ini; do
     n=$(basename "$f" .ini)
     if ! "$BIN" run "$f" --samples $N --keep-samples $N --seed 3 --out "$WORK/o/$n" --quiet \
@@ -52,6 +57,15 @@ if /usr/bin/python3 "$SRC/tests/e2e/check_market.py" turbines "$WORK/o/baseline/
     "$WORK/o/stress-turbine-shortage/samples.csv" "$SRC/inputs/series.csv" 0.4; then
     ok "on-site power: built = min(ready, turbines) in every sample; the shortage binds, and binding.csv names it, where the baseline does not"
 else bad "on-site power does not follow its turbines"; fi
+
+# The thermal limit: liquid-cooled power is AI power x the liquid-ready
+# share in every kept sample (the stress's ramp is 0.660 at 2030Q4); where
+# binding.csv names power:cooling, power was left; it binds in the stress,
+# where retrofits lag, and not in the baseline in 2030.
+if /usr/bin/python3 "$SRC/tests/e2e/check_market.py" cooling "$WORK/o/baseline/samples.csv" \
+    "$WORK/o/stress-cooling-lag/samples.csv" "$SRC/inputs/series.csv" 0.660; then
+    ok "thermal limit: liquid-cooled power follows its share in every sample; power:cooling named only where power was left, in the stress and not the baseline"
+else bad "the thermal limit does not hold"; fi
 
 # Energy per compute is, in every kept sample, the power used per compute.
 "$BIN" run "$SRC/scenarios/baseline.ini" --samples 500 --keep-samples 500 --seed 5 \

@@ -505,6 +505,59 @@ Test(fleet, liquid_cooled_power_limits_what_needs_it)
     destroy(&x);
 }
 
+/* The thermal limit with a stream: its own accelerators (1 on offer a
+ * quarter, 2 MW and 10 FLOP/s each) take their quarter's needs_liquid, as
+ * bought ones (1 MW, 1 FLOP/s) do.  Power 10 MW; liquid-cooled power 4, 4,
+ * 8, 10; needs_liquid 1, 1, 1, 0.5; PUE 1, no horizon or buffer, nothing
+ * retires:
+ *   q0: 4 MW of liquid free: it can fill 4 and wants 4 bought ones' worth;
+ *       its own one (worth 2) is taken, 2 ordered.  Its own goes in first
+ *       (liquid 2 left), then the 2 bought (liquid used up): fleet 3,
+ *       compute 12, 6 MW unfilled: power:cooling.
+ *   q1: no liquid free: it can fill what it draws, wants nothing, takes
+ *       none of its own: fleet 3, power:cooling.
+ *   q2: liquid 8, 4 free: as q0: fleet 6, compute 24, 2 MW unfilled.
+ *   q3: liquid 10, 2 free, half of the new watts need it: 4 MW usable but
+ *       only 2 free: it wants 2, its own one (worth 2) fills it, no order;
+ *       it takes the last 2 MW (liquid 1 MW left): fleet 7, compute 34,
+ *       power binds. */
+Test(fleet, a_stream_takes_its_quarters_liquid_need)
+{
+    world x;
+    build(&x,
+          "node,kind,region,unit,description,source,constraint\n"
+          "cap,supply,W,acc,,x,\nm,market,W,acc,,x,\np,supply,W,MW,,x,\nf,supply,W,FLOP/s,,x,\n"
+          "w,supply,W,W,,x,\nlq,supply,W,MW,,x,power:cooling\nq,supply,W,share,,x,\n"
+          "d,deploy,W,acc,,x,\nou,supply,W,acc,,x,\nsf,supply,W,FLOP/s,,x,\n"
+          "sw,supply,W,W,,x,\ns,stream,W,acc,,x,\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
+          "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\nou,s,in,,,x,\nsf,s,flops,,,x,\n"
+          "sw,s,watts,,,x,\ns,d,units,,,x,\n",
+          FOREVER,
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,10,u,x,,\np,2026Q3,10,u,x,,\n"
+          "p,2026Q4,10,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
+          "f,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
+          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,4,u,x,,\nlq,2026Q2,4,u,x,,\nlq,2026Q3,8,u,x,,\n"
+          "lq,2026Q4,10,u,x,,\nq,2026Q1,1,u,x,,\nq,2026Q2,1,u,x,,\nq,2026Q3,1,u,x,,\n"
+          "q,2026Q4,0.5,u,x,,\nou,2026Q1,1,u,x,,\nou,2026Q2,1,u,x,,\nou,2026Q3,1,u,x,,\n"
+          "ou,2026Q4,1,u,x,,\nsf,2026Q1,10,u,x,,\nsf,2026Q2,10,u,x,,\nsf,2026Q3,10,u,x,,\n"
+          "sf,2026Q4,10,u,x,,\nsw,2026Q1,2e6,u,x,,\nsw,2026Q2,2e6,u,x,,\nsw,2026Q3,2e6,u,x,,\n"
+          "sw,2026Q4,2e6,u,x,,\n",
+          "orders,W,d,orders,acc,,x\nfleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\n"
+          "unfilled,W,d,unfilled,MW,,x\ntaken,W,d,received_own,acc,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){2, 0, 2, 0});
+    expect_metric(&x, 1, (double[]){3, 3, 6, 7});
+    expect_metric(&x, 2, (double[]){12, 12, 24, 34});
+    expect_metric(&x, 3, (double[]){6, 6, 2, 0});
+    expect_metric(&x, 4, (double[]){1, 0, 1, 1});
+    expect_labels(
+        &x, 0, (const char *const[]){"power:cooling", "power:cooling", "power:cooling", "power"});
+    destroy(&x);
+}
+
 /* The PUE follows the cooling mix: pue 1 where racks are liquid-cooled,
  * 1 + pue_air_extra 0.5 where they are not, weighted by the liquid-cooled
  * share of the power (10 MW).  Accelerators of 1 MW of IT power that need

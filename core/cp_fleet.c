@@ -136,10 +136,14 @@ void cp_fleet_reset(cp_fleet *f)
 /* ---- sums over cohorts -------------------------------------------------- */
 
 /* The installed fleet at the start of quarter t: accelerators, FLOP/s,
- * watts, and the watts still alive next quarter. */
+ * watts, the watts still alive next quarter, and with a thermal limit
+ * (liquid not NULL) the watts that need liquid-cooled racks (the starting
+ * fleet needs none: it stays in the halls it is in), in the same pass
+ * over the cohorts. */
 CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
                                           size_t n, double *restrict fleet, double *restrict flops,
-                                          double *restrict watts, double *restrict watts_next)
+                                          double *restrict watts, double *restrict watts_next,
+                                          double *restrict liquid)
 {
     const size_t L = f->lanes;
     const double si = sp->surv_init[t], si1 = sp->surv_init[t + 1];
@@ -151,6 +155,8 @@ CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_flee
         watts[l] = fleet0 * sp->watts0 * si;
         watts_next[l] = fleet0 * sp->watts0 * si1;
     }
+    for (size_t l = 0; liquid && l < n; l++)
+        liquid[l] = 0;
     for (size_t c = 0; c < t; c++) {
         const double s = sp->surv[t - c], s1 = sp->surv[t - c + 1];
         const double *restrict inst = &f->inst[c * L];
@@ -162,22 +168,8 @@ CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_flee
             watts[l] += s * wt[l];
             watts_next[l] += s1 * wt[l];
         }
-    }
-}
-
-/* With a thermal limit: the installed watts at the start of quarter t
- * that need liquid-cooled racks (the starting fleet needs none: it stays
- * in the halls it is in). */
-CP_LANE_CLONES static void liquid_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
-                                       size_t n, double *restrict liquid)
-{
-    const size_t L = f->lanes;
-    for (size_t l = 0; l < n; l++)
-        liquid[l] = 0;
-    for (size_t c = 0; c < t; c++) {
-        const double s = sp->surv[t - c];
-        const double *restrict wt = &f->inst_watts[c * L], *restrict q = &f->need[c * L];
-        for (size_t l = 0; l < n; l++)
+        const double *restrict q = liquid ? &f->need[c * L] : NULL;
+        for (size_t l = 0; liquid && l < n; l++)
             liquid[l] += s * wt[l] * q[l];
     }
 }
@@ -320,11 +312,10 @@ LANE_INLINE double need_now(const cp_fleet_in *in, size_t l)
  * MW): its power, less the free power that only air-cooled racks could
  * use when this quarter's accelerators need liquid-cooled ones (the
  * liquid-cooled power not yet drawn, divided by the share that needs it,
- * is all the new accelerators can use).  Its orders follow it. */
-CP_LANE_CLONES static void hostable_power(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                                          const cp_fleet_in *in)
+ * is all the new accelerators can use).  Its orders follow it.  Reads the
+ * sums installed_sums left in f. */
+CP_LANE_CLONES static void hostable_power(cp_fleet *f, size_t n, const cp_fleet_in *in)
 {
-    liquid_sums(sp, f, t, n, f->sum_liquid);
     const double *restrict sum_watts = f->sum_watts, *restrict sum_liquid = f->sum_liquid,
                            *restrict pue = in->pue, *restrict power = in->power;
     double *restrict hostable = f->hostable;
@@ -346,10 +337,11 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     if (t == 0) /* the starting fleet, which a shock on initial_fleet may scale */
         for (size_t l = 0; l < n; l++)
             f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
-    installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next);
+    installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next,
+                   sp->thermal ? f->sum_liquid : NULL);
     waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
     if (sp->thermal)
-        hostable_power(sp, f, t, n, in);
+        hostable_power(f, n, in);
     const double *restrict power_in = sp->thermal ? f->hostable : in->power,
                            *restrict pue = in->pue, *restrict watts_in = in->watts;
     const double *restrict sum_watts = f->sum_watts, *restrict sum_watts_next = f->sum_watts_next,

@@ -37,7 +37,8 @@ expect_exit 3 "run refuses it too" -- "$BIN" run "$S" --samples 10 --out "$WORK/
 [ ! -e "$WORK/never" ] && ok "no output directory after bad input" || bad "output left behind"
 cp "$SRC/scenarios/baseline.ini" "$S"
 
-sed -i 's/^deploy_US,pue,1.2,/deploy_US,pue,0.8,/' "$WORK/w/inputs/params.csv"
+sed -i 's/^deploy_US,pue,[0-9.]*,/deploy_US,pue,0.8,/' "$WORK/w/inputs/params.csv"
+grep -q '^deploy_US,pue,0.8,' "$WORK/w/inputs/params.csv" || bad "the PUE row of params.csv was not found to break"
 expect_exit 3 "a PUE below 1" -- "$BIN" validate "$S"
 expect_err "params.csv:"
 expect_err "field 'value': parameter 'pue' of deploy node 'deploy_US' must be in [1, 10]"

@@ -479,7 +479,6 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
     const size_t L = f->lanes;
     double *const own = f->own_wait;
     double installed = 0, h = *headroom, fl = *fleet, fp = *flops, wt = *watts;
-    double dummy = 0, *const liquid = hl ? hl : &dummy;
     size_t c = f->first_wait[l];
     while (c < t && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
         c++;
@@ -490,7 +489,7 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         double age0;
         if (own && own[at] > 0) {
             const double each = f->own_watts[at], per = f->own_flops[at];
-            const double k = hl ? take_cooled(&own[at], s, each, f->need[at], &h, liquid, &age0)
+            const double k = hl ? take_cooled(&own[at], s, each, f->need[at], &h, hl, &age0)
                                 : take(&own[at], s, each, &h, &age0);
             f->inst[at] += age0;
             f->inst_flops[at] += age0 * per;
@@ -503,7 +502,7 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         if (!(f->wait[at] > 0) || !(h > 0))
             continue;
         const double each = f->watts[at];
-        const double k = hl ? take_cooled(&f->wait[at], s, each, f->need[at], &h, liquid, &age0)
+        const double k = hl ? take_cooled(&f->wait[at], s, each, f->need[at], &h, hl, &age0)
                             : take(&f->wait[at], s, each, &h, &age0);
         f->inst[at] += age0;
         f->inst_flops[at] += age0 * f->flops[at];

@@ -652,10 +652,36 @@ static int parse_point(parse_ctx *c, char *tok, int *period, double *v)
     return 1;
 }
 
+/* A [series NODE] key (a quarter, or 'ramp') once per file, as every other
+ * key: its overrides are told apart by their span, one quarter for a
+ * quarter's key and more for a ramp's (whose quarters must increase). */
+static int series_key_once(parse_ctx *c, const char *name)
+{
+    const int ramp = strcmp(name, "ramp") == 0;
+    int period = 0;
+    cp_err e;
+    if (!ramp && cp_period_parse(name, &period, &e))
+        return 1; /* not a key of this section: handle_series says so */
+    for (size_t i = 0; i < c->sc->n_overrides; i++) {
+        const cp_graph_override *p = &c->sc->overrides[i];
+        if (c->override_file[i] != c->cur_file || p->kind != CP_OVERRIDE_SERIES ||
+            strcmp(p->node, c->item) != 0)
+            continue;
+        const int same =
+            ramp ? p->period < p->period_end : p->period == period && p->period_end == period;
+        if (same)
+            return fail(c, "[series %s]: key '%s' given twice (first on line %ld)", c->item, name,
+                        p->line);
+    }
+    return 1;
+}
+
 /* [series NODE]: PERIOD = value, or ramp = P1:V1, P2:V2, ... (linear
  * between points, quarters outside [P1, Pn] unchanged). */
 static int handle_series(parse_ctx *c, const char *name, const char *value)
 {
+    if (!series_key_once(c, name))
+        return 0;
     if (strcmp(name, "ramp") != 0) {
         int period;
         cp_err e;

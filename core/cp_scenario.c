@@ -119,6 +119,7 @@ typedef struct parse_ctx {
     int *override_file;        /* parallel to sc->overrides: index in sc->files */
     key_marks *override_marks; /* parallel to sc->overrides: keys of [node] and [edge] */
     size_t cur_override;       /* the [node] or [edge] being filled */
+    size_t section_overrides;  /* sc->n_overrides when the current section began */
 } parse_ctx;
 
 /* ---- errors and warnings ---------------------------------------------- */
@@ -652,9 +653,12 @@ static int parse_point(parse_ctx *c, char *tok, int *period, double *v)
     return 1;
 }
 
-/* A [series NODE] key (a quarter, or 'ramp') once per file, as every other
- * key: its overrides are told apart by their span, one quarter for a
- * quarter's key and more for a ramp's (whose quarters must increase). */
+/* A [series NODE] key (a quarter, or 'ramp') once per section, as every
+ * other key: its overrides are told apart by their span, one quarter for a
+ * quarter's key and more for a ramp's (whose quarters must increase).  The
+ * section itself may come again, its changes applied in order: that is how
+ * --print-resolved writes a ramp of many points (a section per segment) and
+ * a base's and a child's changes to one node. */
 static int series_key_once(parse_ctx *c, const char *name)
 {
     const int ramp = strcmp(name, "ramp") == 0;
@@ -662,11 +666,8 @@ static int series_key_once(parse_ctx *c, const char *name)
     cp_err e;
     if (!ramp && cp_period_parse(name, &period, &e))
         return 1; /* not a key of this section: handle_series says so */
-    for (size_t i = 0; i < c->sc->n_overrides; i++) {
+    for (size_t i = c->section_overrides; i < c->sc->n_overrides; i++) {
         const cp_graph_override *p = &c->sc->overrides[i];
-        if (c->override_file[i] != c->cur_file || p->kind != CP_OVERRIDE_SERIES ||
-            strcmp(p->node, c->item) != 0)
-            continue;
         const int same =
             ramp ? p->period < p->period_end : p->period == period && p->period_end == period;
         if (same)
@@ -956,6 +957,7 @@ static int enter_section(parse_ctx *c, const char *section)
     if (!section[0])
         return fail(c, "a key comes before any [section]");
     c->sec_header = c->section_line;
+    c->section_overrides = c->sc->n_overrides;
     c->cur = NULL;
     c->cur_marks = NULL;
     if (strcmp(section, "scenario") == 0) {

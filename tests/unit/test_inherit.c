@@ -269,18 +269,25 @@ Test(inherit, graph_overrides_keep_their_file)
              "[scenario]\nbase = base.ini\n[param x]\nlead = 2\n[param x]\nlead = 3\n");
     expect_in(load_fails("twice.ini", &err),
               "twice.ini:6: [param x]: key 'lead' given twice (first on line 4)");
-    /* A [series] key, a quarter or 'ramp', is once per file too, even in a
-     * second [series y] section; another quarter, or a ramp beside a
-     * quarter, is not the same key. */
+    /* A [series] key, a quarter or 'ramp', is once per section too; another
+     * quarter, or a ramp beside a quarter, is not the same key; the section
+     * may come again (--print-resolved writes a ramp's segments so), its
+     * changes applied in order. */
     tf_write(dir, "twice2.ini",
              "[scenario]\nbase = base.ini\n[series y]\n2027Q1 = 2\n2027Q2 = 2\n2027Q1 = 3\n");
     expect_in(load_fails("twice2.ini", &err),
               "twice2.ini:6: [series y]: key '2027Q1' given twice (first on line 4)");
     tf_write(dir, "twice3.ini",
              "[scenario]\nbase = base.ini\n[series y]\nramp = 2026Q1:0, 2026Q3:1\n"
-             "2026Q2 = 5\n[series y]\nramp = 2027Q1:0, 2027Q3:1\n");
+             "2026Q2 = 5\nramp = 2027Q1:0, 2027Q3:1\n");
     expect_in(load_fails("twice3.ini", &err),
-              "twice3.ini:7: [series y]: key 'ramp' given twice (first on line 4)");
+              "twice3.ini:6: [series y]: key 'ramp' given twice (first on line 4)");
+    tf_write(dir, "again.ini",
+             "[scenario]\nbase = base.ini\n[series y]\nramp = 2026Q1:0, 2026Q3:1\n2027Q1 = 2\n"
+             "[series y]\nramp = 2026Q3:1, 2027Q1:4\n2027Q1 = 3\n");
+    cr_assert_eq(load("again.ini", &sc, &err), CP_OK, "%s", err.msg);
+    cr_assert_float_eq(sc.overrides[sc.n_overrides - 1].value, 3, 0);
+    cp_scenario_free(&sc);
     tf_write(dir, "child2.ini",
              "[scenario]\nbase = child.ini\n[series y]\nramp = 2026Q1:0, 2026Q2:1\n2027Q4 = 5\n");
     cr_assert_eq(load("child2.ini", &sc, &err), CP_OK, "%s", err.msg);

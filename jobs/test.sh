@@ -7,16 +7,23 @@ cd "$(dirname "$0")/.."
 jobs/setup.sh --test --no-build
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DCP_WERROR=ON >/dev/null
 cmake --build build-test -j "$(nproc)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCP_WERROR=ON -DCP_SANITIZE=ON >/dev/null
+# The sanitizer build at -O1, as AddressSanitizer's authors advise: 20,000
+# baseline samples took 7.0 s against 25.5 s at -O0 (2 Dec 2026).
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCP_WERROR=ON \
+    -DCP_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)"
 status=0
+# Tests run side by side, one per core: each waits on progress, never on
+# the clock, so a loaded machine slows them but does not fail them, and the
+# Python checks and the Slurm test's waits overlap the simulations.
+jobs=$(nproc)
 echo "== tests (warnings as errors) =="
-(cd build-test && ctest --output-on-failure) || status=1
+(cd build-test && ctest -j "$jobs" --output-on-failure) || status=1
 echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer) =="
 # Criterion runs each test in a child process whose leak report does not
 # reach the exit code, so the output is searched for sanitizer reports too.
 log=build-asan/ctest-output.log
-(cd build-asan && ctest --output-on-failure -V) > "$log" 2>&1 || status=1
+(cd build-asan && ctest -j "$jobs" --output-on-failure -V) > "$log" 2>&1 || status=1
 grep -E "^[0-9]+% tests passed|tests failed out of" "$log" || true
 if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log"; then
     echo "sanitizer reports in $log:"

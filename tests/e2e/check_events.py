@@ -14,8 +14,19 @@ import sys
 import pandas as pd
 
 
+_read = {}
+
+
+def event_rows(samples):
+    """The event rows of samples.csv, read once however many events ask."""
+    if samples not in _read:
+        d = pd.read_csv(samples, usecols=["sample", "metric", "period", "value"])
+        _read[samples] = d[d["metric"].str.startswith("event_")]
+    return _read[samples]
+
+
 def paths(samples, n, event):
-    d = pd.read_csv(samples)
+    d = event_rows(samples)
     d = d[d["metric"] == "event_" + event]
     if d.empty:
         sys.exit(f"no rows for event_{event} in {samples}")

@@ -43,12 +43,20 @@ import sys
 
 import pandas as pd
 
+COLUMNS = ["sample", "metric", "region", "period", "value"]
+
+
+def read(path):
+    """samples.csv without its scenario and unit columns, which no check
+    reads (their strings are half the parsing)."""
+    return pd.read_csv(path, usecols=COLUMNS)
+
 
 def inventory(path, n):
-    s = pd.read_csv(path)
+    s = read(path)
     s = s[s.metric.str.startswith("check_")]
-    w = s.pivot_table(index=["sample", "region", "period"], columns="metric", values="value")
-    if w["check_waiting"].isna().any() or len(w) == 0:
+    w = s.set_index(["sample", "region", "period", "metric"])["value"].unstack("metric")
+    if len(w) == 0 or w["check_waiting"].isna().any():
         print(f"FAIL: missing check metrics in {path}")
         return False
     w = w.sort_index()
@@ -91,7 +99,7 @@ def inventory(path, n):
 
 
 def energy(path):
-    s = pd.read_csv(path)
+    s = read(path)
     s = s[s.region.isin(["US", "EU", "CN", "ROW", "World"])]
     w = s.pivot_table(index=["sample", "region", "period"], columns="metric", values="value")
     j, e = w["energy_per_flop"], w["electricity_per_h100e_year"]
@@ -124,7 +132,7 @@ def turbines(base, stress, series, cut):
     ser = ser[ser.node == "turbines_US"].set_index("period")["value"]
     bound_share, label_share = {}, {}
     for name, path, factor in (("baseline", base, 1.0), ("stress", stress, cut)):
-        s = pd.read_csv(path)
+        s = read(path)
         s = s[s.metric.str.startswith("cap_")]
         w = s.pivot_table(index=["sample", "period"], columns="metric", values="value")
         if len(w) == 0 or w.isna().any().any():
@@ -167,7 +175,7 @@ def cooling(base, stress, series, share):
     ready = float(ser[(ser.node == "liquid_ready") & (ser.period == "2030Q4")].value.iloc[0])
     named = {}
     for name, path, want in (("baseline", base, ready), ("stress", stress, share)):
-        s = pd.read_csv(path)
+        s = read(path)
         s = s[s.metric.str.startswith("cool_") & (s.period == "2030Q4")]
         w = s.pivot_table(index="sample", columns="metric", values="value")
         if len(w) == 0 or w.isna().any().any():

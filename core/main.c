@@ -41,6 +41,9 @@ enum {
     EXIT_STOPPED = CP_EXIT_STOPPED
 };
 
+/* The buffer of a command's default output directory (outputs/NAME). */
+#define OUT_DEFAULT_MAX 4096
+
 static int exit_code_for(int code)
 {
     switch (code) {
@@ -419,9 +422,11 @@ static void join_args(int argc, char **argv, char *buf, size_t cap)
 }
 
 /* Runs one scenario (collective) and reports on rank 0.  A default output
- * directory, outputs/SCENARIO-NAME, is used when opt->out_dir is NULL. */
+ * directory, outputs/SCENARIO-NAME, is used when opt->out_dir is NULL: it is
+ * written into out_default (OUT_DEFAULT_MAX bytes), which the caller keeps
+ * for as long as it uses opt->out_dir (--report). */
 static int run_scenario(const cp_par *par, const char *scenario, cp_run_options *opt, int quiet,
-                        cp_run_result *res, cp_err *err)
+                        char *out_default, cp_run_result *res, cp_err *err)
 {
     const int root = cp_par_rank(par) == 0;
     memset(res, 0, sizeof *res);
@@ -429,9 +434,8 @@ static int run_scenario(const cp_par *par, const char *scenario, cp_run_options 
     int rc = cp_loaded_open(scenario, &l, err);
     if (rc)
         return rc;
-    static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
     if (!opt->out_dir) {
-        snprintf(out_default, sizeof out_default, "outputs/%s", l.sc.name);
+        snprintf(out_default, OUT_DEFAULT_MAX, "outputs/%s", l.sc.name);
         opt->out_dir = out_default;
     }
     if (root && !quiet)
@@ -596,9 +600,10 @@ static int load_many(const char *const *paths, size_t n, cp_loaded **out, const 
 
 /* Compares scenarios paths[0..n) (collective) and reports on rank 0.  A
  * default output directory, outputs/compare-BASE, is used when
- * opt->out_dir is NULL. */
+ * opt->out_dir is NULL (in out_default, as for run_scenario). */
 static int compare_scenarios(const cp_par *par, const char *const *paths, size_t n,
-                             cp_compare_options *opt, int quiet, cp_drive_result *res, cp_err *err)
+                             cp_compare_options *opt, int quiet, char *out_default,
+                             cp_drive_result *res, cp_err *err)
 {
     memset(res, 0, sizeof *res);
     cp_loaded *l;
@@ -606,9 +611,8 @@ static int compare_scenarios(const cp_par *par, const char *const *paths, size_t
     int rc = load_many(paths, n, &l, &models, err);
     if (rc)
         return rc;
-    static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
     if (!opt->out_dir) {
-        snprintf(out_default, sizeof out_default, "outputs/compare-%s", l[0].sc.name);
+        snprintf(out_default, OUT_DEFAULT_MAX, "outputs/compare-%s", l[0].sc.name);
         opt->out_dir = out_default;
     }
     rc = cp_compare_execute(par, models, n, opt, res, err);
@@ -644,8 +648,9 @@ static int cmd_compare(int argc, char **argv, int full_argc, char **full_argv)
     cp_err err;
     cp_err_clear(&err);
     cp_drive_result res;
+    char out_default[OUT_DEFAULT_MAX];
     rc = compare_scenarios(par, (const char *const *)argv + first, (size_t)(argc - first), &opt,
-                           quiet, &res, &err);
+                           quiet, out_default, &res, &err);
     report_error(par, rc, &err);
     const int root = cp_par_rank(par) == 0;
     cp_par_finalize(par);
@@ -783,18 +788,20 @@ static int parse_sensitivity_args(int argc, char **argv, sensitivity_args *a)
 }
 
 /* Runs one sensitivity analysis (collective) and reports on rank 0. */
+/* A sensitivity analysis (collective), reported on rank 0; its default
+ * output directory, outputs/sensitivity-SCENARIO, in out_default as for
+ * run_scenario. */
 static int sensitivity_scenario(const cp_par *par, const char *scenario,
-                                cp_sensitivity_options *opt, int quiet, cp_drive_result *res,
-                                cp_err *err)
+                                cp_sensitivity_options *opt, int quiet, char *out_default,
+                                cp_drive_result *res, cp_err *err)
 {
     memset(res, 0, sizeof *res);
     cp_loaded l;
     int rc = cp_loaded_open(scenario, &l, err);
     if (rc)
         return rc;
-    static char out_default[4096]; /* static: opt->out_dir stays valid for --report */
     if (!opt->out_dir) {
-        snprintf(out_default, sizeof out_default, "outputs/sensitivity-%s", l.sc.name);
+        snprintf(out_default, OUT_DEFAULT_MAX, "outputs/sensitivity-%s", l.sc.name);
         opt->out_dir = out_default;
     }
     rc = cp_sensitivity_execute(par, l.m, opt, res, err);
@@ -848,7 +855,8 @@ static int cmd_sensitivity(int argc, char **argv, int full_argc, char **full_arg
     if (!par)
         return EXIT_FAILURE_OTHER;
     cp_drive_result res;
-    rc = sensitivity_scenario(par, a.scenario, &a.opt, a.quiet, &res, &err);
+    char out_default[OUT_DEFAULT_MAX];
+    rc = sensitivity_scenario(par, a.scenario, &a.opt, a.quiet, out_default, &res, &err);
     report_error(par, rc, &err);
     const int root = cp_par_rank(par) == 0;
     cp_par_finalize(par);
@@ -870,7 +878,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     cp_err err;
     cp_err_clear(&err);
     cp_run_result res;
-    rc = run_scenario(par, a.scenario, &a.opt, a.quiet, &res, &err);
+    char out_default[OUT_DEFAULT_MAX];
+    rc = run_scenario(par, a.scenario, &a.opt, a.quiet, out_default, &res, &err);
     report_error(par, rc, &err);
     const int root = cp_par_rank(par) == 0;
     cp_par_finalize(par);
@@ -1151,7 +1160,9 @@ static int compare_entry(const cp_par *par, const batch_args *a, const cp_batch_
     opt.drive.resume = 1;
     const char **paths = entry_paths(e);
     memset(res, 0, sizeof *res);
-    int rc = paths ? compare_scenarios(par, paths, 1 + e->n_options, &opt, a->quiet, res, err)
+    char out_default[OUT_DEFAULT_MAX]; /* unused: an entry names its output */
+    int rc = paths ? compare_scenarios(par, paths, 1 + e->n_options, &opt, a->quiet, out_default,
+                                       res, err)
                    : cp_err_set(err, CP_ENOMEM, "out of memory");
     free(paths);
     return rc;
@@ -1173,7 +1184,8 @@ static int sensitivity_entry(const cp_par *par, const batch_args *a, const cp_ba
     sa.opt.drive = a->opt.drive;
     sa.opt.drive.resume = 1;
     sa.opt.command_line = a->opt.command_line;
-    return sensitivity_scenario(par, e->scenario, &sa.opt, a->quiet, res, err);
+    char out_default[OUT_DEFAULT_MAX]; /* unused: an entry names its output */
+    return sensitivity_scenario(par, e->scenario, &sa.opt, a->quiet, out_default, res, err);
 }
 
 /* An entry that is a run (collective). */
@@ -1185,7 +1197,8 @@ static int run_entry(const cp_par *par, const batch_args *a, const cp_batch_entr
     opt.drive.resume = 1;
     memset(res, 0, sizeof *res);
     const int rc = entry_run_options(e, &opt, &precision, err);
-    return rc ? rc : run_scenario(par, e->scenario, &opt, a->quiet, res, err);
+    char out_default[OUT_DEFAULT_MAX]; /* unused: an entry names its output */
+    return rc ? rc : run_scenario(par, e->scenario, &opt, a->quiet, out_default, res, err);
 }
 
 /* Runs entry i (collective); fills its result; returns its code. */

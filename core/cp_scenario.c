@@ -11,10 +11,14 @@
  * file ("here"), so a child may give a key its base gave but not twice
  * itself.  Every value remembers the file that set it, so later errors point
  * at that file.
+ *
+ * The sections that change the graph ([param], [series], [node], [edge])
+ * are read in cp_scenario_graph.c; cp_scenario_parse.h is what the two
+ * files share (the parser's state and its error reporting).
  */
-#include "cp_scenario.h"
 #include "cp_csv.h"
 #include "cp_period.h"
+#include "cp_scenario_parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,19 +33,6 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
 #include <ini.h>
-
-typedef enum section_kind {
-    SEC_NONE,
-    SEC_SCENARIO,
-    SEC_SHOCK,
-    SEC_EVENT,
-    SEC_CORR,
-    SEC_OPTION,
-    SEC_PARAM,  /* [param NODE] */
-    SEC_SERIES, /* [series NODE] */
-    SEC_NODE,   /* [node NODE] */
-    SEC_EDGE    /* [edge FROM -> TO] */
-} section_kind;
 
 /* The keys each section accepts, in a fixed order: a key's position is its
  * bit in the section's "seen" mask. */
@@ -65,69 +56,11 @@ static const char *const event_keys[] = {"probability",
                                          "exposure",
                                          NULL};
 enum { EVENT_KEY_PROBABILITY = 0, EVENT_KEY_ONCE = 6, EVENT_KEY_START = 7 };
-/* The first three node keys and the first edge key are required. */
-static const char *const node_keys[] = {"kind", "region", "unit", "description",
-                                        "note", "source", NULL};
-static const char *const edge_keys[] = {"role", "weight", "unit", "note", "source", NULL};
-
-typedef struct corr_pair {
-    char a[CP_NAME_MAX], b[CP_NAME_MAX];
-    double r;
-    long line;
-    int file;
-} corr_pair;
-
-/* Which keys of a section were given, and on which lines. */
-#define KEYS_MAX 16 /* the most keys a section accepts */
-
-typedef struct key_marks {
-    unsigned seen; /* in this file or a base */
-    unsigned here; /* in the file being read */
-    long line[KEYS_MAX];
-    int file[KEYS_MAX];
-    int header_file; /* the file whose [section] header was last entered */
-    long header_line;
-} key_marks;
-
-typedef struct parse_ctx {
-    cp_scenario *sc;
-    int cur_file;                 /* index in sc->files of the file being read */
-    int depth;                    /* of cur_file in the chain of bases, 0 for the scenario */
-    int chain[CP_BASE_DEPTH + 1]; /* files being read, outermost first */
-    int keys_here;                /* keys handled in the file being read */
-    FILE *file;
-    char buf[4096];
-    long line;
-    long section_line;  /* line of the latest [section] header */
-    long overlong_line; /* first line too long for inih, 0 if none */
-    int indented;       /* the line just read starts with white space */
-    cp_err *err;
-    int failed;
-    section_kind sec;
-    long sec_header; /* section_line when the current section was entered */
-    void *cur;       /* the cp_shock or cp_event being filled */
-    key_marks *cur_marks;
-    key_marks scenario_marks;
-    key_marks option_marks;
-    key_marks *shock_marks; /* parallel to sc->shocks */
-    key_marks *event_marks; /* parallel to sc->events */
-    char inputs_raw[CP_PATH_MAX];
-    corr_pair *pairs;
-    size_t n_pairs;
-    char item[CP_NAME_MAX];    /* the NODE of [param NODE], [series NODE], [node NODE] */
-    char item_to[CP_NAME_MAX]; /* the TO of [edge NODE -> TO] */
-    int *override_file;        /* parallel to sc->overrides: index in sc->files */
-    key_marks *override_marks; /* parallel to sc->overrides: keys of [node] and [edge] */
-    size_t cur_override;       /* the [node] or [edge] being filled */
-    size_t section_overrides;  /* sc->n_overrides when the current section began */
-} parse_ctx;
 
 /* ---- errors and warnings ---------------------------------------------- */
 
-static int fail(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Keeps the first error only: later ones are often its consequences. */
-static int fail(parse_ctx *c, const char *fmt, ...)
+int cp_scenario_fail(parse_ctx *c, const char *fmt, ...)
 {
     if (c->failed)
         return 0;
@@ -143,9 +76,7 @@ static int fail(parse_ctx *c, const char *fmt, ...)
 }
 
 /* For a mistake in a [section] header itself. */
-static int fail_at_header(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail_at_header(parse_ctx *c, const char *fmt, ...)
+int cp_scenario_fail_at_header(parse_ctx *c, const char *fmt, ...)
 {
     char msg[CP_ERR_MSG_MAX];
     va_list ap;
@@ -153,7 +84,7 @@ static int fail_at_header(parse_ctx *c, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     c->line = c->section_line;
-    return fail(c, "%s", msg);
+    return cp_scenario_fail(c, "%s", msg);
 }
 
 static void warn(cp_scenario *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -200,7 +131,7 @@ static char *read_line(char *str, int num, void *stream)
 
 /* ---- small parsers ---------------------------------------------------- */
 
-static int parse_number(const char *s, double *out)
+int cp_scenario_parse_number(const char *s, double *out)
 {
     char *end;
     errno = 0;
@@ -232,17 +163,18 @@ static void list_keys(const char *const *keys, char *buf, size_t cap)
 }
 
 /* Marks a key as seen in the current section; fails on the second time. */
-static int mark_key(parse_ctx *c, const char *const *keys, key_marks *m, const char *name,
-                    const char *section)
+int cp_scenario_mark_key(parse_ctx *c, const char *const *keys, key_marks *m, const char *name,
+                         const char *section)
 {
     int k = key_index(keys, name);
     if (k < 0) {
         char known[256];
         list_keys(keys, known, sizeof known);
-        return fail(c, "[%s]: unknown key '%s' (known: %s)", section, name, known);
+        return cp_scenario_fail(c, "[%s]: unknown key '%s' (known: %s)", section, name, known);
     }
     if (m->here & (1u << k))
-        return fail(c, "[%s]: key '%s' given twice (first on line %ld)", section, name, m->line[k]);
+        return cp_scenario_fail(c, "[%s]: key '%s' given twice (first on line %ld)", section, name,
+                                m->line[k]);
     m->seen |= 1u << k;
     m->here |= 1u << k;
     m->line[k] = c->line;
@@ -265,20 +197,21 @@ static int parse_targets(parse_ctx *c, const char *value, cp_target *targets, si
         while (end > tok && isspace((unsigned char)end[-1]))
             *--end = '\0';
         if (*n == CP_TARGETS_MAX)
-            return fail(c, "[%s]: more than %d targets", section, CP_TARGETS_MAX);
+            return cp_scenario_fail(c, "[%s]: more than %d targets", section, CP_TARGETS_MAX);
         cp_target *t = &targets[*n];
         char *dot = strchr(tok, '.');
         if (dot)
             *dot = '\0';
         if (!cp_name_valid(tok) || (dot && !cp_name_valid(dot + 1)))
-            return fail(c, "[%s]: key 'targets': '%s%s%s' is not a node or node.parameter", section,
-                        tok, dot ? "." : "", dot ? dot + 1 : "");
+            return cp_scenario_fail(c,
+                                    "[%s]: key 'targets': '%s%s%s' is not a node or node.parameter",
+                                    section, tok, dot ? "." : "", dot ? dot + 1 : "");
         snprintf(t->node, sizeof t->node, "%s", tok);
         snprintf(t->param, sizeof t->param, "%s", dot ? dot + 1 : "");
         (*n)++;
     }
     if (*n == 0)
-        return fail(c, "[%s]: key 'targets' is empty", section);
+        return cp_scenario_fail(c, "[%s]: key 'targets' is empty", section);
     return 1;
 }
 
@@ -291,7 +224,7 @@ static int load_empirical(parse_ctx *c, cp_dist *d)
                   ? snprintf(path, sizeof path, "%s", d->file)
                   : snprintf(path, sizeof path, "%.*s/%s", (int)(slash - here), here, d->file);
     if (len < 0 || len >= (int)sizeof path)
-        return fail(c, "empirical distribution: the file path is too long");
+        return cp_scenario_fail(c, "empirical distribution: the file path is too long");
     cp_table t = {0};
     cp_err e;
     int rc = cp_table_read(path, &t, &e);
@@ -308,14 +241,14 @@ static int load_empirical(parse_ctx *c, cp_dist *d)
     free(values);
     cp_table_free(&t);
     if (rc)
-        return fail(c, "empirical distribution: %s", e.msg);
+        return cp_scenario_fail(c, "empirical distribution: %s", e.msg);
     cp_scenario *sc = c->sc;
     for (size_t i = 0; i < sc->n_data_files; i++)
         if (strcmp(sc->data_files[i], path) == 0)
             return 1;
     char(*grown)[CP_PATH_MAX] = realloc(sc->data_files, (sc->n_data_files + 1) * sizeof *grown);
     if (!grown)
-        return fail(c, "out of memory");
+        return cp_scenario_fail(c, "out of memory");
     sc->data_files = grown;
     snprintf(sc->data_files[sc->n_data_files++], CP_PATH_MAX, "%s", path);
     return 1;
@@ -327,7 +260,7 @@ static int parse_dist(parse_ctx *c, const char *value, cp_dist *d, const char *s
     cp_err e;
     cp_dist_free(d); /* a child replacing its base's distribution */
     if (cp_dist_parse(value, d, &e))
-        return fail(c, "[%s]: key '%s': %s", section, key, e.msg);
+        return cp_scenario_fail(c, "[%s]: key '%s': %s", section, key, e.msg);
     if (d->kind == CP_DIST_EMPIRICAL)
         return load_empirical(c, d);
     return 1;
@@ -357,13 +290,15 @@ static int read_base(parse_ctx *c, const char *value)
     cp_scenario *sc = c->sc;
     char path[CP_PATH_MAX];
     if (!value[0] || !relative_to_file(c, value, path, sizeof path))
-        return fail(c, "[scenario]: key 'base': '%s' is not a usable path", value);
+        return cp_scenario_fail(c, "[scenario]: key 'base': '%s' is not a usable path", value);
     if (access(path, R_OK) != 0)
-        return fail(c, "[scenario]: key 'base': cannot read '%s': %s", path, strerror(errno));
+        return cp_scenario_fail(c, "[scenario]: key 'base': cannot read '%s': %s", path,
+                                strerror(errno));
     /* The same file under another path is found by device and inode. */
     struct stat want, other;
     if (stat(path, &want) != 0)
-        return fail(c, "[scenario]: key 'base': cannot read '%s': %s", path, strerror(errno));
+        return cp_scenario_fail(c, "[scenario]: key 'base': cannot read '%s': %s", path,
+                                strerror(errno));
     for (int i = 0; i <= c->depth; i++) {
         if (stat(sc->files[c->chain[i]], &other) != 0 || other.st_dev != want.st_dev ||
             other.st_ino != want.st_ino)
@@ -375,14 +310,15 @@ static int read_base(parse_ctx *c, const char *value)
         }
         size_t used = strlen(chain);
         snprintf(chain + used, sizeof chain - used, "%.100s", path);
-        return fail(c, "[scenario]: key 'base': a loop of base scenarios: %s", chain);
+        return cp_scenario_fail(c, "[scenario]: key 'base': a loop of base scenarios: %s", chain);
     }
     for (size_t i = 0; i < sc->n_files; i++)
         if (stat(sc->files[i], &other) == 0 && other.st_dev == want.st_dev &&
             other.st_ino == want.st_ino)
             return 1;
     if (c->depth == CP_BASE_DEPTH)
-        return fail(c, "[scenario]: key 'base': more than %d nested base scenarios", CP_BASE_DEPTH);
+        return cp_scenario_fail(c, "[scenario]: key 'base': more than %d nested base scenarios",
+                                CP_BASE_DEPTH);
     /* The child's own marks for [scenario] survive the base's reading. */
     unsigned here = c->scenario_marks.here;
     int ok = parse_file(c, path);
@@ -395,8 +331,9 @@ static int read_base(parse_ctx *c, const char *value)
 static int handle_base(parse_ctx *c, const char *value)
 {
     if (c->keys_here != 1)
-        return fail(c, "[scenario]: key 'base' must be the first key of the file (the base is "
-                       "read first and the file's keys applied on top)");
+        return cp_scenario_fail(
+            c, "[scenario]: key 'base' must be the first key of the file (the base is "
+               "read first and the file's keys applied on top)");
     char list[CP_TEXT_MAX];
     snprintf(list, sizeof list, "%s", value);
     char *save = NULL;
@@ -411,24 +348,26 @@ static int handle_base(parse_ctx *c, const char *value)
             return 0;
     }
     if (n == 0 || value[strlen(value) - 1] == ',')
-        return fail(c, "[scenario]: key 'base': '%s' is not a list of scenario files", value);
+        return cp_scenario_fail(c, "[scenario]: key 'base': '%s' is not a list of scenario files",
+                                value);
     return 1;
 }
 
 static int handle_scenario(parse_ctx *c, const char *name, const char *value)
 {
     cp_scenario *sc = c->sc;
-    if (!mark_key(c, scenario_keys, &c->scenario_marks, name, "scenario"))
+    if (!cp_scenario_mark_key(c, scenario_keys, &c->scenario_marks, name, "scenario"))
         return 0;
     cp_err e;
     if (strcmp(name, "base") == 0)
         return handle_base(c, value);
     if (strcmp(name, "name") == 0) {
         if (!cp_name_valid(value))
-            return fail(c,
-                        "[scenario]: key 'name': '%s' is not a valid name (letters, digits, "
-                        "_ and -)",
-                        value);
+            return cp_scenario_fail(
+                c,
+                "[scenario]: key 'name': '%s' is not a valid name (letters, digits, "
+                "_ and -)",
+                value);
         /* A scenario is named by its own file, never by its base's: two
          * scenarios sharing a name would share an output directory. */
         if (c->depth == 0)
@@ -438,11 +377,11 @@ static int handle_scenario(parse_ctx *c, const char *name, const char *value)
     } else if (strcmp(name, "inputs") == 0) {
         /* Relative to the file that says it, which may be a base elsewhere. */
         if (!relative_to_file(c, value, c->inputs_raw, sizeof c->inputs_raw))
-            return fail(c, "[scenario]: the inputs path is too long");
+            return cp_scenario_fail(c, "[scenario]: the inputs path is too long");
     } else if (strcmp(name, "start") == 0 || strcmp(name, "end") == 0) {
         int *dst = name[0] == 's' ? &sc->start : &sc->end;
         if (cp_period_parse(value, dst, &e))
-            return fail(c, "[scenario]: key '%s': %s", name, e.msg);
+            return cp_scenario_fail(c, "[scenario]: key '%s': %s", name, e.msg);
     }
     return 1;
 }
@@ -450,7 +389,7 @@ static int handle_scenario(parse_ctx *c, const char *name, const char *value)
 static int handle_shock(parse_ctx *c, cp_shock *s, const char *name, const char *value,
                         const char *section)
 {
-    if (!mark_key(c, shock_keys, c->cur_marks, name, section))
+    if (!cp_scenario_mark_key(c, shock_keys, c->cur_marks, name, section))
         return 0;
     if (strcmp(name, "distribution") == 0)
         return parse_dist(c, value, &s->dist, section, name);
@@ -460,16 +399,17 @@ static int handle_shock(parse_ctx *c, cp_shock *s, const char *name, const char 
                 s->time = (cp_time_kind)k;
                 return 1;
             }
-        return fail(c,
-                    "[%s]: key 'time': '%s' is not a time structure (known: once, "
-                    "quarterly, ar1, trend)",
-                    section, value);
+        return cp_scenario_fail(c,
+                                "[%s]: key 'time': '%s' is not a time structure (known: once, "
+                                "quarterly, ar1, trend)",
+                                section, value);
     }
     if (strcmp(name, "rho") == 0) {
-        if (!parse_number(value, &s->rho))
-            return fail(c, "[%s]: key 'rho': '%s' is not a number", section, value);
+        if (!cp_scenario_parse_number(value, &s->rho))
+            return cp_scenario_fail(c, "[%s]: key 'rho': '%s' is not a number", section, value);
         if (!(s->rho > -1 && s->rho < 1))
-            return fail(c, "[%s]: key 'rho': must be in (-1, 1) (got %g)", section, s->rho);
+            return cp_scenario_fail(c, "[%s]: key 'rho': must be in (-1, 1) (got %g)", section,
+                                    s->rho);
         return 1;
     }
     if (strcmp(name, "targets") == 0) {
@@ -492,37 +432,40 @@ static int parse_exposure(parse_ctx *c, cp_event *ev, const char *value, const c
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(tok, ':');
         if (!colon)
-            return fail(c, "[%s]: key 'exposure': '%s' should be TARGET:SHARE", section, tok);
+            return cp_scenario_fail(c, "[%s]: key 'exposure': '%s' should be TARGET:SHARE", section,
+                                    tok);
         *colon = '\0';
         double share;
-        if (!parse_number(colon + 1, &share) || !(share >= 0 && share <= 1))
-            return fail(c, "[%s]: key 'exposure': '%s' is not a share in [0, 1]", section,
-                        colon + 1);
+        if (!cp_scenario_parse_number(colon + 1, &share) || !(share >= 0 && share <= 1))
+            return cp_scenario_fail(c, "[%s]: key 'exposure': '%s' is not a share in [0, 1]",
+                                    section, colon + 1);
         size_t n = 0;
         cp_target t[CP_TARGETS_MAX];
         if (!parse_targets(c, tok, t, &n, section))
             return 0;
         if (ev->n_exposed == CP_TARGETS_MAX)
-            return fail(c, "[%s]: key 'exposure': more than %d targets", section, CP_TARGETS_MAX);
+            return cp_scenario_fail(c, "[%s]: key 'exposure': more than %d targets", section,
+                                    CP_TARGETS_MAX);
         ev->exposed[ev->n_exposed] = t[0];
         ev->exposed_share[ev->n_exposed++] = share;
     }
     if (ev->n_exposed == 0)
-        return fail(c, "[%s]: key 'exposure' is empty", section);
+        return cp_scenario_fail(c, "[%s]: key 'exposure' is empty", section);
     return 1;
 }
 
 static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char *value,
                         const char *section)
 {
-    if (!mark_key(c, event_keys, c->cur_marks, name, section))
+    if (!cp_scenario_mark_key(c, event_keys, c->cur_marks, name, section))
         return 0;
     if (strcmp(name, "probability") == 0) {
-        if (!parse_number(value, &ev->probability))
-            return fail(c, "[%s]: key 'probability': '%s' is not a number", section, value);
+        if (!cp_scenario_parse_number(value, &ev->probability))
+            return cp_scenario_fail(c, "[%s]: key 'probability': '%s' is not a number", section,
+                                    value);
         if (!(ev->probability >= 0 && ev->probability <= 1))
-            return fail(c, "[%s]: key 'probability': must be in [0, 1] (got %g)", section,
-                        ev->probability);
+            return cp_scenario_fail(c, "[%s]: key 'probability': must be in [0, 1] (got %g)",
+                                    section, ev->probability);
         return 1;
     }
     if (strcmp(name, "duration") == 0)
@@ -534,12 +477,12 @@ static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char
             ev->once = value[0] == 't';
             return 1;
         }
-        return fail(c, "[%s]: key 'once': '%s' is not true or false", section, value);
+        return cp_scenario_fail(c, "[%s]: key 'once': '%s' is not true or false", section, value);
     }
     if (strcmp(name, "start") == 0) {
         cp_err e;
         if (cp_period_parse(value, &ev->start, &e))
-            return fail(c, "[%s]: key 'start': %s", section, e.msg);
+            return cp_scenario_fail(c, "[%s]: key 'start': %s", section, e.msg);
         return 1;
     }
     if (strcmp(name, "recovery") == 0) {
@@ -553,10 +496,11 @@ static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char
     if (strcmp(name, "exposure") == 0)
         return parse_exposure(c, ev, value, section);
     if (strcmp(name, "lasting_probability") == 0) {
-        if (!parse_number(value, &ev->lasting_probability) ||
+        if (!cp_scenario_parse_number(value, &ev->lasting_probability) ||
             !(ev->lasting_probability >= 0 && ev->lasting_probability <= 1))
-            return fail(c, "[%s]: key 'lasting_probability': '%s' is not a number in [0, 1]",
-                        section, value);
+            return cp_scenario_fail(
+                c, "[%s]: key 'lasting_probability': '%s' is not a number in [0, 1]", section,
+                value);
         return 1;
     }
     if (strcmp(name, "targets") == 0) {
@@ -569,216 +513,16 @@ static int handle_event(parse_ctx *c, cp_event *ev, const char *name, const char
 
 static int handle_option(parse_ctx *c, const char *name, const char *value)
 {
-    if (!mark_key(c, option_keys, &c->option_marks, name, "option"))
+    if (!cp_scenario_mark_key(c, option_keys, &c->option_marks, name, "option"))
         return 0;
     if (strcmp(name, "cost_usd") == 0) {
         double v;
-        if (!parse_number(value, &v) || !(v >= 0))
-            return fail(c, "[option]: key 'cost_usd': '%s' is not a number >= 0", value);
+        if (!cp_scenario_parse_number(value, &v) || !(v >= 0))
+            return cp_scenario_fail(c, "[option]: key 'cost_usd': '%s' is not a number >= 0",
+                                    value);
         c->sc->cost_usd = v;
     }
     return 1; /* note, source: documentation only */
-}
-
-static cp_graph_override *add_override(parse_ctx *c, cp_override_kind kind)
-{
-    cp_scenario *sc = c->sc;
-    cp_graph_override *grown = realloc(sc->overrides, (sc->n_overrides + 1) * sizeof *grown);
-    int *grown_files =
-        grown ? realloc(c->override_file, (sc->n_overrides + 1) * sizeof(int)) : NULL;
-    if (grown)
-        sc->overrides = grown;
-    if (grown_files)
-        c->override_file = grown_files;
-    key_marks *grown_marks =
-        grown_files ? realloc(c->override_marks, (sc->n_overrides + 1) * sizeof *grown_marks)
-                    : NULL;
-    if (!grown || !grown_files || !grown_marks) {
-        fail(c, "out of memory");
-        return NULL;
-    }
-    c->override_marks = grown_marks;
-    memset(&c->override_marks[sc->n_overrides], 0, sizeof *grown_marks);
-    c->override_file[sc->n_overrides] = c->cur_file;
-    cp_graph_override *o = &sc->overrides[sc->n_overrides++];
-    memset(o, 0, sizeof *o);
-    o->kind = kind;
-    memcpy(o->node, c->item, sizeof o->node);
-    o->line = c->line;
-    return o;
-}
-
-/* [param NODE]: name = value.  Whether NODE has the parameter, and its
- * range, are checked against the graph (cp_graph_load_with). */
-static int handle_param(parse_ctx *c, const char *name, const char *value)
-{
-    if (!cp_name_valid(name))
-        return fail(c, "[param %s]: '%s' is not a parameter name", c->item, name);
-    double v;
-    if (!parse_number(value, &v))
-        return fail(c, "[param %s]: key '%s': '%s' is not a number", c->item, name, value);
-    /* Once per file, as every other key; a child may override its base's. */
-    for (size_t i = 0; i < c->sc->n_overrides; i++) {
-        const cp_graph_override *p = &c->sc->overrides[i];
-        if (c->override_file[i] == c->cur_file && p->kind == CP_OVERRIDE_PARAM &&
-            strcmp(p->node, c->item) == 0 && strcmp(p->param, name) == 0)
-            return fail(c, "[param %s]: key '%s' given twice (first on line %ld)", c->item, name,
-                        p->line);
-    }
-    cp_graph_override *o = add_override(c, CP_OVERRIDE_PARAM);
-    if (!o)
-        return 0;
-    snprintf(o->param, sizeof o->param, "%s", name);
-    o->value = v;
-    return 1;
-}
-
-/* One "PERIOD:VALUE" point of a ramp. */
-static int parse_point(parse_ctx *c, char *tok, int *period, double *v)
-{
-    while (isspace((unsigned char)*tok))
-        tok++;
-    char *end = tok + strlen(tok);
-    while (end > tok && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    char *colon = strchr(tok, ':');
-    cp_err e;
-    if (!colon)
-        return fail(c, "[series %s]: key 'ramp': '%s' should be PERIOD:VALUE", c->item, tok);
-    *colon = '\0';
-    if (cp_period_parse(tok, period, &e))
-        return fail(c, "[series %s]: key 'ramp': %s", c->item, e.msg);
-    if (!parse_number(colon + 1, v))
-        return fail(c, "[series %s]: key 'ramp': '%s' is not a number", c->item, colon + 1);
-    return 1;
-}
-
-/* A [series NODE] key (a quarter, or 'ramp') once per section, as every
- * other key: its overrides are told apart by their span, one quarter for a
- * quarter's key and more for a ramp's (whose quarters must increase).  The
- * section itself may come again, its changes applied in order: that is how
- * --print-resolved writes a ramp of many points (a section per segment) and
- * a base's and a child's changes to one node. */
-static int series_key_once(parse_ctx *c, const char *name)
-{
-    const int ramp = strcmp(name, "ramp") == 0;
-    int period = 0;
-    cp_err e;
-    if (!ramp && cp_period_parse(name, &period, &e))
-        return 1; /* not a key of this section: handle_series says so */
-    for (size_t i = c->section_overrides; i < c->sc->n_overrides; i++) {
-        const cp_graph_override *p = &c->sc->overrides[i];
-        const int same =
-            ramp ? p->period < p->period_end : p->period == period && p->period_end == period;
-        if (same)
-            return fail(c, "[series %s]: key '%s' given twice (first on line %ld)", c->item, name,
-                        p->line);
-    }
-    return 1;
-}
-
-/* [series NODE]: PERIOD = value, or ramp = P1:V1, P2:V2, ... (linear
- * between points, quarters outside [P1, Pn] unchanged). */
-static int handle_series(parse_ctx *c, const char *name, const char *value)
-{
-    if (!series_key_once(c, name))
-        return 0;
-    if (strcmp(name, "ramp") != 0) {
-        int period;
-        cp_err e;
-        if (cp_period_parse(name, &period, &e))
-            return fail(c, "[series %s]: key '%s' is neither a quarter (e.g. 2030Q1) nor 'ramp'",
-                        c->item, name);
-        double v;
-        if (!parse_number(value, &v))
-            return fail(c, "[series %s]: key '%s': '%s' is not a number", c->item, name, value);
-        cp_graph_override *o = add_override(c, CP_OVERRIDE_SERIES);
-        if (!o)
-            return 0;
-        o->period = o->period_end = period;
-        o->value = o->value_end = v;
-        return 1;
-    }
-    char copy[CP_TEXT_MAX];
-    snprintf(copy, sizeof copy, "%s", value);
-    char *save = NULL;
-    int prev_period = 0, n = 0;
-    double prev_v = 0;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
-        int period = 0;
-        double v = 0;
-        if (!parse_point(c, tok, &period, &v))
-            return 0;
-        if (n && period <= prev_period)
-            return fail(c, "[series %s]: key 'ramp': quarters must increase", c->item);
-        if (n) {
-            cp_graph_override *o = add_override(c, CP_OVERRIDE_SERIES);
-            if (!o)
-                return 0;
-            o->period = prev_period;
-            o->period_end = period;
-            o->value = prev_v;
-            o->value_end = v;
-        }
-        prev_period = period;
-        prev_v = v;
-    }
-    if (n < 2)
-        return fail(c, "[series %s]: key 'ramp' needs at least two PERIOD:VALUE points", c->item);
-    return 1;
-}
-
-/* [node NODE]: a node added to the graph.  Names, kinds and roles are
- * checked here, against the graph (duplicates, edges) when it is loaded. */
-static int handle_node(parse_ctx *c, const char *name, const char *value, const char *section)
-{
-    if (!mark_key(c, node_keys, &c->override_marks[c->cur_override], name, section))
-        return 0;
-    cp_graph_override *o = &c->sc->overrides[c->cur_override];
-    if (strcmp(name, "kind") == 0) {
-        if (!cp_graph_kind_parse(value, &o->node_kind))
-            return fail(c,
-                        "[%s]: key 'kind': unknown node kind '%s' (known: supply, convert, split, "
-                        "assemble, stock, delay, elastic, deploy, market, stream)",
-                        section, value);
-        return 1;
-    }
-    if (strcmp(name, "region") == 0) {
-        if (!cp_name_valid(value))
-            return fail(c, "[%s]: key 'region': '%s' is not a valid region name", section, value);
-        snprintf(o->region, sizeof o->region, "%s", value);
-        return 1;
-    }
-    if (strcmp(name, "unit") == 0) {
-        if (!*value || strlen(value) >= CP_UNIT_MAX)
-            return fail(c, "[%s]: key 'unit': a unit is required (at most %d characters)", section,
-                        CP_UNIT_MAX - 1);
-        snprintf(o->unit, sizeof o->unit, "%s", value);
-        return 1;
-    }
-    return 1; /* description, note, source: documentation only */
-}
-
-/* [edge FROM -> TO]: an edge added to the graph. */
-static int handle_edge(parse_ctx *c, const char *name, const char *value, const char *section)
-{
-    if (!mark_key(c, edge_keys, &c->override_marks[c->cur_override], name, section))
-        return 0;
-    cp_graph_override *o = &c->sc->overrides[c->cur_override];
-    if (strcmp(name, "role") == 0) {
-        if (!cp_graph_role_parse(value, &o->role))
-            return fail(c,
-                        "[%s]: key 'role': unknown role '%s' (known: in, scale, flow, price, "
-                        "units, power, flops, watts)",
-                        section, value);
-        return 1;
-    }
-    if (strcmp(name, "weight") == 0) {
-        if (!parse_number(value, &o->weight) || !(o->weight > 0))
-            return fail(c, "[%s]: key 'weight': '%s' is not a number > 0", section, value);
-        return 1;
-    }
-    return 1; /* unit, note, source: documentation only */
 }
 
 static int handle_correlation(parse_ctx *c, const char *name, const char *value)
@@ -787,7 +531,8 @@ static int handle_correlation(parse_ctx *c, const char *name, const char *value)
     snprintf(copy, sizeof copy, "%s", name);
     char *comma = strchr(copy, ',');
     if (!comma)
-        return fail(c, "[correlation]: '%s' should name two shocks as 'a, b = r'", name);
+        return cp_scenario_fail(c, "[correlation]: '%s' should name two shocks as 'a, b = r'",
+                                name);
     *comma = '\0';
     char *a = copy, *b = comma + 1;
     while (isspace((unsigned char)*b))
@@ -796,15 +541,17 @@ static int handle_correlation(parse_ctx *c, const char *name, const char *value)
     while (end > a && isspace((unsigned char)end[-1]))
         *--end = '\0';
     if (!cp_name_valid(a) || !cp_name_valid(b))
-        return fail(c, "[correlation]: '%s' should name two shocks as 'a, b = r'", name);
+        return cp_scenario_fail(c, "[correlation]: '%s' should name two shocks as 'a, b = r'",
+                                name);
     double r;
-    if (!parse_number(value, &r))
-        return fail(c, "[correlation]: '%s': '%s' is not a number", name, value);
+    if (!cp_scenario_parse_number(value, &r))
+        return cp_scenario_fail(c, "[correlation]: '%s': '%s' is not a number", name, value);
     if (!(r >= -1 && r <= 1))
-        return fail(c, "[correlation]: '%s': a correlation must be in [-1, 1] (got %g)", name, r);
+        return cp_scenario_fail(c, "[correlation]: '%s': a correlation must be in [-1, 1] (got %g)",
+                                name, r);
     corr_pair *grown = realloc(c->pairs, (c->n_pairs + 1) * sizeof *grown);
     if (!grown)
-        return fail(c, "out of memory");
+        return cp_scenario_fail(c, "out of memory");
     c->pairs = grown;
     corr_pair *p = &c->pairs[c->n_pairs++];
     /* cp_name_valid() bounded both names to CP_NAME_MAX - 1 characters. */
@@ -828,7 +575,8 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
             continue;
         key_marks *m = is_shock ? &c->shock_marks[i] : &c->event_marks[i];
         if (m->header_file == c->cur_file && m->header_line != c->section_line) {
-            fail_at_header(c, "[%s] appears twice (first on line %ld)", section, m->header_line);
+            cp_scenario_fail_at_header(c, "[%s] appears twice (first on line %ld)", section,
+                                       m->header_line);
             return NULL;
         }
         if (m->header_file != c->cur_file) {
@@ -843,7 +591,7 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
     key_marks **marks = is_shock ? &c->shock_marks : &c->event_marks;
     key_marks *grown_marks = realloc(*marks, (n + 1) * sizeof **marks);
     if (!grown_marks) {
-        fail(c, "out of memory");
+        cp_scenario_fail(c, "out of memory");
         return NULL;
     }
     *marks = grown_marks;
@@ -855,7 +603,7 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
     void **arr = is_shock ? (void **)&sc->shocks : (void **)&sc->events;
     void *grown = realloc(*arr, (n + 1) * size);
     if (!grown) {
-        fail(c, "out of memory");
+        cp_scenario_fail(c, "out of memory");
         return NULL;
     }
     *arr = grown;
@@ -880,82 +628,10 @@ static void *enter_item(parse_ctx *c, int is_shock, const char *item, const char
     return slot;
 }
 
-/* Finds or appends the [node] or [edge] named by c->item (and
- * c->item_to).  As for shocks, a child's section replaces the keys it gives
- * and a second header in one file is an error. */
-static int enter_addition(parse_ctx *c, cp_override_kind kind, const char *section)
-{
-    cp_scenario *sc = c->sc;
-    for (size_t i = 0; i < sc->n_overrides; i++) {
-        cp_graph_override *o = &sc->overrides[i];
-        if (o->kind != kind || strcmp(o->node, c->item) != 0 ||
-            (kind == CP_OVERRIDE_EDGE && strcmp(o->to, c->item_to) != 0))
-            continue;
-        key_marks *m = &c->override_marks[i];
-        if (m->header_file == c->cur_file && m->header_line != c->section_line) {
-            return fail_at_header(c, "[%s] appears twice (first on line %ld)", section,
-                                  m->header_line);
-        }
-        if (m->header_file != c->cur_file) {
-            m->header_file = c->cur_file;
-            m->header_line = c->section_line;
-            m->here = 0;
-            c->override_file[i] = c->cur_file; /* errors now point at the child */
-            o->line = c->section_line;
-        }
-        c->cur_override = i;
-        return 1;
-    }
-    cp_graph_override *o = add_override(c, kind);
-    if (!o)
-        return 0;
-    snprintf(o->to, sizeof o->to, "%s", c->item_to);
-    o->weight = 1.0;
-    o->line = c->section_line;
-    c->cur_override = sc->n_overrides - 1;
-    c->override_marks[c->cur_override].header_file = c->cur_file;
-    c->override_marks[c->cur_override].header_line = c->section_line;
-    return 1;
-}
-
-/* Copies a name out of s[0..len), without surrounding blanks, into out;
- * 0 if it is not a valid name. */
-static int take_name(const char *s, size_t len, char *out)
-{
-    while (len && isspace((unsigned char)*s))
-        s++, len--;
-    while (len && isspace((unsigned char)s[len - 1]))
-        len--;
-    if (len == 0 || len >= CP_NAME_MAX)
-        return 0;
-    memcpy(out, s, len);
-    out[len] = '\0';
-    return cp_name_valid(out);
-}
-
-static int enter_graph_section(parse_ctx *c, const char *section, int is_node)
-{
-    const char *rest = section + 5;
-    if (is_node) {
-        c->item_to[0] = '\0';
-        if (!take_name(rest, strlen(rest), c->item))
-            return fail_at_header(
-                c, "[%s]: '%s' is not a valid node name (letters, digits, _ and -)", section, rest);
-        c->sec = SEC_NODE;
-        return enter_addition(c, CP_OVERRIDE_NODE, section);
-    }
-    const char *arrow = strstr(rest, "->");
-    if (!arrow || !take_name(rest, (size_t)(arrow - rest), c->item) ||
-        !take_name(arrow + 2, strlen(arrow + 2), c->item_to))
-        return fail_at_header(c, "[%s]: expected [edge FROM -> TO] with two node names", section);
-    c->sec = SEC_EDGE;
-    return enter_addition(c, CP_OVERRIDE_EDGE, section);
-}
-
 static int enter_section(parse_ctx *c, const char *section)
 {
     if (!section[0])
-        return fail(c, "a key comes before any [section]");
+        return cp_scenario_fail(c, "a key comes before any [section]");
     c->sec_header = c->section_line;
     c->section_overrides = c->sc->n_overrides;
     c->cur = NULL;
@@ -972,25 +648,13 @@ static int enter_section(parse_ctx *c, const char *section)
         c->sec = SEC_OPTION;
         return 1;
     }
-    int is_param = strncmp(section, "param ", 6) == 0;
-    if (is_param || strncmp(section, "series ", 7) == 0) {
-        const char *node = section + (is_param ? 6 : 7);
-        while (*node == ' ')
-            node++;
-        if (!cp_name_valid(node)) {
-            return fail_at_header(c, "[%s]: '%s' is not a valid node name", section, node);
-        }
-        snprintf(c->item, sizeof c->item, "%s", node);
-        c->sec = is_param ? SEC_PARAM : SEC_SERIES;
-        return 1;
-    }
-    int is_node = strncmp(section, "node ", 5) == 0;
-    if (is_node || strncmp(section, "edge ", 5) == 0)
-        return enter_graph_section(c, section, is_node);
+    const int graph = cp_scenario_graph_enter(c, section);
+    if (graph >= 0)
+        return graph;
     int is_shock = strncmp(section, "shock ", 6) == 0;
     int is_event = strncmp(section, "event ", 6) == 0;
     if (!is_shock && !is_event) {
-        return fail_at_header(
+        return cp_scenario_fail_at_header(
             c,
             "unknown section [%s] (known: [scenario], [shock NAME], [event NAME], "
             "[correlation], [option], [param NODE], [series NODE], [node NODE], "
@@ -1001,8 +665,9 @@ static int enter_section(parse_ctx *c, const char *section)
     while (*item == ' ')
         item++;
     if (!cp_name_valid(item)) {
-        return fail_at_header(c, "[%s]: '%s' is not a valid %s name (letters, digits, _ and -)",
-                              section, item, is_shock ? "shock" : "event");
+        return cp_scenario_fail_at_header(
+            c, "[%s]: '%s' is not a valid %s name (letters, digits, _ and -)", section, item,
+            is_shock ? "shock" : "event");
     }
     c->sec = is_shock ? SEC_SHOCK : SEC_EVENT;
     c->cur = enter_item(c, is_shock, item, section);
@@ -1015,8 +680,9 @@ static int handler(void *user, const char *section, const char *name, const char
     if (c->failed)
         return 0;
     if (c->indented)
-        return fail(c, "an indented line continues the previous value; multi-line values are "
-                       "not supported (remove the indentation)");
+        return cp_scenario_fail(
+            c, "an indented line continues the previous value; multi-line values are "
+               "not supported (remove the indentation)");
     if (c->sec == SEC_NONE || c->sec_header != c->section_line)
         if (!enter_section(c, section))
             return 0;
@@ -1031,16 +697,8 @@ static int handler(void *user, const char *section, const char *name, const char
         return handle_correlation(c, name, value);
     case SEC_OPTION:
         return handle_option(c, name, value);
-    case SEC_PARAM:
-        return handle_param(c, name, value);
-    case SEC_SERIES:
-        return handle_series(c, name, value);
-    case SEC_NODE:
-        return handle_node(c, name, value, section);
-    case SEC_EDGE:
-        return handle_edge(c, name, value, section);
-    default:
-        return fail(c, "key '%s' outside any section", name);
+    default: /* [param], [series], [node], [edge] */
+        return cp_scenario_graph_key(c, name, value, section);
     }
 }
 
@@ -1054,18 +712,19 @@ static int check_event_keys(parse_ctx *c, cp_event *e, const key_marks *marks)
     const int said_once = (marks->seen >> EVENT_KEY_ONCE) & 1u;
     if (e->start >= 0) {
         if (said_once && !e->once)
-            return fail(c,
-                        "[event %s]: once = false contradicts start (an event on a date "
-                        "happens at most once)",
-                        e->name);
+            return cp_scenario_fail(
+                c,
+                "[event %s]: once = false contradicts start (an event on a date "
+                "happens at most once)",
+                e->name);
         e->once = 1;
         if (e->start < c->sc->start || e->start > c->sc->end) {
             char a[16], b[16], d[16];
             cp_period_format(e->start, d, sizeof d);
             cp_period_format(c->sc->start, a, sizeof a);
             cp_period_format(c->sc->end, b, sizeof b);
-            return fail(c, "[event %s]: start %s is outside the horizon %s to %s", e->name, d, a,
-                        b);
+            return cp_scenario_fail(c, "[event %s]: start %s is outside the horizon %s to %s",
+                                    e->name, d, a, b);
         }
     }
     for (size_t k = 0; k < e->n_targets; k++)
@@ -1077,15 +736,17 @@ static int check_event_keys(parse_ctx *c, cp_event *e, const key_marks *marks)
                                      strcmp(e->targets[k].param, x->param) == 0))
             k++;
         if (k == e->n_targets)
-            return fail(c, "[event %s]: key 'exposure': '%s%s%s' is not one of its targets",
-                        e->name, x->node, x->param[0] ? "." : "", x->param);
+            return cp_scenario_fail(
+                c, "[event %s]: key 'exposure': '%s%s%s' is not one of its targets", e->name,
+                x->node, x->param[0] ? "." : "", x->param);
         e->exposure[k] = e->exposed_share[j];
     }
     if (e->lasting_probability != 1 && !e->has_lasting)
-        return fail(c,
-                    "[event %s]: key 'lasting_probability' needs a key 'lasting' (the share "
-                    "of the loss that is never recovered)",
-                    e->name);
+        return cp_scenario_fail(
+            c,
+            "[event %s]: key 'lasting_probability' needs a key 'lasting' (the share "
+            "of the loss that is never recovered)",
+            e->name);
     return 1;
 }
 
@@ -1097,16 +758,18 @@ static int check_items(parse_ctx *c)
         c->line = c->shock_marks[i].header_line;
         c->cur_file = c->shock_marks[i].header_file;
         if (!s->n_targets)
-            return fail(c, "[shock %s]: key 'targets' is required", s->name);
+            return cp_scenario_fail(c, "[shock %s]: key 'targets' is required", s->name);
         if (s->time == CP_TIME_AR1 && !(s->rho > -1 && s->rho < 1 && s->rho != 0))
-            return fail(c, "[shock %s]: time = ar1 needs a key 'rho' in (-1, 1), not 0", s->name);
+            return cp_scenario_fail(c, "[shock %s]: time = ar1 needs a key 'rho' in (-1, 1), not 0",
+                                    s->name);
         if (s->time != CP_TIME_AR1 && s->rho != 0)
-            return fail(c, "[shock %s]: key 'rho' only applies to time = ar1", s->name);
+            return cp_scenario_fail(c, "[shock %s]: key 'rho' only applies to time = ar1", s->name);
         if (s->time == CP_TIME_TREND && s->dist.kind != CP_DIST_LOGNORMAL)
-            return fail(c,
-                        "[shock %s]: time = trend needs a lognormal distribution (of the "
-                        "multiplier after one year, whose log then grows in proportion to time)",
-                        s->name);
+            return cp_scenario_fail(
+                c,
+                "[shock %s]: time = trend needs a lognormal distribution (of the "
+                "multiplier after one year, whose log then grows in proportion to time)",
+                s->name);
         if (s->dist.kind == CP_DIST_NORMAL)
             warn(sc,
                  "%s:%ld: [shock %s]: a normal multiplier can fall below 0, where it is "
@@ -1118,7 +781,7 @@ static int check_items(parse_ctx *c)
         c->line = c->event_marks[i].header_line;
         c->cur_file = c->event_marks[i].header_file;
         if (!e->n_targets)
-            return fail(c, "[event %s]: key 'targets' is required", e->name);
+            return cp_scenario_fail(c, "[event %s]: key 'targets' is required", e->name);
         if (!check_event_keys(c, e, &c->event_marks[i]))
             return 0;
     }
@@ -1134,10 +797,12 @@ static int check_required(parse_ctx *c)
         c->line = c->shock_marks[i].header_line;
         c->cur_file = c->shock_marks[i].header_file;
         if (!(c->shock_marks[i].seen & 1u))
-            return fail(c, "[shock %s]: key 'distribution' is required", sc->shocks[i].name);
+            return cp_scenario_fail(c, "[shock %s]: key 'distribution' is required",
+                                    sc->shocks[i].name);
         if (!(c->shock_marks[i].seen & 2u))
-            return fail(c, "[shock %s]: key 'time' is required (once, quarterly, ar1 or trend)",
-                        sc->shocks[i].name);
+            return cp_scenario_fail(
+                c, "[shock %s]: key 'time' is required (once, quarterly, ar1 or trend)",
+                sc->shocks[i].name);
     }
     for (size_t i = 0; i < sc->n_events; i++) {
         c->line = c->event_marks[i].header_line;
@@ -1148,21 +813,10 @@ static int check_required(parse_ctx *c)
             sc->events[i].probability = 1;
         for (int k = dated ? 1 : 0; k < 3; k++)
             if (!(c->event_marks[i].seen & (1u << k)))
-                return fail(c, "[event %s]: key '%s' is required", sc->events[i].name,
-                            event_keys[k]);
+                return cp_scenario_fail(c, "[event %s]: key '%s' is required", sc->events[i].name,
+                                        event_keys[k]);
     }
-    for (size_t i = 0; i < sc->n_overrides; i++) {
-        const cp_graph_override *o = &sc->overrides[i];
-        const key_marks *m = &c->override_marks[i];
-        c->line = m->header_line;
-        c->cur_file = m->header_file;
-        for (int k = 0; o->kind == CP_OVERRIDE_NODE && k < 3; k++)
-            if (!(m->seen & (1u << k)))
-                return fail(c, "[node %s]: key '%s' is required", o->node, node_keys[k]);
-        if (o->kind == CP_OVERRIDE_EDGE && !(m->seen & 1u))
-            return fail(c, "[edge %s -> %s]: key 'role' is required", o->node, o->to);
-    }
-    return 1;
+    return cp_scenario_graph_check_required(c);
 }
 
 static int resolve_pairs(parse_ctx *c)
@@ -1176,7 +830,7 @@ static int resolve_pairs(parse_ctx *c)
     if (!sc->corr || !sc->chol || !set_line || !set_file) {
         free(set_line);
         free(set_file);
-        return fail(c, "out of memory");
+        return cp_scenario_fail(c, "out of memory");
     }
     for (size_t i = 0; i < n; i++)
         sc->corr[i * n + i] = 1.0;
@@ -1193,20 +847,21 @@ static int resolve_pairs(parse_ctx *c)
                 ib = (int)i;
         }
         if (ia < 0 || ib < 0)
-            ok = fail(c, "[correlation]: '%s' is not a shock of this scenario",
-                      ia < 0 ? p->a : p->b);
+            ok = cp_scenario_fail(c, "[correlation]: '%s' is not a shock of this scenario",
+                                  ia < 0 ? p->a : p->b);
         else if (ia == ib)
-            ok = fail(c,
-                      "[correlation]: '%s, %s': a shock's correlation with itself is 1 and "
-                      "is not given",
-                      p->a, p->b);
+            ok = cp_scenario_fail(
+                c,
+                "[correlation]: '%s, %s': a shock's correlation with itself is 1 and "
+                "is not given",
+                p->a, p->b);
         else if (set_line[(size_t)ia * n + (size_t)ib] &&
                  set_file[(size_t)ia * n + (size_t)ib] == p->file)
-            ok = fail(c, "[correlation]: '%s, %s' is given twice (first on line %ld)%s", p->a, p->b,
-                      set_line[(size_t)ia * n + (size_t)ib],
-                      sc->corr[(size_t)ia * n + (size_t)ib] != p->r
-                          ? " with another value: the matrix would not be symmetric"
-                          : "");
+            ok = cp_scenario_fail(c, "[correlation]: '%s, %s' is given twice (first on line %ld)%s",
+                                  p->a, p->b, set_line[(size_t)ia * n + (size_t)ib],
+                                  sc->corr[(size_t)ia * n + (size_t)ib] != p->r
+                                      ? " with another value: the matrix would not be symmetric"
+                                      : "");
         else {
             sc->corr[(size_t)ia * n + (size_t)ib] = sc->corr[(size_t)ib * n + (size_t)ia] = p->r;
             /* Pairs come base first, so a child's value replaces its base's. */
@@ -1272,7 +927,7 @@ static int report_contradiction(parse_ctx *c)
     const size_t n = sc->n_shocks;
     char *keep = calloc(n, 1);
     if (!keep)
-        return fail(c, "out of memory");
+        return cp_scenario_fail(c, "out of memory");
     size_t end = 0;
     while (end < n && (keep[end] = 1) && kept_positive_definite(sc->corr, n, keep))
         end++;
@@ -1302,11 +957,12 @@ static int report_contradiction(parse_ctx *c)
     free(keep);
     c->line = last ? last->line : (c->n_pairs ? c->pairs[0].line : 0);
     c->cur_file = last ? last->file : (c->n_pairs ? c->pairs[0].file : 0);
-    return fail(c,
-                "[correlation]: the correlation matrix is not positive definite (smallest "
-                "eigenvalue %.3g): these correlations contradict each other: %s (a correlation "
-                "of 1 makes two shocks one: give one shock both targets instead)",
-                smallest_eigenvalue(sc->corr, n), pairs[0] ? pairs : "(pairs not found)");
+    return cp_scenario_fail(
+        c,
+        "[correlation]: the correlation matrix is not positive definite (smallest "
+        "eigenvalue %.3g): these correlations contradict each other: %s (a correlation "
+        "of 1 makes two shocks one: give one shock both targets instead)",
+        smallest_eigenvalue(sc->corr, n), pairs[0] ? pairs : "(pairs not found)");
 }
 
 static int factor_correlation(parse_ctx *c)
@@ -1317,7 +973,7 @@ static int factor_correlation(parse_ctx *c)
         return 1;
     gsl_matrix *m = gsl_matrix_alloc(n, n);
     if (!m)
-        return fail(c, "out of memory");
+        return cp_scenario_fail(c, "out of memory");
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             gsl_matrix_set(m, i, j, sc->corr[i * n + j]);
@@ -1340,15 +996,16 @@ static int finish(parse_ctx *c)
     c->line = c->scenario_marks.line[SCENARIO_KEY_END];
     c->cur_file = c->scenario_marks.file[SCENARIO_KEY_END];
     if (sc->end < sc->start)
-        return fail(c, "[scenario]: end comes before start");
+        return cp_scenario_fail(c, "[scenario]: end comes before start");
     if (sc->end - sc->start + 1 > 400)
-        return fail(c, "[scenario]: a horizon of more than 400 quarters is not supported");
+        return cp_scenario_fail(c,
+                                "[scenario]: a horizon of more than 400 quarters is not supported");
     c->cur_file = 0;
     c->line = 0;
     if (c->inputs_raw[0])
         snprintf(sc->inputs, sizeof sc->inputs, "%s", c->inputs_raw);
     else if (!relative_to_file(c, "../inputs", sc->inputs, sizeof sc->inputs))
-        return fail(c, "[scenario]: the inputs path is too long");
+        return cp_scenario_fail(c, "[scenario]: the inputs path is too long");
     const char *slash = strrchr(sc->path, '/');
     if (!sc->name[0]) {
         /* Default name: the file name without directory and extension. */
@@ -1368,7 +1025,7 @@ static int parse_file(parse_ctx *c, const char *path)
     cp_scenario *sc = c->sc;
     char(*grown)[CP_PATH_MAX] = realloc(sc->files, (sc->n_files + 1) * sizeof *grown);
     if (!grown)
-        return fail(c, "out of memory");
+        return cp_scenario_fail(c, "out of memory");
     sc->files = grown;
     snprintf(sc->files[sc->n_files], CP_PATH_MAX, "%s", path);
     parse_ctx saved = *c;
@@ -1401,17 +1058,17 @@ static int parse_file(parse_ctx *c, const char *path)
         fclose(c->file);
     }
     if (!c->file && !c->failed)
-        fail(c, "cannot open: %s", strerror(errno));
+        cp_scenario_fail(c, "cannot open: %s", strerror(errno));
     if (!c->failed && c->overlong_line) {
         c->line = c->overlong_line;
-        fail(c, "line longer than 199 characters (the INI reader's limit): shorten it");
+        cp_scenario_fail(c, "line longer than 199 characters (the INI reader's limit): shorten it");
     }
     if (!c->failed && rc > 0) {
         c->line = rc;
-        fail(c, "syntax error: expected [section], key = value, or a ; comment");
+        cp_scenario_fail(c, "syntax error: expected [section], key = value, or a ; comment");
     }
     if (!c->failed && rc < 0)
-        fail(c, "cannot read the file");
+        cp_scenario_fail(c, "cannot read the file");
     /* Restore the including file's reading state; what was read stays. */
     c->cur_file = saved.cur_file;
     c->depth = saved.depth;

@@ -132,6 +132,16 @@ void cli_join_args(int argc, char **argv, char *buf, size_t cap)
     }
 }
 
+/* Without --out, a command writes to outputs/PREFIXNAME, kept in the
+ * caller's buffer buf (CLI_OUT_MAX bytes). */
+static void default_out(const char **out_dir, char *buf, const char *prefix, const char *name)
+{
+    if (*out_dir)
+        return;
+    snprintf(buf, CLI_OUT_MAX, "outputs/%s%s", prefix, name);
+    *out_dir = buf;
+}
+
 int cli_run_scenario(const cp_par *par, const char *scenario, cp_run_options *opt, int quiet,
                      char *out_default, cp_run_result *res, cp_err *err)
 {
@@ -141,10 +151,7 @@ int cli_run_scenario(const cp_par *par, const char *scenario, cp_run_options *op
     int rc = cp_loaded_open(scenario, &l, err);
     if (rc)
         return rc;
-    if (!opt->out_dir) {
-        snprintf(out_default, CLI_OUT_MAX, "outputs/%s", l.sc.name);
-        opt->out_dir = out_default;
-    }
+    default_out(&opt->out_dir, out_default, "", l.sc.name);
     if (root && !quiet)
         for (size_t i = 0; i < l.sc.n_warnings + l.g.n_warnings; i++)
             fprintf(stderr, "warning: %s\n",
@@ -238,10 +245,7 @@ int cli_compare_scenarios(const cp_par *par, const char *const *paths, size_t n,
     int rc = cli_load_many(paths, n, &l, &models, err);
     if (rc)
         return rc;
-    if (!opt->out_dir) {
-        snprintf(out_default, CLI_OUT_MAX, "outputs/compare-%s", l[0].sc.name);
-        opt->out_dir = out_default;
-    }
+    default_out(&opt->out_dir, out_default, "compare-", l[0].sc.name);
     rc = cp_compare_execute(par, models, n, opt, res, err);
     if (!rc && !quiet && cp_par_rank(par) == 0) {
         if (res->already_complete)
@@ -297,10 +301,7 @@ int cli_sensitivity_scenario(const cp_par *par, const char *scenario, cp_sensiti
     int rc = cp_loaded_open(scenario, &l, err);
     if (rc)
         return rc;
-    if (!opt->out_dir) {
-        snprintf(out_default, CLI_OUT_MAX, "outputs/sensitivity-%s", l.sc.name);
-        opt->out_dir = out_default;
-    }
+    default_out(&opt->out_dir, out_default, "sensitivity-", l.sc.name);
     rc = cp_sensitivity_execute(par, l.m, opt, res, err);
     const uint64_t per = cp_sensitivity_evaluations_per_sample(l.m, opt);
     const double evals = (double)(opt->samples - res->first_sample) * (double)per;

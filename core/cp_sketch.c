@@ -54,17 +54,60 @@ void cp_sketch_init(cp_sketch *s)
     s->max = -INFINITY;
 }
 
+/* Frees a side's blocks of carries and sets them to NULL. */
+static void free_carries(cp_sketch_side *sd)
+{
+    for (int b = 0; b < CP_SKETCH_MAX_OCTAVES; b++) {
+        free(sd->carry[b]);
+        sd->carry[b] = NULL;
+    }
+}
+
 void cp_sketch_free(cp_sketch *s)
 {
     if (!s)
         return;
     free(s->pos.count);
     free(s->neg.count);
-    free(s->pos.carry);
-    free(s->neg.carry);
+    free_carries(&s->pos);
+    free_carries(&s->neg);
     free(s->pos.over);
     free(s->neg.over);
     cp_sketch_init(s);
+}
+
+size_t cp_sketch_memory(const cp_sketch *s)
+{
+    size_t bytes = 0;
+    const cp_sketch_side *const side[2] = {&s->pos, &s->neg};
+    for (int k = 0; k < 2; k++) {
+        bytes += side[k]->n * (sizeof *side[k]->count + (side[k]->over ? sizeof(uint64_t) : 0));
+        for (int b = 0; b < CP_SKETCH_MAX_OCTAVES; b++)
+            bytes += side[k]->carry[b] ? OCTAVE * sizeof(uint32_t) : 0;
+    }
+    return bytes;
+}
+
+/* The 256s of bucket i of sd. */
+static uint32_t carry_of(const cp_sketch_side *sd, size_t i)
+{
+    const uint32_t *k = sd->carry[i >> CP_SKETCH_SUBBITS];
+    return k ? k[i & (OCTAVE - 1)] : 0;
+}
+
+/* The carry of bucket i of sd, whose block exists. */
+static uint32_t *carry_at(cp_sketch_side *sd, size_t i)
+{
+    return &sd->carry[i >> CP_SKETCH_SUBBITS][i & (OCTAVE - 1)];
+}
+
+/* Makes sure the octave of bucket i of sd has its block of carries. */
+static int need_carry(cp_sketch_side *sd, size_t i, cp_err *err)
+{
+    uint32_t **const block = &sd->carry[i >> CP_SKETCH_SUBBITS];
+    if (!*block && !(*block = calloc(OCTAVE, sizeof **block)))
+        return cp_err_set(err, CP_ENOMEM, "sketch: cannot allocate %d carries", OCTAVE);
+    return CP_OK;
 }
 
 /* Whether sd is at its cap: a key below its lowest then counts in that
@@ -88,10 +131,46 @@ static int64_t floor_of(int64_t last)
     return last - last % OCTAVE - (CAP - OCTAVE);
 }
 
-/* Moves sd's counts into the arrays c, k, o (zeroed; o NULL if sd has no
- * 64-bit counts) of a range that starts at key lo and holds sd's highest
- * key: the keys from lo up as they are, those below lo added into lo's. */
-static void move_counts(const cp_sketch_side *sd, int64_t lo, uint8_t *c, uint32_t *k, uint64_t *o)
+/* With sd's range starting at key lo instead (a whole octave above its
+ * own, when a capped side moves up): the count of the bucket at lo, the
+ * floor, which its own keys and those below it join; 0 if nothing joins. */
+static uint64_t floor_count(const cp_sketch_side *sd, int64_t lo)
+{
+    const int64_t old_end = (int64_t)sd->lo + sd->n;
+    uint64_t sum = 0; /* at most 2^32 - 1 in count and carry (in_count): no overflow */
+    for (int64_t key = sd->lo; sd->lo < lo && key <= lo && key < old_end; key++) {
+        const size_t i = (size_t)(key - sd->lo);
+        sum += sd->count[i] + ((uint64_t)carry_of(sd, i) << 8);
+    }
+    return sum;
+}
+
+/* The blocks of carries of sd as they sit in a range that starts at key
+ * lo (whole octaves): moved, not copied; those of octaves below lo are
+ * left out (floor_count takes their counts). */
+static void move_carries(const cp_sketch_side *sd, int64_t lo, uint32_t **blk)
+{
+    const int64_t shift = ((int64_t)sd->lo - lo) / OCTAVE; /* old octave q is new q + shift */
+    for (int64_t q = 0; q < (int64_t)sd->n / OCTAVE; q++)
+        if (q + shift >= 0)
+            blk[q + shift] = sd->carry[q];
+}
+
+/* Frees the blocks of carries of sd's octaves below key lo. */
+static void free_carries_below(cp_sketch_side *sd, int64_t lo)
+{
+    for (int64_t q = 0; q < (int64_t)sd->n / OCTAVE && sd->lo + q * OCTAVE < lo; q++) {
+        free(sd->carry[q]);
+        sd->carry[q] = NULL;
+    }
+}
+
+/* Moves sd's bytes and 64-bit counts into c and o (zeroed; o NULL if sd has
+ * none) of a range that starts at key lo and holds sd's highest key: the
+ * keys from lo up as they are, those below lo added into lo's (the floor,
+ * whose count is floor, and whose carry, in blk[0], exists if it is not 0). */
+static void move_counts(const cp_sketch_side *sd, int64_t lo, uint8_t *c, uint64_t *o,
+                        uint32_t *const *blk, uint64_t floor)
 {
     const int64_t old_end = (int64_t)sd->lo + sd->n;
     const int64_t from = sd->lo > lo ? sd->lo : lo; /* the first key kept as it is */
@@ -99,19 +178,17 @@ static void move_counts(const cp_sketch_side *sd, int64_t lo, uint8_t *c, uint32
         const size_t to = (size_t)(from - lo), at = (size_t)(from - sd->lo);
         const size_t n = (size_t)(old_end - from);
         memcpy(c + to, sd->count + at, n * sizeof *c);
-        memcpy(k + to, sd->carry + at, n * sizeof *k);
         if (o)
             memcpy(o + to, sd->over + at, n * sizeof *o);
     }
-    /* At most 2^32 - 1 in count and carry (in_count), so no overflow. */
-    uint64_t sum = c[0] + ((uint64_t)k[0] << 8), over = o ? o[0] : 0;
-    for (int64_t key = sd->lo; key < lo && key < old_end; key++) {
-        const size_t i = (size_t)(key - sd->lo);
-        sum += sd->count[i] + ((uint64_t)sd->carry[i] << 8);
-        over += sd->over ? sd->over[i] : 0;
-    }
-    c[0] = (uint8_t)sum;
-    k[0] = (uint32_t)(sum >> 8);
+    if (sd->lo >= lo)
+        return; /* nothing joins the floor */
+    uint64_t over = 0;
+    for (int64_t key = sd->lo; key <= lo && key < old_end; key++)
+        over += sd->over ? sd->over[key - sd->lo] : 0;
+    c[0] = (uint8_t)floor;
+    if (blk[0])
+        blk[0][0] = (uint32_t)(floor >> 8);
     if (o)
         o[0] = over;
 }
@@ -136,22 +213,26 @@ static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
     }
     lo = end - lo > CAP ? end - CAP : lo;
     const size_t n = (size_t)(end - lo);
+    uint32_t *blk[CP_SKETCH_MAX_OCTAVES] = {NULL};
+    move_carries(sd, lo, blk);
+    const uint64_t floor = floor_count(sd, lo);
+    uint32_t *extra = floor >> 8 && !blk[0] ? calloc(OCTAVE, sizeof *extra) : NULL;
+    blk[0] = extra ? extra : blk[0];
     uint8_t *c = calloc(n, sizeof *c);
-    uint32_t *k = calloc(n, sizeof *k);
     uint64_t *o = sd->over ? calloc(n, sizeof *o) : NULL;
-    if (!c || !k || (sd->over && !o)) {
+    if (!c || (sd->over && !o) || (floor >> 8 && !blk[0])) {
         free(c);
-        free(k);
         free(o);
+        free(extra);
         return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
     }
     if (sd->n)
-        move_counts(sd, lo, c, k, o);
+        move_counts(sd, lo, c, o, blk, floor);
+    free_carries_below(sd, lo);
     free(sd->count);
-    free(sd->carry);
     free(sd->over);
     sd->count = c;
-    sd->carry = k;
+    memcpy(sd->carry, blk, sizeof blk);
     sd->over = o;
     sd->lo = (int32_t)lo;
     sd->n = (uint32_t)n;
@@ -171,12 +252,13 @@ static int spill(cp_sketch *s, cp_err *err)
                 return cp_err_set(err, CP_ENOMEM, "sketch: cannot widen %u buckets",
                                   (unsigned)side[k]->n);
         }
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 2; k++) {
         for (uint32_t i = 0; i < side[k]->n; i++) {
-            side[k]->over[i] += side[k]->count[i] + ((uint64_t)side[k]->carry[i] << 8);
+            side[k]->over[i] += side[k]->count[i] + ((uint64_t)carry_of(side[k], i) << 8);
             side[k]->count[i] = 0;
-            side[k]->carry[i] = 0;
         }
+        free_carries(side[k]);
+    }
     s->in_count = 0;
     return CP_OK;
 }
@@ -210,11 +292,14 @@ int cp_sketch_add(cp_sketch *s, double x, cp_err *err)
                 return rc;
             key = side_key(sd, key); /* the floor, if the cap moved it */
         }
-        const int rc = reserve_counts(s, 1, err);
+        const size_t i = (size_t)(key - sd->lo);
+        int rc = reserve_counts(s, 1, err);
+        if (!rc && sd->count[i] == UINT8_MAX)
+            rc = need_carry(sd, i, err);
         if (rc)
             return rc;
-        if (++sd->count[key - sd->lo] == 0)
-            sd->carry[key - sd->lo]++;
+        if (++sd->count[i] == 0)
+            ++*carry_at(sd, i);
         s->in_count++;
     }
     s->total++;
@@ -232,9 +317,9 @@ static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride
         if (a == 0)
             continue;
         cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
-        const int64_t k = side_key(sd, (int64_t)(a >> KEY_SHIFT)) - sd->lo;
-        if (sd->count[k]-- == 0) /* a borrow from the 256s */
-            sd->carry[k]--;
+        const size_t k = (size_t)(side_key(sd, (int64_t)(a >> KEY_SHIFT)) - sd->lo);
+        if (sd->count[k]-- == 0) /* a borrow from the 256s, whose block exists */
+            --*carry_at(sd, k);
         s->in_count--;
     }
 }
@@ -255,6 +340,13 @@ typedef struct chunk {
     double buf[ADD_CHUNK]; /* the values of a strided chunk, made contiguous */
     size_t zeros;
     double lo, hi; /* the chunk's min and max */
+    /* The counters whose byte wrapped round while counting the chunk (at
+     * most one wrap per value), whose carries are added afterwards
+     * (apply_wraps): a block of carries is allocated there, out of the
+     * counting loop, where failing can still take the chunk back. */
+    uintptr_t wrap[ADD_CHUNK];
+    size_t n_wraps;
+    int one_bucket, each; /* how chunk_count counted */
 } chunk;
 
 /* One side's counters as a scan selects them: the address of key 0 (as an
@@ -393,36 +485,35 @@ static int chunk_grow(cp_sketch *s, const double *x, size_t n, cp_err *err)
     return CP_OK; /* unreachable: chunk_scan rejected one of them */
 }
 
-/* Adds c (at most 256) to the byte at address at, one of s's counters,
- * and what wraps round to its carry.  Rare (a byte wraps once in 256
- * adds), so out of the counting loop's way; a sink never wraps (it counts
- * one zero at most). */
-static __attribute__((noinline)) void add_carry(cp_sketch *s, uintptr_t at, unsigned c)
+/* Adds c (at most 256) to the byte at address at, one of the counters, and
+ * notes a wrap round (at most one: the byte was at most 255).  Rare (a byte
+ * wraps once in 256 adds), so out of the counting loop's way; a sink never
+ * wraps (it counts one zero at most). */
+static __attribute__((noinline)) void add_carry(chunk *ch, uintptr_t at, unsigned c)
 {
     uint8_t *const byte = (uint8_t *)at;
     const unsigned sum = *byte + c;
     *byte = (uint8_t)sum;
-    if (sum >> 8) {
-        cp_sketch_side *sd = at - (uintptr_t)s->pos.count < s->pos.n ? &s->pos : &s->neg;
-        sd->carry[at - (uintptr_t)sd->count] += sum >> 8;
-    }
+    if (sum >> 8)
+        ch->wrap[ch->n_wraps++] = at;
 }
 
-/* Adds 1 to the counter at address at: its byte, and the carry when the
+/* Adds 1 to the counter at address at: its byte, and a wrap noted when the
  * byte wraps round. */
-static inline void count_one(cp_sketch *s, uintptr_t at)
+static inline void count_one(chunk *ch, uintptr_t at)
 {
     uint8_t *const byte = (uint8_t *)at;
     if (__builtin_expect(*byte == UINT8_MAX, 0))
-        add_carry(s, at, 1);
+        add_carry(ch, at, 1);
     else
         ++*byte;
 }
 
 /* Adds 1 to the counter of each of the n values of ch and, if sums is not
  * NULL, each value and its square to the sums, in index order. */
-static void chunk_count(cp_sketch *s, chunk *ch, const double *x, size_t n, double *sums)
+static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
 {
+    ch->n_wraps = 0;
     if (ch->zeros)
         memset(ch->sink, 0, n * sizeof *ch->sink);
     /* Values all in one bucket (a constant column) would wait on each
@@ -432,15 +523,17 @@ static void chunk_count(cp_sketch *s, chunk *ch, const double *x, size_t n, doub
     const uint64_t blo = double_bits(ch->lo), bhi = double_bits(ch->hi);
     const int one_bucket = ch->zeros == 0 && (blo >> KEY_SHIFT) == (bhi >> KEY_SHIFT);
     const int each = ch->zeros < n && !one_bucket;
+    ch->one_bucket = one_bucket;
+    ch->each = each;
     if (one_bucket)
-        add_carry(s, ch->slot[0], (unsigned)n);
+        add_carry(ch, ch->slot[0], (unsigned)n);
     if (sums && each) {
         double s1 = sums[0], s2 = sums[1];
         for (size_t i = 0; i < n; i++) {
             const double v = x[i];
             s1 += v;
             s2 += v * v;
-            count_one(s, ch->slot[i]);
+            count_one(ch, ch->slot[i]);
         }
         sums[0] = s1;
         sums[1] = s2;
@@ -458,14 +551,51 @@ static void chunk_count(cp_sketch *s, chunk *ch, const double *x, size_t n, doub
         /* Four at a time: the loop's own instructions were as many as the
          * increments'. */
         for (; i + 4 <= n; i += 4) {
-            count_one(s, ch->slot[i]);
-            count_one(s, ch->slot[i + 1]);
-            count_one(s, ch->slot[i + 2]);
-            count_one(s, ch->slot[i + 3]);
+            count_one(ch, ch->slot[i]);
+            count_one(ch, ch->slot[i + 1]);
+            count_one(ch, ch->slot[i + 2]);
+            count_one(ch, ch->slot[i + 3]);
         }
         for (; i < n; i++)
-            count_one(s, ch->slot[i]);
+            count_one(ch, ch->slot[i]);
     }
+}
+
+/* The side of s whose counters hold address at, and the bucket's index. */
+static cp_sketch_side *side_of(cp_sketch *s, uintptr_t at, size_t *i)
+{
+    cp_sketch_side *sd = at - (uintptr_t)s->pos.count < s->pos.n ? &s->pos : &s->neg;
+    *i = at - (uintptr_t)sd->count;
+    return sd;
+}
+
+/* Adds 1 to the carry of each counter that wrapped while counting ch,
+ * allocating first every block of carries they need; on failure no carry
+ * has changed. */
+static int apply_wraps(cp_sketch *s, const chunk *ch, cp_err *err)
+{
+    size_t i;
+    for (size_t w = 0; w < ch->n_wraps; w++) {
+        cp_sketch_side *sd = side_of(s, ch->wrap[w], &i);
+        const int rc = need_carry(sd, i, err);
+        if (rc)
+            return rc;
+    }
+    for (size_t w = 0; w < ch->n_wraps; w++) {
+        cp_sketch_side *sd = side_of(s, ch->wrap[w], &i);
+        ++*carry_at(sd, i);
+    }
+    return CP_OK;
+}
+
+/* Takes back what chunk_count added to the bytes of ch's n values (their
+ * carries not yet added): bytes wrap round both ways. */
+static void chunk_uncount(const chunk *ch, size_t n)
+{
+    if (ch->one_bucket)
+        *(uint8_t *)ch->slot[0] -= (uint8_t)n;
+    for (size_t i = 0; ch->each && i < n; i++)
+        --*(uint8_t *)ch->slot[i];
 }
 
 int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
@@ -507,7 +637,13 @@ int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride
                 return rc;
             }
         }
-        chunk_count(s, &ch, v, m, sums ? sum : NULL);
+        chunk_count(&ch, v, m, sums ? sum : NULL);
+        const int rc = apply_wraps(s, &ch, err);
+        if (rc) {
+            chunk_uncount(&ch, m);
+            unadd_strided(s, x, i, stride);
+            return rc;
+        }
         s->in_count += m - ch.zeros; /* as unadd_strided takes them back */
         zeros += ch.zeros;
         lo = ch.lo < lo ? ch.lo : lo;
@@ -533,8 +669,9 @@ static void side_used(const cp_sketch_side *sd, uint32_t *first, uint32_t *end)
         f++;
     while (e > f && cp_sketch_bucket(sd, e - 1) == 0)
         e--;
+    /* A side of zeros only (grown for an add that then failed) has none. */
     *first = f == e ? 0 : f;
-    *end = e;
+    *end = f == e ? 0 : e;
 }
 
 /* Grows dst to cover the nonzero counts of src. */
@@ -549,18 +686,70 @@ static int side_reserve(cp_sketch_side *dst, const cp_sketch_side *src, cp_err *
 
 /* Adds c to bucket i of dst: to its byte and carry while the sketch's
  * count and carry stay below 2^32 (tracked by *in_count), else to the
- * 64-bit count, which reserve_counts has made. */
+ * 64-bit count, which reserve_counts has made.  A carry that becomes
+ * nonzero has its block (carry_room saw to it). */
 static void bucket_add(cp_sketch_side *dst, int64_t i, uint64_t c, uint64_t *in_count)
 {
     if (c <= UINT32_MAX - *in_count) {
         /* At most 2^32 - 1 in all, so the carry cannot overflow. */
-        const uint64_t sum = dst->count[i] + ((uint64_t)dst->carry[i] << 8) + c;
+        const uint64_t sum = dst->count[i] + ((uint64_t)carry_of(dst, (size_t)i) << 8) + c;
         dst->count[i] = (uint8_t)sum;
-        dst->carry[i] = (uint32_t)(sum >> 8);
+        if (sum >> 8)
+            *carry_at(dst, (size_t)i) = (uint32_t)(sum >> 8);
         *in_count += c;
     } else {
         dst->over[i] += c;
     }
+}
+
+/* Allocates the block of carries that bucket j of dst needs if adding c
+ * in all to it makes its carry nonzero. */
+static int carry_room(cp_sketch_side *dst, int64_t j, uint64_t c, cp_err *err)
+{
+    const uint64_t sum = dst->count[j] + ((uint64_t)carry_of(dst, (size_t)j) << 8) + c;
+    return sum >> 8 ? need_carry(dst, (size_t)j, err) : CP_OK;
+}
+
+/* Walks the counts c[i] that are added at the buckets of dst, in order of
+ * the bucket (where several join a floor, the bucket is the same),
+ * allocating the blocks of carries that their sums will need. */
+typedef struct room_walk {
+    int64_t bucket; /* -1 before the first */
+    uint64_t sum;
+} room_walk;
+
+static int room_step(cp_sketch_side *dst, room_walk *w, int64_t j, uint64_t c, cp_err *err)
+{
+    if (c == 0)
+        return CP_OK;
+    if (j != w->bucket && w->bucket >= 0) {
+        const int rc = carry_room(dst, w->bucket, w->sum, err);
+        if (rc)
+            return rc;
+    }
+    w->sum = j == w->bucket ? w->sum + c : c;
+    w->bucket = j;
+    return CP_OK;
+}
+
+static int room_end(cp_sketch_side *dst, const room_walk *w, cp_err *err)
+{
+    return w->bucket >= 0 ? carry_room(dst, w->bucket, w->sum, err) : CP_OK;
+}
+
+/* The blocks of carries that adding src's counts to dst (side_add) needs. */
+static int side_room(cp_sketch_side *dst, const cp_sketch_side *src, cp_err *err)
+{
+    uint32_t f, e;
+    side_used(src, &f, &e);
+    const int64_t at = (int64_t)src->lo - dst->lo;
+    room_walk w = {-1, 0};
+    for (uint32_t i = f; i < e; i++) {
+        const int rc = room_step(dst, &w, at + i < 0 ? 0 : at + i, cp_sketch_bucket(src, i), err);
+        if (rc)
+            return rc;
+    }
+    return room_end(dst, &w, err);
 }
 
 /* Adds src's counts to dst, whose range covers src's (side_cover), keys
@@ -582,6 +771,10 @@ int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err)
         rc = side_reserve(&dst->neg, &src->neg, err);
     if (!rc)
         rc = reserve_counts(dst, src->total - src->zeros, err);
+    if (!rc)
+        rc = side_room(&dst->pos, &src->pos, err);
+    if (!rc)
+        rc = side_room(&dst->neg, &src->neg, err);
     if (rc)
         return rc;
     side_add(&dst->pos, &src->pos, &dst->in_count);
@@ -927,6 +1120,22 @@ int cp_sketch_unpack_check(const unsigned char *buf, size_t avail, size_t *used,
     return CP_OK;
 }
 
+/* The blocks of carries that add_counts needs. */
+static int counts_room(cp_sketch_side *sd, const packed *pk, int k, cp_err *err)
+{
+    const unsigned char *p = pk->counts[k];
+    const int64_t at = (int64_t)pk->lo[k] - sd->lo;
+    room_walk w = {-1, 0};
+    for (uint32_t i = 0; i < pk->n[k]; i++) {
+        uint64_t c = 0;
+        get_varint(&p, pk->end, &c); /* checked by parse */
+        const int rc = room_step(sd, &w, at + i < 0 ? 0 : at + i, c, err);
+        if (rc)
+            return rc;
+    }
+    return room_end(sd, &w, err);
+}
+
 static void add_counts(cp_sketch_side *sd, const packed *pk, int k, uint64_t *in_count)
 {
     const unsigned char *p = pk->counts[k];
@@ -956,6 +1165,8 @@ int cp_sketch_unpack_merge(cp_sketch *dst, const unsigned char *buf, size_t avai
             return rc;
     }
     rc = reserve_counts(dst, pk.total - pk.zeros, err);
+    for (int k = 0; !rc && k < 2; k++)
+        rc = counts_room(side[k], &pk, k, err);
     if (rc)
         return rc;
     for (int k = 0; k < 2; k++)

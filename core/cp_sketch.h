@@ -41,20 +41,25 @@
  * sketch's memory is bounded whatever the values and their number. */
 #define CP_SKETCH_MAX_OCTAVES 16
 
-/* One sign's buckets: counts for keys [lo, lo + n).  Adding a value
- * increments a byte, count[i], and only when that byte wraps round does it
- * touch carry[i], the count's 256s: the counters that adding walks through
- * at random (the sketches of a run are many times a core's cache) take a
- * quarter of the lines 32-bit counts would, and adding is bound by those
- * lines.  Once a sketch holds more than 2^32 - 1 values in count and carry,
- * they move into over (64-bit, allocated then) and start again from zero,
- * so bucket i holds count[i] + 256 carry[i] + over[i] (cp_sketch_bucket). */
+/* One sign's buckets: counts for keys [lo, lo + n), lo a whole octave.
+ * Adding a value increments a byte, count[i], and only when that byte
+ * wraps round does it touch the count's 256s, in its octave's block of
+ * carries (carry[i >> CP_SKETCH_SUBBITS], 1024 of them): the counters that
+ * adding walks through at random (the sketches of a run are many times a
+ * core's cache) take a quarter of the lines 32-bit counts would, and adding
+ * is bound by those lines.  An octave's block is allocated when a count in
+ * it first passes 255, which most never do (the sparse tails of a cell, the
+ * wide sketches of paired differences): so a bucket costs one byte, plus
+ * four only in the octaves that need them.  Once a sketch holds more than
+ * 2^32 - 1 values in count and carry, they move into over (64-bit,
+ * allocated then) and start again from zero, so bucket i holds
+ * count[i] + 256 carry + over[i] (cp_sketch_bucket). */
 typedef struct cp_sketch_side {
     int32_t lo;
     uint32_t n;
     uint8_t *count;
-    uint32_t *carry;
-    uint64_t *over; /* NULL until needed */
+    uint32_t *carry[CP_SKETCH_MAX_OCTAVES]; /* an octave's 256s; NULL while all are 0 */
+    uint64_t *over;                         /* NULL until needed */
 } cp_sketch_side;
 
 typedef struct cp_sketch {
@@ -68,8 +73,15 @@ typedef struct cp_sketch {
 /* The count of bucket i of sd. */
 static inline uint64_t cp_sketch_bucket(const cp_sketch_side *sd, uint32_t i)
 {
-    return sd->count[i] + ((uint64_t)sd->carry[i] << 8) + (sd->over ? sd->over[i] : 0);
+    const uint32_t *k = sd->carry[i >> CP_SKETCH_SUBBITS];
+    const uint64_t high = k ? k[i & ((1u << CP_SKETCH_SUBBITS) - 1)] : 0;
+    return sd->count[i] + (high << 8) + (sd->over ? sd->over[i] : 0);
 }
+
+/* The bytes a sketch's arrays hold (its counts, the blocks of carries it
+ * has, and the 64-bit counts if any), not counting the struct itself: at
+ * most 2 CP_SKETCH_MAX_OCTAVES 1024 (1 + 4 + 8) bytes. */
+size_t cp_sketch_memory(const cp_sketch *s);
 
 void cp_sketch_init(cp_sketch *s);
 void cp_sketch_free(cp_sketch *s);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cp_sketch.h"
+#include "cp_test_sketch.h"
 
 static const double probs[] = {0.0, 1e-5, 0.001, 0.01, 0.1,  0.25,  0.3,
                                0.5, 0.7,  0.75,  0.9,  0.99, 0.999, 1.0};
@@ -61,11 +62,7 @@ static size_t packed(const cp_sketch *s, unsigned char **buf)
  * empty sketch it packs to the same bytes. */
 static void assert_consistent(const cp_sketch *s)
 {
-    uint64_t sum = s->zeros;
-    for (uint32_t i = 0; i < s->pos.n; i++)
-        sum += cp_sketch_bucket(&s->pos, i);
-    for (uint32_t i = 0; i < s->neg.n; i++)
-        sum += cp_sketch_bucket(&s->neg, i);
+    const uint64_t sum = ts_counts_sum(s);
     cr_assert_eq(sum, s->total, "counts sum to %llu, total %llu", (unsigned long long)sum,
                  (unsigned long long)s->total);
     unsigned char *a, *b;

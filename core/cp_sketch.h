@@ -5,10 +5,11 @@
  * so a bucket's width is at most 1/1024 of its lower edge.  Reporting the
  * point of a bucket that splits the relative error evenly gives quantiles
  * within 0.05% of the exact sample quantile (bound: 1/2049).  Counts are
- * integers, so merging sketches in any order gives identical results, and
- * memory depends on the range of values (octaves seen), not on how many
- * values were added, and is bounded: each sign keeps at most
- * CP_SKETCH_MAX_OCTAVES octaves, those of its largest magnitudes.  A value
+ * integers, so merging sketches in any order gives identical results.
+ * Memory depends on the range of values (octaves seen: a byte a bucket)
+ * and on where the counts pass 255 (4 KiB of carries for such an octave),
+ * and is bounded: each sign keeps at most CP_SKETCH_MAX_OCTAVES octaves,
+ * those of its largest magnitudes.  A value
  * more than that below the largest of its sign counts in the lowest bucket
  * kept (the floor; the DDSketch collapse), so a quantile that falls there
  * is reported as that bucket's point: for positive values an upper bound
@@ -87,8 +88,11 @@ void cp_sketch_init(cp_sketch *s);
 void cp_sketch_free(cp_sketch *s);
 
 /* Adds x.  Allocates only when x falls in an octave outside those seen so
- * far (which stops after the first few values of a run).  Fails with
- * CP_EINVAL for NaN or infinity, CP_ENOMEM if growing fails. */
+ * far (which stops after the first few values of a run) or its bucket's
+ * count passes 255 in an octave without carries yet.  Fails with CP_EINVAL
+ * for NaN or infinity, CP_ENOMEM if an allocation fails (the counts then
+ * as they were, but a growth may have moved the floor of a side at its
+ * cap, where the add would have put it). */
 int cp_sketch_add(cp_sketch *s, double x, cp_err *err);
 
 /* Adds the n values x[0], x[stride], ..., x[(n - 1) * stride]: the same as n
@@ -102,8 +106,9 @@ int cp_sketch_add(cp_sketch *s, double x, cp_err *err);
 int cp_sketch_add_strided(cp_sketch *s, const double *x, size_t n, size_t stride, double *sums,
                           cp_err *err);
 
-/* Adds every count of src into dst.  On failure dst's contents are
- * unchanged. */
+/* Adds every count of src into dst.  On failure dst's counts are
+ * unchanged, but a growth may have moved the floor of a side at its cap
+ * (where the merge would have put it). */
 int cp_sketch_merge(cp_sketch *dst, const cp_sketch *src, cp_err *err);
 
 /* Q(p) for p in [0, 1] as defined above; NaN for an empty sketch or p
@@ -121,8 +126,9 @@ void cp_sketch_quantiles(const cp_sketch *s, const double *p, size_t n, double *
  * architectures).  cp_sketch_pack writes at most cp_sketch_packed_size bytes
  * and returns how many it wrote.  cp_sketch_unpack_merge adds a packed
  * sketch into dst, reading from buf at most avail bytes; *used receives how
- * many it consumed; a truncated or malformed buffer is CP_EINVAL, and on
- * any failure dst's contents are unchanged.  Sketches with equal contents
+ * many it consumed; a truncated or malformed buffer is CP_EINVAL, which
+ * leaves dst unchanged, and after CP_ENOMEM its counts are unchanged (as
+ * for cp_sketch_merge).  Sketches with equal contents
  * pack to equal bytes, whatever their history. */
 size_t cp_sketch_packed_size(const cp_sketch *s);
 size_t cp_sketch_pack(const cp_sketch *s, unsigned char *buf);

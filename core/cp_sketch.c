@@ -468,21 +468,32 @@ static size_t first_nonfinite(const double *x, size_t n, size_t stride)
     return n;
 }
 
-/* Grows s for the first value of x[0..n) that chunk_scan rejected, or fails
- * if it is not finite. */
+/* Grows s to cover every value of x[0..n), of which chunk_scan rejected
+ * some, or fails if one is not finite.  Each side grows once, to its
+ * smallest and largest keys in x: side_cover gives the same range, and
+ * the same floor, as covering the values one at a time would (the range
+ * is the cap's end below the largest key, or the smallest key if higher),
+ * with one reallocation instead of one for each new octave. */
 static int chunk_grow(cp_sketch *s, const double *x, size_t n, cp_err *err)
 {
+    int64_t lo[2] = {KEY_LIMIT, KEY_LIMIT}, hi[2] = {-1, -1}; /* [0] positive, [1] negative */
     for (size_t i = 0; i < n; i++) {
         const uint64_t bits = double_bits(x[i]);
         const uint64_t a = bits & ABS_MASK;
         if (a >= INF_BITS)
             return bad_value(x[i], err);
-        cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
-        const int64_t key = side_key(sd, (int64_t)(a >> KEY_SHIFT));
-        if (a != 0 && (uint64_t)(key - sd->lo) >= sd->n)
-            return side_cover(sd, key, key, err);
+        const int k = (int)(bits >> 63);
+        const int64_t key = (int64_t)(a >> KEY_SHIFT);
+        lo[k] = a != 0 && key < lo[k] ? key : lo[k];
+        hi[k] = a != 0 && key > hi[k] ? key : hi[k];
     }
-    return CP_OK; /* unreachable: chunk_scan rejected one of them */
+    cp_sketch_side *const side[2] = {&s->pos, &s->neg};
+    for (int k = 0; k < 2; k++) {
+        const int rc = hi[k] >= 0 ? side_cover(side[k], lo[k], hi[k], err) : CP_OK;
+        if (rc)
+            return rc;
+    }
+    return CP_OK;
 }
 
 /* Adds c (at most 256) to the byte at address at, one of the counters, and

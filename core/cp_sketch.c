@@ -721,31 +721,21 @@ static int carry_room(cp_sketch_side *dst, int64_t j, uint64_t c, cp_err *err)
     return sum >> 8 ? need_carry(dst, (size_t)j, err) : CP_OK;
 }
 
-/* Walks the counts c[i] that are added at the buckets of dst, in order of
- * the bucket (where several join a floor, the bucket is the same),
- * allocating the blocks of carries that their sums will need. */
-typedef struct room_walk {
-    int64_t bucket; /* -1 before the first */
-    uint64_t sum;
-} room_walk;
-
-static int room_step(cp_sketch_side *dst, room_walk *w, int64_t j, uint64_t c, cp_err *err)
+/* carry_room for a count c added at bucket j of dst; at bucket 0, or below
+ * it (a floor), c is added to *floor instead: the counts that join bucket 0
+ * are checked together (floor_room). */
+static int room_for(cp_sketch_side *dst, int64_t j, uint64_t c, uint64_t *floor, cp_err *err)
 {
-    if (c == 0)
-        return CP_OK;
-    if (j != w->bucket && w->bucket >= 0) {
-        const int rc = carry_room(dst, w->bucket, w->sum, err);
-        if (rc)
-            return rc;
-    }
-    w->sum = j == w->bucket ? w->sum + c : c;
-    w->bucket = j;
+    if (j > 0)
+        return carry_room(dst, j, c, err);
+    *floor += c;
     return CP_OK;
 }
 
-static int room_end(cp_sketch_side *dst, const room_walk *w, cp_err *err)
+/* carry_room for bucket 0, once every count that joins it is in floor. */
+static int floor_room(cp_sketch_side *dst, uint64_t floor, cp_err *err)
 {
-    return w->bucket >= 0 ? carry_room(dst, w->bucket, w->sum, err) : CP_OK;
+    return floor ? carry_room(dst, 0, floor, err) : CP_OK;
 }
 
 /* The blocks of carries that adding src's counts to dst (side_add) needs. */
@@ -754,13 +744,13 @@ static int side_room(cp_sketch_side *dst, const cp_sketch_side *src, cp_err *err
     uint32_t f, e;
     side_used(src, &f, &e);
     const int64_t at = (int64_t)src->lo - dst->lo;
-    room_walk w = {-1, 0};
+    uint64_t floor = 0;
     for (uint32_t i = f; i < e; i++) {
-        const int rc = room_step(dst, &w, at + i < 0 ? 0 : at + i, cp_sketch_bucket(src, i), err);
+        const int rc = room_for(dst, at + i, cp_sketch_bucket(src, i), &floor, err);
         if (rc)
             return rc;
     }
-    return room_end(dst, &w, err);
+    return floor_room(dst, floor, err);
 }
 
 /* Adds src's counts to dst, whose range covers src's (side_cover), keys
@@ -1136,15 +1126,15 @@ static int counts_room(cp_sketch_side *sd, const packed *pk, int k, cp_err *err)
 {
     const unsigned char *p = pk->counts[k];
     const int64_t at = (int64_t)pk->lo[k] - sd->lo;
-    room_walk w = {-1, 0};
+    uint64_t floor = 0;
     for (uint32_t i = 0; i < pk->n[k]; i++) {
         uint64_t c = 0;
         get_varint(&p, pk->end, &c); /* checked by parse */
-        const int rc = room_step(sd, &w, at + i < 0 ? 0 : at + i, c, err);
+        const int rc = room_for(sd, at + i, c, &floor, err);
         if (rc)
             return rc;
     }
-    return room_end(sd, &w, err);
+    return floor_room(sd, floor, err);
 }
 
 static void add_counts(cp_sketch_side *sd, const packed *pk, int k, uint64_t *in_count)

@@ -510,7 +510,9 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
     size_t c = f->first_wait[l];
     while (c < t && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
         c++;
-    f->first_wait[l] = (uint16_t)c; /* older cohorts are empty in this lane */
+    /* Older cohorts are empty in this lane, and so are those it empties
+     * now, oldest first: later passes start after them. */
+    size_t first = c;
     for (; c <= t && h > 0; c++) {
         const size_t at = c * L + l;
         const double s = sp->surv[t - c];
@@ -527,19 +529,22 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
             fp += k * per;
             wt += k * each;
         }
-        if (!(f->wait[at] > 0) || !(h > 0))
-            continue;
-        const double each = f->watts[at];
-        const double k = hl ? take_cooled(&f->wait[at], s, each, f->need[at], &h, hl, &age0)
-                            : take(&f->wait[at], s, each, &h, &age0);
-        f->inst[at] += age0;
-        f->inst_flops[at] += age0 * f->flops[at];
-        f->inst_watts[at] += age0 * each;
-        installed += k;
-        fl += k;
-        fp += k * f->flops[at];
-        wt += k * each;
+        if (f->wait[at] > 0 && h > 0) {
+            const double each = f->watts[at];
+            const double k = hl ? take_cooled(&f->wait[at], s, each, f->need[at], &h, hl, &age0)
+                                : take(&f->wait[at], s, each, &h, &age0);
+            f->inst[at] += age0;
+            f->inst_flops[at] += age0 * f->flops[at];
+            f->inst_watts[at] += age0 * each;
+            installed += k;
+            fl += k;
+            fp += k * f->flops[at];
+            wt += k * each;
+        }
+        const int emptied = !(f->wait[at] > 0) && !(own && own[at] > 0);
+        first = first == c && c < t && emptied ? c + 1 : first;
     }
+    f->first_wait[l] = (uint16_t)first;
     *headroom = h;
     *fleet = fl;
     *flops = fp;

@@ -1,0 +1,211 @@
+/* test_fleet_lanes.c -- cp_fleet's shortcuts over lanes and cohorts, checked
+ * against a walk over every cohort.
+ *
+ * The fleet's passes over waiting cohorts start at the oldest cohort any
+ * lane of a block of lanes still has waiting, and a lane's oldest waiting
+ * cohort (first_wait) moves past the cohorts it empties as it installs.
+ * Both are shortcuts: what they skip must hold nothing.  Here one fleet
+ * (its own accelerators and a thermal limit, 40 lanes: two blocks of 16
+ * and a part block of 8) lives through 24 quarters of uneven power, with
+ * dips that leave accelerators waiting for years in some lanes and none
+ * in others, and every quarter
+ *   - no cohort older than a lane's first_wait holds any accelerator, own
+ *     or bought (the invariant the shortcuts rest on), and
+ *   - the waiting count, its mean age and the own part that cp_fleet_step
+ *     reports are the same bits as sums over every cohort from the first,
+ *     in the same order (skipped cohorts add +0), and
+ *   - the installed fleet, FLOP/s and watts its orders start from are
+ *     the same bits as sums over every cohort of what it has installed.
+ * A shortcut that skipped a cohort holding accelerators fails the first
+ * or second check; one that summed lanes in another order, the second or
+ * third. */
+#include <criterion/criterion.h>
+
+#include "cp_fleet.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUARTERS 24
+#define LANES 40
+#define TINY 1e-9
+
+/* A deterministic, uneven value in [0, 1) for lane l, quarter t, stream k
+ * (no generator: the test must not depend on one). */
+static double wobble(size_t l, size_t t, unsigned k)
+{
+    uint64_t z = (uint64_t)l * 0x9E3779B97F4A7C15u ^ (uint64_t)t * 0xBF58476D1CE4E5B9u ^
+                 (uint64_t)k * 0x94D049BB133111EBu;
+    z ^= z >> 31;
+    z *= 0xD6E8FEEBDA3B9B9Bu;
+    z ^= z >> 29;
+    return (double)(z >> 11) / 9007199254740992.0;
+}
+
+typedef struct lanes_in {
+    double units[LANES], power[LANES], flops[LANES], watts[LANES], pue[LANES];
+    double own_units[LANES], own_flops[LANES], own_watts[LANES], liquid[LANES], needs[LANES];
+} lanes_in;
+
+typedef struct lanes_out {
+    double fleet[LANES], flops[LANES], power_used[LANES], waiting[LANES], installed[LANES],
+        orders[LANES], target[LANES], unfilled[LANES], waiting_age[LANES], received[LANES],
+        waiting_own[LANES], received_own[LANES];
+    uint8_t bound[LANES];
+} lanes_out;
+
+/* Quarter t's inputs: power that grows, with dips in some lanes (odd
+ * lanes lose power from quarter 6 to 11, so their accelerators wait for
+ * years), deliveries that come whatever the power, and a share of liquid
+ * cooling that some lanes lack. */
+static void inputs_at(size_t t, lanes_in *x)
+{
+    for (size_t l = 0; l < LANES; l++) {
+        const double dip = (l % 2 && t >= 6 && t < 12) ? 0.4 + 0.3 * wobble(l, t, 1) : 1.0;
+        x->power[l] = (20.0 + 4.0 * (double)t) * (0.8 + 0.4 * wobble(l, t, 2)) * dip; /* MW */
+        x->units[l] = 2000.0 * (0.5 + wobble(l, t, 3));
+        x->flops[l] = 1e15 * (1.0 + 0.1 * (double)t);
+        x->watts[l] = 1000.0 * (1.0 + 0.02 * (double)t);
+        x->pue[l] = 1.1 + 0.2 * wobble(l, t, 4);
+        x->own_units[l] = l % 3 ? 500.0 * wobble(l, t, 5) : 0.0;
+        x->own_flops[l] = x->own_units[l] * 4e14;
+        x->own_watts[l] = x->own_units[l] * 600.0;
+        x->liquid[l] = x->power[l] * (l % 5 == 0 ? 0.2 : 0.9);
+        x->needs[l] = 0.3 + 0.05 * (double)t > 1 ? 1 : 0.3 + 0.05 * (double)t;
+    }
+}
+
+/* Every cohort older than first_wait holds nothing, own or bought. */
+static void check_first_wait(const cp_fleet *f, size_t t)
+{
+    for (size_t l = 0; l < LANES; l++) {
+        cr_assert_leq(f->first_wait[l], t + 1, "lane %zu quarter %zu: first_wait %u", l, t,
+                      f->first_wait[l]);
+        for (size_t c = 0; c < f->first_wait[l]; c++) {
+            cr_assert(!(f->wait[c * LANES + l] > 0), "lane %zu quarter %zu: cohort %zu holds %g", l,
+                      t, c, f->wait[c * LANES + l]);
+            cr_assert(!(f->own_wait[c * LANES + l] > 0),
+                      "lane %zu quarter %zu: cohort %zu holds %g of its own", l, t, c,
+                      f->own_wait[c * LANES + l]);
+        }
+    }
+}
+
+/* The waiting reports as sums over every cohort from the first, in the
+ * order cp_fleet_step adds them (bought cohorts, then its own). */
+static void check_waiting(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, const lanes_out *o)
+{
+    for (size_t l = 0; l < LANES; l++) {
+        double count = 0, age = 0, own = 0;
+        for (size_t c = 0; c <= t; c++) {
+            const double s = sp->surv[t - c], w = f->wait[c * LANES + l];
+            count += s * w;
+            age += s * w * (double)(t - c);
+        }
+        for (size_t c = 0; c <= t; c++) {
+            const double s = sp->surv[t - c], w = f->own_wait[c * LANES + l];
+            own += s * w;
+            age += s * w * (double)(t - c);
+        }
+        count += own;
+        age = count > 0 ? age / count : 0;
+        const int dust = !(count > TINY * (o->fleet[l] + count));
+        cr_assert_eq(o->waiting[l], dust ? 0 : count, "lane %zu quarter %zu: waiting %.17g, %.17g",
+                     l, t, o->waiting[l], count);
+        cr_assert_eq(o->waiting_age[l], dust ? 0 : age, "lane %zu quarter %zu: age %.17g, %.17g", l,
+                     t, o->waiting_age[l], age);
+        cr_assert_eq(o->waiting_own[l], dust ? 0 : own, "lane %zu quarter %zu: own %.17g, %.17g", l,
+                     t, o->waiting_own[l], own);
+    }
+}
+
+/* The installed sums at the start of quarter t (cp_fleet_plan's, before
+ * the quarter installs anything) as sums over every cohort from the
+ * first. */
+static void check_installed(const cp_fleet_spec *sp, const cp_fleet *f, size_t t)
+{
+    for (size_t l = 0; l < LANES; l++) {
+        const double fleet0 = sp->fleet0 * f->start[l];
+        double fleet = fleet0 * sp->surv_init[t], flops = fleet0 * sp->flops0 * sp->surv_init[t];
+        double watts = fleet0 * sp->watts0 * sp->surv_init[t];
+        for (size_t c = 0; c < t; c++) {
+            const double s = sp->surv[t - c];
+            fleet += s * f->inst[c * LANES + l];
+            flops += s * f->inst_flops[c * LANES + l];
+            watts += s * f->inst_watts[c * LANES + l];
+        }
+        cr_assert_eq(f->sum_fleet[l], fleet, "lane %zu quarter %zu: fleet %.17g, %.17g", l, t,
+                     f->sum_fleet[l], fleet);
+        cr_assert_eq(f->sum_flops[l], flops, "lane %zu quarter %zu: FLOP/s", l, t);
+        cr_assert_eq(f->sum_watts[l], watts, "lane %zu quarter %zu: watts", l, t);
+    }
+}
+
+Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
+{
+    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    cp_fleet_survival(16, 2.5, 0, QUARTERS + 2, surv);
+    cp_fleet_survival(16, 2.5, 6, QUARTERS + 2, surv_init);
+    const cp_fleet_spec sp = {.T = QUARTERS,
+                              .surv = surv,
+                              .surv_init = surv_init,
+                              .fleet0 = 5000,
+                              .flops0 = 8e14,
+                              .watts0 = 900,
+                              .own = 1,
+                              .thermal = 1};
+    cp_fleet f;
+    cr_assert_eq(cp_fleet_alloc(&f, QUARTERS, LANES, 1, 1), 0);
+    cp_fleet_reset(&f);
+    lanes_in *x = calloc(1, sizeof *x);
+    lanes_out *o = calloc(1, sizeof *o);
+    cr_assert(x && o);
+    const cp_fleet_out out = {.fleet = o->fleet,
+                              .flops = o->flops,
+                              .power_used = o->power_used,
+                              .waiting = o->waiting,
+                              .installed = o->installed,
+                              .orders = o->orders,
+                              .target = o->target,
+                              .unfilled = o->unfilled,
+                              .waiting_age = o->waiting_age,
+                              .received = o->received,
+                              .waiting_own = o->waiting_own,
+                              .received_own = o->received_own,
+                              .bound = o->bound};
+    size_t long_waits = 0, empty_lanes = 0;
+    for (size_t t = 0; t < QUARTERS; t++) {
+        inputs_at(t, x);
+        const cp_fleet_in in = {.units = x->units,
+                                .power = x->power,
+                                .flops = x->flops,
+                                .watts = x->watts,
+                                .pue = x->pue,
+                                .own_units = x->own_units,
+                                .own_flops = x->own_flops,
+                                .own_watts = x->own_watts,
+                                .liquid = x->liquid,
+                                .needs = x->needs,
+                                .horizon = 1,
+                                .buffer = 0.5};
+        /* As a market does: the orders first (and with them the sums
+         * over installed cohorts), then the quarter. */
+        cp_fleet_plan(&sp, &f, t, LANES, &in);
+        check_installed(&sp, &f, t);
+        cp_fleet_step(&sp, &f, t, LANES, &in, NULL, &out);
+        check_first_wait(&f, t);
+        check_waiting(&sp, &f, t, o);
+        for (size_t l = 0; l < LANES; l++) {
+            long_waits += (size_t)f.first_wait[l] + 4 <= t;
+            empty_lanes += o->waiting[l] == 0;
+        }
+    }
+    /* The walk covered what it is for: lanes whose oldest waiting cohort
+     * is a year old or more, and lanes with nothing waiting. */
+    cr_assert_gt(long_waits, 0, "no lane kept accelerators waiting for a year");
+    cr_assert_gt(empty_lanes, 0, "no lane ever had nothing waiting");
+    cp_fleet_free(&f);
+    free(x);
+    free(o);
+}

@@ -16,6 +16,7 @@
 #include "cp_sensitivity.h"
 #include "cp_signal.h"
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,24 @@ typedef struct shared_args {
     cp_drive_settings *drive;
     int *quiet, *report;
 } shared_args;
+
+/* shared_args' long options and --help, for the option table of run,
+ * compare and sensitivity (their own follow, then {NULL, 0, NULL, 0});
+ * their short forms are CLI_SHARED_SHORT. */
+/* clang-format off */
+#define CLI_SHARED_OPTIONS                                  \
+    {"samples", required_argument, NULL, 'n'},              \
+    {"seed", required_argument, NULL, 's'},                 \
+    {"out", required_argument, NULL, 'o'},                  \
+    {"force", no_argument, NULL, 'f'},                      \
+    {"progress", required_argument, NULL, 'P'},             \
+    {"checkpoint-every", required_argument, NULL, 'C'},     \
+    {"resume", no_argument, NULL, 'R'},                     \
+    {"quiet", no_argument, NULL, 'q'},                      \
+    {"report", no_argument, NULL, 'W'},                     \
+    {"help", no_argument, NULL, 'h'}
+/* clang-format on */
+#define CLI_SHARED_SHORT "n:s:o:fqh"
 
 #define SENSITIVITY_GROUPS_MAX 64
 

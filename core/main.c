@@ -146,23 +146,14 @@ typedef struct run_args {
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    static const struct option opts[] = {{"samples", required_argument, NULL, 'n'},
-                                         {"seed", required_argument, NULL, 's'},
-                                         {"out", required_argument, NULL, 'o'},
+    static const struct option opts[] = {CLI_SHARED_OPTIONS,
                                          {"keep-samples", required_argument, NULL, 'k'},
-                                         {"force", no_argument, NULL, 'f'},
-                                         {"progress", required_argument, NULL, 'P'},
-                                         {"checkpoint-every", required_argument, NULL, 'C'},
-                                         {"resume", no_argument, NULL, 'R'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"report", no_argument, NULL, 'W'},
                                          {"precision", required_argument, NULL, 'X'},
                                          {"samples-max", required_argument, NULL, 'M'},
                                          {"tornado", no_argument, NULL, 'T'},
                                          {"tornado-metrics", required_argument, NULL, 'A'},
                                          {"tornado-regions", required_argument, NULL, 'G'},
                                          {"tornado-periods", required_argument, NULL, 'D'},
-                                         {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *precision = NULL;
     int samples_given = 0;
@@ -173,7 +164,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                 &a->opt.drive,   &a->quiet,    &a->report};
     int c;
     optind = 1;
-    while ((c = cp_args_getopt(argc, argv, "n:s:o:k:fqh", opts, "run")) != -1) {
+    while ((c = cp_args_getopt(argc, argv, CLI_SHARED_SHORT "k:", opts, "run")) != -1) {
         samples_given |= c == 'n';
         const int done = cli_shared_option(c, optarg, "run", &shared);
         if (done < 0)
@@ -271,22 +262,12 @@ static const char compare_usage[] =
 static int parse_compare_args(int argc, char **argv, cp_compare_options *opt, int *quiet,
                               int *report, int *first)
 {
-    static const struct option opts[] = {{"samples", required_argument, NULL, 'n'},
-                                         {"seed", required_argument, NULL, 's'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"force", no_argument, NULL, 'f'},
-                                         {"progress", required_argument, NULL, 'P'},
-                                         {"checkpoint-every", required_argument, NULL, 'C'},
-                                         {"resume", no_argument, NULL, 'R'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"report", no_argument, NULL, 'W'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_SHARED_OPTIONS, {NULL, 0, NULL, 0}};
     const shared_args shared = {&opt->samples, &opt->seed, &opt->out_dir,
                                 &opt->drive,   quiet,      report};
     int c;
     optind = 1;
-    while ((c = cp_args_getopt(argc, argv, "n:s:o:fqh", opts, "compare")) != -1) {
+    while ((c = cp_args_getopt(argc, argv, CLI_SHARED_SHORT, opts, "compare")) != -1) {
         const int done = cli_shared_option(c, optarg, "compare", &shared);
         if (done < 0)
             return EXIT_USAGE;
@@ -371,20 +352,11 @@ static const char sensitivity_usage[] =
     "  -h, --help             this help\n";
 /* clang-format on */
 
-static const struct option sensitivity_opts[] = {{"samples", required_argument, NULL, 'n'},
-                                                 {"seed", required_argument, NULL, 's'},
-                                                 {"out", required_argument, NULL, 'o'},
+static const struct option sensitivity_opts[] = {CLI_SHARED_OPTIONS,
                                                  {"metric", required_argument, NULL, 'M'},
                                                  {"region", required_argument, NULL, 'G'},
                                                  {"periods", required_argument, NULL, 'Q'},
                                                  {"group", required_argument, NULL, 'g'},
-                                                 {"force", no_argument, NULL, 'f'},
-                                                 {"progress", required_argument, NULL, 'P'},
-                                                 {"checkpoint-every", required_argument, NULL, 'C'},
-                                                 {"resume", no_argument, NULL, 'R'},
-                                                 {"quiet", no_argument, NULL, 'q'},
-                                                 {"report", no_argument, NULL, 'W'},
-                                                 {"help", no_argument, NULL, 'h'},
                                                  {NULL, 0, NULL, 0}};
 
 static int parse_sensitivity_args(int argc, char **argv, sensitivity_args *a)
@@ -396,7 +368,8 @@ static int parse_sensitivity_args(int argc, char **argv, sensitivity_args *a)
                                 &a->opt.drive,   &a->quiet,    &a->report};
     int c;
     optind = 1;
-    while ((c = cp_args_getopt(argc, argv, "n:s:o:fqh", sensitivity_opts, "sensitivity")) != -1) {
+    while ((c = cp_args_getopt(argc, argv, CLI_SHARED_SHORT, sensitivity_opts, "sensitivity")) !=
+           -1) {
         int done = cli_shared_option(c, optarg, "sensitivity", &shared);
         if (!done)
             done = cli_design_option(c, optarg, "sensitivity", a);

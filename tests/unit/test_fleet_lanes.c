@@ -18,7 +18,10 @@
  *     the same bits as sums over every cohort of what it has installed.
  * A shortcut that skipped a cohort holding accelerators fails the first
  * or second check; one that summed lanes in another order, the second or
- * third. */
+ * third.  A second walk has two fleets buy from one market whose pool
+ * takes back what waits beyond a buffer and resells it, and checks the
+ * first of these, and that no pool cohort older than the pool's first
+ * holds anything. */
 #include <criterion/criterion.h>
 
 #include "cp_fleet.h"
@@ -92,6 +95,25 @@ static void check_first_wait(const cp_fleet *f, size_t t)
     }
 }
 
+/* The same for a fleet without accelerators of its own. */
+static void check_first_wait_bought(const cp_fleet *f, size_t t)
+{
+    for (size_t l = 0; l < LANES; l++)
+        for (size_t c = 0; c < f->first_wait[l]; c++)
+            cr_assert(!(f->wait[c * LANES + l] > 0), "lane %zu quarter %zu: cohort %zu holds %g", l,
+                      t, c, f->wait[c * LANES + l]);
+}
+
+/* A cp_fleet_out over the arrays of a lanes_out. */
+#define OUT_OF(o)                                                                                  \
+    {                                                                                              \
+        .fleet = (o)->fleet, .flops = (o)->flops, .power_used = (o)->power_used,                   \
+        .waiting = (o)->waiting, .installed = (o)->installed, .orders = (o)->orders,               \
+        .target = (o)->target, .unfilled = (o)->unfilled, .waiting_age = (o)->waiting_age,         \
+        .received = (o)->received, .waiting_own = (o)->waiting_own,                                \
+        .received_own = (o)->received_own, .bound = (o)->bound                                     \
+    }
+
 /* The waiting reports as sums over every cohort from the first, in the
  * order cp_fleet_step adds them (bought cohorts, then its own). */
 static void check_waiting(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, const lanes_out *o)
@@ -161,19 +183,7 @@ Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
     lanes_in *x = calloc(1, sizeof *x);
     lanes_out *o = calloc(1, sizeof *o);
     cr_assert(x && o);
-    const cp_fleet_out out = {.fleet = o->fleet,
-                              .flops = o->flops,
-                              .power_used = o->power_used,
-                              .waiting = o->waiting,
-                              .installed = o->installed,
-                              .orders = o->orders,
-                              .target = o->target,
-                              .unfilled = o->unfilled,
-                              .waiting_age = o->waiting_age,
-                              .received = o->received,
-                              .waiting_own = o->waiting_own,
-                              .received_own = o->received_own,
-                              .bound = o->bound};
+    const cp_fleet_out out = OUT_OF(o);
     size_t long_waits = 0, empty_lanes = 0;
     for (size_t t = 0; t < QUARTERS; t++) {
         inputs_at(t, x);
@@ -208,4 +218,107 @@ Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
     cp_fleet_free(&f);
     free(x);
     free(o);
+}
+
+/* No cohort older than the pool's first holds anything returned. */
+static void check_pool(const cp_fleet_pool *pool, size_t t)
+{
+    for (size_t c = 0; c < pool->first && c <= t; c++)
+        for (size_t l = 0; l < LANES; l++)
+            cr_assert(!(pool->units[c * LANES + l] > 0),
+                      "quarter %zu: pool cohort %zu lane %zu holds %g", t, c, l,
+                      pool->units[c * LANES + l]);
+}
+
+/* Two fleets buying from one market through 24 quarters: power that dips
+ * and recovers out of step in the two, so that each returns accelerators
+ * beyond its buffer to the pool and the market resells them to the
+ * other.  Every quarter, in both fleets, no cohort older than a lane's
+ * first_wait holds anything, and in the pool none older than its first. */
+Test(fleet_lanes, returns_and_resale_keep_the_shortcuts_true)
+{
+    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    cp_fleet_survival(16, 2.5, 0, QUARTERS + 2, surv);
+    cp_fleet_survival(16, 2.5, 6, QUARTERS + 2, surv_init);
+    const cp_fleet_spec sp = {.T = QUARTERS,
+                              .surv = surv,
+                              .surv_init = surv_init,
+                              .fleet0 = 5000,
+                              .flops0 = 8e14,
+                              .watts0 = 900};
+    cp_fleet fa, fb;
+    cr_assert_eq(cp_fleet_alloc(&fa, QUARTERS, LANES, 0, 0), 0);
+    cr_assert_eq(cp_fleet_alloc(&fb, QUARTERS, LANES, 0, 0), 0);
+    cp_fleet_reset(&fa);
+    cp_fleet_reset(&fb);
+    double *units = calloc((size_t)QUARTERS * LANES, sizeof *units);
+    lanes_in *xa = calloc(1, sizeof *xa), *xb = calloc(1, sizeof *xb);
+    lanes_out *oa = calloc(1, sizeof *oa), *ob = calloc(1, sizeof *ob);
+    double *capacity = calloc(LANES, sizeof *capacity), *want = calloc(2 * LANES, sizeof *want);
+    double *shipped = calloc(LANES, sizeof *shipped), *idle = calloc(LANES, sizeof *idle),
+           *unsold = calloc(LANES, sizeof *unsold);
+    cr_assert(units && xa && xb && oa && ob && capacity && want && shipped && idle && unsold);
+    cp_fleet_pool pool = {.units = units, .first = QUARTERS};
+    cp_fleet *const buyers[2] = {&fa, &fb};
+    const double limit[2] = {1.0, 1.0};
+    size_t returned = 0, resold = 0, long_waits = 0;
+    for (size_t t = 0; t < QUARTERS; t++) {
+        inputs_at(t, xa);
+        inputs_at(t, xb);
+        for (size_t l = 0; l < LANES; l++) {
+            /* A's power falls in 2-5 and 12-15, B's in 7-10: each has a
+             * surplus while the other has room. */
+            const int a_dips = (t >= 2 && t < 6) || (t >= 12 && t < 16);
+            const int b_dips = t >= 7 && t < 11;
+            xa->power[l] *= a_dips ? 0.5 : 1.3;
+            xb->power[l] *= b_dips && l % 4 ? 0.5 : 1.3;
+            xa->units[l] = xb->units[l] = 0; /* everything comes through the market */
+            capacity[l] = 30000.0 * (0.5 + wobble(l, t, 6));
+        }
+        const cp_fleet_in ina = {.units = xa->units,
+                                 .power = xa->power,
+                                 .flops = xa->flops,
+                                 .watts = xa->watts,
+                                 .pue = xa->pue,
+                                 .horizon = 2,
+                                 .buffer = 1};
+        cp_fleet_in inb = ina;
+        inb.units = xb->units;
+        inb.power = xb->power;
+        inb.pue = xb->pue;
+        cp_fleet_plan(&sp, &fa, t, LANES, &ina);
+        cp_fleet_plan(&sp, &fb, t, LANES, &inb);
+        cp_fleet_market(t, LANES, capacity, buyers, limit, 2, surv, &pool, shipped, idle, unsold,
+                        want);
+        for (size_t l = 0; l < LANES; l++)
+            resold += fa.resold[l] > 0 || fb.resold[l] > 0;
+        check_first_wait_bought(&fa, t);
+        check_first_wait_bought(&fb, t);
+        check_pool(&pool, t);
+        cp_fleet_step(&sp, &fa, t, LANES, &ina, &pool, &(cp_fleet_out)OUT_OF(oa));
+        cp_fleet_step(&sp, &fb, t, LANES, &inb, &pool, &(cp_fleet_out)OUT_OF(ob));
+        check_first_wait_bought(&fa, t);
+        check_first_wait_bought(&fb, t);
+        check_pool(&pool, t);
+        for (size_t l = 0; l < LANES; l++) {
+            returned += pool.first <= t && pool.units[t * LANES + l] > 0;
+            long_waits += (size_t)fa.first_wait[l] + 4 <= t || (size_t)fb.first_wait[l] + 4 <= t;
+        }
+    }
+    /* It covered what it is for. */
+    cr_assert_gt(returned, 0, "nothing was returned to the pool");
+    cr_assert_gt(resold, 0, "nothing was resold");
+    cr_assert_gt(long_waits, 0, "no lane kept accelerators waiting for a year");
+    cp_fleet_free(&fa);
+    cp_fleet_free(&fb);
+    free(units);
+    free(xa);
+    free(xb);
+    free(oa);
+    free(ob);
+    free(capacity);
+    free(want);
+    free(shipped);
+    free(idle);
+    free(unsold);
 }

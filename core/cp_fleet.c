@@ -330,69 +330,53 @@ CP_LANE_CLONES static void waiting_sums(const cp_fleet_spec *sp, const cp_fleet 
 
 /* The liquid-cooled MW it can count on: what its power inputs say, up to
  * its power. */
-LANE_INLINE double liquid_mw(const cp_fleet_in *in, size_t l)
+LANE_INLINE double liquid_mw(const double *restrict liquid_in, const double *restrict power,
+                             size_t l)
 {
-    const double liquid = in->liquid[l] > 0 ? in->liquid[l] : 0;
-    return liquid < in->power[l] ? liquid : in->power[l];
+    const double liquid = liquid_in[l] > 0 ? liquid_in[l] : 0;
+    return liquid < power[l] ? liquid : power[l];
 }
 
 /* The share of this quarter's watts that need liquid-cooled racks. */
-LANE_INLINE double need_now(const cp_fleet_in *in, size_t l)
+LANE_INLINE double need_now(const double *restrict needs, size_t l)
 {
-    const double q = in->needs[l];
+    const double q = needs[l];
     return q > 0 ? (q < 1 ? q : 1) : 0;
 }
 
-/* With a thermal limit: the power it can fill this quarter (f->hostable,
+/* With a thermal limit: the power it can fill this quarter (hostable,
  * MW): its power, less the free power that only air-cooled racks could
  * use when this quarter's accelerators need liquid-cooled ones (the
  * liquid-cooled power not yet drawn, divided by the share that needs it,
- * is all the new accelerators can use).  Its orders follow it.  Reads the
- * sums installed_sums left in f. */
-CP_LANE_CLONES static void hostable_power(cp_fleet *f, size_t n, const cp_fleet_in *in)
+ * is all the new accelerators can use).  Its orders follow it.  From the
+ * sums installed_sums left in the fleet. */
+CP_LANE_CLONES static void hostable_power(size_t n, const double *restrict sum_watts,
+                                          const double *restrict sum_liquid,
+                                          const double *restrict pue, const double *restrict power,
+                                          const double *restrict liquid,
+                                          const double *restrict needs, double *restrict hostable)
 {
-    const double *restrict sum_watts = f->sum_watts, *restrict sum_liquid = f->sum_liquid,
-                           *restrict pue = in->pue, *restrict power = in->power;
-    double *restrict hostable = f->hostable;
     for (size_t l = 0; l < n; l++) {
         const double mw_per_watt = pue[l] / 1e6;
         const double draw = sum_watts[l] * mw_per_watt, liquid_draw = sum_liquid[l] * mw_per_watt;
-        const double free_liquid = liquid_mw(in, l) - liquid_draw, q = need_now(in, l);
+        const double free_liquid = liquid_mw(liquid, power, l) - liquid_draw,
+                     q = need_now(needs, l);
         const double spare = power[l] - draw;
         const double usable = q > 0 ? (free_liquid > 0 ? free_liquid : 0) / q : spare;
         hostable[l] = usable < spare ? draw + usable : power[l];
     }
 }
 
-/* The loop over lanes is free of branches (both sides computed, one kept)
- * and its arrays are restrict, so that it vectorizes. */
-CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                                  const cp_fleet_in *in)
+/* The orders of lanes 0 .. n - 1 (see cp_fleet_plan); offered: its own
+ * accelerators' watts on offer (NULL: none). */
+LANE_INLINE void order_lanes(size_t n, double horizon, double target, int has_offer,
+                             const double *restrict power_in, const double *restrict pue,
+                             const double *restrict watts_in, const double *restrict sum_watts,
+                             const double *restrict sum_watts_next,
+                             const double *restrict sum_waiting, const double *restrict offered,
+                             double *restrict power_prev, double *restrict own_share,
+                             double *restrict buffer_out, double *restrict orders_out)
 {
-    if (t == 0) /* the starting fleet, which a shock on initial_fleet may scale */
-        for (size_t l = 0; l < n; l++)
-            f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
-    installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next,
-                   sp->thermal ? f->sum_liquid : NULL);
-    waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
-    if (sp->thermal)
-        hostable_power(f, n, in);
-    const double *restrict power_in = sp->thermal ? f->hostable : in->power,
-                           *restrict pue = in->pue, *restrict watts_in = in->watts;
-    const double *restrict sum_watts = f->sum_watts, *restrict sum_watts_next = f->sum_watts_next,
-                           *restrict sum_waiting = f->sum_waiting;
-    double *restrict power_prev = f->power_prev, *restrict buffer_out = f->buffer,
-                     *restrict orders_out = f->orders;
-    const double horizon = in->horizon, target = in->buffer;
-    if (t == 0) /* no growth in the first quarter: as if last quarter's were this one's */
-        for (size_t l = 0; l < n; l++)
-            power_prev[l] = power_in[l];
-    /* Its own accelerators on offer (none without streams) meet its needs
-     * first, counted as the market's accelerators of this quarter that draw
-     * the same watts (as its orders, buffer and waiting are counted): it
-     * takes the share own_share of them. */
-    double *restrict own_share = f->own_share;
-    const double *restrict offered = in->own_watts;
     for (size_t l = 0; l < n; l++) {
         const double power = power_in[l], mw_per_watt = pue[l] / 1e6;
         const double rise = power - power_prev[l];
@@ -407,7 +391,7 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         const double want = free_now / mw_new + b - sum_waiting[l];
         const double need = mw_new > 0 && want > 0 ? want : 0;
         const double offer =
-            offered && offered[l] > 0 && watts_in[l] > 0 ? offered[l] / watts_in[l] : 0;
+            has_offer && offered[l] > 0 && watts_in[l] > 0 ? offered[l] / watts_in[l] : 0;
         const double take = offer < need ? offer : need;
         own_share[l] = offer > 0 ? take / offer : 0;
         const double o = want - take;
@@ -415,19 +399,62 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         buffer_out[l] = buffer;
         orders_out[l] = orders > 0 ? orders : 0;
     }
+}
+
+/* order_lanes as a function of its own, so that the compiler sees that its
+ * arrays do not overlap (restrict pointers taken from a struct's members
+ * did not show it, and the loop stayed scalar), without a branch per lane
+ * on whether anything is on offer. */
+CP_LANE_CLONES static void
+place_orders(size_t n, double horizon, double target, const double *restrict power_in,
+             const double *restrict pue, const double *restrict watts_in,
+             const double *restrict sum_watts, const double *restrict sum_watts_next,
+             const double *restrict sum_waiting, const double *restrict offered,
+             double *restrict power_prev, double *restrict own_share, double *restrict buffer_out,
+             double *restrict orders_out)
+{
+    if (offered)
+        order_lanes(n, horizon, target, 1, power_in, pue, watts_in, sum_watts, sum_watts_next,
+                    sum_waiting, offered, power_prev, own_share, buffer_out, orders_out);
+    else
+        order_lanes(n, horizon, target, 0, power_in, pue, watts_in, sum_watts, sum_watts_next,
+                    sum_waiting, NULL, power_prev, own_share, buffer_out, orders_out);
+}
+
+CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
+                                  const cp_fleet_in *in)
+{
+    if (t == 0) /* the starting fleet, which a shock on initial_fleet may scale */
+        for (size_t l = 0; l < n; l++)
+            f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
+    installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next,
+                   sp->thermal ? f->sum_liquid : NULL);
+    waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
+    if (sp->thermal)
+        hostable_power(n, f->sum_watts, f->sum_liquid, in->pue, in->power, in->liquid, in->needs,
+                       f->hostable);
+    const double *power_in = sp->thermal ? f->hostable : in->power;
+    if (t == 0) /* no growth in the first quarter: as if last quarter's were this one's */
+        for (size_t l = 0; l < n; l++)
+            f->power_prev[l] = power_in[l];
+    /* Its own accelerators on offer (none without streams) meet its needs
+     * first, counted as the market's accelerators of this quarter that draw
+     * the same watts (as its orders, buffer and waiting are counted): it
+     * takes the share own_share of them. */
+    place_orders(n, in->horizon, in->buffer, power_in, in->pue, in->watts, f->sum_watts,
+                 f->sum_watts_next, f->sum_waiting, in->own_watts, f->power_prev, f->own_share,
+                 f->buffer, f->orders);
     f->planned = t + 1;
 }
 
-/* Deliveries join cohort t, which takes this quarter's FLOP/s and watts. */
-LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
-                         double *restrict received, double *restrict received_own)
+/* Deliveries join a cohort (wait, flops, watts: its entries), which takes
+ * this quarter's FLOP/s and watts. */
+CP_LANE_CLONES static void
+receive_bought(size_t n, const double *restrict arrived, const double *restrict units,
+               const double *restrict resold, const double *restrict flops_in,
+               const double *restrict watts_in, double *restrict wait, double *restrict flops,
+               double *restrict watts, double *restrict received, double *restrict received_own)
 {
-    const size_t L = f->lanes;
-    double *restrict wait = &f->wait[t * L], *restrict flops = &f->flops[t * L],
-                     *restrict watts = &f->watts[t * L];
-    const double *restrict arrived = f->arrived, *restrict units = in->units,
-                           *restrict resold = f->resold, *restrict flops_in = in->flops,
-                           *restrict watts_in = in->watts;
     for (size_t l = 0; l < n; l++) {
         const double a = arrived[l] + units[l];
         wait[l] += a;
@@ -436,24 +463,40 @@ LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
         received[l] = a + resold[l]; /* resold ones joined their own cohorts */
         received_own[l] = 0;
     }
-    for (size_t l = 0; f->need && l < n; l++)
-        f->need[t * L + l] = need_now(in, l);
-    if (!f->own_wait || !in->own_units)
-        return;
-    /* Its own accelerators, the share it took of those on offer: one
-     * cohort of the quarter's mix of streams. */
-    double *restrict own_wait = &f->own_wait[t * L], *restrict own_flops = &f->own_flops[t * L],
-                     *restrict own_watts = &f->own_watts[t * L];
-    const double *restrict u = in->own_units, *restrict fl = in->own_flops,
-                           *restrict wt = in->own_watts, *restrict share = f->own_share;
+}
+
+/* Its own accelerators, the share it took of those on offer: one cohort
+ * of the quarter's mix of streams. */
+CP_LANE_CLONES static void receive_own(size_t n, const double *restrict units,
+                                       const double *restrict flops_in,
+                                       const double *restrict watts_in,
+                                       const double *restrict share, double *restrict wait,
+                                       double *restrict flops, double *restrict watts,
+                                       double *restrict received, double *restrict received_own)
+{
     for (size_t l = 0; l < n; l++) {
-        const double offer = u[l] > 0 ? u[l] : 0, k = offer * share[l];
-        own_wait[l] += k;
-        own_flops[l] = offer > 0 ? fl[l] / offer : 0;
-        own_watts[l] = offer > 0 ? wt[l] / offer : 0;
+        const double offer = units[l] > 0 ? units[l] : 0, k = offer * share[l];
+        wait[l] += k;
+        flops[l] = offer > 0 ? flops_in[l] / offer : 0;
+        watts[l] = offer > 0 ? watts_in[l] / offer : 0;
         received[l] += k;
         received_own[l] = k;
     }
+}
+
+/* Deliveries join cohort t: bought ones, and with a thermal limit the
+ * share of their watts that need liquid-cooled racks, and its own. */
+LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in, double *received,
+                         double *received_own)
+{
+    const size_t at = t * f->lanes;
+    receive_bought(n, f->arrived, in->units, f->resold, in->flops, in->watts, &f->wait[at],
+                   &f->flops[at], &f->watts[at], received, received_own);
+    for (size_t l = 0; f->need && l < n; l++)
+        f->need[at + l] = need_now(in->needs, l);
+    if (f->own_wait && in->own_units)
+        receive_own(n, in->own_units, in->own_flops, in->own_watts, f->own_share, &f->own_wait[at],
+                    &f->own_flops[at], &f->own_watts[at], received, received_own);
 }
 
 /* Takes from one waiting part of a cohort (wait: age-0 units, s its
@@ -572,25 +615,20 @@ static void return_surplus(cp_fleet *f, size_t t, size_t l, double share, cp_fle
     pool->first = f->first_wait[l] < pool->first ? f->first_wait[l] : pool->first;
 }
 
-/* The loops over lanes vectorize (compiled for the widest vectors, every
- * lane doing the same operations as a scalar loop would); only the
- * installation, oldest first, and the return of a surplus go lane by lane. */
-CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
-                                  const cp_fleet_in *in, cp_fleet_pool *pool,
-                                  const cp_fleet_out *out)
+/* The loops over lanes of a fleet's quarter are functions of their own,
+ * their arrays restrict parameters, so that the compiler sees that the
+ * arrays do not overlap and vectorizes them (restrict pointers taken from
+ * a struct's members did not show it, and the loops stayed scalar).  Every
+ * lane does the same operations as a scalar loop would. */
+
+/* The quarter starts from the installed sums; the headroom is in watts
+ * until the end, so that the halls' overhead multiplies once. */
+CP_LANE_CLONES static void
+start_lanes(size_t n, const double *restrict pue, const double *restrict power,
+            const double *restrict sum_fleet, const double *restrict sum_flops,
+            const double *restrict sum_watts, double *restrict fleet, double *restrict flops,
+            double *restrict watts, double *restrict headroom)
 {
-    if (f->planned != t + 1)
-        cp_fleet_plan(sp, f, t, n, in);
-    receive(f, t, n, in, out->received, out->received_own);
-    /* In watts until the end: the halls' overhead multiplies once.  The
-     * headroom and the watts live in unfilled and power_used meanwhile.
-     * Local restrict pointers: the compiler cannot know that the struct's
-     * arrays do not overlap, and would not vectorize. */
-    double *restrict headroom = out->unfilled, *restrict watts = out->power_used;
-    double *restrict fleet = out->fleet, *restrict flops = out->flops;
-    const double *restrict pue = in->pue, *restrict power = in->power;
-    const double *restrict sum_fleet = f->sum_fleet, *restrict sum_flops = f->sum_flops,
-                           *restrict sum_watts = f->sum_watts;
     for (size_t l = 0; l < n; l++) {
         const double w_per_mw = 1e6 / pue[l], power_w = power[l] * w_per_mw;
         fleet[l] = sum_fleet[l];
@@ -598,25 +636,31 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         watts[l] = sum_watts[l];
         headroom[l] = power_w - watts[l];
     }
-    /* The liquid-cooled headroom (W): liquid-cooled power less the watts
-     * installed that need it. */
-    double *restrict room = f->liquid_room;
-    for (size_t l = 0; sp->thermal && l < n; l++) {
+}
+
+/* The liquid-cooled headroom (W): liquid-cooled power less the watts
+ * installed that need it. */
+CP_LANE_CLONES static void liquid_room(size_t n, const double *restrict pue,
+                                       const double *restrict power, const double *restrict liquid,
+                                       const double *restrict sum_liquid, double *restrict room)
+{
+    for (size_t l = 0; l < n; l++) {
         const double w_per_mw = 1e6 / pue[l];
-        const double r = liquid_mw(in, l) * w_per_mw - f->sum_liquid[l];
+        const double r = liquid_mw(liquid, power, l) * w_per_mw - sum_liquid[l];
         room[l] = r > 0 ? r : 0;
     }
-    for (size_t l = 0; l < n; l++)
-        out->installed[l] = install_lane(sp, f, t, l, &headroom[l], sp->thermal ? &room[l] : NULL,
-                                         &fleet[l], &flops[l], &watts[l]);
-    /* What bound: the power (headroom used up), else a supply short of the
-     * orders (its import limit, or the capacity), else the orders. */
-    const int has_market = pool != NULL;
-    const double *restrict ordered = f->ordered, *restrict arrived = f->arrived,
-                           *restrict resold = f->resold;
-    const uint8_t *restrict capped_by = f->capped;
-    uint8_t *restrict bound = out->bound;
-    /* Without branches (& and | rather than && and ||), so it vectorizes. */
+}
+
+/* What bound: the power (headroom used up), else a supply short of the
+ * orders (its import limit, or the capacity), else the orders; without a
+ * market (has_market 0) the supply is what it is.  Without branches (&
+ * and | rather than && and ||). */
+CP_LANE_CLONES static void
+bound_lanes(size_t n, int has_market, const double *restrict pue, const double *restrict power,
+            const double *restrict headroom, const double *restrict ordered,
+            const double *restrict arrived, const double *restrict resold,
+            const uint8_t *restrict capped_by, uint8_t *restrict bound)
+{
     for (size_t l = 0; l < n; l++) {
         const double w_per_mw = 1e6 / pue[l], power_w = power[l] * w_per_mw;
         const int by_power = !(headroom[l] > TINY * power_w);
@@ -628,17 +672,30 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                              (CP_FLEET_BOUND_ORDERS -
                               is_short * (CP_FLEET_BOUND_ORDERS - CP_FLEET_BOUND_SHORT - capped)));
     }
-    /* Under a thermal limit, power left while the liquid-cooled power is
-     * used up (and this quarter's accelerators need it) bound the fleet:
-     * its orders followed the power it could fill. */
-    for (size_t l = 0; sp->thermal && l < n; l++) {
+}
+
+/* Under a thermal limit, power left while the liquid-cooled power is used
+ * up (and this quarter's accelerators need it) bound the fleet: its
+ * orders followed the power it could fill. */
+CP_LANE_CLONES static void cooling_bound(size_t n, const double *restrict pue,
+                                         const double *restrict power, const double *restrict room,
+                                         const double *restrict needs, uint8_t *restrict bound)
+{
+    for (size_t l = 0; l < n; l++) {
         const double power_w = power[l] * 1e6 / pue[l];
-        const int cooled = !(room[l] > TINY * power_w) & (need_now(in, l) > 0);
-        bound[l] = bound[l] != CP_FLEET_BOUND_POWER && cooled ? CP_FLEET_BOUND_COOLING : bound[l];
+        const int cooled = !(room[l] > TINY * power_w) & (need_now(needs, l) > 0);
+        bound[l] = (bound[l] != CP_FLEET_BOUND_POWER) & cooled ? CP_FLEET_BOUND_COOLING : bound[l];
     }
-    /* Reports (unfilled power, the waiting and their age) below a billionth
-     * of their scale are rounding left by differences of near-equal
-     * numbers, not megawatts or accelerators: they are reported as 0. */
+}
+
+/* Back to MW: the power used, and the unfilled power.  Reports (unfilled
+ * power, the waiting and their age) below a billionth of their scale are
+ * rounding left by differences of near-equal numbers, not megawatts or
+ * accelerators: they are reported as 0. */
+CP_LANE_CLONES static void power_reports(size_t n, const double *restrict pue,
+                                         const double *restrict power, double *restrict watts,
+                                         double *restrict headroom)
+{
     for (size_t l = 0; l < n; l++) {
         const double w_per_mw = 1e6 / pue[l];
         const double used = watts[l] / w_per_mw;
@@ -646,6 +703,56 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
         watts[l] = used;                                   /* now power_used */
         headroom[l] = spare > TINY * power[l] ? spare : 0; /* now unfilled */
     }
+}
+
+/* The waiting reports (own: its own waiting, NULL if it has none), dust
+ * as 0; the quarter's target and orders; nothing arrived yet for the next
+ * quarter. */
+CP_LANE_CLONES static void end_lanes(size_t n, const double *restrict fleet,
+                                     const double *restrict own, const double *restrict buffer,
+                                     const double *restrict ordered_now, double *restrict waiting,
+                                     double *restrict age, double *restrict waiting_own,
+                                     double *restrict target, double *restrict orders,
+                                     double *restrict arrived_next, double *restrict resold_next)
+{
+    for (size_t l = 0; l < n; l++) {
+        const int dust = !(waiting[l] > TINY * (fleet[l] + waiting[l]));
+        waiting[l] = dust ? 0 : waiting[l];
+        age[l] = dust ? 0 : age[l];
+        waiting_own[l] = dust || !own ? 0 : own[l];
+    }
+    for (size_t l = 0; l < n; l++) {
+        target[l] = buffer[l];
+        orders[l] = ordered_now[l];
+        arrived_next[l] = resold_next[l] = 0;
+    }
+}
+
+/* Only the installation, oldest first, and the return of a surplus go
+ * lane by lane. */
+CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
+                                  const cp_fleet_in *in, cp_fleet_pool *pool,
+                                  const cp_fleet_out *out)
+{
+    if (f->planned != t + 1)
+        cp_fleet_plan(sp, f, t, n, in);
+    receive(f, t, n, in, out->received, out->received_own);
+    /* The headroom and the watts live in unfilled and power_used until
+     * power_reports. */
+    double *const headroom = out->unfilled, *const watts = out->power_used;
+    start_lanes(n, in->pue, in->power, f->sum_fleet, f->sum_flops, f->sum_watts, out->fleet,
+                out->flops, watts, headroom);
+    if (sp->thermal)
+        liquid_room(n, in->pue, in->power, in->liquid, f->sum_liquid, f->liquid_room);
+    for (size_t l = 0; l < n; l++)
+        out->installed[l] =
+            install_lane(sp, f, t, l, &headroom[l], sp->thermal ? &f->liquid_room[l] : NULL,
+                         &out->fleet[l], &out->flops[l], &watts[l]);
+    bound_lanes(n, pool != NULL, in->pue, in->power, headroom, f->ordered, f->arrived, f->resold,
+                f->capped, out->bound);
+    if (sp->thermal)
+        cooling_bound(n, in->pue, in->power, f->liquid_room, in->needs, out->bound);
+    power_reports(n, in->pue, in->power, watts, headroom);
     double *const own = f->own_wait ? f->own_waiting : NULL;
     waiting_sums(sp, f, t, n, in->watts, out->waiting, out->waiting_age, own, f->own_eq);
     for (size_t l = 0; pool && !own && l < n; l++)
@@ -665,23 +772,8 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
             out->waiting[l] -= moved;
         }
     }
-    double *restrict waiting = out->waiting, *restrict age = out->waiting_age,
-                     *restrict waiting_own = out->waiting_own;
-    const double *restrict own_now = own;
-    for (size_t l = 0; l < n; l++) {
-        const int dust = !(waiting[l] > TINY * (fleet[l] + waiting[l]));
-        waiting[l] = dust ? 0 : waiting[l];
-        age[l] = dust ? 0 : age[l];
-        waiting_own[l] = dust || !own_now ? 0 : own_now[l];
-    }
-    double *restrict target = out->target, *restrict orders = out->orders;
-    double *restrict arrived_next = f->arrived, *restrict resold_next = f->resold;
-    const double *restrict buffer = f->buffer, *restrict ordered_now = f->orders;
-    for (size_t l = 0; l < n; l++) {
-        target[l] = buffer[l];
-        orders[l] = ordered_now[l];
-        arrived_next[l] = resold_next[l] = 0;
-    }
+    end_lanes(n, out->fleet, own, f->buffer, f->orders, out->waiting, out->waiting_age,
+              out->waiting_own, out->target, out->orders, f->arrived, f->resold);
 }
 
 /* ---- the market --------------------------------------------------------- */
@@ -729,55 +821,84 @@ static double resell_lane(size_t t, size_t l, cp_fleet *const *fleets, const dou
     return in_pool - sold;
 }
 
-/* Buyer by buyer over all lanes, so the loops vectorize: each buyer wants
- * its orders up to its import limit; when they add up to more than the
- * capacity, each gets the same share of what it wants. */
+/* The market's loops over lanes, functions of their own with restrict
+ * parameters so that they vectorize (as the fleet's). */
+
+/* One buyer wants its orders up to its import limit (limited: a share
+ * lim of the capacity): w; added to wanted. */
+CP_LANE_CLONES static void buyer_wants(size_t n, int limited, double lim,
+                                       const double *restrict capacity,
+                                       const double *restrict orders, double *restrict w,
+                                       double *restrict ordered, uint8_t *restrict capped,
+                                       double *restrict wanted)
+{
+    for (size_t l = 0; l < n; l++) {
+        const double cap = capacity[l] > 0 ? capacity[l] : 0;
+        const double o = orders[l];
+        const double ceiling = limited ? lim * cap : o;
+        w[l] = o < ceiling ? o : ceiling;
+        ordered[l] = o;
+        capped[l] = w[l] < o;
+        wanted[l] += w[l];
+    }
+}
+
+/* The share of what each buyer wants that it gets. */
+CP_LANE_CLONES static void market_share(size_t n, const double *restrict capacity,
+                                        const double *restrict wanted, double *restrict share)
+{
+    for (size_t l = 0; l < n; l++) {
+        const double cap = capacity[l] > 0 ? capacity[l] : 0;
+        share[l] = wanted[l] > cap ? cap / wanted[l] : 1.0;
+    }
+}
+
+/* One buyer's delivery: added to sent. */
+CP_LANE_CLONES static void deliver(size_t n, const double *restrict w, const double *restrict share,
+                                   double *restrict arrived, double *restrict sent)
+{
+    for (size_t l = 0; l < n; l++) {
+        arrived[l] = w[l] * share[l];
+        sent[l] += arrived[l];
+    }
+}
+
+/* What shipped, and the idle capacity; sent_unsold holds what was sent
+ * and is left at 0 (nothing unsold yet).  Idle capacity and unsold
+ * accelerators below a billionth of the capacity are rounding, reported
+ * as 0 (as the fleet's reports are). */
+CP_LANE_CLONES static void market_reports(size_t n, const double *restrict capacity,
+                                          double *restrict sent_unsold, double *restrict shipped,
+                                          double *restrict idle)
+{
+    for (size_t l = 0; l < n; l++) {
+        const double cap = capacity[l] > 0 ? capacity[l] : 0;
+        const double left = cap - sent_unsold[l];
+        shipped[l] = sent_unsold[l];
+        idle[l] = left > TINY * cap ? left : 0;
+        sent_unsold[l] = 0;
+    }
+}
+
+/* Buyer by buyer over all lanes: each buyer wants its orders up to its
+ * import limit; when they add up to more than the capacity, each gets the
+ * same share of what it wants.  shipped, idle and unsold hold what is
+ * wanted, each buyer's share and what is sent until the end. */
 void cp_fleet_market(size_t t, size_t n, const double *capacity, cp_fleet *const *fleets,
                      const double *limit, size_t n_buyers, const double *surv, cp_fleet_pool *pool,
                      double *shipped, double *idle, double *unsold, double *want)
 {
     const size_t L = n_buyers ? fleets[0]->lanes : 0;
-    double *restrict wanted = shipped, *restrict share = idle; /* until the end */
-    for (size_t l = 0; l < n; l++)
-        wanted[l] = 0;
-    for (size_t i = 0; i < n_buyers; i++) {
-        cp_fleet *f = fleets[i];
-        double *restrict w = &want[i * L];
-        const int limited = limit[i] < 1.0;
-        for (size_t l = 0; l < n; l++) {
-            const double cap = capacity[l] > 0 ? capacity[l] : 0;
-            const double o = f->orders[l];
-            const double ceiling = limited ? limit[i] * cap : o;
-            w[l] = o < ceiling ? o : ceiling;
-            f->ordered[l] = o;
-            f->capped[l] = w[l] < o;
-            wanted[l] += w[l];
-        }
-    }
-    for (size_t l = 0; l < n; l++) {
-        const double cap = capacity[l] > 0 ? capacity[l] : 0;
-        share[l] = wanted[l] > cap ? cap / wanted[l] : 1.0;
-    }
-    double *restrict sent = unsold; /* until the end */
-    for (size_t l = 0; l < n; l++)
-        sent[l] = 0;
-    for (size_t i = 0; i < n_buyers; i++) {
-        double *restrict arrived = fleets[i]->arrived;
-        const double *restrict w = &want[i * L];
-        for (size_t l = 0; l < n; l++) {
-            arrived[l] = w[l] * share[l];
-            sent[l] += arrived[l];
-        }
-    }
-    /* Idle capacity and unsold accelerators below a billionth of the
-     * capacity are rounding, reported as 0 (as the fleet's reports are). */
-    for (size_t l = 0; l < n; l++) {
-        const double cap = capacity[l] > 0 ? capacity[l] : 0;
-        const double left = cap - sent[l];
-        shipped[l] = sent[l];
-        idle[l] = left > TINY * cap ? left : 0;
-        unsold[l] = 0;
-    }
+    double *const wanted = shipped, *const share = idle, *const sent = unsold;
+    memset(wanted, 0, n * sizeof *wanted);
+    for (size_t i = 0; i < n_buyers; i++)
+        buyer_wants(n, limit[i] < 1.0, limit[i], capacity, fleets[i]->orders, &want[i * L],
+                    fleets[i]->ordered, fleets[i]->capped, wanted);
+    market_share(n, capacity, wanted, share);
+    memset(sent, 0, n * sizeof *sent);
+    for (size_t i = 0; i < n_buyers; i++)
+        deliver(n, &want[i * L], share, fleets[i]->arrived, sent);
+    market_reports(n, capacity, sent, shipped, idle);
     if (pool->first >= t) /* nothing was ever returned */
         return;
     pool_sums(t, n, L, surv, pool, unsold);

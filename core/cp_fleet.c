@@ -2,8 +2,9 @@
  *
  * Speed.  A fleet's sums run over every cohort shipped so far (installed
  * accelerators retire by age, so no running total can replace them): the
- * loops over lanes are the whole cost, kept free of branches so they
- * vectorize, and compiled for the widest vectors the machine has
+ * loops over lanes are the whole cost, kept free of branches and written
+ * as functions with restrict parameters so they vectorize, and compiled
+ * for the widest vectors the machine has
  * (CP_LANE_CLONES; every lane does the same operations in the same order
  * whatever the width, so the results are the same bits).  They run in
  * blocks of SUM_BLOCK lanes whose sums stay in registers over the pass.

@@ -402,10 +402,8 @@ LANE_INLINE void order_lanes(size_t n, double horizon, double target, int has_of
     }
 }
 
-/* order_lanes as a function of its own, so that the compiler sees that its
- * arrays do not overlap (restrict pointers taken from a struct's members
- * did not show it, and the loop stayed scalar), without a branch per lane
- * on whether anything is on offer. */
+/* order_lanes with restrict parameters (see start_lanes), specialised on
+ * whether anything is on offer rather than testing it in every lane. */
 CP_LANE_CLONES static void
 place_orders(size_t n, double horizon, double target, const double *restrict power_in,
              const double *restrict pue, const double *restrict watts_in,

@@ -95,18 +95,24 @@ static inline double log_fast(double x)
  * done again by libm. */
 CP_LANE_CLONES void cp_math_exp_n(const double *restrict x, double *restrict y, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    int any = 0; /* rarely: test all first, in a loop that vectorizes */
+    for (size_t i = 0; i < n; i++) {
         y[i] = exp_fast(x[i]);
-    for (size_t i = 0; i < n; i++)
+        any |= !(fabs(x[i]) <= EXP_FAST);
+    }
+    for (size_t i = 0; any && i < n; i++)
         if (!(fabs(x[i]) <= EXP_FAST))
             y[i] = exp(x[i]);
 }
 
 CP_LANE_CLONES void cp_math_log_n(const double *restrict x, double *restrict y, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    int any = 0; /* as in cp_math_exp_n */
+    for (size_t i = 0; i < n; i++) {
         y[i] = log_fast(x[i]);
-    for (size_t i = 0; i < n; i++)
+        any |= !(x[i] >= DBL_MIN && x[i] <= DBL_MAX);
+    }
+    for (size_t i = 0; any && i < n; i++)
         if (!(x[i] >= DBL_MIN && x[i] <= DBL_MAX))
             y[i] = log(x[i]);
 }

@@ -406,24 +406,42 @@ LANE_INLINE void eval_stock(const cp_model *m, cp_workspace *w, const mnode *nd,
     }
 }
 
+/* A delay's output in each lane: its history read `lead` quarters back,
+ * between quarters in a straight line, `before` (or the first quarter's
+ * input, where use_first) before the first quarter.  A function with
+ * restrict parameters and loads from valid quarters only, so that its loop
+ * vectorizes (gathers). */
+CP_LANE_CLONES static void delay_lanes(size_t n, size_t t, const double *restrict lead,
+                                       double before0, int use_first, const double *restrict hist,
+                                       double *restrict out)
+{
+    const double last = (double)t;
+    for (size_t l = 0; l < n; l++) {
+        const double pos = last - (lead[l] > 0 ? lead[l] : 0);
+        const double i0 = floor(pos), i1 = i0 + 1;
+        const double frac = pos - i0;
+        /* Every load from a quarter in [0, t], chosen after: no branch. */
+        const size_t q0 = (size_t)(i0 < 0 ? 0 : i0);
+        const size_t q1 = (size_t)(i1 < 0 ? 0 : (i1 <= last ? i1 : last));
+        const double first = hist[l], h0 = hist[q0 * LANES + l], h1 = hist[q1 * LANES + l];
+        const double before = use_first ? first : before0;
+        const double a = i0 < 0 ? before : h0;
+        const double b = i1 < 0 ? before : (i1 <= last ? h1 : a);
+        out[l] = (1 - frac) * a + frac * b;
+    }
+}
+
 LANE_INLINE void eval_delay(const cp_model *m, cp_workspace *w, const mnode *nd, size_t t,
                             double *out, size_t n)
 {
     double *hist = &w->delay_history[(size_t)nd->state * m->T * LANES];
     const double *in = input(m, w, nd->first_in);
-    for (size_t l = 0; l < n; l++)
-        hist[t * LANES + l] = in[l];
+    double *restrict lead = w->tmp;
     for (size_t l = 0; l < n; l++) {
-        const double lead = param(nd, w->mult, 0, l);
-        const double before = nd->param[1] >= 0 ? nd->param[1] : hist[l];
-        const double pos = (double)t - (lead > 0 ? lead : 0);
-        const double i0 = floor(pos);
-        const double frac = pos - i0;
-        const double a = i0 < 0 ? before : hist[(size_t)i0 * LANES + l];
-        const double b =
-            i0 + 1 < 0 ? before : (i0 + 1 <= (double)t ? hist[(size_t)(i0 + 1) * LANES + l] : a);
-        out[l] = (1 - frac) * a + frac * b;
+        hist[t * LANES + l] = in[l];
+        lead[l] = param(nd, w->mult, 0, l);
     }
+    delay_lanes(n, t, lead, nd->param[1], !(nd->param[1] >= 0), hist, out);
 }
 
 /* t = ratio^-e of an elastic node's price inputs, as exp(-e log(ratio)) over

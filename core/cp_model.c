@@ -496,6 +496,19 @@ LANE_INLINE void eval_elastic(const cp_model *m, cp_workspace *w, const mnode *n
 
 /* ---- markets and fleets ----------------------------------------------- */
 
+/* units += v, flops += v fl, watts += v wt, lane by lane (a function with
+ * restrict parameters, so that it vectorizes). */
+CP_LANE_CLONES static void add_own(size_t n, const double *restrict v, const double *restrict fl,
+                                   const double *restrict wt, double *restrict units,
+                                   double *restrict flops, double *restrict watts)
+{
+    for (size_t l = 0; l < n; l++) {
+        units[l] += v[l];
+        flops[l] += v[l] * fl[l];
+        watts[l] += v[l] * wt[l];
+    }
+}
+
 /* Adds a stream's accelerators (from edge e, v of them) to the deploy
  * node's own arrivals, with the FLOP/s and watts of the stream's inputs. */
 LANE_INLINE void add_stream(const cp_model *m, cp_workspace *w, size_t e, const double *v, size_t n)
@@ -508,11 +521,8 @@ LANE_INLINE void add_stream(const cp_model *m, cp_workspace *w, size_t e, const 
         else if (m->in_role[k] == CP_ROLE_WATTS)
             wt = input(m, w, k);
     }
-    for (size_t l = 0; fl && wt && l < n; l++) {
-        w->own_units[l] += v[l];
-        w->own_flops[l] += v[l] * fl[l];
-        w->own_watts[l] += v[l] * wt[l];
-    }
+    if (fl && wt)
+        add_own(n, v, fl, wt, w->own_units, w->own_flops, w->own_watts);
 }
 
 /* A deploy node's inputs in this quarter, gathered into the workspace's

@@ -52,8 +52,15 @@ static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
         w->pool_units[i] = 0;
     for (size_t k = 0; k < m->n_markets; k++)
         w->pools[k] = (cp_fleet_pool){.units = &w->pool_units[k * m->T * LANES], .first = m->T};
-    for (size_t i = 0; i < m->n_events * LANES; i++)
-        w->events[i] = (event_lane){.held = 1.0};
+    const size_t ne = m->n_events * LANES;
+    memset(w->ev.left, 0, ne * sizeof *w->ev.left);
+    memset(w->ev.recover_left, 0, ne * sizeof *w->ev.recover_left);
+    memset(w->ev.recover_len, 0, ne * sizeof *w->ev.recover_len);
+    memset(w->ev.started, 0, ne * sizeof *w->ev.started);
+    for (size_t i = 0; i < ne; i++) {
+        w->ev.severity[i] = w->ev.lasting[i] = 0;
+        w->ev.held[i] = 1.0;
+    }
 }
 
 LANE_INLINE void multiply_slots(const cp_model *m, cp_workspace *w, size_t first_ref, size_t n_refs,
@@ -153,84 +160,115 @@ static double share_of(double v)
     return v < 0 ? 0 : (v > 1 ? 1 : v);
 }
 
-/* An onset: the draws after the uniform that decided it, in a fixed order
- * (the keys a scenario does not give draw nothing, so adding recovery or
- * lasting to one event leaves every other draw as it was). */
-static void start_event(const cp_event *src, gsl_rng *rng, event_lane *s)
+/* An onset at index at (event and lane) of ev: the draws after the uniform that
+ * decided it, in a fixed order (the keys a scenario does not give draw
+ * nothing, so adding recovery or lasting to one event leaves every other
+ * draw as it was). */
+static void start_event(const cp_event *src, gsl_rng *rng, const event_lanes *ev, size_t at)
 {
     (void)gsl_rng_uniform(rng); /* the draw just tested */
-    s->left = quarters_of(cp_dist_sample(&src->duration, rng), 1);
-    s->severity = share_of(cp_dist_sample(&src->severity, rng));
-    s->recover_len = src->has_recovery ? quarters_of(cp_dist_sample(&src->recovery, rng), 0) : 0;
-    s->lasting = 0;
+    ev->left[at] = quarters_of(cp_dist_sample(&src->duration, rng), 1);
+    const double severity = share_of(cp_dist_sample(&src->severity, rng));
+    ev->severity[at] = severity;
+    ev->recover_len[at] =
+        src->has_recovery ? quarters_of(cp_dist_sample(&src->recovery, rng), 0) : 0;
+    ev->lasting[at] = 0;
     if (src->has_lasting) {
         const double u = gsl_rng_uniform(rng);
         const double share = share_of(cp_dist_sample(&src->lasting, rng));
-        s->lasting = u < src->lasting_probability ? s->severity * share : 0;
+        ev->lasting[at] = u < src->lasting_probability ? severity * share : 0;
     }
-    s->started = 1;
+    ev->started[at] = 1;
 }
 
-/* The share lost this quarter: the severity while under way, then a
- * straight line down to the lasting part over the recovery, which is then
- * held for the rest of the path. */
-static double event_loss(event_lane *s)
+/* Which lanes start the event this quarter: those where it is not under
+ * way (nor over, for an event that happens once) and the stream's first
+ * uniform falls below its probability.  Returns whether any does. */
+CP_LANE_CLONES static int onsets(size_t n, const int32_t *restrict left,
+                                 const int32_t *restrict recover_left,
+                                 const int32_t *restrict started, int once,
+                                 const cp_rng_block *first, double probability,
+                                 uint8_t *restrict start)
 {
-    double loss = 0;
-    if (s->left > 0) {
-        loss = s->severity;
-        if (--s->left == 0)
-            s->recover_left = s->recover_len;
-    } else if (s->recover_left > 0) {
-        const int k = s->recover_len - s->recover_left + 1;
-        loss = s->lasting + (s->severity - s->lasting) * (1.0 - (double)k / (s->recover_len + 1));
-        s->recover_left--;
-    } else {
-        return 0;
+    int any = 0;
+    for (size_t l = 0; l < n; l++) {
+        const int idle = (left[l] == 0) & (recover_left[l] == 0) & !(once & (started[l] != 0));
+        start[l] = idle & (cp_rng_word_uniform(first[l].w[0]) < probability);
+        any |= start[l];
     }
-    if (s->left == 0 && s->recover_left == 0) { /* over: what lasts is held */
-        s->held *= 1.0 - s->lasting;
-        s->lasting = 0;
+    return any;
+}
+
+/* The share of each target each lane keeps this quarter (factor), and the
+ * quarter passed: the severity while under way, then a straight line down
+ * to the lasting part over the recovery, which is then held for the rest
+ * of the path (held, read before this quarter's end adds to it); and what
+ * a tornado reports of it (reported: the loss, or with an earlier onset's
+ * part held, the whole share lost).  Every lane computes every case and
+ * keeps its own: no branch. */
+CP_LANE_CLONES static void event_losses(size_t n, int32_t *restrict left,
+                                        int32_t *restrict recover_left,
+                                        const int32_t *restrict recover_len,
+                                        const double *restrict severity, double *restrict lasting,
+                                        double *restrict held, double *restrict factor,
+                                        double *restrict reported)
+{
+    for (size_t l = 0; l < n; l++) {
+        const int32_t lf = left[l], rl = recover_left[l], len = recover_len[l];
+        const double sev = severity[l], last = lasting[l], h = held[l];
+        const int32_t under = lf > 0, recovering = (lf <= 0) & (rl > 0);
+        const int32_t lf2 = lf - under;
+        /* the last quarter at full severity starts the recovery */
+        const int32_t rl2 = (under & (lf2 == 0)) ? len : rl - recovering;
+        const double k = (double)(len - rl + 1);
+        const double ramp = last + (sev - last) * (1.0 - k / (double)(len + 1));
+        const double loss = under ? sev : (recovering ? ramp : 0.0);
+        const int32_t over = (under | recovering) & (lf2 == 0) & (rl2 == 0); /* lasting held */
+        left[l] = lf2;
+        recover_left[l] = rl2;
+        held[l] = over ? h * (1.0 - last) : h;
+        lasting[l] = over ? 0 : last;
+        factor[l] = h * (1.0 - loss);
+        reported[l] = h == 1.0 ? loss : 1.0 - factor[l];
     }
-    return loss;
 }
 
 static void apply_events(const cp_model *m, cp_workspace *w, const block *b, double *extras,
                          size_t extras_width)
 {
-    double *factor = w->acc;
+    double *factor = w->acc, *loss = w->tmp; /* loss: as reported */
+    uint8_t *start = w->start;
     for (size_t e = 0; e < m->n_events; e++) {
         const mevent *ev = &m->events[e];
         const cp_event *src = ev->src;
-        event_lane *st = &w->events[e * LANES];
+        const size_t at = e * LANES;
         int may_start = ev->start < 0 || (long)b->t == ev->start;
         if (may_start && src->once) { /* once every lane has started, none can */
             size_t l = 0;
-            while (l < b->n && st[l].started)
+            while (l < b->n && w->ev.started[at + l])
                 l++;
             may_start = l < b->n;
         }
         /* The uniforms are drawn only where an onset is possible: a quarter
-         * that cannot start the event draws nothing, and changes nothing. */
+         * that cannot start the event draws nothing, and changes nothing.
+         * The stream's first uniform decides; only a start, which is rare,
+         * needs the generator for the draws after it. */
         const uint64_t key = b->first + w->key_offset[m->n_shocks + e];
-        if (may_start)
+        if (may_start) {
             cp_rng_first_blocks(w->seed, key, b->n, ev->stream, (uint32_t)b->t, w->first);
-        for (size_t l = 0; l < b->n; l++) {
-            event_lane *s = &st[l];
-            const int idle = s->left == 0 && s->recover_left == 0 && !(src->once && s->started);
-            /* The stream's first uniform decides; only a start, which is
-             * rare, needs the generator for the draws after it. */
-            if (idle && may_start && cp_rng_word_uniform(w->first[l].w[0]) < src->probability) {
-                cp_rng_seek_filled(w->rng, key + l, ev->stream, (uint32_t)b->t, &w->first[l]);
-                start_event(src, w->rng, s);
-            }
-            const double held = s->held; /* before this quarter's end adds to it */
-            const double loss = event_loss(s);
-            factor[l] = held * (1.0 - loss);
-            if (extras)
-                extras[l * extras_width + (m->n_shocks + e) * m->T + b->t] =
-                    held == 1.0 ? loss : 1.0 - factor[l];
+            const int any =
+                onsets(b->n, &w->ev.left[at], &w->ev.recover_left[at], &w->ev.started[at],
+                       src->once, w->first, src->probability, start);
+            for (size_t l = 0; any && l < b->n; l++)
+                if (start[l]) {
+                    cp_rng_seek_filled(w->rng, key + l, ev->stream, (uint32_t)b->t, &w->first[l]);
+                    start_event(src, w->rng, &w->ev, at + l);
+                }
         }
+        event_losses(b->n, &w->ev.left[at], &w->ev.recover_left[at], &w->ev.recover_len[at],
+                     &w->ev.severity[at], &w->ev.lasting[at], &w->ev.held[at], factor, loss);
+        for (size_t l = 0; extras && l < b->n; l++)
+            extras[l * extras_width + (m->n_shocks + e) * m->T + b->t] = loss[l];
         if (!ev->partial) {
             multiply_slots(m, w, ev->first_slot, ev->n_slots, factor, b->n);
             continue;

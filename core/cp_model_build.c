@@ -722,7 +722,13 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     }
     for (size_t b = 0; fleets_ok && w->market_fleets && b < m->n_buyers; b++)
         w->market_fleets[b] = &w->fleets[m->buyers[b]];
-    w->events = calloc((m->n_events + 1) * LANES, sizeof *w->events);
+    int32_t **const ints[] = {&w->ev.left, &w->ev.recover_left, &w->ev.recover_len, &w->ev.started};
+    int events_ok = 1;
+    for (size_t k = 0; k < sizeof ints / sizeof *ints; k++)
+        events_ok &= (*ints[k] = calloc((m->n_events + 1) * LANES, sizeof(int32_t))) != NULL;
+    w->ev.severity = lanes_of(m->n_events);
+    w->ev.lasting = lanes_of(m->n_events);
+    w->ev.held = lanes_of(m->n_events);
     w->acc = lanes_of(1);
     w->scale = lanes_of(1);
     w->tmp = lanes_of(1);
@@ -731,8 +737,9 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
         !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
-        !w->own_units || !w->own_flops || !w->own_watts || !w->label || !w->events || !w->acc ||
-        !w->scale || !w->tmp || !w->key_offset || !w->response) {
+        !w->own_units || !w->own_flops || !w->own_watts || !w->label || !events_ok ||
+        !w->ev.severity || !w->ev.lasting || !w->ev.held || !w->acc || !w->scale || !w->tmp ||
+        !w->key_offset || !w->response) {
         cp_workspace_free(w);
         return NULL;
     }
@@ -768,7 +775,13 @@ void cp_workspace_free(cp_workspace *w)
     free(w->power_in);
     free(w->pue);
     free(w->label);
-    free(w->events);
+    free(w->ev.left);
+    free(w->ev.recover_left);
+    free(w->ev.recover_len);
+    free(w->ev.started);
+    free(w->ev.severity);
+    free(w->ev.lasting);
+    free(w->ev.held);
     free(w->acc);
     free(w->scale);
     free(w->tmp);

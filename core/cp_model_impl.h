@@ -61,10 +61,16 @@ typedef struct mevent {
 /* An event in one lane: the quarters left of its outage and of its
  * recovery, the loss at onset, the part of it that lasts, and what earlier
  * onsets left lost for good. */
-typedef struct event_lane {
-    int left, recover_left, recover_len, started;
-    double severity, lasting, held;
-} event_lane;
+/* The state of every event in every lane, a field at a time ([event *
+ * LANES + lane]), so that a quarter's losses are a loop over lanes without
+ * branches: left, the quarters still at full severity; recover_left of
+ * recover_len, the quarters of recovery; started, whether it ever began;
+ * lasting, the share that stays once it is over; held, the product of what
+ * stayed from the onsets that are over. */
+typedef struct event_lanes {
+    int32_t *left, *recover_left, *recover_len, *started;
+    double *severity, *lasting, *held;
+} event_lanes;
 
 struct cp_model {
     const cp_scenario *sc;
@@ -138,6 +144,7 @@ struct cp_workspace {
     uint64_t *key_offset;      /* per shock, then event: added to the sample key (see
                                   cp_model_set_keys); all 0 unless a design sets them */
     cp_rng_block first[LANES]; /* each lane's first block of the stream being drawn */
+    uint8_t start[LANES];      /* whether each lane starts the event being drawn */
     double *eps, *eps_next, *z, *shock_value;  /* per shock */
     double *mult;                              /* per multiplier slot */
     double *value;                             /* per node and field: (base + field) * LANES */
@@ -152,7 +159,7 @@ struct cp_workspace {
     double *own_units, *own_flops, *own_watts; /* scratch: its streams' arrivals and totals */
     uint8_t *label;                            /* per node and lane: what limits its output */
     size_t n_fleets;
-    event_lane *events;        /* per event and lane */
+    event_lanes ev;            /* per event and lane */
     double *acc, *scale, *tmp; /* scratch, one lane array each */
     double *response;          /* per shared price response */
     uint8_t *binding;          /* per binding row, quarter and lane */

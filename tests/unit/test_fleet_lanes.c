@@ -21,13 +21,11 @@
  * third.  A second walk has two fleets buy from one market whose pool
  * takes back what waits beyond a buffer and resells it, and checks the
  * first of these, and that no pool cohort older than the pool's first
- * holds anything.  A third test checks the margin that lets take_cooled
- * skip a division. */
+ * holds anything. */
 #include <criterion/criterion.h>
 
 #include "cp_fleet.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,32 +314,4 @@ Test(fleet_lanes, returns_and_resale_keep_the_shortcuts_true)
     free(shipped);
     free(idle);
     free(unsold);
-}
-
-/* take_cooled skips the division hl / q where hl >= (h q)(1 + 1e-9) and h q
- * is at least DBL_MIN, taking hl / q >= h for granted.  Checked here at
- * the edge, hl the threshold itself, over h and q from 2^-300 to 2^300 and
- * (0, 1]; and the margin is needed: without it (hl = h q as computed) the
- * quotient falls below h for some of the same pairs. */
-Test(fleet_lanes, the_liquid_shortcut_margin_covers_rounding)
-{
-    uint64_t x = 0x9E3779B97F4A7C15u; /* xorshift64: deterministic, no library */
-    size_t below_without = 0, checked = 0;
-    for (size_t i = 0; i < 1000000; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        const double u = (double)(x >> 11) * 0x1p-53, v = (double)(x & 0xFFFFF) / 0x1p20;
-        const double h = ldexp(1.0 + u, (int)(x % 601) - 300);
-        const double q = v > 0 ? v : 1.0;
-        const double hq = h * q;
-        if (!(hq >= DBL_MIN))
-            continue;
-        checked++;
-        const double hl = hq * (1.0 + 1e-9);
-        cr_assert(hl / q >= h, "h %a q %a: hl / q %a below h", h, q, hl / q);
-        below_without += hq / q < h;
-    }
-    cr_assert_gt(checked, 900000, "only %zu pairs checked", checked);
-    cr_assert_gt(below_without, 0, "the test cannot tell a margin from none");
 }

@@ -20,7 +20,6 @@
 #include "cp_fleet.h"
 #include "cp_math.h"
 
-#include <float.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdlib.h>
@@ -529,13 +528,7 @@ static double take(double *wait, double s, double each, double *h, double *age0)
 static double take_cooled(double *wait, double s, double each, double q, double *h, double *hl,
                           double *age0)
 {
-    /* With hl above h q by a margin far beyond rounding (and h q normal,
-     * so that the margin is relative), hl / q >= h: the liquid-cooled
-     * headroom does not limit, and the division, on the path of every
-     * cohort's headroom, is not needed. */
-    const double hq = *h * q;
-    const int ample = q > 0 && hq >= DBL_MIN && *hl >= hq * (1.0 + 1e-9);
-    const double by_liquid = q > 0 && !ample ? *hl / q : INFINITY;
+    const double by_liquid = q > 0 ? *hl / q : INFINITY;
     if (!(by_liquid < *h)) {
         const double k = take(wait, s, each, h, age0);
         const double left = *hl - k * each * q;

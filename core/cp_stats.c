@@ -302,6 +302,13 @@ static int add_rows(cp_stats *st, const double *values, size_t n_samples, size_t
             if (rc)
                 return rc;
         }
+        /* The exact sums' limbs are a cache miss each: asked for now, they
+         * arrive while the sketches count. */
+        for (size_t k = 0; k < w; k++) {
+            const size_t c = first + (k0 + k) * step;
+            cp_xsum_prefetch(&st->cell[c].sum, sums[k][0]);
+            cp_xsum_prefetch(&st->cell[c].sumsq, sums[k][1]);
+        }
         for (size_t k = 0; k < w; k++) {
             const size_t c = first + (k0 + k) * step;
             const int rc = cp_sketch_add_strided(&st->cell[c].sketch, rows + k * row_stride,

@@ -68,6 +68,17 @@ void cp_xsum_add(cp_xsum *s, double x)
         cp_xsum_normalize(s);
 }
 
+void cp_xsum_prefetch(const cp_xsum *s, double x)
+{
+    const uint32_t bexp = (uint32_t)(double_bits(x) >> MANT_BITS) & EXP_MASK;
+    const uint32_t i = (bexp ? bexp - 1 : 0) / DIGIT_BITS; /* as cp_xsum_add */
+    if (i + 2 < CP_XSUM_LIMBS) {
+        __builtin_prefetch(&s->limb[i], 1);
+        __builtin_prefetch(&s->limb[i + 2], 1);
+    }
+    __builtin_prefetch(&s->pending, 1);
+}
+
 void cp_xsum_merge(cp_xsum *dst, const cp_xsum *src)
 {
     for (int i = 0; i < CP_XSUM_LIMBS; i++)

@@ -32,6 +32,11 @@ void cp_xsum_init(cp_xsum *s);
 /* Adds x exactly.  Adding a NaN or infinity marks the sum non-finite. */
 void cp_xsum_add(cp_xsum *s, double x);
 
+/* Asks the CPU to bring into cache the parts of s that cp_xsum_add(s, x)
+ * will touch, so that a caller with other work before the add does not
+ * wait for them then.  Changes nothing. */
+void cp_xsum_prefetch(const cp_xsum *s, double x);
+
 /* Adds all of src into dst exactly. */
 void cp_xsum_merge(cp_xsum *dst, const cp_xsum *src);
 

@@ -524,3 +524,22 @@ Test(xsum, largest_values_many_times)
         cp_xsum_add(&s, DBL_MAX);
     assert_same(cp_xsum_value(&s), -DBL_MAX);
 }
+
+/* cp_xsum_prefetch only asks for cache lines: the sum's bytes and value
+ * stay as they were, for every kind of double, the extremes included. */
+Test(xsum, prefetch_changes_nothing)
+{
+    const double xs[] = {0.0,      -0.0,     1.0, -3.5e-310, DBL_MIN, DBL_MAX,
+                         -DBL_MAX, INFINITY, NAN, 1e-300,    2.5e300, 0x1p-1074};
+    cp_xsum s, before;
+    cp_xsum_init(&s);
+    cp_xsum_add(&s, 12345.678);
+    cp_xsum_add(&s, -1e200);
+    memcpy(&before, &s, sizeof s);
+    for (size_t i = 0; i < sizeof xs / sizeof *xs; i++) {
+        cp_xsum_prefetch(&s, xs[i]);
+        cr_assert(memcmp(&before, &s, sizeof s) == 0, "prefetch of %a changed the sum", xs[i]);
+    }
+    cp_xsum_add(&s, 1e200);
+    cr_assert_eq(cp_xsum_value(&s), 12345.678, "the sum after prefetches: %a", cp_xsum_value(&s));
+}

@@ -118,6 +118,15 @@ inputs=$("$BIN" validate "$B" | grep -cE '^  (shock|event) ')
     && ok "5 regions x ($inputs inputs + 1 group) rows" || bad "$rows rows for $inputs inputs"
 
 # ---- SIGKILL to one rank, then --resume at another rank count ----------------
+# On more samples than above, so that the analysis is still running when a
+# rank is killed after its first checkpoint, or when the signal below comes
+# after its first progress line (a 2030Q4 design simulates only to 2030Q4,
+# and 1,500 samples were done in three quick rounds: one fresh clone's kill
+# came after the last of them, on 2 Dec); each compared with an
+# uninterrupted analysis of as many.
+N_ABOVE=$N
+N=12000
+expect_exit 0 "an uninterrupted analysis of $N samples" -- sensb 2 stopref --quiet
 sensb 2 killed --checkpoint-every 256 --quiet >"$WORK/killed.log" 2>&1 &
 launcher=$!
 kill_rank_at_checkpoint "$WORK/killed" $launcher
@@ -127,7 +136,7 @@ wait $launcher
 head -c 4000 "$WORK/killed/checkpoint.bin" | grep -aq '^kind=sensitivity$' \
     && ok "the checkpoint is a sensitivity analysis's" || bad "checkpoint kind"
 expect_exit 0 "resume at 3 ranks" -- sensb 3 killed --resume --quiet
-cmp -s "$WORK/r1/sensitivity.csv" "$WORK/killed/sensitivity.csv" \
+cmp -s "$WORK/stopref/sensitivity.csv" "$WORK/killed/sensitivity.csv" \
     && ok "sensitivity.csv after kill and resume = uninterrupted" || bad "differs after kill and resume"
 [ ! -e "$WORK/killed/checkpoint.bin" ] && ok "a finished analysis removes its checkpoint" \
     || bad "checkpoint left"
@@ -135,13 +144,6 @@ grep -q '"resumed_at_sample": [1-9]' "$WORK/killed/manifest.json" \
     && ok "manifest says where it resumed" || bad "manifest lacks resumed_at_sample"
 
 # ---- SIGUSR1: exit 75, progress lines, then --resume -------------------------
-# On more samples than above, so that the analysis is still running when the
-# signal comes after its first progress line (a 2030Q4 design simulates only
-# to 2030Q4, and 1,500 samples were done in three quick rounds); compared
-# with an uninterrupted analysis of as many.
-N_ABOVE=$N
-N=12000
-expect_exit 0 "an uninterrupted analysis of $N samples" -- sensb 2 stopref --quiet
 (exec "$MPIEXEC" -n 2 "$BIN" sensitivity "$B" --samples $N --seed 9 --periods 2030Q4 \
     --group taiwan=event_taiwan_strait,shock_cowos_capacity,shock_hbm_supply --out "$WORK/stopped" \
     --progress 0.1) >"$WORK/stopped.log" 2>&1 &

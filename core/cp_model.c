@@ -679,12 +679,6 @@ LANE_INLINE void binding_labels(const cp_model *m, const cp_workspace *w, const 
     }
 }
 
-/* x limited to [0, 1]. */
-LANE_INLINE double clamp01(double x)
-{
-    return x < 0 ? 0 : (x > 1 ? 1 : x);
-}
-
 LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd, const double *mo,
                              size_t t, size_t n)
 {
@@ -713,13 +707,13 @@ LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd
      * the loop without an outage drops the product and no bit changes. */
     if (mo)
         for (size_t l = 0; l < n; l++) {
-            const double loss = clamp01(param(nd, w->mult, 2, l));
+            const double loss = share_of(param(nd, w->mult, 2, l));
             fo.fleet[l] *= mo[l];
             fo.flops[l] *= (1.0 - loss) * mo[l];
         }
     else
         for (size_t l = 0; l < n; l++)
-            fo.flops[l] *= 1.0 - clamp01(param(nd, w->mult, 2, l));
+            fo.flops[l] *= 1.0 - share_of(param(nd, w->mult, 2, l));
 }
 
 LANE_INLINE void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)

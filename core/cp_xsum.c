@@ -32,6 +32,14 @@ static uint64_t double_bits(double x)
     return b;
 }
 
+/* The bit offset from 2^-1074 of the lowest bit of a double's significand
+ * with biased exponent bexp: a normal number is (2^52 + f) * 2^(bexp -
+ * 1075), offset bexp - 1; a subnormal is f * 2^-1074, offset 0. */
+static uint32_t bit_offset(uint32_t bexp)
+{
+    return bexp ? bexp - 1 : 0;
+}
+
 void cp_xsum_add(cp_xsum *s, double x)
 {
     const uint64_t bits = double_bits(x);
@@ -41,13 +49,9 @@ void cp_xsum_add(cp_xsum *s, double x)
         return;
     }
     uint64_t mant = bits & ((UINT64_C(1) << MANT_BITS) - 1);
-    /* A normal number is (2^52 + f) * 2^(bexp - 1075), i.e. bit offset
-     * bexp - 1 from 2^-1074; a subnormal is f * 2^-1074, offset 0. */
-    uint32_t offset = 0;
-    if (bexp != 0) {
+    if (bexp != 0)
         mant |= UINT64_C(1) << MANT_BITS;
-        offset = bexp - 1;
-    }
+    const uint32_t offset = bit_offset(bexp);
     const uint32_t i = offset / DIGIT_BITS;
     const uint32_t sh = offset % DIGIT_BITS;
     /* mant << sh spans at most 53 + 31 = 84 bits: three digits. */
@@ -71,11 +75,10 @@ void cp_xsum_add(cp_xsum *s, double x)
 void cp_xsum_prefetch(const cp_xsum *s, double x)
 {
     const uint32_t bexp = (uint32_t)(double_bits(x) >> MANT_BITS) & EXP_MASK;
-    const uint32_t i = (bexp ? bexp - 1 : 0) / DIGIT_BITS; /* as cp_xsum_add */
-    if (i + 2 < CP_XSUM_LIMBS) {
-        __builtin_prefetch(&s->limb[i], 1);
-        __builtin_prefetch(&s->limb[i + 2], 1);
-    }
+    /* the three limbs cp_xsum_add touches (at most 65, even for NaN) */
+    const uint32_t i = bit_offset(bexp) / DIGIT_BITS;
+    __builtin_prefetch(&s->limb[i], 1);
+    __builtin_prefetch(&s->limb[i + 2], 1);
     __builtin_prefetch(&s->pending, 1);
 }
 

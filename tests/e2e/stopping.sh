@@ -68,22 +68,32 @@ expect_err "not met; continuing to 3000 samples"
     && ok "manifest says the precision was not met" || bad "manifest: $(manifest stopped_because "$WORK/cap")"
 same_as_fixed cap 3000 "stopped at the cap"
 
-# Killed (one rank, at a checkpoint) and resumed at another rank count.
-stop_run 2 killed --checkpoint-every 1024 --quiet >"$WORK/killed.log" 2>&1 &
+# Killed (one rank, at a checkpoint) and resumed at another rank count. A
+# tighter precision than above, so that the run goes on to 65,536 samples,
+# seconds after its first checkpoint (at 1,024): with the 8,192 above, a fast
+# machine finished before the kill. The uninterrupted run is the reference.
+KSPEC='p05:frontier_compute_h100e:World:2030Q4=0.5%'
+kill_run() { "$MPIEXEC" -n "$1" "$BIN" run "$S" --seed 11 --precision "$KSPEC" --samples 1024 \
+    --samples-max 262144 --out "$WORK/$2" "${@:3}"; }
+expect_exit 0 "an uninterrupted run of the tighter precision" -- kill_run 2 stopref --quiet
+nk=$(manifest stopped_at "$WORK/stopref")
+[ "$nk" -ge 16384 ] && ok "it stops at $nk samples, well after the first checkpoint" \
+    || bad "it stops at $nk samples: too soon for the kill to land mid-run"
+kill_run 2 killed --checkpoint-every 1024 --quiet >"$WORK/killed.log" 2>&1 &
 launcher=$!
 # Wait for the job to start (kill_rank_at_checkpoint waits while it runs).
 until pgrep -f -- "--out $WORK/killed" >/dev/null || ! kill -0 $launcher 2>/dev/null; do sleep 0.02; done
 kill_rank_at_checkpoint "$WORK/killed" $launcher
 wait $launcher
 [ -e "$WORK/killed/manifest.json" ] && bad "the run finished before the kill: the test proved nothing"
-expect_exit 0 "resume at 3 ranks" -- stop_run 3 killed --resume --quiet
-[ "$(manifest stopped_at "$WORK/killed")" = "$n1" ] && ok "resumed: stopped at $n1 too" \
+expect_exit 0 "resume at 3 ranks" -- kill_run 3 killed --resume --quiet
+[ "$(manifest stopped_at "$WORK/killed")" = "$nk" ] && ok "resumed: stopped at $nk too" \
     || bad "resumed: stopped at $(manifest stopped_at "$WORK/killed")"
 for f in summary.csv binding.csv; do
-    cmp -s "$WORK/one/$f" "$WORK/killed/$f" && ok "$f after kill and resume = uninterrupted" \
+    cmp -s "$WORK/stopref/$f" "$WORK/killed/$f" && ok "$f after kill and resume = uninterrupted" \
         || bad "$f differs after kill and resume"
 done
-expect_exit 0 "resuming the finished run does nothing" -- stop_run 1 killed --resume
+expect_exit 0 "resuming the finished run does nothing" -- kill_run 1 killed --resume
 expect_err "already holds this run"
 expect_exit 3 "its checkpoint-less directory is not another rule's" -- "$BIN" run "$S" --seed 11 \
     --precision 'p05:frontier_compute_h100e:World:2030Q4=2%' --samples 1024 --samples-max 65536 \

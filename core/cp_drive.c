@@ -202,6 +202,16 @@ static void report_progress(drive *d, uint64_t next_chunk, int final)
 
 /* ---- the rounds ------------------------------------------------------- */
 
+/* The chunks each rank simulates in a round (fewer at a look or the end):
+ * rank r takes chunks C + r, C + r + P, ... of the round's
+ * ROUND_CHUNKS * P, so a chunk goes to the same rank as it would in rounds
+ * of one chunk each.  Several a round because a round waits for its slowest
+ * rank: the spread of k chunks' sum grows as sqrt(k), their time as k, so
+ * the wait is a smaller share of the round (core/README.md, "Scale").  Four
+ * keep a round short (tens of ms) for a signal, an error or a look to take
+ * effect, and a checkpoint falls at most one round after it is due. */
+#define ROUND_CHUNKS 4
+
 /* This round's flags, or'ed over all ranks. */
 static int agree_flags(const drive *d, int failed)
 {
@@ -277,10 +287,10 @@ static int run_rounds(drive *d, cp_err *err)
     for (uint64_t C = d->start_chunk; C < d->chunks;) {
         /* A round ends early at a look, so the look sees exactly its chunks. */
         const uint64_t look = next_look(d, C);
-        const uint64_t next = C + P < look ? C + P : look;
-        if (!local && C + me < next) {
+        const uint64_t next = look - C > ROUND_CHUNKS * P ? C + ROUND_CHUNKS * P : look;
+        for (uint64_t c = C + me; !local && c < next; c += P) {
             const double t0 = cp_par_time();
-            local = d->ops->simulate(d->ctx, C + me, err);
+            local = d->ops->simulate(d->ctx, c, err);
             const double took = cp_par_time() - t0;
             d->timing.chunks++;
             d->timing.simulate += took;

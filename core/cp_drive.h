@@ -1,9 +1,10 @@
 /* cp_drive.h -- the chunk loop that `run` and `compare` share.
  *
  * Chunks of CP_PAR_CHUNK samples are simulated in lockstep rounds: in a
- * round, rank r takes chunk C + r, and then all ranks agree, with one small
- * collective, whether anyone failed, was asked to stop by a signal, or is
- * due a checkpoint.  Because the ranks move in step, the chunks before C are
+ * round of P ranks, rank r takes chunks C + r, C + r + P, ... (up to
+ * four, fewer where a look or the end cuts the round), and then all ranks
+ * agree, with one small collective, whether anyone failed, was asked to stop
+ * by a signal, or is due a checkpoint.  Because the ranks move in step, the chunks before C are
  * all done at every round boundary, so a checkpoint is simply "the merged
  * statistics of chunks [0, C)".  Statistics merge exactly, so a run resumed
  * from a checkpoint (at any rank count) ends with the same bytes as one that

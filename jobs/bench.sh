@@ -11,7 +11,7 @@
 # Prints samples per second per rank at 1 and 2 ranks, the speed-up, the
 # peak resident memory per rank at N/10, N and 10N samples (from the
 # manifests, which record getrusage's maximum over ranks), what a round
-# costs at 2 ranks beyond its chunk (the manifest's "rounds"), the floors
+# costs at 2 ranks beyond its chunks (the manifest's "rounds"), the floors
 # (chokepoint-floors: the variates alone and the reduction alone, against
 # the model alone and the whole, per sample on one thread), and the speed
 # side by side with a reference commit built in a temporary worktree and
@@ -83,12 +83,12 @@ awk -v a="$(mib r2d10)" -v b="$(mib r2)" -v c="$(mib r2x10)" -v n="$((n / 10))" 
     printf "  peak memory per rank (2 ranks): %d MiB at N = %d samples, %d MiB at 10N, %d MiB at 100N (+%.1f%%)\n",
            a, n, b, c, 100 * (c - a) / a }'
 # The rounds of the 2-rank run at n samples (manifest "rounds": rank 0's
-# seconds): what a round costs beyond its chunk, and the final reduction.
+# seconds): what a round costs beyond its chunks, and the final reduction.
 round() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$out/r2/manifest.json"; }
-awk -v c="$(round count)" -v m="$(round rank0_chunk_seconds_mean)" -v sd="$(round rank0_chunk_seconds_sd)" \
-    -v a="$(round rank0_agree_seconds)" -v g="$(round rank0_merge_seconds)" 'BEGIN {
-    printf "  rounds at 2 ranks: %d; a chunk (256 samples) %.2f ms, sd %.2f ms; agreement %.0f us a round\n", c, 1e3 * m, 1e3 * sd, 1e6 * a / c
-    printf "    (the all-reduce and the wait for the slower rank: %.2f%% of a chunk); final reduction %.3f s\n", 100 * a / c / m, g }'
+awk -v c="$(round count)" -v k="$(round rank0_chunks)" -v m="$(round rank0_chunk_seconds_mean)" \
+    -v sd="$(round rank0_chunk_seconds_sd)" -v a="$(round rank0_agree_seconds)" -v g="$(round rank0_merge_seconds)" 'BEGIN {
+    printf "  rounds at 2 ranks: %d (rank 0 simulated %d chunks, up to 4 a round); a chunk (256 samples) %.2f ms, sd %.2f ms\n", c, k, 1e3 * m, 1e3 * sd
+    printf "    agreement %.0f us a round (the all-reduce and the wait for the slower rank: %.2f%% of the simulating); final reduction %.3f s\n", 1e6 * a / c, 100 * a / (k * m), g }'
 # The floors: what a faster model would still spend on each sample.
 build/chokepoint-floors scenarios/baseline.ini "$n" | sed 's/^/  /'
 # Side by side with the reference commit: one rank, n samples, today's

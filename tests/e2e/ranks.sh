@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The same scenario, seed and sample count give byte-identical summary.csv,
 # binding.csv and samples.csv at 1, 2, 3 and 4 ranks, and at 8 and 16.  5000 samples is not a multiple of the
-# 256-sample chunk, so ranks get unequal shares and a partial last chunk.
+# 256-sample chunk, so ranks get unequal shares and a partial last chunk (20
+# chunks: 3 rounds of up to 8 at 2 ranks, 2 of up to 12 and 16 at 3 and 4).
 . "$(dirname "$0")/common.sh" "$@"
 N=5000
 KEEP=300
@@ -22,22 +23,31 @@ else bad "pandas check at 4 ranks"; fi
 grep -q '"ranks": 4' "$WORK/r4/manifest.json" && ok "manifest records 4 ranks" \
     || bad "manifest does not record the rank count"
 # At scale (issue 15): 8 and 16 ranks, oversubscribed on this machine's cores,
-# give the same bytes, and the reductions finish -- at a checkpoint every
-# 2,560 samples (a tree reduction mid-run) and at the end.  5000 samples are
-# 20 chunks: 3 rounds at 8 ranks, 2 at 16 (rank 0 has a chunk in each).
+# give the same bytes as 1 rank, and the reductions finish -- at a checkpoint
+# every 2,560 samples (a tree reduction mid-run) and at the end.  A round gives
+# each rank up to four chunks (cp_drive.c), so 20,000 samples (79 chunks, the
+# last partial) are 3 rounds at 8 ranks (32, 32 and 15 chunks: checkpoints
+# after the first two) and 2 at 16 (64 and 15), and rank 0 simulates every
+# 8th or 16th chunk from the first: 10 or 5.
+NS=20000
+expect_exit 0 "baseline of $NS samples at 1 rank" -- "$BIN" run "$SRC/scenarios/baseline.ini" \
+    --samples $NS --seed 42 --keep-samples $KEEP --out "$WORK/s1" --quiet
 for ranks in 8 16; do
     expect_exit 0 "baseline at $ranks ranks (oversubscribed)" -- \
         "$MPIEXEC" -n "$ranks" "$BIN" run "$SRC/scenarios/baseline.ini" \
-        --samples $N --seed 42 --keep-samples $KEEP --checkpoint-every 2560 \
-        --out "$WORK/r$ranks" --quiet
+        --samples $NS --seed 42 --keep-samples $KEEP --checkpoint-every 2560 \
+        --out "$WORK/s$ranks" --quiet
     for f in summary.csv binding.csv samples.csv; do
-        if cmp -s "$WORK/r1/$f" "$WORK/r$ranks/$f"; then ok "$f at $ranks ranks = 1 rank"
+        if cmp -s "$WORK/s1/$f" "$WORK/s$ranks/$f"; then ok "$f at $ranks ranks = 1 rank"
         else bad "$f differs between 1 and $ranks ranks"; fi
     done
-    rounds=$(( (20 + ranks - 1) / ranks ))
-    grep -q "\"rounds\": {\"count\": $rounds, \"rank0_chunks\": $rounds," "$WORK/r$ranks/manifest.json" \
-        && ok "manifest: $rounds rounds at $ranks ranks, a chunk each for rank 0" \
-        || bad "manifest's rounds at $ranks ranks: $(grep rounds "$WORK/r$ranks/manifest.json")"
+    rounds=$(( (79 + 4 * ranks - 1) / (4 * ranks) ))
+    chunks=$(( (79 + ranks - 1) / ranks ))
+    grep -q "\"rounds\": {\"count\": $rounds, \"rank0_chunks\": $chunks," "$WORK/s$ranks/manifest.json" \
+        && ok "manifest: $rounds rounds at $ranks ranks, $chunks chunks for rank 0" \
+        || bad "manifest's rounds at $ranks ranks: $(grep rounds "$WORK/s$ranks/manifest.json")"
+    grep -q '"rank0_checkpoint_seconds": 0\.0000}' "$WORK/s$ranks/manifest.json" \
+        && bad "no checkpoint mid-run at $ranks ranks" || ok "checkpoints mid-run at $ranks ranks"
 done
 # A different seed must change the results, or the comparison above proves nothing.
 expect_exit 0 "baseline with another seed" -- "$BIN" run "$SRC/scenarios/baseline.ini" \

@@ -23,8 +23,8 @@ fi
 # run_requeueable COMMAND...: runs COMMAND (an mpirun of chokepoint) and
 # forwards SIGUSR1 and SIGTERM to it.  Slurm sends SIGUSR1 to this script
 # ahead of the time limit (--signal=B:USR1@SECONDS); mpirun passes it to
-# every rank; the ranks stop at the next chunk, write a checkpoint and exit
-# with 75.  Then the job puts itself back in the queue, and the next start
+# every rank; the ranks stop at the end of the round (at most four chunks
+# each), write a checkpoint and exit with 75.  Then the job puts itself back in the queue, and the next start
 # resumes from the checkpoint (the commands use --resume).
 run_requeueable() {
     "$@" &

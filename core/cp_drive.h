@@ -4,8 +4,8 @@
  * round of P ranks, rank r takes chunks C + r, C + r + P, ... (up to
  * four, fewer where a look or the end cuts the round), and then all ranks
  * agree, with one small collective, whether anyone failed, was asked to stop
- * by a signal, or is due a checkpoint.  Because the ranks move in step, the chunks before C are
- * all done at every round boundary, so a checkpoint is simply "the merged
+ * by a signal, or is due a checkpoint.  Because the ranks move in step, the
+ * chunks before C are all done at every round boundary, so a checkpoint is simply "the merged
  * statistics of chunks [0, C)".  Statistics merge exactly, so a run resumed
  * from a checkpoint (at any rank count) ends with the same bytes as one that
  * was never interrupted.

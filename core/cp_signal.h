@@ -3,8 +3,7 @@
  * SIGTERM and SIGUSR1 (what Slurm sends before a time limit, with
  * `--signal`) only set a flag; the run checks it at the end of each round
  * (at most four chunks a rank), where all ranks agree to stop, write a
- * checkpoint and exit with
- * CP_EXIT_STOPPED.  The flag is the one piece of global mutable state in
+ * checkpoint and exit with CP_EXIT_STOPPED.  The flag is the one piece of global mutable state in
  * chokepoint: a signal handler can reach nothing else.
  */
 #ifndef CP_SIGNAL_H

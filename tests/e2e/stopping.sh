@@ -9,8 +9,10 @@
 S="$(cd "$SRC" && pwd)/scenarios/baseline.ini" # absolute: the batch file is elsewhere
 PY=/usr/bin/python3
 SPEC='p05:frontier_compute_h100e:World:2030Q4=1.5%'
+# stop_run RANKS DIR [OPTIONS]: SPEC and MAX (the cap, 65,536 unless set) may
+# be set for one call.
 stop_run() { "$MPIEXEC" -n "$1" "$BIN" run "$S" --seed 11 --precision "$SPEC" --samples 1024 \
-    --samples-max 65536 --out "$WORK/$2" "${@:3}"; }
+    --samples-max "${MAX:-65536}" --out "$WORK/$2" "${@:3}"; }
 fixed_run() { "$MPIEXEC" -n 2 "$BIN" run "$S" --seed 11 --samples "$1" --out "$WORK/$2" --quiet "${@:3}"; }
 # manifest FIELD DIR: a member of the manifest's stopping_rule
 manifest() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[2] + "/manifest.json"))["stopping_rule"][sys.argv[1]])' "$1" "$2"; }
@@ -73,8 +75,7 @@ same_as_fixed cap 3000 "stopped at the cap"
 # seconds after its first checkpoint (at 1,024): with the 8,192 above, a fast
 # machine finished before the kill. The uninterrupted run is the reference.
 KSPEC='p05:frontier_compute_h100e:World:2030Q4=0.5%'
-kill_run() { "$MPIEXEC" -n "$1" "$BIN" run "$S" --seed 11 --precision "$KSPEC" --samples 1024 \
-    --samples-max 262144 --out "$WORK/$2" "${@:3}"; }
+kill_run() { SPEC=$KSPEC MAX=262144 stop_run "$@"; }
 expect_exit 0 "an uninterrupted run of the tighter precision" -- kill_run 2 stopref --quiet
 nk=$(manifest stopped_at "$WORK/stopref")
 [ "$nk" -ge 16384 ] && ok "it stops at $nk samples, well after the first checkpoint" \

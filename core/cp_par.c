@@ -2,6 +2,7 @@
 #include "cp_par.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,19 @@ static void send_failure(const cp_par *par, int to)
     MPI_Send(&len, 1, MPI_UINT64_T, to, 0, par->comm);
 }
 
+/* Receives the len bytes of a message whose length has been received. */
+static int recv_into(const cp_par *par, unsigned char *buf, size_t len, int from)
+{
+    for (size_t off = 0; off < len;) {
+        int piece = len - off > INT_MAX ? INT_MAX : (int)(len - off);
+        if (MPI_Recv(buf + off, piece, MPI_BYTE, from, 1, par->comm, MPI_STATUS_IGNORE) !=
+            MPI_SUCCESS)
+            return CP_EMPI;
+        off += (size_t)piece;
+    }
+    return CP_OK;
+}
+
 static int recv_bytes(const cp_par *par, unsigned char **buf, size_t *n, int from)
 {
     uint64_t len;
@@ -126,45 +140,119 @@ static int recv_bytes(const cp_par *par, unsigned char **buf, size_t *n, int fro
     if (!*buf)
         return CP_ENOMEM;
     *n = len;
-    for (size_t off = 0; off < len;) {
-        int piece = len - off > INT_MAX ? INT_MAX : (int)(len - off);
-        if (MPI_Recv(*buf + off, piece, MPI_BYTE, from, 1, par->comm, MPI_STATUS_IGNORE) !=
-            MPI_SUCCESS)
-            return CP_EMPI;
-        off += (size_t)piece;
+    return recv_into(par, *buf, len, from);
+}
+
+/* Statistics travel in parts of about this many bytes (cp_stats_pack_part),
+ * so that a rank holds one part, not the whole packed form, which grows
+ * with the samples (15 MB for the baseline at 10,000 samples a rank, 22 MB
+ * at 1,000,000). */
+#define PART_BYTES ((size_t)1 << 20)
+
+/* The length that ends a stream of parts (a part may be empty). */
+#define END_OF_PARTS (UINT64_MAX - 1)
+
+/* Sends st to rank to, part by part, then the end; if no part can be
+ * built, the failure instead, so the receiver stops. */
+static int send_stats(const cp_par *par, const cp_stats *st, int to, cp_err *err)
+{
+    const size_t bound = cp_stats_part_bound(st, PART_BYTES);
+    unsigned char *buf = malloc(bound);
+    if (!buf) {
+        send_failure(par, to);
+        return cp_err_set(err, CP_ENOMEM, "out of memory packing statistics");
     }
-    return CP_OK;
+    cp_stats_parts pt;
+    cp_stats_parts_init(&pt);
+    int rc = CP_OK;
+    while (!rc && !cp_stats_parts_done(&pt))
+        if (send_bytes(par, buf, cp_stats_pack_part(st, &pt, PART_BYTES, buf), to))
+            rc = cp_err_set(err, CP_EMPI, "rank %d: sending statistics failed", par->rank);
+    free(buf);
+    const uint64_t end = END_OF_PARTS;
+    if (!rc && MPI_Send(&end, 1, MPI_UINT64_T, to, 0, par->comm) != MPI_SUCCESS)
+        rc = cp_err_set(err, CP_EMPI, "rank %d: sending statistics failed", par->rank);
+    return rc;
+}
+
+/* Stops every rank after a failure to make room for a message that has
+ * been announced: the sender waits to send it, and Open MPI cannot take a
+ * message into less room than it has (a shorter receive can crash it), so
+ * no error can be shared; the message goes to stderr first. */
+static void abort_for_room(const cp_par *par, size_t len, cp_err *err)
+{
+    cp_err_set(err, CP_ENOMEM, "rank %d: out of memory receiving %zu bytes of statistics",
+               par->rank, len);
+    fprintf(stderr, "chokepoint: %s\n", err->msg);
+    MPI_Abort(par->comm, 1);
+}
+
+/* Receives rank from's parts and merges each into st as it arrives.  After
+ * a part fails to merge, the rest are received and dropped, so that the
+ * sender, which cannot know, is not left waiting. */
+static int recv_stats(const cp_par *par, cp_stats *st, int from, cp_err *err)
+{
+    cp_stats_parts pt;
+    cp_stats_parts_init(&pt);
+    size_t cap = cp_stats_part_bound(st, PART_BYTES);
+    unsigned char *buf = malloc(cap);
+    if (!buf)
+        abort_for_room(par, cap, err);
+    int rc = CP_OK;
+    for (;;) {
+        uint64_t len;
+        if (MPI_Recv(&len, 1, MPI_UINT64_T, from, 0, par->comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+            rc = rc ? rc
+                    : cp_err_set(err, CP_EMPI, "rank %d: receiving statistics failed", par->rank);
+            break;
+        }
+        if (len == FAILED_MESSAGE) {
+            /* The sender, or a rank below it in the tree, failed and holds
+             * the error, which cp_par_share_err passes on: err stays as
+             * it is, so that every rank reports the cause, not a relay. */
+            rc = rc ? rc : CP_EMPI;
+            break;
+        }
+        if (len == END_OF_PARTS)
+            break;
+        if (len > cap) { /* only from statistics of another shape */
+            unsigned char *more = realloc(buf, len);
+            if (!more)
+                abort_for_room(par, len, err);
+            buf = more;
+            cap = len;
+        }
+        if (recv_into(par, buf, len, from)) {
+            rc = cp_err_set(err, CP_EMPI, "rank %d: receiving statistics failed", par->rank);
+            break;
+        }
+        if (!rc)
+            rc = cp_stats_merge_part(st, &pt, buf, len, err);
+    }
+    free(buf);
+    if (!rc && !cp_stats_parts_done(&pt))
+        rc = cp_err_set(err, CP_EINVAL, "rank %d: the statistics from rank %d ended early",
+                        par->rank, from);
+    return rc;
 }
 
 int cp_par_reduce_stats(const cp_par *par, cp_stats *st, cp_err *err)
 {
     /* Binomial tree: in round k, ranks with bit k set send to rank - 2^k and
      * drop out.  The merge is exact integer arithmetic, so the tree's shape
-     * cannot change the result. */
-    int rc = CP_OK;
+     * cannot change the result.  A rank that failed to receive still takes
+     * its turn to send, a failure, so that no rank waits on it. */
+    int failed = 0;
     for (int step = 1; step < par->size; step <<= 1) {
         if (par->rank & step) {
-            size_t n = cp_stats_packed_size(st);
-            unsigned char *buf = malloc(n);
-            if (!buf) {
+            if (failed)
                 send_failure(par, par->rank - step);
-                rc = cp_err_set(err, CP_ENOMEM, "out of memory packing statistics");
-            } else if (send_bytes(par, buf, cp_stats_pack(st, buf), par->rank - step))
-                rc = cp_err_set(err, CP_EMPI, "rank %d: sending statistics failed", par->rank);
-            free(buf);
+            else
+                send_stats(par, st, par->rank - step, err);
             break;
         }
-        if (par->rank + step < par->size) {
-            unsigned char *buf = NULL;
-            size_t n = 0;
-            if (recv_bytes(par, &buf, &n, par->rank + step))
-                rc = cp_err_set(err, CP_EMPI, "rank %d: receiving statistics failed", par->rank);
-            else
-                rc = cp_stats_unpack_merge(st, buf, n, err);
-            free(buf);
-            if (rc)
-                break;
-        }
+        if (par->rank + step < par->size && recv_stats(par, st, par->rank + step, err))
+            failed = 1;
     }
     return cp_par_share_err(par, err);
 }

@@ -42,9 +42,12 @@ uint64_t cp_par_bcast_u64(const cp_par *par, uint64_t value);
 uint64_t cp_par_sum_u64(const cp_par *par, uint64_t value);
 uint64_t cp_par_max_u64(const cp_par *par, uint64_t value);
 
-/* Collective: merges every rank's stats into rank 0's (a binomial tree of
- * packed buffers, so memory per rank does not grow with the rank count).
- * Other ranks' stats are left in an unspecified state. */
+/* Collective: merges every rank's stats into rank 0's over a binomial tree
+ * (so memory per rank does not grow with the rank count), sent in parts of
+ * about 1 MiB (cp_stats_pack_part) and merged as they arrive (so a rank
+ * holds one part, not the whole packed form, which grows with the
+ * samples).  Other ranks' stats are left in an unspecified state; after a
+ * failure, which every rank returns, so are rank 0's. */
 int cp_par_reduce_stats(const cp_par *par, cp_stats *st, cp_err *err);
 
 /* Collective: gathers rows of row_len doubles, n from each rank, to rank 0,

@@ -927,6 +927,11 @@ size_t cp_sketch_packed_size(const cp_sketch *s)
     return size;
 }
 
+size_t cp_sketch_packed_max(void)
+{
+    return PACK_HEADER + 2 * (size_t)CAP * VARINT_MAX;
+}
+
 static unsigned char *put_side_range(unsigned char *p, const cp_sketch_side *sd)
 {
     uint32_t f, e;

@@ -131,6 +131,9 @@ void cp_sketch_quantiles(const cp_sketch *s, const double *p, size_t n, double *
  * for cp_sketch_merge).  Sketches with equal contents
  * pack to equal bytes, whatever their history. */
 size_t cp_sketch_packed_size(const cp_sketch *s);
+/* The most cp_sketch_packed_size can be, for any sketch (each side's 16
+ * octaves of counts at the widest). */
+size_t cp_sketch_packed_max(void);
 size_t cp_sketch_pack(const cp_sketch *s, unsigned char *buf);
 int cp_sketch_unpack_merge(cp_sketch *dst, const unsigned char *buf, size_t avail, size_t *used,
                            cp_err *err);

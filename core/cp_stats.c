@@ -513,7 +513,19 @@ static unsigned char *put_xsum(unsigned char *p, const cp_xsum *s)
     return p + XSUM_PACKED;
 }
 
-size_t cp_stats_pack(const cp_stats *st, unsigned char *buf)
+static size_t cell_packed_size(const cp_stats *st, size_t c)
+{
+    return 2 * XSUM_PACKED + cp_sketch_packed_size(&st->cell[c].sketch);
+}
+
+static unsigned char *pack_cell(const cp_stats *st, size_t c, unsigned char *p)
+{
+    p = put_xsum(p, &st->cell[c].sum);
+    p = put_xsum(p, &st->cell[c].sumsq);
+    return p + cp_sketch_pack(&st->cell[c].sketch, p);
+}
+
+static void pack_header(const cp_stats *st, unsigned char *buf)
 {
     const uint32_t version = PACK_VERSION;
     const uint64_t n_cells = st->n_cells, n_groups = st->n_groups, n_labels = st->n_labels;
@@ -523,12 +535,14 @@ size_t cp_stats_pack(const cp_stats *st, unsigned char *buf)
     memcpy(buf + 16, &st->samples, 8);
     memcpy(buf + 24, &n_groups, 8);
     memcpy(buf + 32, &n_labels, 8);
+}
+
+size_t cp_stats_pack(const cp_stats *st, unsigned char *buf)
+{
+    pack_header(st, buf);
     unsigned char *p = buf + PACK_HEADER;
-    for (size_t c = 0; c < st->n_cells; c++) {
-        p = put_xsum(p, &st->cell[c].sum);
-        p = put_xsum(p, &st->cell[c].sumsq);
-        p += cp_sketch_pack(&st->cell[c].sketch, p);
-    }
+    for (size_t c = 0; c < st->n_cells; c++)
+        p = pack_cell(st, c, p);
     memcpy(p, st->counts, counts_bytes(st));
     return (size_t)(p + counts_bytes(st) - buf);
 }
@@ -590,11 +604,11 @@ static int check_counts(const cp_stats *dst, const unsigned char *p, size_t n, c
     return CP_OK;
 }
 
-static int check_packed(const cp_stats *dst, const unsigned char *buf, size_t n, uint64_t *samples,
+/* Checks a packed header (n bytes at buf, at least PACK_HEADER) against
+ * dst's shape; *samples receives its sample count. */
+static int check_header(const cp_stats *dst, const unsigned char *buf, uint64_t *samples,
                         cp_err *err)
 {
-    if (n < PACK_HEADER)
-        return cp_err_set(err, CP_EINVAL, "packed statistics truncated: %zu bytes", n);
     uint32_t version;
     uint64_t n_cells, n_groups, n_labels;
     memcpy(&version, buf + 4, 4);
@@ -610,6 +624,17 @@ static int check_packed(const cp_stats *dst, const unsigned char *buf, size_t n,
         return bad;
     if (*samples > UINT64_MAX - dst->samples)
         return cp_err_set(err, CP_EINVAL, "packed statistics: sample count overflows");
+    return CP_OK;
+}
+
+static int check_packed(const cp_stats *dst, const unsigned char *buf, size_t n, uint64_t *samples,
+                        cp_err *err)
+{
+    if (n < PACK_HEADER)
+        return cp_err_set(err, CP_EINVAL, "packed statistics truncated: %zu bytes", n);
+    const int bad = check_header(dst, buf, samples, err);
+    if (bad)
+        return bad;
     size_t off = PACK_HEADER;
     for (size_t c = 0; c < dst->n_cells; c++) {
         size_t used = 0;
@@ -621,6 +646,38 @@ static int check_packed(const cp_stats *dst, const unsigned char *buf, size_t n,
     return check_counts(dst, buf + off, n - off, err);
 }
 
+/* Merges count checked cells, from cell first on, read at buf + *off (n
+ * bytes in all), moving *off past them.  Fails only with CP_ENOMEM. */
+static int merge_cells(cp_stats *dst, size_t first, size_t count, const unsigned char *buf,
+                       size_t n, size_t *off, cp_err *err)
+{
+    for (size_t c = first; c < first + count; c++) {
+        cp_xsum s;
+        get_xsum(buf + *off, &s, err);
+        cp_xsum_merge(&dst->cell[c].sum, &s);
+        get_xsum(buf + *off + XSUM_PACKED, &s, err);
+        cp_xsum_merge(&dst->cell[c].sumsq, &s);
+        *off += 2 * XSUM_PACKED;
+        size_t used = 0;
+        const int rc =
+            cp_sketch_unpack_merge(&dst->cell[c].sketch, buf + *off, n - *off, &used, err);
+        if (rc)
+            return cp_err_wrap(err, "packed statistics: cell %zu", c);
+        *off += used;
+    }
+    return CP_OK;
+}
+
+/* Adds checked packed label counts. */
+static void add_counts(cp_stats *dst, const unsigned char *p)
+{
+    for (size_t i = 0; i < dst->n_groups * dst->n_labels; i++, p += sizeof(uint64_t)) {
+        uint64_t c;
+        memcpy(&c, p, sizeof c);
+        dst->counts[i] += c;
+    }
+}
+
 int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_err *err)
 {
     /* Check everything first, so a malformed buffer changes nothing. */
@@ -629,24 +686,121 @@ int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_
     if (rc)
         return rc;
     size_t off = PACK_HEADER;
-    for (size_t c = 0; c < dst->n_cells; c++) {
-        cp_xsum s;
-        get_xsum(buf + off, &s, err);
-        cp_xsum_merge(&dst->cell[c].sum, &s);
-        get_xsum(buf + off + XSUM_PACKED, &s, err);
-        cp_xsum_merge(&dst->cell[c].sumsq, &s);
-        off += 2 * XSUM_PACKED;
-        size_t used = 0;
-        rc = cp_sketch_unpack_merge(&dst->cell[c].sketch, buf + off, n - off, &used, err);
-        if (rc)
-            return cp_err_wrap(err, "packed statistics: cell %zu", c);
-        off += used;
-    }
-    for (size_t i = 0; i < dst->n_groups * dst->n_labels; i++, off += sizeof(uint64_t)) {
-        uint64_t c;
-        memcpy(&c, buf + off, sizeof c);
-        dst->counts[i] += c;
-    }
+    rc = merge_cells(dst, 0, dst->n_cells, buf, n, &off, err);
+    if (rc)
+        return rc;
+    add_counts(dst, buf + off);
     dst->samples += samples;
     return CP_OK;
+}
+
+/* ---- the packed form in parts ---- */
+
+enum { PART_HEADER, PART_CELLS, PART_COUNTS, PART_DONE };
+
+void cp_stats_parts_init(cp_stats_parts *pt)
+{
+    *pt = (cp_stats_parts){.stage = PART_HEADER};
+}
+
+int cp_stats_parts_done(const cp_stats_parts *pt)
+{
+    return pt->stage == PART_DONE;
+}
+
+/* The stage after the header, or after the last cell. */
+static int after_cells(const cp_stats *st, size_t cell)
+{
+    return cell < st->n_cells ? PART_CELLS : PART_COUNTS;
+}
+
+size_t cp_stats_part_bound(const cp_stats *st, size_t cap)
+{
+    size_t bound = cap > PACK_HEADER ? cap : PACK_HEADER;
+    bound = counts_bytes(st) > bound ? counts_bytes(st) : bound;
+    const size_t cell_max = 2 * XSUM_PACKED + cp_sketch_packed_max();
+    return cell_max > bound ? cell_max : bound;
+}
+
+size_t cp_stats_pack_part(const cp_stats *st, cp_stats_parts *pt, size_t cap, unsigned char *buf)
+{
+    switch (pt->stage) {
+    case PART_HEADER:
+        pack_header(st, buf);
+        pt->stage = after_cells(st, 0);
+        return PACK_HEADER;
+    case PART_CELLS: {
+        /* Whole cells while they fit in cap, and the first one whatever its size. */
+        unsigned char *p = buf;
+        size_t used = 0;
+        do {
+            const size_t size = cell_packed_size(st, pt->cell);
+            if (used > 0 && used + size > cap)
+                break;
+            p = pack_cell(st, pt->cell++, p);
+            used += size;
+        } while (pt->cell < st->n_cells);
+        pt->stage = after_cells(st, pt->cell);
+        return used;
+    }
+    case PART_COUNTS:
+        memcpy(buf, st->counts, counts_bytes(st));
+        pt->stage = PART_DONE;
+        return counts_bytes(st);
+    default:
+        return 0;
+    }
+}
+
+/* Checks the cells of a part, from pt->cell on, to its end: at least one,
+ * none past dst's last. */
+static int check_cells_part(const cp_stats *dst, const cp_stats_parts *pt, const unsigned char *buf,
+                            size_t n, size_t *count, cp_err *err)
+{
+    size_t off = 0, c = pt->cell;
+    do {
+        if (c == dst->n_cells)
+            return cp_err_set(err, CP_EINVAL, "packed statistics: %zu bytes after the last cell",
+                              n - off);
+        size_t used = 0;
+        if (check_cell(buf + off, n - off, pt->samples, &used, err))
+            return cp_err_wrap(err, "packed statistics: cell %zu", c);
+        off += used;
+        c++;
+    } while (off < n);
+    *count = c - pt->cell;
+    return CP_OK;
+}
+
+int cp_stats_merge_part(cp_stats *dst, cp_stats_parts *pt, const unsigned char *buf, size_t n,
+                        cp_err *err)
+{
+    int rc;
+    size_t count = 0, off = 0;
+    switch (pt->stage) {
+    case PART_HEADER:
+        if (n != PACK_HEADER)
+            return cp_err_set(err, CP_EINVAL, "packed statistics: a header of %zu bytes", n);
+        if ((rc = check_header(dst, buf, &pt->samples, err)))
+            return rc;
+        pt->stage = after_cells(dst, 0);
+        return CP_OK;
+    case PART_CELLS:
+        if ((rc = check_cells_part(dst, pt, buf, n, &count, err)))
+            return rc;
+        if ((rc = merge_cells(dst, pt->cell, count, buf, n, &off, err)))
+            return rc;
+        pt->cell += count;
+        pt->stage = after_cells(dst, pt->cell);
+        return CP_OK;
+    case PART_COUNTS:
+        if ((rc = check_counts(dst, buf, n, err)))
+            return rc;
+        add_counts(dst, buf);
+        dst->samples += pt->samples;
+        pt->stage = PART_DONE;
+        return CP_OK;
+    default:
+        return cp_err_set(err, CP_EINVAL, "packed statistics: a part after the last");
+    }
 }

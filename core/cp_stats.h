@@ -105,4 +105,38 @@ size_t cp_stats_packed_size(const cp_stats *st);
 size_t cp_stats_pack(const cp_stats *st, unsigned char *buf);
 int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_err *err);
 
+/* The packed form in parts, for a reduction that should hold a buffer of
+ * bounded size rather than the whole (which grows with the samples): the
+ * header, then runs of whole cells of at most cap bytes each (or one cell,
+ * if it alone is larger), then the label counts.  The parts, concatenated,
+ * are cp_stats_pack's bytes.  A cp_stats_parts keeps the place, on the
+ * packing side and on the merging side. */
+typedef struct cp_stats_parts {
+    int stage;        /* the header, the cells, the label counts, done */
+    size_t cell;      /* the next cell */
+    uint64_t samples; /* merging: the sample count the header gave */
+} cp_stats_parts;
+
+void cp_stats_parts_init(cp_stats_parts *pt);
+int cp_stats_parts_done(const cp_stats_parts *pt);
+
+/* The most bytes a part of statistics of st's shape can take, with parts of
+ * at most cap bytes: cap, or more where the header, the label counts or
+ * one cell at its widest is larger.  The same on every rank of a run. */
+size_t cp_stats_part_bound(const cp_stats *st, size_t cap);
+
+/* Writes st's next part at pt into buf (cp_stats_part_bound(st, cap)
+ * bytes) and moves pt past it; returns the part's size.  Once pt is done,
+ * writes nothing and returns 0.  (The label counts' part is empty when
+ * there are none, so a size of 0 alone does not mean done.) */
+size_t cp_stats_pack_part(const cp_stats *st, cp_stats_parts *pt, size_t cap, unsigned char *buf);
+
+/* Checks the next part, n bytes at buf, as cp_stats_unpack_merge checks the
+ * whole, and merges it into dst: on CP_EINVAL dst is unchanged by that part,
+ * but the parts merged before it stay, so dst then holds part of another
+ * accumulator and is fit only to be freed.  The sample count is added with
+ * the last part. */
+int cp_stats_merge_part(cp_stats *dst, cp_stats_parts *pt, const unsigned char *buf, size_t n,
+                        cp_err *err);
+
 #endif

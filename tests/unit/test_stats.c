@@ -902,3 +902,196 @@ Test(stats, add_cells_sums_equal_add_block)
     }
     gsl_rng_free(r);
 }
+
+/* ---- the packed form in parts (cp_par's reduction) ---- */
+
+/* Statistics with cells and label counts: a sample_stats-like spread of
+ * values over L_CELLS cells, and labels. */
+static cp_stats *parts_stats(unsigned long seed)
+{
+    gsl_rng *r = rng_new(seed);
+    cp_stats *st = counts_new(L_GROUPS, L_LABELS);
+    uint8_t labels[L_GROUPS * L_LANES];
+    double v[L_CELLS * L_LANES];
+    for (int k = 0; k < 20; k++) {
+        random_labels(r, labels, L_LANES);
+        for (size_t i = 0; i < L_CELLS * L_LANES; i++)
+            v[i] = gsl_ran_lognormal(r, 3.0 * (double)(i % L_CELLS), 1.0 + (double)(i % L_CELLS));
+        cp_err err;
+        cr_assert_eq(cp_stats_add_labels(st, labels, L_LANES, L_LANES, 0, 1, L_GROUPS, &err),
+                     CP_OK);
+        add_block(st, v, L_LANES);
+    }
+    gsl_rng_free(r);
+    return st;
+}
+
+/* The parts of st with parts of at most cap bytes, concatenated into
+ * *out (malloc'd); their number in *n_parts. */
+static size_t parts_of(const cp_stats *st, size_t cap, unsigned char **out, size_t *n_parts)
+{
+    const size_t bound = cp_stats_part_bound(st, cap);
+    cr_assert_geq(bound, cap);
+    unsigned char *part = malloc(bound);
+    *out = malloc(cp_stats_packed_size(st));
+    cr_assert(part && *out);
+    cp_stats_parts pt;
+    cp_stats_parts_init(&pt);
+    size_t len = 0;
+    *n_parts = 0;
+    while (!cp_stats_parts_done(&pt)) {
+        const size_t n = cp_stats_pack_part(st, &pt, cap, part);
+        cr_assert_leq(n, bound, "a part of %zu bytes, bound %zu", n, bound);
+        cr_assert_leq(len + n, cp_stats_packed_size(st));
+        memcpy(*out + len, part, n);
+        len += n;
+        ++*n_parts;
+    }
+    /* Once done, nothing more. */
+    cr_assert_eq(cp_stats_pack_part(st, &pt, cap, part), 0);
+    free(part);
+    return len;
+}
+
+/* The parts, concatenated, are the packed form, whatever their size: one
+ * cell a part when cap is tiny, all cells in one when it is large. */
+Test(stats, parts_concatenate_to_the_packed_form)
+{
+    cp_stats *with_counts = parts_stats(61), *without = sample_stats();
+    const cp_stats *sts[2] = {with_counts, without};
+    const size_t caps[4] = {1, 200, 3000, (size_t)1 << 30};
+    for (int s = 0; s < 2; s++) {
+        unsigned char *whole;
+        const size_t n = packed(sts[s], &whole);
+        for (int c = 0; c < 4; c++) {
+            unsigned char *cat;
+            size_t n_parts;
+            const size_t len = parts_of(sts[s], caps[c], &cat, &n_parts);
+            cr_assert(len == n && memcmp(cat, whole, n) == 0, "stats %d cap %zu: other bytes", s,
+                      caps[c]);
+            /* The header, the cells, the counts. */
+            if (caps[c] == 1)
+                cr_assert_eq(n_parts, 2 + cp_stats_cells(sts[s]));
+            if (caps[c] == (size_t)1 << 30)
+                cr_assert_eq(n_parts, 3);
+            free(cat);
+        }
+        free(whole);
+    }
+    cp_stats_free(with_counts);
+    cp_stats_free(without);
+}
+
+/* Merges st into dst part by part, parts of at most cap bytes. */
+static void merge_by_parts(cp_stats *dst, const cp_stats *st, size_t cap)
+{
+    unsigned char *part = malloc(cp_stats_part_bound(st, cap));
+    cr_assert_not_null(part);
+    cp_stats_parts out, in;
+    cp_stats_parts_init(&out);
+    cp_stats_parts_init(&in);
+    cp_err err;
+    while (!cp_stats_parts_done(&out)) {
+        const size_t n = cp_stats_pack_part(st, &out, cap, part);
+        cr_assert(!cp_stats_parts_done(&in));
+        cr_assert_eq(cp_stats_merge_part(dst, &in, part, n, &err), CP_OK, "%s", err.msg);
+    }
+    cr_assert(cp_stats_parts_done(&in), "the merging side not done with the packing side");
+    free(part);
+}
+
+/* Merging part by part is merging: the same statistics, counts and sample
+ * count, into an empty accumulator and into a full one. */
+Test(stats, merge_by_parts_equals_merge)
+{
+    cp_stats *a = parts_stats(62), *b = parts_stats(63);
+    cp_err err;
+    for (size_t cap = 1; cap < ((size_t)1 << 20); cap *= 37) {
+        cp_stats *by_parts = cp_stats_alloc_like(a), *direct = cp_stats_alloc_like(a);
+        cr_assert(by_parts && direct);
+        merge_by_parts(by_parts, a, cap);
+        merge_by_parts(by_parts, b, cap);
+        cr_assert_eq(cp_stats_merge(direct, a, &err), CP_OK);
+        cr_assert_eq(cp_stats_merge(direct, b, &err), CP_OK);
+        assert_same_stats(by_parts, direct);
+        assert_same_counts(by_parts, direct);
+        cr_assert_eq(cp_stats_samples(by_parts), cp_stats_samples(a) + cp_stats_samples(b));
+        cp_stats_free(by_parts);
+        cp_stats_free(direct);
+    }
+    cp_stats_free(a);
+    cp_stats_free(b);
+}
+
+/* Expects merging buf as the next part at *pt to fail with CP_EINVAL and
+ * a message, leaving dst's bytes as they were. */
+static void assert_part_rejected(cp_stats *dst, cp_stats_parts *pt, const unsigned char *buf,
+                                 size_t n, const char *what)
+{
+    unsigned char *before, *after;
+    const size_t nb = packed(dst, &before);
+    cp_err err;
+    cp_err_clear(&err);
+    cr_assert_eq(cp_stats_merge_part(dst, pt, buf, n, &err), CP_EINVAL, "%s: accepted", what);
+    cr_assert_neq(err.msg[0], '\0', "%s: no message", what);
+    const size_t na = packed(dst, &after);
+    cr_assert(na == nb && memcmp(before, after, na) == 0, "%s: dst changed", what);
+    free(before);
+    free(after);
+}
+
+/* Every part is checked before any of it is merged: a bad header, a cell
+ * cut short or corrupted, cells past the last, label counts of the wrong
+ * length, a part after the last.  Parts merged before a bad one stay. */
+Test(stats, merge_part_rejects_bad_parts)
+{
+    cp_stats *src = parts_stats(64), *dst = parts_stats(65);
+    unsigned char *whole;
+    const size_t n = packed(src, &whole);
+    const size_t header = 40;
+    size_t cell[L_CELLS + 1] = {header}; /* where each cell starts, and the counts */
+    {
+        unsigned char *part = malloc(cp_stats_part_bound(src, 1));
+        cp_stats_parts pt;
+        cp_stats_parts_init(&pt);
+        cp_stats_pack_part(src, &pt, 1, part);
+        for (size_t c = 0; c < L_CELLS; c++)
+            cell[c + 1] = cell[c] + cp_stats_pack_part(src, &pt, 1, part);
+        free(part);
+    }
+    cp_stats_parts pt;
+    cp_stats_parts_init(&pt);
+    assert_part_rejected(dst, &pt, whole, header - 1, "a short header");
+    assert_part_rejected(dst, &pt, whole, header + 1, "a long header");
+    unsigned char *c = malloc(n);
+    memcpy(c, whole, n);
+    c[8] ^= 1; /* the cell count */
+    assert_part_rejected(dst, &pt, c, header, "another shape");
+    cp_err err;
+    cr_assert_eq(cp_stats_merge_part(dst, &pt, whole, header, &err), CP_OK, "%s", err.msg);
+    /* The first cell, alone, then the rest cut short by a byte. */
+    cr_assert_eq(cp_stats_merge_part(dst, &pt, whole + header, cell[1] - header, &err), CP_OK);
+    assert_part_rejected(dst, &pt, whole + cell[1], n - cell[1] - 1, "cells and counts as cells");
+    assert_part_rejected(dst, &pt, whole + cell[1], cell[L_CELLS] - cell[1] - 1, "a cut cell");
+    memcpy(c, whole, n);
+    c[cell[L_CELLS] - 1] ^= 1; /* the last cell's sketch */
+    assert_part_rejected(dst, &pt, c + cell[1], cell[L_CELLS] - cell[1], "a corrupted cell");
+    cr_assert_eq(cp_stats_merge_part(dst, &pt, whole + cell[1], cell[L_CELLS] - cell[1], &err),
+                 CP_OK, "%s", err.msg);
+    assert_part_rejected(dst, &pt, whole + cell[L_CELLS], n - cell[L_CELLS] - 1, "short counts");
+    assert_part_rejected(dst, &pt, whole + cell[L_CELLS] - 1, n - cell[L_CELLS] + 1, "long counts");
+    cr_assert_eq(cp_stats_merge_part(dst, &pt, whole + cell[L_CELLS], n - cell[L_CELLS], &err),
+                 CP_OK, "%s", err.msg);
+    cr_assert(cp_stats_parts_done(&pt));
+    assert_part_rejected(dst, &pt, whole, header, "a part after the last");
+    /* All that got through is src, merged once. */
+    cp_stats *want = parts_stats(65);
+    cr_assert_eq(cp_stats_merge(want, src, &err), CP_OK);
+    assert_same_stats(dst, want);
+    assert_same_counts(dst, want);
+    free(c);
+    free(whole);
+    cp_stats_free(want);
+    cp_stats_free(src);
+    cp_stats_free(dst);
+}

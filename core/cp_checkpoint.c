@@ -134,17 +134,37 @@ static int feed(hashed_out *o, bz_stream *z, const unsigned char *p, size_t n)
     return 1;
 }
 
+/* The statistics go to the compressor in parts of about this many bytes
+ * (cp_stats_pack_part), so that writing holds one part, not the whole
+ * packed form (22 MB for the baseline at 100,000 samples). */
+#define PACK_PART ((size_t)1 << 20)
+
+/* Every set packed, one after the other, part by part into o through z,
+ * with room for a part at part. */
+static int feed_sets(hashed_out *o, bz_stream *z, const cp_checkpoint *ck, unsigned char *part)
+{
+    size_t n_sets;
+    cp_stats *const *sets = sets_of(ck, &n_sets);
+    for (size_t i = 0; i < n_sets; i++) {
+        cp_stats_parts pt;
+        cp_stats_parts_init(&pt);
+        while (!cp_stats_parts_done(&pt))
+            if (!feed(o, z, part, cp_stats_pack_part(sets[i], &pt, PACK_PART, part)))
+                return 0;
+    }
+    return 1;
+}
+
 /* The binary state -- the packed statistics, then the kept rows --
  * compressed: sketch counts are mostly small and zero, and bzip2 makes a
  * checkpoint a sixth of their size (tests/e2e/resume.sh checks a fifth). */
-static int put_payload(hashed_out *o, const unsigned char *stats, size_t stats_bytes,
-                       const cp_checkpoint *ck)
+static int put_payload(hashed_out *o, const cp_checkpoint *ck, unsigned char *part)
 {
     bz_stream z;
     memset(&z, 0, sizeof z);
     if (BZ2_bzCompressInit(&z, BZ_LEVEL, 0, 0) != BZ_OK)
         return 0;
-    const int ok = feed(o, &z, stats, stats_bytes) &&
+    const int ok = feed_sets(o, &z, ck, part) &&
                    feed(o, &z, (const unsigned char *)ck->kept,
                         ck->n_kept * ck->kept_width * sizeof(double)) &&
                    drain(o, &z, BZ_FINISH);
@@ -152,44 +172,41 @@ static int put_payload(hashed_out *o, const unsigned char *stats, size_t stats_b
     return ok;
 }
 
-/* Every set packed, one after the other (malloc'd). */
-static unsigned char *pack_sets(const cp_checkpoint *ck, size_t *bytes)
+/* Room for a part of any of the sets (malloc'd). */
+static unsigned char *part_room(const cp_checkpoint *ck)
 {
-    size_t n_sets;
+    size_t n_sets, bound = 1;
     cp_stats *const *sets = sets_of(ck, &n_sets);
-    *bytes = 0;
-    for (size_t i = 0; i < n_sets; i++)
-        *bytes += cp_stats_packed_size(sets[i]);
-    unsigned char *packed = malloc(*bytes ? *bytes : 1);
-    for (size_t i = 0, at = 0; packed && i < n_sets; i++)
-        at += cp_stats_pack(sets[i], packed + at);
-    return packed;
+    for (size_t i = 0; i < n_sets; i++) {
+        const size_t b = cp_stats_part_bound(sets[i], PACK_PART);
+        bound = b > bound ? b : bound;
+    }
+    return malloc(bound);
 }
 
 int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_checkpoint *ck,
                         cp_err *err)
 {
-    size_t stats_bytes;
-    unsigned char *packed = pack_sets(ck, &stats_bytes);
-    if (!packed)
+    unsigned char *part = part_room(ck);
+    if (!part)
         return cp_err_set(err, CP_ENOMEM, "out of memory packing the checkpoint");
     cp_outfile f;
     int rc = cp_outfile_open(&f, dir, CP_CHECKPOINT_FILE, err);
     if (rc) {
-        free(packed);
+        free(part);
         return rc;
     }
     hashed_out o = {f.fp, EVP_MD_CTX_new(), 1, 0};
     o.ok = o.md && EVP_DigestInit_ex(o.md, EVP_sha256(), NULL);
     write_header(&o, id, ck);
-    const int compressed = put_payload(&o, packed, stats_bytes, ck);
+    const int compressed = put_payload(&o, ck, part);
     o.ok = o.ok && compressed;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     o.ok = o.ok && EVP_DigestFinal_ex(o.md, digest, &len) && len == DIGEST;
     put(&o, digest, o.ok ? DIGEST : 0);
     EVP_MD_CTX_free(o.md);
-    free(packed);
+    free(part);
     if (!o.ok) {
         cp_outfile_abandon(&f);
         return cp_err_set(err, CP_EIO, "%s/%s: cannot write the checkpoint: %s", dir,

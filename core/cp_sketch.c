@@ -54,13 +54,20 @@ void cp_sketch_init(cp_sketch *s)
     s->max = -INFINITY;
 }
 
+/* Frees a block of carries and sets its pointer to NULL. */
+static void free_block(cp_sketch_carries **block)
+{
+    if (*block)
+        free((*block)->high);
+    free(*block);
+    *block = NULL;
+}
+
 /* Frees a side's blocks of carries and sets them to NULL. */
 static void free_carries(cp_sketch_side *sd)
 {
-    for (int b = 0; b < CP_SKETCH_MAX_OCTAVES; b++) {
-        free(sd->carry[b]);
-        sd->carry[b] = NULL;
-    }
+    for (int b = 0; b < CP_SKETCH_MAX_OCTAVES; b++)
+        free_block(&sd->carry[b]);
 }
 
 void cp_sketch_free(cp_sketch *s)
@@ -82,8 +89,10 @@ size_t cp_sketch_memory(const cp_sketch *s)
     const cp_sketch_side *const side[2] = {&s->pos, &s->neg};
     for (int k = 0; k < 2; k++) {
         bytes += side[k]->n * (sizeof *side[k]->count + (side[k]->over ? sizeof(uint64_t) : 0));
-        for (int b = 0; b < CP_SKETCH_MAX_OCTAVES; b++)
-            bytes += side[k]->carry[b] ? OCTAVE * sizeof(uint32_t) : 0;
+        for (int b = 0; b < CP_SKETCH_MAX_OCTAVES; b++) {
+            const cp_sketch_carries *block = side[k]->carry[b];
+            bytes += block ? sizeof *block + (block->high ? OCTAVE * sizeof *block->high : 0) : 0;
+        }
     }
     return bytes;
 }
@@ -91,21 +100,33 @@ size_t cp_sketch_memory(const cp_sketch *s)
 /* The 256s of bucket i of sd. */
 static uint32_t carry_of(const cp_sketch_side *sd, size_t i)
 {
-    const uint32_t *k = sd->carry[i >> CP_SKETCH_SUBBITS];
-    return k ? k[i & (OCTAVE - 1)] : 0;
+    const cp_sketch_carries *k = sd->carry[i >> CP_SKETCH_SUBBITS];
+    const size_t j = i & (OCTAVE - 1);
+    return k ? k->low[j] + (k->high ? (uint32_t)k->high[j] << 8 : 0) : 0;
 }
 
-/* The carry of bucket i of sd, whose block exists. */
-static uint32_t *carry_at(cp_sketch_side *sd, size_t i)
+/* Sets the 256s of bucket i of sd to v, below 2^24, for which need_carry
+ * has made room (nothing to do for 0 where there is no block). */
+static void carry_set(cp_sketch_side *sd, size_t i, uint32_t v)
 {
-    return &sd->carry[i >> CP_SKETCH_SUBBITS][i & (OCTAVE - 1)];
+    cp_sketch_carries *k = sd->carry[i >> CP_SKETCH_SUBBITS];
+    const size_t j = i & (OCTAVE - 1);
+    if (!k)
+        return;
+    k->low[j] = (uint8_t)v;
+    if (k->high)
+        k->high[j] = (uint16_t)(v >> 8);
 }
 
-/* Makes sure the octave of bucket i of sd has its block of carries. */
-static int need_carry(cp_sketch_side *sd, size_t i, cp_err *err)
+/* Makes room for a carry of v at bucket i of sd: its octave's block if v
+ * is not 0, and the block's plane of 65,536s if v passes 255.  After a
+ * failure the counts are as they were (a block may have been added). */
+static int need_carry(cp_sketch_side *sd, size_t i, uint32_t v, cp_err *err)
 {
-    uint32_t **const block = &sd->carry[i >> CP_SKETCH_SUBBITS];
-    if (!*block && !(*block = calloc(OCTAVE, sizeof **block)))
+    cp_sketch_carries **const block = &sd->carry[i >> CP_SKETCH_SUBBITS];
+    if (v && !*block && !(*block = calloc(1, sizeof **block)))
+        return cp_err_set(err, CP_ENOMEM, "sketch: cannot allocate %d carries", OCTAVE);
+    if (v >> 8 && !(*block)->high && !((*block)->high = calloc(OCTAVE, sizeof *(*block)->high)))
         return cp_err_set(err, CP_ENOMEM, "sketch: cannot allocate %d carries", OCTAVE);
     return CP_OK;
 }
@@ -148,7 +169,7 @@ static uint64_t floor_count(const cp_sketch_side *sd, int64_t lo)
 /* The blocks of carries of sd as they sit in a range that starts at key
  * lo (whole octaves): moved, not copied; those of octaves below lo are
  * left out (floor_count takes their counts). */
-static void move_carries(const cp_sketch_side *sd, int64_t lo, uint32_t **blk)
+static void move_carries(const cp_sketch_side *sd, int64_t lo, cp_sketch_carries **blk)
 {
     const int64_t shift = ((int64_t)sd->lo - lo) / OCTAVE; /* old octave q is new q + shift */
     for (int64_t q = 0; q < (int64_t)sd->n / OCTAVE; q++)
@@ -159,10 +180,8 @@ static void move_carries(const cp_sketch_side *sd, int64_t lo, uint32_t **blk)
 /* Frees the blocks of carries of sd's octaves below key lo. */
 static void free_carries_below(cp_sketch_side *sd, int64_t lo)
 {
-    for (int64_t q = 0; q < (int64_t)sd->n / OCTAVE && sd->lo + q * OCTAVE < lo; q++) {
-        free(sd->carry[q]);
-        sd->carry[q] = NULL;
-    }
+    for (int64_t q = 0; q < (int64_t)sd->n / OCTAVE && sd->lo + q * OCTAVE < lo; q++)
+        free_block(&sd->carry[q]);
 }
 
 /* Moves sd's bytes and 64-bit counts into c and o (zeroed; o NULL if sd has
@@ -170,7 +189,7 @@ static void free_carries_below(cp_sketch_side *sd, int64_t lo)
  * keys from lo up as they are, those below lo added into lo's (the floor,
  * whose count is floor, and whose carry, in blk[0], exists if it is not 0). */
 static void move_counts(const cp_sketch_side *sd, int64_t lo, uint8_t *c, uint64_t *o,
-                        uint32_t *const *blk, uint64_t floor)
+                        cp_sketch_carries *const *blk, uint64_t floor)
 {
     const int64_t old_end = (int64_t)sd->lo + sd->n;
     const int64_t from = sd->lo > lo ? sd->lo : lo; /* the first key kept as it is */
@@ -187,8 +206,11 @@ static void move_counts(const cp_sketch_side *sd, int64_t lo, uint8_t *c, uint64
     for (int64_t key = sd->lo; key <= lo && key < old_end; key++)
         over += sd->over ? sd->over[key - sd->lo] : 0;
     c[0] = (uint8_t)floor;
-    if (blk[0])
-        blk[0][0] = (uint32_t)(floor >> 8);
+    if (blk[0]) {
+        blk[0]->low[0] = (uint8_t)(floor >> 8);
+        if (blk[0]->high)
+            blk[0]->high[0] = (uint16_t)(floor >> 16);
+    }
     if (o)
         o[0] = over;
 }
@@ -213,19 +235,26 @@ static int side_cover(cp_sketch_side *sd, int64_t klo, int64_t khi, cp_err *err)
     }
     lo = end - lo > CAP ? end - CAP : lo;
     const size_t n = (size_t)(end - lo);
-    uint32_t *blk[CP_SKETCH_MAX_OCTAVES] = {NULL};
+    cp_sketch_carries *blk[CP_SKETCH_MAX_OCTAVES] = {NULL};
     move_carries(sd, lo, blk);
+    /* The floor's carry needs a block, and its plane of 65,536s, if the
+     * counts that join it pass 255 or 65,535: made before anything moves. */
     const uint64_t floor = floor_count(sd, lo);
-    uint32_t *extra = floor >> 8 && !blk[0] ? calloc(OCTAVE, sizeof *extra) : NULL;
+    cp_sketch_carries *extra = floor >> 8 && !blk[0] ? calloc(1, sizeof *extra) : NULL;
     blk[0] = extra ? extra : blk[0];
+    uint16_t *high = floor >> 16 && blk[0] && !blk[0]->high ? calloc(OCTAVE, sizeof *high) : NULL;
     uint8_t *c = calloc(n, sizeof *c);
     uint64_t *o = sd->over ? calloc(n, sizeof *o) : NULL;
-    if (!c || (sd->over && !o) || (floor >> 8 && !blk[0])) {
+    if (!c || (sd->over && !o) || (floor >> 8 && !blk[0]) ||
+        (floor >> 16 && !blk[0]->high && !high)) {
         free(c);
         free(o);
         free(extra);
+        free(high);
         return cp_err_set(err, CP_ENOMEM, "sketch: cannot grow to %zu buckets", n);
     }
+    if (high)
+        blk[0]->high = high;
     if (sd->n)
         move_counts(sd, lo, c, o, blk, floor);
     free_carries_below(sd, lo);
@@ -295,11 +324,11 @@ int cp_sketch_add(cp_sketch *s, double x, cp_err *err)
         const size_t i = (size_t)(key - sd->lo);
         int rc = reserve_counts(s, 1, err);
         if (!rc && sd->count[i] == UINT8_MAX)
-            rc = need_carry(sd, i, err);
+            rc = need_carry(sd, i, carry_of(sd, i) + 1, err);
         if (rc)
             return rc;
         if (++sd->count[i] == 0)
-            ++*carry_at(sd, i);
+            carry_set(sd, i, carry_of(sd, i) + 1);
         s->in_count++;
     }
     s->total++;
@@ -319,7 +348,7 @@ static void unadd_strided(cp_sketch *s, const double *x, size_t n, size_t stride
         cp_sketch_side *sd = bits >> 63 ? &s->neg : &s->pos;
         const size_t k = (size_t)(side_key(sd, (int64_t)(a >> KEY_SHIFT)) - sd->lo);
         if (sd->count[k]-- == 0) /* a borrow from the 256s, whose block exists */
-            --*carry_at(sd, k);
+            carry_set(sd, k, carry_of(sd, k) - 1);
         s->in_count--;
     }
 }
@@ -588,13 +617,13 @@ static int apply_wraps(cp_sketch *s, const chunk *ch, cp_err *err)
     size_t i;
     for (size_t w = 0; w < ch->n_wraps; w++) {
         cp_sketch_side *sd = side_of(s, ch->wrap[w], &i);
-        const int rc = need_carry(sd, i, err);
+        const int rc = need_carry(sd, i, carry_of(sd, i) + 1, err);
         if (rc)
             return rc;
     }
     for (size_t w = 0; w < ch->n_wraps; w++) {
         cp_sketch_side *sd = side_of(s, ch->wrap[w], &i);
-        ++*carry_at(sd, i);
+        carry_set(sd, i, carry_of(sd, i) + 1);
     }
     return CP_OK;
 }
@@ -706,7 +735,7 @@ static void bucket_add(cp_sketch_side *dst, int64_t i, uint64_t c, uint64_t *in_
         const uint64_t sum = dst->count[i] + ((uint64_t)carry_of(dst, (size_t)i) << 8) + c;
         dst->count[i] = (uint8_t)sum;
         if (sum >> 8)
-            *carry_at(dst, (size_t)i) = (uint32_t)(sum >> 8);
+            carry_set(dst, (size_t)i, (uint32_t)(sum >> 8));
         *in_count += c;
     } else {
         dst->over[i] += c;
@@ -718,7 +747,7 @@ static void bucket_add(cp_sketch_side *dst, int64_t i, uint64_t c, uint64_t *in_
 static int carry_room(cp_sketch_side *dst, int64_t j, uint64_t c, cp_err *err)
 {
     const uint64_t sum = dst->count[j] + ((uint64_t)carry_of(dst, (size_t)j) << 8) + c;
-    return sum >> 8 ? need_carry(dst, (size_t)j, err) : CP_OK;
+    return need_carry(dst, (size_t)j, (uint32_t)(sum >> 8), err);
 }
 
 /* carry_room for a count c added at bucket j of dst; at bucket 0, or below

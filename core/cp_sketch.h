@@ -7,7 +7,8 @@
  * within 0.05% of the exact sample quantile (bound: 1/2049).  Counts are
  * integers, so merging sketches in any order gives identical results.
  * Memory depends on the range of values (octaves seen: a byte a bucket)
- * and on where the counts pass 255 (4 KiB of carries for such an octave),
+ * and on where the counts pass 255 and 65,535 (1 KiB, then 2 KiB more, of
+ * carries for such an octave),
  * and is bounded: each sign keeps at most CP_SKETCH_MAX_OCTAVES octaves,
  * those of its largest magnitudes.  A value
  * more than that below the largest of its sign counts in the lowest bucket
@@ -42,6 +43,15 @@
  * sketch's memory is bounded whatever the values and their number. */
 #define CP_SKETCH_MAX_OCTAVES 16
 
+/* An octave's carries, the 256s of its buckets' counts, in two planes:
+ * bucket j's is low[j] + 256 high[j].  The plane of 65,536s is allocated
+ * when a carry in the octave first passes 255 (a count 65,535), which
+ * few octaves' do, so a carry mostly costs a byte. */
+typedef struct cp_sketch_carries {
+    uint8_t low[1 << CP_SKETCH_SUBBITS];
+    uint16_t *high; /* NULL while all are 0 */
+} cp_sketch_carries;
+
 /* One sign's buckets: counts for keys [lo, lo + n), lo a whole octave.
  * Adding a value increments a byte, count[i], and only when that byte
  * wraps round does it touch the count's 256s, in its octave's block of
@@ -51,16 +61,17 @@
  * is bound by those lines.  An octave's block is allocated when a count in
  * it first passes 255, which most never do (the sparse tails of a cell, the
  * wide sketches of paired differences): so a bucket costs one byte, plus
- * four only in the octaves that need them.  Once a sketch holds more than
- * 2^32 - 1 values in count and carry, they move into over (64-bit,
- * allocated then) and start again from zero, so bucket i holds
- * count[i] + 256 carry + over[i] (cp_sketch_bucket). */
+ * one in the octaves that need them and two more in those whose counts
+ * pass 65,535.  Once a sketch holds more than 2^32 - 1 values in count and
+ * carry (so a carry is below 2^24), they move into over (64-bit, allocated
+ * then) and start again from zero, so bucket i holds count[i] + 256 carry +
+ * over[i] (cp_sketch_bucket). */
 typedef struct cp_sketch_side {
     int32_t lo;
     uint32_t n;
     uint8_t *count;
-    uint32_t *carry[CP_SKETCH_MAX_OCTAVES]; /* an octave's 256s; NULL while all are 0 */
-    uint64_t *over;                         /* NULL until needed */
+    cp_sketch_carries *carry[CP_SKETCH_MAX_OCTAVES]; /* NULL while an octave's are all 0 */
+    uint64_t *over;                                  /* NULL until needed */
 } cp_sketch_side;
 
 typedef struct cp_sketch {
@@ -74,14 +85,16 @@ typedef struct cp_sketch {
 /* The count of bucket i of sd. */
 static inline uint64_t cp_sketch_bucket(const cp_sketch_side *sd, uint32_t i)
 {
-    const uint32_t *k = sd->carry[i >> CP_SKETCH_SUBBITS];
-    const uint64_t high = k ? k[i & ((1u << CP_SKETCH_SUBBITS) - 1)] : 0;
-    return sd->count[i] + (high << 8) + (sd->over ? sd->over[i] : 0);
+    const cp_sketch_carries *k = sd->carry[i >> CP_SKETCH_SUBBITS];
+    const uint32_t j = i & ((1u << CP_SKETCH_SUBBITS) - 1);
+    const uint64_t carry = k ? k->low[j] + (k->high ? (uint64_t)k->high[j] << 8 : 0) : 0;
+    return sd->count[i] + (carry << 8) + (sd->over ? sd->over[i] : 0);
 }
 
 /* The bytes a sketch's arrays hold (its counts, the blocks of carries it
- * has, and the 64-bit counts if any), not counting the struct itself: at
- * most 2 CP_SKETCH_MAX_OCTAVES 1024 (1 + 4 + 8) bytes. */
+ * has with their planes of 65,536s, and the 64-bit counts if any), not
+ * counting the struct itself: at most 2 CP_SKETCH_MAX_OCTAVES (1024 (1 + 2
+ * + 8) + sizeof (cp_sketch_carries)) bytes. */
 size_t cp_sketch_memory(const cp_sketch *s);
 
 void cp_sketch_init(cp_sketch *s);

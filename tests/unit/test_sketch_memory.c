@@ -1,5 +1,6 @@
 /* test_sketch_memory.c -- what a sketch holds in memory: a byte a bucket,
- * and a block of carries only in an octave where a count passes 255; and
+ * a block of carries only in an octave where a count passes 255, and its
+ * plane of 65,536s only where one passes 65,535; and
  * that no allocation failure, wherever it falls, changes a sketch.
  *
  * This binary is linked with -Wl,--wrap=calloc (tests/CMakeLists.txt), so
@@ -15,7 +16,8 @@
 #include "cp_test_sketch.h"
 
 #define OCTAVE_BUCKETS 1024
-#define BLOCK_BYTES (OCTAVE_BUCKETS * sizeof(uint32_t))
+#define BLOCK_BYTES sizeof(cp_sketch_carries)
+#define HIGH_BYTES (OCTAVE_BUCKETS * sizeof(uint16_t))
 
 /* 0: no failure; k > 0: the k-th calloc from now fails.  Each Criterion
  * test runs in its own process, so the tests do not share it. */
@@ -108,7 +110,8 @@ Test(sketch_memory, carries_only_where_a_count_passes_255)
 }
 
 /* The bound the header states: two sides of at most
- * CP_SKETCH_MAX_OCTAVES octaves, a byte, four and eight bytes a bucket. */
+ * CP_SKETCH_MAX_OCTAVES octaves, a byte, a block of carries (a byte a
+ * bucket and a pointer), two bytes and eight bytes a bucket. */
 Test(sketch_memory, bounded_whatever_the_values)
 {
     cp_sketch s;
@@ -117,7 +120,8 @@ Test(sketch_memory, bounded_whatever_the_values)
         add_many(&s, ldexp(1.0, e), 300);
         add_many(&s, -ldexp(1.0, e), 300);
     }
-    const size_t bound = 2 * CP_SKETCH_MAX_OCTAVES * OCTAVE_BUCKETS * (1 + 4 + 8);
+    const size_t bound =
+        2 * CP_SKETCH_MAX_OCTAVES * (OCTAVE_BUCKETS * (1 + 2 + 8) + sizeof(cp_sketch_carries));
     cr_assert_leq(cp_sketch_memory(&s), bound);
     cr_assert_eq(blocks_of(&s), 2 * CP_SKETCH_MAX_OCTAVES);
     cr_assert_eq(ts_counts_sum(&s), s.total);
@@ -192,6 +196,96 @@ Test(sketch_memory, a_merge_allocates_what_its_sums_need)
     cp_sketch_free(&c);
 }
 
+/* The largest count of a bucket of sd. */
+static uint64_t largest_bucket(const cp_sketch_side *sd)
+{
+    uint64_t most = 0;
+    for (uint32_t i = 0; i < sd->n; i++)
+        most = cp_sketch_bucket(sd, i) > most ? cp_sketch_bucket(sd, i) : most;
+    return most;
+}
+
+/* The plane of 65,536s: none while every count of an octave is at most
+ * 65,535, one (2 KiB) once one passes, in strided and one-by-one adds,
+ * merges and unpacking, with every count exact; and a strided add that
+ * fails takes its counts back across it (a borrow from the 65,536s). */
+Test(sketch_memory, a_plane_of_65536s_only_where_a_count_passes_65535)
+{
+    cp_sketch s, t, a, b, c;
+    cp_sketch_init(&s);
+    cp_sketch_init(&t);
+    cp_sketch_init(&a);
+    cp_sketch_init(&b);
+    cp_sketch_init(&c);
+    add_many(&s, 3.0, 65535);
+    cr_assert_eq(cp_sketch_memory(&s), s.pos.n + BLOCK_BYTES, "no plane at 65,535");
+    add_many(&s, 3.0, 1);
+    cr_assert_eq(cp_sketch_memory(&s), s.pos.n + BLOCK_BYTES + HIGH_BYTES, "a plane at 65,536");
+    add_many(&s, 3.0, 70000);
+    cr_assert_eq(largest_bucket(&s.pos), 135536, "3.0's bucket");
+    cr_assert_eq(ts_counts_sum(&s), s.total);
+    cp_err err;
+    for (int i = 0; i < 135536; i++)
+        cr_assert_eq(cp_sketch_add(&t, 3.0, &err), CP_OK);
+    assert_same(&s, &t, "one at a time");
+    cr_assert_eq(cp_sketch_memory(&t), cp_sketch_memory(&s));
+    /* 40,000 and 40,000: neither has a plane, their sum needs one. */
+    add_many(&a, 3.0, 40000);
+    add_many(&b, 3.0, 40000);
+    add_many(&c, 3.0, 40000);
+    cr_assert_eq(cp_sketch_memory(&a), a.pos.n + BLOCK_BYTES);
+    cr_assert_eq(cp_sketch_merge(&a, &b, &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(cp_sketch_memory(&a), a.pos.n + BLOCK_BYTES + HIGH_BYTES);
+    cr_assert_eq(ts_counts_sum(&a), 80000);
+    size_t len;
+    unsigned char *buf = pack(&b, &len);
+    cr_assert_eq(cp_sketch_unpack_merge(&c, buf, len, NULL, &err), CP_OK, "%s", err.msg);
+    assert_same(&a, &c, "unpacked");
+    free(buf);
+    /* 65,600 there, then 300 more and a NaN: refused, and the borrow
+     * back below 65,536 restores the counts. */
+    cp_sketch_free(&t);
+    cp_sketch_init(&t);
+    add_many(&t, 3.0, 65600);
+    size_t nb, na;
+    unsigned char *before = pack(&t, &nb);
+    double v[301];
+    for (int i = 0; i < 300; i++)
+        v[i] = 3.0;
+    v[300] = NAN;
+    cr_assert_eq(cp_sketch_add_strided(&t, v, 301, 1, NULL, &err), CP_EINVAL);
+    unsigned char *after = pack(&t, &na);
+    cr_assert(na == nb && memcmp(before, after, na) == 0, "a failed add changed the counts");
+    cr_assert_eq(largest_bucket(&t.pos), 65600);
+    free(before);
+    free(after);
+    cp_sketch_free(&s);
+    cp_sketch_free(&t);
+    cp_sketch_free(&a);
+    cp_sketch_free(&b);
+    cp_sketch_free(&c);
+}
+
+/* A floor that folds more than 65,535 counts takes a plane of 65,536s
+ * with its block; the same values largest first give the same sketch. */
+Test(sketch_memory, the_floor_takes_the_65536s_it_folds)
+{
+    cp_sketch s, t;
+    cp_sketch_init(&s);
+    cp_sketch_init(&t);
+    add_many(&s, 1.0, 70000);
+    cp_err err;
+    const double big = ldexp(1.0, 20);
+    cr_assert_eq(cp_sketch_add(&s, big, &err), CP_OK);
+    cr_assert_eq(cp_sketch_bucket(&s.pos, 0), 70000, "the floor holds the 70,000 below it");
+    cr_assert_eq(cp_sketch_memory(&s), s.pos.n + BLOCK_BYTES + HIGH_BYTES);
+    cr_assert_eq(cp_sketch_add(&t, big, &err), CP_OK);
+    add_many(&t, 1.0, 70000);
+    assert_same(&s, &t, "largest first");
+    cp_sketch_free(&s);
+    cp_sketch_free(&t);
+}
+
 /* ---- allocation faults ------------------------------------------------ */
 
 typedef struct fault_case {
@@ -222,6 +316,26 @@ static void build_255(cp_sketch *s, cp_sketch *other)
 {
     add_many(s, 3.0, 255);
     (void)other;
+}
+
+static void build_65535(cp_sketch *s, cp_sketch *other)
+{
+    add_many(s, 3.0, 65535);
+    add_many(other, 3.0, 40000);
+}
+
+/* 70,000 at 1.0, 2^20 below the cap: adding 2^20 folds them into the
+ * floor, whose carry needs a block and a plane of 65,536s. */
+static void build_floor_65536s(cp_sketch *s, cp_sketch *other)
+{
+    add_many(s, 1.0, 70000);
+    (void)other;
+}
+
+static int op_add_big(cp_sketch *s, const cp_sketch *other, cp_err *err)
+{
+    (void)other;
+    return cp_sketch_add(s, ldexp(1.0, 20), err);
 }
 
 /* 150 more in s's bucket of 200 (a block: the first chunk's wrap), a new
@@ -331,7 +445,11 @@ Test(sketch_memory, an_allocation_failure_changes_nothing)
     const fault_case whole[] = {{"add_strided", build_wide, op_add_strided},
                                 {"add", build_255, op_add_one},
                                 {"merge", build_wide, op_merge},
-                                {"unpack_merge", build_wide, op_unpack}};
+                                {"unpack_merge", build_wide, op_unpack},
+                                {"add past 65,535", build_65535, op_add_one},
+                                {"merge past 65,535", build_65535, op_merge},
+                                {"unpack_merge past 65,535", build_65535, op_unpack},
+                                {"a floor past 65,535", build_floor_65536s, op_add_big}};
     for (size_t i = 0; i < sizeof whole / sizeof *whole; i++)
         check_faults(&whole[i], 1);
     const fault_case moved[] = {{"move_floor", build_255, op_move_floor},

@@ -513,11 +513,6 @@ static unsigned char *put_xsum(unsigned char *p, const cp_xsum *s)
     return p + XSUM_PACKED;
 }
 
-static size_t cell_packed_size(const cp_stats *st, size_t c)
-{
-    return 2 * XSUM_PACKED + cp_sketch_packed_size(&st->cell[c].sketch);
-}
-
 static unsigned char *pack_cell(const cp_stats *st, size_t c, unsigned char *p)
 {
     p = put_xsum(p, &st->cell[c].sum);
@@ -716,10 +711,9 @@ static int after_cells(const cp_stats *st, size_t cell)
 
 size_t cp_stats_part_bound(const cp_stats *st, size_t cap)
 {
-    size_t bound = cap > PACK_HEADER ? cap : PACK_HEADER;
-    bound = counts_bytes(st) > bound ? counts_bytes(st) : bound;
-    const size_t cell_max = 2 * XSUM_PACKED + cp_sketch_packed_max();
-    return cell_max > bound ? cell_max : bound;
+    const size_t cells = cap + 2 * XSUM_PACKED + cp_sketch_packed_max();
+    const size_t bound = counts_bytes(st) > PACK_HEADER ? counts_bytes(st) : PACK_HEADER;
+    return cells > bound ? cells : bound;
 }
 
 size_t cp_stats_pack_part(const cp_stats *st, cp_stats_parts *pt, size_t cap, unsigned char *buf)
@@ -730,18 +724,14 @@ size_t cp_stats_pack_part(const cp_stats *st, cp_stats_parts *pt, size_t cap, un
         pt->stage = after_cells(st, 0);
         return PACK_HEADER;
     case PART_CELLS: {
-        /* Whole cells while they fit in cap, and the first one whatever its size. */
+        /* Whole cells until the part reaches cap bytes: packed where they
+         * go, without sizing each first (a walk over its buckets). */
         unsigned char *p = buf;
-        size_t used = 0;
-        do {
-            const size_t size = cell_packed_size(st, pt->cell);
-            if (used > 0 && used + size > cap)
-                break;
+        do
             p = pack_cell(st, pt->cell++, p);
-            used += size;
-        } while (pt->cell < st->n_cells);
+        while (pt->cell < st->n_cells && (size_t)(p - buf) < cap);
         pt->stage = after_cells(st, pt->cell);
-        return used;
+        return (size_t)(p - buf);
     }
     case PART_COUNTS:
         memcpy(buf, st->counts, counts_bytes(st));

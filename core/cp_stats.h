@@ -107,8 +107,9 @@ int cp_stats_unpack_merge(cp_stats *dst, const unsigned char *buf, size_t n, cp_
 
 /* The packed form in parts, for a reduction that should hold a buffer of
  * bounded size rather than the whole (which grows with the samples): the
- * header, then runs of whole cells of at most cap bytes each (or one cell,
- * if it alone is larger), then the label counts.  The parts, concatenated,
+ * header, then runs of whole cells, each ending with the cell that takes
+ * it to cap bytes or more (so below cap plus one cell), then the label
+ * counts.  The parts, concatenated,
  * are cp_stats_pack's bytes.  A cp_stats_parts keeps the place, on the
  * packing side and on the merging side. */
 typedef struct cp_stats_parts {
@@ -121,8 +122,8 @@ void cp_stats_parts_init(cp_stats_parts *pt);
 int cp_stats_parts_done(const cp_stats_parts *pt);
 
 /* The most bytes a part of statistics of st's shape can take, with parts of
- * at most cap bytes: cap, or more where the header, the label counts or
- * one cell at its widest is larger.  The same on every rank of a run. */
+ * about cap bytes: cap and one cell at its widest, or the label counts if
+ * larger.  The same on every rank of a run. */
 size_t cp_stats_part_bound(const cp_stats *st, size_t cap);
 
 /* Writes st's next part at pt into buf (cp_stats_part_bound(st, cap)

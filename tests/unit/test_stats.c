@@ -926,7 +926,7 @@ static cp_stats *parts_stats(unsigned long seed)
     return st;
 }
 
-/* The parts of st with parts of at most cap bytes, concatenated into
+/* The parts of st with parts of about cap bytes, concatenated into
  * *out (malloc'd); their number in *n_parts. */
 static size_t parts_of(const cp_stats *st, size_t cap, unsigned char **out, size_t *n_parts)
 {
@@ -982,7 +982,7 @@ Test(stats, parts_concatenate_to_the_packed_form)
     cp_stats_free(without);
 }
 
-/* Merges st into dst part by part, parts of at most cap bytes. */
+/* Merges st into dst part by part, parts of about cap bytes. */
 static void merge_by_parts(cp_stats *dst, const cp_stats *st, size_t cap)
 {
     unsigned char *part = malloc(cp_stats_part_bound(st, cap));

@@ -220,51 +220,86 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
 
 /* ---- reading ---------------------------------------------------------- */
 
-static int read_all(const char *path, unsigned char **buf, size_t *n, cp_err *err)
+/* A file is read twice, in pieces, never whole: once to check its digest
+ * and read its header, then to merge its state as it is decompressed, so
+ * that resuming holds no more than a run does (a comparison's checkpoint
+ * is hundreds of megabytes unpacked). */
+#define READ_PIECE ((size_t)1 << 16)
+/* A header longer than this is not one this version writes (a few dozen
+ * lines of at most 4,400 bytes, and a line for each set of statistics). */
+#define HEADER_MAX ((size_t)1 << 20)
+
+/* What reading a file can meet besides success. */
+enum { READ_OK, READ_SHRANK, READ_FAILED };
+
+/* Reads n bytes into buf: READ_OK, READ_SHRANK if the file ends first, or
+ * READ_FAILED (errno in *error). */
+static int read_exactly(FILE *fp, unsigned char *buf, size_t n, int *error)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || sb.st_size < 0) {
-        fclose(fp);
-        return cp_err_set(err, CP_EIO, "%s: cannot read: %s", path, strerror(errno));
-    }
-    *n = (size_t)sb.st_size;
-    *buf = malloc(*n ? *n : 1);
-    if (!*buf) {
-        fclose(fp);
-        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
-    }
     errno = 0;
-    const size_t got = fread(*buf, 1, *n, fp);
-    const int error = ferror(fp) ? (errno ? errno : EIO) : 0;
-    fclose(fp);
-    if (got != *n) {
-        free(*buf);
-        *buf = NULL;
-        if (error)
-            return cp_err_set(err, CP_EIO, "%s: cannot read: %s", path, strerror(error));
-        return cp_err_set(err, CP_EIO,
-                          "%s: cannot read: %zu of its %zu bytes there (it shrank "
-                          "while being read)",
-                          path, got, *n);
-    }
-    return CP_OK;
+    if (fread(buf, 1, n, fp) == n)
+        return READ_OK;
+    *error = errno ? errno : EIO;
+    return ferror(fp) ? READ_FAILED : READ_SHRANK;
 }
 
-static int digest_ok(const unsigned char *buf, size_t n)
+/* The n bytes from fp's place on join md, through piece (READ_PIECE). */
+static int hash_bytes(FILE *fp, EVP_MD_CTX *md, uint64_t n, unsigned char *piece, int *error)
 {
-    if (n < DIGEST)
-        return 0;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    while (n > 0) {
+        const size_t want = n < READ_PIECE ? (size_t)n : READ_PIECE;
+        const int how = read_exactly(fp, piece, want, error);
+        if (how != READ_OK)
+            return how;
+        EVP_DigestUpdate(md, piece, want);
+        n -= want;
+    }
+    return READ_OK;
+}
+
+/* The message for a read that did not succeed. */
+static int read_error(const char *path, int how, int error, cp_err *err)
+{
+    if (how == READ_SHRANK)
+        return cp_err_set(err, CP_EIO, "%s: cannot read: it shrank while being read", path);
+    return cp_err_set(err, CP_EIO, "%s: cannot read: %s", path, strerror(error));
+}
+
+/* The first pass over the open checkpoint of `size` bytes: its first
+ * bytes, up to HEADER_MAX, into head (with READ_PIECE bytes of room after
+ * them), *n_head of them; the SHA-256 of all but its last DIGEST bytes
+ * into digest; *sound if those bytes are that digest. */
+static int first_pass(const char *path, FILE *fp, uint64_t size, unsigned char *head,
+                      size_t *n_head, unsigned char digest[DIGEST], int *sound, cp_err *err)
+{
+    *n_head = 0;
+    *sound = 0;
+    if (size < DIGEST)
+        return CP_OK;
+    const uint64_t body = size - DIGEST;
+    *n_head = body < HEADER_MAX ? (size_t)body : HEADER_MAX;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-             EVP_DigestUpdate(md, buf, n - DIGEST) && EVP_DigestFinal_ex(md, digest, &len) &&
-             len == DIGEST && memcmp(digest, buf + n - DIGEST, DIGEST) == 0;
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    }
+    unsigned char stored[DIGEST];
+    int error = 0, how = read_exactly(fp, head, *n_head, &error);
+    if (how == READ_OK) {
+        EVP_DigestUpdate(md, head, *n_head);
+        how = hash_bytes(fp, md, body - *n_head, head + HEADER_MAX, &error);
+    }
+    if (how == READ_OK)
+        how = read_exactly(fp, stored, DIGEST, &error);
+    unsigned char full[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    const int done = how == READ_OK && EVP_DigestFinal_ex(md, full, &len) && len == DIGEST;
     EVP_MD_CTX_free(md);
-    return ok;
+    if (how != READ_OK)
+        return read_error(path, how, error, err);
+    memcpy(digest, full, DIGEST);
+    *sound = done && memcmp(digest, stored, DIGEST) == 0;
+    return CP_OK;
 }
 
 /* The header as parsed: text values and numbers.  The (cells, bytes) pairs
@@ -484,60 +519,173 @@ static int check_sets(const char *path, const header *h, cp_stats *const *sets, 
     return CP_OK;
 }
 
-/* Decompresses the n bytes at in, which must give exactly `expect` bytes
- * and end the stream: into *raw (malloc'd), CP_OK; else CP_EINVAL (or
- * CP_ENOMEM).  The buffer grows with what comes out, so a header that
- * claims more than the stream holds costs no more memory than it gives. */
-static int inflate_payload(const unsigned char *in, size_t n, uint64_t expect, unsigned char **raw)
-{
+/* ---- the second pass: the state, merged as it is decompressed ---------- */
+
+/* The compressed state, read from the file and decompressed piece by
+ * piece.  The bytes read join a digest of the file, which must come out
+ * as the first pass's: else the file changed between the passes. */
+typedef struct inflow {
+    FILE *fp;
+    EVP_MD_CTX *md;
     bz_stream z;
-    memset(&z, 0, sizeof z);
-    if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK)
-        return CP_ENOMEM;
-    const uint64_t limit = expect < UINT64_MAX ? expect + 1 : expect; /* one more shows excess */
-    unsigned char *out = NULL;
-    size_t cap = 0, have = 0, at = 0;
-    int rc = BZ_OK, code = CP_EINVAL;
-    while (rc == BZ_OK) {
+    uint64_t left; /* compressed bytes not yet read from the file */
+    int rc;        /* bzip2's last answer; BZ_IO_ERROR when the file failed */
+    unsigned char in[READ_PIECE];
+} inflow;
+
+/* Up to want bytes of the state into out; returns how many.  Fewer only
+ * when the stream has ended (f->rc BZ_STREAM_END) or failed (f->rc
+ * neither that nor BZ_OK: cut short, damaged, or the file unreadable). */
+static size_t inflow_read(inflow *f, unsigned char *out, size_t want)
+{
+    size_t have = 0;
+    while (have < want && f->rc == BZ_OK) {
+        if (f->z.avail_in == 0 && f->left > 0) {
+            const size_t give = f->left < READ_PIECE ? (size_t)f->left : READ_PIECE;
+            if (fread(f->in, 1, give, f->fp) != give) {
+                f->rc = BZ_IO_ERROR;
+                break;
+            }
+            EVP_DigestUpdate(f->md, f->in, give);
+            f->left -= give;
+            f->z.next_in = (char *)f->in; /* bzip2 only reads through it */
+            f->z.avail_in = (unsigned)give;
+        }
+        const size_t room = want - have < BZ_PIECE ? want - have : BZ_PIECE;
+        f->z.next_out = (char *)(out + have);
+        f->z.avail_out = (unsigned)room;
+        f->rc = BZ2_bzDecompress(&f->z);
+        have += room - f->z.avail_out;
+        if (f->rc == BZ_OK && f->z.avail_in == 0 && f->left == 0 && f->z.avail_out > 0)
+            f->rc = BZ_UNEXPECTED_EOF; /* no more input, and it wants some */
+    }
+    return have;
+}
+
+/* Reads the stream to its end, dropping what it gives into room (size
+ * bytes): 1 if it ends soundly there, with no bytes after it in the file;
+ * *more says whether it gave any. */
+static int inflow_finish(inflow *f, unsigned char *room, size_t size, int *more)
+{
+    *more = 0;
+    while (f->rc == BZ_OK)
+        *more |= inflow_read(f, room, size) > 0;
+    return f->rc == BZ_STREAM_END && f->z.avail_in == 0 && f->left == 0;
+}
+
+/* Merges one set of statistics, the next `bytes` of the stream, into st,
+ * part by part through buf (room bytes, at least a part's bound).  Sets
+ * *short_read when the stream gives fewer bytes than that. */
+static int merge_set(inflow *f, cp_stats *st, uint64_t bytes, unsigned char *buf, size_t room,
+                     int *short_read, cp_err *err)
+{
+    cp_stats_parts pt;
+    cp_stats_parts_init(&pt);
+    size_t have = 0; /* bytes of the set in buf, not yet merged */
+    while (!cp_stats_parts_done(&pt)) {
+        const size_t want = (bytes < room ? (size_t)bytes : room) - have;
+        const size_t got = inflow_read(f, buf + have, want);
+        have += got;
+        if (got < want) {
+            *short_read = 1;
+            return cp_err_set(err, CP_EINVAL, "packed statistics truncated");
+        }
+        size_t len = 0;
+        int rc = cp_stats_part_length(st, &pt, buf, have, have == bytes, &len, err);
+        if (!rc)
+            rc = cp_stats_merge_part(st, &pt, buf, len, err);
+        if (rc)
+            return rc;
+        memmove(buf, buf + len, have - len);
+        have -= len;
+        bytes -= len;
+    }
+    if (bytes > 0)
+        return cp_err_set(err, CP_EINVAL, "packed statistics: %" PRIu64 " bytes after them", bytes);
+    return CP_OK;
+}
+
+/* The kept rows, the next `bytes` of the stream, into *rows (malloc'd),
+ * which grows with what the stream gives: a header that claims more than
+ * the stream holds costs no more memory than it gives.  Sets *short_read
+ * when the stream gives fewer. */
+static int read_rows(inflow *f, uint64_t bytes, double **rows, int *short_read)
+{
+    unsigned char *out = malloc(1);
+    size_t cap = 0, have = 0;
+    while (out && have < bytes) {
         if (have == cap) {
-            size_t grow = cap ? 2 * cap : (size_t)1 << 20;
-            grow = grow < limit ? grow : (size_t)limit;
-            unsigned char *bigger = grow > cap ? realloc(out, grow) : NULL;
+            const size_t grow = cap ? 2 * cap : (size_t)1 << 20;
+            cap = grow < bytes ? grow : (size_t)bytes;
+            unsigned char *bigger = realloc(out, cap);
             if (!bigger) {
-                code = grow > cap ? CP_ENOMEM : CP_EINVAL;
+                free(out);
+                out = NULL;
                 break;
             }
             out = bigger;
-            cap = grow;
         }
-        const size_t give = n - at < BZ_PIECE ? n - at : BZ_PIECE;
-        const size_t room = cap - have < BZ_PIECE ? cap - have : BZ_PIECE;
-        z.next_in = (char *)(in + at); /* bzip2 only reads through it */
-        z.avail_in = (unsigned)give;
-        z.next_out = (char *)(out + have);
-        z.avail_out = (unsigned)room;
-        rc = BZ2_bzDecompress(&z);
-        at += give - z.avail_in;
-        have += room - z.avail_out;
-        if (rc == BZ_OK && at == n && z.avail_out > 0)
-            break; /* cut short: no more input, and it wants some */
+        const size_t got = inflow_read(f, out + have, cap - have);
+        if (got < cap - have)
+            *short_read = 1;
+        have += got;
+        if (*short_read)
+            break;
     }
-    BZ2_bzDecompressEnd(&z);
-    if (rc == BZ_STREAM_END && have == expect && at == n) {
-        *raw = out;
-        return CP_OK;
-    }
-    free(out);
-    return code;
+    *rows = (double *)out;
+    return out ? CP_OK : CP_ENOMEM;
 }
 
-static int load_content(const char *path, const unsigned char *buf, size_t n, const header *h,
-                        cp_checkpoint *ck, cp_err *err)
+/* Room for a part of any of the sets, and how many bytes (malloc'd). */
+static unsigned char *merge_room(cp_stats *const *sets, size_t n_sets, size_t *room)
+{
+    *room = READ_PIECE;
+    for (size_t i = 0; i < n_sets; i++) {
+        const size_t b = cp_stats_part_bound(sets[i], PACK_PART);
+        *room = b > *room ? b : *room;
+    }
+    return malloc(*room);
+}
+
+/* Merges the state that follows header h from f: every set into ck's, and
+ * the kept rows into ck->kept (malloc'd).  The stream is to blame (the
+ * file is corrupt) if it fails, ends early or late; a set's own message
+ * stands only when the stream is sound. */
+static int merge_state(const char *path, const header *h, inflow *f, cp_checkpoint *ck,
+                       uint64_t kept_bytes, cp_err *err)
+{
+    size_t n_sets, room;
+    cp_stats *const *sets = sets_of(ck, &n_sets);
+    unsigned char *buf = merge_room(sets, n_sets, &room);
+    if (!buf || kept_bytes > SIZE_MAX) {
+        free(buf);
+        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    }
+    int rc = CP_OK, short_read = 0, more = 0;
+    for (size_t i = 0; !rc && i < n_sets; i++)
+        if ((rc = merge_set(f, sets[i], h->stats[i][1], buf, room, &short_read, err)))
+            cp_err_wrap(err, "%s: statistics %zu", path, i + 1);
+    if (!rc && (rc = read_rows(f, kept_bytes, &ck->kept, &short_read)))
+        cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    const int sound = inflow_finish(f, buf, room, &more);
+    free(buf);
+    if (!sound || short_read || (!rc && more))
+        return cp_err_set(err, CP_EINVAL,
+                          "%s is corrupt (its compressed state does not give the sizes its "
+                          "header names); remove it to start afresh",
+                          path);
+    return rc;
+}
+
+/* The header's sets and kept rows against the caller's; *kept_bytes: the
+ * kept rows' size. */
+static int check_content(const char *path, const header *h, const cp_checkpoint *ck,
+                         uint64_t *kept_bytes, cp_err *err)
 {
     size_t n_sets;
     cp_stats *const *sets = sets_of(ck, &n_sets);
     uint64_t stats_bytes = 0;
-    int rc = check_sets(path, h, sets, n_sets, &stats_bytes, err);
+    const int rc = check_sets(path, h, sets, n_sets, &stats_bytes, err);
     if (rc)
         return rc;
     if (h->kept_width != ck->kept_width)
@@ -546,30 +694,51 @@ static int load_content(const char *path, const unsigned char *buf, size_t n, co
     const uint64_t row_bytes = h->kept_width * sizeof(double);
     if (row_bytes && h->kept_rows > (UINT64_MAX - stats_bytes) / row_bytes)
         return cp_err_set(err, CP_EINVAL, "%s: sizes in the header do not match the file", path);
-    const uint64_t kept_bytes = h->kept_rows * row_bytes;
-    unsigned char *raw = NULL;
-    rc = inflate_payload(buf + h->length, n - DIGEST - h->length, stats_bytes + kept_bytes, &raw);
-    if (rc == CP_ENOMEM)
-        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    *kept_bytes = h->kept_rows * row_bytes;
+    return CP_OK;
+}
+
+/* The second pass over fp (size bytes, its header h): the header's bytes
+ * hashed again, then the state merged as it is decompressed, then the
+ * digest, which must be the first pass's. */
+static int second_pass(const char *path, FILE *fp, uint64_t size, const header *h,
+                       const unsigned char digest[DIGEST], unsigned char *piece, cp_checkpoint *ck,
+                       cp_err *err)
+{
+    uint64_t kept_bytes = 0;
+    int rc = check_content(path, h, ck, &kept_bytes, err);
     if (rc)
-        return cp_err_set(err, CP_EINVAL,
-                          "%s is corrupt (its compressed state does not give the sizes its "
-                          "header names); remove it to start afresh",
-                          path);
-    const unsigned char *p = raw;
-    for (size_t i = 0; !rc && i < n_sets; p += h->stats[i][1], i++)
-        if ((rc = cp_stats_unpack_merge(sets[i], p, h->stats[i][1], err)))
-            rc = cp_err_wrap(err, "%s: statistics %zu", path, i + 1);
-    if (!rc) {
-        ck->next_chunk = h->next_chunk;
-        ck->n_kept = h->kept_rows;
-        ck->kept = malloc(kept_bytes ? kept_bytes : 1);
-        if (ck->kept)
-            memcpy(ck->kept, p, kept_bytes);
-        else
-            rc = cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+        return rc;
+    inflow *f = calloc(1, sizeof *f);
+    if (!f || !(f->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(f->md, EVP_sha256(), NULL) ||
+        BZ2_bzDecompressInit(&f->z, 0, 0) != BZ_OK) {
+        if (f)
+            EVP_MD_CTX_free(f->md);
+        free(f);
+        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
     }
-    free(raw);
+    f->fp = fp;
+    f->left = size - DIGEST - h->length;
+    int error = 0, how = fseek(fp, 0, SEEK_SET) == 0 ? READ_OK : READ_FAILED;
+    if (how == READ_OK)
+        how = hash_bytes(fp, f->md, h->length, piece, &error);
+    if (how == READ_OK)
+        rc = merge_state(path, h, f, ck, kept_bytes, err);
+    if (how == READ_OK) /* what the stream left unread */
+        how = hash_bytes(fp, f->md, f->left, piece, &error);
+    unsigned char again[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    const int same = how == READ_OK && EVP_DigestFinal_ex(f->md, again, &len) && len == DIGEST &&
+                     memcmp(again, digest, DIGEST) == 0;
+    BZ2_bzDecompressEnd(&f->z);
+    EVP_MD_CTX_free(f->md);
+    free(f);
+    if (how != READ_OK)
+        return read_error(path, how, error ? error : errno, err);
+    if (!same)
+        return cp_err_set(err, CP_EIO,
+                          "%s changed while it was being read (is another run writing to %s?)",
+                          path, path);
     return rc;
 }
 
@@ -578,26 +747,49 @@ int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkp
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, CP_CHECKPOINT_FILE);
+    ck->kept = NULL;
     size_t n_sets;
     sets_of(ck, &n_sets);
-    uint64_t(*stats)[2] = malloc(n_sets * sizeof *stats);
-    if (!stats)
-        return cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
-    unsigned char *buf = NULL;
-    size_t n = 0;
-    int rc = read_all(path, &buf, &n, err);
-    header h;
-    if (!rc && !digest_ok(buf, n))
-        rc = cp_err_set(err, CP_EINVAL,
-                        "%s is corrupt (its checksum does not match: cut short or changed); "
-                        "remove it to start afresh",
-                        path);
-    else if (!rc && !parse_header(buf, n - DIGEST, stats, n_sets, &h))
-        rc = cp_err_set(err, CP_EINVAL, "%s is not a chokepoint checkpoint this version reads",
-                        path);
-    else if (!rc && !(rc = same_run(path, &h.id, expect, err)))
-        rc = load_content(path, buf, n, &h, ck, err);
-    free(buf);
+    uint64_t(*stats)[2] = malloc((n_sets ? n_sets : 1) * sizeof *stats);
+    unsigned char *head = malloc(HEADER_MAX + READ_PIECE);
+    FILE *fp = stats && head ? fopen(path, "rb") : NULL;
+    struct stat sb;
+    int rc;
+    if (!stats || !head)
+        rc = cp_err_set(err, CP_ENOMEM, "out of memory reading %s", path);
+    else if (!fp)
+        rc = cp_err_set(err, CP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    else if (fstat(fileno(fp), &sb) != 0 || sb.st_size < 0)
+        rc = cp_err_set(err, CP_EIO, "%s: cannot read: %s", path, strerror(errno));
+    else {
+        const uint64_t size = (uint64_t)sb.st_size;
+        unsigned char digest[DIGEST];
+        size_t n_head = 0;
+        int sound = 0;
+        header h;
+        rc = first_pass(path, fp, size, head, &n_head, digest, &sound, err);
+        if (!rc && !sound)
+            rc = cp_err_set(err, CP_EINVAL,
+                            "%s is corrupt (its checksum does not match: cut short or changed); "
+                            "remove it to start afresh",
+                            path);
+        else if (!rc && !parse_header(head, n_head, stats, n_sets, &h))
+            rc = cp_err_set(err, CP_EINVAL, "%s is not a chokepoint checkpoint this version reads",
+                            path);
+        else if (!rc && !(rc = same_run(path, &h.id, expect, err)))
+            rc = second_pass(path, fp, size, &h, digest, head + HEADER_MAX, ck, err);
+        if (!rc) {
+            ck->next_chunk = h.next_chunk;
+            ck->n_kept = h.kept_rows;
+        }
+    }
+    if (rc) {
+        free(ck->kept);
+        ck->kept = NULL;
+    }
+    if (fp)
+        fclose(fp);
+    free(head);
     free(stats);
     return rc;
 }

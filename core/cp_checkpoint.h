@@ -72,7 +72,12 @@ int cp_checkpoint_write(const char *dir, const cp_run_identity *id, const cp_che
  * is of the run `expect`; merges its statistics into ck->stats or
  * ck->sets (which must be as many as were written, with the same cell
  * counts) and returns its kept rows in ck->kept (malloc'd).
- * ck->kept_width must be set by the caller. */
+ * ck->kept_width must be set by the caller.  The file is read in pieces
+ * and its statistics merged as they are decompressed, so reading holds
+ * about a megabyte of them, not the whole (bzip2's output can only be
+ * checked as it comes: the checksum is checked first, in a pass of its
+ * own).  On failure ck->kept is NULL and the statistics may hold part of
+ * the file's: they are fit only to be freed. */
 int cp_checkpoint_read(const char *dir, const cp_run_identity *expect, cp_checkpoint *ck,
                        cp_err *err);
 

@@ -762,6 +762,37 @@ static int check_cells_part(const cp_stats *dst, const cp_stats_parts *pt, const
     return CP_OK;
 }
 
+int cp_stats_part_length(const cp_stats *dst, const cp_stats_parts *pt, const unsigned char *buf,
+                         size_t n, int last, size_t *len, cp_err *err)
+{
+    *len = 0;
+    if (pt->stage == PART_HEADER || (pt->stage == PART_COUNTS && !last)) {
+        const size_t want = pt->stage == PART_HEADER ? PACK_HEADER : counts_bytes(dst);
+        if (n < want)
+            return cp_err_set(err, CP_EINVAL, "packed statistics truncated: %zu bytes", n);
+        *len = want;
+        return CP_OK;
+    }
+    if (pt->stage != PART_CELLS) { /* the counts, to the end: merging checks their size */
+        *len = n;
+        return CP_OK;
+    }
+    /* A cell that begins this far before the end is decided by the bytes
+     * there: whole, or malformed; nearer the end, more may be to come. */
+    const size_t widest = cp_stats_part_bound(dst, 0);
+    size_t off = 0;
+    for (size_t c = pt->cell; c < dst->n_cells && off < n && (last || n - off >= widest); c++) {
+        size_t used = 0;
+        if (check_cell(buf + off, n - off, pt->samples, &used, err))
+            return cp_err_wrap(err, "packed statistics: cell %zu", c);
+        off += used;
+    }
+    if (off == 0)
+        return cp_err_set(err, CP_EINVAL, "packed statistics truncated: %zu bytes", n);
+    *len = off;
+    return CP_OK;
+}
+
 int cp_stats_merge_part(cp_stats *dst, cp_stats_parts *pt, const unsigned char *buf, size_t n,
                         cp_err *err)
 {

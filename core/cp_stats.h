@@ -140,4 +140,16 @@ size_t cp_stats_pack_part(const cp_stats *st, cp_stats_parts *pt, size_t cap, un
 int cp_stats_merge_part(cp_stats *dst, cp_stats_parts *pt, const unsigned char *buf, size_t n,
                         cp_err *err);
 
+/* For packed statistics read as a stream of bytes rather than received as
+ * parts (a checkpoint's): sets *len to the length of the next part in the n
+ * bytes at buf, the packed form's next bytes from pt on, for
+ * cp_stats_merge_part.  The header and the label counts are their sizes
+ * (with `last`, the counts are all n bytes, so that bytes beyond them are
+ * refused); a run of cells is every cell whose bytes decide it: each that
+ * begins at least cp_stats_part_bound(dst, 0) bytes before the end of buf,
+ * or any when `last` says the packed form ends with the n bytes.  CP_EINVAL
+ * for a cell that is malformed, or too few bytes for the next part. */
+int cp_stats_part_length(const cp_stats *dst, const cp_stats_parts *pt, const unsigned char *buf,
+                         size_t n, int last, size_t *len, cp_err *err);
+
 #endif

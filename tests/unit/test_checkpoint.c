@@ -4,6 +4,7 @@
 
 #include "cp_checkpoint.h"
 #include "cp_stats.h"
+#include "cp_xsum.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <bzlib.h>
 #include <openssl/evp.h>
 
 static char *dir;
@@ -565,4 +567,182 @@ Test(checkpoint, refuses_the_older_format)
     TF_CONTAINS(err.msg, "not a chokepoint checkpoint this version reads");
     free(buf);
     cp_stats_free(st);
+}
+
+/* ---- statistics larger than a part: read as a stream ------------------ */
+
+enum { BIG_CELLS = 3000, BIG_SAMPLES = 40, BIG_ROWS = 5000 };
+
+/* Statistics of BIG_CELLS cells whose values spread over many buckets:
+ * packed, several of the reader's parts (about 1 MiB each). */
+static cp_stats *big_stats(int k)
+{
+    cp_stats *st = cp_stats_alloc(BIG_CELLS);
+    double *v = malloc(BIG_CELLS * BIG_SAMPLES * sizeof *v);
+    cr_assert(st && v);
+    for (size_t i = 0; i < BIG_CELLS * BIG_SAMPLES; i++)
+        v[i] = exp(4.0 * sin(0.37 * (double)i + k)) * (1.0 + (double)(i % 97));
+    cp_err err;
+    cr_assert_eq(cp_stats_add_block(st, v, BIG_SAMPLES, &err), CP_OK, "%s", err.msg);
+    free(v);
+    cr_assert_gt(cp_stats_packed_size(st), (size_t)3 << 20, "not several parts");
+    return st;
+}
+
+static double *big_rows(void)
+{
+    double *rows = malloc(BIG_ROWS * WIDTH * sizeof *rows);
+    cr_assert_not_null(rows);
+    for (size_t i = 0; i < BIG_ROWS * WIDTH; i++)
+        rows[i] = (double)i * 0.25 - 7.0;
+    return rows;
+}
+
+/* Writes two big sets (a comparison's) with BIG_ROWS kept rows. */
+static cp_run_identity write_big(cp_stats **sets, double **rows)
+{
+    cp_run_identity id = identity();
+    sets[0] = big_stats(0);
+    sets[1] = big_stats(1);
+    *rows = big_rows();
+    cp_checkpoint ck = {.next_chunk = 11,
+                        .sets = sets,
+                        .n_sets = 2,
+                        .kept = *rows,
+                        .n_kept = BIG_ROWS,
+                        .kept_width = WIDTH};
+    cp_err err;
+    cr_assert_eq(cp_checkpoint_write(dir, &id, &ck, &err), CP_OK, "%s", err.msg);
+    return id;
+}
+
+/* Reads the big checkpoint into fresh sets; on success they and the rows
+ * must be what was written. */
+static int read_big(const cp_run_identity *id, cp_stats *const *sets, const double *rows,
+                    cp_err *err)
+{
+    cp_stats *back[2] = {cp_stats_alloc(BIG_CELLS), cp_stats_alloc(BIG_CELLS)};
+    cp_checkpoint ck = {.sets = back, .n_sets = 2, .kept_width = WIDTH};
+    const int rc = cp_checkpoint_read(dir, id, &ck, err);
+    if (rc == CP_OK) {
+        packed_equal(sets[0], back[0]);
+        packed_equal(sets[1], back[1]);
+        cr_assert_eq(ck.next_chunk, 11);
+        cr_assert_eq(ck.n_kept, BIG_ROWS);
+        cr_assert_eq(memcmp(ck.kept, rows, BIG_ROWS * WIDTH * sizeof *rows), 0);
+    } else {
+        cr_assert_null(ck.kept, "rows handed back from a refused checkpoint");
+    }
+    free(ck.kept);
+    cp_stats_free(back[0]);
+    cp_stats_free(back[1]);
+    return rc;
+}
+
+/* Sets packed larger than the reader's parts, and many kept rows, come
+ * back exactly: the reader merges the state as it decompresses it. */
+Test(checkpoint, large_sets_round_trip_in_parts)
+{
+    cp_stats *sets[2];
+    double *rows;
+    const cp_run_identity id = write_big(sets, &rows);
+    cp_err err;
+    cr_assert_eq(read_big(&id, sets, rows, &err), CP_OK, "%s", err.msg);
+    free(rows);
+    cp_stats_free(sets[0]);
+    cp_stats_free(sets[1]);
+}
+
+/* A big checkpoint as written: its sets, rows and identity, its bytes
+ * (n of them) and where its compressed state starts. */
+typedef struct big_file {
+    cp_stats *sets[2];
+    double *rows;
+    cp_run_identity id;
+    unsigned char *bytes;
+    size_t n, start;
+} big_file;
+
+static void big_file_write(big_file *b)
+{
+    b->id = write_big(b->sets, &b->rows);
+    b->bytes = slurp(&b->n);
+    b->start = (size_t)((unsigned char *)strstr((char *)b->bytes, "\n\n") - b->bytes) + 2;
+}
+
+static void big_file_free(big_file *b)
+{
+    free(b->bytes);
+    free(b->rows);
+    cp_stats_free(b->sets[0]);
+    cp_stats_free(b->sets[1]);
+}
+
+/* A large checkpoint damaged behind a valid checksum, deep in its stream
+ * (after parts of the first set have been merged), or cut short there, is
+ * refused as corrupt, whatever the merging saw first. */
+Test(checkpoint, large_sets_damaged_deep_in_the_stream)
+{
+    big_file b;
+    big_file_write(&b);
+    const size_t n = b.n, start = b.start;
+    cp_stats *const *sets = b.sets;
+    const cp_run_identity *id = &b.id;
+    unsigned char *good = b.bytes, *buf = malloc(n);
+    cp_err err;
+    for (int k = 1; k <= 3; k++) {
+        const size_t at = start + (n - 32 - start) * (size_t)k / 4;
+        memcpy(buf, good, n);
+        buf[at] ^= 0x55;
+        resign(buf, n);
+        cr_assert_eq(read_big(id, sets, b.rows, &err), CP_EINVAL, "byte %zu", at);
+        TF_CONTAINS(err.msg, "corrupt", "compressed state");
+    }
+    /* cut short half-way, re-signed */
+    const size_t half = start + (n - 32 - start) / 2;
+    memcpy(buf, good, half);
+    memcpy(buf + half, good + n - 32, 32);
+    resign(buf, half + 32);
+    cr_assert_eq(read_big(id, sets, b.rows, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "corrupt", "compressed state");
+    resign(good, n);
+    cr_assert_eq(read_big(id, sets, b.rows, &err), CP_OK, "%s", err.msg);
+    free(buf);
+    big_file_free(&b);
+}
+
+/* A forged checkpoint whose stream is sound but whose second set holds a
+ * malformed sketch is refused, naming the set and the cell, not the
+ * stream. */
+Test(checkpoint, a_forged_set_in_a_sound_stream_is_named)
+{
+    big_file b;
+    big_file_write(&b);
+    cp_stats *const *sets = b.sets;
+    const double *rows = b.rows;
+    const size_t start = b.start;
+    /* The raw state: both sets packed, then the rows. */
+    const size_t s0 = cp_stats_packed_size(sets[0]), s1 = cp_stats_packed_size(sets[1]);
+    const size_t rb = BIG_ROWS * WIDTH * sizeof(double), raw_n = s0 + s1 + rb;
+    unsigned char *raw = malloc(raw_n);
+    cp_stats_pack(sets[0], raw);
+    cp_stats_pack(sets[1], raw + s0);
+    memcpy(raw + s0 + s1, rows, rb);
+    /* The second set's first cell's sketch, its magic: after the set's
+     * header (40 bytes) and the cell's two sums. */
+    raw[s0 + 40 + 2 * (CP_XSUM_LIMBS * 8 + 4)] ^= 0xff;
+    unsigned int clen = (unsigned int)(raw_n + raw_n / 100 + 600);
+    unsigned char *file = malloc(start + clen + 32);
+    memcpy(file, b.bytes, start);
+    cr_assert_eq(BZ2_bzBuffToBuffCompress((char *)file + start, &clen, (char *)raw,
+                                          (unsigned int)raw_n, 9, 0, 0),
+                 BZ_OK);
+    resign(file, start + clen + 32);
+    cp_err err;
+    cr_assert_eq(read_big(&b.id, sets, rows, &err), CP_EINVAL);
+    TF_CONTAINS(err.msg, "checkpoint.bin: statistics 2", "cell 0");
+    cr_assert_null(strstr(err.msg, "corrupt"), "%s", err.msg);
+    free(file);
+    free(raw);
+    big_file_free(&b);
 }

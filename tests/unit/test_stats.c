@@ -1095,3 +1095,118 @@ Test(stats, merge_part_rejects_bad_parts)
     cp_stats_free(src);
     cp_stats_free(dst);
 }
+
+/* Merges the packed bytes whole[0 .. n) into dst as a stream reader does
+ * (cp_checkpoint's): a window of room bytes, refilled from the stream;
+ * each part the length cp_stats_part_length gives, merged, then dropped
+ * from the window.  Returns the first failure's code (message in err),
+ * and in *parts how many parts were merged. */
+static int merge_streamed(cp_stats *dst, const unsigned char *whole, size_t n, size_t room,
+                          size_t *parts, cp_err *err)
+{
+    unsigned char *win = malloc(room);
+    cr_assert_not_null(win);
+    cp_stats_parts pt;
+    cp_stats_parts_init(&pt);
+    size_t at = 0, have = 0; /* bytes of the stream consumed, bytes in win */
+    int rc = CP_OK;
+    *parts = 0;
+    while (!rc && !cp_stats_parts_done(&pt)) {
+        const size_t left = n - at, fill = (left < room ? left : room) - have;
+        memcpy(win + have, whole + at + have, fill);
+        have += fill;
+        size_t len = 0;
+        rc = cp_stats_part_length(dst, &pt, win, have, have == left, &len, err);
+        if (!rc)
+            rc = cp_stats_merge_part(dst, &pt, win, len, err);
+        if (!rc) {
+            cr_assert_leq(len, have);
+            memmove(win, win + len, have - len);
+            have -= len;
+            at += len;
+            ++*parts;
+        }
+    }
+    free(win);
+    return rc;
+}
+
+/* Read as a stream, through a window of any size from the widest cell
+ * up, the packed form merges as cp_stats_unpack_merge merges it: the same
+ * statistics, counts and samples, in more parts the smaller the window. */
+Test(stats, part_length_reads_a_stream)
+{
+    cp_stats *src = parts_stats(66), *sketchy = sample_stats();
+    const cp_stats *sts[2] = {src, sketchy};
+    for (int s = 0; s < 2; s++) {
+        unsigned char *whole;
+        const size_t n = packed(sts[s], &whole);
+        const size_t widest = cp_stats_part_bound(sts[s], 0);
+        size_t last_parts = SIZE_MAX;
+        for (size_t extra = 0; extra < 4 * n; extra = 3 * extra + 101) {
+            cp_stats *by_stream = cp_stats_alloc_like(sts[s]),
+                     *direct = cp_stats_alloc_like(sts[s]);
+            cp_err err;
+            size_t parts = 0;
+            cr_assert_eq(merge_streamed(by_stream, whole, n, widest + extra, &parts, &err), CP_OK,
+                         "stats %d, window %zu: %s", s, widest + extra, err.msg);
+            cr_assert_eq(cp_stats_unpack_merge(direct, whole, n, &err), CP_OK);
+            assert_same_stats(by_stream, direct);
+            assert_same_counts(by_stream, direct);
+            cr_assert_eq(cp_stats_samples(by_stream), cp_stats_samples(direct));
+            cr_assert_leq(parts, last_parts, "a wider window, more parts");
+            cr_assert_geq(parts, 3, "the header, cells, the counts");
+            last_parts = parts;
+            cp_stats_free(by_stream);
+            cp_stats_free(direct);
+        }
+        /* The widest window holds everything: three parts. */
+        cr_assert_eq(last_parts, 3, "stats %d: %zu parts through a window of it all", s,
+                     last_parts);
+        free(whole);
+    }
+    cp_stats_free(src);
+    cp_stats_free(sketchy);
+}
+
+/* A stream that ends inside the header or a cell, a cell damaged where
+ * its bytes decide it, or bytes after the label counts: refused, with a
+ * message. */
+Test(stats, part_length_refuses_a_bad_stream)
+{
+    cp_stats *src = parts_stats(67);
+    unsigned char *whole;
+    const size_t n = packed(src, &whole);
+    const size_t widest = cp_stats_part_bound(src, 0);
+    unsigned char *c = malloc(n + 8);
+    cr_assert_not_null(c);
+    struct {
+        size_t len;
+        size_t at; /* a byte to change, or SIZE_MAX */
+        const char *what;
+    } bad[] = {{20, SIZE_MAX, "ends in the header"},
+               {40 + 10, SIZE_MAX, "ends in the first cell"},
+               {n - 9, SIZE_MAX, "ends in the label counts"},
+               {n + 8, SIZE_MAX, "bytes after the label counts"},
+               {n, 40 + 2 * (CP_XSUM_LIMBS * 8 + 4), "the first cell's sketch damaged"},
+               {n, 8, "another cell count"}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memcpy(c, whole, n);
+        memset(c + n, 0, 8);
+        if (bad[k].at != SIZE_MAX)
+            c[bad[k].at] ^= 0xff;
+        for (size_t room = widest; room < widest + 2 * n; room += n) {
+            cp_stats *dst = cp_stats_alloc_like(src);
+            cp_err err;
+            cp_err_clear(&err);
+            size_t parts = 0;
+            const int rc = merge_streamed(dst, c, bad[k].len, room, &parts, &err);
+            cr_assert_eq(rc, CP_EINVAL, "%s, window %zu: accepted", bad[k].what, room);
+            cr_assert_neq(err.msg[0], '\0', "%s: no message", bad[k].what);
+            cp_stats_free(dst);
+        }
+    }
+    free(c);
+    free(whole);
+    cp_stats_free(src);
+}

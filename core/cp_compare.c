@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct cmp_state {
     const cp_par *par;
@@ -44,6 +45,8 @@ typedef struct cmp_state {
     char run_id[17];
     uint64_t first_sample;  /* where this invocation started */
     cp_drive_timing timing; /* rank 0's, from cp_drive */
+    time_t started;
+    uint64_t peak_rss_kib; /* the most of any rank, when the statistics are merged */
 } cmp_state;
 
 static size_t n_sets(const cmp_state *cs)
@@ -317,6 +320,9 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
         fputs(k + 1 < cs->n ? "]},\n" : "]}\n", fp);
     }
     fputs("  ],\n", fp);
+    const uint64_t here = cs->opt->samples - cs->first_sample;
+    cp_output_manifest_cost(fp, cs->started, wall, "samples_per_second",
+                            wall > 0 ? (double)here / wall : 0.0, cs->peak_rss_kib);
     cp_drive_manifest_timing(fp, &cs->timing);
     fputs("  \"files\": [\"compare.csv\"", fp);
     static const char *const per_scenario[] = {"summary.csv", "binding.csv"};
@@ -328,7 +334,7 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
             fputs(", ", fp);
             cp_output_json_string(fp, path);
         }
-    fprintf(fp, "],\n  \"wall_seconds\": %.3f\n}\n", wall);
+    fputs("]\n}\n", fp);
     return cp_outfile_commit(&f, err);
 }
 
@@ -384,7 +390,8 @@ int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t 
                     .n = n,
                     .opt = opt,
                     .cells = cp_model_cells(models[0]),
-                    .root = cp_par_rank(par) == 0};
+                    .root = cp_par_rank(par) == 0,
+                    .started = time(NULL)};
     const double wall_start = cp_par_time();
     const cp_drive_options dopt = {.out_dir = opt->out_dir,
                                    .run_id = cs.run_id,
@@ -397,6 +404,7 @@ int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t 
     cs.first_sample = res->first_sample;
     cs.timing = res->timing;
     if (!rc && !res->already_complete) {
+        cs.peak_rss_kib = cp_drive_peak_rss_kib(par);
         if (cs.root)
             write_all(&cs, cp_par_time() - wall_start, err);
         rc = cp_par_share_err(par, err);

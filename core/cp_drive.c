@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 enum { FLAG_ERROR = 1, FLAG_STOP = 2, FLAG_CHECKPOINT = 4 };
@@ -26,6 +27,13 @@ typedef struct drive {
     int progress_on_tty;
     cp_drive_timing timing;
 } drive;
+
+uint64_t cp_drive_peak_rss_kib(const cp_par *par)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return cp_par_max_u64(par, (uint64_t)ru.ru_maxrss);
+}
 
 uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk)
 {

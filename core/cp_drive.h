@@ -116,6 +116,10 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
  * mean and sd (the spread that makes the ranks wait at each round). */
 void cp_drive_manifest_timing(FILE *fp, const cp_drive_timing *t);
 
+/* Collective: the most resident memory any rank has reached so far (the
+ * kernel's peak, ru_maxrss), in KiB, on every rank. */
+uint64_t cp_drive_peak_rss_kib(const cp_par *par);
+
 /* The samples in chunks [0, chunk) of a run of `samples`. */
 uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -443,4 +444,18 @@ void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *com
         hash_entry(fp, path, i == 4);
     }
     fputs("  ],\n", fp);
+}
+
+void cp_output_manifest_cost(FILE *fp, time_t started, double wall_seconds, const char *rate_key,
+                             double rate, uint64_t peak_rss_kib)
+{
+    char from[32], to[32];
+    const time_t now = time(NULL);
+    struct tm tm;
+    strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&started, &tm));
+    strftime(to, sizeof to, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    fprintf(fp,
+            "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
+            "  \"wall_seconds\": %.3f,\n  \"%s\": %.1f,\n  \"peak_rss_kib_per_rank\": %llu,\n",
+            from, to, wall_seconds, rate_key, rate, (unsigned long long)peak_rss_kib);
 }

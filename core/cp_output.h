@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cp_error.h"
 #include "cp_model.h"
@@ -80,5 +81,14 @@ void cp_output_json_string(FILE *fp, const char *s);
  * data_files, inputs).  Shared by run, compare and sensitivity. */
 void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *command_line,
                                    const cp_scenario *sc, const cp_graph *g);
+
+/* What a manifest says of its making's cost, as JSON members each followed
+ * by ",\n": started_utc (from `started`) and finished_utc (now), both ISO
+ * 8601 UTC, wall_seconds, `rate_key` with `rate` (samples or model
+ * evaluations a second), and peak_rss_kib_per_rank (the most any rank's
+ * resident memory reached, in KiB).  Shared by run, compare and
+ * sensitivity. */
+void cp_output_manifest_cost(FILE *fp, time_t started, double wall_seconds, const char *rate_key,
+                             double rate, uint64_t peak_rss_kib);
 
 #endif

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 typedef struct run_state {
@@ -335,13 +334,6 @@ static double *order_kept(const run_state *rs)
     return rows;
 }
 
-static void iso_time(time_t t, char *buf, size_t cap)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int write_manifest(const run_state *rs, cp_err *err)
 {
     const cp_run_options *opt = rs->opt;
@@ -351,9 +343,7 @@ static int write_manifest(const run_state *rs, cp_err *err)
         return rc;
     const cp_scenario *sc = cp_model_scenario(rs->m);
     const cp_graph *g = cp_model_graph(rs->m);
-    char started[32], finished[32], a[16], b[16];
-    iso_time(rs->started, started, sizeof started);
-    iso_time(time(NULL), finished, sizeof finished);
+    char a[16], b[16];
     cp_period_format(sc->start, a, sizeof a);
     cp_period_format(sc->end, b, sizeof b);
     const double wall = cp_par_time() - rs->wall_start;
@@ -367,15 +357,13 @@ static int write_manifest(const run_state *rs, cp_err *err)
             "  \"periods\": {\"start\": \"%s\", \"end\": \"%s\", \"quarters\": %zu},\n"
             "  \"ranks\": %d,\n  \"chunk_samples\": %d,\n  \"resumed_at_sample\": %llu,\n"
             "  \"quantile_definition\": \"inverse empirical CDF, x_(k) with k = ceil(p n)\",\n"
-            "  \"quantile_relative_error_bound\": %.6g,\n"
-            "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
-            "  \"wall_seconds\": %.3f,\n  \"samples_per_second\": %.1f,\n"
-            "  \"peak_rss_kib_per_rank\": %llu,\n",
+            "  \"quantile_relative_error_bound\": %.6g,\n",
             (unsigned long long)opt->seed, (unsigned long long)samples,
             (unsigned long long)(opt->keep_samples < samples ? opt->keep_samples : samples), a, b,
             cp_model_periods(rs->m), cp_par_size(rs->par), CP_PAR_CHUNK,
-            (unsigned long long)rs->first_sample, 1.0 / 2049.0, started, finished, wall,
-            wall > 0 ? (double)here / wall : 0.0, (unsigned long long)rs->peak_rss_kib);
+            (unsigned long long)rs->first_sample, 1.0 / 2049.0);
+    cp_output_manifest_cost(fp, rs->started, wall, "samples_per_second",
+                            wall > 0 ? (double)here / wall : 0.0, rs->peak_rss_kib);
     if (opt->precision)
         cp_precision_manifest(fp, opt->precision, opt->precision_text, opt->first_look,
                               opt->samples, rs->st, rs->stopped_at);
@@ -539,9 +527,7 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
     rs.stopped_at = res->stopped_at;
     rs.timing = res->timing;
     if (!rc && !res->already_complete) {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        rs.peak_rss_kib = cp_par_max_u64(par, (uint64_t)ru.ru_maxrss);
+        rs.peak_rss_kib = cp_drive_peak_rss_kib(par);
         if (rs.root)
             write_outputs(&rs, err);
         rc = cp_par_share_err(par, err);

@@ -310,6 +310,7 @@ typedef struct sens_state {
     uint64_t first_sample;
     double wall_start;
     time_t started;
+    uint64_t peak_rss_kib; /* the most of any rank, when the statistics are merged */
 } sens_state;
 
 static void free_state(sens_state *ss)
@@ -472,13 +473,6 @@ static int write_csv(const sens_state *ss, cp_err *err)
     return cp_outfile_commit(&f, err);
 }
 
-static void iso_time(time_t t, char *buf, size_t cap)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void json_list(FILE *fp, const char *key, const design *d, size_t from, size_t to)
 {
     fprintf(fp, "  \"%s\": [", key);
@@ -498,9 +492,6 @@ static int write_manifest(const sens_state *ss, cp_err *err)
         return rc;
     const cp_scenario *sc = cp_model_scenario(ss->m);
     const cp_graph *g = cp_model_graph(ss->m);
-    char started[32], finished[32];
-    iso_time(ss->started, started, sizeof started);
-    iso_time(time(NULL), finished, sizeof finished);
     const double wall = cp_par_time() - ss->wall_start;
     const uint64_t per = ss->d.n_inputs + 2;
     const uint64_t here = (opt->samples - ss->first_sample) * per;
@@ -526,13 +517,12 @@ static int write_manifest(const sens_state *ss, cp_err *err)
     fprintf(fp,
             "],\n  \"design_sha256\": \"%s\",\n  \"seed\": %llu,\n  \"samples\": %llu,\n"
             "  \"evaluations_per_sample\": %llu,\n  \"model_evaluations\": %llu,\n"
-            "  \"ranks\": %d,\n  \"chunk_samples\": %d,\n  \"resumed_at_sample\": %llu,\n"
-            "  \"started_utc\": \"%s\",\n  \"finished_utc\": \"%s\",\n"
-            "  \"wall_seconds\": %.3f,\n  \"evaluations_per_second\": %.1f,\n",
+            "  \"ranks\": %d,\n  \"chunk_samples\": %d,\n  \"resumed_at_sample\": %llu,\n",
             ss->d.hash, (unsigned long long)opt->seed, (unsigned long long)opt->samples,
             (unsigned long long)per, (unsigned long long)(opt->samples * per), cp_par_size(ss->par),
-            CP_PAR_CHUNK, (unsigned long long)ss->first_sample, started, finished, wall,
-            wall > 0 ? (double)here / wall : 0.0);
+            CP_PAR_CHUNK, (unsigned long long)ss->first_sample);
+    cp_output_manifest_cost(fp, ss->started, wall, "evaluations_per_second",
+                            wall > 0 ? (double)here / wall : 0.0, ss->peak_rss_kib);
     cp_drive_manifest_timing(fp, &ss->timing);
     fputs("  \"files\": [\"sensitivity.csv\"]\n}\n", fp);
     return cp_outfile_commit(&f, err);
@@ -618,6 +608,7 @@ int cp_sensitivity_execute(const cp_par *par, const cp_model *m, const cp_sensit
     ss.first_sample = res->first_sample;
     ss.timing = res->timing;
     if (!rc && !res->already_complete) {
+        ss.peak_rss_kib = cp_drive_peak_rss_kib(par);
         if (ss.root)
             write_all(&ss, err);
         rc = cp_par_share_err(par, err);

@@ -3,6 +3,9 @@
 Usage: check_outputs.py OUTDIR SAMPLES KEEP     a run's directory
        check_outputs.py binding DIR SAMPLES     DIR/binding.csv alone (a
            comparison's scenario directory); it must have rows
+       check_outputs.py cost MANIFEST RATE_KEY  the members that say what a
+           run, comparison or analysis cost (times, its rate under
+           RATE_KEY, peak memory); prints the peak in KiB
 
 summary.csv and samples.csv: the documented columns in order, numeric
 columns numeric (no thousands separators, no stray text), no index column,
@@ -11,6 +14,7 @@ to the samples in every (scenario, node, period), shares count / samples
 summing to 1, the same labels in the same order everywhere; manifest.json
 is valid JSON with the facts of the run.
 """
+import datetime
 import json
 import re
 import sys
@@ -89,6 +93,20 @@ def check_binding(out, n):
     return df
 
 
+def check_cost(m, rate_key):
+    """started_utc <= finished_utc (ISO 8601, UTC), wall_seconds and the
+    rate non-negative numbers, peak_rss_kib_per_rank a whole number of KiB
+    no program linked with MPI can stay below (4 MiB)."""
+    times = [datetime.datetime.strptime(m[k], "%Y-%m-%dT%H:%M:%SZ")
+             for k in ("started_utc", "finished_utc")]
+    assert times[0] <= times[1], times
+    for key in ("wall_seconds", rate_key):
+        assert isinstance(m[key], (int, float)) and m[key] >= 0, (key, m[key])
+    peak = m["peak_rss_kib_per_rank"]
+    assert isinstance(peak, int) and peak >= 4096, peak
+    return peak
+
+
 def check_manifest(out, n):
     with open(f"{out}/manifest.json") as f:
         m = json.load(f)
@@ -100,6 +118,7 @@ def check_manifest(out, n):
     assert m["scenario_files"][0]["path"] == m["scenario"]["path"]
     assert all(len(f["sha256"]) == 64 for f in m["scenario_files"])
     assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+    check_cost(m, "samples_per_second")
 
 
 def main():
@@ -108,6 +127,10 @@ def main():
         binding = check_binding(out, n)
         assert not binding.empty, f"{out}/binding.csv has no rows"
         print(f"{out}/binding.csv loads cleanly in pandas ({len(binding)} rows)")
+        return
+    if sys.argv[1] == "cost":
+        with open(sys.argv[2]) as f:
+            print(check_cost(json.load(f), sys.argv[3]))
         return
     out, n, keep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     summary = check_summary(out, n)

@@ -40,6 +40,8 @@ for n in baseline same neutral option-packaging-us stress-taiwan-blockade; do
     grep -q "\"$n/binding.csv\"" "$WORK/c1/manifest.json" && ok "manifest lists $n/binding.csv" \
         || bad "manifest lacks $n/binding.csv"
 done
+peak=$(/usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" cost "$WORK/c1/manifest.json" samples_per_second) \
+    && ok "manifest: times, samples a second, peak memory ($peak KiB)" || bad "manifest: its cost"
 # Identical scenarios bind identically (the scenario column aside).
 cmp -s <(cut -d, -f2- "$WORK/c1/baseline/binding.csv") <(cut -d, -f2- "$WORK/c1/same/binding.csv") \
     && ok "an identical option's binding.csv is the base's" || bad "identical option binds differently"

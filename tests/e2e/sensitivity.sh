@@ -82,6 +82,8 @@ $PY "$CHECK" additive "$WORK/add" $ADD_ARGS && ok "additive: S_i = a_i^2 Var X_i
     || bad "additive: indices"
 grep -q '"model_evaluations": 100000,' "$WORK/add/manifest.json" \
     && ok "manifest: N (K + 2) = 20000 x 5 model evaluations" || bad "manifest: model evaluations"
+$PY "$SRC/tests/e2e/check_outputs.py" cost "$WORK/add/manifest.json" evaluations_per_second >/dev/null \
+    && ok "manifest: times, evaluations a second, peak memory" || bad "manifest: its cost"
 
 expect_exit 0 "product: 20000 samples" -- sens "$T/product.ini" --metric prod --periods 2026Q2,2026Q4 \
     --samples 20000 --seed 5 --group both=shock_x1,shock_x2 --out "$WORK/prod"

@@ -321,8 +321,7 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
     }
     fputs("  ],\n", fp);
     const uint64_t here = cs->opt->samples - cs->first_sample;
-    cp_output_manifest_cost(fp, cs->started, wall, "samples_per_second",
-                            wall > 0 ? (double)here / wall : 0.0, cs->peak_rss_kib);
+    cp_output_manifest_cost(fp, cs->started, wall, "samples_per_second", here, cs->peak_rss_kib);
     cp_drive_manifest_timing(fp, &cs->timing);
     fputs("  \"files\": [\"compare.csv\"", fp);
     static const char *const per_scenario[] = {"summary.csv", "binding.csv"};
@@ -404,7 +403,7 @@ int cp_compare_execute(const cp_par *par, const cp_model *const *models, size_t 
     cs.first_sample = res->first_sample;
     cs.timing = res->timing;
     if (!rc && !res->already_complete) {
-        cs.peak_rss_kib = cp_drive_peak_rss_kib(par);
+        cs.peak_rss_kib = res->peak_rss_kib;
         if (cs.root)
             write_all(&cs, cp_par_time() - wall_start, err);
         rc = cp_par_share_err(par, err);

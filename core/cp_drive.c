@@ -28,7 +28,8 @@ typedef struct drive {
     cp_drive_timing timing;
 } drive;
 
-uint64_t cp_drive_peak_rss_kib(const cp_par *par)
+/* Collective: the most resident memory any rank has reached, in KiB. */
+static uint64_t peak_rss_kib(const cp_par *par)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -362,6 +363,8 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
         rc = ops->merge(ctx, err);
     d.timing.merge += cp_par_time() - t0;
     res->timing = d.timing;
+    if (!rc) /* the merge's code is every rank's: all of them reach this */
+        res->peak_rss_kib = peak_rss_kib(par);
     /* What the directory holds if this ends here: its checkpoint's. */
     res->done = d.saved;
     res->stopped_at = d.stopped_at;

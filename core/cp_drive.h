@@ -100,6 +100,9 @@ typedef struct cp_drive_result {
     uint64_t stopped_at;   /* samples where a look stopped it; 0 if none did */
     double wall_seconds;
     cp_drive_timing timing;
+    /* After a merge that succeeded: the most resident memory any rank had
+     * reached (the kernel's peak, ru_maxrss), in KiB, for the manifest. */
+    uint64_t peak_rss_kib;
 } cp_drive_result;
 
 /* Collective.  Prepares opt->out_dir (or resumes from its checkpoint, or
@@ -115,10 +118,6 @@ int cp_drive_execute(const cp_par *par, const cp_drive_ops *ops, void *ctx,
  * after it): the counts, rank 0's seconds in each part, and the chunk's
  * mean and sd (the spread that makes the ranks wait at each round). */
 void cp_drive_manifest_timing(FILE *fp, const cp_drive_timing *t);
-
-/* Collective: the most resident memory any rank has reached so far (the
- * kernel's peak, ru_maxrss), in KiB, on every rank. */
-uint64_t cp_drive_peak_rss_kib(const cp_par *par);
 
 /* The samples in chunks [0, chunk) of a run of `samples`. */
 uint64_t cp_drive_samples_before(uint64_t samples, uint64_t chunk);

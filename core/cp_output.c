@@ -447,8 +447,9 @@ void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *com
 }
 
 void cp_output_manifest_cost(FILE *fp, time_t started, double wall_seconds, const char *rate_key,
-                             double rate, uint64_t peak_rss_kib)
+                             uint64_t done, uint64_t peak_rss_kib)
 {
+    const double rate = wall_seconds > 0 ? (double)done / wall_seconds : 0.0;
     char from[32], to[32];
     const time_t now = time(NULL);
     struct tm tm;

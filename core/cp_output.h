@@ -84,11 +84,11 @@ void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *com
 
 /* What a manifest says of its making's cost, as JSON members each followed
  * by ",\n": started_utc (from `started`) and finished_utc (now), both ISO
- * 8601 UTC, wall_seconds, `rate_key` with `rate` (samples or model
- * evaluations a second), and peak_rss_kib_per_rank (the most any rank's
- * resident memory reached, in KiB).  Shared by run, compare and
- * sensitivity. */
+ * 8601 UTC, wall_seconds, `rate_key` with done / wall_seconds (the samples
+ * or model evaluations this invocation did, a second; 0 if no time
+ * passed), and peak_rss_kib_per_rank (the most any rank's resident memory
+ * reached, in KiB).  Shared by run, compare and sensitivity. */
 void cp_output_manifest_cost(FILE *fp, time_t started, double wall_seconds, const char *rate_key,
-                             double rate, uint64_t peak_rss_kib);
+                             uint64_t done, uint64_t peak_rss_kib);
 
 #endif

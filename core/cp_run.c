@@ -362,8 +362,7 @@ static int write_manifest(const run_state *rs, cp_err *err)
             (unsigned long long)(opt->keep_samples < samples ? opt->keep_samples : samples), a, b,
             cp_model_periods(rs->m), cp_par_size(rs->par), CP_PAR_CHUNK,
             (unsigned long long)rs->first_sample, 1.0 / 2049.0);
-    cp_output_manifest_cost(fp, rs->started, wall, "samples_per_second",
-                            wall > 0 ? (double)here / wall : 0.0, rs->peak_rss_kib);
+    cp_output_manifest_cost(fp, rs->started, wall, "samples_per_second", here, rs->peak_rss_kib);
     if (opt->precision)
         cp_precision_manifest(fp, opt->precision, opt->precision_text, opt->first_look,
                               opt->samples, rs->st, rs->stopped_at);
@@ -527,7 +526,7 @@ int cp_run_execute(const cp_par *par, const cp_model *m, const cp_run_options *o
     rs.stopped_at = res->stopped_at;
     rs.timing = res->timing;
     if (!rc && !res->already_complete) {
-        rs.peak_rss_kib = cp_drive_peak_rss_kib(par);
+        rs.peak_rss_kib = res->peak_rss_kib;
         if (rs.root)
             write_outputs(&rs, err);
         rc = cp_par_share_err(par, err);

@@ -521,8 +521,8 @@ static int write_manifest(const sens_state *ss, cp_err *err)
             ss->d.hash, (unsigned long long)opt->seed, (unsigned long long)opt->samples,
             (unsigned long long)per, (unsigned long long)(opt->samples * per), cp_par_size(ss->par),
             CP_PAR_CHUNK, (unsigned long long)ss->first_sample);
-    cp_output_manifest_cost(fp, ss->started, wall, "evaluations_per_second",
-                            wall > 0 ? (double)here / wall : 0.0, ss->peak_rss_kib);
+    cp_output_manifest_cost(fp, ss->started, wall, "evaluations_per_second", here,
+                            ss->peak_rss_kib);
     cp_drive_manifest_timing(fp, &ss->timing);
     fputs("  \"files\": [\"sensitivity.csv\"]\n}\n", fp);
     return cp_outfile_commit(&f, err);
@@ -608,7 +608,7 @@ int cp_sensitivity_execute(const cp_par *par, const cp_model *m, const cp_sensit
     ss.first_sample = res->first_sample;
     ss.timing = res->timing;
     if (!rc && !res->already_complete) {
-        ss.peak_rss_kib = cp_drive_peak_rss_kib(par);
+        ss.peak_rss_kib = res->peak_rss_kib;
         if (ss.root)
             write_all(&ss, err);
         rc = cp_par_share_err(par, err);

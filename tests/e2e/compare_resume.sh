@@ -86,14 +86,15 @@ expect_exit 0 "resume after SIGUSR1 at 1 rank" -- peak "$WORK/rss-resumed" "$BIN
 same_as_ref stopped "stop and resume"
 expect_exit 0 "the comparison uninterrupted at 1 rank" -- peak "$WORK/rss-ref" "$BIN" compare \
     "${SCEN[@]}" --samples $N --seed 11 --out "$WORK/ref1" --quiet
-manifest_peak() { /usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" cost "$1/manifest.json" samples_per_second; }
-resumed=$(manifest_peak "$WORK/stopped") uninterrupted=$(manifest_peak "$WORK/ref1")
+# Each manifest's peak, checked against the kernel's, into $resumed and $uninterrupted.
 for what in "resumed stopped rss-resumed" "uninterrupted ref1 rss-ref"; do
     read -r label dir file <<<"$what"
-    kernel=$(cat "$WORK/$file") said=$(manifest_peak "$WORK/$dir")
+    kernel=$(cat "$WORK/$file")
+    said=$(/usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" cost "$WORK/$dir/manifest.json" samples_per_second)
     [ -n "$said" ] && [ "$said" -le "$kernel" ] && [ "$said" -ge $((kernel - 8 * 1024)) ] \
         && ok "$label: the manifest's peak ($said KiB) is the kernel's ($kernel) less at most 8 MiB" \
         || bad "$label: the manifest says $said KiB, the kernel $kernel"
+    printf -v "$label" '%s' "$said"
 done
 echo "  peak memory: resumed $resumed KiB, uninterrupted $uninterrupted KiB, state $state bytes"
 [ -n "$resumed" ] && [ -n "$uninterrupted" ] && [ "$resumed" -le $((uninterrupted + 8 * 1024)) ] \

@@ -308,15 +308,13 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
         /* Every file the scenario was read from, base scenarios and the
          * data files of empirical distributions included. */
         for (size_t i = 0; i < sc->n_files + sc->n_data_files; i++) {
-            char hex[65];
-            cp_err e;
-            const char *path = i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files];
-            fputs(i ? ", {\"path\": " : "{\"path\": ", fp);
-            cp_output_json_string(fp, path);
-            fputs(", \"sha256\": ", fp);
-            cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
-            fputs("}", fp);
+            fputs(i ? ", " : "", fp);
+            cp_output_json_file(fp,
+                                i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files]);
         }
+        /* and the graph's input files, as a run's manifest has them */
+        fputs("], \"inputs\": [", fp);
+        cp_output_json_inputs(fp, cp_model_graph(cs->models[k]), ", ");
         fputs(k + 1 < cs->n ? "]},\n" : "]}\n", fp);
     }
     fputs("  ],\n", fp);

@@ -407,15 +407,32 @@ void cp_output_json_string(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
-static void hash_entry(FILE *fp, const char *path, int last)
+void cp_output_json_file(FILE *fp, const char *path)
 {
     char hex[65];
     cp_err e;
-    fputs("    {\"path\": ", fp);
+    fputs("{\"path\": ", fp);
     cp_output_json_string(fp, path);
     fputs(", \"sha256\": ", fp);
     cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
-    fputs(last ? "}\n" : "},\n", fp);
+    fputc('}', fp);
+}
+
+void cp_output_json_inputs(FILE *fp, const cp_graph *g, const char *sep)
+{
+    for (int i = 0; i < 5; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
+        fputs(i ? sep : "", fp);
+        cp_output_json_file(fp, path);
+    }
+}
+
+static void hash_entry(FILE *fp, const char *path, int last)
+{
+    fputs("    ", fp);
+    cp_output_json_file(fp, path);
+    fputs(last ? "\n" : ",\n", fp);
 }
 
 void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *command_line,
@@ -437,13 +454,9 @@ void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *com
     fputs("  ],\n  \"data_files\": [\n", fp);
     for (size_t i = 0; i < sc->n_data_files; i++)
         hash_entry(fp, sc->data_files[i], i + 1 == sc->n_data_files);
-    fputs("  ],\n  \"inputs\": [\n", fp);
-    for (int i = 0; i < 5; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
-        hash_entry(fp, path, i == 4);
-    }
-    fputs("  ],\n", fp);
+    fputs("  ],\n  \"inputs\": [\n    ", fp);
+    cp_output_json_inputs(fp, g, ",\n    ");
+    fputs("\n  ],\n", fp);
 }
 
 void cp_output_manifest_cost(FILE *fp, time_t started, double wall_seconds, const char *rate_key,

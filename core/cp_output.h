@@ -75,10 +75,19 @@ void cp_output_sha256_text(const char *text, char hex[65]);
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void cp_output_json_string(FILE *fp, const char *s);
 
+/* Writes {"path": PATH, "sha256": HEX} for a file, HEX "unreadable" if
+ * it cannot be read. */
+void cp_output_json_file(FILE *fp, const char *path);
+
+/* Writes cp_output_json_file for each of g's five input files (nodes,
+ * edges, params, series, metrics), in that order, with sep between. */
+void cp_output_json_inputs(FILE *fp, const cp_graph *g, const char *sep);
+
 /* The part of a manifest that says how a result was made, as JSON members
  * each followed by ",\n": version, git_commit, run_id, command, scenario
  * (name, path), and the SHA-256 of every file read (scenario_files,
- * data_files, inputs).  Shared by run, compare and sensitivity. */
+ * data_files, inputs).  Shared by run and sensitivity; compare, with
+ * several scenarios, writes the same files per scenario. */
 void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *command_line,
                                    const cp_scenario *sc, const cp_graph *g);
 

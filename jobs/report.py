@@ -417,10 +417,17 @@ def header_html(manifest, kind, units):
     if kind == "compare":
         names = [f'{s["name"]} ({s["role"]})' for s in manifest.get("scenarios", [])]
         facts.insert(0, ("scenarios", ", ".join(names)))
-        files = [f for s in manifest.get("scenarios", []) for f in s.get("files", [])]
+        files = [f for s in manifest.get("scenarios", [])
+                 for f in s.get("files", []) + s.get("inputs", [])]
     else:
         facts.insert(0, ("scenario", manifest.get("scenario", {}).get("name", "")))
-        files = manifest.get("scenario_files", []) + manifest.get("inputs", [])
+        files = [f for key in ("scenario_files", "data_files", "inputs")
+                 for f in manifest.get(key, [])]
+    # Options share their base's files: each file once, in the order read.
+    once = {}
+    for f in files:
+        once.setdefault((f.get("path", ""), f.get("sha256", "")), f)
+    files = list(once.values())
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts if v != "")
     unit_list = "; ".join(units)
     return (f"<table>{rows}</table><p>Units of the axes: {esc(unit_list)}. Large numbers: "

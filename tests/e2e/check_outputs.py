@@ -6,16 +6,24 @@ Usage: check_outputs.py OUTDIR SAMPLES KEEP     a run's directory
        check_outputs.py cost MANIFEST RATE_KEY  the members that say what a
            run, comparison or analysis cost (times, its rate under
            RATE_KEY, peak memory); prints the peak in KiB
+       check_outputs.py files MANIFEST  every file a run, comparison or
+           analysis says it read is there with the SHA-256 it gives (paths
+           as the manifest has them, from the current directory), and the
+           five input files of each scenario's graph are listed in order;
+           prints how many files it checked
 
 summary.csv and samples.csv: the documented columns in order, numeric
 columns numeric (no thousands separators, no stray text), no index column,
 periods like 2030Q4, quantiles ordered; binding.csv: integer counts summing
 to the samples in every (scenario, node, period), shares count / samples
 summing to 1, the same labels in the same order everywhere; manifest.json
-is valid JSON with the facts of the run.
+is valid JSON with the facts of the run, and every file it names hashes to
+the SHA-256 it gives.
 """
 import datetime
+import hashlib
 import json
+import os
 import re
 import sys
 
@@ -107,6 +115,31 @@ def check_cost(m, rate_key):
     return peak
 
 
+INPUT_FILES = ["nodes.csv", "edges.csv", "params.csv", "series.csv", "metrics.csv"]
+
+
+def check_file_hashes(m):
+    """Each (scenario's) files and inputs hashed as the manifest says;
+    returns how many files that was."""
+    if "scenarios" in m:  # a comparison: its files per scenario
+        groups = [(s["name"], s["files"], s["inputs"]) for s in m["scenarios"]]
+        assert groups and m["scenarios"][0]["role"] == "base", m["scenarios"]
+    else:
+        groups = [(m["scenario"]["name"], m["scenario_files"] + m["data_files"], m["inputs"])]
+    checked = 0
+    for name, files, inputs in groups:
+        assert files, f"{name}: no scenario files"
+        got = [os.path.basename(i["path"]) for i in inputs]
+        assert got == INPUT_FILES, f"{name}: inputs {got}"
+        assert len({os.path.dirname(i["path"]) for i in inputs}) == 1, f"{name}: inputs {inputs}"
+        for f in files + inputs:
+            with open(f["path"], "rb") as fh:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+            assert f["sha256"] == digest, f"{name}: {f['path']}: manifest {f['sha256']}, file {digest}"
+            checked += 1
+    return checked
+
+
 def check_manifest(out, n):
     with open(f"{out}/manifest.json") as f:
         m = json.load(f)
@@ -118,6 +151,7 @@ def check_manifest(out, n):
     assert m["scenario_files"][0]["path"] == m["scenario"]["path"]
     assert all(len(f["sha256"]) == 64 for f in m["scenario_files"])
     assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+    check_file_hashes(m)
     check_cost(m, "samples_per_second")
 
 
@@ -127,6 +161,10 @@ def main():
         binding = check_binding(out, n)
         assert not binding.empty, f"{out}/binding.csv has no rows"
         print(f"{out}/binding.csv loads cleanly in pandas ({len(binding)} rows)")
+        return
+    if sys.argv[1] == "files":
+        with open(sys.argv[2]) as f:
+            print(check_file_hashes(json.load(f)))
         return
     if sys.argv[1] == "cost":
         with open(sys.argv[2]) as f:

@@ -6,9 +6,13 @@
     check_report.py loaded DOM N         the DOM Chromium dumped from PROBE: N images, all loaded
     check_report.py screenshot PNG [MIN] a screenshot of the page is not blank (at least MIN
                                          of its pixels coloured, default 0.002)
+    check_report.py files PAGE MANIFEST  the page's table of input files lists every file the
+                                         manifest names (each scenario's files, data files and
+                                         graph inputs) with its SHA-256, each once
 Exit 0 if the check passes, else 1 with the reason.
 """
 import html.parser
+import json
 import os
 import sys
 
@@ -33,6 +37,50 @@ class Images(html.parser.HTMLParser):
         for key in ("src", "href"):
             if "://" in attrs.get(key, ""):
                 self.external.append(attrs[key])
+
+
+class HashRows(html.parser.HTMLParser):
+    """The (file, SHA-256) rows of the page's tables whose second cell has class hash."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cells, self.cell = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.cells = []
+        if tag == "td":
+            self.cell = ""
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None:
+            self.cells.append(self.cell)
+            self.cell = None
+        if tag == "tr" and len(self.cells) == 2 and len(self.cells[1]) == 64:
+            self.rows.append(tuple(self.cells))
+
+
+def files(page, manifest):
+    with open(manifest, encoding="utf-8") as f:
+        m = json.load(f)
+    # A comparison's scenarios list their files; a run's manifest has its own
+    # "files", the files it wrote.
+    keys = ("files", "inputs") if "scenarios" in m else ("scenario_files", "data_files", "inputs")
+    want = {(f["path"], f["sha256"]) for g in m.get("scenarios", [m]) for key in keys
+            for f in g[key]}
+    p = HashRows()
+    with open(page, encoding="utf-8") as f:
+        p.feed(f.read())
+    if len(p.rows) != len(set(p.rows)):
+        return f"files listed more than once: {sorted(r for r in set(p.rows) if p.rows.count(r) > 1)}"
+    if set(p.rows) != want or not want:
+        return f"files on the page {sorted(p.rows)}, in the manifest {sorted(want)}"
+    print(f"the page lists the {len(want)} files the manifest names, each once")
+    return None
 
 
 def parse(page):
@@ -102,7 +150,8 @@ def screenshot(png, min_share="0.002"):
 
 
 if __name__ == "__main__":
-    checks = {"images": images, "probe": probe, "loaded": loaded, "screenshot": screenshot}
+    checks = {"images": images, "probe": probe, "loaded": loaded, "screenshot": screenshot,
+              "files": files}
     problem = checks[sys.argv[1]](*sys.argv[2:])
     if problem:
         print(f"check_report {sys.argv[1]}: {problem}", file=sys.stderr)

@@ -42,6 +42,28 @@ for n in baseline same neutral option-packaging-us stress-taiwan-blockade; do
 done
 peak=$(/usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" cost "$WORK/c1/manifest.json" samples_per_second) \
     && ok "manifest: times, samples a second, peak memory ($peak KiB)" || bad "manifest: its cost"
+files=$(/usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" files "$WORK/c1/manifest.json") \
+    && ok "manifest: every scenario's files and inputs with their SHA-256 ($files files)" \
+    || bad "manifest: the files read and their hashes"
+# An option on its own copy of the inputs, one number changed: the manifest
+# says which inputs each scenario read.
+cp -r "$WORK/w/inputs" "$WORK/w/inputs2"
+sed -i 's/^euv_shipments,2026Q1,15,/euv_shipments,2026Q1,14,/' "$WORK/w/inputs2/series.csv"
+printf '[scenario]\nbase = baseline.ini\nname = other-inputs\ninputs = ../inputs2\n' \
+    >"$W/other-inputs.ini"
+expect_exit 0 "compare with an option on other inputs" -- "$BIN" compare "$W/baseline.ini" \
+    "$W/other-inputs.ini" --samples 300 --seed 9 --quiet --out "$WORK/oi"
+/usr/bin/python3 "$SRC/tests/e2e/check_outputs.py" files "$WORK/oi/manifest.json" >/dev/null \
+    && ok "manifest: the option's own inputs with their SHA-256" || bad "manifest: other inputs"
+/usr/bin/python3 - "$WORK/oi/manifest.json" <<'PY' && ok "manifest: base and option name different series.csv" \
+    || bad "manifest: the option's series.csv is not its own"
+import json, sys
+base, option = json.load(open(sys.argv[1]))["scenarios"]
+series = [next(i for i in s["inputs"] if i["path"].endswith("series.csv")) for s in (base, option)]
+assert series[0]["path"].endswith("/inputs/series.csv"), series
+assert series[1]["path"].endswith("/inputs2/series.csv"), series
+assert series[0]["sha256"] != series[1]["sha256"], series
+PY
 # Identical scenarios bind identically (the scenario column aside).
 cmp -s <(cut -d, -f2- "$WORK/c1/baseline/binding.csv") <(cut -d, -f2- "$WORK/c1/same/binding.csv") \
     && ok "an identical option's binding.csv is the base's" || bad "identical option binds differently"

@@ -48,6 +48,8 @@ for text in "scenario</th><td>baseline" "seed</th><td>5" "samples</th><td>1,000"
     "inputs/nodes.csv" "H100e" "calibration"; do
     grep -qF "$text" "$WORK/run/report.html" && ok "run page has '$text'" || bad "run page lacks '$text'"
 done
+$CHECK files "$WORK/run/report.html" "$WORK/run/manifest.json" \
+    && ok "run page: every file read, with its SHA-256, once" || bad "run page: files read"
 browse "$WORK/run/report.html" run 8
 
 # A run with --report (2 ranks): its own binding.csv drawn; without it, the
@@ -69,6 +71,10 @@ for img in diff-option-packaging-us diff-option-behind-the-meter-us prob-better 
     grep -q "src=\"report/$img.png\"" "$WORK/cmp/report.html" && ok "comparison page shows $img" \
         || bad "comparison page lacks $img"
 done
+# The options share the base's files and inputs: each listed once.
+$CHECK files "$WORK/cmp/report.html" "$WORK/cmp/manifest.json" \
+    && ok "comparison page: every scenario's files and inputs, each once" \
+    || bad "comparison page: files read"
 browse "$WORK/cmp/report.html" compare "$(images "$WORK/cmp/report.html")"
 
 # A batch with --report: an index linking each entry's report.

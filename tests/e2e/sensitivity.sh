@@ -84,6 +84,8 @@ grep -q '"model_evaluations": 100000,' "$WORK/add/manifest.json" \
     && ok "manifest: N (K + 2) = 20000 x 5 model evaluations" || bad "manifest: model evaluations"
 $PY "$SRC/tests/e2e/check_outputs.py" cost "$WORK/add/manifest.json" evaluations_per_second >/dev/null \
     && ok "manifest: times, evaluations a second, peak memory" || bad "manifest: its cost"
+$PY "$SRC/tests/e2e/check_outputs.py" files "$WORK/add/manifest.json" >/dev/null \
+    && ok "manifest: the scenario's files and inputs with their SHA-256" || bad "manifest: files read"
 
 expect_exit 0 "product: 20000 samples" -- sens "$T/product.ini" --metric prod --periods 2026Q2,2026Q4 \
     --samples 20000 --seed 5 --group both=shock_x1,shock_x2 --out "$WORK/prod"

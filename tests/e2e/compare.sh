@@ -2,7 +2,7 @@
 # `chokepoint compare`: common random numbers (an identical option, and one
 # adding only neutral shocks and events, differ from the base by exactly 0
 # in every sample), byte-identical results (binding.csv included) at 1, 2,
-# 3 and 4 ranks, the
+# 3 and 4 ranks and whatever the other options, the
 # variance reduction of pairing against two independent runs (measured and
 # printed), and bad input (exit 3, nothing written).
 . "$(dirname "$0")/common.sh" "$@"
@@ -76,6 +76,23 @@ head -1 "$WORK/c1/compare.csv" | grep -q "^option,metric,region,period,unit,samp
 if /usr/bin/python3 "$SRC/tests/e2e/check_compare.py" zero "$WORK/c1" same neutral; then
     ok "identical and neutral options: zero difference in every sample"
 else bad "CRN pairing broken"; fi
+# An option's rows, summary and binding.csv do not depend on the other
+# options nor on their order, so a large comparison can be split into
+# smaller ones with the same base, seed and samples (jobs/README.md).
+expect_exit 0 "two of the options alone, in the other order" -- "$BIN" compare "$W/baseline.ini" \
+    "$W/stress-taiwan-blockade.ini" "$W/option-packaging-us.ini" --samples 700 --seed 9 --quiet \
+    --out "$WORK/part"
+for o in stress-taiwan-blockade option-packaging-us; do
+    rows=$(grep -c "^$o," "$WORK/part/compare.csv")
+    [ "$rows" -gt 0 ] && cmp -s <(grep "^$o," "$WORK/c1/compare.csv") <(grep "^$o," "$WORK/part/compare.csv") \
+        && ok "$o: its $rows rows of compare.csv as in the larger comparison" \
+        || bad "$o: compare.csv rows depend on the other options"
+    for f in summary.csv binding.csv; do
+        cmp -s "$WORK/c1/$o/$f" "$WORK/part/$o/$f" && ok "$o/$f as in the larger comparison" \
+            || bad "$o/$f depends on the other options"
+    done
+done
+
 # The base's summary in a comparison is the summary of a plain run.
 "$BIN" run "$W/baseline.ini" --samples 700 --seed 9 --quiet --out "$WORK/run" >/dev/null 2>&1
 cmp -s "$WORK/run/summary.csv" "$WORK/c1/baseline/summary.csv" \

@@ -59,9 +59,9 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
     {                                                                                              \
         &(f)->power_prev, &(f)->orders, &(f)->buffer, &(f)->arrived, &(f)->resold, &(f)->ordered,  \
             &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
-            &(f)->sum_waiting, &(f)->start                                                         \
+            &(f)->sum_waiting, &(f)->start, &(f)->obsolete                                         \
     }
-#define N_LANE_ARRAYS 12
+#define N_LANE_ARRAYS 13
 #define OWN_ARRAYS(f)                                                                              \
     {                                                                                              \
         &(f)->own_wait, &(f)->own_flops, &(f)->own_watts                                           \
@@ -91,7 +91,8 @@ int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own, int thermal)
         ok = ok && (f->need = calloc((T ? T : 1) * lanes, sizeof *f->need)) != NULL &&
              (f->sum_liquid = calloc(lanes, sizeof *f->sum_liquid)) != NULL &&
              (f->hostable = calloc(lanes, sizeof *f->hostable)) != NULL &&
-             (f->liquid_room = calloc(lanes, sizeof *f->liquid_room)) != NULL;
+             (f->liquid_room = calloc(lanes, sizeof *f->liquid_room)) != NULL &&
+             (f->renew_cut = calloc(lanes, sizeof *f->renew_cut)) != NULL;
     if (!ok) {
         cp_fleet_free(f);
         return -1;
@@ -114,6 +115,7 @@ void cp_fleet_free(cp_fleet *f)
     free(f->sum_liquid);
     free(f->hostable);
     free(f->liquid_room);
+    free(f->renew_cut);
     free(f->own_share);
     free(f->own_waiting);
     free(f->own_eq);
@@ -135,6 +137,8 @@ void cp_fleet_reset(cp_fleet *f)
         memset(*own_arrays[k], 0, f->T * f->lanes * sizeof **own_arrays[k]);
     if (f->need)
         memset(f->need, 0, f->T * f->lanes * sizeof *f->need);
+    if (f->renew_cut)
+        memset(f->renew_cut, 0, f->lanes * sizeof *f->renew_cut);
     memset(f->own_share, 0, f->lanes * sizeof *f->own_share);
     memset(f->capped, 0, f->lanes * sizeof *f->capped);
     memset(f->first_wait, 0, f->lanes * sizeof *f->first_wait);
@@ -150,16 +154,33 @@ void cp_fleet_reset(cp_fleet *f)
  * lane's sum still adds the cohorts oldest first: the same bits. */
 #define SUM_BLOCK 16
 
+/* Which installed accelerators this quarter's make obsolete: those whose
+ * FLOP/s per watt is at most `below` of a new one's (flops_in / watts_in);
+ * watts_out receives their watts, per lane. */
+typedef struct obsolete_test {
+    double below;
+    const double *flops_in, *watts_in;
+    double *watts_out;
+} obsolete_test;
+
+/* Whether lane l's accelerators of `flops` FLOP/s and `watts` W in all
+ * (or each) are obsolete: without a division, and never when a new one
+ * draws nothing. */
+LANE_INLINE int is_obsolete(const obsolete_test *ob, size_t l, double flops, double watts)
+{
+    return (ob->watts_in[l] > 0) & (flops * ob->watts_in[l] <= ob->below * watts * ob->flops_in[l]);
+}
+
 /* installed_sums for lanes l0 .. l0 + m - 1 (m at most SUM_BLOCK; the
  * compiler specialises the always-inlined body for m == SUM_BLOCK). */
 LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
                                  size_t m, double *restrict fleet, double *restrict flops,
                                  double *restrict watts, double *restrict watts_next,
-                                 double *restrict liquid)
+                                 double *restrict liquid, const obsolete_test *ob)
 {
     const size_t L = f->lanes;
     const double si = sp->surv_init[t], si1 = sp->surv_init[t + 1];
-    double a[SUM_BLOCK], b[SUM_BLOCK], w[SUM_BLOCK], w1[SUM_BLOCK], q[SUM_BLOCK];
+    double a[SUM_BLOCK], b[SUM_BLOCK], w[SUM_BLOCK], w1[SUM_BLOCK], q[SUM_BLOCK], o[SUM_BLOCK];
     for (size_t l = 0; l < m; l++) {
         const double fleet0 = sp->fleet0 * f->start[l0 + l]; /* exact when start is 1 */
         a[l] = fleet0 * si;
@@ -167,6 +188,7 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         w[l] = fleet0 * sp->watts0 * si;
         w1[l] = fleet0 * sp->watts0 * si1;
         q[l] = 0;
+        o[l] = ob && is_obsolete(ob, l0 + l, sp->flops0, sp->watts0) ? w[l] : 0;
     }
     for (size_t c = 0; c < t; c++) {
         const double s = sp->surv[t - c], s1 = sp->surv[t - c + 1];
@@ -182,6 +204,8 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         const double *restrict need = liquid ? &f->need[c * L + l0] : NULL;
         for (size_t l = 0; liquid && l < m; l++)
             q[l] += s * wt[l] * need[l];
+        for (size_t l = 0; ob && l < m; l++)
+            o[l] += is_obsolete(ob, l0 + l, fl[l], wt[l]) ? s * wt[l] : 0;
     }
     for (size_t l = 0; l < m; l++) {
         fleet[l0 + l] = a[l];
@@ -191,23 +215,26 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
     }
     for (size_t l = 0; liquid && l < m; l++)
         liquid[l0 + l] = q[l];
+    for (size_t l = 0; ob && l < m; l++)
+        ob->watts_out[l0 + l] = o[l];
 }
 
 /* The installed fleet at the start of quarter t: accelerators, FLOP/s,
- * watts, the watts still alive next quarter, and with a thermal limit
+ * watts, the watts still alive next quarter, with a thermal limit
  * (liquid not NULL) the watts that need liquid-cooled racks (the starting
- * fleet needs none: it stays in the halls it is in), in the same pass
- * over the cohorts. */
+ * fleet needs none: it stays in the halls it is in), and with replacement
+ * (ob not NULL) the watts of the obsolete ones, in the same pass over the
+ * cohorts. */
 CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
                                           size_t n, double *restrict fleet, double *restrict flops,
                                           double *restrict watts, double *restrict watts_next,
-                                          double *restrict liquid)
+                                          double *restrict liquid, const obsolete_test *ob)
 {
     size_t l0 = 0;
     for (; l0 + SUM_BLOCK <= n; l0 += SUM_BLOCK)
-        installed_block(sp, f, t, l0, SUM_BLOCK, fleet, flops, watts, watts_next, liquid);
+        installed_block(sp, f, t, l0, SUM_BLOCK, fleet, flops, watts, watts_next, liquid, ob);
     if (l0 < n)
-        installed_block(sp, f, t, l0, n - l0, fleet, flops, watts, watts_next, liquid);
+        installed_block(sp, f, t, l0, n - l0, fleet, flops, watts, watts_next, liquid, ob);
 }
 
 /* The oldest cohort any of lanes l0 .. l0 + m - 1 has waiting: older
@@ -368,15 +395,40 @@ CP_LANE_CLONES static void hostable_power(size_t n, const double *restrict sum_w
     }
 }
 
+/* With a thermal limit and replacement: the obsolete watts that new
+ * accelerators can replace, at most what the liquid-cooled room left after
+ * the power it can fill (hostable) allows, each W of the new needing q of
+ * it.  A W retired frees its own share of liquid-cooled racks too, but
+ * replacement, oldest first, is sure to reach only this much (each W costs
+ * at most q of the room), so the orders do not outrun it. */
+CP_LANE_CLONES static void
+replaceable_power(size_t n, const double *restrict sum_watts, const double *restrict sum_liquid,
+                  const double *restrict pue, const double *restrict power,
+                  const double *restrict liquid, const double *restrict needs,
+                  const double *restrict hostable, double *restrict obsolete, uint8_t *restrict cut)
+{
+    for (size_t l = 0; l < n; l++) {
+        const double w_per_mw = 1e6 / pue[l];
+        const double q = need_now(needs, l), draw_w = sum_watts[l];
+        const double fill_w = hostable[l] * w_per_mw - draw_w;
+        const double liquid_w = liquid_mw(liquid, power, l) * w_per_mw - sum_liquid[l];
+        const double left = liquid_w - (fill_w > 0 ? fill_w : 0) * q;
+        const double cap = q > 0 ? (left > 0 ? left : 0) / q : INFINITY;
+        cut[l] = obsolete[l] > cap;
+        obsolete[l] = obsolete[l] < cap ? obsolete[l] : cap;
+    }
+}
+
 /* The orders of lanes 0 .. n - 1 (see cp_fleet_plan); offered: its own
  * accelerators' watts on offer (NULL: none). */
 LANE_INLINE void order_lanes(size_t n, double horizon, double target, int has_offer,
                              const double *restrict power_in, const double *restrict pue,
                              const double *restrict watts_in, const double *restrict sum_watts,
                              const double *restrict sum_watts_next,
-                             const double *restrict sum_waiting, const double *restrict offered,
-                             double *restrict power_prev, double *restrict own_share,
-                             double *restrict buffer_out, double *restrict orders_out)
+                             const double *restrict sum_waiting, const double *restrict obsolete,
+                             const double *restrict offered, double *restrict power_prev,
+                             double *restrict own_share, double *restrict buffer_out,
+                             double *restrict orders_out)
 {
     for (size_t l = 0; l < n; l++) {
         const double power = power_in[l], mw_per_watt = pue[l] / 1e6;
@@ -395,7 +447,11 @@ LANE_INLINE void order_lanes(size_t n, double horizon, double target, int has_of
             has_offer && offered[l] > 0 && watts_in[l] > 0 ? offered[l] / watts_in[l] : 0;
         const double take = offer < need ? offer : need;
         own_share[l] = offer > 0 ? take / offer : 0;
-        const double o = want - take;
+        /* Replacements of obsolete accelerators are bought, never its own
+         * (none when the power fell below the draw: nothing is installed
+         * then). */
+        const double renew = power >= draw ? obsolete[l] * mw_per_watt / mw_new : 0;
+        const double o = want + renew - take;
         const double orders = mw_new > 0 ? o : 0, buffer = mw_new > 0 ? b : 0;
         buffer_out[l] = buffer;
         orders_out[l] = orders > 0 ? orders : 0;
@@ -408,16 +464,16 @@ CP_LANE_CLONES static void
 place_orders(size_t n, double horizon, double target, const double *restrict power_in,
              const double *restrict pue, const double *restrict watts_in,
              const double *restrict sum_watts, const double *restrict sum_watts_next,
-             const double *restrict sum_waiting, const double *restrict offered,
-             double *restrict power_prev, double *restrict own_share, double *restrict buffer_out,
-             double *restrict orders_out)
+             const double *restrict sum_waiting, const double *restrict obsolete,
+             const double *restrict offered, double *restrict power_prev,
+             double *restrict own_share, double *restrict buffer_out, double *restrict orders_out)
 {
     if (offered)
         order_lanes(n, horizon, target, 1, power_in, pue, watts_in, sum_watts, sum_watts_next,
-                    sum_waiting, offered, power_prev, own_share, buffer_out, orders_out);
+                    sum_waiting, obsolete, offered, power_prev, own_share, buffer_out, orders_out);
     else
         order_lanes(n, horizon, target, 0, power_in, pue, watts_in, sum_watts, sum_watts_next,
-                    sum_waiting, NULL, power_prev, own_share, buffer_out, orders_out);
+                    sum_waiting, obsolete, NULL, power_prev, own_share, buffer_out, orders_out);
 }
 
 CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
@@ -426,12 +482,19 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     if (t == 0) /* the starting fleet, which a shock on initial_fleet may scale */
         for (size_t l = 0; l < n; l++)
             f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
+    const obsolete_test ob = {.below = in->replace_below,
+                              .flops_in = in->flops,
+                              .watts_in = in->watts,
+                              .watts_out = f->obsolete};
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next,
-                   sp->thermal ? f->sum_liquid : NULL);
+                   sp->thermal ? f->sum_liquid : NULL, in->replace_below > 0 ? &ob : NULL);
     waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
     if (sp->thermal)
         hostable_power(n, f->sum_watts, f->sum_liquid, in->pue, in->power, in->liquid, in->needs,
                        f->hostable);
+    if (sp->thermal && in->replace_below > 0)
+        replaceable_power(n, f->sum_watts, f->sum_liquid, in->pue, in->power, in->liquid, in->needs,
+                          f->hostable, f->obsolete, f->renew_cut);
     const double *power_in = sp->thermal ? f->hostable : in->power;
     if (t == 0) /* no growth in the first quarter: as if last quarter's were this one's */
         for (size_t l = 0; l < n; l++)
@@ -441,8 +504,8 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
      * the same watts (as its orders, buffer and waiting are counted): it
      * takes the share own_share of them. */
     place_orders(n, in->horizon, in->buffer, power_in, in->pue, in->watts, f->sum_watts,
-                 f->sum_watts_next, f->sum_waiting, in->own_watts, f->power_prev, f->own_share,
-                 f->buffer, f->orders);
+                 f->sum_watts_next, f->sum_waiting, f->obsolete, in->own_watts, f->power_prev,
+                 f->own_share, f->buffer, f->orders);
     f->planned = t + 1;
 }
 
@@ -543,61 +606,147 @@ static double take_cooled(double *wait, double s, double each, double q, double 
     return k;
 }
 
+/* The running sums of a lane's installation: the headroom (W), the
+ * liquid-cooled headroom (W; NULL without a thermal limit), and the
+ * fleet's accelerators, FLOP/s and watts. */
+typedef struct lane_sums {
+    double h, *hl, fleet, flops, watts;
+} lane_sums;
+
+/* Retires the share `part` of `units` accelerators of `flops` FLOP/s and
+ * `watts` W in all (alive now) from the running sums. */
+static void take_off(lane_sums *ls, double part, double units, double flops, double watts)
+{
+    ls->fleet -= units * part;
+    ls->flops -= flops * part;
+    ls->watts -= watts * part;
+}
+
+/* Replacement: a waiting part that did not fit for lack of power (its
+ * accelerators draw `each` W and give `per` FLOP/s, a share q of their
+ * watts needing liquid-cooled racks) takes the place of installed
+ * accelerators whose FLOP/s per watt is at most `below` of its own:
+ * oldest first, the starting fleet first, as far as it fills their
+ * place (`want` W at most) and, under a thermal limit, as far as the
+ * liquid-cooled room lets it (each W of it needs q of that room, each W
+ * retired frees its own cohort's share).  Retires them (they leave the
+ * fleet for good), frees their watts in the headroom and returns how many
+ * accelerators it retired. */
+static double make_room(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l, double below,
+                        double want, double per, double each, double q, lane_sums *ls)
+{
+    const size_t L = f->lanes;
+    double retired = 0, freed = 0;
+    /* liquid-cooled room left for what the part takes beyond what it frees */
+    double budget = ls->hl ? *ls->hl : INFINITY;
+    const double si = sp->surv_init[t];
+    const double w0 = sp->fleet0 * f->start[l] * si * sp->watts0;
+    if (w0 > 0 && sp->flops0 * each <= below * sp->watts0 * per) {
+        const double cap = q > 0 ? budget / q : INFINITY;
+        const double r = fmin(fmin(w0, want), cap);
+        const double part = r < w0 ? r / w0 : 1.0, units = sp->fleet0 * f->start[l] * si;
+        take_off(ls, part, units, units * sp->flops0, w0);
+        f->start[l] = part < 1.0 ? f->start[l] * (1.0 - part) : 0;
+        budget -= r * q;
+        freed += r;
+        retired += units * part;
+    }
+    for (size_t c = 0; c < t && freed < want; c++) {
+        const size_t at = c * L + l;
+        const double iw = f->inst_watts[at];
+        if (!(iw > 0) || !(f->inst_flops[at] * each <= below * iw * per))
+            continue;
+        const double s = sp->surv[t - c], w = s * iw, qc = ls->hl ? f->need[at] : 0;
+        const double cap = q > qc ? budget / (q - qc) : INFINITY;
+        const double r = fmin(fmin(w, want - freed), cap);
+        if (!(r > 0))
+            continue;
+        const double part = r < w ? r / w : 1.0, units = s * f->inst[at];
+        take_off(ls, part, units, s * f->inst_flops[at], w);
+        const double keep = 1.0 - part;
+        f->inst[at] *= keep;
+        f->inst_flops[at] *= keep;
+        f->inst_watts[at] *= keep;
+        budget -= r * (q - qc);
+        if (ls->hl)
+            *ls->hl += r * qc;
+        freed += r;
+        retired += units * part;
+    }
+    ls->h += freed;
+    f->obsolete[l] -= freed;
+    return retired;
+}
+
+/* Installs from one waiting part of cohort c (wait: age-0 units, s its
+ * survival, each the W and per the FLOP/s of one, q the share of its watts
+ * that need liquid-cooled racks) what the headroom allows, and with
+ * replacement (below > 0) what fits in place of obsolete accelerators
+ * (make_room) when the headroom is used up; adds them to the cohort's
+ * installed and to the sums, and returns how many. */
+static double install_part(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t c, size_t l,
+                           double *wait, double each, double per, double below, lane_sums *ls,
+                           double *replaced)
+{
+    const size_t at = c * f->lanes + l;
+    const double s = sp->surv[t - c], q = ls->hl ? f->need[at] : 0;
+    double installed = 0;
+    for (int round = 0; round < 2; round++) {
+        double age0;
+        const double k = ls->hl ? take_cooled(wait, s, each, q, &ls->h, ls->hl, &age0)
+                                : take(wait, s, each, &ls->h, &age0);
+        f->inst[at] += age0;
+        f->inst_flops[at] += age0 * per;
+        f->inst_watts[at] += age0 * each;
+        installed += k;
+        ls->fleet += k;
+        ls->flops += k * per;
+        ls->watts += k * each;
+        /* (only while accelerators obsolete by this quarter's bought ones
+         * are installed: a pass over the cohorts costs) */
+        if (round > 0 || !(below > 0) || !(*wait * s * each > TINY * ls->watts) ||
+            !(f->obsolete[l] > 0))
+            break;
+        const double retired = make_room(sp, f, t, l, below, *wait * s * each, per, each, q, ls);
+        if (!(retired > 0))
+            break;
+        *replaced += retired;
+    }
+    return installed;
+}
+
 /* Installs lane l's waiting accelerators, oldest cohort first (its own
  * before bought ones of the same age), while the headroom (W) lasts, and
- * with a thermal limit (hl: the liquid-cooled headroom, W; else NULL)
- * while that lasts for the cohorts that need it; adds them to the sums.
- * Returns how many.  Scalar: each cohort's share depends on what the
- * older ones left. */
-static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l,
-                           double *headroom, double *hl, double *fleet, double *flops,
-                           double *watts)
+ * with a thermal limit (ls->hl not NULL: the liquid-cooled headroom, W)
+ * while that lasts for the cohorts that need it; then, with replacement
+ * (below > 0), in place of obsolete ones.  Keeps the sums in ls and the
+ * accelerators retired early in *replaced; returns how many it installed.
+ * Scalar: each cohort's share depends on what the older ones left. */
+static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l, double below,
+                           lane_sums *ls, double *replaced)
 {
     const size_t L = f->lanes;
     double *const own = f->own_wait;
-    double installed = 0, h = *headroom, fl = *fleet, fp = *flops, wt = *watts;
+    double installed = 0;
     size_t c = f->first_wait[l];
     while (c < t && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
         c++;
     /* Older cohorts are empty in this lane, and so are those it empties
-     * now, oldest first: later passes start after them. */
+     * now, oldest first: later passes start after them.  With replacement
+     * a cohort goes on after the headroom is used up. */
     size_t first = c;
-    for (; c <= t && h > 0; c++) {
+    for (; c <= t && (ls->h > 0 || (below > 0 && f->obsolete[l] > 0)); c++) {
         const size_t at = c * L + l;
-        const double s = sp->surv[t - c];
-        double age0;
-        if (own && own[at] > 0) {
-            const double each = f->own_watts[at], per = f->own_flops[at];
-            const double k = hl ? take_cooled(&own[at], s, each, f->need[at], &h, hl, &age0)
-                                : take(&own[at], s, each, &h, &age0);
-            f->inst[at] += age0;
-            f->inst_flops[at] += age0 * per;
-            f->inst_watts[at] += age0 * each;
-            installed += k;
-            fl += k;
-            fp += k * per;
-            wt += k * each;
-        }
-        if (f->wait[at] > 0 && h > 0) {
-            const double each = f->watts[at];
-            const double k = hl ? take_cooled(&f->wait[at], s, each, f->need[at], &h, hl, &age0)
-                                : take(&f->wait[at], s, each, &h, &age0);
-            f->inst[at] += age0;
-            f->inst_flops[at] += age0 * f->flops[at];
-            f->inst_watts[at] += age0 * each;
-            installed += k;
-            fl += k;
-            fp += k * f->flops[at];
-            wt += k * each;
-        }
+        if (own && own[at] > 0)
+            installed += install_part(sp, f, t, c, l, &own[at], f->own_watts[at], f->own_flops[at],
+                                      below, ls, replaced);
+        if (f->wait[at] > 0 && (ls->h > 0 || (below > 0 && f->obsolete[l] > 0)))
+            installed += install_part(sp, f, t, c, l, &f->wait[at], f->watts[at], f->flops[at],
+                                      below, ls, replaced);
         const int emptied = !(f->wait[at] > 0) && !(own && own[at] > 0);
         first = first == c && c < t && emptied ? c + 1 : first;
     }
     f->first_wait[l] = (uint16_t)first;
-    *headroom = h;
-    *fleet = fl;
-    *flops = fp;
-    *watts = wt;
     return installed;
 }
 
@@ -650,19 +799,23 @@ CP_LANE_CLONES static void liquid_room(size_t n, const double *restrict pue,
     }
 }
 
-/* What bound: the power (headroom used up), else a supply short of the
- * orders (its import limit, or the capacity), else the orders; without a
- * market (has_market 0) the supply is what it is.  Without branches (&
- * and | rather than && and ||). */
+/* What bound: the power (headroom used up, unless obsolete accelerators
+ * are left to replace and nothing waits to replace them: then the chips
+ * did), else a supply short of the orders (its import limit, or the
+ * capacity), else the orders; without a market (has_market 0) the supply
+ * is what it is.  Without branches (& and | rather than && and ||). */
 CP_LANE_CLONES static void
 bound_lanes(size_t n, int has_market, const double *restrict pue, const double *restrict power,
             const double *restrict headroom, const double *restrict ordered,
             const double *restrict arrived, const double *restrict resold,
-            const uint8_t *restrict capped_by, uint8_t *restrict bound)
+            const uint8_t *restrict capped_by, const double *restrict obsolete,
+            const double *restrict waiting, const double *restrict fleet, uint8_t *restrict bound)
 {
     for (size_t l = 0; l < n; l++) {
         const double w_per_mw = 1e6 / pue[l], power_w = power[l] * w_per_mw;
-        const int by_power = !(headroom[l] > TINY * power_w);
+        const int renewing = (obsolete[l] > TINY * power_w) & (headroom[l] > -TINY * power_w) &
+                             !(waiting[l] > TINY * (fleet[l] + waiting[l]));
+        const int by_power = !(headroom[l] > TINY * power_w) & !renewing;
         const int is_short =
             !has_market | (ordered[l] - arrived[l] - resold[l] > TINY * (1.0 + ordered[l]));
         const int capped = has_market & (capped_by[l] != 0);
@@ -678,12 +831,17 @@ bound_lanes(size_t n, int has_market, const double *restrict pue, const double *
  * orders followed the power it could fill. */
 CP_LANE_CLONES static void cooling_bound(size_t n, const double *restrict pue,
                                          const double *restrict power, const double *restrict room,
-                                         const double *restrict needs, uint8_t *restrict bound)
+                                         const double *restrict needs,
+                                         const uint8_t *restrict renew_cut, uint8_t *restrict bound)
 {
     for (size_t l = 0; l < n; l++) {
         const double power_w = power[l] * 1e6 / pue[l];
         const int cooled = !(room[l] > TINY * power_w) & (need_now(needs, l) > 0);
-        bound[l] = (bound[l] != CP_FLEET_BOUND_POWER) & cooled ? CP_FLEET_BOUND_COOLING : bound[l];
+        /* with the power used up, the liquid-cooled room still binds where
+         * it held back the replacement of obsolete accelerators */
+        const int held = (bound[l] == CP_FLEET_BOUND_POWER) & (renew_cut[l] != 0);
+        bound[l] = ((bound[l] != CP_FLEET_BOUND_POWER) | held) & cooled ? CP_FLEET_BOUND_COOLING
+                                                                        : bound[l];
     }
 }
 
@@ -743,17 +901,26 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                 out->flops, watts, headroom);
     if (sp->thermal)
         liquid_room(n, in->pue, in->power, in->liquid, f->sum_liquid, f->liquid_room);
-    for (size_t l = 0; l < n; l++)
-        out->installed[l] =
-            install_lane(sp, f, t, l, &headroom[l], sp->thermal ? &f->liquid_room[l] : NULL,
-                         &out->fleet[l], &out->flops[l], &watts[l]);
-    bound_lanes(n, pool != NULL, in->pue, in->power, headroom, f->ordered, f->arrived, f->resold,
-                f->capped, out->bound);
-    if (sp->thermal)
-        cooling_bound(n, in->pue, in->power, f->liquid_room, in->needs, out->bound);
-    power_reports(n, in->pue, in->power, watts, headroom);
+    for (size_t l = 0; l < n; l++) {
+        lane_sums ls = {.h = headroom[l],
+                        .hl = sp->thermal ? &f->liquid_room[l] : NULL,
+                        .fleet = out->fleet[l],
+                        .flops = out->flops[l],
+                        .watts = watts[l]};
+        out->replaced[l] = 0;
+        out->installed[l] = install_lane(sp, f, t, l, in->replace_below, &ls, &out->replaced[l]);
+        headroom[l] = ls.h;
+        out->fleet[l] = ls.fleet;
+        out->flops[l] = ls.flops;
+        watts[l] = ls.watts;
+    }
     double *const own = f->own_wait ? f->own_waiting : NULL;
     waiting_sums(sp, f, t, n, in->watts, out->waiting, out->waiting_age, own, f->own_eq);
+    bound_lanes(n, pool != NULL, in->pue, in->power, headroom, f->ordered, f->arrived, f->resold,
+                f->capped, f->obsolete, out->waiting, out->fleet, out->bound);
+    if (sp->thermal)
+        cooling_bound(n, in->pue, in->power, f->liquid_room, in->needs, f->renew_cut, out->bound);
+    power_reports(n, in->pue, in->power, watts, headroom);
     for (size_t l = 0; pool && !own && l < n; l++)
         if (out->waiting[l] > f->buffer[l]) {
             return_surplus(f, t, l, (out->waiting[l] - f->buffer[l]) / out->waiting[l], pool);

@@ -13,7 +13,10 @@
  * expects can take, a market ships capacity against its buyers' orders and
  * resells what buyers returned (cp_fleet_market), and the fleet installs
  * what the power allows, oldest first, returning what waits beyond its
- * buffer to the market's pool (cp_fleet_step).  The equations are in
+ * buffer to the market's pool (cp_fleet_step).  When the power is used up,
+ * accelerators far less efficient than those waiting (replace_below) are
+ * retired early to make room for them: a power-bound operator fills its
+ * megawatts with the newest chips it can get.  The equations are in
  * inputs/README.md.
  *
  * A fleet may also receive accelerators of its own (from `stream` nodes:
@@ -68,7 +71,11 @@ typedef struct cp_fleet {
     double *own_waiting;  /* per lane: its own accelerators waiting (scratch of a quarter) */
     double *own_eq;       /* per lane: the same, as bought ones of equal watts (scratch) */
     uint16_t *first_wait; /* per lane: nothing waits in older cohorts */
-    double *start;        /* per lane: the starting fleet's multiplier (of fleet0) */
+    double *start;        /* per lane: the starting fleet's multiplier (of fleet0), less
+                           * what was replaced */
+    double *obsolete;     /* per lane: W of installed accelerators this quarter's make
+                           * obsolete (replace_below) that can be replaced, less those
+                           * replaced so far */
     double *power_prev;   /* power available last quarter (MW), per lane */
     double *orders;       /* this quarter's orders, per lane (>= 0) */
     double *buffer;       /* what it wants left waiting at the end of the quarter */
@@ -85,6 +92,9 @@ typedef struct cp_fleet {
      * fill this quarter (its power, less what only air-cooled racks could
      * use); the liquid-cooled headroom (W, scratch of cp_fleet_step). */
     double *sum_liquid, *hostable, *liquid_room;
+    /* With a thermal limit and replacement, per lane: 1 where the
+     * liquid-cooled room held back this quarter's replacements. */
+    uint8_t *renew_cut;
     size_t planned; /* t + 1 once quarter t's orders are placed */
     size_t lanes, T;
 } cp_fleet;
@@ -120,11 +130,15 @@ typedef struct cp_fleet_in {
     const double *liquid, *needs;
     double horizon; /* order_horizon: quarters of power growth ordered ahead */
     double buffer;  /* inventory_target: quarters of expected installations */
+    /* replace_below: an installed cohort whose FLOP/s per watt is at most
+     * this share of a waiting one's is replaced by it when power is short
+     * (0: never). */
+    double replace_below;
 } cp_fleet_in;
 
 typedef struct cp_fleet_out {
     double *fleet, *flops, *power_used, *waiting, *installed, *orders, *target, *unfilled,
-        *waiting_age, *received, *waiting_own, *received_own;
+        *waiting_age, *received, *waiting_own, *received_own, *replaced;
     uint8_t *bound; /* CP_FLEET_BOUND_* */
 } cp_fleet_out;
 
@@ -140,13 +154,15 @@ enum {
 };
 
 /* Places quarter t's orders (f->orders): the accelerators that fill the
- * power free now, plus `horizon` quarters of the power's last growth and a
- * buffer of `buffer` quarters of expected installations, less what waits.
+ * power free now and replace the obsolete installed ones, plus `horizon`
+ * quarters of the power's last growth and a buffer of `buffer` quarters of
+ * expected installations, less what waits.
  * cp_fleet_step calls it if the market has not. */
 void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in);
 
 /* Quarter t: deliveries join, accelerators are installed oldest first
- * while the power lasts, and what waits beyond the buffer goes back to
+ * while the power lasts (then in place of obsolete ones, which retire
+ * early), and what waits beyond the buffer goes back to
  * pool (NULL for a fleet without a market: there it keeps waiting). */
 void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
                    cp_fleet_pool *pool, const cp_fleet_out *out);

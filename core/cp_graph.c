@@ -83,7 +83,7 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                          .fields = F(CP_FIELD_OUTPUT)},
     [CP_NODE_DEPLOY] =
         {.name = "deploy",
-         .n_params = 12,
+         .n_params = 13,
          .params = {{"pue", REQUIRED, 1, 10, 0, 0, 0},
                     {"lifetime", REQUIRED, 0, 1000, 1, 0, 1},
                     {"failure_loss", 0.0, 0, 1, 0, 1, 0},
@@ -98,7 +98,10 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                     {"import_limit", 1.0, 0, 1, 0, 0, 1},
                     /* The PUE of the halls' air-cooled part less that of
                      * the liquid-cooled part ('pue'). */
-                    {"pue_air_extra", 0.0, 0, 10, 0, 0, 0}},
+                    {"pue_air_extra", 0.0, 0, 10, 0, 0, 0},
+                    /* Replacement: a share of the newest's FLOP/s per watt
+                     * (0: never); read as a constant. */
+                    {"replace_below", 0.0, 0, 1, 0, 1, 1}},
          .role_min =
              {[CP_ROLE_UNITS] = 1, [CP_ROLE_POWER] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .role_max = {[CP_ROLE_UNITS] = UNLIMITED,
@@ -110,7 +113,8 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) | F(CP_FIELD_POWER_USED) |
                    F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
                    F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
-                   F(CP_FIELD_RECEIVED) | F(CP_FIELD_WAITING_OWN) | F(CP_FIELD_RECEIVED_OWN)},
+                   F(CP_FIELD_RECEIVED) | F(CP_FIELD_WAITING_OWN) | F(CP_FIELD_RECEIVED_OWN) |
+                   F(CP_FIELD_REPLACED)},
     [CP_NODE_MARKET] = {.name = "market",
                         .n_params = 0,
                         .role_min = {[CP_ROLE_IN] = 1},
@@ -127,8 +131,9 @@ static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale",  "flow",
                                                       "units", "power",  "flops",       "watts",
                                                       "cap",   "liquid", "needs_liquid"};
 static const char *const field_names[CP_FIELD_COUNT] = {
-    "output",   "compute",     "power_used", "waiting", "deployed", "orders",      "target",
-    "unfilled", "waiting_age", "idle",       "unsold",  "received", "waiting_own", "received_own"};
+    "output", "compute",  "power_used",  "waiting",      "deployed",
+    "orders", "target",   "unfilled",    "waiting_age",  "idle",
+    "unsold", "received", "waiting_own", "received_own", "replaced"};
 
 const char *cp_graph_kind_name(cp_node_kind kind)
 {

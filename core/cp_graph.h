@@ -27,8 +27,8 @@
 
 #define CP_NAME_MAX 64
 #define CP_UNIT_MAX 32
-#define CP_PARAMS_MAX 12
-#define CP_FIELDS_MAX 14
+#define CP_PARAMS_MAX 13
+#define CP_FIELDS_MAX 15
 #define CP_LABEL_MAX 32
 
 typedef enum cp_node_kind {
@@ -77,8 +77,10 @@ typedef enum cp_field {
     CP_FIELD_RECEIVED,    /* deploy: accelerators delivered to it this quarter */
     CP_FIELD_WAITING_OWN, /* deploy: of the waiting, its own (from streams) */
     CP_FIELD_RECEIVED_OWN, /* deploy: of the received, its own taken (from streams) */
+    CP_FIELD_REPLACED,     /* deploy: accelerators retired early to make room for new ones */
     CP_FIELD_COUNT
 } cp_field;
+_Static_assert(CP_FIELD_COUNT <= CP_FIELDS_MAX, "a node with fields holds every field");
 
 typedef struct cp_edge {
     int from, to;

@@ -574,6 +574,7 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
                       .pue = w->pue,
                       .horizon = nd->param[8],
                       .buffer = nd->param[9],
+                      .replace_below = nd->param[12],
                       .start = nd->param_slot[3] < 0 ? NULL
                                                      : &w->mult[(size_t)nd->param_slot[3] * LANES]};
     for (size_t l = 0; l < n; l++) {
@@ -696,6 +697,7 @@ LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd
                              .received = &out[CP_FIELD_RECEIVED * LANES],
                              .waiting_own = &out[CP_FIELD_WAITING_OWN * LANES],
                              .received_own = &out[CP_FIELD_RECEIVED_OWN * LANES],
+                             .replaced = &out[CP_FIELD_REPLACED * LANES],
                              .bound = labels_of(m, w, nd->index)};
     cp_fleet_pool *pool = nd->market >= 0 ? &w->pools[nd->market] : NULL;
     cp_fleet_step(&m->fleet_spec[nd->state], &w->fleets[nd->state], t, n, &in, pool, &fo);

@@ -628,3 +628,117 @@ Test(fleet, thermal_mistakes_are_named)
     TF_CONTAINS(err.msg, "edges.csv:8", "convert node 'c' takes no 'liquid' input");
     cp_scenario_free(&sc);
 }
+
+/* Replacement (replace_below 0.5): one region, PUE 1, nothing retires by
+ * age, power 0.01 MW (10 kW) throughout, filled by a starting fleet of 10
+ * accelerators of 100 FLOP/s and 1 kW; new ones draw 1 kW too.
+ *   q0: new ones give 150 FLOP/s: 100 / 1000 W is not at most half of
+ *       150 / 1000 W, so nothing is obsolete: no orders (power).
+ *   q1: new ones give 300: the starting fleet is obsolete (100 <= 150):
+ *       10 kW to replace, orders 10; the capacity is 4: they take the
+ *       place of 4 old ones (replaced 4): fleet 10, compute 6 x 100 +
+ *       4 x 300 = 1800.  Obsolete ones are left and nothing waits to
+ *       replace them: the chips bound (chips:test), not the power.
+ *   q2: 6 old ones left (6 kW): orders 6, shipped 6, all replaced: compute
+ *       3000 (power).  q1's 300 FLOP/s are not obsolete (300 > 150).
+ *   q3: nothing obsolete, no orders, compute 3000 (power). */
+Test(fleet, obsolete_accelerators_make_room_for_new_ones)
+{
+    world x;
+    build(&x,
+          "node,kind,region,unit,description,source,constraint\n"
+          "cap,supply,W,acc,,x,chips:test\nm,market,W,acc,,x,\np,supply,W,MW,,x,\n"
+          "f,supply,W,FLOP/s,,x,\nw,supply,W,W,,x,\nd,deploy,W,acc,,x,\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
+          FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\nd,initial_watts,1000,,x,,\n"
+                  "d,replace_below,0.5,,x,,\n",
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,4,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\n"
+          "p,2026Q3,0.01,u,x,,\np,2026Q4,0.01,u,x,,\nf,2026Q1,150,u,x,,\nf,2026Q2,300,u,x,,\n"
+          "f,2026Q3,300,u,x,,\nf,2026Q4,300,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
+          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          "orders,W,d,orders,acc,,x\nshipped,W,m,output,acc,,x\nreplaced,W,d,replaced,acc,,x\n"
+          "fleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
+          "unfilled,W,d,unfilled,MW,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){0, 10, 6, 0});
+    expect_metric(&x, 1, (double[]){0, 4, 6, 0});
+    expect_metric(&x, 2, (double[]){0, 4, 6, 0});
+    expect_metric(&x, 3, (double[]){10, 10, 10, 10});
+    expect_metric(&x, 4, (double[]){1000, 1800, 3000, 3000});
+    expect_metric(&x, 5, (double[]){0, 0, 0, 0});
+    expect_metric(&x, 6, (double[]){0, 0, 0, 0});
+    expect_labels(&x, 0, (const char *const[]){"power", "chips:test", "power", "power"});
+    destroy(&x);
+}
+
+/* Without replace_below (0, the default) the same fleet keeps its old
+ * accelerators: no orders, no replacement, compute 1000 throughout. */
+Test(fleet, without_replace_below_old_accelerators_stay)
+{
+    world x;
+    build(&x,
+          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
+          "w,supply,W,W,,x\nd,deploy,W,acc,,x\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
+          FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\nd,initial_watts,1000,,x,,\n",
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\n"
+          "p,2026Q3,0.01,u,x,,\np,2026Q4,0.01,u,x,,\nf,2026Q1,150,u,x,,\nf,2026Q2,300,u,x,,\n"
+          "f,2026Q3,3000,u,x,,\nf,2026Q4,3000,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
+          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\ncompute,W,d,compute,FLOP/s,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){0, 0, 0, 0});
+    expect_metric(&x, 1, (double[]){0, 0, 0, 0});
+    expect_metric(&x, 2, (double[]){1000, 1000, 1000, 1000});
+    destroy(&x);
+}
+
+/* Replacement under the thermal limit: power 10 MW filled by a starting
+ * fleet of 10 accelerators of 1 FLOP/s and 1 MW (in air-cooled halls: they
+ * need no liquid-cooled racks); new ones draw 1 MW and all of their watts
+ * need liquid-cooled racks; replace_below 0.5, PUE 1, nothing retires by
+ * age.  Liquid-cooled power 0, 3, 3, 10 MW.
+ *   q0: new ones give 1 FLOP/s: nothing obsolete, no orders (power).
+ *   q1: new ones give 4: the 10 MW of the starting fleet are obsolete, but
+ *       a new one needs 1 MW of liquid-cooled room and 3 are free: it
+ *       orders 3, which replace 3 old ones (replaced 3, compute 7 + 12 =
+ *       19).  The liquid-cooled room held the replacement back and is used
+ *       up: power:cooling.
+ *   q2: no liquid-cooled room: orders 0, nothing replaced (power:cooling).
+ *   q3: 10 MW liquid-cooled, 7 free: the last 7 old ones are replaced:
+ *       compute 40 (power). */
+Test(fleet, liquid_cooled_room_limits_replacement)
+{
+    world x;
+    build(&x,
+          "node,kind,region,unit,description,source,constraint\n"
+          "cap,supply,W,acc,,x,\nm,market,W,acc,,x,\np,supply,W,MW,,x,\nf,supply,W,FLOP/s,,x,\n"
+          "w,supply,W,W,,x,\nlq,supply,W,MW,,x,power:cooling\nq,supply,W,share,,x,\n"
+          "d,deploy,W,acc,,x,\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
+          "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n",
+          FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,1,,x,,\nd,initial_watts,1e6,,x,,\n"
+                  "d,replace_below,0.5,,x,,\n",
+          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
+          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,10,u,x,,\np,2026Q3,10,u,x,,\n"
+          "p,2026Q4,10,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,4,u,x,,\nf,2026Q3,4,u,x,,\n"
+          "f,2026Q4,4,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
+          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,0,u,x,,\nlq,2026Q2,3,u,x,,\nlq,2026Q3,3,u,x,,\n"
+          "lq,2026Q4,10,u,x,,\nq,2026Q1,1,u,x,,\nq,2026Q2,1,u,x,,\nq,2026Q3,1,u,x,,\n"
+          "q,2026Q4,1,u,x,,\n",
+          "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\nfleet,W,d,output,acc,,x\n"
+          "compute,W,d,compute,FLOP/s,,x\nunfilled,W,d,unfilled,MW,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){0, 3, 0, 7});
+    expect_metric(&x, 1, (double[]){0, 3, 0, 7});
+    expect_metric(&x, 2, (double[]){10, 10, 10, 10});
+    expect_metric(&x, 3, (double[]){10, 19, 19, 40});
+    expect_metric(&x, 4, (double[]){0, 0, 0, 0});
+    expect_labels(&x, 0, (const char *const[]){"power", "power:cooling", "power:cooling", "power"});
+    destroy(&x);
+}

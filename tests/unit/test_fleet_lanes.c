@@ -54,7 +54,7 @@ typedef struct lanes_in {
 typedef struct lanes_out {
     double fleet[LANES], flops[LANES], power_used[LANES], waiting[LANES], installed[LANES],
         orders[LANES], target[LANES], unfilled[LANES], waiting_age[LANES], received[LANES],
-        waiting_own[LANES], received_own[LANES];
+        waiting_own[LANES], received_own[LANES], replaced[LANES];
     uint8_t bound[LANES];
 } lanes_out;
 
@@ -120,7 +120,7 @@ static void check_first_wait(const cp_fleet *f, size_t t)
         .waiting = (o)->waiting, .installed = (o)->installed, .orders = (o)->orders,               \
         .target = (o)->target, .unfilled = (o)->unfilled, .waiting_age = (o)->waiting_age,         \
         .received = (o)->received, .waiting_own = (o)->waiting_own,                                \
-        .received_own = (o)->received_own, .bound = (o)->bound                                     \
+        .received_own = (o)->received_own, .replaced = (o)->replaced, .bound = (o)->bound          \
     }
 
 /* The waiting reports as sums over every cohort from the first, in the
@@ -215,6 +215,68 @@ Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
      * is a year old or more, and lanes with nothing waiting. */
     cr_assert_gt(long_waits, 0, "no lane kept accelerators waiting for a year");
     cr_assert_gt(empty_lanes, 0, "no lane ever had nothing waiting");
+    cp_fleet_free(&f);
+    free(x);
+    free(o);
+}
+
+/* The same walk with replacement (replace_below 0.6: the starting fleet
+ * becomes obsolete near quarter 8, the first cohorts near 10): the
+ * shortcuts and the sums stay true, and every quarter in every lane the
+ * fleet is what it started with, plus what it installed, less what it
+ * replaced (to 1e-12); the power it draws is at most its power, or what
+ * it drew before where the power fell below that; and replacement
+ * happened. */
+Test(fleet_lanes, replacement_keeps_the_sums_true)
+{
+    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    const cp_fleet_spec sp = spec_of(surv, surv_init, 1, 1);
+    cp_fleet f;
+    cr_assert_eq(cp_fleet_alloc(&f, QUARTERS, LANES, 1, 1), 0);
+    cp_fleet_reset(&f);
+    lanes_in *x = calloc(1, sizeof *x);
+    lanes_out *o = calloc(1, sizeof *o);
+    cr_assert(x && o);
+    const cp_fleet_out out = OUT_OF(o);
+    double replaced = 0;
+    for (size_t t = 0; t < QUARTERS; t++) {
+        inputs_at(t, x);
+        const cp_fleet_in in = {.units = x->units,
+                                .power = x->power,
+                                .flops = x->flops,
+                                .watts = x->watts,
+                                .pue = x->pue,
+                                .own_units = x->own_units,
+                                .own_flops = x->own_flops,
+                                .own_watts = x->own_watts,
+                                .liquid = x->liquid,
+                                .needs = x->needs,
+                                .horizon = 1,
+                                .buffer = 0.5,
+                                .replace_below = 0.6};
+        cp_fleet_plan(&sp, &f, t, LANES, &in);
+        check_installed(&sp, &f, t);
+        double before[LANES], drew[LANES];
+        for (size_t l = 0; l < LANES; l++) {
+            before[l] = f.sum_fleet[l];
+            drew[l] = f.sum_watts[l] * x->pue[l] / 1e6;
+        }
+        cp_fleet_step(&sp, &f, t, LANES, &in, NULL, &out);
+        check_first_wait(&f, t);
+        check_waiting(&sp, &f, t, o);
+        for (size_t l = 0; l < LANES; l++) {
+            const double want = before[l] + o->installed[l] - o->replaced[l];
+            cr_assert(o->replaced[l] >= 0, "lane %zu quarter %zu: replaced %g", l, t,
+                      o->replaced[l]);
+            cr_assert_float_eq(o->fleet[l], want, 1e-12 * want,
+                               "lane %zu quarter %zu: %.17g, %.17g", l, t, o->fleet[l], want);
+            const double cap = x->power[l] > drew[l] ? x->power[l] : drew[l];
+            cr_assert_leq(o->power_used[l], cap * (1 + 1e-12), "lane %zu quarter %zu: %g MW of %g",
+                          l, t, o->power_used[l], cap);
+            replaced += o->replaced[l];
+        }
+    }
+    cr_assert_gt(replaced, 0, "nothing was replaced");
     cp_fleet_free(&f);
     free(x);
     free(o);

@@ -425,7 +425,7 @@ LANE_INLINE void order_lanes(size_t n, double horizon, double target, int has_of
                              const double *restrict power_in, const double *restrict pue,
                              const double *restrict watts_in, const double *restrict sum_watts,
                              const double *restrict sum_watts_next,
-                             const double *restrict sum_waiting, const double *restrict obsolete,
+                             const double *restrict sum_waiting, double *restrict obsolete,
                              const double *restrict offered, double *restrict power_prev,
                              double *restrict own_share, double *restrict buffer_out,
                              double *restrict orders_out)
@@ -447,10 +447,11 @@ LANE_INLINE void order_lanes(size_t n, double horizon, double target, int has_of
             has_offer && offered[l] > 0 && watts_in[l] > 0 ? offered[l] / watts_in[l] : 0;
         const double take = offer < need ? offer : need;
         own_share[l] = offer > 0 ? take / offer : 0;
-        /* Replacements of obsolete accelerators are bought, never its own
-         * (none when the power fell below the draw: nothing is installed
-         * then). */
-        const double renew = power >= draw ? obsolete[l] * mw_per_watt / mw_new : 0;
+        /* Replacements of obsolete accelerators are bought, never its own;
+         * none when the power fell below the draw (nothing is installed
+         * then, and nothing replaced). */
+        obsolete[l] = power >= draw ? obsolete[l] : 0;
+        const double renew = obsolete[l] * mw_per_watt / mw_new;
         const double o = want + renew - take;
         const double orders = mw_new > 0 ? o : 0, buffer = mw_new > 0 ? b : 0;
         buffer_out[l] = buffer;
@@ -464,7 +465,7 @@ CP_LANE_CLONES static void
 place_orders(size_t n, double horizon, double target, const double *restrict power_in,
              const double *restrict pue, const double *restrict watts_in,
              const double *restrict sum_watts, const double *restrict sum_watts_next,
-             const double *restrict sum_waiting, const double *restrict obsolete,
+             const double *restrict sum_waiting, double *restrict obsolete,
              const double *restrict offered, double *restrict power_prev,
              double *restrict own_share, double *restrict buffer_out, double *restrict orders_out)
 {
@@ -735,12 +736,12 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
      * now, oldest first: later passes start after them.  With replacement
      * a cohort goes on after the headroom is used up. */
     size_t first = c;
-    for (; c <= t && (ls->h > 0 || (below > 0 && f->obsolete[l] > 0)); c++) {
+    for (; c <= t && (ls->h > 0 || (below > 0 && ls->h >= 0 && f->obsolete[l] > 0)); c++) {
         const size_t at = c * L + l;
         if (own && own[at] > 0)
             installed += install_part(sp, f, t, c, l, &own[at], f->own_watts[at], f->own_flops[at],
                                       below, ls, replaced);
-        if (f->wait[at] > 0 && (ls->h > 0 || (below > 0 && f->obsolete[l] > 0)))
+        if (f->wait[at] > 0 && (ls->h > 0 || (below > 0 && ls->h >= 0 && f->obsolete[l] > 0)))
             installed += install_part(sp, f, t, c, l, &f->wait[at], f->watts[at], f->flops[at],
                                       below, ls, replaced);
         const int emptied = !(f->wait[at] > 0) && !(own && own[at] > 0);

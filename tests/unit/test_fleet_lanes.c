@@ -223,7 +223,8 @@ Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
 /* The same walk with replacement (replace_below 0.6: the starting fleet
  * becomes obsolete near quarter 8, the first cohorts near 10): the
  * shortcuts and the sums stay true, and every quarter in every lane the
- * fleet is what it started with, plus what it installed, less what it
+ * fleet is what it started with, plus what it installed (never less
+ * than 0, even where the power fell below the draw), less what it
  * replaced (to 1e-12); the power it draws is at most its power, or what
  * it drew before where the power fell below that; and replacement
  * happened. */
@@ -266,8 +267,9 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
         check_waiting(&sp, &f, t, o);
         for (size_t l = 0; l < LANES; l++) {
             const double want = before[l] + o->installed[l] - o->replaced[l];
-            cr_assert(o->replaced[l] >= 0, "lane %zu quarter %zu: replaced %g", l, t,
-                      o->replaced[l]);
+            cr_assert(o->replaced[l] >= 0 && o->installed[l] >= 0,
+                      "lane %zu quarter %zu: replaced %g, installed %g", l, t, o->replaced[l],
+                      o->installed[l]);
             cr_assert_float_eq(o->fleet[l], want, 1e-12 * want,
                                "lane %zu quarter %zu: %.17g, %.17g", l, t, o->fleet[l], want);
             const double cap = x->power[l] > drew[l] ? x->power[l] : drew[l];

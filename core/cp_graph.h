@@ -119,6 +119,10 @@ typedef struct cp_metric {
     char unit[CP_UNIT_MAX];
     size_t first_term, n_terms;
     int per; /* the divisor's index in metrics, -1 if not a ratio; never itself a ratio */
+    /* metrics.csv's `cumulative`: the index of its running sum over the
+     * quarters so far (0 .. n_cumulative - 1), -1 if it is not one; never
+     * a ratio. */
+    int cumulative;
 } cp_metric;
 
 typedef struct cp_graph {
@@ -132,6 +136,7 @@ typedef struct cp_graph {
     size_t n_edges;
     cp_edge *edges; /* sorted by (to, role, line) */
     size_t n_metrics;
+    size_t n_cumulative; /* metrics that are running sums (cp_metric.cumulative) */
     cp_metric *metrics;
     cp_metric_term *terms;
     size_t n_terms;

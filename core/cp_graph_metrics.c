@@ -1,7 +1,7 @@
 /* cp_graph_metrics.c -- metrics.csv of the graph loader (see cp_graph.h):
  * what a run reports, each metric the sum of its terms (or that sum per
- * another metric), grouped by sorting so that large files load in
- * O(n log n). */
+ * another metric, or its running sum over the quarters), grouped by
+ * sorting so that large files load in O(n log n). */
 #include "cp_graph.h"
 #include "cp_graph_load.h"
 
@@ -131,6 +131,7 @@ static int group_metrics(cp_graph *g, const cp_table *t, const int *c, int *metr
         snprintf(mm->region, sizeof mm->region, "%s", cp_table_cell(t, r, c[1]));
         snprintf(mm->unit, sizeof mm->unit, "%s", cp_table_cell(t, r, c[4]));
         mm->per = -1;
+        mm->cumulative = -1;
         metric_of_row[r] = m;
     }
     free(first);
@@ -238,6 +239,47 @@ static int resolve_ratios(cp_graph *g, const cp_table *t, const int *c, const in
     return rc;
 }
 
+/* Reads the optional `cumulative` column: empty or 0 (the quarter's value)
+ * or 1 (the running sum over the quarters so far), the same in every row
+ * of a metric, never with `per`; numbers the cumulative metrics in order. */
+static int resolve_cumulative(cp_graph *g, const cp_table *t, const int *c,
+                              const int *metric_of_row, cp_err *err)
+{
+    if (c[8] < 0)
+        return CP_OK;
+    int *flag = malloc((g->n_metrics + 1) * sizeof *flag);
+    if (!flag)
+        return cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t m = 0; m < g->n_metrics; m++)
+        flag[m] = -1;
+    int rc = CP_OK;
+    for (size_t r = 0; !rc && r < t->n_rows; r++) {
+        const char *v = cp_table_cell(t, r, c[8]);
+        const int on = strcmp(v, "1") == 0, m = metric_of_row[r];
+        if (!on && *v && strcmp(v, "0") != 0)
+            rc = cp_table_error(t, r, c[8], err, CP_EINVAL,
+                                "cumulative must be 1 (a running sum over the quarters), 0 or "
+                                "empty (got '%s')",
+                                v);
+        else if (flag[m] >= 0 && flag[m] != on)
+            rc = cp_table_error(t, r, c[8], err, CP_EINVAL,
+                                "cumulative %d differs from %d given earlier for metric '%s' in "
+                                "region '%s'",
+                                on, flag[m], g->metrics[m].metric, g->metrics[m].region);
+        else if (on && *per_of(t, r, c))
+            rc = cp_table_error(t, r, c[8], err, CP_EINVAL,
+                                "metric '%s' is a ratio (per '%s') and cannot be cumulative: "
+                                "divide cumulative metrics instead",
+                                g->metrics[m].metric, per_of(t, r, c));
+        flag[m] = on;
+    }
+    for (size_t m = 0; !rc && m < g->n_metrics; m++)
+        if (flag[m] == 1)
+            g->metrics[m].cumulative = (int)g->n_cumulative++;
+    free(flag);
+    return rc;
+}
+
 /* Terms are stored grouped by metric (in order of first appearance), so each
  * metric's terms are one contiguous run. */
 int cp_graph_load_metrics(cp_graph *g, cp_err *err)
@@ -247,7 +289,7 @@ int cp_graph_load_metrics(cp_graph *g, cp_err *err)
     if (rc)
         return rc;
     static const char *const cols[] = {"metric", "region", "node", "field", "unit"};
-    int c[8];
+    int c[9];
     int *metric_of_row = NULL;
     cp_metric_term *raw = NULL;
     size_t *at = NULL;
@@ -256,6 +298,7 @@ int cp_graph_load_metrics(cp_graph *g, cp_err *err)
     c[5] = cp_table_column(&t, "scale");
     c[6] = cp_table_column(&t, "per");
     c[7] = cp_table_column(&t, "per_region");
+    c[8] = cp_table_column(&t, "cumulative");
     if (t.n_rows == 0) {
         rc = cp_err_set(err, CP_EINVAL, "%s: no metrics: a run would have nothing to report",
                         t.path);
@@ -274,7 +317,8 @@ int cp_graph_load_metrics(cp_graph *g, cp_err *err)
         if ((rc = read_metric_row(g, &t, r, c, err)))
             goto out;
     if ((rc = group_metrics(g, &t, c, metric_of_row, err)) ||
-        (rc = resolve_ratios(g, &t, c, metric_of_row, err)))
+        (rc = resolve_ratios(g, &t, c, metric_of_row, err)) ||
+        (rc = resolve_cumulative(g, &t, c, metric_of_row, err)))
         goto out;
     memcpy(raw, g->terms, t.n_rows * sizeof *raw);
     /* A counting sort by metric, stable in row order. */

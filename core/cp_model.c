@@ -46,6 +46,7 @@ static void reset_state(const cp_model *m, cp_workspace *w, size_t n)
                 w->stock[at + l] = nd->param[0];
         }
     }
+    memset(w->cum, 0, m->g->n_cumulative * LANES * sizeof *w->cum);
     for (size_t d = 0; d < m->n_deploys; d++)
         cp_fleet_reset(&w->fleets[d]);
     for (size_t i = 0; i < m->n_markets * m->T * LANES; i++)
@@ -776,8 +777,8 @@ LANE_INLINE void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
     }
 }
 
-LANE_INLINE void record_metrics(const cp_model *m, const cp_workspace *w, const block *b,
-                                double *cells, size_t row_stride)
+LANE_INLINE void record_metrics(const cp_model *m, cp_workspace *w, const block *b, double *cells,
+                                size_t row_stride)
 {
     const cp_graph *g = m->g;
     for (size_t i = 0; i < g->n_metrics; i++) {
@@ -800,6 +801,13 @@ LANE_INLINE void record_metrics(const cp_model *m, const cp_workspace *w, const 
                 for (size_t l = 0; l < b->n; l++)
                     acc[l] += scale * v[l];
         }
+        if (mt->cumulative < 0)
+            continue;
+        /* A running sum: this quarter's value added to those before (a
+         * divisor's too, before any quotient). */
+        double *restrict run = &w->cum[(size_t)mt->cumulative * LANES];
+        for (size_t l = 0; l < b->n; l++)
+            acc[l] = run[l] += acc[l];
     }
     /* Ratios once every sum is formed (a divisor is never a ratio).  Where
      * the divisor is not above 0 there is nothing to divide by and the

@@ -701,6 +701,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->mult = lanes_of(m->n_slots);
     w->value = lanes_of(m->n_values);
     w->stock = lanes_of(m->n_stocks);
+    w->cum = lanes_of(m->g->n_cumulative);
     w->delay_history = lanes_of(m->n_delays * m->T);
     w->fleets = calloc(m->n_deploys + 1, sizeof *w->fleets);
     w->market_fleets = calloc(m->g->n_edges + 1, sizeof *w->market_fleets);
@@ -735,7 +736,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->response = lanes_of(m->n_responses);
     w->binding = calloc((m->n_deploys * m->T + 1) * LANES, 1);
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
-        !w->value || !w->stock || !w->delay_history || !fleets_ok || !w->market_fleets ||
+        !w->value || !w->stock || !w->cum || !w->delay_history || !fleets_ok || !w->market_fleets ||
         !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
         !w->own_units || !w->own_flops || !w->own_watts || !w->label || !events_ok ||
         !w->ev.severity || !w->ev.lasting || !w->ev.held || !w->acc || !w->scale || !w->tmp ||
@@ -760,6 +761,7 @@ void cp_workspace_free(cp_workspace *w)
     free(w->mult);
     free(w->value);
     free(w->stock);
+    free(w->cum);
     free(w->delay_history);
     for (size_t d = 0; w->fleets && d < w->n_fleets; d++)
         cp_fleet_free(&w->fleets[d]);

@@ -149,6 +149,7 @@ struct cp_workspace {
     double *mult;                              /* per multiplier slot */
     double *value;                             /* per node and field: (base + field) * LANES */
     double *stock;                             /* per stock node */
+    double *cum;                               /* per cumulative metric: its running sum */
     double *delay_history;                     /* per delay node and quarter: (state * T + t) */
     cp_fleet *fleets;                          /* per deploy node */
     cp_fleet **market_fleets;                  /* the buyers of each market, in turn */

@@ -170,11 +170,13 @@ def turbines(base, stress, series, cut):
             and label_share["stress"] >= 0.10 and label_share["baseline"] == 0)
 
 
-def cooling(base, stress, series, share):
+def cooling(base, stress, series, share, renewing):
+    """base: the baseline without replacement; renewing: the baseline."""
     ser = pd.read_csv(series)
     ready = float(ser[(ser.node == "liquid_ready") & (ser.period == "2030Q4")].value.iloc[0])
     named = {}
-    for name, path, want in (("baseline", base, ready), ("stress", stress, share)):
+    for name, path, want in (("baseline", base, ready), ("stress", stress, share),
+                             ("renewing", renewing, ready)):
         s = read(path)
         s = s[s.metric.str.startswith("cool_") & (s.period == "2030Q4")]
         w = s.pivot_table(index="sample", columns="metric", values="value")
@@ -190,13 +192,20 @@ def cooling(base, stress, series, share):
         b = pd.read_csv(os.path.join(os.path.dirname(path), "binding.csv"))
         named[name] = b[(b.node == "deploy_US") & (b.period == "2030Q4") &
                         (b.constraint == "power:cooling")].share.sum()
-        if named[name] > left + 1e-12:
+        if name == "baseline" and named[name] > left + 1e-12:
             print(f"FAIL: {name}: power:cooling named in {named[name]:.1%} of US paths, "
                   f"but power was left unfilled in only {left:.1%}")
             return False
+        replaced = (w.cool_replaced > 0).mean()
+        if name == "baseline" and replaced > 0:
+            print(f"FAIL: {name}: accelerators replaced in {replaced:.1%} of samples "
+                  f"without replacement")
+            return False
         print(f"{name}: power:cooling named in {named[name]:.1%} of US paths in 2030Q4, "
-              f"power left in {left:.1%}")
-    return named["stress"] >= 0.5 and named["baseline"] < 0.01
+              f"power left in {left:.1%}, accelerators replaced in {replaced:.1%}")
+        named[name + "_replaced"] = replaced
+    return (named["stress"] >= 0.5 and named["baseline"] < 0.01
+            and named["renewing"] > named["baseline"] and named["renewing_replaced"] > 0)
 
 
 def blockade(base, stress):
@@ -222,7 +231,7 @@ if __name__ == "__main__":
     elif sys.argv[1] == "turbines":
         ok = turbines(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     elif sys.argv[1] == "cooling":
-        ok = cooling(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
+        ok = cooling(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
     elif sys.argv[1] == "energy":
         ok = energy(sys.argv[2])
     else:

@@ -567,6 +567,41 @@ Test(graph, metric_per_errors_name_the_line_and_the_field)
     TF_CONTAINS(load_fails(&err), "metrics.csv:4", "per 's' (region 'World') differs from ''");
 }
 
+#define CUM_HDR "metric,region,node,field,unit,description,source,per,cumulative\n"
+
+/* cumulative 1 numbers the running sums in order; 0 and empty are not. */
+Test(graph, metric_cumulative_numbers_the_running_sums)
+{
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              CUM_HDR "s,World,a,output,u,,x,,\nc,World,b,output,u,,x,,1\n"
+                      "z,World,c,output,u,,x,,0\nd,World,c,output,u,,x,,1\n"
+                      "r,World,a,output,u,,x,d,\n");
+    cp_graph g;
+    load_ok(&g);
+    cr_assert_eq(g.n_cumulative, 2);
+    const int want[5] = {-1, 0, -1, 1, -1};
+    for (int m = 0; m < 5; m++)
+        cr_assert_eq(g.metrics[m].cumulative, want[m], "metric %d: %d", m, g.metrics[m].cumulative);
+    cp_graph_free(&g);
+}
+
+Test(graph, metric_cumulative_errors_name_the_line_and_the_field)
+{
+    cp_err err;
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              CUM_HDR "s,World,a,output,u,,x,,\nc,World,b,output,u,,x,,yes\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "field 'cumulative'",
+                "cumulative must be 1 (a running sum over the quarters), 0 or empty (got 'yes')");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              CUM_HDR "c,World,a,output,u,,x,,1\nc,World,b,output,u,,x,,\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "field 'cumulative'",
+                "cumulative 0 differs from 1 given earlier for metric 'c' in region 'World'");
+    write_all(nodes_ok, edges_ok, params_ok, series_ok,
+              CUM_HDR "s,World,a,output,u,,x,,\nr,World,b,output,u,,x,s,1\n");
+    TF_CONTAINS(load_fails(&err), "metrics.csv:3", "field 'cumulative'",
+                "metric 'r' is a ratio (per 's') and cannot be cumulative");
+}
+
 #define PER_REGION_HDR "metric,region,node,field,unit,description,source,per,per_region\n"
 
 /* A share: each region's sum per the World's (per_region); an empty

@@ -68,6 +68,31 @@ Test(model, ratio_metric_divides_by_its_divisor_per_sample)
     destroy(&x);
 }
 
+/* A cumulative metric (metrics.csv's cumulative 1) is the running sum of
+ * its scaled terms over the quarters so far; a ratio may divide by one;
+ * a second path (a new block) starts its sums from 0 again.  Series:
+ * a = 1, 2, 3, 4; b = 10. */
+Test(model, cumulative_metric_is_a_running_sum_from_the_first_quarter)
+{
+    world x;
+    metrics_hdr = "metric,region,node,field,unit,description,source,scale,per,cumulative\n";
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "",
+          "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\na,2026Q4,4,u,x,,\n"
+          "b,2026Q1,10,u,x,,\nb,2026Q2,10,u,x,,\nb,2026Q3,10,u,x,,\nb,2026Q4,10,u,x,,\n",
+          "r,W,a,output,u,,x,,c,\n"                            /* a / c */
+          "c,W,a,output,u,,x,0.25,,1\nc,W,b,output,u,,x,,,1\n" /* running a / 4 + b */
+          "a,W,a,output,u,,x,,,0\n",
+          "");
+    const double c[4] = {10.25, 20.75, 31.5, 42.5};
+    for (int pass = 0; pass < 2; pass++) {
+        cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+        expect_metric(&x, 0, (double[]){1 / c[0], 2 / c[1], 3 / c[2], 4 / c[3]});
+        expect_metric(&x, 1, c);
+        expect_metric(&x, 2, (double[]){1, 2, 3, 4});
+    }
+    destroy(&x);
+}
+
 Test(model, stock_retires_a_share_each_quarter)
 {
     world x;

@@ -155,10 +155,10 @@ void cp_fleet_reset(cp_fleet *f)
 #define SUM_BLOCK 16
 
 /* Which installed accelerators this quarter's make obsolete: those whose
- * FLOP/s per watt is at most `below` of a new one's (flops_in / watts_in);
+ * FLOP/s per watt is at most below[l] of a new one's (flops_in / watts_in);
  * watts_out receives their watts, per lane. */
 typedef struct obsolete_test {
-    double below;
+    const double *below;
     const double *flops_in, *watts_in;
     double *watts_out;
 } obsolete_test;
@@ -168,7 +168,8 @@ typedef struct obsolete_test {
  * draws nothing. */
 LANE_INLINE int is_obsolete(const obsolete_test *ob, size_t l, double flops, double watts)
 {
-    return (ob->watts_in[l] > 0) & (flops * ob->watts_in[l] <= ob->below * watts * ob->flops_in[l]);
+    return (ob->watts_in[l] > 0) & (ob->below[l] > 0) &
+           (flops * ob->watts_in[l] <= ob->below[l] * watts * ob->flops_in[l]);
 }
 
 /* installed_sums for lanes l0 .. l0 + m - 1 (m at most SUM_BLOCK; the
@@ -488,12 +489,12 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                               .watts_in = in->watts,
                               .watts_out = f->obsolete};
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next,
-                   sp->thermal ? f->sum_liquid : NULL, in->replace_below > 0 ? &ob : NULL);
+                   sp->thermal ? f->sum_liquid : NULL, in->replace_below ? &ob : NULL);
     waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
     if (sp->thermal)
         hostable_power(n, f->sum_watts, f->sum_liquid, in->pue, in->power, in->liquid, in->needs,
                        f->hostable);
-    if (sp->thermal && in->replace_below > 0)
+    if (sp->thermal && in->replace_below)
         replaceable_power(n, f->sum_watts, f->sum_liquid, in->pue, in->power, in->liquid, in->needs,
                           f->hostable, f->obsolete, f->renew_cut);
     const double *power_in = sp->thermal ? f->hostable : in->power;
@@ -909,7 +910,8 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                         .flops = out->flops[l],
                         .watts = watts[l]};
         out->replaced[l] = 0;
-        out->installed[l] = install_lane(sp, f, t, l, in->replace_below, &ls, &out->replaced[l]);
+        const double below = in->replace_below ? in->replace_below[l] : 0;
+        out->installed[l] = install_lane(sp, f, t, l, below, &ls, &out->replaced[l]);
         headroom[l] = ls.h;
         out->fleet[l] = ls.fleet;
         out->flops[l] = ls.flops;

@@ -130,10 +130,10 @@ typedef struct cp_fleet_in {
     const double *liquid, *needs;
     double horizon; /* order_horizon: quarters of power growth ordered ahead */
     double buffer;  /* inventory_target: quarters of expected installations */
-    /* replace_below: an installed cohort whose FLOP/s per watt is at most
-     * this share of a waiting one's is replaced by it when power is short
-     * (0: never). */
-    double replace_below;
+    /* replace_below, per lane (NULL: never): an installed cohort whose
+     * FLOP/s per watt is at most this share of a waiting one's is replaced
+     * by it when power is short (0: never). */
+    const double *replace_below;
 } cp_fleet_in;
 
 typedef struct cp_fleet_out {

@@ -100,8 +100,8 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                      * the liquid-cooled part ('pue'). */
                     {"pue_air_extra", 0.0, 0, 10, 0, 0, 0},
                     /* Replacement: a share of the newest's FLOP/s per watt
-                     * (0: never); read as a constant. */
-                    {"replace_below", 0.0, 0, 1, 0, 1, 1}},
+                     * (0: never); a multiplier may scale it (clamped). */
+                    {"replace_below", 0.0, 0, 1, 0, 1, 0}},
          .role_min =
              {[CP_ROLE_UNITS] = 1, [CP_ROLE_POWER] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .role_max = {[CP_ROLE_UNITS] = UNLIMITED,

@@ -575,12 +575,21 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
                       .pue = w->pue,
                       .horizon = nd->param[8],
                       .buffer = nd->param[9],
-                      .replace_below = nd->param[12],
                       .start = nd->param_slot[3] < 0 ? NULL
                                                      : &w->mult[(size_t)nd->param_slot[3] * LANES]};
     for (size_t l = 0; l < n; l++) {
         w->units[l] = w->power_in[l] = 0;
         w->pue[l] = param(nd, w->mult, 0, l);
+    }
+    /* Replacement, where the node has it (a value above 0, or a shock on
+     * it): the share, clamped to [0, 0.99] (at 1 a fleet would churn
+     * accelerators for their equals). */
+    if (nd->param[12] > 0 || nd->param_slot[12] >= 0) {
+        in.replace_below = w->replace;
+        for (size_t l = 0; l < n; l++) {
+            const double v = param(nd, w->mult, 12, l);
+            w->replace[l] = v > 0 ? (v < 0.99 ? v : 0.99) : 0;
+        }
     }
     if (m->fleet_spec[nd->state].own) {
         in.own_units = w->own_units;

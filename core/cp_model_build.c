@@ -714,6 +714,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     w->own_watts = lanes_of(1);
     w->power_in = lanes_of(1);
     w->pue = lanes_of(1);
+    w->replace = lanes_of(1);
     w->label = calloc((m->n_nodes + 1) * LANES, 1);
     int fleets_ok = w->fleets != NULL;
     for (size_t d = 0; fleets_ok && d < m->n_deploys; d++) {
@@ -738,7 +739,7 @@ cp_workspace *cp_workspace_alloc(const cp_model *m, uint64_t seed)
     if (!w->binding || !w->rng || !w->eps || !w->eps_next || !w->z || !w->shock_value || !w->mult ||
         !w->value || !w->stock || !w->cum || !w->delay_history || !fleets_ok || !w->market_fleets ||
         !w->pool_units || !w->pools || !w->want || !w->units || !w->power_in || !w->pue ||
-        !w->own_units || !w->own_flops || !w->own_watts || !w->label || !events_ok ||
+        !w->replace || !w->own_units || !w->own_flops || !w->own_watts || !w->label || !events_ok ||
         !w->ev.severity || !w->ev.lasting || !w->ev.held || !w->acc || !w->scale || !w->tmp ||
         !w->key_offset || !w->response) {
         cp_workspace_free(w);
@@ -776,6 +777,7 @@ void cp_workspace_free(cp_workspace *w)
     free(w->own_watts);
     free(w->power_in);
     free(w->pue);
+    free(w->replace);
     free(w->label);
     free(w->ev.left);
     free(w->ev.recover_left);

@@ -156,7 +156,7 @@ struct cp_workspace {
     cp_fleet_pool *pools;                      /* per market: returned accelerators */
     double *pool_units;                        /* the pools' cohorts */
     double *want;                              /* scratch for the market: buyers x lanes */
-    double *units, *power_in, *pue;            /* scratch: a deploy node's inputs */
+    double *units, *power_in, *pue, *replace;  /* scratch: a deploy node's inputs */
     double *own_units, *own_flops, *own_watts; /* scratch: its streams' arrivals and totals */
     uint8_t *label;                            /* per node and lane: what limits its output */
     size_t n_fleets;

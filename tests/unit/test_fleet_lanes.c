@@ -221,7 +221,8 @@ Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
 }
 
 /* The same walk with replacement (replace_below 0.6: the starting fleet
- * becomes obsolete near quarter 8, the first cohorts near 10): the
+ * becomes obsolete near quarter 8, the first cohorts near 10; 0 in every
+ * seventh lane, which replaces nothing): the
  * shortcuts and the sums stay true, and every quarter in every lane the
  * fleet is what it started with, plus what it installed (never less
  * than 0, even where the power fell below the draw), less what it
@@ -239,7 +240,9 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
     lanes_out *o = calloc(1, sizeof *o);
     cr_assert(x && o);
     const cp_fleet_out out = OUT_OF(o);
-    double replaced = 0;
+    double replaced = 0, below[LANES];
+    for (size_t l = 0; l < LANES; l++) /* 0.6 in most lanes, 0 (never) in every seventh */
+        below[l] = l % 7 == 3 ? 0 : 0.6;
     for (size_t t = 0; t < QUARTERS; t++) {
         inputs_at(t, x);
         const cp_fleet_in in = {.units = x->units,
@@ -254,7 +257,7 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
                                 .needs = x->needs,
                                 .horizon = 1,
                                 .buffer = 0.5,
-                                .replace_below = 0.6};
+                                .replace_below = below};
         cp_fleet_plan(&sp, &f, t, LANES, &in);
         check_installed(&sp, &f, t);
         double before[LANES], drew[LANES];
@@ -275,6 +278,8 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
             const double cap = x->power[l] > drew[l] ? x->power[l] : drew[l];
             cr_assert_leq(o->power_used[l], cap * (1 + 1e-12), "lane %zu quarter %zu: %g MW of %g",
                           l, t, o->power_used[l], cap);
+            cr_assert(below[l] > 0 || o->replaced[l] == 0, "lane %zu quarter %zu: replaced %g", l,
+                      t, o->replaced[l]);
             replaced += o->replaced[l];
         }
     }

@@ -59,9 +59,10 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
     {                                                                                              \
         &(f)->power_prev, &(f)->orders, &(f)->buffer, &(f)->arrived, &(f)->resold, &(f)->ordered,  \
             &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
-            &(f)->sum_waiting, &(f)->start, &(f)->obsolete                                         \
+            &(f)->sum_waiting, &(f)->start, &(f)->obsolete, &(f)->renew_want, &(f)->renew_freed,   \
+            &(f)->renew_budget, &(f)->renew_end, &(f)->renew_begin                                 \
     }
-#define N_LANE_ARRAYS 13
+#define N_LANE_ARRAYS 18
 #define OWN_ARRAYS(f)                                                                              \
     {                                                                                              \
         &(f)->own_wait, &(f)->own_flops, &(f)->own_watts                                           \
@@ -161,6 +162,7 @@ typedef struct obsolete_test {
     const double *below;
     const double *flops_in, *watts_in;
     double *watts_out;
+    double *end_out; /* per lane: 1 + the newest obsolete cohort (0: none) */
 } obsolete_test;
 
 /* Whether lane l's accelerators of `flops` FLOP/s and `watts` W in all
@@ -181,7 +183,8 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
 {
     const size_t L = f->lanes;
     const double si = sp->surv_init[t], si1 = sp->surv_init[t + 1];
-    double a[SUM_BLOCK], b[SUM_BLOCK], w[SUM_BLOCK], w1[SUM_BLOCK], q[SUM_BLOCK], o[SUM_BLOCK];
+    double a[SUM_BLOCK], b[SUM_BLOCK], w[SUM_BLOCK], w1[SUM_BLOCK], q[SUM_BLOCK], o[SUM_BLOCK],
+        e[SUM_BLOCK];
     for (size_t l = 0; l < m; l++) {
         const double fleet0 = sp->fleet0 * f->start[l0 + l]; /* exact when start is 1 */
         a[l] = fleet0 * si;
@@ -190,6 +193,7 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         w1[l] = fleet0 * sp->watts0 * si1;
         q[l] = 0;
         o[l] = ob && is_obsolete(ob, l0 + l, sp->flops0, sp->watts0) ? w[l] : 0;
+        e[l] = 0;
     }
     for (size_t c = 0; c < t; c++) {
         const double s = sp->surv[t - c], s1 = sp->surv[t - c + 1];
@@ -205,8 +209,11 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         const double *restrict need = liquid ? &f->need[c * L + l0] : NULL;
         for (size_t l = 0; liquid && l < m; l++)
             q[l] += s * wt[l] * need[l];
-        for (size_t l = 0; ob && l < m; l++)
-            o[l] += is_obsolete(ob, l0 + l, fl[l], wt[l]) ? s * wt[l] : 0;
+        for (size_t l = 0; ob && l < m; l++) {
+            const int old = is_obsolete(ob, l0 + l, fl[l], wt[l]) & (wt[l] > 0);
+            o[l] += old ? s * wt[l] : 0;
+            e[l] = old ? (double)(c + 1) : e[l];
+        }
     }
     for (size_t l = 0; l < m; l++) {
         fleet[l0 + l] = a[l];
@@ -216,8 +223,10 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
     }
     for (size_t l = 0; liquid && l < m; l++)
         liquid[l0 + l] = q[l];
-    for (size_t l = 0; ob && l < m; l++)
+    for (size_t l = 0; ob && l < m; l++) {
         ob->watts_out[l0 + l] = o[l];
+        ob->end_out[l0 + l] = e[l];
+    }
 }
 
 /* The installed fleet at the start of quarter t: accelerators, FLOP/s,
@@ -487,7 +496,8 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     const obsolete_test ob = {.below = in->replace_below,
                               .flops_in = in->flops,
                               .watts_in = in->watts,
-                              .watts_out = f->obsolete};
+                              .watts_out = f->obsolete,
+                              .end_out = f->renew_end};
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next,
                    sp->thermal ? f->sum_liquid : NULL, in->replace_below ? &ob : NULL);
     waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
@@ -615,141 +625,205 @@ typedef struct lane_sums {
     double h, *hl, fleet, flops, watts;
 } lane_sums;
 
-/* Retires the share `part` of `units` accelerators of `flops` FLOP/s and
- * `watts` W in all (alive now) from the running sums. */
-static void take_off(lane_sums *ls, double part, double units, double flops, double watts)
-{
-    ls->fleet -= units * part;
-    ls->flops -= flops * part;
-    ls->watts -= watts * part;
-}
-
-/* Replacement: a waiting part that did not fit for lack of power (its
- * accelerators draw `each` W and give `per` FLOP/s, a share q of their
- * watts needing liquid-cooled racks) takes the place of installed
- * accelerators whose FLOP/s per watt is at most `below` of its own:
- * oldest first, the starting fleet first, as far as it fills their
- * place (`want` W at most) and, under a thermal limit, as far as the
- * liquid-cooled room lets it (each W of it needs q of that room, each W
- * retired frees its own cohort's share).  Retires them (they leave the
- * fleet for good), frees their watts in the headroom and returns how many
- * accelerators it retired. */
-static double make_room(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l, double below,
-                        double want, double per, double each, double q, lane_sums *ls)
-{
-    const size_t L = f->lanes;
-    double retired = 0, freed = 0;
-    /* liquid-cooled room left for what the part takes beyond what it frees */
-    double budget = ls->hl ? *ls->hl : INFINITY;
-    const double si = sp->surv_init[t];
-    const double w0 = sp->fleet0 * f->start[l] * si * sp->watts0;
-    if (w0 > 0 && sp->flops0 * each <= below * sp->watts0 * per) {
-        const double cap = q > 0 ? budget / q : INFINITY;
-        const double r = fmin(fmin(w0, want), cap);
-        const double part = r < w0 ? r / w0 : 1.0, units = sp->fleet0 * f->start[l] * si;
-        take_off(ls, part, units, units * sp->flops0, w0);
-        f->start[l] = part < 1.0 ? f->start[l] * (1.0 - part) : 0;
-        budget -= r * q;
-        freed += r;
-        retired += units * part;
-    }
-    for (size_t c = 0; c < t && freed < want; c++) {
-        const size_t at = c * L + l;
-        const double iw = f->inst_watts[at];
-        if (!(iw > 0) || !(f->inst_flops[at] * each <= below * iw * per))
-            continue;
-        const double s = sp->surv[t - c], w = s * iw, qc = ls->hl ? f->need[at] : 0;
-        const double cap = q > qc ? budget / (q - qc) : INFINITY;
-        const double r = fmin(fmin(w, want - freed), cap);
-        if (!(r > 0))
-            continue;
-        const double part = r < w ? r / w : 1.0, units = s * f->inst[at];
-        take_off(ls, part, units, s * f->inst_flops[at], w);
-        const double keep = 1.0 - part;
-        f->inst[at] *= keep;
-        f->inst_flops[at] *= keep;
-        f->inst_watts[at] *= keep;
-        budget -= r * (q - qc);
-        if (ls->hl)
-            *ls->hl += r * qc;
-        freed += r;
-        retired += units * part;
-    }
-    ls->h += freed;
-    f->obsolete[l] -= freed;
-    return retired;
-}
-
-/* Installs from one waiting part of cohort c (wait: age-0 units, s its
- * survival, each the W and per the FLOP/s of one, q the share of its watts
- * that need liquid-cooled racks) what the headroom allows, and with
- * replacement (below > 0) what fits in place of obsolete accelerators
- * (make_room) when the headroom is used up; adds them to the cohort's
- * installed and to the sums, and returns how many. */
+/* Installs from one waiting part of cohort c (wait: age-0 units, each
+ * the W and per the FLOP/s of one) what the headroom allows; adds them to
+ * the cohort's installed and to the sums, and returns how many. */
 static double install_part(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t c, size_t l,
-                           double *wait, double each, double per, double below, lane_sums *ls,
-                           double *replaced)
+                           double *wait, double each, double per, lane_sums *ls)
 {
     const size_t at = c * f->lanes + l;
-    const double s = sp->surv[t - c], q = ls->hl ? f->need[at] : 0;
-    double installed = 0;
-    for (int round = 0; round < 2; round++) {
-        double age0;
-        const double k = ls->hl ? take_cooled(wait, s, each, q, &ls->h, ls->hl, &age0)
-                                : take(wait, s, each, &ls->h, &age0);
-        f->inst[at] += age0;
-        f->inst_flops[at] += age0 * per;
-        f->inst_watts[at] += age0 * each;
-        installed += k;
-        ls->fleet += k;
-        ls->flops += k * per;
-        ls->watts += k * each;
-        /* (only while accelerators obsolete by this quarter's bought ones
-         * are installed: a pass over the cohorts costs) */
-        if (round > 0 || !(below > 0) || !(*wait * s * each > TINY * ls->watts) ||
-            !(f->obsolete[l] > 0))
-            break;
-        const double retired = make_room(sp, f, t, l, below, *wait * s * each, per, each, q, ls);
-        if (!(retired > 0))
-            break;
-        *replaced += retired;
+    const double s = sp->surv[t - c];
+    double age0;
+    const double k = ls->hl ? take_cooled(wait, s, each, f->need[at], &ls->h, ls->hl, &age0)
+                            : take(wait, s, each, &ls->h, &age0);
+    f->inst[at] += age0;
+    f->inst_flops[at] += age0 * per;
+    f->inst_watts[at] += age0 * each;
+    /* (replacement's passes start at the oldest cohort installed) */
+    f->renew_begin[l] = age0 > 0 && (double)c < f->renew_begin[l] ? (double)c : f->renew_begin[l];
+    ls->fleet += k;
+    ls->flops += k * per;
+    ls->watts += k * each;
+    return k;
+}
+
+/* The watts of lane l's bought accelerators still waiting in cohorts
+ * c .. t: what replacement may make room for (its own never replace: they
+ * may give fewer FLOP/s per watt than what they would retire, China's
+ * domestic chips fewer than its starting fleet).  Waiting accelerators
+ * are recent (a third of a quarter old in the baseline's median), so these
+ * cohorts are few. */
+static double waiting_watts(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t c,
+                            size_t l)
+{
+    const size_t L = f->lanes;
+    double w = 0;
+    for (; c <= t; c++) {
+        const size_t at = c * L + l;
+        const double s = sp->surv[t - c];
+        w += f->wait[at] > 0 ? s * f->wait[at] * f->watts[at] : 0;
     }
-    return installed;
+    return w;
 }
 
 /* Installs lane l's waiting accelerators, oldest cohort first (its own
  * before bought ones of the same age), while the headroom (W) lasts, and
  * with a thermal limit (ls->hl not NULL: the liquid-cooled headroom, W)
- * while that lasts for the cohorts that need it; then, with replacement
- * (below > 0), in place of obsolete ones.  Keeps the sums in ls and the
- * accelerators retired early in *replaced; returns how many it installed.
+ * while that lasts for the cohorts that need it; keeps the sums in ls.
+ * rest (NULL: not wanted): the watts left waiting where the headroom ran
+ * out (0 where headroom is left).  Returns how many it installed.
  * Scalar: each cohort's share depends on what the older ones left. */
-static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l, double below,
-                           lane_sums *ls, double *replaced)
+static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l, lane_sums *ls,
+                           double *rest, int bought_only)
 {
     const size_t L = f->lanes;
     double *const own = f->own_wait;
+    double *const own_now = bought_only ? NULL : own; /* its own, installed in this pass */
     double installed = 0;
     size_t c = f->first_wait[l];
     while (c < t && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
         c++;
     /* Older cohorts are empty in this lane, and so are those it empties
-     * now, oldest first: later passes start after them.  With replacement
-     * a cohort goes on after the headroom is used up. */
+     * now, oldest first: later passes start after them. */
     size_t first = c;
-    for (; c <= t && (ls->h > 0 || (below > 0 && ls->h >= 0 && f->obsolete[l] > 0)); c++) {
+    for (; c <= t && ls->h > 0; c++) {
         const size_t at = c * L + l;
-        if (own && own[at] > 0)
-            installed += install_part(sp, f, t, c, l, &own[at], f->own_watts[at], f->own_flops[at],
-                                      below, ls, replaced);
-        if (f->wait[at] > 0 && (ls->h > 0 || (below > 0 && ls->h >= 0 && f->obsolete[l] > 0)))
-            installed += install_part(sp, f, t, c, l, &f->wait[at], f->watts[at], f->flops[at],
-                                      below, ls, replaced);
+        if (own_now && own_now[at] > 0)
+            installed +=
+                install_part(sp, f, t, c, l, &own_now[at], f->own_watts[at], f->own_flops[at], ls);
+        if (f->wait[at] > 0 && ls->h > 0)
+            installed += install_part(sp, f, t, c, l, &f->wait[at], f->watts[at], f->flops[at], ls);
         const int emptied = !(f->wait[at] > 0) && !(own && own[at] > 0);
         first = first == c && c < t && emptied ? c + 1 : first;
     }
     f->first_wait[l] = (uint16_t)first;
+    if (rest) /* where the headroom ran out: all that waits from the oldest left */
+        *rest = !(ls->h > 0) ? waiting_watts(sp, f, t, first, l) : 0;
     return installed;
+}
+
+/* Replacement, for lanes 0 .. n - 1 after the installation (inputs/README.md,
+ * step 3b): where the headroom is used up, installed accelerators whose
+ * FLOP/s per watt is at most below[l] of this quarter's bought ones
+ * (flops_in / watts_in) are retired, oldest first (the starting fleet
+ * first), as far as want[l] (the waiting watts, at most the obsolete ones
+ * the orders counted) and, under a thermal limit (room not NULL), the
+ * liquid-cooled room allow (each W of the new needs q of it, each W
+ * retired frees its own cohort's share).  freed: the watts freed, per
+ * lane; the sums (fleet, flops, watts) lose what retires and replaced
+ * counts it.  Cohort by cohort over all lanes, so that it vectorizes: a
+ * pass lane by lane, over cohorts strided by the lanes, missed the cache
+ * at every cohort (the model twice as slow).  The waiting that the
+ * freed power takes are installed by install_lane after it. */
+CP_LANE_CLONES static void
+replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t begin, size_t end,
+              const double *restrict below, const double *restrict flops_in,
+              const double *restrict watts_in, const double *restrict needs,
+              const double *restrict want, double *restrict room, double *restrict budget,
+              double *restrict freed, double *restrict fleet, double *restrict flops,
+              double *restrict watts, double *restrict replaced)
+{
+    const size_t L = f->lanes;
+    const double si = sp->surv_init[t];
+    for (size_t l = 0; l < n; l++) {
+        const double q = room ? need_now(needs, l) : 0;
+        budget[l] = room ? room[l] : INFINITY;
+        const double units = sp->fleet0 * f->start[l] * si, w0 = units * sp->watts0;
+        const int old = (below[l] > 0) & (watts_in[l] > 0) & (w0 > 0) &
+                        (sp->flops0 * watts_in[l] <= below[l] * sp->watts0 * flops_in[l]);
+        const double cap = q > 0 ? budget[l] / q : INFINITY;
+        const double r0 = want[l] < w0 ? want[l] : w0;
+        const double r = old ? (r0 < cap ? r0 : cap) : 0;
+        const double part = r > 0 ? (r < w0 ? r / w0 : 1.0) : 0;
+        fleet[l] -= units * part;
+        flops[l] -= units * sp->flops0 * part;
+        watts[l] -= w0 * part;
+        f->start[l] = part < 1.0 ? f->start[l] * (1.0 - part) : 0;
+        budget[l] -= r * q;
+        freed[l] = r;
+        replaced[l] = units * part;
+    }
+    double *restrict first = f->renew_begin;
+    for (size_t c = begin; c < end; c++) {
+        int more = 0; /* lanes that still want room, and have liquid-cooled room for it */
+        for (size_t l = 0; l < n; l++)
+            more |= (want[l] - freed[l] > 0) & (budget[l] > 0);
+        if (!more)
+            break;
+        const double s = sp->surv[t - c];
+        double *restrict inst = &f->inst[c * L], *restrict fl = &f->inst_flops[c * L],
+                         *restrict wt = &f->inst_watts[c * L];
+        const double *restrict need = room ? &f->need[c * L] : NULL;
+        for (size_t l = 0; l < n; l++) {
+            const double q = room ? need_now(needs, l) : 0, qc = room ? need[l] : 0;
+            const double w = s * wt[l], left = want[l] - freed[l];
+            const int old = (below[l] > 0) & (watts_in[l] > 0) & (w > 0) & (left > 0) &
+                            (fl[l] * watts_in[l] <= below[l] * wt[l] * flops_in[l]);
+            const double cap = q > qc ? budget[l] / (q - qc) : INFINITY;
+            const double r0 = left < w ? left : w;
+            const double r = old ? (r0 < cap ? r0 : cap) : 0;
+            const double part = r > 0 ? (r < w ? r / w : 1.0) : 0, units = s * inst[l];
+            fleet[l] -= units * part;
+            flops[l] -= s * fl[l] * part;
+            watts[l] -= w * part;
+            const double keep = 1.0 - part;
+            inst[l] *= keep;
+            fl[l] *= keep;
+            wt[l] *= keep;
+            budget[l] -= r * (q - qc);
+            freed[l] += r;
+            replaced[l] += units * part;
+            if (room)
+                room[l] += r * qc;
+            /* a lane's oldest cohort with anything installed moves on */
+            first[l] = first[l] == (double)c && !(wt[l] > 0) ? (double)(c + 1) : first[l];
+        }
+    }
+}
+
+/* Replacement after the installation, for the lanes whose headroom is used
+ * up while accelerators wait and obsolete ones are installed (rest: the
+ * watts left waiting, per lane): obsolete ones retire (replace_lanes) and
+ * the bought ones waiting take their power (install_lane again, its own
+ * left waiting).  Returns 0 where nothing was replaced, else 1. */
+static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
+                               const cp_fleet_in *in, double *headroom, double *watts,
+                               const cp_fleet_out *out)
+{
+    double *const want = f->renew_want, *const freed = f->renew_freed;
+    int any = 0;
+    /* No lane wanting room has anything installed before begin, or
+     * obsolete cohorts from end on. */
+    double begin = (double)t, end = 0;
+    for (size_t l = 0; l < n; l++) {
+        /* want holds what install_lane left waiting */
+        const double w = f->obsolete[l] < want[l] ? f->obsolete[l] : want[l];
+        want[l] = headroom[l] >= 0 && w > 0 ? w : 0;
+        any |= want[l] > 0;
+        end = want[l] > 0 && f->renew_end[l] > end ? f->renew_end[l] : end;
+        begin = want[l] > 0 && f->renew_begin[l] < begin ? f->renew_begin[l] : begin;
+    }
+    if (!any)
+        return 0;
+    replace_lanes(sp, f, t, n, (size_t)begin, (size_t)end, in->replace_below, in->flops, in->watts,
+                  in->needs, want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed,
+                  out->fleet, out->flops, watts, out->replaced);
+    for (size_t l = 0; l < n; l++) {
+        if (!(freed[l] > 0))
+            continue;
+        f->obsolete[l] -= freed[l];
+        lane_sums ls = {.h = headroom[l] + freed[l],
+                        .hl = sp->thermal ? &f->liquid_room[l] : NULL,
+                        .fleet = out->fleet[l],
+                        .flops = out->flops[l],
+                        .watts = watts[l]};
+        out->installed[l] += install_lane(sp, f, t, l, &ls, NULL, 1);
+        headroom[l] = ls.h;
+        out->fleet[l] = ls.fleet;
+        out->flops[l] = ls.flops;
+        watts[l] = ls.watts;
+    }
+    return 1;
 }
 
 /* Waiting accelerators beyond the buffer go back to the pool, the same
@@ -903,20 +977,25 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                 out->flops, watts, headroom);
     if (sp->thermal)
         liquid_room(n, in->pue, in->power, in->liquid, f->sum_liquid, f->liquid_room);
+    /* With replacement, what is left waiting where the headroom ran out. */
+    double *const rest = in->replace_below ? f->renew_want : NULL;
     for (size_t l = 0; l < n; l++) {
         lane_sums ls = {.h = headroom[l],
                         .hl = sp->thermal ? &f->liquid_room[l] : NULL,
                         .fleet = out->fleet[l],
                         .flops = out->flops[l],
                         .watts = watts[l]};
-        out->replaced[l] = 0;
-        const double below = in->replace_below ? in->replace_below[l] : 0;
-        out->installed[l] = install_lane(sp, f, t, l, below, &ls, &out->replaced[l]);
+        const int wanted = rest && in->replace_below[l] > 0 && f->obsolete[l] > 0;
+        out->installed[l] = install_lane(sp, f, t, l, &ls, wanted ? &rest[l] : NULL, 0);
+        if (rest && !wanted)
+            rest[l] = 0;
         headroom[l] = ls.h;
         out->fleet[l] = ls.fleet;
         out->flops[l] = ls.flops;
         watts[l] = ls.watts;
     }
+    if (!rest || !replace_and_install(sp, f, t, n, in, headroom, watts, out))
+        memset(out->replaced, 0, n * sizeof *out->replaced);
     double *const own = f->own_wait ? f->own_waiting : NULL;
     waiting_sums(sp, f, t, n, in->watts, out->waiting, out->waiting_age, own, f->own_eq);
     bound_lanes(n, pool != NULL, in->pue, in->power, headroom, f->ordered, f->arrived, f->resold,

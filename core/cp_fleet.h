@@ -14,10 +14,10 @@
  * resells what buyers returned (cp_fleet_market), and the fleet installs
  * what the power allows, oldest first, returning what waits beyond its
  * buffer to the market's pool (cp_fleet_step).  When the power is used up,
- * accelerators far less efficient than those waiting (replace_below) are
- * retired early to make room for them: a power-bound operator fills its
- * megawatts with the newest chips it can get.  The equations are in
- * inputs/README.md.
+ * accelerators far less efficient than this quarter's bought ones
+ * (replace_below) are retired early to make room for the bought ones
+ * waiting: a power-bound operator fills its megawatts with the newest
+ * chips it can get.  The equations are in inputs/README.md.
  *
  * A fleet may also receive accelerators of its own (from `stream` nodes:
  * a domestic chain, a buyer's custom chips) with FLOP/s and watts of their
@@ -73,16 +73,21 @@ typedef struct cp_fleet {
     uint16_t *first_wait; /* per lane: nothing waits in older cohorts */
     double *start;        /* per lane: the starting fleet's multiplier (of fleet0), less
                            * what was replaced */
-    double *obsolete;     /* per lane: W of installed accelerators this quarter's make
-                           * obsolete (replace_below) that can be replaced, less those
-                           * replaced so far */
-    double *power_prev;   /* power available last quarter (MW), per lane */
-    double *orders;       /* this quarter's orders, per lane (>= 0) */
-    double *buffer;       /* what it wants left waiting at the end of the quarter */
-    double *arrived;      /* new accelerators the market delivered this quarter */
-    double *resold;       /* returned accelerators the market resold to it */
-    double *ordered;      /* what it asked the market for */
-    uint8_t *capped;      /* 1: its import limit cut this quarter's delivery */
+    /* Replacement's scratch, per lane: the waiting watts it may make room
+     * for, the watts it freed, the liquid-cooled room left for it. */
+    double *renew_want, *renew_freed, *renew_budget;
+    double *renew_end;   /* per lane: 1 + its newest obsolete cohort (0: none), from the plan */
+    double *renew_begin; /* per lane: nothing is installed in older cohorts (all replaced) */
+    double *obsolete;    /* per lane: W of installed accelerators this quarter's make
+                          * obsolete (replace_below) that can be replaced, less those
+                          * replaced so far */
+    double *power_prev;  /* power available last quarter (MW), per lane */
+    double *orders;      /* this quarter's orders, per lane (>= 0) */
+    double *buffer;      /* what it wants left waiting at the end of the quarter */
+    double *arrived;     /* new accelerators the market delivered this quarter */
+    double *resold;      /* returned accelerators the market resold to it */
+    double *ordered;     /* what it asked the market for */
+    uint8_t *capped;     /* 1: its import limit cut this quarter's delivery */
     /* The fleet at the start of the quarter, per lane: accelerators
      * installed, their FLOP/s and watts, the watts still alive next
      * quarter, and the accelerators waiting. */
@@ -131,8 +136,9 @@ typedef struct cp_fleet_in {
     double horizon; /* order_horizon: quarters of power growth ordered ahead */
     double buffer;  /* inventory_target: quarters of expected installations */
     /* replace_below, per lane (NULL: never): an installed cohort whose
-     * FLOP/s per watt is at most this share of a waiting one's is replaced
-     * by it when power is short (0: never). */
+     * FLOP/s per watt is at most this share of this quarter's bought
+     * accelerators' is replaced by bought ones waiting when power is
+     * short (0: never). */
     const double *replace_below;
 } cp_fleet_in;
 

@@ -742,3 +742,49 @@ Test(fleet, liquid_cooled_room_limits_replacement)
     expect_labels(&x, 0, (const char *const[]){"power", "power:cooling", "power:cooling", "power"});
     destroy(&x);
 }
+
+/* Its own accelerators never replace: power 10 MW filled by a starting
+ * fleet of 10 accelerators of 100 FLOP/s and 1 MW; replace_below 0.5, a
+ * quarter of growth ordered ahead, PUE 1, nothing retires by age; the
+ * market ships nothing; a stream offers 4 accelerators of 1,000 FLOP/s and
+ * 1 MW in q1 only.
+ *   q0: bought ones give 100 FLOP/s: nothing obsolete, no orders.
+ *   q1: power 12 MW, growth 2: it wants 2 free + 2 ahead = 4, takes the 4
+ *       of its own on offer, and orders the 10 MW of the (now obsolete)
+ *       starting fleet: 10.  Two of its own fill the 2 MW; two wait.
+ *       They would give 10x the FLOP/s of the old ones, but replacement is
+ *       by bought accelerators only: none replaced, compute 10 x 100 +
+ *       2 x 1,000 = 3,000.
+ *   q2, q3: power flat: orders 10 less the 2 waiting = 8, nothing shipped,
+ *       nothing replaced. */
+Test(fleet, its_own_accelerators_never_replace)
+{
+    world x;
+    build(&x,
+          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
+          "w,supply,W,W,,x\nd,deploy,W,acc,,x\nou,supply,W,acc,,x\nsf,supply,W,FLOP/s,,x\n"
+          "sw,supply,W,W,,x\ns,stream,W,acc,,x\n",
+          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
+          "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n",
+          FOREVER "d,order_horizon,1,,x,,\nd,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\n"
+                  "d,initial_watts,1e6,,x,,\nd,replace_below,0.5,,x,,\n",
+          "cap,2026Q1,0,u,x,,\ncap,2026Q2,0,u,x,,\ncap,2026Q3,0,u,x,,\ncap,2026Q4,0,u,x,,\n"
+          "p,2026Q1,10,u,x,,\np,2026Q2,12,u,x,,\np,2026Q3,12,u,x,,\np,2026Q4,12,u,x,,\n"
+          "f,2026Q1,100,u,x,,\nf,2026Q2,1000,u,x,,\nf,2026Q3,1000,u,x,,\nf,2026Q4,1000,u,x,,\n"
+          "w,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\nw,2026Q4,1e6,u,x,,\n"
+          "ou,2026Q1,0,u,x,,\nou,2026Q2,4,u,x,,\nou,2026Q3,0,u,x,,\nou,2026Q4,0,u,x,,\n"
+          "sf,2026Q1,1000,u,x,,\nsf,2026Q2,1000,u,x,,\nsf,2026Q3,1000,u,x,,\n"
+          "sf,2026Q4,1000,u,x,,\nsw,2026Q1,1e6,u,x,,\nsw,2026Q2,1e6,u,x,,\n"
+          "sw,2026Q3,1e6,u,x,,\nsw,2026Q4,1e6,u,x,,\n",
+          "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\nfleet,W,d,output,acc,,x\n"
+          "compute,W,d,compute,FLOP/s,,x\nown,W,d,waiting_own,acc,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){0, 10, 8, 8});
+    expect_metric(&x, 1, (double[]){0, 0, 0, 0});
+    expect_metric(&x, 2, (double[]){10, 12, 12, 12});
+    expect_metric(&x, 3, (double[]){1000, 3000, 3000, 3000});
+    expect_metric(&x, 4, (double[]){0, 2, 2, 2});
+    expect_labels(&x, 0, (const char *const[]){"power", "power", "power", "power"});
+    destroy(&x);
+}

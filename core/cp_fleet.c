@@ -60,9 +60,9 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
         &(f)->power_prev, &(f)->orders, &(f)->buffer, &(f)->arrived, &(f)->resold, &(f)->ordered,  \
             &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
             &(f)->sum_waiting, &(f)->start, &(f)->obsolete, &(f)->renew_want, &(f)->renew_freed,   \
-            &(f)->renew_budget, &(f)->renew_end, &(f)->renew_begin                                 \
+            &(f)->renew_budget, &(f)->renew_end                                                    \
     }
-#define N_LANE_ARRAYS 18
+#define N_LANE_ARRAYS 17
 #define OWN_ARRAYS(f)                                                                              \
     {                                                                                              \
         &(f)->own_wait, &(f)->own_flops, &(f)->own_watts                                           \
@@ -639,8 +639,6 @@ static double install_part(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
     f->inst[at] += age0;
     f->inst_flops[at] += age0 * per;
     f->inst_watts[at] += age0 * each;
-    /* (replacement's passes start at the oldest cohort installed) */
-    f->renew_begin[l] = age0 > 0 && (double)c < f->renew_begin[l] ? (double)c : f->renew_begin[l];
     ls->fleet += k;
     ls->flops += k * per;
     ls->watts += k * each;
@@ -716,7 +714,7 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
  * at every cohort (the model twice as slow).  The waiting that the
  * freed power takes are installed by install_lane after it. */
 CP_LANE_CLONES static void
-replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t begin, size_t end,
+replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t end,
               const double *restrict below, const double *restrict flops_in,
               const double *restrict watts_in, const double *restrict needs,
               const double *restrict want, double *restrict room, double *restrict budget,
@@ -743,8 +741,7 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t b
         freed[l] = r;
         replaced[l] = units * part;
     }
-    double *restrict first = f->renew_begin;
-    for (size_t c = begin; c < end; c++) {
+    for (size_t c = 0; c < end; c++) {
         int more = 0; /* lanes that still want room, and have liquid-cooled room for it */
         for (size_t l = 0; l < n; l++)
             more |= (want[l] - freed[l] > 0) & (budget[l] > 0);
@@ -775,8 +772,6 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t b
             replaced[l] += units * part;
             if (room)
                 room[l] += r * qc;
-            /* a lane's oldest cohort with anything installed moves on */
-            first[l] = first[l] == (double)c && !(wt[l] > 0) ? (double)(c + 1) : first[l];
         }
     }
 }
@@ -792,22 +787,20 @@ static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, s
 {
     double *const want = f->renew_want, *const freed = f->renew_freed;
     int any = 0;
-    /* No lane wanting room has anything installed before begin, or
-     * obsolete cohorts from end on. */
-    double begin = (double)t, end = 0;
+    double end = 0; /* no lane wanting room has obsolete cohorts from end on */
+
     for (size_t l = 0; l < n; l++) {
         /* want holds what install_lane left waiting */
         const double w = f->obsolete[l] < want[l] ? f->obsolete[l] : want[l];
         want[l] = headroom[l] >= 0 && w > 0 ? w : 0;
         any |= want[l] > 0;
         end = want[l] > 0 && f->renew_end[l] > end ? f->renew_end[l] : end;
-        begin = want[l] > 0 && f->renew_begin[l] < begin ? f->renew_begin[l] : begin;
     }
     if (!any)
         return 0;
-    replace_lanes(sp, f, t, n, (size_t)begin, (size_t)end, in->replace_below, in->flops, in->watts,
-                  in->needs, want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed,
-                  out->fleet, out->flops, watts, out->replaced);
+    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, in->flops, in->watts, in->needs,
+                  want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed, out->fleet,
+                  out->flops, watts, out->replaced);
     for (size_t l = 0; l < n; l++) {
         if (!(freed[l] > 0))
             continue;

@@ -76,18 +76,17 @@ typedef struct cp_fleet {
     /* Replacement's scratch, per lane: the waiting watts it may make room
      * for, the watts it freed, the liquid-cooled room left for it. */
     double *renew_want, *renew_freed, *renew_budget;
-    double *renew_end;   /* per lane: 1 + its newest obsolete cohort (0: none), from the plan */
-    double *renew_begin; /* per lane: nothing is installed in older cohorts (all replaced) */
-    double *obsolete;    /* per lane: W of installed accelerators this quarter's make
-                          * obsolete (replace_below) that can be replaced, less those
-                          * replaced so far */
-    double *power_prev;  /* power available last quarter (MW), per lane */
-    double *orders;      /* this quarter's orders, per lane (>= 0) */
-    double *buffer;      /* what it wants left waiting at the end of the quarter */
-    double *arrived;     /* new accelerators the market delivered this quarter */
-    double *resold;      /* returned accelerators the market resold to it */
-    double *ordered;     /* what it asked the market for */
-    uint8_t *capped;     /* 1: its import limit cut this quarter's delivery */
+    double *renew_end;  /* per lane: 1 + its newest obsolete cohort (0: none), from the plan */
+    double *obsolete;   /* per lane: W of installed accelerators this quarter's make
+                         * obsolete (replace_below) that can be replaced, less those
+                         * replaced so far */
+    double *power_prev; /* power available last quarter (MW), per lane */
+    double *orders;     /* this quarter's orders, per lane (>= 0) */
+    double *buffer;     /* what it wants left waiting at the end of the quarter */
+    double *arrived;    /* new accelerators the market delivered this quarter */
+    double *resold;     /* returned accelerators the market resold to it */
+    double *ordered;    /* what it asked the market for */
+    uint8_t *capped;    /* 1: its import limit cut this quarter's delivery */
     /* The fleet at the start of the quarter, per lane: accelerators
      * installed, their FLOP/s and watts, the watts still alive next
      * quarter, and the accelerators waiting. */

@@ -79,6 +79,26 @@ static void inputs_at(size_t t, lanes_in *x)
     }
 }
 
+/* A fleet's inputs over the arrays of a lanes_in: orders a quarter of
+ * growth ahead and half a quarter of buffer; below: replace_below per
+ * lane (NULL: no replacement). */
+static cp_fleet_in fleet_in_of(const lanes_in *x, const double *below)
+{
+    return (cp_fleet_in){.units = x->units,
+                         .power = x->power,
+                         .flops = x->flops,
+                         .watts = x->watts,
+                         .pue = x->pue,
+                         .own_units = x->own_units,
+                         .own_flops = x->own_flops,
+                         .own_watts = x->own_watts,
+                         .liquid = x->liquid,
+                         .needs = x->needs,
+                         .horizon = 1,
+                         .buffer = 0.5,
+                         .replace_below = below};
+}
+
 /* A fleet whose accelerators retire by a Weibull of mean 16 quarters and
  * shape 2.5, with a starting fleet 6 quarters old; surv and surv_init
  * hold QUARTERS + 2 values each. */
@@ -187,18 +207,7 @@ Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
     size_t long_waits = 0, empty_lanes = 0;
     for (size_t t = 0; t < QUARTERS; t++) {
         inputs_at(t, x);
-        const cp_fleet_in in = {.units = x->units,
-                                .power = x->power,
-                                .flops = x->flops,
-                                .watts = x->watts,
-                                .pue = x->pue,
-                                .own_units = x->own_units,
-                                .own_flops = x->own_flops,
-                                .own_watts = x->own_watts,
-                                .liquid = x->liquid,
-                                .needs = x->needs,
-                                .horizon = 1,
-                                .buffer = 0.5};
+        const cp_fleet_in in = fleet_in_of(x, NULL);
         /* As a market does: the orders first (and with them the sums
          * over installed cohorts), then the quarter. */
         cp_fleet_plan(&sp, &f, t, LANES, &in);
@@ -245,19 +254,7 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
         below[l] = l % 7 == 3 ? 0 : 0.6;
     for (size_t t = 0; t < QUARTERS; t++) {
         inputs_at(t, x);
-        const cp_fleet_in in = {.units = x->units,
-                                .power = x->power,
-                                .flops = x->flops,
-                                .watts = x->watts,
-                                .pue = x->pue,
-                                .own_units = x->own_units,
-                                .own_flops = x->own_flops,
-                                .own_watts = x->own_watts,
-                                .liquid = x->liquid,
-                                .needs = x->needs,
-                                .horizon = 1,
-                                .buffer = 0.5,
-                                .replace_below = below};
+        const cp_fleet_in in = fleet_in_of(x, below);
         cp_fleet_plan(&sp, &f, t, LANES, &in);
         check_installed(&sp, &f, t);
         double before[LANES], drew[LANES];

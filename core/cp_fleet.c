@@ -168,10 +168,15 @@ typedef struct obsolete_test {
 /* Whether lane l's accelerators of `flops` FLOP/s and `watts` W in all
  * (or each) are obsolete: without a division, and never when a new one
  * draws nothing. */
+LANE_INLINE int obsolete_by(double below, double flops_in, double watts_in, double flops,
+                            double watts)
+{
+    return (watts_in > 0) & (below > 0) & (flops * watts_in <= below * watts * flops_in);
+}
+
 LANE_INLINE int is_obsolete(const obsolete_test *ob, size_t l, double flops, double watts)
 {
-    return (ob->watts_in[l] > 0) & (ob->below[l] > 0) &
-           (flops * ob->watts_in[l] <= ob->below[l] * watts * ob->flops_in[l]);
+    return obsolete_by(ob->below[l], ob->flops_in[l], ob->watts_in[l], flops, watts);
 }
 
 /* installed_sums for lanes l0 .. l0 + m - 1 (m at most SUM_BLOCK; the
@@ -727,8 +732,8 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
         const double q = room ? need_now(needs, l) : 0;
         budget[l] = room ? room[l] : INFINITY;
         const double units = sp->fleet0 * f->start[l] * si, w0 = units * sp->watts0;
-        const int old = (below[l] > 0) & (watts_in[l] > 0) & (w0 > 0) &
-                        (sp->flops0 * watts_in[l] <= below[l] * sp->watts0 * flops_in[l]);
+        const int old =
+            (w0 > 0) & obsolete_by(below[l], flops_in[l], watts_in[l], sp->flops0, sp->watts0);
         const double cap = q > 0 ? budget[l] / q : INFINITY;
         const double r0 = want[l] < w0 ? want[l] : w0;
         const double r = old ? (r0 < cap ? r0 : cap) : 0;
@@ -754,8 +759,8 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
         for (size_t l = 0; l < n; l++) {
             const double q = room ? need_now(needs, l) : 0, qc = room ? need[l] : 0;
             const double w = s * wt[l], left = want[l] - freed[l];
-            const int old = (below[l] > 0) & (watts_in[l] > 0) & (w > 0) & (left > 0) &
-                            (fl[l] * watts_in[l] <= below[l] * wt[l] * flops_in[l]);
+            const int old = (w > 0) & (left > 0) &
+                            obsolete_by(below[l], flops_in[l], watts_in[l], fl[l], wt[l]);
             const double cap = q > qc ? budget[l] / (q - qc) : INFINITY;
             const double r0 = left < w ? left : w;
             const double r = old ? (r0 < cap ? r0 : cap) : 0;

@@ -718,6 +718,63 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
  * pass lane by lane, over cohorts strided by the lanes, missed the cache
  * at every cohort (the model twice as slow).  The waiting that the
  * freed power takes are installed by install_lane after it. */
+/* One cohort's step of replace_lanes (c: the cohort; s: its survival;
+ * cooled: whether there is a thermal limit, a constant where it is inlined,
+ * so that each case has a loop without branches, which vectorizes). */
+LANE_INLINE void replace_cohort(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t c,
+                                int cooled, const double *restrict below,
+                                const double *restrict flops_in, const double *restrict watts_in,
+                                const double *restrict needs, const double *restrict want,
+                                double *restrict room, double *restrict budget,
+                                double *restrict freed, double *restrict fleet,
+                                double *restrict flops, double *restrict watts,
+                                double *restrict replaced)
+{
+    const size_t L = f->lanes;
+    const double s = sp->surv[t - c];
+    double *restrict inst = &f->inst[c * L], *restrict fl = &f->inst_flops[c * L],
+                     *restrict wt = &f->inst_watts[c * L];
+    const double *restrict need = cooled ? &f->need[c * L] : NULL;
+    for (size_t l = 0; l < n; l++) {
+        const double q = cooled ? need_now(needs, l) : 0, qc = cooled ? need[l] : 0;
+        const double w = s * wt[l], left = want[l] - freed[l];
+        const int old =
+            (w > 0) & (left > 0) & obsolete_by(below[l], flops_in[l], watts_in[l], fl[l], wt[l]);
+        const double cap = q > qc ? budget[l] / (q - qc) : INFINITY;
+        const double r0 = left < w ? left : w;
+        /* old ? min : 0, as a product: GCC threads the select into
+         * branches where cap is INFINITY (no thermal limit), and the loop
+         * no longer vectorizes; + 0.0 turns the product's -0 into 0. */
+        const double r = (r0 < cap ? r0 : cap) * old + 0.0;
+        const double part = r > 0 ? (r < w ? r / w : 1.0) : 0, units = s * inst[l];
+        fleet[l] -= units * part;
+        flops[l] -= s * fl[l] * part;
+        watts[l] -= w * part;
+        const double keep = 1.0 - part;
+        inst[l] *= keep;
+        fl[l] *= keep;
+        wt[l] *= keep;
+        budget[l] -= r * (q - qc);
+        freed[l] += r;
+        replaced[l] += units * part;
+        if (cooled)
+            room[l] += r * qc;
+    }
+}
+
+/* Replacement, for lanes 0 .. n - 1 after the installation (inputs/README.md,
+ * step 3b): where the headroom is used up, installed accelerators whose
+ * FLOP/s per watt is at most below[l] of this quarter's bought ones
+ * (flops_in / watts_in) are retired, oldest first (the starting fleet
+ * first), as far as want[l] (the waiting watts, at most the obsolete ones
+ * the orders counted) and, under a thermal limit (room not NULL), the
+ * liquid-cooled room allow (each W of the new needs q of it, each W
+ * retired frees its own cohort's share).  freed: the watts freed, per
+ * lane; the sums (fleet, flops, watts) lose what retires and replaced
+ * counts it.  Cohort by cohort over all lanes, so that it vectorizes: a
+ * pass lane by lane, over cohorts strided by the lanes, missed the cache
+ * at every cohort (the model twice as slow).  The waiting that the
+ * freed power takes are installed by install_lane after it. */
 CP_LANE_CLONES static void
 replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t end,
               const double *restrict below, const double *restrict flops_in,
@@ -726,7 +783,6 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
               double *restrict freed, double *restrict fleet, double *restrict flops,
               double *restrict watts, double *restrict replaced)
 {
-    const size_t L = f->lanes;
     const double si = sp->surv_init[t];
     for (size_t l = 0; l < n; l++) {
         const double q = room ? need_now(needs, l) : 0;
@@ -752,32 +808,12 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
             more |= (want[l] - freed[l] > 0) & (budget[l] > 0);
         if (!more)
             break;
-        const double s = sp->surv[t - c];
-        double *restrict inst = &f->inst[c * L], *restrict fl = &f->inst_flops[c * L],
-                         *restrict wt = &f->inst_watts[c * L];
-        const double *restrict need = room ? &f->need[c * L] : NULL;
-        for (size_t l = 0; l < n; l++) {
-            const double q = room ? need_now(needs, l) : 0, qc = room ? need[l] : 0;
-            const double w = s * wt[l], left = want[l] - freed[l];
-            const int old = (w > 0) & (left > 0) &
-                            obsolete_by(below[l], flops_in[l], watts_in[l], fl[l], wt[l]);
-            const double cap = q > qc ? budget[l] / (q - qc) : INFINITY;
-            const double r0 = left < w ? left : w;
-            const double r = old ? (r0 < cap ? r0 : cap) : 0;
-            const double part = r > 0 ? (r < w ? r / w : 1.0) : 0, units = s * inst[l];
-            fleet[l] -= units * part;
-            flops[l] -= s * fl[l] * part;
-            watts[l] -= w * part;
-            const double keep = 1.0 - part;
-            inst[l] *= keep;
-            fl[l] *= keep;
-            wt[l] *= keep;
-            budget[l] -= r * (q - qc);
-            freed[l] += r;
-            replaced[l] += units * part;
-            if (room)
-                room[l] += r * qc;
-        }
+        if (room)
+            replace_cohort(sp, f, t, n, c, 1, below, flops_in, watts_in, needs, want, room, budget,
+                           freed, fleet, flops, watts, replaced);
+        else
+            replace_cohort(sp, f, t, n, c, 0, below, flops_in, watts_in, needs, want, room, budget,
+                           freed, fleet, flops, watts, replaced);
     }
 }
 

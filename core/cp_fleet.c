@@ -11,11 +11,16 @@
  * Waiting accelerators are few and recent: a block's passes over them
  * start at the oldest cohort any of its lanes still has waiting, and a
  * lane's oldest waiting cohort moves on past those it empties.
- * Installation goes lane by lane (install_lane): cohort by cohort over
- * every lane, without branches, was slower (tried twice, last on
- * 2 Dec 2026: the model 7% slower), as each lane then walks every cohort
- * its block has waiting, where lane by lane it stops when its headroom
- * is used up.
+ * Installation goes lane by lane (install_lane) over cohorts more than
+ * RECENT - 1 quarters old, then every lane side by side over the last
+ * RECENT (install_recent): most waiting accelerators are recent, but most
+ * lanes keep a thin tail of older cohorts (a return to the pool takes
+ * the same share of each), so a walk side by side over every cohort any
+ * lane has waiting was slower (tried twice, last on 2 Dec 2026: the model
+ * 7% slower), and lane by lane over every cohort was too (3 Dec 2026: the
+ * model 1-2 us a sample slower than with RECENT 4, which beat 2, 8 and
+ * 16).  The side-by-side walk is the scalar one's operations as selects:
+ * the same bits.
  */
 #include "cp_fleet.h"
 #include "cp_math.h"
@@ -24,6 +29,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* install_lanes: the cohorts installed every lane side by side. */
+#define RECENT 4
 
 /* Shares below this are rounding, not accelerators: a fleet whose headroom
  * is used up to this share of its power is bound by power. */
@@ -60,9 +68,10 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
         &(f)->power_prev, &(f)->orders, &(f)->buffer, &(f)->arrived, &(f)->resold, &(f)->ordered,  \
             &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
             &(f)->sum_waiting, &(f)->start, &(f)->obsolete, &(f)->renew_want, &(f)->renew_freed,   \
-            &(f)->renew_budget, &(f)->renew_end                                                    \
+            &(f)->renew_budget, &(f)->renew_end, &(f)->walk_first, &(f)->walk_skip, &(f)->walk_go, \
+            &(f)->walk_still                                                                       \
     }
-#define N_LANE_ARRAYS 17
+#define N_LANE_ARRAYS 21
 #define OWN_ARRAYS(f)                                                                              \
     {                                                                                              \
         &(f)->own_wait, &(f)->own_flops, &(f)->own_watts                                           \
@@ -578,48 +587,42 @@ LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
                     &f->own_flops[at], &f->own_watts[at], received, received_own);
 }
 
-/* Takes from one waiting part of a cohort (wait: age-0 units, s its
+/* Takes from one waiting part of a cohort (w: age-0 units, s its
  * survival, each the W of one) what the headroom h allows; returns how
- * many, and sets *age0 to them in age-0 units. */
-static double take(double *wait, double s, double each, double *h, double *age0)
+ * many, and sets *age0 to them in age-0 units, *h_out to the headroom
+ * left and *wait_out to what still waits.  Without branches, so that
+ * lanes side by side vectorize: both ways are computed and selects choose
+ * (the whole cohort fits where, with a margin far beyond rounding,
+ * h / each > units). */
+LANE_INLINE double take_lanes(double w, double s, double each, double h, double *h_out,
+                              double *wait_out, double *age0)
 {
-    const double w = *wait, units = w * s;
-    double k;
-    if (!(each > 0) || (*h >= 1.0 && units * each < *h * (1.0 - 1e-9))) {
-        /* The whole cohort fits (no division needed: with a margin far
-         * beyond rounding, h / each > units, so the test below would
-         * take units too). */
-        k = units;
-        *age0 = w;
-        *h = *h - k * each;
-        *wait = 0;
-    } else {
-        k = *h / each < units ? *h / each : units;
-        *age0 = k == units ? w : k / s; /* in age-0 units */
-        *h = k == units ? *h - k * each : 0;
-        *wait = k == units ? 0 : w - *age0;
-    }
+    const double units = w * s;
+    const int whole = (!(each > 0)) | ((h >= 1.0) & (units * each < h * (1.0 - 1e-9)));
+    const double by_h = h / each, k_part = by_h < units ? by_h : units;
+    const int all = k_part == units;
+    const double k = whole ? units : k_part;
+    *age0 = whole | all ? w : k_part / s;
+    *h_out = whole | all ? h - k * each : 0;
+    *wait_out = whole | all ? 0 : w - *age0;
     return k;
 }
 
-/* take() under a thermal limit: a share q of the cohort's watts also needs
- * the liquid-cooled headroom *hl (W), so the cohort may use at most *hl / q
- * of the headroom *h. */
-static double take_cooled(double *wait, double s, double each, double q, double *h, double *hl,
-                          double *age0)
+/* take_lanes under a thermal limit: a share q of the cohort's watts also
+ * needs the liquid-cooled headroom hl (W), so the cohort may use at most
+ * hl / q of the headroom h; *hl_out: the liquid-cooled headroom left (0
+ * when the cohort did not fit in it). */
+LANE_INLINE double take_cooled_lanes(double w, double s, double each, double q, double h, double hl,
+                                     double *h_out, double *hl_out, double *wait_out, double *age0)
 {
-    const double by_liquid = q > 0 ? *hl / q : INFINITY;
-    if (!(by_liquid < *h)) {
-        const double k = take(wait, s, each, h, age0);
-        const double left = *hl - k * each * q;
-        *hl = left > 0 ? left : 0;
-        return k;
-    }
-    double room = by_liquid;
-    const double k = take(wait, s, each, &room, age0);
-    const double left = *h - k * each;
-    *h = left > 0 ? left : 0;
-    *hl = room > 0 ? *hl - k * each * q : 0; /* used up when the cohort did not fit */
+    const double by_liquid = q > 0 ? hl / q : INFINITY;
+    const int by_power = !(by_liquid < h);
+    double room;
+    const double k = take_lanes(w, s, each, by_power ? h : by_liquid, &room, wait_out, age0);
+    const double hl_left = hl - k * each * q, h_left = h - k * each;
+    *h_out = by_power ? room : (h_left > 0 ? h_left : 0);
+    const double kept = by_power ? hl_left : room; /* hl_left is kept where this is above 0 */
+    *hl_out = kept > 0 ? hl_left : 0;
     return k;
 }
 
@@ -638,9 +641,14 @@ static double install_part(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
 {
     const size_t at = c * f->lanes + l;
     const double s = sp->surv[t - c];
-    double age0;
-    const double k = ls->hl ? take_cooled(wait, s, each, f->need[at], &ls->h, ls->hl, &age0)
-                            : take(wait, s, each, &ls->h, &age0);
+    double age0, h, hl = 0, left;
+    const double k = ls->hl ? take_cooled_lanes(*wait, s, each, f->need[at], ls->h, *ls->hl, &h,
+                                                &hl, &left, &age0)
+                            : take_lanes(*wait, s, each, ls->h, &h, &left, &age0);
+    *wait = left;
+    ls->h = h;
+    if (ls->hl)
+        *ls->hl = hl;
     f->inst[at] += age0;
     f->inst_flops[at] += age0 * per;
     f->inst_watts[at] += age0 * each;
@@ -669,27 +677,29 @@ static double waiting_watts(const cp_fleet_spec *sp, const cp_fleet *f, size_t t
     return w;
 }
 
-/* Installs lane l's waiting accelerators, oldest cohort first (its own
- * before bought ones of the same age), while the headroom (W) lasts, and
- * with a thermal limit (ls->hl not NULL: the liquid-cooled headroom, W)
- * while that lasts for the cohorts that need it; keeps the sums in ls.
- * rest (NULL: not wanted): the watts left waiting where the headroom ran
- * out (0 where headroom is left).  Returns how many it installed.
- * Scalar: each cohort's share depends on what the older ones left. */
+/* Installs lane l's waiting accelerators in its cohorts older than split
+ * (all of them: split > t), oldest cohort first (its own before bought ones
+ * of the same age), while the headroom (W) lasts, and with a thermal limit
+ * (ls->hl not NULL: the liquid-cooled headroom, W) while that lasts for the
+ * cohorts that need it; keeps the sums in ls.  Returns how many it
+ * installed; *skipping: 1 where every cohort it looked at was empty, so
+ * that the walk has not begun (install_recent goes on from split).  Scalar:
+ * each cohort's share depends on what the older ones left. */
 static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l, lane_sums *ls,
-                           double *rest, int bought_only)
+                           int bought_only, size_t split, int *skipping)
 {
-    const size_t L = f->lanes;
+    const size_t L = f->lanes, stop = split < t ? split : t;
     double *const own = f->own_wait;
     double *const own_now = bought_only ? NULL : own; /* its own, installed in this pass */
     double installed = 0;
     size_t c = f->first_wait[l];
-    while (c < t && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
+    while (c < stop && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
         c++;
+    *skipping = c >= split;
     /* Older cohorts are empty in this lane, and so are those it empties
      * now, oldest first: later passes start after them. */
     size_t first = c;
-    for (; c <= t && ls->h > 0; c++) {
+    for (; c < split && c <= t && ls->h > 0; c++) {
         const size_t at = c * L + l;
         if (own_now && own_now[at] > 0)
             installed +=
@@ -700,24 +710,191 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         first = first == c && c < t && emptied ? c + 1 : first;
     }
     f->first_wait[l] = (uint16_t)first;
-    if (rest) /* where the headroom ran out: all that waits from the oldest left */
-        *rest = !(ls->h > 0) ? waiting_watts(sp, f, t, first, l) : 0;
     return installed;
 }
 
-/* Replacement, for lanes 0 .. n - 1 after the installation (inputs/README.md,
- * step 3b): where the headroom is used up, installed accelerators whose
- * FLOP/s per watt is at most below[l] of this quarter's bought ones
- * (flops_in / watts_in) are retired, oldest first (the starting fleet
- * first), as far as want[l] (the waiting watts, at most the obsolete ones
- * the orders counted) and, under a thermal limit (room not NULL), the
- * liquid-cooled room allow (each W of the new needs q of it, each W
- * retired frees its own cohort's share).  freed: the watts freed, per
- * lane; the sums (fleet, flops, watts) lose what retires and replaced
- * counts it.  Cohort by cohort over all lanes, so that it vectorizes: a
- * pass lane by lane, over cohorts strided by the lanes, missed the cache
- * at every cohort (the model twice as slow).  The waiting that the
- * freed power takes are installed by install_lane after it. */
+/* The lane state of install_recent: the headroom, the liquid-cooled
+ * headroom (W), the sums, and install_lane's first and *skipping (as
+ * doubles, so that the loops hold doubles only). */
+typedef struct recent_lanes {
+    double *h, *hl;
+    double *fleet, *flops, *watts, *installed;
+    double *first, *skip;
+} recent_lanes;
+
+/* The lane sums install_part_lanes keeps: the headroom and the
+ * liquid-cooled headroom (W), the fleet's accelerators, FLOP/s and watts,
+ * and how many it installed. */
+#define SUMS_PARAMS                                                                                \
+    double *restrict h, double *restrict hl, double *restrict fleet, double *restrict flops,       \
+        double *restrict watts, double *restrict installed
+#define SUMS_ARGS h, hl, fleet, flops, watts, installed
+
+/* install_part for lane l where go is 1, as selects: one waiting part of
+ * a cohort (wait: age-0 units; each, per: the W and FLOP/s of one; need:
+ * the share of its watts that needs liquid cooling) into the cohort's
+ * installed (inst, inst_flops, inst_watts). */
+LANE_INLINE void install_part_lanes(size_t l, int cooled, double s, int go, double *restrict wait,
+                                    const double *restrict each_of, const double *restrict per_of,
+                                    const double *restrict need, double *restrict inst,
+                                    double *restrict inst_flops, double *restrict inst_watts,
+                                    SUMS_PARAMS)
+{
+    const double each = each_of[l], per = per_of[l];
+    double h_out, hl_out = 0, left, age0;
+    const double k = cooled ? take_cooled_lanes(wait[l], s, each, need[l], h[l], hl[l], &h_out,
+                                                &hl_out, &left, &age0)
+                            : take_lanes(wait[l], s, each, h[l], &h_out, &left, &age0);
+    wait[l] = go ? left : wait[l];
+    inst[l] = go ? inst[l] + age0 : inst[l];
+    inst_flops[l] = go ? inst_flops[l] + age0 * per : inst_flops[l];
+    inst_watts[l] = go ? inst_watts[l] + age0 * each : inst_watts[l];
+    fleet[l] = go ? fleet[l] + k : fleet[l];
+    flops[l] = go ? flops[l] + k * per : flops[l];
+    watts[l] = go ? watts[l] + k * each : watts[l];
+    installed[l] = go ? installed[l] + k : installed[l];
+    h[l] = go ? h_out : h[l];
+    if (cooled)
+        hl[l] = go ? hl_out : hl[l];
+}
+
+/* install_lane's walk over one cohort (c: cur; older: c < t; s: its
+ * survival) for lanes 0 .. n - 1 side by side, without branches (cooled:
+ * a thermal limit; own: accelerators of its own; constants where it is
+ * inlined, so that each case vectorizes); first, skip: install_lane's
+ * first and *skipping, as doubles. */
+LANE_INLINE void install_row_body(size_t n, int cooled, int own, int own_now, double s, double cur,
+                                  double older, double *restrict wait, const double *restrict each,
+                                  const double *restrict per, double *restrict own_wait,
+                                  const double *restrict own_each, const double *restrict own_per,
+                                  const double *restrict need, double *restrict inst,
+                                  double *restrict inst_flops, double *restrict inst_watts,
+                                  double *restrict first, double *restrict skip,
+                                  double *restrict walks, double *restrict skips, SUMS_PARAMS)
+{
+    /* Four passes, each reading what the one before stored: in one pass
+     * GCC's partial redundancy elimination turns a test of a value just
+     * selected into a select between two tests, which does not vectorize. */
+    int busy = 0;
+    for (size_t l = 0; l < n; l++) {
+        /* (comparisons and their &, | and ! only, and no integer stored
+         * as a double: GCC vectorizes those masks, not ints) */
+        const int skipping = skip[l] > 0, at_first = first[l] == cur;
+        const int empty = !(wait[l] > 0) & !(own && own_wait[l] > 0);
+        /* an empty cohort at the start of the walk is skipped, whatever the
+         * headroom; the walk begins at the first that is not (or at t) */
+        const int still = skipping & at_first & empty & (older > 0);
+        const int begins = skipping & at_first & !still;
+        skip[l] = skipping & !begins ? 1.0 : 0.0;
+        const int walking = ((!skipping) | begins) & (h[l] > 0);
+        walks[l] = walking ? 1.0 : 0.0;
+        skips[l] = still ? 1.0 : 0.0;
+        busy |= walking & !empty;
+    }
+    /* where no lane walking has any waiting in the cohort, nothing is
+     * installed from it (the common case in the replacement's pass) */
+    for (size_t l = 0; busy && own && own_now && l < n; l++)
+        install_part_lanes(l, cooled, s, (walks[l] > 0) & (own_wait[l] > 0), own_wait, own_each,
+                           own_per, need, inst, inst_flops, inst_watts, SUMS_ARGS);
+    for (size_t l = 0; busy && l < n; l++)
+        install_part_lanes(l, cooled, s, (walks[l] > 0) & (wait[l] > 0) & (h[l] > 0), wait, each,
+                           per, need, inst, inst_flops, inst_watts, SUMS_ARGS);
+    for (size_t l = 0; l < n; l++) {
+        const int emptied = !(wait[l] > 0) & !(own && own_wait[l] > 0);
+        const int moves =
+            (skips[l] > 0) | ((walks[l] > 0) & (first[l] == cur) & (older > 0) & emptied);
+        first[l] = moves ? cur + 1 : first[l];
+    }
+}
+
+#define ROW_PARAMS                                                                                 \
+    double *restrict wait, const double *restrict each, const double *restrict per,                \
+        double *restrict own_wait, const double *restrict own_each,                                \
+        const double *restrict own_per, const double *restrict need, double *restrict inst,        \
+        double *restrict inst_flops, double *restrict inst_watts, double *restrict first,          \
+        double *restrict skip, double *restrict walks, double *restrict skips, SUMS_PARAMS
+#define ROW_ARGS                                                                                   \
+    wait, each, per, own_wait, own_each, own_per, need, inst, inst_flops, inst_watts, first, skip, \
+        walks, skips, SUMS_ARGS
+
+/* install_row_body in each case, a function of its own so that its
+ * restrict parameters hold (inlined, they did not: the loop needed more
+ * run-time alias tests than GCC makes, and stayed scalar). */
+CP_LANE_CLONES static void install_row(size_t n, int cooled, int own, int own_now, double s,
+                                       double cur, double older, ROW_PARAMS)
+{
+    if (cooled && own)
+        install_row_body(n, 1, 1, own_now, s, cur, older, ROW_ARGS);
+    else if (cooled)
+        install_row_body(n, 1, 0, 0, s, cur, older, ROW_ARGS);
+    else if (own)
+        install_row_body(n, 0, 1, own_now, s, cur, older, ROW_ARGS);
+    else
+        install_row_body(n, 0, 0, 0, s, cur, older, ROW_ARGS);
+}
+
+/* The walk of install_lane over the recent cohorts split .. t, every lane
+ * side by side (r: where each lane's walk over the older ones left it). */
+static void install_recent(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t split,
+                           int own_now, const recent_lanes *r)
+{
+    const int own = f->own_wait != NULL;
+    for (size_t c = split; c <= t; c++) {
+        const size_t at = c * f->lanes;
+        install_row(n, sp->thermal, own, own_now, sp->surv[t - c], (double)c, c < t ? 1.0 : 0.0,
+                    &f->wait[at], &f->watts[at], &f->flops[at], own ? &f->own_wait[at] : NULL,
+                    own ? &f->own_watts[at] : NULL, own ? &f->own_flops[at] : NULL,
+                    sp->thermal ? &f->need[at] : NULL, &f->inst[at], &f->inst_flops[at],
+                    &f->inst_watts[at], r->first, r->skip, f->walk_go, f->walk_still, r->h, r->hl,
+                    r->fleet, r->flops, r->watts, r->installed);
+    }
+}
+
+/* The installation: each lane's waiting accelerators, oldest first, while
+ * its headroom lasts.  The last RECENT cohorts hold nearly all of them
+ * (waiting accelerators are a third of a quarter old in the baseline's
+ * median), so those go every lane side by side (install_recent) after
+ * each lane's walk over any older ones (install_lane).  A walk over every
+ * cohort any lane has waiting, side by side, was slower (tried twice: a
+ * few lanes keep old cohorts waiting, and every lane then walks them). */
+static void install_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, int bought_only,
+                          const double *only, double *headroom, double *watts, double *fleet,
+                          double *flops, double *installed)
+{
+    const size_t split = t >= RECENT - 1 ? t - (RECENT - 1) : 0;
+    for (size_t l = 0; l < n; l++) {
+        const int taking = !only || only[l] > 0;
+        int skipping = 1;
+        installed[l] = 0;
+        if (taking && f->first_wait[l] < split) {
+            lane_sums ls = {.h = headroom[l],
+                            .hl = sp->thermal ? &f->liquid_room[l] : NULL,
+                            .fleet = fleet[l],
+                            .flops = flops[l],
+                            .watts = watts[l]};
+            installed[l] = install_lane(sp, f, t, l, &ls, bought_only, split, &skipping);
+            headroom[l] = ls.h;
+            fleet[l] = ls.fleet;
+            flops[l] = ls.flops;
+            watts[l] = ls.watts;
+        }
+        /* a lane left out never begins its walk: no cohort is its first */
+        f->walk_skip[l] = skipping;
+        f->walk_first[l] = taking ? f->first_wait[l] : -1.0;
+    }
+    const recent_lanes r = {.h = headroom,
+                            .hl = sp->thermal ? f->liquid_room : NULL,
+                            .fleet = fleet,
+                            .flops = flops,
+                            .watts = watts,
+                            .installed = installed,
+                            .first = f->walk_first,
+                            .skip = f->walk_skip};
+    install_recent(sp, f, t, n, split, !bought_only, &r);
+    for (size_t l = 0; l < n; l++)
+        f->first_wait[l] = f->walk_first[l] >= 0 ? (uint16_t)f->walk_first[l] : f->first_wait[l];
+}
+
 /* One cohort's step of replace_lanes (c: the cohort; s: its survival;
  * cooled: whether there is a thermal limit, a constant where it is inlined,
  * so that each case has a loop without branches, which vectorizes). */
@@ -842,21 +1019,17 @@ static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, s
     replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, in->flops, in->watts, in->needs,
                   want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed, out->fleet,
                   out->flops, watts, out->replaced);
-    for (size_t l = 0; l < n; l++) {
-        if (!(freed[l] > 0))
-            continue;
-        f->obsolete[l] -= freed[l];
-        lane_sums ls = {.h = headroom[l] + freed[l],
-                        .hl = sp->thermal ? &f->liquid_room[l] : NULL,
-                        .fleet = out->fleet[l],
-                        .flops = out->flops[l],
-                        .watts = watts[l]};
-        out->installed[l] += install_lane(sp, f, t, l, &ls, NULL, 1);
-        headroom[l] = ls.h;
-        out->fleet[l] = ls.fleet;
-        out->flops[l] = ls.flops;
-        watts[l] = ls.watts;
-    }
+    for (size_t l = 0; l < n; l++)
+        if (freed[l] > 0) {
+            f->obsolete[l] -= freed[l];
+            headroom[l] = headroom[l] + freed[l];
+        }
+    /* the bought ones waiting, where power was freed (the budget is
+     * scratch now) */
+    double *const more = f->renew_budget;
+    install_lanes(sp, f, t, n, 1, freed, headroom, watts, out->fleet, out->flops, more);
+    for (size_t l = 0; l < n; l++)
+        out->installed[l] = freed[l] > 0 ? out->installed[l] + more[l] : out->installed[l];
     return 1;
 }
 
@@ -995,7 +1168,7 @@ CP_LANE_CLONES static void end_lanes(size_t n, const double *restrict fleet,
     }
 }
 
-/* Only the installation, oldest first, and the return of a surplus go
+/* Only the installation's older cohorts and the return of a surplus go
  * lane by lane. */
 CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
                                   const cp_fleet_in *in, cp_fleet_pool *pool,
@@ -1011,22 +1184,13 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                 out->flops, watts, headroom);
     if (sp->thermal)
         liquid_room(n, in->pue, in->power, in->liquid, f->sum_liquid, f->liquid_room);
-    /* With replacement, what is left waiting where the headroom ran out. */
+    install_lanes(sp, f, t, n, 0, NULL, headroom, watts, out->fleet, out->flops, out->installed);
+    /* With replacement, what is left waiting where the headroom ran out:
+     * all that waits from the oldest left. */
     double *const rest = in->replace_below ? f->renew_want : NULL;
-    for (size_t l = 0; l < n; l++) {
-        lane_sums ls = {.h = headroom[l],
-                        .hl = sp->thermal ? &f->liquid_room[l] : NULL,
-                        .fleet = out->fleet[l],
-                        .flops = out->flops[l],
-                        .watts = watts[l]};
-        const int wanted = rest && in->replace_below[l] > 0 && f->obsolete[l] > 0;
-        out->installed[l] = install_lane(sp, f, t, l, &ls, wanted ? &rest[l] : NULL, 0);
-        if (rest && !wanted)
-            rest[l] = 0;
-        headroom[l] = ls.h;
-        out->fleet[l] = ls.fleet;
-        out->flops[l] = ls.flops;
-        watts[l] = ls.watts;
+    for (size_t l = 0; rest && l < n; l++) {
+        const int wanted = in->replace_below[l] > 0 && f->obsolete[l] > 0;
+        rest[l] = wanted && !(headroom[l] > 0) ? waiting_watts(sp, f, t, f->first_wait[l], l) : 0;
     }
     if (!rest || !replace_and_install(sp, f, t, n, in, headroom, watts, out))
         memset(out->replaced, 0, n * sizeof *out->replaced);

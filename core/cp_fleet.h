@@ -76,7 +76,11 @@ typedef struct cp_fleet {
     /* Replacement's scratch, per lane: the waiting watts it may make room
      * for, the watts it freed, the liquid-cooled room left for it. */
     double *renew_want, *renew_freed, *renew_budget;
-    double *renew_end;  /* per lane: 1 + its newest obsolete cohort (0: none), from the plan */
+    double *renew_end; /* per lane: 1 + its newest obsolete cohort (0: none), from the plan */
+    /* The installation's scratch, per lane: the oldest cohort with any
+     * waiting, 1 while every cohort walked so far was empty, and for the
+     * cohort at hand 1 where the walk goes on and where it skips it. */
+    double *walk_first, *walk_skip, *walk_go, *walk_still;
     double *obsolete;   /* per lane: W of installed accelerators this quarter's make
                          * obsolete (replace_below) that can be replaced, less those
                          * replaced so far */

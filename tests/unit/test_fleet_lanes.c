@@ -229,6 +229,85 @@ Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
     free(o);
 }
 
+/* Checks one quarter's installation in every lane against the cohorts
+ * before it (inst0, wait0, own0: copies taken before cp_fleet_step):
+ * oldest first, its own before bought ones of the same age.  Whatever a
+ * lane installed from a cohort, every older cohort was emptied first,
+ * and where it installed bought ones of a cohort, its own of that cohort
+ * too.  Counts in *deep the installations from cohorts more than 3
+ * quarters old (the fleet walks those lane by lane) and in *recent those
+ * from the last 4 (all lanes side by side). */
+static void check_oldest_first(const cp_fleet *f, size_t t, const double *inst0,
+                               const double *wait0, const double *own0, size_t *deep,
+                               size_t *recent)
+{
+    for (size_t l = 0; l < LANES; l++) {
+        size_t newest = 0;
+        int any = 0;
+        for (size_t c = 0; c <= t; c++) {
+            const size_t at = c * LANES + l;
+            if (f->inst[at] > inst0[at]) {
+                newest = c;
+                any = 1;
+                *deep += c + 3 < t;
+                *recent += c + 3 >= t;
+            }
+        }
+        for (size_t c = 0; any && c < newest; c++) {
+            const size_t at = c * LANES + l;
+            cr_assert(!(f->wait[at] > 0) && !(f->own_wait[at] > 0),
+                      "lane %zu quarter %zu: cohort %zu still waits (%g bought, %g own; it had "
+                      "%g, %g) while cohort %zu was installed",
+                      l, t, c, f->wait[at], f->own_wait[at], wait0[at], own0[at], newest);
+        }
+        const size_t at = newest * LANES + l;
+        cr_assert(!any || !(f->wait[at] < wait0[at]) || !(f->own_wait[at] > 0),
+                  "lane %zu quarter %zu: bought ones of cohort %zu installed before its own", l, t,
+                  newest);
+    }
+}
+
+/* The walk of the first test without a thermal limit (under one, a cohort
+ * that needs liquid-cooled racks may wait while a newer one that needs
+ * fewer goes in): every quarter each lane installs oldest first, its own
+ * before bought ones of the same age, both from cohorts years old and
+ * from recent ones. */
+Test(fleet_lanes, installation_takes_the_oldest_first)
+{
+    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    const cp_fleet_spec sp = spec_of(surv, surv_init, 1, 0);
+    cp_fleet f;
+    cr_assert_eq(cp_fleet_alloc(&f, QUARTERS, LANES, 1, 0), 0);
+    cp_fleet_reset(&f);
+    lanes_in *x = calloc(1, sizeof *x);
+    lanes_out *o = calloc(1, sizeof *o);
+    const size_t cells = (size_t)QUARTERS * LANES;
+    double *inst0 = calloc(cells, sizeof *inst0), *wait0 = calloc(cells, sizeof *wait0),
+           *own0 = calloc(cells, sizeof *own0);
+    cr_assert(x && o && inst0 && wait0 && own0);
+    const cp_fleet_out out = OUT_OF(o);
+    size_t deep = 0, recent = 0;
+    for (size_t t = 0; t < QUARTERS; t++) {
+        inputs_at(t, x);
+        const cp_fleet_in in = fleet_in_of(x, NULL);
+        cp_fleet_plan(&sp, &f, t, LANES, &in);
+        memcpy(inst0, f.inst, cells * sizeof *inst0);
+        memcpy(wait0, f.wait, cells * sizeof *wait0);
+        memcpy(own0, f.own_wait, cells * sizeof *own0);
+        cp_fleet_step(&sp, &f, t, LANES, &in, NULL, &out);
+        check_oldest_first(&f, t, inst0, wait0, own0, &deep, &recent);
+        check_first_wait(&f, t);
+    }
+    cr_assert_gt(deep, 0, "no lane installed from a cohort a year old");
+    cr_assert_gt(recent, 0, "no lane installed from a recent cohort");
+    cp_fleet_free(&f);
+    free(x);
+    free(o);
+    free(inst0);
+    free(wait0);
+    free(own0);
+}
+
 /* The same walk with replacement (replace_below 0.6: the starting fleet
  * becomes obsolete near quarter 8, the first cohorts near 10; 0 in every
  * seventh lane, which replaces nothing): the

@@ -785,7 +785,7 @@ LANE_INLINE void install_row_body(size_t n, int cooled, int own, int own_now, do
          * headroom; the walk begins at the first that is not (or at t) */
         const int still = skipping & at_first & empty & (older > 0);
         const int begins = skipping & at_first & !still;
-        skip[l] = skipping & !begins ? 1.0 : 0.0;
+        skip[l] = (skipping & !begins) ? 1.0 : 0.0;
         const int walking = ((!skipping) | begins) & (h[l] > 0);
         walks[l] = walking ? 1.0 : 0.0;
         skips[l] = still ? 1.0 : 0.0;

@@ -408,21 +408,6 @@ static int parse_header(const unsigned char *buf, size_t n, uint64_t (*stats)[2]
     return strcmp(h->payload, PAYLOAD) == 0;
 }
 
-/* The hash of path in a files list ("SHA256 PATH" lines), or NULL. */
-static const char *hash_of(const char *files, const char *path, char hex[65])
-{
-    for (const char *f = files; *f;) {
-        const size_t len = strcspn(f, "\n");
-        if (len > 65 && f[64] == ' ' && len - 65 == strlen(path) &&
-            strncmp(f + 65, path, len - 65) == 0) {
-            snprintf(hex, 65, "%.64s", f);
-            return hex;
-        }
-        f += len + (f[len] == '\n');
-    }
-    return NULL;
-}
-
 /* Which file made the hashes differ: one whose hash changed, one read by
  * only one of the two runs; 0 if the lists do not say (an older file). */
 static int name_changed_file(const char *ck_path, const cp_run_identity *theirs,
@@ -436,7 +421,7 @@ static int name_changed_file(const char *ck_path, const cp_run_identity *theirs,
             if (len > 65 && len - 65 < sizeof path) {
                 snprintf(path, sizeof path, "%.*s", (int)(len - 65), f + 65);
                 snprintf(a, sizeof a, "%.64s", f);
-                const char *other = hash_of(lists[1 - k]->files, path, b);
+                const char *other = cp_output_hash_lookup(lists[1 - k]->files, path, b) ? b : NULL;
                 if (!other && k == 0)
                     return cp_err_set(err, CP_EINVAL,
                                       "%s belongs to another run: this run reads %s, which the "

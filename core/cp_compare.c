@@ -309,12 +309,12 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
          * data files of empirical distributions included. */
         for (size_t i = 0; i < sc->n_files + sc->n_data_files; i++) {
             fputs(i ? ", " : "", fp);
-            cp_output_json_file(fp,
-                                i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files]);
+            cp_output_json_file(
+                fp, i < sc->n_files ? sc->files[i] : sc->data_files[i - sc->n_files], cs->id.files);
         }
         /* and the graph's input files, as a run's manifest has them */
         fputs("], \"inputs\": [", fp);
-        cp_output_json_inputs(fp, cp_model_graph(cs->models[k]), ", ");
+        cp_output_json_inputs(fp, cp_model_graph(cs->models[k]), ", ", cs->id.files);
         fputs(k + 1 < cs->n ? "]},\n" : "]}\n", fp);
     }
     fputs("  ],\n", fp);

@@ -431,11 +431,14 @@ int cp_drive_count_binding(cp_stats *st, const cp_model *m, const cp_workspace *
     return CP_OK;
 }
 
-/* Appends "SHA256 PATH" to a files list (cp_run_identity.files). */
+/* Appends "SHA256 PATH" to a files list (cp_run_identity.files), once per
+ * path: a comparison's scenarios share their inputs and baseline.  A path
+ * that does not fit is left out, and a manifest hashes it when written. */
 static void list_file(char *files, size_t cap, const char *hex, const char *path)
 {
+    char seen[65];
     const size_t used = strlen(files);
-    if (used + 66 + strlen(path) < cap)
+    if (!cp_output_hash_lookup(files, path, seen) && used + 66 + strlen(path) < cap)
         snprintf(files + used, cap - used, "%s %s\n", hex, path);
 }
 

@@ -407,36 +407,51 @@ void cp_output_json_string(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
-void cp_output_json_file(FILE *fp, const char *path)
+int cp_output_hash_lookup(const char *hashes, const char *path, char hex[65])
+{
+    const size_t want = strlen(path);
+    for (const char *f = hashes; *f;) {
+        const size_t len = strcspn(f, "\n");
+        if (len == 65 + want && f[64] == ' ' && strncmp(f + 65, path, want) == 0) {
+            snprintf(hex, 65, "%.64s", f);
+            return 1;
+        }
+        f += len + (f[len] == '\n');
+    }
+    return 0;
+}
+
+void cp_output_json_file(FILE *fp, const char *path, const char *hashes)
 {
     char hex[65];
     cp_err e;
+    const int known = cp_output_hash_lookup(hashes, path, hex);
     fputs("{\"path\": ", fp);
     cp_output_json_string(fp, path);
     fputs(", \"sha256\": ", fp);
-    cp_output_json_string(fp, cp_output_sha256(path, hex, &e) ? "unreadable" : hex);
+    cp_output_json_string(fp, known || !cp_output_sha256(path, hex, &e) ? hex : "unreadable");
     fputc('}', fp);
 }
 
-void cp_output_json_inputs(FILE *fp, const cp_graph *g, const char *sep)
+void cp_output_json_inputs(FILE *fp, const cp_graph *g, const char *sep, const char *hashes)
 {
     for (int i = 0; i < 5; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", g->dir, cp_graph_files[i]);
         fputs(i ? sep : "", fp);
-        cp_output_json_file(fp, path);
+        cp_output_json_file(fp, path, hashes);
     }
 }
 
-static void hash_entry(FILE *fp, const char *path, int last)
+static void hash_entry(FILE *fp, const char *path, const char *hashes, int last)
 {
     fputs("    ", fp);
-    cp_output_json_file(fp, path);
+    cp_output_json_file(fp, path, hashes);
     fputs(last ? "\n" : ",\n", fp);
 }
 
 void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *command_line,
-                                   const cp_scenario *sc, const cp_graph *g)
+                                   const cp_scenario *sc, const cp_graph *g, const char *hashes)
 {
     fputs("  \"version\": ", fp);
     cp_output_json_string(fp, cp_version());
@@ -450,12 +465,12 @@ void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *com
     cp_output_json_string(fp, sc->path);
     fputs("},\n  \"scenario_files\": [\n", fp);
     for (size_t i = 0; i < sc->n_files; i++)
-        hash_entry(fp, sc->files[i], i + 1 == sc->n_files);
+        hash_entry(fp, sc->files[i], hashes, i + 1 == sc->n_files);
     fputs("  ],\n  \"data_files\": [\n", fp);
     for (size_t i = 0; i < sc->n_data_files; i++)
-        hash_entry(fp, sc->data_files[i], i + 1 == sc->n_data_files);
+        hash_entry(fp, sc->data_files[i], hashes, i + 1 == sc->n_data_files);
     fputs("  ],\n  \"inputs\": [\n    ", fp);
-    cp_output_json_inputs(fp, g, ",\n    ");
+    cp_output_json_inputs(fp, g, ",\n    ", hashes);
     fputs("\n  ],\n", fp);
 }
 

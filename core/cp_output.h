@@ -75,21 +75,29 @@ void cp_output_sha256_text(const char *text, char hex[65]);
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void cp_output_json_string(FILE *fp, const char *s);
 
-/* Writes {"path": PATH, "sha256": HEX} for a file, HEX "unreadable" if
- * it cannot be read. */
-void cp_output_json_file(FILE *fp, const char *path);
+/* Finds path's line in hashes ("SHA256 PATH" lines, as a run's identity
+ * lists the files it read: cp_run_identity.files) and copies its hash to
+ * hex: 1 if found, else 0. */
+int cp_output_hash_lookup(const char *hashes, const char *path, char hex[65]);
+
+/* Writes {"path": PATH, "sha256": HEX} for a file.  HEX is the file's hash
+ * in hashes (taken when the run started, so that a manifest says what the
+ * run read, not what the file became while it ran); a file not listed
+ * there is hashed now, HEX "unreadable" if it cannot be read. */
+void cp_output_json_file(FILE *fp, const char *path, const char *hashes);
 
 /* Writes cp_output_json_file for each of g's five input files (nodes,
  * edges, params, series, metrics), in that order, with sep between. */
-void cp_output_json_inputs(FILE *fp, const cp_graph *g, const char *sep);
+void cp_output_json_inputs(FILE *fp, const cp_graph *g, const char *sep, const char *hashes);
 
 /* The part of a manifest that says how a result was made, as JSON members
  * each followed by ",\n": version, git_commit, run_id, command, scenario
  * (name, path), and the SHA-256 of every file read (scenario_files,
- * data_files, inputs).  Shared by run and sensitivity; compare, with
- * several scenarios, writes the same files per scenario. */
+ * data_files, inputs), from hashes as cp_output_json_file takes them.
+ * Shared by run and sensitivity; compare, with several scenarios, writes
+ * the same files per scenario. */
 void cp_output_manifest_provenance(FILE *fp, const char *run_id, const char *command_line,
-                                   const cp_scenario *sc, const cp_graph *g);
+                                   const cp_scenario *sc, const cp_graph *g, const char *hashes);
 
 /* What a manifest says of its making's cost, as JSON members each followed
  * by ",\n": started_utc (from `started`) and finished_utc (now), both ISO

@@ -351,7 +351,7 @@ static int write_manifest(const run_state *rs, cp_err *err)
     const uint64_t here = samples - rs->first_sample;
     FILE *fp = f.fp;
     fputs("{\n  \"program\": \"chokepoint\",\n", fp);
-    cp_output_manifest_provenance(fp, rs->run_id, opt->command_line, sc, g);
+    cp_output_manifest_provenance(fp, rs->run_id, opt->command_line, sc, g, rs->id.files);
     fprintf(fp,
             "  \"seed\": %llu,\n  \"samples\": %llu,\n  \"keep_samples\": %llu,\n"
             "  \"periods\": {\"start\": \"%s\", \"end\": \"%s\", \"quarters\": %zu},\n"

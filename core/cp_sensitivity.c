@@ -497,7 +497,7 @@ static int write_manifest(const sens_state *ss, cp_err *err)
     const uint64_t here = (opt->samples - ss->first_sample) * per;
     FILE *fp = f.fp;
     fputs("{\n  \"program\": \"chokepoint\",\n  \"command_kind\": \"sensitivity\",\n", fp);
-    cp_output_manifest_provenance(fp, ss->run_id, opt->command_line, sc, g);
+    cp_output_manifest_provenance(fp, ss->run_id, opt->command_line, sc, g, ss->id.files);
     fputs("  \"method\": \"Sobol indices by pick-freeze (Saltelli 2010 design and first-order "
           "estimator, Jansen 1999 total-effect estimator), 95% intervals by the delta method\",\n",
           fp);

@@ -215,15 +215,64 @@ static int parse_targets(parse_ctx *c, const char *value, cp_target *targets, si
     return 1;
 }
 
+/* Drops "." components and folds "DIR/.." into nothing, in place, so that
+ * manifests and messages name "inputs/nodes.csv", not
+ * "scenarios/../inputs/nodes.csv".  Only where DIR is a directory and not a
+ * symbolic link: through a link, DIR/.. is the parent of the link's target,
+ * which the shorter path would not name. */
+static void tidy_path(char *path)
+{
+    char tidy[CP_PATH_MAX];
+    const size_t root = path[0] == '/';
+    size_t n = root; /* tidy[0 .. n) so far, each component followed by '/' */
+    tidy[0] = '/';
+    for (const char *in = path + root; *in;) {
+        const size_t len = strcspn(in, "/");
+        size_t last = n > root ? n - 1 : n; /* where the last component written begins */
+        while (last > root && tidy[last - 1] != '/')
+            last--;
+        if (len == 2 && in[0] == '.' && in[1] == '.' && n > root &&
+            strncmp(tidy + last, "../", 3) != 0) {
+            struct stat st;
+            tidy[n - 1] = '\0'; /* the path to the last component, to look at it */
+            const int fold = lstat(tidy, &st) == 0 && S_ISDIR(st.st_mode);
+            tidy[n - 1] = '/';
+            if (fold) {
+                n = last;
+                in += len + (in[len] == '/');
+                continue;
+            }
+        }
+        if (len && !(len == 1 && in[0] == '.') && n + len + 1 < sizeof tidy) {
+            memcpy(tidy + n, in, len);
+            n += len;
+            tidy[n++] = '/';
+        }
+        in += len + (in[len] == '/');
+    }
+    if (n > root)
+        n--; /* the last '/' */
+    tidy[n] = '\0';
+    strcpy(path, n ? tidy : ".");
+}
+
+static int relative_to_file(parse_ctx *c, const char *rel, char *out, size_t cap)
+{
+    const char *here = c->sc->files[c->cur_file];
+    const char *slash = strrchr(here, '/');
+    int len = rel[0] == '/' || !slash
+                  ? snprintf(out, cap, "%s", rel)
+                  : snprintf(out, cap, "%.*s/%s", (int)(slash - here), here, rel);
+    if (len < 0 || (size_t)len >= cap)
+        return 0;
+    tidy_path(out);
+    return 1;
+}
+
 static int load_empirical(parse_ctx *c, cp_dist *d)
 {
     char path[CP_PATH_MAX];
-    const char *here = c->sc->files[c->cur_file];
-    const char *slash = strrchr(here, '/');
-    int len = d->file[0] == '/' || !slash
-                  ? snprintf(path, sizeof path, "%s", d->file)
-                  : snprintf(path, sizeof path, "%.*s/%s", (int)(slash - here), here, d->file);
-    if (len < 0 || len >= (int)sizeof path)
+    if (!relative_to_file(c, d->file, path, sizeof path))
         return cp_scenario_fail(c, "empirical distribution: the file path is too long");
     cp_table t = {0};
     cp_err e;
@@ -271,16 +320,6 @@ static int parse_dist(parse_ctx *c, const char *value, cp_dist *d, const char *s
 static int parse_file(parse_ctx *c, const char *path);
 
 /* Resolves rel against the directory of the file being read. */
-static int relative_to_file(parse_ctx *c, const char *rel, char *out, size_t cap)
-{
-    const char *here = c->sc->files[c->cur_file];
-    const char *slash = strrchr(here, '/');
-    int len = rel[0] == '/' || !slash
-                  ? snprintf(out, cap, "%s", rel)
-                  : snprintf(out, cap, "%.*s/%s", (int)(slash - here), here, rel);
-    return len >= 0 && (size_t)len < cap;
-}
-
 /* Reads one base of the file being read.  A base in the chain of files
  * being read is a loop; a base already read through another base (two
  * options that both build on the baseline) is not read again, or its keys

@@ -89,6 +89,35 @@ else
     bad "a killed run left: $(ls "$WORK/killed")"
 fi
 
+# The manifest names the files as the run read them: hashed when it started,
+# not when it ended.  Edit the scenario and an input while the run is
+# stopped mid-way (SIGSTOP once its first checkpoint exists: waiting on
+# progress, not on the clock), then let it finish.
+hash() { sha256sum "$1" | cut -d' ' -f1; }
+scenario_was=$(hash "$S") nodes_was=$(hash "$WORK/w/inputs/nodes.csv")
+(exec "$BIN" run "$S" --samples 20480 --checkpoint-every 2560 --out "$WORK/edited" --quiet) &
+pid=$!
+while [ ! -e "$WORK/edited/checkpoint.bin" ] && [ ! -e "$WORK/edited/manifest.json" ] &&
+    kill -0 $pid 2>/dev/null; do sleep 0.02; done
+kill -STOP $pid 2>/dev/null
+[ -e "$WORK/edited/manifest.json" ] && bad "the run ended before the edit: the test proved nothing"
+printf '; edited while the run ran\n' >>"$S"
+printf '\n' >>"$WORK/w/inputs/nodes.csv"
+kill -CONT $pid 2>/dev/null
+wait $pid && ok "the run whose files were edited mid-way finished" || bad "the edited run failed"
+/usr/bin/python3 - "$WORK/edited/manifest.json" "$scenario_was" "$nodes_was" <<'PY' \
+    && ok "the manifest has the hashes of the files as they were read" || bad "manifest hashes"
+import json, sys
+m = json.load(open(sys.argv[1]))
+got = {f["path"].rsplit("/", 2)[-2] + "/" + f["path"].rsplit("/", 1)[-1]: f["sha256"]
+       for f in m["scenario_files"] + m["inputs"]}
+assert got["scenarios/baseline.ini"] == sys.argv[2], got
+assert got["inputs/nodes.csv"] == sys.argv[3], got
+assert all("/../" not in f["path"] and "/./" not in f["path"] for f in m["inputs"]), m["inputs"]
+PY
+cp "$SRC/scenarios/baseline.ini" "$S"
+cp "$SRC/inputs/nodes.csv" "$WORK/w/inputs/"
+
 # The benchmark's floors (jobs/bench.sh): four figures, and clear refusals.
 FLOORS="$(dirname "$BIN")/chokepoint-floors"
 expect_exit 0 "floors of 300 samples" -- "$FLOORS" "$SRC/scenarios/baseline.ini" 300

@@ -125,9 +125,46 @@ Test(scenario, defaults)
     cr_assert_str_eq(sc.name, "s", "the name defaults to the file name");
     cr_assert_eq(sc.end - sc.start + 1, 40, "2026Q1 to 2035Q4 by default");
     char want[4200];
-    snprintf(want, sizeof want, "%s/../inputs", dir);
-    cr_assert_str_eq(sc.inputs, want);
+    snprintf(want, sizeof want, "%.*s/inputs", (int)(strrchr(dir, '/') - dir), dir);
+    cr_assert_str_eq(sc.inputs, want, "../inputs, with the scenario's directory and its .. folded");
     cp_scenario_free(&sc);
+}
+
+/* Paths are tidied where that names the same file: "." dropped, DIR/..
+ * folded when DIR is a real directory, kept when it is a symbolic link
+ * (whose .. is the parent of its target, elsewhere). */
+Test(scenario, paths_are_tidied_but_not_through_links)
+{
+    char sub[4200], far[4200], elsewhere[4200], link[4200];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(far, sizeof far, "%s/far", dir);
+    snprintf(elsewhere, sizeof elsewhere, "%s/far/away", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    cr_assert_eq(mkdir(far, 0700), 0);
+    cr_assert_eq(mkdir(elsewhere, 0700), 0);
+    cr_assert_eq(symlink(elsewhere, link), 0);
+    static const struct {
+        const char *inputs, *want;
+    } cases[] = {{"./sub/../data", "data"},
+                 {"sub/./../sub/../x", "x"},
+                 {"link/../data", "link/../data"},
+                 {"sub/link-free/../data", "sub/link-free/../data"}, /* no such directory */
+                 {"sub/..", "."}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "[scenario]\ninputs = %s\n", cases[i].inputs);
+        tf_write(dir, "s.ini", text);
+        cp_scenario sc;
+        cp_err err;
+        cr_assert_eq(cp_scenario_load(path, &sc, &err), CP_OK, "%s", err.msg);
+        char want[4200];
+        snprintf(want, sizeof want, "%s/%s", dir, cases[i].want);
+        if (strcmp(cases[i].want, ".") == 0)
+            snprintf(want, sizeof want, "%s", dir);
+        cr_assert_str_eq(sc.inputs, want, "inputs = %s", cases[i].inputs);
+        cp_scenario_free(&sc);
+    }
 }
 
 Test(scenario, missing_file)

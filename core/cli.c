@@ -5,6 +5,7 @@
 #include "cp_report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,15 @@ int cli_compare_scenarios(const cp_par *par, const char *const *paths, size_t n,
     if (rc)
         return rc;
     default_out(&opt->out_dir, out_default, "compare-", l[0].sc.name);
+    for (size_t k = 1; !quiet && cp_par_rank(par) == 0 && k < n; k++) {
+        char why[9000];
+        if (!isnan(l[k].sc.cost_usd) &&
+            !cp_scenario_priced_against(&l[k].sc, &l[0].sc, why, sizeof why))
+            fprintf(stderr,
+                    "warning: %s: its cost does not price its CaR05 change against %s "
+                    "(compare.csv leaves car05_change_per_busd empty): %s\n",
+                    l[k].sc.name, l[0].sc.name, why);
+    }
     rc = cp_compare_execute(par, models, n, opt, res, err);
     if (!rc && !quiet && cp_par_rank(par) == 0) {
         if (res->already_complete)

@@ -27,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 
+#define CP_PRICE_WHY 9000 /* two paths and a sentence */
+
 typedef struct cmp_state {
     const cp_par *par;
     const cp_model *const *models;
@@ -41,6 +43,12 @@ typedef struct cmp_state {
     double *blocks; /* n blocks of a quarter's metrics x CP_PAR_CHUNK, by cell */
     double *dblock; /* 2 x a quarter's metrics x CP_PAR_CHUNK */
     cp_workspace **w;
+    /* Per option (index k, 0 unused), found before the first sample, while
+     * the files are those the scenarios were read from: whether its cost
+     * prices its difference from the base (cp_scenario_priced_against),
+     * and if not, why. */
+    unsigned char *priced;
+    char (*unpriced)[CP_PRICE_WHY];
     cp_run_identity id;
     char run_id[17];
     uint64_t first_sample;  /* where this invocation started */
@@ -103,8 +111,14 @@ static int alloc_state(cmp_state *cs, cp_err *err)
     cs->w = calloc(n, sizeof *cs->w);
     cs->blocks = malloc(n * M * CP_PAR_CHUNK * sizeof *cs->blocks);
     cs->dblock = malloc(2 * M * CP_PAR_CHUNK * sizeof *cs->dblock);
-    if (!cs->sets || !cs->w || !cs->blocks || !cs->dblock)
+    cs->priced = calloc(n, 1);
+    cs->unpriced = calloc(n, sizeof *cs->unpriced);
+    if (!cs->sets || !cs->w || !cs->blocks || !cs->dblock || !cs->priced || !cs->unpriced)
         return cp_err_set(err, CP_ENOMEM, "out of memory for the comparison");
+    for (size_t k = 1; k < n; k++)
+        cs->priced[k] = (unsigned char)cp_scenario_priced_against(
+            cp_model_scenario(cs->models[k]), cp_model_scenario(cs->models[0]), cs->unpriced[k],
+            sizeof cs->unpriced[k]);
     for (size_t i = 0; i < n_sets(cs); i++)
         if (!(cs->sets[i] =
                   i < n ? cp_drive_stats_alloc(cs->models[i]) : cp_stats_alloc(2 * cells)))
@@ -125,6 +139,8 @@ static void free_state(cmp_state *cs)
     free(cs->w);
     free(cs->blocks);
     free(cs->dblock);
+    free(cs->priced);
+    free(cs->unpriced);
 }
 
 /* The paired differences option - base of one quarter's cells (M of
@@ -224,7 +240,8 @@ static void put_number(FILE *fp, double v)
  * the 5% quantile of a cell over samples; its change is option - base of
  * those quantiles (not the quantile of the differences), its shortfall the
  * base's median minus the option's CaR, and per cost the change per
- * billion dollars of the option's [option] cost_usd. */
+ * billion dollars of the option's [option] cost_usd: only where that cost
+ * prices the difference (cs->priced), else empty. */
 static int write_compare(const cmp_state *cs, cp_err *err)
 {
     cp_outfile f;
@@ -269,7 +286,11 @@ static int write_compare(const cmp_state *cs, cp_err *err)
                     fputs(",,", f.fp);
                 else {
                     put_number(f.fp, sc->cost_usd);
-                    put_number(f.fp, sc->cost_usd > 0 ? (co - cb[0]) / (sc->cost_usd / 1e9) : NAN);
+                    if (cs->priced[k])
+                        put_number(f.fp,
+                                   sc->cost_usd > 0 ? (co - cb[0]) / (sc->cost_usd / 1e9) : NAN);
+                    else
+                        fputc(',', f.fp);
                 }
                 fputc('\n', f.fp);
             }
@@ -304,6 +325,15 @@ static int write_manifest(const cmp_state *cs, double wall, cp_err *err)
         cp_output_json_string(fp, k ? "option" : "base");
         fputs(", \"name\": ", fp);
         cp_output_json_string(fp, sc->name);
+        /* an option's cost, and whether compare.csv prices its CaR05 change */
+        if (k && !isnan(sc->cost_usd)) {
+            fprintf(fp, ", \"cost_usd\": %.10g, \"car05_change_priced\": %s", sc->cost_usd,
+                    cs->priced[k] ? "true" : "false");
+            if (!cs->priced[k]) {
+                fputs(", \"not_priced_because\": ", fp);
+                cp_output_json_string(fp, cs->unpriced[k]);
+            }
+        }
         fputs(", \"files\": [", fp);
         /* Every file the scenario was read from, base scenarios and the
          * data files of empirical distributions included. */

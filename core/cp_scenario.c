@@ -560,6 +560,7 @@ static int handle_option(parse_ctx *c, const char *name, const char *value)
             return cp_scenario_fail(c, "[option]: key 'cost_usd': '%s' is not a number >= 0",
                                     value);
         c->sc->cost_usd = v;
+        c->sc->cost_file = c->cur_file;
     }
     return 1; /* note, source: documentation only */
 }
@@ -1195,4 +1196,51 @@ const char *cp_scenario_time_name(cp_time_kind time)
         return "trend";
     }
     return "?";
+}
+
+/* The same file, by device and inode (one file may be named by two
+ * paths); by name when either cannot be looked at. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return strcmp(a, b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int reads(const cp_scenario *sc, const char *path)
+{
+    for (size_t i = 0; i < sc->n_files; i++)
+        if (same_file(sc->files[i], path))
+            return 1;
+    return 0;
+}
+
+int cp_scenario_priced_against(const cp_scenario *option, const cp_scenario *base, char *why,
+                               size_t cap)
+{
+    if (isnan(option->cost_usd)) {
+        snprintf(why, cap, "it gives no [option] cost_usd");
+        return 0;
+    }
+    const char *cost = option->files[option->cost_file];
+    if (!reads(option, base->files[0])) {
+        snprintf(why, cap, "it is not built on %s, so its difference from it is not its own",
+                 base->files[0]);
+        return 0;
+    }
+    if (reads(base, cost)) {
+        snprintf(why, cap, "%s already has its cost (from %s)", base->files[0], cost);
+        return 0;
+    }
+    for (size_t i = 1; i < option->n_files; i++)
+        if (!same_file(option->files[i], cost) && !reads(base, option->files[i])) {
+            snprintf(why, cap,
+                     "it is also built on %s, and %s is not: the difference carries that "
+                     "file's changes too (compare it with a base built on that file)",
+                     option->files[i], base->files[0]);
+            return 0;
+        }
+    why[0] = '\0';
+    return 1;
 }

@@ -104,6 +104,7 @@ typedef struct cp_scenario {
     /* [option]: what a sovereignty option costs, for CaR per unit of cost;
      * NAN when the scenario is not an option or gives no cost. */
     double cost_usd;
+    size_t cost_file; /* the index in files of the file that gave cost_usd */
     /* [param NODE] and [series NODE]: changes to the inputs, in the order
      * read (bases first), applied by cp_graph_load_with. */
     size_t n_overrides;
@@ -119,6 +120,14 @@ typedef struct cp_scenario {
  * is left empty. */
 int cp_scenario_load(const char *path, cp_scenario *sc, cp_err *err);
 void cp_scenario_free(cp_scenario *sc);
+
+/* Whether option's cost prices its difference from base: 1 if option has a
+ * cost, is built on base, and reads no file beyond base's but its own and
+ * the one that gave the cost (so the difference is the option's alone,
+ * not also a stress it was built on); else 0, and why says why not (one
+ * clause, no trailing period). */
+int cp_scenario_priced_against(const cp_scenario *option, const cp_scenario *base, char *why,
+                               size_t cap);
 
 const char *cp_scenario_time_name(cp_time_kind time);
 

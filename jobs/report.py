@@ -557,11 +557,19 @@ def compare_section(charts, directory, args, pd, manifest):
     costed = cell.dropna(subset=["car05_change_per_busd"])
     body.append("<h2>Compute at risk secured per billion dollars</h2>")
     if costed.empty:
-        body.append(note_html("No option gives [option] cost_usd: no chart of CaR05 per dollar."))
+        body.append(note_html("No option gives a cost that prices its difference from the base: "
+                              "no chart of CaR05 per dollar."))
     else:
         body.append(figure_html(car_per_busd_chart(charts, costed, region, quarter, unit, label),
                                 "CaR05 change per billion dollars"))
-    uncosted = sorted(set(cell.option) - set(costed.option))
+    # An option built on a stress as well as on the base has a cost, but its
+    # difference from the base is not its own: compare leaves it unpriced
+    # and its manifest says why.
+    why = {s["name"]: s["not_priced_because"] for s in manifest.get("scenarios", [])
+           if s.get("car05_change_priced") is False}
+    for o in sorted(set(cell.option) & set(why)):
+        body.append(note_html(f"{o} has a cost but is not ranked against the base: {why[o]}."))
+    uncosted = sorted(set(cell.option) - set(costed.option) - set(why))
     if uncosted and not costed.empty:
         body.append(note_html(f"Without a cost, not ranked: {', '.join(uncosted)}."))
     for s in manifest.get("scenarios", []):

@@ -117,6 +117,38 @@ if /usr/bin/python3 "$SRC/tests/e2e/check_compare.py" ratio "$WORK/vr" "$WORK/in
     ok "paired standard error at least 3x below independent runs'"
 else bad "variance reduction too small"; fi
 
+# An option built on a stress has a cost, but against the baseline its
+# difference carries the stress: no CaR05 change per dollar, a warning
+# that says why, and the reason in the manifest.  Against the stress it is
+# priced.  (Only the base and the option decide it: the rows still do not
+# depend on the other options.)
+"$BIN" compare "$W/baseline.ini" "$W/cooling-lag-with-retrofit.ini" "$W/option-packaging-us.ini" \
+    --samples 300 --seed 9 --out "$WORK/mixed" >"$WORK/out" 2>"$WORK/err" \
+    && ok "a comparison with an option built on a stress" || bad "the mixed comparison failed"
+expect_err "warning: cooling-lag-with-retrofit: its cost does not price its CaR05 change against baseline"
+expect_err "stress-cooling-lag.ini"
+"$BIN" compare "$W/stress-cooling-lag.ini" "$W/cooling-lag-with-retrofit.ini" --samples 300 \
+    --seed 9 --quiet --out "$WORK/own" >/dev/null 2>&1 && ok "the same option against its stress" \
+    || bad "the comparison against the stress failed"
+/usr/bin/python3 - "$WORK/mixed" "$WORK/own" <<'PY' && ok "priced against its stress, not against the baseline" \
+    || bad "pricing of an option built on a stress"
+import json, sys
+import pandas as pd
+mixed, own = (pd.read_csv(f"{d}/compare.csv") for d in sys.argv[1:3])
+r = mixed[mixed.option == "cooling-lag-with-retrofit"]
+assert (r.cost_usd == 3.9e10).all() and r.car05_change_per_busd.isna().all(), r.head()
+p = mixed[mixed.option == "option-packaging-us"]
+assert p.car05_change_per_busd.notna().all(), "an option on the baseline is priced"
+o = own[own.option == "cooling-lag-with-retrofit"]
+assert o.car05_change_per_busd.notna().all()
+assert (abs(o.car05_change_per_busd - o.car05_change / 39) <= 1e-9 * abs(o.car05_change)).all()
+m = {s["name"]: s for s in json.load(open(f"{sys.argv[1]}/manifest.json"))["scenarios"]}
+assert m["cooling-lag-with-retrofit"]["car05_change_priced"] is False
+assert "stress-cooling-lag.ini" in m["cooling-lag-with-retrofit"]["not_priced_because"]
+assert m["option-packaging-us"]["car05_change_priced"] is True
+assert "car05_change_priced" not in m["baseline"]
+PY
+
 # Bad input.
 printf '[scenario]\nbase = nowhere.ini\n' >"$W/missing.ini"
 expect_exit 3 "an option with a missing base" -- "$BIN" compare "$W/baseline.ini" "$W/missing.ini" \

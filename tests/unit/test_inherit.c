@@ -339,3 +339,55 @@ Test(inherit, two_bases_with_a_common_base)
     tf_write(dir, "loop.ini", "[scenario]\nbase = stress.ini, loop.ini\n");
     expect_in(load_fails("loop.ini", &err), "a loop of base scenarios");
 }
+
+/* An option's cost prices its difference from a base only when that
+ * difference is the option's alone: built on the base, reading nothing
+ * beyond it but its own file and the file that gave the cost. */
+Test(inherit, a_cost_prices_only_the_options_own_difference)
+{
+    tf_write(dir, "base.ini", base);
+    tf_write(dir, "stress.ini", "[scenario]\nbase = base.ini\n[event e]\nprobability = 0.9\n");
+    tf_write(dir, "option.ini", "[scenario]\nbase = base.ini\n[option]\ncost_usd = 7\n");
+    tf_write(dir, "stress-with-option.ini", "[scenario]\nbase = stress.ini, option.ini\n");
+    tf_write(dir, "stress-with-own.ini", "[scenario]\nbase = stress.ini\n[option]\ncost_usd = 3\n");
+    tf_write(dir, "option-more.ini",
+             "[scenario]\nbase = option.ini\n[event e]\n"
+             "probability = 0.5\n");
+    const char *names[] = {"base.ini",
+                           "stress.ini",
+                           "option.ini",
+                           "stress-with-option.ini",
+                           "stress-with-own.ini",
+                           "option-more.ini"};
+    enum { BASE, STRESS, OPTION, STRESS_OPTION, STRESS_OWN, OPTION_MORE, N };
+    cp_scenario sc[N];
+    cp_err err;
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(load(names[i], &sc[i], &err), CP_OK, "%s", err.msg);
+    cr_assert_eq(sc[STRESS_OPTION].cost_file, 3, "the cost comes from option.ini, read fourth");
+    static const struct {
+        int option, base, priced;
+        const char *why;
+    } cases[] = {
+        {OPTION, BASE, 1, ""},
+        {STRESS_OPTION, STRESS, 1, ""},
+        {STRESS_OWN, STRESS, 1, ""},
+        {STRESS_OPTION, BASE, 0, "also built on"}, /* carries the stress */
+        {STRESS_OWN, BASE, 0, "also built on"},
+        {OPTION, STRESS, 0, "is not built on"}, /* the stress is not under it */
+        {STRESS_OPTION, OPTION, 0, "already has its cost"},
+        {OPTION_MORE, OPTION, 0, "already has its cost"},
+        {STRESS, BASE, 0, "no [option] cost_usd"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char why[9000];
+        const int got =
+            cp_scenario_priced_against(&sc[cases[i].option], &sc[cases[i].base], why, sizeof why);
+        cr_assert_eq(got, cases[i].priced, "%s against %s", names[cases[i].option],
+                     names[cases[i].base]);
+        cr_assert(strstr(why, cases[i].why), "%s against %s: '%s' lacks '%s'",
+                  names[cases[i].option], names[cases[i].base], why, cases[i].why);
+    }
+    for (int i = 0; i < N; i++)
+        cp_scenario_free(&sc[i]);
+}

@@ -256,6 +256,8 @@ static void tidy_path(char *path)
     strcpy(path, n ? tidy : ".");
 }
 
+/* Resolves rel against the directory of the file being read, tidied; 0 if
+ * it does not fit in cap. */
 static int relative_to_file(parse_ctx *c, const char *rel, char *out, size_t cap)
 {
     const char *here = c->sc->files[c->cur_file];
@@ -319,7 +321,6 @@ static int parse_dist(parse_ctx *c, const char *value, cp_dist *d, const char *s
 
 static int parse_file(parse_ctx *c, const char *path);
 
-/* Resolves rel against the directory of the file being read. */
 /* Reads one base of the file being read.  A base in the chain of files
  * being read is a loop; a base already read through another base (two
  * options that both build on the baseline) is not read again, or its keys

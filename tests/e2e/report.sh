@@ -66,11 +66,17 @@ grep -q "What binds: not drawn" "$WORK/run2/report.html" && ok "no binding.csv: 
 
 # A comparison with --report.
 expect_exit 0 "compare --report" -- "$BIN" compare "$S/baseline.ini" "$S/option-packaging-us.ini" \
-    "$S/option-behind-the-meter-us.ini" --samples 800 --quiet --out "$WORK/cmp" --report
+    "$S/option-behind-the-meter-us.ini" "$S/cooling-lag-with-retrofit.ini" --samples 800 --quiet \
+    --out "$WORK/cmp" --report
 for img in diff-option-packaging-us diff-option-behind-the-meter-us prob-better car05-per-busd fan-World; do
     grep -q "src=\"report/$img.png\"" "$WORK/cmp/report.html" && ok "comparison page shows $img" \
         || bad "comparison page lacks $img"
 done
+# An option built on a stress has a cost but is not ranked against the
+# baseline (its difference carries the stress): the page says so and why.
+grep -q "cooling-lag-with-retrofit has a cost but is not ranked against the base: it is also built on" \
+    "$WORK/cmp/report.html" && ok "an option built on a stress: not ranked, and why" \
+    || bad "the page ranks, or says nothing of, an option built on a stress"
 # The options share the base's files and inputs: each listed once.
 $CHECK files "$WORK/cmp/report.html" "$WORK/cmp/manifest.json" \
     && ok "comparison page: every scenario's files and inputs, each once" \

@@ -321,6 +321,25 @@ static int parse_dist(parse_ctx *c, const char *value, cp_dist *d, const char *s
 
 static int parse_file(parse_ctx *c, const char *path);
 
+/* The same file, by device and inode (one file may be named by two
+ * paths); by name when either cannot be looked at. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return strcmp(a, b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether sc was read from path: its own file or one of its bases. */
+static int reads(const cp_scenario *sc, const char *path)
+{
+    for (size_t i = 0; i < sc->n_files; i++)
+        if (same_file(sc->files[i], path))
+            return 1;
+    return 0;
+}
+
 /* Reads one base of the file being read.  A base in the chain of files
  * being read is a loop; a base already read through another base (two
  * options that both build on the baseline) is not read again, or its keys
@@ -335,13 +354,8 @@ static int read_base(parse_ctx *c, const char *value)
         return cp_scenario_fail(c, "[scenario]: key 'base': cannot read '%s': %s", path,
                                 strerror(errno));
     /* The same file under another path is found by device and inode. */
-    struct stat want, other;
-    if (stat(path, &want) != 0)
-        return cp_scenario_fail(c, "[scenario]: key 'base': cannot read '%s': %s", path,
-                                strerror(errno));
     for (int i = 0; i <= c->depth; i++) {
-        if (stat(sc->files[c->chain[i]], &other) != 0 || other.st_dev != want.st_dev ||
-            other.st_ino != want.st_ino)
+        if (!same_file(sc->files[c->chain[i]], path))
             continue;
         char chain[CP_ERR_MSG_MAX / 2] = "";
         for (int k = i; k <= c->depth; k++) {
@@ -352,10 +366,8 @@ static int read_base(parse_ctx *c, const char *value)
         snprintf(chain + used, sizeof chain - used, "%.100s", path);
         return cp_scenario_fail(c, "[scenario]: key 'base': a loop of base scenarios: %s", chain);
     }
-    for (size_t i = 0; i < sc->n_files; i++)
-        if (stat(sc->files[i], &other) == 0 && other.st_dev == want.st_dev &&
-            other.st_ino == want.st_ino)
-            return 1;
+    if (reads(sc, path))
+        return 1;
     if (c->depth == CP_BASE_DEPTH)
         return cp_scenario_fail(c, "[scenario]: key 'base': more than %d nested base scenarios",
                                 CP_BASE_DEPTH);
@@ -1197,24 +1209,6 @@ const char *cp_scenario_time_name(cp_time_kind time)
         return "trend";
     }
     return "?";
-}
-
-/* The same file, by device and inode (one file may be named by two
- * paths); by name when either cannot be looked at. */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-        return strcmp(a, b) == 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-static int reads(const cp_scenario *sc, const char *path)
-{
-    for (size_t i = 0; i < sc->n_files; i++)
-        if (same_file(sc->files[i], path))
-            return 1;
-    return 0;
 }
 
 int cp_scenario_priced_against(const cp_scenario *option, const cp_scenario *base, char *why,

@@ -16,7 +16,9 @@ summary.csv and samples.csv: the documented columns in order, numeric
 columns numeric (no thousands separators, no stray text), no index column,
 periods like 2030Q4, quantiles ordered; binding.csv: integer counts summing
 to the samples in every (scenario, node, period), shares count / samples
-summing to 1, the same labels in the same order everywhere; manifest.json
+summing to 1, the same labels in the same order everywhere; each
+metric's World is the sum of its regions (in its definition in the run's
+metrics.csv, and sample by sample in samples.csv); manifest.json
 is valid JSON with the facts of the run, and every file it names hashes to
 the SHA-256 it gives.
 """
@@ -71,6 +73,58 @@ def check_samples(out, keep, summary):
     merged = metrics.merge(summary, on=["scenario", "metric", "region", "period", "unit"])
     assert len(merged) == len(metrics)
     assert ((merged["value"] >= merged["min"]) & (merged["value"] <= merged["max"])).all()
+
+
+def metric_terms(metrics_path):
+    """{metric: {region: {(node, field, scale)}}} of the summed metrics
+    (those without `per`: a ratio of sums is not additive)."""
+    m = pd.read_csv(metrics_path, dtype=str, keep_default_na=False)
+    for optional in ["scale", "per"]:  # columns a metrics file may leave out
+        if optional not in m.columns:
+            m[optional] = ""
+    m = m[m["per"] == ""]
+    terms = {}
+    for row in m.itertuples():
+        scale = float(row.scale) if row.scale else 1.0
+        terms.setdefault(row.metric, {}).setdefault(row.region, set()).add(
+            (row.node, row.field, scale))
+    return terms
+
+
+def check_world_sums(out, keep, metrics_path):
+    """A metric's World is the sum of its regions: every regional term is
+    one of the World's (the World may sum regions a metric does not report
+    on their own), and where the regions reported are all the World sums,
+    each kept sample's World value is the sum of theirs (to the 10
+    significant digits samples.csv prints).  Returns how many metrics were
+    checked against their sums."""
+    terms = metric_terms(metrics_path)
+    for metric, by_region in terms.items():
+        world = by_region.get("World")
+        if world is None:
+            continue
+        for region, ts in by_region.items():
+            missing = sorted(f"{n}.{f}" for n, f, _ in ts - world)
+            assert not missing, (f"{metrics_path}: {metric}: {region}'s {', '.join(missing)} "
+                                 "not among the World's terms: World is not the sum of its regions")
+    if not keep:
+        return 0
+    df = pd.read_csv(f"{out}/samples.csv")
+    checked = 0
+    for metric, by_region in terms.items():
+        regions = [r for r in by_region if r != "World"]
+        if "World" not in by_region or not regions or \
+                set().union(*(by_region[r] for r in regions)) != by_region["World"]:
+            continue
+        cells = df[df["metric"] == metric].pivot_table(
+            index=["sample", "period"], columns="region", values="value", aggfunc="first")
+        parts = cells[regions]
+        gap = (cells["World"] - parts.sum(axis=1)).abs()
+        scale = parts.abs().sum(axis=1).clip(lower=1e-300)
+        worst = (gap / scale).max()
+        assert worst <= 1e-9, f"{metric}: World differs from the sum of {regions} by {worst:.3g} of it"
+        checked += 1
+    return checked
 
 
 def check_binding(out, n):
@@ -153,6 +207,8 @@ def check_manifest(out, n):
     assert all(len(i["sha256"]) == 64 for i in m["inputs"])
     check_file_hashes(m)
     check_cost(m, "samples_per_second")
+    assert os.path.basename(m["inputs"][4]["path"]) == "metrics.csv", m["inputs"]
+    return m
 
 
 def main():
@@ -175,9 +231,10 @@ def main():
     if keep:
         check_samples(out, keep, summary)
     binding = check_binding(out, n)
-    check_manifest(out, n)
+    manifest = check_manifest(out, n)
+    sums = check_world_sums(out, keep, manifest["inputs"][4]["path"])
     print(f"outputs in {out} load cleanly in pandas ({len(summary)} summary rows, "
-          f"{len(binding)} binding rows)")
+          f"{len(binding)} binding rows; World the sum of its regions in {sums} metrics)")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,13 @@ static void teardown(void)
     tf_rm_rf(dir);
 }
 
+/* Series rows of node n (a string) for the four quarters, values a, b, c
+ * and d written as they stand (numbers); TW_FLAT: one value in all four. */
+#define TW_SERIES(n, a, b, c, d)                                                                   \
+    n ",2026Q1," #a ",u,x,,\n" n ",2026Q2," #b ",u,x,,\n" n ",2026Q3," #c ",u,x,,\n" n             \
+      ",2026Q4," #d ",u,x,,\n"
+#define TW_FLAT(n, v) TW_SERIES(n, v, v, v, v)
+
 static const char series_hdr[] = "node,period,value,unit,source,source_year,note\n";
 static const char *metrics_hdr = "metric,region,node,field,unit,description,source\n";
 

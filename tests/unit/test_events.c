@@ -240,9 +240,7 @@ Test(events, trend_correlates_with_other_shocks_through_its_first_draw)
      * log of the trend at any quarter and a once-drawn normal correlate at
      * 0.8 (standard error of r about (1 - r^2) / sqrt(N)). */
     world x;
-    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "",
-          "a,2026Q1,1,u,x,,\na,2026Q2,1,u,x,,\na,2026Q3,1,u,x,,\na,2026Q4,1,u,x,,\n"
-          "b,2026Q1,1,u,x,,\nb,2026Q2,1,u,x,,\nb,2026Q3,1,u,x,,\nb,2026Q4,1,u,x,,\n",
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "", TW_FLAT("a", 1) TW_FLAT("b", 1),
           "a,W,a,output,u,,x\nb,W,b,output,u,,x\n",
           "[shock g]\ndistribution = lognormal(mu=0, sigma=0.2)\ntime = trend\ntargets = a\n"
           "[shock h]\ndistribution = normal(mean=5, sd=1)\ntime = once\ntargets = b\n"
@@ -272,11 +270,9 @@ Test(events, a_shock_on_initial_fleet_scales_the_starting_fleet)
     static const char edges[] = "u,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n";
     static const char params[] = "d,pue,1,,x,,\nd,lifetime,400,,x,,\nd,initial_fleet,100,,x,,\n"
                                  "d,initial_flops,1,,x,,\nd,initial_watts,1000,,x,,\n";
-    static const char series[] =
-        "u,2026Q1,0,u,x,,\nu,2026Q2,0,u,x,,\nu,2026Q3,0,u,x,,\nu,2026Q4,0,u,x,,\n"
-        "p,2026Q1,1,u,x,,\np,2026Q2,1,u,x,,\np,2026Q3,1,u,x,,\np,2026Q4,1,u,x,,\n"
-        "f,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\n"
-        "w,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n";
+    static const char series[] = TW_FLAT("u", 0) TW_FLAT("p", 1) TW_FLAT(
+        "f",
+        1) "w,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n";
     static const char metrics[] = "fleet,W,d,output,acc,,x\n";
     world x, y;
     build(&x, nodes, edges, params, series, metrics, "");
@@ -301,9 +297,7 @@ Test(events, a_target_exposed_in_part_takes_that_share_of_the_loss)
     /* Severity 0.8: a fully exposed target keeps 0.2, one exposed at 0.25
      * keeps 1 - 0.25 x 0.8 = 0.8. */
     world x;
-    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "",
-          "a,2026Q1,1,u,x,,\na,2026Q2,1,u,x,,\na,2026Q3,1,u,x,,\na,2026Q4,1,u,x,,\n"
-          "b,2026Q1,1,u,x,,\nb,2026Q2,1,u,x,,\nb,2026Q3,1,u,x,,\nb,2026Q4,1,u,x,,\n",
+    build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "", TW_FLAT("a", 1) TW_FLAT("b", 1),
           "a,W,a,output,u,,x\nb,W,b,output,u,,x\n",
           "[event e]\nstart = 2026Q2\nduration = constant(value=1)\n"
           "severity = constant(value=0.8)\ntargets = a, b\nexposure = b:0.25\n");
@@ -328,11 +322,8 @@ Test(events, shocks_on_constants_and_markets_are_refused)
     static const char edges[] = "u,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\n"
                                 "w,d,watts,,,x,\n";
     static const char params[] = "d,pue,1,,x,,\nd,lifetime,40,,x,,\n";
-    static const char series[] =
-        "u,2026Q1,1,u,x,,\nu,2026Q2,1,u,x,,\nu,2026Q3,1,u,x,,\nu,2026Q4,1,u,x,,\n"
-        "p,2026Q1,1,u,x,,\np,2026Q2,1,u,x,,\np,2026Q3,1,u,x,,\np,2026Q4,1,u,x,,\n"
-        "f,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\n"
-        "w,2026Q1,1,u,x,,\nw,2026Q2,1,u,x,,\nw,2026Q3,1,u,x,,\nw,2026Q4,1,u,x,,\n";
+    static const char series[] = TW_FLAT("u", 1) TW_FLAT("p", 1)
+        TW_FLAT("f", 1) "w,2026Q1,1,u,x,,\nw,2026Q2,1,u,x,,\nw,2026Q3,1,u,x,,\nw,2026Q4,1,u,x,,\n";
     const char *targets[] = {"d.import_limit", "d.order_horizon", "d.inventory_target", "m"};
     const char *said[] = {"'d.import_limit' is read once", "'d.order_horizon' is read once",
                           "'d.inventory_target' is read once", "'m' is a market"};

@@ -14,6 +14,18 @@ TestSuite(fleet, .init = setup, .fini = teardown);
  * mean 1000 quarters and shape 20 (S(3) = exp(-(3/1015)^20) = 1). */
 #define FOREVER "d,lifetime,1000,,x,,\nd,lifetime_shape,20,,x,,\nd,pue,1,,x,,\n"
 
+/* A fleet d under a thermal limit: market m ships capacity cap; power p,
+ * FLOP/s f and watts w of what it ships; liquid-cooled power lq (which
+ * binds as power:cooling) and the share q of the watts that need it. */
+#define COOLED_NODES                                                                               \
+    "node,kind,region,unit,description,source,constraint\n"                                        \
+    "cap,supply,W,acc,,x,\nm,market,W,acc,,x,\np,supply,W,MW,,x,\nf,supply,W,FLOP/s,,x,\n"         \
+    "w,supply,W,W,,x,\nlq,supply,W,MW,,x,power:cooling\nq,supply,W,share,,x,\n"                    \
+    "d,deploy,W,acc,,x,\n"
+#define COOLED_EDGES                                                                               \
+    "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"              \
+    "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n"
+
 static void expect_labels(const world *x, size_t row, const char *const want[4])
 {
     const size_t T = cp_model_periods(x->m);
@@ -56,11 +68,8 @@ Test(fleet, orders_follow_headroom_and_growth)
           "w,supply,W,W,,x\nd,deploy,W,acc,,x\n",
           "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
           FOREVER "d,order_horizon,1,,x,,\nd,inventory_target,0.5,,x,,\n",
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\n"
-          "p,2026Q3,0.02,u,x,,\np,2026Q4,0.02,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\n"
-          "f,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
-          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          TW_FLAT("cap", 100) TW_SERIES("p", 0.01, 0.01, 0.02, 0.02) TW_FLAT("f", 1)
+              TW_FLAT("w", 1000),
           "orders,W,d,orders,acc,,x\ntarget,W,d,target,acc,,x\nshipped,W,m,output,acc,,x\n"
           "idle,W,m,idle,acc,,x\nwaiting,W,d,waiting,acc,,x\nfleet,W,d,output,acc,,x\n"
           "received,W,d,received,acc,,x\nunfilled,W,d,unfilled,MW,,x\n",
@@ -99,12 +108,8 @@ Test(fleet, allocation_when_short_and_when_a_region_lacks_power)
           "f,a,flops,,,x,\nw,a,watts,,,x,\nf,b,flops,,,x,\nw,b,watts,,,x,\n",
           "a,lifetime,1000,,x,,\na,lifetime_shape,20,,x,,\na,pue,1,,x,,\n"
           "b,lifetime,1000,,x,,\nb,lifetime_shape,20,,x,,\nb,pue,1,,x,,\n",
-          "cap,2026Q1,30,u,x,,\ncap,2026Q2,90,u,x,,\ncap,2026Q3,5,u,x,,\ncap,2026Q4,5,u,x,,\n"
-          "pa,2026Q1,0.04,u,x,,\npa,2026Q2,0.04,u,x,,\npa,2026Q3,0,u,x,,\npa,2026Q4,0,u,x,,\n"
-          "pb,2026Q1,0.02,u,x,,\npb,2026Q2,0.02,u,x,,\npb,2026Q3,0.03,u,x,,\n"
-          "pb,2026Q4,0.03,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
-          "f,2026Q4,1,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\n"
-          "w,2026Q4,1000,u,x,,\n",
+          TW_SERIES("cap", 30, 90, 5, 5) TW_SERIES("pa", 0.04, 0.04, 0, 0)
+              TW_SERIES("pb", 0.02, 0.02, 0.03, 0.03) TW_FLAT("f", 1) TW_FLAT("w", 1000),
           "ra,A,a,received,acc,,x\nrb,B,b,received,acc,,x\nidle,W,m,idle,acc,,x\n"
           "oa,A,a,orders,acc,,x\nob,B,b,orders,acc,,x\n",
           "");
@@ -132,10 +137,7 @@ Test(fleet, import_limit)
           "f,a,flops,,,x,\nw,a,watts,,,x,\nf,b,flops,,,x,\nw,b,watts,,,x,\n",
           "a,lifetime,1000,,x,,\na,lifetime_shape,20,,x,,\na,pue,1,,x,,\na,import_limit,0.25,,x,,\n"
           "b,lifetime,1000,,x,,\nb,lifetime_shape,20,,x,,\nb,pue,1,,x,,\n",
-          "cap,2026Q1,40,u,x,,\ncap,2026Q2,40,u,x,,\ncap,2026Q3,40,u,x,,\ncap,2026Q4,40,u,x,,\n"
-          "p,2026Q1,0.04,u,x,,\np,2026Q2,0.04,u,x,,\np,2026Q3,0.04,u,x,,\np,2026Q4,0.04,u,x,,\n"
-          "f,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\n"
-          "w,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          TW_FLAT("cap", 40) TW_FLAT("p", 0.04) TW_FLAT("f", 1) TW_FLAT("w", 1000),
           "ra,A,a,received,acc,,x\nrb,B,b,received,acc,,x\n", "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     cr_assert_float_eq(cell(&x, 0, 0), 8, 1e-12);
@@ -186,14 +188,8 @@ static void build_power_sum(world *x, const char *turbine_role)
           edges,
           FOREVER "pa,reference,1,,x,,\npa,elasticity,1,,x,,\npa,binds_below,0.9,,x,,\n"
                   "ps,initial,0,,x,,\nps,lifetime,1e18,,x,,\n",
-          "g,2026Q1,0.01,u,x,,\ng,2026Q2,0.01,u,x,,\ng,2026Q3,0.01,u,x,,\ng,2026Q4,0.01,u,x,,\n"
-          "r,2026Q1,0.004,u,x,,\nr,2026Q2,0.004,u,x,,\nr,2026Q3,0.004,u,x,,\n"
-          "r,2026Q4,0.004,u,x,,\ntb,2026Q1,0.005,u,x,,\ntb,2026Q2,0.003,u,x,,\n"
-          "tb,2026Q3,0.005,u,x,,\ntb,2026Q4,0.003,u,x,,\npr,2026Q1,1,u,x,,\npr,2026Q2,1,u,x,,\n"
-          "pr,2026Q3,1,u,x,,\npr,2026Q4,2,u,x,,\ncap,2026Q1,1000,u,x,,\ncap,2026Q2,1000,u,x,,\n"
-          "cap,2026Q3,1000,u,x,,\ncap,2026Q4,1000,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\n"
-          "f,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
-          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          TW_FLAT("g", 0.01) TW_FLAT("r", 0.004) TW_SERIES("tb", 0.005, 0.003, 0.005, 0.003)
+              TW_SERIES("pr", 1, 1, 1, 2) TW_FLAT("cap", 1000) TW_FLAT("f", 1) TW_FLAT("w", 1000),
           "onsite,W,os,output,MW,,x\npower,W,ps,output,MW,,x\nfleet,W,d,output,acc,,x\n", "");
     cp_model_simulate(x->m, x->w, 0, 1, x->cells, 1, NULL);
     expect_metric(x, 0, (double[]){0.004, 0.003, 0.004, 0.003});
@@ -228,10 +224,8 @@ Test(fleet, a_cohort_keeps_its_flops_and_watts_and_retires_by_age)
           "d,deploy,W,acc,,x\n",
           "u,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
           "d,pue,1.5,,x,,\nd,lifetime,2,,x,,\nd,lifetime_shape,20,,x,,\n",
-          "u,2026Q1,10,u,x,,\nu,2026Q2,0,u,x,,\nu,2026Q3,0,u,x,,\nu,2026Q4,0,u,x,,\n"
-          "p,2026Q1,0,u,x,,\np,2026Q2,1,u,x,,\np,2026Q3,1,u,x,,\np,2026Q4,1,u,x,,\n"
-          "f,2026Q1,100,u,x,,\nf,2026Q2,500,u,x,,\nf,2026Q3,500,u,x,,\nf,2026Q4,500,u,x,,\n"
-          "w,2026Q1,1000,u,x,,\nw,2026Q2,3000,u,x,,\nw,2026Q3,3000,u,x,,\nw,2026Q4,3000,u,x,,\n",
+          TW_SERIES("u", 10, 0, 0, 0) TW_SERIES("p", 0, 1, 1, 1) TW_SERIES("f", 100, 500, 500, 500)
+              TW_SERIES("w", 1000, 3000, 3000, 3000),
           "fleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\npower,W,d,power_used,MW,,x\n"
           "waiting,W,d,waiting,acc,,x\nage,W,d,waiting_age,quarters,,x\n",
           "");
@@ -268,12 +262,8 @@ Test(fleet, returned_accelerators_are_resold)
           "f,a,flops,,,x,\nw,a,watts,,,x,\nf,b,flops,,,x,\nw,b,watts,,,x,\n",
           "a,lifetime,1000,,x,,\na,lifetime_shape,20,,x,,\na,pue,1,,x,,\na,order_horizon,1,,x,,\n"
           "b,lifetime,1000,,x,,\nb,lifetime_shape,20,,x,,\nb,pue,1,,x,,\n",
-          "cap,2026Q1,40,u,x,,\ncap,2026Q2,40,u,x,,\ncap,2026Q3,40,u,x,,\ncap,2026Q4,0,u,x,,\n"
-          "pa,2026Q1,0.02,u,x,,\npa,2026Q2,0.04,u,x,,\npa,2026Q3,0.04,u,x,,\n"
-          "pa,2026Q4,0.04,u,x,,\npb,2026Q1,0,u,x,,\npb,2026Q2,0,u,x,,\npb,2026Q3,0.02,u,x,,\n"
-          "pb,2026Q4,0.03,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,100,u,x,,\nf,2026Q3,3,u,x,,\n"
-          "f,2026Q4,7,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\n"
-          "w,2026Q4,1000,u,x,,\n",
+          TW_SERIES("cap", 40, 40, 40, 0) TW_SERIES("pa", 0.02, 0.04, 0.04, 0.04)
+              TW_SERIES("pb", 0, 0, 0.02, 0.03) TW_SERIES("f", 1, 100, 3, 7) TW_FLAT("w", 1000),
           "wa,A,a,waiting,acc,,x\nrb,B,b,received,acc,,x\nfb,B,b,output,acc,,x\n"
           "cb,B,b,compute,FLOP/s,,x\nunsold,W,m,unsold,acc,,x\n",
           "");
@@ -386,14 +376,8 @@ Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
           "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
           "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n",
           FOREVER "d,order_horizon,1,,x,,\n",
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,50,u,x,,\np,2026Q2,60,u,x,,\n"
-          "p,2026Q3,60,u,x,,\np,2026Q4,70,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\n"
-          "f,2026Q3,1,u,x,,\nf,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\n"
-          "w,2026Q3,1e6,u,x,,\nw,2026Q4,1e6,u,x,,\nou,2026Q1,10,u,x,,\nou,2026Q2,10,u,x,,\n"
-          "ou,2026Q3,10,u,x,,\nou,2026Q4,0,u,x,,\nsf,2026Q1,10,u,x,,\nsf,2026Q2,10,u,x,,\n"
-          "sf,2026Q3,10,u,x,,\nsf,2026Q4,10,u,x,,\nsw,2026Q1,2e6,u,x,,\nsw,2026Q2,2e6,u,x,,\n"
-          "sw,2026Q3,2e6,u,x,,\nsw,2026Q4,2e6,u,x,,\n",
+          TW_FLAT("cap", 100) TW_SERIES("p", 50, 60, 60, 70) TW_FLAT("f", 1) TW_FLAT("w", 1e6)
+              TW_SERIES("ou", 10, 10, 10, 0) TW_FLAT("sf", 10) TW_FLAT("sw", 2e6),
           "orders,W,d,orders,acc,,x\nshipped,W,m,output,acc,,x\nfleet,W,d,output,acc,,x\n"
           "compute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
           "received,W,d,received,acc,,x\nown,W,d,waiting_own,acc,,x\nstream,W,s,output,acc,,x\n"
@@ -477,21 +461,9 @@ Test(fleet, stream_mistakes_are_named)
 Test(fleet, liquid_cooled_power_limits_what_needs_it)
 {
     world x;
-    build(&x,
-          "node,kind,region,unit,description,source,constraint\n"
-          "cap,supply,W,acc,,x,\nm,market,W,acc,,x,\np,supply,W,MW,,x,\nf,supply,W,FLOP/s,,x,\n"
-          "w,supply,W,W,,x,\nlq,supply,W,MW,,x,power:cooling\nq,supply,W,share,,x,\n"
-          "d,deploy,W,acc,,x,\n",
-          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
-          "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n",
-          FOREVER,
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,16,u,x,,\np,2026Q3,20,u,x,,\n"
-          "p,2026Q4,24,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
-          "f,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
-          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,4,u,x,,\nlq,2026Q2,4,u,x,,\nlq,2026Q3,8,u,x,,\n"
-          "lq,2026Q4,10,u,x,,\nq,2026Q1,0,u,x,,\nq,2026Q2,1,u,x,,\nq,2026Q3,1,u,x,,\n"
-          "q,2026Q4,0.5,u,x,,\n",
+    build(&x, COOLED_NODES, COOLED_EDGES, FOREVER,
+          TW_FLAT("cap", 100) TW_SERIES("p", 10, 16, 20, 24) TW_FLAT("f", 1) TW_FLAT("w", 1e6)
+              TW_SERIES("lq", 4, 4, 8, 10) TW_SERIES("q", 0, 1, 1, 0.5),
           "orders,W,d,orders,acc,,x\nfleet,W,d,output,acc,,x\nunfilled,W,d,unfilled,MW,,x\n"
           "used,W,d,power_used,MW,,x\n",
           "");
@@ -525,25 +497,12 @@ Test(fleet, a_stream_takes_its_quarters_liquid_need)
 {
     world x;
     build(&x,
-          "node,kind,region,unit,description,source,constraint\n"
-          "cap,supply,W,acc,,x,\nm,market,W,acc,,x,\np,supply,W,MW,,x,\nf,supply,W,FLOP/s,,x,\n"
-          "w,supply,W,W,,x,\nlq,supply,W,MW,,x,power:cooling\nq,supply,W,share,,x,\n"
-          "d,deploy,W,acc,,x,\nou,supply,W,acc,,x,\nsf,supply,W,FLOP/s,,x,\n"
-          "sw,supply,W,W,,x,\ns,stream,W,acc,,x,\n",
-          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
-          "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\nou,s,in,,,x,\nsf,s,flops,,,x,\n"
-          "sw,s,watts,,,x,\ns,d,units,,,x,\n",
-          FOREVER,
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,10,u,x,,\np,2026Q3,10,u,x,,\n"
-          "p,2026Q4,10,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
-          "f,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
-          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,4,u,x,,\nlq,2026Q2,4,u,x,,\nlq,2026Q3,8,u,x,,\n"
-          "lq,2026Q4,10,u,x,,\nq,2026Q1,1,u,x,,\nq,2026Q2,1,u,x,,\nq,2026Q3,1,u,x,,\n"
-          "q,2026Q4,0.5,u,x,,\nou,2026Q1,1,u,x,,\nou,2026Q2,1,u,x,,\nou,2026Q3,1,u,x,,\n"
-          "ou,2026Q4,1,u,x,,\nsf,2026Q1,10,u,x,,\nsf,2026Q2,10,u,x,,\nsf,2026Q3,10,u,x,,\n"
-          "sf,2026Q4,10,u,x,,\nsw,2026Q1,2e6,u,x,,\nsw,2026Q2,2e6,u,x,,\nsw,2026Q3,2e6,u,x,,\n"
-          "sw,2026Q4,2e6,u,x,,\n",
+          COOLED_NODES "ou,supply,W,acc,,x,\nsf,supply,W,FLOP/s,,x,\nsw,supply,W,W,,x,\n"
+                       "s,stream,W,acc,,x,\n",
+          COOLED_EDGES "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n", FOREVER,
+          TW_FLAT("cap", 100) TW_FLAT("p", 10) TW_FLAT("f", 1) TW_FLAT("w", 1e6)
+              TW_SERIES("lq", 4, 4, 8, 10) TW_SERIES("q", 1, 1, 1, 0.5) TW_FLAT("ou", 1)
+                  TW_FLAT("sf", 10) TW_FLAT("sw", 2e6),
           "orders,W,d,orders,acc,,x\nfleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\n"
           "unfilled,W,d,unfilled,MW,,x\ntaken,W,d,received_own,acc,,x\n",
           "");
@@ -577,13 +536,8 @@ Test(fleet, pue_follows_the_cooling_mix)
           "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
           "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n",
           FOREVER "d,pue_air_extra,0.5,,x,,\n",
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,10,u,x,,\np,2026Q3,10,u,x,,\n"
-          "p,2026Q4,10,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,1,u,x,,\nf,2026Q3,1,u,x,,\n"
-          "f,2026Q4,1,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
-          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,5,u,x,,\nlq,2026Q2,10,u,x,,\nlq,2026Q3,10,u,x,,\n"
-          "lq,2026Q4,0,u,x,,\nq,2026Q1,0,u,x,,\nq,2026Q2,0,u,x,,\nq,2026Q3,0,u,x,,\n"
-          "q,2026Q4,0,u,x,,\n",
+          TW_FLAT("cap", 100) TW_FLAT("p", 10) TW_FLAT("f", 1) TW_FLAT("w", 1e6)
+              TW_SERIES("lq", 5, 10, 10, 0) TW_FLAT("q", 0),
           "fleet,W,d,output,acc,,x\nused,W,d,power_used,MW,,x\n", "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){8, 10, 10, 10});
@@ -652,11 +606,8 @@ Test(fleet, obsolete_accelerators_make_room_for_new_ones)
           "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
           FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\nd,initial_watts,1000,,x,,\n"
                   "d,replace_below,0.5,,x,,\n",
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,4,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\n"
-          "p,2026Q3,0.01,u,x,,\np,2026Q4,0.01,u,x,,\nf,2026Q1,150,u,x,,\nf,2026Q2,300,u,x,,\n"
-          "f,2026Q3,300,u,x,,\nf,2026Q4,300,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
-          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          TW_SERIES("cap", 100, 4, 100, 100) TW_FLAT("p", 0.01) TW_SERIES("f", 150, 300, 300, 300)
+              TW_FLAT("w", 1000),
           "orders,W,d,orders,acc,,x\nshipped,W,m,output,acc,,x\nreplaced,W,d,replaced,acc,,x\n"
           "fleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
           "unfilled,W,d,unfilled,MW,,x\n",
@@ -683,11 +634,8 @@ Test(fleet, without_replace_below_old_accelerators_stay)
           "w,supply,W,W,,x\nd,deploy,W,acc,,x\n",
           "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
           FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\nd,initial_watts,1000,,x,,\n",
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\n"
-          "p,2026Q3,0.01,u,x,,\np,2026Q4,0.01,u,x,,\nf,2026Q1,150,u,x,,\nf,2026Q2,300,u,x,,\n"
-          "f,2026Q3,3000,u,x,,\nf,2026Q4,3000,u,x,,\nw,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\n"
-          "w,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          TW_FLAT("cap", 100) TW_FLAT("p", 0.01) TW_SERIES("f", 150, 300, 3000, 3000)
+              TW_FLAT("w", 1000),
           "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\ncompute,W,d,compute,FLOP/s,,x\n",
           "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
@@ -714,22 +662,11 @@ Test(fleet, without_replace_below_old_accelerators_stay)
 Test(fleet, liquid_cooled_room_limits_replacement)
 {
     world x;
-    build(&x,
-          "node,kind,region,unit,description,source,constraint\n"
-          "cap,supply,W,acc,,x,\nm,market,W,acc,,x,\np,supply,W,MW,,x,\nf,supply,W,FLOP/s,,x,\n"
-          "w,supply,W,W,,x,\nlq,supply,W,MW,,x,power:cooling\nq,supply,W,share,,x,\n"
-          "d,deploy,W,acc,,x,\n",
-          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
-          "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n",
+    build(&x, COOLED_NODES, COOLED_EDGES,
           FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,1,,x,,\nd,initial_watts,1e6,,x,,\n"
                   "d,replace_below,0.5,,x,,\n",
-          "cap,2026Q1,100,u,x,,\ncap,2026Q2,100,u,x,,\ncap,2026Q3,100,u,x,,\n"
-          "cap,2026Q4,100,u,x,,\np,2026Q1,10,u,x,,\np,2026Q2,10,u,x,,\np,2026Q3,10,u,x,,\n"
-          "p,2026Q4,10,u,x,,\nf,2026Q1,1,u,x,,\nf,2026Q2,4,u,x,,\nf,2026Q3,4,u,x,,\n"
-          "f,2026Q4,4,u,x,,\nw,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\n"
-          "w,2026Q4,1e6,u,x,,\nlq,2026Q1,0,u,x,,\nlq,2026Q2,3,u,x,,\nlq,2026Q3,3,u,x,,\n"
-          "lq,2026Q4,10,u,x,,\nq,2026Q1,1,u,x,,\nq,2026Q2,1,u,x,,\nq,2026Q3,1,u,x,,\n"
-          "q,2026Q4,1,u,x,,\n",
+          TW_FLAT("cap", 100) TW_FLAT("p", 10) TW_SERIES("f", 1, 4, 4, 4) TW_FLAT("w", 1e6)
+              TW_SERIES("lq", 0, 3, 3, 10) TW_FLAT("q", 1),
           "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\nfleet,W,d,output,acc,,x\n"
           "compute,W,d,compute,FLOP/s,,x\nunfilled,W,d,unfilled,MW,,x\n",
           "");
@@ -768,14 +705,8 @@ Test(fleet, its_own_accelerators_never_replace)
           "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n",
           FOREVER "d,order_horizon,1,,x,,\nd,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\n"
                   "d,initial_watts,1e6,,x,,\nd,replace_below,0.5,,x,,\n",
-          "cap,2026Q1,0,u,x,,\ncap,2026Q2,0,u,x,,\ncap,2026Q3,0,u,x,,\ncap,2026Q4,0,u,x,,\n"
-          "p,2026Q1,10,u,x,,\np,2026Q2,12,u,x,,\np,2026Q3,12,u,x,,\np,2026Q4,12,u,x,,\n"
-          "f,2026Q1,100,u,x,,\nf,2026Q2,1000,u,x,,\nf,2026Q3,1000,u,x,,\nf,2026Q4,1000,u,x,,\n"
-          "w,2026Q1,1e6,u,x,,\nw,2026Q2,1e6,u,x,,\nw,2026Q3,1e6,u,x,,\nw,2026Q4,1e6,u,x,,\n"
-          "ou,2026Q1,0,u,x,,\nou,2026Q2,4,u,x,,\nou,2026Q3,0,u,x,,\nou,2026Q4,0,u,x,,\n"
-          "sf,2026Q1,1000,u,x,,\nsf,2026Q2,1000,u,x,,\nsf,2026Q3,1000,u,x,,\n"
-          "sf,2026Q4,1000,u,x,,\nsw,2026Q1,1e6,u,x,,\nsw,2026Q2,1e6,u,x,,\n"
-          "sw,2026Q3,1e6,u,x,,\nsw,2026Q4,1e6,u,x,,\n",
+          TW_FLAT("cap", 0) TW_SERIES("p", 10, 12, 12, 12) TW_SERIES("f", 100, 1000, 1000, 1000)
+              TW_FLAT("w", 1e6) TW_SERIES("ou", 0, 4, 0, 0) TW_FLAT("sf", 1000) TW_FLAT("sw", 1e6),
           "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\nfleet,W,d,output,acc,,x\n"
           "compute,W,d,compute,FLOP/s,,x\nown,W,d,waiting_own,acc,,x\n",
           "");

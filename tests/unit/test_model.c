@@ -53,9 +53,7 @@ Test(model, ratio_metric_divides_by_its_divisor_per_sample)
     world x;
     metrics_hdr = "metric,region,node,field,unit,description,source,scale,per\n";
     build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\nz,supply,W,u,,x\n", "", "",
-          "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\na,2026Q4,4,u,x,,\n"
-          "b,2026Q1,10,u,x,,\nb,2026Q2,10,u,x,,\nb,2026Q3,10,u,x,,\nb,2026Q4,10,u,x,,\n"
-          "z,2026Q1,0,u,x,,\nz,2026Q2,2,u,x,,\nz,2026Q3,0,u,x,,\nz,2026Q4,5,u,x,,\n",
+          TW_SERIES("a", 1, 2, 3, 4) TW_FLAT("b", 10) TW_SERIES("z", 0, 2, 0, 5),
           "r,W,b,output,u,,x,3,s\nr,W,a,output,u,,x,,s\n" /* (3b + a) / (a + b) */
           "s,W,a,output,u,,x,,\ns,W,b,output,u,,x,,\n"
           "q,W,a,output,u,,x,,zz\nzz,W,z,output,u,,x,,\n", /* a / z, 0 where z is 0 */
@@ -77,8 +75,7 @@ Test(model, cumulative_metric_is_a_running_sum_from_the_first_quarter)
     world x;
     metrics_hdr = "metric,region,node,field,unit,description,source,scale,per,cumulative\n";
     build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\n", "", "",
-          "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\na,2026Q4,4,u,x,,\n"
-          "b,2026Q1,10,u,x,,\nb,2026Q2,10,u,x,,\nb,2026Q3,10,u,x,,\nb,2026Q4,10,u,x,,\n",
+          TW_SERIES("a", 1, 2, 3, 4) TW_FLAT("b", 10),
           "r,W,a,output,u,,x,,c,\n"                            /* a / c */
           "c,W,a,output,u,,x,0.25,,1\nc,W,b,output,u,,x,,,1\n" /* running a / 4 + b */
           "a,W,a,output,u,,x,,,0\n",
@@ -122,9 +119,7 @@ Test(model, elastic_price_response)
     world x;
     build(&x, "a,supply,W,u,,x\nb,supply,W,u,,x\np,supply,W,USD,,x\ne,elastic,W,u,,x\n",
           "a,e,flow,,,x,\np,e,price,,,x,\n", "e,reference,100,,x,,\ne,elasticity,0.5,,x,,\n",
-          "a,2026Q1,1,u,x,,\na,2026Q2,2,u,x,,\na,2026Q3,3,u,x,,\na,2026Q4,4,u,x,,\n"
-          "b,2026Q1,1,u,x,,\nb,2026Q2,1,u,x,,\nb,2026Q3,1,u,x,,\nb,2026Q4,1,u,x,,\n"
-          "p,2026Q1,50,u,x,,\np,2026Q2,100,u,x,,\np,2026Q3,200,u,x,,\np,2026Q4,100,u,x,,\n",
+          TW_SERIES("a", 1, 2, 3, 4) TW_FLAT("b", 1) TW_SERIES("p", 50, 100, 200, 100),
           "e,W,e,output,u,,x\n", "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){sqrt(2.0), 2, 3 / sqrt(2.0), 4});
@@ -150,10 +145,8 @@ Test(model, deploy_limited_by_power_with_retirement)
           "d,deploy,W,acc,,x\n",
           "u,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n",
           "d,pue,1,,x,,\nd,lifetime,4,,x,,\nd,failure_loss,0.1,,x,,\n",
-          "u,2026Q1,10,u,x,,\nu,2026Q2,10,u,x,,\nu,2026Q3,10,u,x,,\nu,2026Q4,10,u,x,,\n"
-          "p,2026Q1,0.01,u,x,,\np,2026Q2,0.01,u,x,,\np,2026Q3,0.03,u,x,,\np,2026Q4,0.03,u,x,,\n"
-          "f,2026Q1,100,u,x,,\nf,2026Q2,100,u,x,,\nf,2026Q3,200,u,x,,\nf,2026Q4,200,u,x,,\n"
-          "w,2026Q1,1000,u,x,,\nw,2026Q2,1000,u,x,,\nw,2026Q3,1000,u,x,,\nw,2026Q4,1000,u,x,,\n",
+          TW_FLAT("u", 10) TW_SERIES("p", 0.01, 0.01, 0.03, 0.03) TW_SERIES("f", 100, 100, 200, 200)
+              TW_FLAT("w", 1000),
           "fleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\nwaiting,W,d,waiting,acc,,x\n"
           "new,W,d,deployed,acc,,x\npower,W,d,power_used,MW,,x\n",
           "");

@@ -541,7 +541,8 @@ CP_LANE_CLONES static void
 receive_bought(size_t n, const double *restrict arrived, const double *restrict units,
                const double *restrict resold, const double *restrict flops_in,
                const double *restrict watts_in, double *restrict wait, double *restrict flops,
-               double *restrict watts, double *restrict received, double *restrict received_own)
+               double *restrict watts, double *restrict received, double *restrict received_own,
+               double *restrict received_own_flops)
 {
     for (size_t l = 0; l < n; l++) {
         const double a = arrived[l] + units[l];
@@ -550,17 +551,17 @@ receive_bought(size_t n, const double *restrict arrived, const double *restrict 
         watts[l] = watts_in[l];
         received[l] = a + resold[l]; /* resold ones joined their own cohorts */
         received_own[l] = 0;
+        received_own_flops[l] = 0;
     }
 }
 
 /* Its own accelerators, the share it took of those on offer: one cohort
  * of the quarter's mix of streams. */
-CP_LANE_CLONES static void receive_own(size_t n, const double *restrict units,
-                                       const double *restrict flops_in,
-                                       const double *restrict watts_in,
-                                       const double *restrict share, double *restrict wait,
-                                       double *restrict flops, double *restrict watts,
-                                       double *restrict received, double *restrict received_own)
+CP_LANE_CLONES static void
+receive_own(size_t n, const double *restrict units, const double *restrict flops_in,
+            const double *restrict watts_in, const double *restrict share, double *restrict wait,
+            double *restrict flops, double *restrict watts, double *restrict received,
+            double *restrict received_own, double *restrict received_own_flops)
 {
     for (size_t l = 0; l < n; l++) {
         const double offer = units[l] > 0 ? units[l] : 0, k = offer * share[l];
@@ -569,22 +570,24 @@ CP_LANE_CLONES static void receive_own(size_t n, const double *restrict units,
         watts[l] = offer > 0 ? watts_in[l] / offer : 0;
         received[l] += k;
         received_own[l] = k;
+        received_own_flops[l] = k * flops[l]; /* what the cohort will count */
     }
 }
 
 /* Deliveries join cohort t: bought ones, and with a thermal limit the
  * share of their watts that need liquid-cooled racks, and its own. */
 LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in, double *received,
-                         double *received_own)
+                         double *received_own, double *received_own_flops)
 {
     const size_t at = t * f->lanes;
     receive_bought(n, f->arrived, in->units, f->resold, in->flops, in->watts, &f->wait[at],
-                   &f->flops[at], &f->watts[at], received, received_own);
+                   &f->flops[at], &f->watts[at], received, received_own, received_own_flops);
     for (size_t l = 0; f->need && l < n; l++)
         f->need[at + l] = need_now(in->needs, l);
     if (f->own_wait && in->own_units)
         receive_own(n, in->own_units, in->own_flops, in->own_watts, f->own_share, &f->own_wait[at],
-                    &f->own_flops[at], &f->own_watts[at], received, received_own);
+                    &f->own_flops[at], &f->own_watts[at], received, received_own,
+                    received_own_flops);
 }
 
 /* Takes from one waiting part of a cohort (w: age-0 units, s its
@@ -1176,7 +1179,7 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
 {
     if (f->planned != t + 1)
         cp_fleet_plan(sp, f, t, n, in);
-    receive(f, t, n, in, out->received, out->received_own);
+    receive(f, t, n, in, out->received, out->received_own, out->received_own_flops);
     /* The headroom and the watts live in unfilled and power_used until
      * power_reports. */
     double *const headroom = out->unfilled, *const watts = out->power_used;

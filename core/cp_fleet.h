@@ -147,8 +147,9 @@ typedef struct cp_fleet_in {
 
 typedef struct cp_fleet_out {
     double *fleet, *flops, *power_used, *waiting, *installed, *orders, *target, *unfilled,
-        *waiting_age, *received, *waiting_own, *received_own, *replaced;
-    uint8_t *bound; /* CP_FLEET_BOUND_* */
+        *waiting_age, *received, *waiting_own, *received_own, *replaced,
+        *received_own_flops; /* FLOP/s of its own taken this quarter */
+    uint8_t *bound;          /* CP_FLEET_BOUND_* */
 } cp_fleet_out;
 
 /* What limited a fleet's installations in a quarter: the power (headroom

@@ -114,7 +114,7 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                    F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
                    F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
                    F(CP_FIELD_RECEIVED) | F(CP_FIELD_WAITING_OWN) | F(CP_FIELD_RECEIVED_OWN) |
-                   F(CP_FIELD_REPLACED)},
+                   F(CP_FIELD_REPLACED) | F(CP_FIELD_RECEIVED_OWN_FLOPS)},
     [CP_NODE_MARKET] = {.name = "market",
                         .n_params = 0,
                         .role_min = {[CP_ROLE_IN] = 1},
@@ -131,9 +131,10 @@ static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale",  "flow",
                                                       "units", "power",  "flops",       "watts",
                                                       "cap",   "liquid", "needs_liquid"};
 static const char *const field_names[CP_FIELD_COUNT] = {
-    "output", "compute",  "power_used",  "waiting",      "deployed",
-    "orders", "target",   "unfilled",    "waiting_age",  "idle",
-    "unsold", "received", "waiting_own", "received_own", "replaced"};
+    "output",      "compute",      "power_used", "waiting",
+    "deployed",    "orders",       "target",     "unfilled",
+    "waiting_age", "idle",         "unsold",     "received",
+    "waiting_own", "received_own", "replaced",   "received_own_flops"};
 
 const char *cp_graph_kind_name(cp_node_kind kind)
 {

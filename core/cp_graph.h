@@ -28,7 +28,7 @@
 #define CP_NAME_MAX 64
 #define CP_UNIT_MAX 32
 #define CP_PARAMS_MAX 13
-#define CP_FIELDS_MAX 15
+#define CP_FIELDS_MAX 16
 #define CP_LABEL_MAX 32
 
 typedef enum cp_node_kind {
@@ -76,8 +76,9 @@ typedef enum cp_field {
     CP_FIELD_UNSOLD,      /* market: accelerators returned by buyers, not yet resold */
     CP_FIELD_RECEIVED,    /* deploy: accelerators delivered to it this quarter */
     CP_FIELD_WAITING_OWN, /* deploy: of the waiting, its own (from streams) */
-    CP_FIELD_RECEIVED_OWN, /* deploy: of the received, its own taken (from streams) */
-    CP_FIELD_REPLACED,     /* deploy: accelerators retired early to make room for new ones */
+    CP_FIELD_RECEIVED_OWN,       /* deploy: of the received, its own taken (from streams) */
+    CP_FIELD_REPLACED,           /* deploy: accelerators retired early to make room for new ones */
+    CP_FIELD_RECEIVED_OWN_FLOPS, /* deploy: FLOP/s of its own taken this quarter */
     CP_FIELD_COUNT
 } cp_field;
 _Static_assert(CP_FIELD_COUNT <= CP_FIELDS_MAX, "a node with fields holds every field");

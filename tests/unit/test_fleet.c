@@ -504,9 +504,11 @@ Test(fleet, a_stream_takes_its_quarters_liquid_need)
               TW_SERIES("lq", 4, 4, 8, 10) TW_SERIES("q", 1, 1, 1, 0.5) TW_FLAT("ou", 1)
                   TW_FLAT("sf", 10) TW_FLAT("sw", 2e6),
           "orders,W,d,orders,acc,,x\nfleet,W,d,output,acc,,x\ncompute,W,d,compute,FLOP/s,,x\n"
-          "unfilled,W,d,unfilled,MW,,x\ntaken,W,d,received_own,acc,,x\n",
+          "unfilled,W,d,unfilled,MW,,x\ntaken,W,d,received_own,acc,,x\n"
+          "taken_flops,W,d,received_own_flops,FLOP/s,,x\n",
           "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 5, (double[]){10, 0, 10, 10});
     expect_metric(&x, 0, (double[]){2, 0, 2, 0});
     expect_metric(&x, 1, (double[]){3, 3, 6, 7});
     expect_metric(&x, 2, (double[]){12, 12, 24, 34});

@@ -54,7 +54,7 @@ typedef struct lanes_in {
 typedef struct lanes_out {
     double fleet[LANES], flops[LANES], power_used[LANES], waiting[LANES], installed[LANES],
         orders[LANES], target[LANES], unfilled[LANES], waiting_age[LANES], received[LANES],
-        waiting_own[LANES], received_own[LANES], replaced[LANES];
+        waiting_own[LANES], received_own[LANES], replaced[LANES], received_own_flops[LANES];
     uint8_t bound[LANES];
 } lanes_out;
 
@@ -140,7 +140,8 @@ static void check_first_wait(const cp_fleet *f, size_t t)
         .waiting = (o)->waiting, .installed = (o)->installed, .orders = (o)->orders,               \
         .target = (o)->target, .unfilled = (o)->unfilled, .waiting_age = (o)->waiting_age,         \
         .received = (o)->received, .waiting_own = (o)->waiting_own,                                \
-        .received_own = (o)->received_own, .replaced = (o)->replaced, .bound = (o)->bound          \
+        .received_own = (o)->received_own, .replaced = (o)->replaced,                              \
+        .received_own_flops = (o)->received_own_flops, .bound = (o)->bound                         \
     }
 
 /* The waiting reports as sums over every cohort from the first, in the

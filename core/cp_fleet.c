@@ -67,11 +67,11 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
     {                                                                                              \
         &(f)->power_prev, &(f)->orders, &(f)->buffer, &(f)->arrived, &(f)->resold, &(f)->ordered,  \
             &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
-            &(f)->sum_waiting, &(f)->start, &(f)->obsolete, &(f)->renew_want, &(f)->renew_freed,   \
+            &(f)->sum_waiting, &(f)->obsolete, &(f)->renew_want, &(f)->renew_freed,                \
             &(f)->renew_budget, &(f)->renew_end, &(f)->walk_first, &(f)->walk_skip, &(f)->walk_go, \
             &(f)->walk_still                                                                       \
     }
-#define N_LANE_ARRAYS 21
+#define N_LANE_ARRAYS 20
 #define OWN_ARRAYS(f)                                                                              \
     {                                                                                              \
         &(f)->own_wait, &(f)->own_flops, &(f)->own_watts                                           \
@@ -86,7 +86,9 @@ int cp_fleet_alloc(cp_fleet *f, size_t T, size_t lanes, int own, int thermal)
     double **cohort[N_COHORT_ARRAYS] = COHORT_ARRAYS(f);
     double **lane[N_LANE_ARRAYS] = LANE_ARRAYS(f);
     int ok = (f->capped = calloc(lanes, sizeof *f->capped)) != NULL &&
-             (f->first_wait = calloc(lanes, sizeof *f->first_wait)) != NULL && T < UINT16_MAX;
+             (f->first_wait = calloc(lanes, sizeof *f->first_wait)) != NULL &&
+             (f->start = calloc(CP_FLEET_STARTS * lanes, sizeof *f->start)) != NULL &&
+             T < UINT16_MAX;
     for (size_t k = 0; k < N_COHORT_ARRAYS; k++)
         ok = ok && (*cohort[k] = calloc((T ? T : 1) * lanes, sizeof **cohort[k])) != NULL;
     for (size_t k = 0; k < N_LANE_ARRAYS; k++)
@@ -131,6 +133,7 @@ void cp_fleet_free(cp_fleet *f)
     free(f->own_eq);
     free(f->capped);
     free(f->first_wait);
+    free(f->start);
     memset(f, 0, sizeof *f);
 }
 
@@ -152,6 +155,7 @@ void cp_fleet_reset(cp_fleet *f)
     memset(f->own_share, 0, f->lanes * sizeof *f->own_share);
     memset(f->capped, 0, f->lanes * sizeof *f->capped);
     memset(f->first_wait, 0, f->lanes * sizeof *f->first_wait);
+    memset(f->start, 0, CP_FLEET_STARTS * f->lanes * sizeof *f->start);
     f->planned = 0;
 }
 
@@ -196,18 +200,23 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
                                  double *restrict liquid, const obsolete_test *ob)
 {
     const size_t L = f->lanes;
-    const double si = sp->surv_init[t], si1 = sp->surv_init[t + 1];
     double a[SUM_BLOCK], b[SUM_BLOCK], w[SUM_BLOCK], w1[SUM_BLOCK], q[SUM_BLOCK], o[SUM_BLOCK],
         e[SUM_BLOCK];
-    for (size_t l = 0; l < m; l++) {
-        const double fleet0 = sp->fleet0 * f->start[l0 + l]; /* exact when start is 1 */
-        a[l] = fleet0 * si;
-        b[l] = fleet0 * sp->flops0 * si;
-        w[l] = fleet0 * sp->watts0 * si;
-        w1[l] = fleet0 * sp->watts0 * si1;
-        q[l] = 0;
-        o[l] = ob && is_obsolete(ob, l0 + l, sp->flops0, sp->watts0) ? w[l] : 0;
-        e[l] = 0;
+    for (size_t l = 0; l < m; l++)
+        a[l] = b[l] = w[l] = w1[l] = q[l] = o[l] = e[l] = 0;
+    for (size_t v = 0; v < sp->n_start; v++) {
+        const cp_fleet_start *st = &sp->start[v];
+        const double si = st->surv[t], si1 = st->surv[t + 1];
+        const double *restrict mult = &f->start[v * L + l0];
+        for (size_t l = 0; l < m; l++) {
+            const double fleet0 = st->units * mult[l]; /* exact when the multiplier is 1 */
+            const double wv = fleet0 * st->watts * si;
+            a[l] += fleet0 * si;
+            b[l] += fleet0 * st->flops * si;
+            w[l] += wv;
+            w1[l] += fleet0 * st->watts * si1;
+            o[l] += ob && is_obsolete(ob, l0 + l, st->flops, st->watts) ? wv : 0;
+        }
     }
     for (size_t c = 0; c < t; c++) {
         const double s = sp->surv[t - c], s1 = sp->surv[t - c + 1];
@@ -504,9 +513,15 @@ place_orders(size_t n, double horizon, double target, const double *restrict pow
 CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
                                   const cp_fleet_in *in)
 {
-    if (t == 0) /* the starting fleet, which a shock on initial_fleet may scale */
-        for (size_t l = 0; l < n; l++)
-            f->start[l] = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
+    if (t == 0) /* the starting fleet, which shocks on initial_fleet and its vintages may scale */
+        for (size_t v = 0; v < sp->n_start; v++) {
+            const double *each = in->start_each[v];
+            for (size_t l = 0; l < n; l++) {
+                const double all = in->start ? (in->start[l] > 0 ? in->start[l] : 0) : 1.0;
+                const double one = each ? (each[l] > 0 ? each[l] : 0) : 1.0;
+                f->start[v * f->lanes + l] = all * one;
+            }
+        }
     const obsolete_test ob = {.below = in->replace_below,
                               .flops_in = in->flops,
                               .watts_in = in->watts,
@@ -942,11 +957,43 @@ LANE_INLINE void replace_cohort(const cp_fleet_spec *sp, cp_fleet *f, size_t t, 
     }
 }
 
+/* replace_lanes' pass over one vintage of the starting fleet (mult: its
+ * multipliers, per lane), which is older than every cohort; needs NULL
+ * without a thermal limit. */
+LANE_INLINE void replace_start(const cp_fleet_start *st, double *restrict mult, size_t t, size_t n,
+                               const double *restrict below, const double *restrict flops_in,
+                               const double *restrict watts_in, const double *restrict needs,
+                               const double *restrict want, double *restrict budget,
+                               double *restrict freed, double *restrict fleet,
+                               double *restrict flops, double *restrict watts,
+                               double *restrict replaced)
+{
+    const double si = st->surv[t];
+    for (size_t l = 0; l < n; l++) {
+        const double q = needs ? need_now(needs, l) : 0;
+        const double units = st->units * mult[l] * si, w0 = units * st->watts;
+        const double left = want[l] - freed[l];
+        const int old = (w0 > 0) & (left > 0) &
+                        obsolete_by(below[l], flops_in[l], watts_in[l], st->flops, st->watts);
+        const double cap = q > 0 ? budget[l] / q : INFINITY;
+        const double r0 = left < w0 ? left : w0;
+        const double r = old ? (r0 < cap ? r0 : cap) : 0;
+        const double part = r > 0 ? (r < w0 ? r / w0 : 1.0) : 0;
+        fleet[l] -= units * part;
+        flops[l] -= units * st->flops * part;
+        watts[l] -= w0 * part;
+        mult[l] = part < 1.0 ? mult[l] * (1.0 - part) : 0;
+        budget[l] -= r * q;
+        freed[l] += r;
+        replaced[l] += units * part;
+    }
+}
+
 /* Replacement, for lanes 0 .. n - 1 after the installation (inputs/README.md,
  * step 3b): where the headroom is used up, installed accelerators whose
  * FLOP/s per watt is at most below[l] of this quarter's bought ones
- * (flops_in / watts_in) are retired, oldest first (the starting fleet
- * first), as far as want[l] (the waiting watts, at most the obsolete ones
+ * (flops_in / watts_in) are retired, oldest first (the starting fleet's
+ * vintages first, oldest first), as far as want[l] (the waiting watts, at most the obsolete ones
  * the orders counted) and, under a thermal limit (room not NULL), the
  * liquid-cooled room allow (each W of the new needs q of it, each W
  * retired frees its own cohort's share).  freed: the watts freed, per
@@ -963,25 +1010,13 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
               double *restrict freed, double *restrict fleet, double *restrict flops,
               double *restrict watts, double *restrict replaced)
 {
-    const double si = sp->surv_init[t];
     for (size_t l = 0; l < n; l++) {
-        const double q = room ? need_now(needs, l) : 0;
         budget[l] = room ? room[l] : INFINITY;
-        const double units = sp->fleet0 * f->start[l] * si, w0 = units * sp->watts0;
-        const int old =
-            (w0 > 0) & obsolete_by(below[l], flops_in[l], watts_in[l], sp->flops0, sp->watts0);
-        const double cap = q > 0 ? budget[l] / q : INFINITY;
-        const double r0 = want[l] < w0 ? want[l] : w0;
-        const double r = old ? (r0 < cap ? r0 : cap) : 0;
-        const double part = r > 0 ? (r < w0 ? r / w0 : 1.0) : 0;
-        fleet[l] -= units * part;
-        flops[l] -= units * sp->flops0 * part;
-        watts[l] -= w0 * part;
-        f->start[l] = part < 1.0 ? f->start[l] * (1.0 - part) : 0;
-        budget[l] -= r * q;
-        freed[l] = r;
-        replaced[l] = units * part;
+        freed[l] = replaced[l] = 0;
     }
+    for (size_t v = 0; v < sp->n_start; v++)
+        replace_start(&sp->start[v], &f->start[v * f->lanes], t, n, below, flops_in, watts_in,
+                      room ? needs : NULL, want, budget, freed, fleet, flops, watts, replaced);
     for (size_t c = 0; c < end; c++) {
         int more = 0; /* lanes that still want room, and have liquid-cooled room for it */
         for (size_t l = 0; l < n; l++)

@@ -40,13 +40,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The most vintages a starting fleet has: the deploy node's own and up to
+ * three from `vintage` nodes. */
+#define CP_FLEET_STARTS 4
+
+/* One vintage of the starting fleet, a0 quarters old at the start. */
+typedef struct cp_fleet_start {
+    double units, flops, watts; /* accelerators, FLOP/s and W each */
+    const double *surv;         /* S(a0 + t) / S(a0), t = 0 .. T + 1 */
+} cp_fleet_start;
+
 /* What a fleet's quarter depends on that does not vary by lane. */
 typedef struct cp_fleet_spec {
-    size_t T;                      /* quarters */
-    const double *surv;            /* S(a), a = 0 .. T + 1 */
-    const double *surv_init;       /* the starting fleet: S(a0 + t) / S(a0), t = 0 .. T + 1 */
-    double fleet0, flops0, watts0; /* the starting fleet: accelerators, FLOP/s and W each */
-    int own;                       /* 1: it receives accelerators of its own (streams) */
+    size_t T;           /* quarters */
+    const double *surv; /* S(a), a = 0 .. T + 1 */
+    size_t n_start;     /* vintages of the starting fleet, 1 .. CP_FLEET_STARTS */
+    /* The starting fleet, oldest first (the order replacement retires it in). */
+    cp_fleet_start start[CP_FLEET_STARTS];
+    int own;     /* 1: it receives accelerators of its own (streams) */
     int thermal; /* 1: a thermal limit (liquid-cooled MW and the share that need them) */
 } cp_fleet_spec;
 
@@ -71,8 +82,9 @@ typedef struct cp_fleet {
     double *own_waiting;  /* per lane: its own accelerators waiting (scratch of a quarter) */
     double *own_eq;       /* per lane: the same, as bought ones of equal watts (scratch) */
     uint16_t *first_wait; /* per lane: nothing waits in older cohorts */
-    double *start;        /* per lane: the starting fleet's multiplier (of fleet0), less
-                           * what was replaced */
+    /* per vintage and lane ([v * lanes + l]): the starting vintage's
+     * multiplier (of its units), less what was replaced */
+    double *start;
     /* Replacement's scratch, per lane: the waiting watts it may make room
      * for, the watts it freed, the liquid-cooled room left for it. */
     double *renew_want, *renew_freed, *renew_budget;
@@ -128,7 +140,9 @@ typedef struct cp_fleet_in {
     const double *flops; /* FLOP/s of an accelerator shipped this quarter */
     const double *watts; /* W of one */
     const double *pue;   /* PUE of the halls (per lane: it may be shocked) */
-    const double *start; /* the starting fleet's multiplier, read in quarter 0; NULL: 1 */
+    /* The starting fleet's multipliers, read in quarter 0 (NULL: 1): the
+     * whole fleet's, and each vintage's (as cp_fleet_spec orders them). */
+    const double *start, *start_each[CP_FLEET_STARTS];
     /* Its own accelerators on offer this quarter (NULL without streams):
      * how many, and their FLOP/s and W in all. */
     const double *own_units, *own_flops, *own_watts;

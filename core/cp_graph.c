@@ -109,7 +109,8 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                       [CP_ROLE_FLOPS] = 1,
                       [CP_ROLE_WATTS] = 1,
                       [CP_ROLE_LIQUID] = 1,
-                      [CP_ROLE_NEEDS_LIQUID] = 1},
+                      [CP_ROLE_NEEDS_LIQUID] = 1,
+                      [CP_ROLE_START] = CP_GRAPH_VINTAGES_MAX},
          .fields = F(CP_FIELD_OUTPUT) | F(CP_FIELD_COMPUTE) | F(CP_FIELD_POWER_USED) |
                    F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
                    F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
@@ -125,11 +126,20 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
          .role_min = {[CP_ROLE_IN] = 1, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .role_max = {[CP_ROLE_IN] = UNLIMITED, [CP_ROLE_FLOPS] = 1, [CP_ROLE_WATTS] = 1},
          .fields = F(CP_FIELD_OUTPUT)},
+    /* Read once: a shock on the vintage node (its output) scales it, as
+     * one on the deploy node's initial_fleet scales the whole fleet. */
+    [CP_NODE_VINTAGE] = {.name = "vintage",
+                         .n_params = 4,
+                         .params = {{"units", REQUIRED, 0, INFINITY, 0, 1, 1},
+                                    {"flops", REQUIRED, 0, INFINITY, 0, 1, 1},
+                                    {"watts", REQUIRED, 0, INFINITY, 0, 1, 1},
+                                    {"age", 0.0, 0, 1000, 0, 0, 1}},
+                         .fields = F(CP_FIELD_OUTPUT)},
 };
 
-static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale",  "flow",        "price",
-                                                      "units", "power",  "flops",       "watts",
-                                                      "cap",   "liquid", "needs_liquid"};
+static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale",  "flow",         "price",
+                                                      "units", "power",  "flops",        "watts",
+                                                      "cap",   "liquid", "needs_liquid", "start"};
 static const char *const field_names[CP_FIELD_COUNT] = {
     "output",      "compute",      "power_used", "waiting",
     "deployed",    "orders",       "target",     "unfilled",
@@ -406,7 +416,7 @@ static int load_nodes(cp_graph *g, size_t n_added, cp_err *err)
         if (!cp_graph_kind_parse(kind, &n->kind)) {
             rc = cp_table_error(&t, r, c[1], err, CP_EINVAL,
                                 "unknown node kind '%s' (known: supply, convert, split, "
-                                "assemble, stock, delay, elastic, deploy, market, stream)",
+                                "assemble, stock, delay, elastic, deploy, market, stream, vintage)",
                                 kind);
             goto out;
         }
@@ -776,6 +786,57 @@ static int check_thermal(const cp_graph *g, const cp_graph_override *ov, cp_err 
     return CP_OK;
 }
 
+/* A vintage is part of one deploy node's starting fleet: its one edge is
+ * a 'start' to a deploy node, and a 'start' edge comes from a vintage.
+ * (check_role_counts has kept 'start' edges to deploy nodes.) */
+static int check_vintages(const cp_graph *g, const cp_graph_override *ov, cp_err *err)
+{
+    for (size_t e = 0; e < g->n_edges; e++) {
+        const cp_edge *ed = &g->edges[e];
+        const int from_vintage = g->nodes[ed->from].kind == CP_NODE_VINTAGE;
+        if (from_vintage == (ed->role == CP_ROLE_START))
+            continue;
+        char where[CP_ERR_MSG_MAX / 2];
+        edge_origin(g, ov, ed, where, sizeof where);
+        if (from_vintage)
+            return cp_err_set(err, CP_EINVAL,
+                              "%s: vintage '%s' feeds '%s' as '%s': a vintage is part of a deploy "
+                              "node's starting fleet, its edge's role 'start'",
+                              where, g->nodes[ed->from].name, g->nodes[ed->to].name,
+                              role_names[ed->role]);
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: '%s' feeds '%s' as 'start', but it is a %s node: a starting "
+                          "fleet's vintages are vintage nodes",
+                          where, g->nodes[ed->from].name, g->nodes[ed->to].name,
+                          kinds[g->nodes[ed->from].kind].name);
+    }
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].kind != CP_NODE_VINTAGE)
+            continue;
+        size_t out = 0;
+        const cp_edge *second = NULL;
+        for (size_t e = 0; e < g->n_edges; e++)
+            if (g->edges[e].from == (int)i && ++out == 2)
+                second = &g->edges[e];
+        if (out == 1)
+            continue;
+        char where[CP_ERR_MSG_MAX / 2];
+        if (out == 0) {
+            node_origin(g, ov, (int)i, where, sizeof where);
+            return cp_err_set(err, CP_EINVAL,
+                              "%s: vintage '%s' feeds no deploy node: give it one edge of role "
+                              "'start' to the deploy node whose starting fleet it is part of",
+                              where, g->nodes[i].name);
+        }
+        edge_origin(g, ov, second, where, sizeof where);
+        return cp_err_set(err, CP_EINVAL,
+                          "%s: vintage '%s' feeds a second deploy node: its accelerators are in "
+                          "one fleet",
+                          where, g->nodes[i].name);
+    }
+    return CP_OK;
+}
+
 /* Two edges of the same role between the same nodes.  Sorting copies by
  * (from, to, role, then edges.csv before a scenario's, file order) puts
  * each set of repeats together, first given first: O(E log E).  The
@@ -872,8 +933,9 @@ static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_
         n->first_in = k;
         n->n_in++;
     }
-    if (!(rc = check_role_counts(g, ov, err)) && !(rc = check_streams(g, ov, err)))
-        rc = check_thermal(g, ov, err);
+    if (!(rc = check_role_counts(g, ov, err)) && !(rc = check_streams(g, ov, err)) &&
+        !(rc = check_thermal(g, ov, err)))
+        rc = check_vintages(g, ov, err);
 out:
     cp_table_free(&t);
     return rc;

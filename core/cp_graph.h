@@ -30,6 +30,9 @@
 #define CP_PARAMS_MAX 13
 #define CP_FIELDS_MAX 16
 #define CP_LABEL_MAX 32
+/* 'start' inputs a deploy node takes: vintages of its starting fleet
+ * beside the one its own initial_* parameters describe. */
+#define CP_GRAPH_VINTAGES_MAX 3
 
 typedef enum cp_node_kind {
     CP_NODE_SUPPLY,   /* baseline series x multipliers */
@@ -42,6 +45,7 @@ typedef enum cp_node_kind {
     CP_NODE_DEPLOY,   /* accelerators installed as power allows; compute */
     CP_NODE_MARKET,   /* capacity shipped against its buyers' orders and allocated */
     CP_NODE_STREAM,   /* accelerators of their own FLOP/s and watts, for a deploy node */
+    CP_NODE_VINTAGE,  /* a vintage of a deploy node's starting fleet */
     CP_NODE_KIND_COUNT
 } cp_node_kind;
 
@@ -57,6 +61,7 @@ typedef enum cp_role {
     CP_ROLE_CAP,          /* an assemble node's limit on its flow: where it binds, it cut */
     CP_ROLE_LIQUID,       /* deploy: MW of its power that can host liquid-cooled racks */
     CP_ROLE_NEEDS_LIQUID, /* deploy: share of this quarter's accelerators that need them */
+    CP_ROLE_START,        /* deploy: a vintage of its starting fleet (from a vintage node) */
     CP_ROLE_COUNT
 } cp_role;
 

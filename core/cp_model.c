@@ -577,6 +577,9 @@ LANE_INLINE cp_fleet_in deploy_inputs(const cp_model *m, cp_workspace *w, const 
                       .buffer = nd->param[9],
                       .start = nd->param_slot[3] < 0 ? NULL
                                                      : &w->mult[(size_t)nd->param_slot[3] * LANES]};
+    const int *start_slot = &m->start_slot[CP_FLEET_STARTS * (size_t)nd->state];
+    for (size_t v = 0; v < m->fleet_spec[nd->state].n_start; v++)
+        in.start_each[v] = start_slot[v] < 0 ? NULL : &w->mult[(size_t)start_slot[v] * LANES];
     for (size_t l = 0; l < n; l++) {
         w->units[l] = w->power_in[l] = 0;
         w->pue[l] = param(nd, w->mult, 0, l);
@@ -774,6 +777,10 @@ LANE_INLINE void eval_nodes(const cp_model *m, cp_workspace *w, const block *b)
         case CP_NODE_STREAM: /* a count; a deploy node reads its FLOP/s and watts */
             sum_role(m, w, nd, CP_ROLE_IN, out, n);
             pass_label(m, w, nd, n);
+            break;
+        case CP_NODE_VINTAGE: /* its accelerators at the start; the deploy node reads the rest */
+            for (size_t l = 0; l < n; l++)
+                out[l] = nd->param[0];
             break;
         case CP_NODE_DEPLOY:
             eval_deploy(m, w, nd, mo, b->t, n);

@@ -81,8 +81,12 @@ static int resolve_targets(cp_model *m, slot_table *slots, const cp_target *targ
                                   "before any shock (an initial condition, the lifetime "
                                   "distribution of a deploy node, or a constant of its "
                                   "ordering or price response), so a shock on it would "
-                                  "have no effect; set it with [param %s]",
-                                  path, line, what, name, t->node, t->param, t->node);
+                                  "have no effect; set it with [param %s]%s",
+                                  path, line, what, name, t->node, t->param, t->node,
+                                  g->nodes[node].kind == CP_NODE_VINTAGE
+                                      ? ", or target the vintage node itself to scale its "
+                                        "accelerators"
+                                      : "");
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(targets[k].node, t->node) == 0 && strcmp(targets[k].param, t->param) == 0)
@@ -513,30 +517,76 @@ static int receives_streams(const cp_model *m, const mnode *nd)
     return 0;
 }
 
-/* Each deploy node's survival tables: its cohorts' and its starting
- * fleet's (which is initial_age quarters old at the start). */
+/* A starting vintage as build_fleet_specs collects it. */
+typedef struct start_vintage {
+    double units, flops, watts, age;
+    int slot;     /* the multiplier slot of its node's output, -1: none */
+    size_t given; /* 0: the deploy node's own, then its 'start' inputs in order */
+} start_vintage;
+
+/* Oldest first; among vintages of one age, in the order given. */
+static int start_vintage_cmp(const void *a, const void *b)
+{
+    const start_vintage *x = a, *y = b;
+    if (x->age != y->age)
+        return x->age > y->age ? -1 : 1;
+    return (x->given > y->given) - (x->given < y->given);
+}
+
+_Static_assert(CP_GRAPH_VINTAGES_MAX + 1 == CP_FLEET_STARTS,
+               "a fleet holds the deploy node's own starting vintage and its 'start' inputs");
+
+/* A deploy node's starting vintages, oldest first (its own, described by
+ * its initial_* parameters, and its 'start' inputs); returns how many. */
+static size_t start_vintages(const cp_model *m, const mnode *nd, start_vintage *v)
+{
+    size_t n = 0;
+    v[n++] = (start_vintage){nd->param[3], nd->param[4], nd->param[5], nd->param[7], -1, 0};
+    /* cp_graph allows CP_GRAPH_VINTAGES_MAX 'start' inputs: n stays in v */
+    for (size_t e = nd->first_in; e < nd->first_in + nd->n_in && n < CP_FLEET_STARTS; e++) {
+        if (m->in_role[e] != CP_ROLE_START)
+            continue;
+        const mnode *from = node_by_index(m, m->in_from[e]);
+        v[n] = (start_vintage){from->param[0], from->param[1], from->param[2],
+                               from->param[3], from->out_slot, n};
+        n++;
+    }
+    qsort(v, n, sizeof *v, start_vintage_cmp);
+    return n;
+}
+
+/* Each deploy node's survival tables: its cohorts' and each starting
+ * vintage's (which is its age quarters old at the start). */
 static int build_fleet_specs(cp_model *m, cp_err *err)
 {
-    const size_t len = m->T + 2;
+    const size_t len = m->T + 2, tables = 1 + CP_FLEET_STARTS;
     m->fleet_spec = calloc(m->n_deploys + 1, sizeof *m->fleet_spec);
-    m->survival = calloc(2 * len * (m->n_deploys + 1), sizeof *m->survival);
-    if (!m->fleet_spec || !m->survival)
+    m->survival = calloc(tables * len * (m->n_deploys + 1), sizeof *m->survival);
+    m->start_slot = calloc(CP_FLEET_STARTS * (m->n_deploys + 1), sizeof *m->start_slot);
+    if (!m->fleet_spec || !m->survival || !m->start_slot)
         return cp_err_set(err, CP_ENOMEM, "out of memory");
     for (size_t k = 0; k < m->n_nodes; k++) {
         const mnode *nd = &m->nodes[k];
         if (nd->kind != CP_NODE_DEPLOY)
             continue;
-        double *surv = &m->survival[2 * len * (size_t)nd->state];
+        double *surv = &m->survival[tables * len * (size_t)nd->state];
         cp_fleet_survival(nd->param[1], nd->param[6], 0.0, len, surv);
-        cp_fleet_survival(nd->param[1], nd->param[6], nd->param[7], len, surv + len);
-        m->fleet_spec[nd->state] = (cp_fleet_spec){.T = m->T,
-                                                   .surv = surv,
-                                                   .surv_init = surv + len,
-                                                   .fleet0 = nd->param[3],
-                                                   .flops0 = nd->param[4],
-                                                   .watts0 = nd->param[5],
-                                                   .own = receives_streams(m, nd),
-                                                   .thermal = has_role(m, nd, CP_ROLE_LIQUID)};
+        cp_fleet_spec *sp = &m->fleet_spec[nd->state];
+        *sp = (cp_fleet_spec){.T = m->T,
+                              .surv = surv,
+                              .own = receives_streams(m, nd),
+                              .thermal = has_role(m, nd, CP_ROLE_LIQUID)};
+        start_vintage v[CP_FLEET_STARTS];
+        sp->n_start = start_vintages(m, nd, v);
+        int *slot = &m->start_slot[CP_FLEET_STARTS * (size_t)nd->state];
+        for (size_t i = 0; i < CP_FLEET_STARTS; i++) {
+            slot[i] = i < sp->n_start ? v[i].slot : -1;
+            if (i >= sp->n_start)
+                continue;
+            double *si = surv + (1 + i) * len;
+            cp_fleet_survival(nd->param[1], nd->param[6], v[i].age, len, si);
+            sp->start[i] = (cp_fleet_start){v[i].units, v[i].flops, v[i].watts, si};
+        }
     }
     return CP_OK;
 }
@@ -611,6 +661,7 @@ void cp_model_free(cp_model *m)
     free(m->node_base);
     free(m->fleet_spec);
     free(m->survival);
+    free(m->start_slot);
     free(m->markets);
     free(m->buyers);
     free(m->buyer_node);

@@ -96,7 +96,9 @@ struct cp_model {
     int *binding_node; /* binding row -> graph node index (deploy nodes in graph order) */
     size_t n_values;   /* items of the value array: one field per node, all for deploy, market */
     cp_fleet_spec *fleet_spec; /* per deploy node (state index) */
-    double *survival;          /* the specs' tables: per deploy, 2 x (T + 2) */
+    double *survival;          /* the specs' tables: per deploy, (1 + CP_FLEET_STARTS) x (T + 2) */
+    int *start_slot;           /* per deploy, CP_FLEET_STARTS: the multiplier slot of each starting
+                                * vintage's node (as its spec orders them), -1: none */
     mmarket *markets;          /* per market node (state index) */
     int *buyers;               /* deploy state indices, markets' buyers in turn */
     size_t n_buyers;

@@ -100,20 +100,20 @@ static cp_fleet_in fleet_in_of(const lanes_in *x, const double *below)
 }
 
 /* A fleet whose accelerators retire by a Weibull of mean 16 quarters and
- * shape 2.5, with a starting fleet 6 quarters old; surv and surv_init
- * hold QUARTERS + 2 values each. */
+ * shape 2.5, with a starting fleet of two vintages, 10 and 6 quarters old;
+ * surv holds QUARTERS + 2 values, surv_init twice as many. */
 static cp_fleet_spec spec_of(double *surv, double *surv_init, int own, int thermal)
 {
     cp_fleet_survival(16, 2.5, 0, QUARTERS + 2, surv);
-    cp_fleet_survival(16, 2.5, 6, QUARTERS + 2, surv_init);
-    return (cp_fleet_spec){.T = QUARTERS,
-                           .surv = surv,
-                           .surv_init = surv_init,
-                           .fleet0 = 5000,
-                           .flops0 = 8e14,
-                           .watts0 = 900,
-                           .own = own,
-                           .thermal = thermal};
+    cp_fleet_survival(16, 2.5, 10, QUARTERS + 2, surv_init);
+    cp_fleet_survival(16, 2.5, 6, QUARTERS + 2, surv_init + QUARTERS + 2);
+    return (cp_fleet_spec){
+        .T = QUARTERS,
+        .surv = surv,
+        .n_start = 2,
+        .start = {{3000, 2e14, 400, surv_init}, {5000, 8e14, 900, surv_init + QUARTERS + 2}},
+        .own = own,
+        .thermal = thermal};
 }
 
 /* Every cohort older than first_wait holds nothing, bought or (if it has
@@ -178,9 +178,14 @@ static void check_waiting(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, 
 static void check_installed(const cp_fleet_spec *sp, const cp_fleet *f, size_t t)
 {
     for (size_t l = 0; l < LANES; l++) {
-        const double fleet0 = sp->fleet0 * f->start[l];
-        double fleet = fleet0 * sp->surv_init[t], flops = fleet0 * sp->flops0 * sp->surv_init[t];
-        double watts = fleet0 * sp->watts0 * sp->surv_init[t];
+        double fleet = 0, flops = 0, watts = 0;
+        for (size_t v = 0; v < sp->n_start; v++) {
+            const cp_fleet_start *st = &sp->start[v];
+            const double fleet0 = st->units * f->start[v * LANES + l];
+            fleet += fleet0 * st->surv[t];
+            flops += fleet0 * st->flops * st->surv[t];
+            watts += fleet0 * st->watts * st->surv[t];
+        }
         for (size_t c = 0; c < t; c++) {
             const double s = sp->surv[t - c];
             fleet += s * f->inst[c * LANES + l];
@@ -196,7 +201,7 @@ static void check_installed(const cp_fleet_spec *sp, const cp_fleet *f, size_t t
 
 Test(fleet_lanes, shortcuts_skip_only_empty_cohorts)
 {
-    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    double surv[QUARTERS + 2], surv_init[2 * (QUARTERS + 2)];
     const cp_fleet_spec sp = spec_of(surv, surv_init, 1, 1);
     cp_fleet f;
     cr_assert_eq(cp_fleet_alloc(&f, QUARTERS, LANES, 1, 1), 0);
@@ -275,7 +280,7 @@ static void check_oldest_first(const cp_fleet *f, size_t t, const double *inst0,
  * from recent ones. */
 Test(fleet_lanes, installation_takes_the_oldest_first)
 {
-    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    double surv[QUARTERS + 2], surv_init[2 * (QUARTERS + 2)];
     const cp_fleet_spec sp = spec_of(surv, surv_init, 1, 0);
     cp_fleet f;
     cr_assert_eq(cp_fleet_alloc(&f, QUARTERS, LANES, 1, 0), 0);
@@ -320,7 +325,7 @@ Test(fleet_lanes, installation_takes_the_oldest_first)
  * happened. */
 Test(fleet_lanes, replacement_keeps_the_sums_true)
 {
-    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    double surv[QUARTERS + 2], surv_init[2 * (QUARTERS + 2)];
     const cp_fleet_spec sp = spec_of(surv, surv_init, 1, 1);
     cp_fleet f;
     cr_assert_eq(cp_fleet_alloc(&f, QUARTERS, LANES, 1, 1), 0);
@@ -383,7 +388,7 @@ static void check_pool(const cp_fleet_pool *pool, size_t t)
  * first_wait holds anything, and in the pool none older than its first. */
 Test(fleet_lanes, returns_and_resale_keep_the_shortcuts_true)
 {
-    double surv[QUARTERS + 2], surv_init[QUARTERS + 2];
+    double surv[QUARTERS + 2], surv_init[2 * (QUARTERS + 2)];
     const cp_fleet_spec sp = spec_of(surv, surv_init, 0, 0);
     cp_fleet fa, fb;
     cr_assert_eq(cp_fleet_alloc(&fa, QUARTERS, LANES, 0, 0), 0);

@@ -192,6 +192,32 @@ LANE_INLINE int is_obsolete(const obsolete_test *ob, size_t l, double flops, dou
     return obsolete_by(ob->below[l], ob->flops_in[l], ob->watts_in[l], flops, watts);
 }
 
+/* The starting fleet's sums for lanes l0 .. l0 + m - 1, vintage by
+ * vintage (into arrays of its own: adding the vintages into
+ * installed_block's sums kept those out of registers, a microsecond a
+ * sample). */
+LANE_INLINE void start_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
+                            size_t m, const obsolete_test *ob, double *restrict a,
+                            double *restrict b, double *restrict w, double *restrict w1,
+                            double *restrict o)
+{
+    for (size_t v = 0; v < sp->n_start; v++) {
+        const cp_fleet_start *st = &sp->start[v];
+        const double si = st->surv[t], si1 = st->surv[t + 1];
+        const double *restrict mult = &f->start[v * f->lanes + l0];
+        for (size_t l = 0; l < m; l++) {
+            const double fleet0 = st->units * mult[l]; /* exact when the multiplier is 1 */
+            const double wv = fleet0 * st->watts * si;
+            const double ov = ob && is_obsolete(ob, l0 + l, st->flops, st->watts) ? wv : 0;
+            a[l] = v ? a[l] + fleet0 * si : fleet0 * si;
+            b[l] = v ? b[l] + fleet0 * st->flops * si : fleet0 * st->flops * si;
+            w[l] = v ? w[l] + wv : wv;
+            w1[l] = v ? w1[l] + fleet0 * st->watts * si1 : fleet0 * st->watts * si1;
+            o[l] = v ? o[l] + ov : ov;
+        }
+    }
+}
+
 /* installed_sums for lanes l0 .. l0 + m - 1 (m at most SUM_BLOCK; the
  * compiler specialises the always-inlined body for m == SUM_BLOCK). */
 LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
@@ -202,21 +228,16 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
     const size_t L = f->lanes;
     double a[SUM_BLOCK], b[SUM_BLOCK], w[SUM_BLOCK], w1[SUM_BLOCK], q[SUM_BLOCK], o[SUM_BLOCK],
         e[SUM_BLOCK];
-    for (size_t l = 0; l < m; l++)
-        a[l] = b[l] = w[l] = w1[l] = q[l] = o[l] = e[l] = 0;
-    for (size_t v = 0; v < sp->n_start; v++) {
-        const cp_fleet_start *st = &sp->start[v];
-        const double si = st->surv[t], si1 = st->surv[t + 1];
-        const double *restrict mult = &f->start[v * L + l0];
-        for (size_t l = 0; l < m; l++) {
-            const double fleet0 = st->units * mult[l]; /* exact when the multiplier is 1 */
-            const double wv = fleet0 * st->watts * si;
-            a[l] += fleet0 * si;
-            b[l] += fleet0 * st->flops * si;
-            w[l] += wv;
-            w1[l] += fleet0 * st->watts * si1;
-            o[l] += ob && is_obsolete(ob, l0 + l, st->flops, st->watts) ? wv : 0;
-        }
+    double sa[SUM_BLOCK], sb[SUM_BLOCK], sw[SUM_BLOCK], sw1[SUM_BLOCK], so[SUM_BLOCK];
+    start_sums(sp, f, t, l0, m, ob, sa, sb, sw, sw1, so);
+    for (size_t l = 0; l < m; l++) {
+        a[l] = sa[l];
+        b[l] = sb[l];
+        w[l] = sw[l];
+        w1[l] = sw1[l];
+        q[l] = 0;
+        o[l] = so[l];
+        e[l] = 0;
     }
     for (size_t c = 0; c < t; c++) {
         const double s = sp->surv[t - c], s1 = sp->surv[t - c + 1];

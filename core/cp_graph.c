@@ -618,9 +618,8 @@ static int edge_cmp(const void *a, const void *b)
     return (x->line > y->line) - (x->line < y->line);
 }
 
-/* Where edge e was given, for messages. */
-static void edge_origin(const cp_graph *g, const cp_graph_override *ov, const cp_edge *e, char *buf,
-                        size_t cap)
+void cp_graph_edge_origin(const cp_graph *g, const cp_graph_override *ov, const cp_edge *e,
+                          char *buf, size_t cap)
 {
     if (e->added >= 0)
         snprintf(buf, cap, "%s:%ld: [edge %s -> %s]", ov[e->added].file, ov[e->added].line,
@@ -670,7 +669,7 @@ static void role_count_origin(const cp_graph *g, const cp_graph_override *ov, in
     for (size_t k = n->n_in; too_many && k-- > 0;) {
         const cp_edge *e = &g->edges[n->first_in + k];
         if (e->role == role && e->added >= 0) {
-            edge_origin(g, ov, e, buf, cap);
+            cp_graph_edge_origin(g, ov, e, buf, cap);
             return;
         }
     }
@@ -751,7 +750,7 @@ static int check_streams(const cp_graph *g, const cp_graph_override *ov, cp_err 
         if (g->nodes[ed->from].kind != CP_NODE_STREAM || g->nodes[ed->to].kind != CP_NODE_MARKET)
             continue;
         char where[CP_ERR_MSG_MAX / 2];
-        edge_origin(g, ov, ed, where, sizeof where);
+        cp_graph_edge_origin(g, ov, ed, where, sizeof where);
         return cp_err_set(err, CP_EINVAL,
                           "%s: stream '%s' feeds market '%s', which would ship its accelerators "
                           "with its buyers' FLOP/s and watts: connect the stream to deploy nodes "
@@ -775,7 +774,7 @@ static int check_thermal(const cp_graph *g, const cp_graph_override *ov, cp_err 
         if (!liquid == !needs)
             continue;
         char where[CP_ERR_MSG_MAX / 2];
-        edge_origin(g, ov, liquid ? liquid : needs, where, sizeof where);
+        cp_graph_edge_origin(g, ov, liquid ? liquid : needs, where, sizeof where);
         return cp_err_set(err, CP_EINVAL,
                           "%s: deploy node '%s' has a '%s' input but no '%s' input: the thermal "
                           "limit needs both (the MW that can host liquid-cooled racks, and the "
@@ -797,7 +796,7 @@ static int check_vintages(const cp_graph *g, const cp_graph_override *ov, cp_err
         if (from_vintage == (ed->role == CP_ROLE_START))
             continue;
         char where[CP_ERR_MSG_MAX / 2];
-        edge_origin(g, ov, ed, where, sizeof where);
+        cp_graph_edge_origin(g, ov, ed, where, sizeof where);
         if (from_vintage)
             return cp_err_set(err, CP_EINVAL,
                               "%s: vintage '%s' feeds '%s' as '%s': a vintage is part of a deploy "
@@ -828,7 +827,7 @@ static int check_vintages(const cp_graph *g, const cp_graph_override *ov, cp_err
                               "'start' to the deploy node whose starting fleet it is part of",
                               where, g->nodes[i].name);
         }
-        edge_origin(g, ov, second, where, sizeof where);
+        cp_graph_edge_origin(g, ov, second, where, sizeof where);
         return cp_err_set(err, CP_EINVAL,
                           "%s: vintage '%s' feeds a second deploy node: its accelerators are in "
                           "one fleet",
@@ -886,7 +885,7 @@ static int check_duplicate_edges(const cp_graph *g, const cp_graph_override *ov,
     else if (dup) {
         const cp_graph_override *o = &ov[dup->e.added];
         char where[CP_ERR_MSG_MAX / 2];
-        edge_origin(g, ov, &first->e, where, sizeof where);
+        cp_graph_edge_origin(g, ov, &first->e, where, sizeof where);
         rc = cp_err_set(err, CP_EINVAL,
                         "%s:%ld: [edge %s -> %s]: duplicate edge (already given at %s)", o->file,
                         o->line, o->node, o->to, where);
@@ -938,278 +937,6 @@ static int load_edges(cp_graph *g, const cp_graph_override *ov, size_t n_ov, cp_
         rc = check_vintages(g, ov, err);
 out:
     cp_table_free(&t);
-    return rc;
-}
-
-/* ---- topological order ------------------------------------------------ */
-
-/* Depth-first search from a node left over by Kahn's algorithm walks only
- * through nodes on or upstream of a cycle, so it must come back to a node on
- * its path; that stretch of the path is the cycle reported. */
-static int report_cycle(const cp_graph *g, const cp_graph_override *ov, const int *indeg,
-                        cp_err *err)
-{
-    size_t n = g->n_nodes;
-    int *path = calloc(n, sizeof *path);
-    char *on_path = calloc(n, 1);
-    if (!path || !on_path) {
-        free(path);
-        free(on_path);
-        return cp_err_set(err, CP_ENOMEM, "out of memory");
-    }
-    int v = -1;
-    for (size_t i = 0; i < n && v < 0; i++)
-        if (indeg[i] > 0)
-            v = (int)i;
-    size_t len = 0;
-    while (!on_path[v]) {
-        on_path[v] = 1;
-        path[len++] = v;
-        const cp_node *node = &g->nodes[v];
-        for (size_t k = 0; k < node->n_in; k++) {
-            int u = g->edges[node->first_in + k].from;
-            if (indeg[u] > 0) {
-                v = u;
-                break;
-            }
-        }
-    }
-    char msg[CP_ERR_MSG_MAX] = "";
-    size_t start = 0;
-    while (path[start] != v)
-        start++;
-    /* The walk followed edges upstream: path[len-1] .. path[start] is the
-     * cycle downstream.  Print it from the node listed first in nodes.csv,
-     * so the message does not depend on where the search began. */
-    const size_t m = len - start;
-    size_t first = 0;
-    for (size_t k = 1; k < m; k++)
-        if (path[len - 1 - k] < path[len - 1 - first])
-            first = k;
-    /* Each step's edge: a scenario's closes the cycle and is named; else
-     * the last line of edges.csv among them, with all of them listed. */
-    char where[CP_ERR_MSG_MAX / 2] = "", lines[CP_ERR_MSG_MAX / 4] = "";
-    long last = 0;
-    for (size_t k = 0; k <= m; k++) {
-        const int node = path[len - 1 - (first + k) % m];
-        size_t used = strlen(msg);
-        snprintf(msg + used, sizeof msg - used, "%s%s", k ? " -> " : "", g->nodes[node].name);
-        const cp_node *to = &g->nodes[node];
-        for (size_t e = 0; k && e < to->n_in; e++) {
-            const cp_edge *in = &g->edges[to->first_in + e];
-            if (in->from != path[len - 1 - (first + k - 1) % m])
-                continue;
-            if (in->added >= 0)
-                edge_origin(g, ov, in, where, sizeof where);
-            else {
-                last = in->line > last ? in->line : last;
-                used = strlen(lines);
-                if (used + 24 < sizeof lines)
-                    snprintf(lines + used, sizeof lines - used, "%s%ld", used ? ", " : "",
-                             in->line);
-            }
-            break;
-        }
-    }
-    free(path);
-    free(on_path);
-    if (where[0])
-        return cp_err_set(err, CP_EINVAL, "%s: the graph has a cycle: %s", where, msg);
-    return cp_err_set(err, CP_EINVAL,
-                      "%s/edges.csv:%ld: the graph has a cycle: %s (its edges are on lines %s; "
-                      "remove one of them)",
-                      g->dir, last, msg, lines);
-}
-
-/* A market places its buyers' orders from their other inputs (power,
- * FLOP/s, watts, and the accelerators other inputs deliver), so it is
- * evaluated after those: each is a dependency (from -> market) besides
- * the edges.  Writes them to deps (pairs) if not
- * NULL; returns their count. */
-static size_t market_deps(const cp_graph *g, int *deps)
-{
-    size_t count = 0;
-    for (size_t e = 0; e < g->n_edges; e++) {
-        const cp_edge *ed = &g->edges[e];
-        if (g->nodes[ed->from].kind != CP_NODE_MARKET || ed->role != CP_ROLE_UNITS)
-            continue;
-        const cp_node *buyer = &g->nodes[ed->to];
-        for (size_t k = 0; k < buyer->n_in; k++) {
-            const cp_edge *in = &g->edges[buyer->first_in + k];
-            if (in->role == CP_ROLE_UNITS && g->nodes[in->from].kind == CP_NODE_MARKET)
-                continue;
-            if (deps) {
-                deps[2 * count] = in->from;
-                deps[2 * count + 1] = ed->from;
-            }
-            count++;
-        }
-    }
-    return count;
-}
-
-/* A market that a buyer's power, FLOP/s or watts depends on could not
- * place that buyer's orders. */
-static int report_market_loop(const cp_graph *g, const char *placed, cp_err *err)
-{
-    for (size_t i = 0; i < g->n_nodes; i++)
-        if (!placed[i] && g->nodes[i].kind == CP_NODE_MARKET)
-            return cp_err_set(err, CP_EINVAL,
-                              "%s/edges.csv: market '%s' places its buyers' orders from their "
-                              "power, flops and watts inputs, but one of those depends on the "
-                              "market itself",
-                              g->dir, g->nodes[i].name);
-    return CP_OK;
-}
-
-/* Successors of every node over the graph's edges followed by the market
- * dependencies (pairs from, to): CSR arrays, start[n + 1] and the index
- * in `pairs` of each dependency, grouped by its `from`. */
-typedef struct succ_list {
-    size_t *start;
-    size_t *dep;
-} succ_list;
-
-static int succ_build(size_t n, const int *pairs, size_t m, succ_list *s)
-{
-    s->start = calloc(n + 1, sizeof *s->start);
-    s->dep = malloc((m ? m : 1) * sizeof *s->dep);
-    if (!s->start || !s->dep)
-        return 0;
-    for (size_t k = 0; k < m; k++)
-        s->start[pairs[2 * k] + 1]++;
-    for (size_t i = 0; i < n; i++)
-        s->start[i + 1] += s->start[i];
-    size_t *fill = malloc((n ? n : 1) * sizeof *fill);
-    if (!fill)
-        return 0;
-    memcpy(fill, s->start, n * sizeof *fill);
-    for (size_t k = 0; k < m; k++)
-        s->dep[fill[pairs[2 * k]]++] = k;
-    free(fill);
-    return 1;
-}
-
-static void succ_free(succ_list *s)
-{
-    free(s->start);
-    free(s->dep);
-}
-
-/* Among the nodes Kahn's algorithm could not place: 1 if the edges alone
- * close a cycle (indeg is then each one's count of unplaced inputs left
- * after peeling those that are not on or behind it, as report_cycle needs),
- * 0 if only a market's orders do.  The first n_edges of the pairs are the
- * edges. */
-static int has_edge_cycle(const cp_graph *g, const char *placed, int *indeg, const int *pairs,
-                          const succ_list *s, int *queue)
-{
-    const size_t n = g->n_nodes;
-    for (size_t i = 0; i < n; i++)
-        indeg[i] = 0;
-    for (size_t k = 0; k < g->n_edges; k++)
-        if (!placed[pairs[2 * k]] && !placed[pairs[2 * k + 1]])
-            indeg[pairs[2 * k + 1]]++;
-    size_t head = 0, tail = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!placed[i] && indeg[i] == 0)
-            queue[tail++] = (int)i;
-    while (head < tail) {
-        const int v = queue[head++];
-        for (size_t j = s->start[v]; j < s->start[v + 1]; j++) {
-            const size_t k = s->dep[j];
-            const int to = pairs[2 * k + 1];
-            if (k < g->n_edges && !placed[to] && --indeg[to] == 0)
-                queue[tail++] = to;
-        }
-    }
-    int left = 0;
-    for (size_t i = 0; i < n; i++)
-        left |= !placed[i] && indeg[i] > 0;
-    return left;
-}
-
-/* The evaluation order is that of repeated passes over the nodes in file
- * order, each placing every node whose inputs are placed (stable, so
- * outputs listing nodes keep their order).  A node's pass is
- * max(1, max over its inputs u of pass(u) + [u comes after it]), since a
- * pass reaches u after the node exactly when u is later in the file; so
- * the passes are computed along any topological order (Kahn's, with a
- * queue) and the nodes sorted by (pass, index): O((n + e) log n) in all,
- * where placing pass by pass took O(n e). */
-typedef struct placed_ref {
-    size_t pass;
-    int index;
-} placed_ref;
-
-static int placed_ref_cmp(const void *a, const void *b)
-{
-    const placed_ref *x = a, *y = b;
-    if (x->pass != y->pass)
-        return x->pass < y->pass ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-static int sort_topologically(cp_graph *g, const cp_graph_override *ov, cp_err *err)
-{
-    const size_t n = g->n_nodes, n_deps = market_deps(g, NULL), m = g->n_edges + n_deps;
-    int *pairs = malloc((2 * m + 2) * sizeof *pairs);
-    int *indeg = calloc(n + 1, sizeof *indeg);
-    int *queue = malloc((n + 1) * sizeof *queue);
-    char *placed = calloc(n + 1, 1);
-    placed_ref *refs = calloc(n + 1, sizeof *refs);
-    succ_list s = {0};
-    g->order = malloc((n + 1) * sizeof *g->order);
-    int rc = CP_OK;
-    if (!pairs || !indeg || !queue || !placed || !refs || !g->order) {
-        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t k = 0; k < g->n_edges; k++) {
-        pairs[2 * k] = g->edges[k].from;
-        pairs[2 * k + 1] = g->edges[k].to;
-    }
-    market_deps(g, pairs + 2 * g->n_edges);
-    if (!succ_build(n, pairs, m, &s)) {
-        rc = cp_err_set(err, CP_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t k = 0; k < m; k++)
-        indeg[pairs[2 * k + 1]]++;
-    size_t head = 0, tail = 0;
-    for (size_t i = 0; i < n; i++) {
-        refs[i] = (placed_ref){1, (int)i};
-        if (indeg[i] == 0)
-            queue[tail++] = (int)i;
-    }
-    while (head < tail) {
-        const int v = queue[head++];
-        placed[v] = 1;
-        for (size_t j = s.start[v]; j < s.start[v + 1]; j++) {
-            const int to = pairs[2 * s.dep[j] + 1];
-            const size_t pass = refs[v].pass + (v > to);
-            if (pass > refs[to].pass)
-                refs[to].pass = pass;
-            if (--indeg[to] == 0)
-                queue[tail++] = to;
-        }
-    }
-    if (tail < n) {
-        rc = has_edge_cycle(g, placed, indeg, pairs, &s, queue)
-                 ? report_cycle(g, ov, indeg, err)
-                 : report_market_loop(g, placed, err);
-        goto out;
-    }
-    qsort(refs, n, sizeof *refs, placed_ref_cmp);
-    for (size_t i = 0; i < n; i++)
-        g->order[i] = refs[i].index;
-out:
-    succ_free(&s);
-    free(pairs);
-    free(indeg);
-    free(queue);
-    free(placed);
-    free(refs);
     return rc;
 }
 
@@ -1461,7 +1188,7 @@ static int load_all(load_ctx *lc, cp_err *err)
         lc->param_set_by[k] = -1;
     if ((rc = load_params(lc, err)) || (rc = load_series(g, err)) ||
         (rc = apply_overrides(lc, err)) || (rc = check_complete(g, lc->ov, err)) ||
-        (rc = load_edges(g, lc->ov, lc->n_ov, err)) || (rc = sort_topologically(g, lc->ov, err)) ||
+        (rc = load_edges(g, lc->ov, lc->n_ov, err)) || (rc = cp_graph_sort(g, lc->ov, err)) ||
         (rc = check_split_shares(lc, err)) || (rc = cp_graph_load_metrics(g, err)) ||
         (rc = check_added_used(g, lc->ov, err)))
         return rc;

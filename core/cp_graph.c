@@ -809,31 +809,41 @@ static int check_vintages(const cp_graph *g, const cp_graph_override *ov, cp_err
                           where, g->nodes[ed->from].name, g->nodes[ed->to].name,
                           kinds[g->nodes[ed->from].kind].name);
     }
-    for (size_t i = 0; i < g->n_nodes; i++) {
-        if (g->nodes[i].kind != CP_NODE_VINTAGE)
+    /* Each vintage's first and second edge out, in one pass over the edges
+     * (the checks stay O(E) on a graph of many fleets). */
+    const cp_edge **first = calloc(g->n_nodes + 1, sizeof *first);
+    const cp_edge **second = calloc(g->n_nodes + 1, sizeof *second);
+    int rc = first && second ? CP_OK : cp_err_set(err, CP_ENOMEM, "out of memory");
+    for (size_t e = 0; !rc && e < g->n_edges; e++) {
+        const int from = g->edges[e].from;
+        if (g->nodes[from].kind != CP_NODE_VINTAGE)
             continue;
-        size_t out = 0;
-        const cp_edge *second = NULL;
-        for (size_t e = 0; e < g->n_edges; e++)
-            if (g->edges[e].from == (int)i && ++out == 2)
-                second = &g->edges[e];
-        if (out == 1)
+        if (!first[from])
+            first[from] = &g->edges[e];
+        else if (!second[from])
+            second[from] = &g->edges[e];
+    }
+    for (size_t i = 0; !rc && i < g->n_nodes; i++) {
+        if (g->nodes[i].kind != CP_NODE_VINTAGE || (first[i] && !second[i]))
             continue;
         char where[CP_ERR_MSG_MAX / 2];
-        if (out == 0) {
+        if (!first[i]) {
             node_origin(g, ov, (int)i, where, sizeof where);
-            return cp_err_set(err, CP_EINVAL,
-                              "%s: vintage '%s' feeds no deploy node: give it one edge of role "
-                              "'start' to the deploy node whose starting fleet it is part of",
-                              where, g->nodes[i].name);
+            rc = cp_err_set(err, CP_EINVAL,
+                            "%s: vintage '%s' feeds no deploy node: give it one edge of role "
+                            "'start' to the deploy node whose starting fleet it is part of",
+                            where, g->nodes[i].name);
+        } else {
+            cp_graph_edge_origin(g, ov, second[i], where, sizeof where);
+            rc = cp_err_set(err, CP_EINVAL,
+                            "%s: vintage '%s' feeds a second deploy node: its accelerators are "
+                            "in one fleet",
+                            where, g->nodes[i].name);
         }
-        cp_graph_edge_origin(g, ov, second, where, sizeof where);
-        return cp_err_set(err, CP_EINVAL,
-                          "%s: vintage '%s' feeds a second deploy node: its accelerators are in "
-                          "one fleet",
-                          where, g->nodes[i].name);
     }
-    return CP_OK;
+    free(first);
+    free(second);
+    return rc;
 }
 
 /* Two edges of the same role between the same nodes.  Sorting copies by

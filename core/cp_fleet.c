@@ -33,9 +33,9 @@
 /* install_lanes: the cohorts installed every lane side by side. */
 #define RECENT 4
 
-/* Shares below this are rounding, not accelerators: a fleet whose headroom
- * is used up to this share of its power is bound by power. */
-#define TINY 1e-9
+/* (CP_FLEET_TINY: a fleet whose headroom is used up to this share of its
+ * power is bound by power.) */
+#define TINY CP_FLEET_TINY
 
 /* A helper of a CP_LANE_CLONES function is inlined into each clone only
  * when it must be (GCC will not inline across instruction sets otherwise). */
@@ -69,9 +69,10 @@ void cp_fleet_survival(double mean, double shape, double offset, size_t n, doubl
             &(f)->sum_fleet, &(f)->sum_flops, &(f)->sum_watts, &(f)->sum_watts_next,               \
             &(f)->sum_waiting, &(f)->obsolete, &(f)->renew_want, &(f)->renew_freed,                \
             &(f)->renew_budget, &(f)->renew_end, &(f)->walk_first, &(f)->walk_skip, &(f)->walk_go, \
-            &(f)->walk_still                                                                       \
+            &(f)->walk_still, &(f)->own_each_flops, &(f)->own_each_watts, &(f)->own_waiting_w,     \
+            &(f)->own_replaced, &(f)->own_obsolete, &(f)->own_end                                  \
     }
-#define N_LANE_ARRAYS 20
+#define N_LANE_ARRAYS 26
 #define OWN_ARRAYS(f)                                                                              \
     {                                                                                              \
         &(f)->own_wait, &(f)->own_flops, &(f)->own_watts                                           \
@@ -197,9 +198,9 @@ LANE_INLINE int is_obsolete(const obsolete_test *ob, size_t l, double flops, dou
  * installed_block's sums kept those out of registers, a microsecond a
  * sample). */
 LANE_INLINE void start_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
-                            size_t m, const obsolete_test *ob, double *restrict a,
-                            double *restrict b, double *restrict w, double *restrict w1,
-                            double *restrict o)
+                            size_t m, const obsolete_test *ob, const obsolete_test *own,
+                            double *restrict a, double *restrict b, double *restrict w,
+                            double *restrict w1, double *restrict o, double *restrict p)
 {
     for (size_t v = 0; v < sp->n_start; v++) {
         const cp_fleet_start *st = &sp->start[v];
@@ -209,11 +210,13 @@ LANE_INLINE void start_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t
             const double fleet0 = st->units * mult[l]; /* exact when the multiplier is 1 */
             const double wv = fleet0 * st->watts * si;
             const double ov = ob && is_obsolete(ob, l0 + l, st->flops, st->watts) ? wv : 0;
+            const double pv = own && is_obsolete(own, l0 + l, st->flops, st->watts) ? wv : 0;
             a[l] = v ? a[l] + fleet0 * si : fleet0 * si;
             b[l] = v ? b[l] + fleet0 * st->flops * si : fleet0 * st->flops * si;
             w[l] = v ? w[l] + wv : wv;
             w1[l] = v ? w1[l] + fleet0 * st->watts * si1 : fleet0 * st->watts * si1;
             o[l] = v ? o[l] + ov : ov;
+            p[l] = v ? p[l] + pv : pv;
         }
     }
 }
@@ -223,13 +226,15 @@ LANE_INLINE void start_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t
 LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
                                  size_t m, double *restrict fleet, double *restrict flops,
                                  double *restrict watts, double *restrict watts_next,
-                                 double *restrict liquid, const obsolete_test *ob)
+                                 double *restrict liquid, const obsolete_test *ob,
+                                 const obsolete_test *own)
 {
     const size_t L = f->lanes;
     double a[SUM_BLOCK], b[SUM_BLOCK], w[SUM_BLOCK], w1[SUM_BLOCK], q[SUM_BLOCK], o[SUM_BLOCK],
-        e[SUM_BLOCK];
-    double sa[SUM_BLOCK], sb[SUM_BLOCK], sw[SUM_BLOCK], sw1[SUM_BLOCK], so[SUM_BLOCK];
-    start_sums(sp, f, t, l0, m, ob, sa, sb, sw, sw1, so);
+        e[SUM_BLOCK], p[SUM_BLOCK], pe[SUM_BLOCK];
+    double sa[SUM_BLOCK], sb[SUM_BLOCK], sw[SUM_BLOCK], sw1[SUM_BLOCK], so[SUM_BLOCK],
+        sp_[SUM_BLOCK];
+    start_sums(sp, f, t, l0, m, ob, own, sa, sb, sw, sw1, so, sp_);
     for (size_t l = 0; l < m; l++) {
         a[l] = sa[l];
         b[l] = sb[l];
@@ -238,6 +243,8 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         q[l] = 0;
         o[l] = so[l];
         e[l] = 0;
+        p[l] = sp_[l];
+        pe[l] = 0;
     }
     for (size_t c = 0; c < t; c++) {
         const double s = sp->surv[t - c], s1 = sp->surv[t - c + 1];
@@ -253,10 +260,18 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         const double *restrict need = liquid ? &f->need[c * L + l0] : NULL;
         for (size_t l = 0; liquid && l < m; l++)
             q[l] += s * wt[l] * need[l];
-        for (size_t l = 0; ob && l < m; l++) {
+        for (size_t l = 0; ob && !own && l < m; l++) {
             const int old = is_obsolete(ob, l0 + l, fl[l], wt[l]) & (wt[l] > 0);
             o[l] += old ? s * wt[l] : 0;
             e[l] = old ? (double)(c + 1) : e[l];
+        }
+        for (size_t l = 0; ob && own && l < m; l++) {
+            const int old = is_obsolete(ob, l0 + l, fl[l], wt[l]) & (wt[l] > 0);
+            o[l] += old ? s * wt[l] : 0;
+            e[l] = old ? (double)(c + 1) : e[l];
+            const int old_own = is_obsolete(own, l0 + l, fl[l], wt[l]) & (wt[l] > 0);
+            p[l] += old_own ? s * wt[l] : 0;
+            pe[l] = old_own ? (double)(c + 1) : pe[l];
         }
     }
     for (size_t l = 0; l < m; l++) {
@@ -271,24 +286,30 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         ob->watts_out[l0 + l] = o[l];
         ob->end_out[l0 + l] = e[l];
     }
+    for (size_t l = 0; own && l < m; l++) {
+        own->watts_out[l0 + l] = p[l];
+        own->end_out[l0 + l] = pe[l];
+    }
 }
 
 /* The installed fleet at the start of quarter t: accelerators, FLOP/s,
  * watts, the watts still alive next quarter, with a thermal limit
  * (liquid not NULL) the watts that need liquid-cooled racks (the starting
  * fleet needs none: it stays in the halls it is in), and with replacement
- * (ob not NULL) the watts of the obsolete ones, in the same pass over the
- * cohorts. */
+ * (ob not NULL) the watts of the obsolete ones, and with its own on offer
+ * (own not NULL) those obsolete against its own, in the same pass over
+ * the cohorts. */
 CP_LANE_CLONES static void installed_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t,
                                           size_t n, double *restrict fleet, double *restrict flops,
                                           double *restrict watts, double *restrict watts_next,
-                                          double *restrict liquid, const obsolete_test *ob)
+                                          double *restrict liquid, const obsolete_test *ob,
+                                          const obsolete_test *own)
 {
     size_t l0 = 0;
     for (; l0 + SUM_BLOCK <= n; l0 += SUM_BLOCK)
-        installed_block(sp, f, t, l0, SUM_BLOCK, fleet, flops, watts, watts_next, liquid, ob);
+        installed_block(sp, f, t, l0, SUM_BLOCK, fleet, flops, watts, watts_next, liquid, ob, own);
     if (l0 < n)
-        installed_block(sp, f, t, l0, n - l0, fleet, flops, watts, watts_next, liquid, ob);
+        installed_block(sp, f, t, l0, n - l0, fleet, flops, watts, watts_next, liquid, ob, own);
 }
 
 /* The oldest cohort any of lanes l0 .. l0 + m - 1 has waiting: older
@@ -501,9 +522,10 @@ LANE_INLINE void order_lanes(size_t n, double horizon, double target, int has_of
             has_offer && offered[l] > 0 && watts_in[l] > 0 ? offered[l] / watts_in[l] : 0;
         const double take = offer < need ? offer : need;
         own_share[l] = offer > 0 ? take / offer : 0;
-        /* Replacements of obsolete accelerators are bought, never its own;
-         * none when the power fell below the draw (nothing is installed
-         * then, and nothing replaced). */
+        /* Replacements of obsolete accelerators are ordered from the
+         * market (its own replace only what the bought ones cannot, after
+         * them: replace_by_own); none when the power fell below the draw
+         * (nothing is installed then, and nothing replaced). */
         obsolete[l] = power >= draw ? obsolete[l] : 0;
         const double renew = obsolete[l] * mw_per_watt / mw_new;
         const double o = want + renew - take;
@@ -548,8 +570,21 @@ CP_LANE_CLONES void cp_fleet_plan(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                               .watts_in = in->watts,
                               .watts_out = f->obsolete,
                               .end_out = f->renew_end};
+    /* its own on offer, one each (replace_by_own) */
+    const int own_test = in->replace_below && f->own_wait && in->own_units;
+    for (size_t l = 0; own_test && l < n; l++) {
+        const double offer = in->own_units[l] > 0 ? in->own_units[l] : 0;
+        f->own_each_flops[l] = offer > 0 ? in->own_flops[l] / offer : 0;
+        f->own_each_watts[l] = offer > 0 ? in->own_watts[l] / offer : 0;
+    }
+    const obsolete_test own = {.below = in->replace_below,
+                               .flops_in = f->own_each_flops,
+                               .watts_in = f->own_each_watts,
+                               .watts_out = f->own_obsolete,
+                               .end_out = f->own_end};
     installed_sums(sp, f, t, n, f->sum_fleet, f->sum_flops, f->sum_watts, f->sum_watts_next,
-                   sp->thermal ? f->sum_liquid : NULL, in->replace_below ? &ob : NULL);
+                   sp->thermal ? f->sum_liquid : NULL, in->replace_below ? &ob : NULL,
+                   own_test ? &own : NULL);
     waiting_count(sp, f, t, n, in->watts, f->sum_waiting);
     if (sp->thermal)
         hostable_power(n, f->sum_watts, f->sum_liquid, in->pue, in->power, in->liquid, in->needs,
@@ -697,21 +732,21 @@ static double install_part(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
     return k;
 }
 
-/* The watts of lane l's bought accelerators still waiting in cohorts
- * c .. t: what replacement may make room for (its own never replace: they
- * may give fewer FLOP/s per watt than what they would retire, China's
- * domestic chips fewer than its starting fleet).  Waiting accelerators
- * are recent (a third of a quarter old in the baseline's median), so these
- * cohorts are few. */
-static double waiting_watts(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t c,
-                            size_t l)
+/* The watts still waiting in lane l's cohorts c .. t of wait (age-0
+ * units per cohort) whose accelerators draw watts each: for the bought
+ * ones (f->wait, f->watts) what replacement by bought ones may make room
+ * for, for its own (f->own_wait, f->own_watts) what replacement by its
+ * own may.  Waiting accelerators are recent (a third of a quarter old in
+ * the baseline's median), so these cohorts are few. */
+static double waiting_watts(const cp_fleet_spec *sp, const cp_fleet *f, const double *wait,
+                            const double *watts, size_t t, size_t c, size_t l)
 {
     const size_t L = f->lanes;
     double w = 0;
     for (; c <= t; c++) {
         const size_t at = c * L + l;
         const double s = sp->surv[t - c];
-        w += f->wait[at] > 0 ? s * f->wait[at] * f->watts[at] : 0;
+        w += wait[at] > 0 ? s * wait[at] * watts[at] : 0;
     }
     return w;
 }
@@ -1092,6 +1127,70 @@ static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, s
     return 1;
 }
 
+/* Replacement by its own accelerators (inputs/README.md, step 3c), after
+ * the bought ones' and only where the headroom is used up while no bought
+ * accelerator waits: installed ones whose FLOP/s per watt is at most
+ * below[l] of this quarter's own (on offer) retire, oldest first, for its
+ * own waiting and then for those on offer this quarter that it did not
+ * take, which it now takes (they join cohort t).  Its own are judged
+ * against their own FLOP/s per watt, not the bought ones': an operator
+ * with no bought accelerator to install swaps an old chip for one of its
+ * own only where its own earns the swap.  Bought ones go first, as they
+ * do in the orders (the obsolete MW are ordered from the market): a
+ * domestic chip that took a replacement's place would crowd out an
+ * import that gives more FLOP/s per watt. */
+static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
+                           const cp_fleet_in *in, double *headroom, double *watts,
+                           const cp_fleet_out *out)
+{
+    double *const want = f->renew_want, *const freed = f->renew_freed;
+    const double *const each_flops = f->own_each_flops, *const each_watts = f->own_each_watts;
+    const size_t at = t * f->lanes;
+    int any = 0;
+    double end = 0; /* no lane wanting room has cohorts obsolete against its own from end on */
+    for (size_t l = 0; l < n; l++) {
+        /* what is obsolete against its own at the start of the quarter (the
+         * plan's sums: the bought ones may have replaced some of it since) */
+        const double cap = f->own_obsolete[l];
+        /* the power used up, not below the draw (then nothing is removed) */
+        const int full = cap > 0 && headroom[l] == 0 &&
+                         !(waiting_watts(sp, f, f->wait, f->watts, t, f->first_wait[l], l) > 0);
+        f->own_waiting_w[l] =
+            full ? waiting_watts(sp, f, f->own_wait, f->own_watts, t, f->first_wait[l], l) : 0;
+        const double offer = in->own_units[l] > 0 ? in->own_units[l] : 0;
+        const double untaken = offer * (1.0 - f->own_share[l]);
+        const double w = full ? f->own_waiting_w[l] + untaken * each_watts[l] : 0;
+        want[l] = w < cap ? w : cap;
+        any |= want[l] > 0;
+        end = want[l] > 0 && f->own_end[l] > end ? f->own_end[l] : end;
+    }
+    if (!any)
+        return;
+    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, each_flops, each_watts, in->needs,
+                  want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed, out->fleet,
+                  out->flops, watts, f->own_replaced);
+    for (size_t l = 0; l < n; l++) {
+        if (!(freed[l] > 0))
+            continue;
+        /* what its own waiting cannot fill, those on offer it did not take */
+        const double extra = freed[l] > f->own_waiting_w[l] ? freed[l] - f->own_waiting_w[l] : 0;
+        const double k = extra / each_watts[l];
+        f->own_wait[at + l] += k;
+        out->received[l] += k;
+        out->received_own[l] += k;
+        out->received_own_flops[l] += k * each_flops[l];
+        out->replaced[l] += f->own_replaced[l];
+        headroom[l] += freed[l];
+        /* for what bound (bound_lanes): what it retired was, for the most
+         * part, obsolete against the bought ones too */
+        f->obsolete[l] = f->obsolete[l] > freed[l] ? f->obsolete[l] - freed[l] : 0;
+    }
+    double *const more = f->renew_budget; /* scratch now */
+    install_lanes(sp, f, t, n, 0, freed, headroom, watts, out->fleet, out->flops, more);
+    for (size_t l = 0; l < n; l++)
+        out->installed[l] = freed[l] > 0 ? out->installed[l] + more[l] : out->installed[l];
+}
+
 /* Waiting accelerators beyond the buffer go back to the pool, the same
  * share of every cohort. */
 static void return_surplus(cp_fleet *f, size_t t, size_t l, double share, cp_fleet_pool *pool)
@@ -1249,10 +1348,14 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     double *const rest = in->replace_below ? f->renew_want : NULL;
     for (size_t l = 0; rest && l < n; l++) {
         const int wanted = in->replace_below[l] > 0 && f->obsolete[l] > 0;
-        rest[l] = wanted && !(headroom[l] > 0) ? waiting_watts(sp, f, t, f->first_wait[l], l) : 0;
+        rest[l] = wanted && !(headroom[l] > 0)
+                      ? waiting_watts(sp, f, f->wait, f->watts, t, f->first_wait[l], l)
+                      : 0;
     }
     if (!rest || !replace_and_install(sp, f, t, n, in, headroom, watts, out))
         memset(out->replaced, 0, n * sizeof *out->replaced);
+    if (rest && f->own_wait && in->own_units)
+        replace_by_own(sp, f, t, n, in, headroom, watts, out);
     double *const own = f->own_wait ? f->own_waiting : NULL;
     waiting_sums(sp, f, t, n, in->watts, out->waiting, out->waiting_age, own, f->own_eq);
     bound_lanes(n, pool != NULL, in->pue, in->power, headroom, f->ordered, f->arrived, f->resold,
@@ -1279,138 +1382,4 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     }
     end_lanes(n, out->fleet, own, f->buffer, f->orders, out->waiting, out->waiting_age,
               out->waiting_own, out->target, out->orders, f->arrived, f->resold);
-}
-
-/* ---- the market --------------------------------------------------------- */
-
-/* What the pool holds at quarter t, lane by lane (cohort by cohort over
- * all lanes, so the loop vectorizes). */
-CP_LANE_CLONES static void pool_sums(size_t t, size_t n, size_t L, const double *surv,
-                                     const cp_fleet_pool *pool, double *restrict in_pool)
-{
-    for (size_t l = 0; l < n; l++)
-        in_pool[l] = 0;
-    for (size_t c = pool->first; c < t; c++) {
-        const double s = surv[t - c];
-        const double *restrict u = &pool->units[c * L];
-        for (size_t l = 0; l < n; l++)
-            in_pool[l] += u[l] * s;
-    }
-}
-
-/* Lane l's resale: what buyers still want after new production is shared
- * is met from the pool (holding in_pool), pro rata, the same share of
- * every cohort.  Returns what stays unsold. */
-static double resell_lane(size_t t, size_t l, cp_fleet *const *fleets, const double *want,
-                          size_t n_buyers, double in_pool, cp_fleet_pool *pool, size_t L)
-{
-    double unmet = 0;
-    for (size_t i = 0; i < n_buyers; i++)
-        unmet += want[i * L + l] - fleets[i]->arrived[l];
-    if (!(unmet > TINY * in_pool))
-        return in_pool;
-    const double sold = unmet < in_pool ? unmet : in_pool;
-    for (size_t i = 0; i < n_buyers; i++) {
-        cp_fleet *f = fleets[i];
-        const double r = (want[i * L + l] - f->arrived[l]) * sold / unmet;
-        const double share = r / in_pool;
-        for (size_t c = pool->first; c < t; c++)
-            f->wait[c * L + l] += pool->units[c * L + l] * share;
-        f->first_wait[l] =
-            pool->first < f->first_wait[l] ? (uint16_t)pool->first : f->first_wait[l];
-        f->resold[l] = r;
-    }
-    const double keep = 1.0 - sold / in_pool;
-    for (size_t c = pool->first; c < t; c++)
-        pool->units[c * L + l] *= keep;
-    return in_pool - sold;
-}
-
-/* The market's loops over lanes, functions of their own with restrict
- * parameters so that they vectorize (as the fleet's). */
-
-/* One buyer wants its orders up to its import limit (limited: a share
- * lim of the capacity): w; added to wanted. */
-CP_LANE_CLONES static void buyer_wants(size_t n, int limited, double lim,
-                                       const double *restrict capacity,
-                                       const double *restrict orders, double *restrict w,
-                                       double *restrict ordered, uint8_t *restrict capped,
-                                       double *restrict wanted)
-{
-    for (size_t l = 0; l < n; l++) {
-        const double cap = capacity[l] > 0 ? capacity[l] : 0;
-        const double o = orders[l];
-        const double ceiling = limited ? lim * cap : o;
-        w[l] = o < ceiling ? o : ceiling;
-        ordered[l] = o;
-        capped[l] = w[l] < o;
-        wanted[l] += w[l];
-    }
-}
-
-/* The share of what each buyer wants that it gets. */
-CP_LANE_CLONES static void market_share(size_t n, const double *restrict capacity,
-                                        const double *restrict wanted, double *restrict share)
-{
-    for (size_t l = 0; l < n; l++) {
-        const double cap = capacity[l] > 0 ? capacity[l] : 0;
-        share[l] = wanted[l] > cap ? cap / wanted[l] : 1.0;
-    }
-}
-
-/* One buyer's delivery: added to sent. */
-CP_LANE_CLONES static void deliver(size_t n, const double *restrict w, const double *restrict share,
-                                   double *restrict arrived, double *restrict sent)
-{
-    for (size_t l = 0; l < n; l++) {
-        arrived[l] = w[l] * share[l];
-        sent[l] += arrived[l];
-    }
-}
-
-/* What shipped, and the idle capacity; sent_unsold holds what was sent
- * and is left at 0 (nothing unsold yet).  Idle capacity and unsold
- * accelerators below a billionth of the capacity are rounding, reported
- * as 0 (as the fleet's reports are). */
-CP_LANE_CLONES static void market_reports(size_t n, const double *restrict capacity,
-                                          double *restrict sent_unsold, double *restrict shipped,
-                                          double *restrict idle)
-{
-    for (size_t l = 0; l < n; l++) {
-        const double cap = capacity[l] > 0 ? capacity[l] : 0;
-        const double left = cap - sent_unsold[l];
-        shipped[l] = sent_unsold[l];
-        idle[l] = left > TINY * cap ? left : 0;
-        sent_unsold[l] = 0;
-    }
-}
-
-/* Buyer by buyer over all lanes: each buyer wants its orders up to its
- * import limit; when they add up to more than the capacity, each gets the
- * same share of what it wants.  shipped, idle and unsold hold what is
- * wanted, each buyer's share and what is sent until the end. */
-void cp_fleet_market(size_t t, size_t n, const double *capacity, cp_fleet *const *fleets,
-                     const double *limit, size_t n_buyers, const double *surv, cp_fleet_pool *pool,
-                     double *shipped, double *idle, double *unsold, double *want)
-{
-    const size_t L = n_buyers ? fleets[0]->lanes : 0;
-    double *const wanted = shipped, *const share = idle, *const sent = unsold;
-    memset(wanted, 0, n * sizeof *wanted);
-    for (size_t i = 0; i < n_buyers; i++)
-        buyer_wants(n, limit[i] < 1.0, limit[i], capacity, fleets[i]->orders, &want[i * L],
-                    fleets[i]->ordered, fleets[i]->capped, wanted);
-    market_share(n, capacity, wanted, share);
-    memset(sent, 0, n * sizeof *sent);
-    for (size_t i = 0; i < n_buyers; i++)
-        deliver(n, &want[i * L], share, fleets[i]->arrived, sent);
-    market_reports(n, capacity, sent, shipped, idle);
-    if (pool->first >= t) /* nothing was ever returned */
-        return;
-    pool_sums(t, n, L, surv, pool, unsold);
-    for (size_t l = 0; l < n; l++)
-        if (unsold[l] > 0) {
-            const double cap = capacity[l] > 0 ? capacity[l] : 0;
-            const double kept = resell_lane(t, l, fleets, want, n_buyers, unsold[l], pool, L);
-            unsold[l] = kept > TINY * cap ? kept : 0;
-        }
 }

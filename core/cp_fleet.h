@@ -25,7 +25,10 @@
  * as the bought accelerators of the quarter that draw the same watts),
  * and orders the rest from its market; they wait in cohorts of their own beside the
  * bought ones, are installed first among accelerators of the same age,
- * and never go back to the market's pool.
+ * and never go back to the market's pool.  Where the power is used up and
+ * no bought accelerator waits, its own (waiting, then those on offer it
+ * did not take) replace what is far less efficient than this quarter's
+ * own ones.
  *
  * Under a thermal limit (liquid-cooled power and the share of each
  * quarter's watts that need it, kept per cohort), accelerators that need
@@ -39,6 +42,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Shares below this are rounding left by differences of near-equal
+ * numbers, not accelerators or megawatts: reports under it are 0. */
+#define CP_FLEET_TINY 1e-9
 
 /* The most vintages a starting fleet has: the deploy node's own and up to
  * three from `vintage` nodes. */
@@ -89,6 +96,11 @@ typedef struct cp_fleet {
      * for, the watts it freed, the liquid-cooled room left for it. */
     double *renew_want, *renew_freed, *renew_budget;
     double *renew_end; /* per lane: 1 + its newest obsolete cohort (0: none), from the plan */
+    /* Replacement by its own, per lane (from the plan to the step): the
+     * FLOP/s and W of one of its own on offer, the W installed that they
+     * make obsolete and 1 + the newest such cohort (0: none), the watts
+     * of its own waiting, and how many it retired. */
+    double *own_each_flops, *own_each_watts, *own_obsolete, *own_end, *own_waiting_w, *own_replaced;
     /* The installation's scratch, per lane: the oldest cohort with any
      * waiting, 1 while every cohort walked so far was empty, and for the
      * cohort at hand 1 where the walk goes on and where it skips it. */
@@ -155,7 +167,8 @@ typedef struct cp_fleet_in {
     /* replace_below, per lane (NULL: never): an installed cohort whose
      * FLOP/s per watt is at most this share of this quarter's bought
      * accelerators' is replaced by bought ones waiting when power is
-     * short (0: never). */
+     * short, and then one at most this share of its own on offer by its
+     * own (0: never). */
     const double *replace_below;
 } cp_fleet_in;
 

@@ -26,6 +26,17 @@ TestSuite(fleet, .init = setup, .fini = teardown);
     "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"              \
     "lq,d,liquid,,,x,\nq,d,needs_liquid,,,x,\n"
 
+/* A fleet d buying from market m (capacity cap; power p, FLOP/s f and
+ * watts w of what it ships) and taking its own from stream s (ou on offer,
+ * each of sf FLOP/s and sw W). */
+#define STREAM_NODES                                                                               \
+    "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"             \
+    "w,supply,W,W,,x\nd,deploy,W,acc,,x\nou,supply,W,acc,,x\nsf,supply,W,FLOP/s,,x\n"              \
+    "sw,supply,W,W,,x\ns,stream,W,acc,,x\n"
+#define STREAM_EDGES                                                                               \
+    "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"              \
+    "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n"
+
 static void expect_labels(const world *x, size_t row, const char *const want[4])
 {
     const size_t T = cp_model_periods(x->m);
@@ -369,13 +380,7 @@ Test(fleet, rounding_dust_is_reported_as_zero)
 Test(fleet, a_stream_is_taken_first_keeps_its_flops_and_watts_and_stays)
 {
     world x;
-    build(&x,
-          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
-          "w,supply,W,W,,x\nd,deploy,W,acc,,x\nou,supply,W,acc,,x\nsf,supply,W,FLOP/s,,x\n"
-          "sw,supply,W,W,,x\ns,stream,W,acc,,x\n",
-          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
-          "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n",
-          FOREVER "d,order_horizon,1,,x,,\n",
+    build(&x, STREAM_NODES, STREAM_EDGES, FOREVER "d,order_horizon,1,,x,,\n",
           TW_FLAT("cap", 100) TW_SERIES("p", 50, 60, 60, 70) TW_FLAT("f", 1) TW_FLAT("w", 1e6)
               TW_SERIES("ou", 10, 10, 10, 0) TW_FLAT("sf", 10) TW_FLAT("sw", 2e6),
           "orders,W,d,orders,acc,,x\nshipped,W,m,output,acc,,x\nfleet,W,d,output,acc,,x\n"
@@ -682,42 +687,115 @@ Test(fleet, liquid_cooled_room_limits_replacement)
     destroy(&x);
 }
 
-/* Its own accelerators never replace: power 10 MW filled by a starting
- * fleet of 10 accelerators of 100 FLOP/s and 1 MW; replace_below 0.5, a
- * quarter of growth ordered ahead, PUE 1, nothing retires by age; the
- * market ships nothing; a stream offers 4 accelerators of 1,000 FLOP/s and
- * 1 MW in q1 only.
- *   q0: bought ones give 100 FLOP/s: nothing obsolete, no orders.
+/* Its own accelerators replace, after the bought ones: power 10 MW filled
+ * by a starting fleet of 10 accelerators of 100 FLOP/s and 1 MW;
+ * replace_below 0.5, a quarter of growth ordered ahead, PUE 1, nothing
+ * retires by age; the market ships nothing; a stream offers 4
+ * accelerators of 1,000 FLOP/s and 1 MW in q1 only.
+ *   q0: bought ones give 100 FLOP/s: nothing obsolete, no orders; nothing
+ *       of its own on offer.
  *   q1: power 12 MW, growth 2: it wants 2 free + 2 ahead = 4, takes the 4
  *       of its own on offer, and orders the 10 MW of the (now obsolete)
- *       starting fleet: 10.  Two of its own fill the 2 MW; two wait.
- *       They would give 10x the FLOP/s of the old ones, but replacement is
- *       by bought accelerators only: none replaced, compute 10 x 100 +
- *       2 x 1,000 = 3,000.
- *   q2, q3: power flat: orders 10 less the 2 waiting = 8, nothing shipped,
- *       nothing replaced. */
-Test(fleet, its_own_accelerators_never_replace)
+ *       starting fleet: 10.  Two of its own fill the 2 MW; two wait.  No
+ *       bought one waits, so its own replace: the starting fleet's 100
+ *       FLOP/s a MW are at most half of its own 1,000, and 2 of them
+ *       retire for the 2 waiting (replaced 2): fleet 12, compute
+ *       8 x 100 + 4 x 1,000 = 4,800, none waiting.  The obsolete ones left
+ *       have nothing waiting to replace them and the market shipped none
+ *       of the 10 ordered: the supply bound (chips).
+ *   q2, q3: power flat, 8 MW obsolete: orders 8, nothing shipped, nothing
+ *       of its own on offer, nothing replaced. */
+Test(fleet, its_own_accelerators_replace_after_the_bought_ones)
 {
     world x;
-    build(&x,
-          "cap,supply,W,acc,,x\nm,market,W,acc,,x\np,supply,W,MW,,x\nf,supply,W,FLOP/s,,x\n"
-          "w,supply,W,W,,x\nd,deploy,W,acc,,x\nou,supply,W,acc,,x\nsf,supply,W,FLOP/s,,x\n"
-          "sw,supply,W,W,,x\ns,stream,W,acc,,x\n",
-          "cap,m,in,,,x,\nm,d,units,,,x,\np,d,power,,,x,\nf,d,flops,,,x,\nw,d,watts,,,x,\n"
-          "ou,s,in,,,x,\nsf,s,flops,,,x,\nsw,s,watts,,,x,\ns,d,units,,,x,\n",
+    build(&x, STREAM_NODES, STREAM_EDGES,
           FOREVER "d,order_horizon,1,,x,,\nd,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\n"
                   "d,initial_watts,1e6,,x,,\nd,replace_below,0.5,,x,,\n",
           TW_FLAT("cap", 0) TW_SERIES("p", 10, 12, 12, 12) TW_SERIES("f", 100, 1000, 1000, 1000)
               TW_FLAT("w", 1e6) TW_SERIES("ou", 0, 4, 0, 0) TW_FLAT("sf", 1000) TW_FLAT("sw", 1e6),
           "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\nfleet,W,d,output,acc,,x\n"
-          "compute,W,d,compute,FLOP/s,,x\nown,W,d,waiting_own,acc,,x\n",
+          "compute,W,d,compute,FLOP/s,,x\nown,W,d,waiting_own,acc,,x\n"
+          "taken,W,d,received_own,acc,,x\ninstalled,W,d,deployed,acc,,x\n",
           "");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){0, 10, 8, 8});
-    expect_metric(&x, 1, (double[]){0, 0, 0, 0});
+    expect_metric(&x, 1, (double[]){0, 2, 0, 0});
     expect_metric(&x, 2, (double[]){10, 12, 12, 12});
-    expect_metric(&x, 3, (double[]){1000, 3000, 3000, 3000});
-    expect_metric(&x, 4, (double[]){0, 2, 2, 2});
-    expect_labels(&x, 0, (const char *const[]){"power", "power", "power", "power"});
+    expect_metric(&x, 3, (double[]){1000, 4800, 4800, 4800});
+    expect_metric(&x, 4, (double[]){0, 0, 0, 0});
+    expect_metric(&x, 5, (double[]){0, 4, 0, 0});
+    expect_metric(&x, 6, (double[]){0, 4, 0, 0});
+    expect_labels(&x, 0, (const char *const[]){"power", "chips", "chips", "chips"});
+    destroy(&x);
+}
+
+/* Its own on offer that it did not take replace what is obsolete against
+ * them (not against the bought ones), oldest first, where the bought
+ * cannot: power 10 MW, flat, filled by a starting fleet of 10
+ * accelerators of 100 FLOP/s and 1 MW; bought ones give 1,000 FLOP/s a MW
+ * but the market ships nothing (an import ban); a stream offers 5 of 1 MW
+ * each quarter, of 400, 400, 700 and 900 FLOP/s; replace_below 0.5, PUE
+ * 1, nothing retires by age, no growth: it takes none of its own for
+ * growth.
+ *   q0: 100 <= 0.5 x 400: the starting fleet is obsolete against its own;
+ *       5 on offer untaken, 5 MW: 5 old ones retire, 5 of its own are
+ *       taken and installed (replaced 5, taken 5): compute 5 x 100 +
+ *       5 x 400 = 2,500.
+ *   q1: the other 5 old ones: compute 4,000.
+ *   q2: its own give 700: 400 > 0.5 x 700, nothing is obsolete against
+ *       them (though everything is against the bought 1,000): nothing
+ *       replaced or taken, compute 4,000.
+ *   q3: its own give 900: 400 <= 450, the 10 of q0 and q1 are obsolete;
+ *       5 on offer replace the oldest 5 (q0's): compute 5 x 400 +
+ *       5 x 900 = 6,500.
+ * Orders: the obsolete MW against the bought ones, 10 every quarter. */
+Test(fleet, its_own_on_offer_replace_what_is_obsolete_against_them)
+{
+    world x;
+    build(&x, STREAM_NODES, STREAM_EDGES,
+          FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\nd,initial_watts,1e6,,x,,\n"
+                  "d,replace_below,0.5,,x,,\n",
+          TW_FLAT("cap", 0) TW_FLAT("p", 10) TW_FLAT("f", 1000) TW_FLAT("w", 1e6) TW_FLAT("ou", 5)
+              TW_SERIES("sf", 400, 400, 700, 900) TW_FLAT("sw", 1e6),
+          "orders,W,d,orders,acc,,x\nreplaced,W,d,replaced,acc,,x\nfleet,W,d,output,acc,,x\n"
+          "compute,W,d,compute,FLOP/s,,x\ntaken,W,d,received_own,acc,,x\n"
+          "waiting,W,d,waiting,acc,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){10, 10, 10, 10});
+    expect_metric(&x, 1, (double[]){5, 5, 0, 5});
+    expect_metric(&x, 2, (double[]){10, 10, 10, 10});
+    expect_metric(&x, 3, (double[]){2500, 4000, 4000, 6500});
+    expect_metric(&x, 4, (double[]){5, 5, 0, 5});
+    expect_metric(&x, 5, (double[]){0, 0, 0, 0});
+    destroy(&x);
+}
+
+/* Nothing is removed where the power fell below the draw, its own on offer
+ * or not: a starting fleet of 10 accelerators of 100 FLOP/s and 1 MW in
+ * 10 MW; the power falls to 8 MW in q1 and q2 and comes back to 10 in q3;
+ * a stream offers 5 of 1,000 FLOP/s and 1 MW every quarter; the market
+ * ships nothing; replace_below 0.5, PUE 1, nothing retires by age.
+ *   q0: power used up, the 10 obsolete against its own: 5 replaced (the
+ *       5 untaken on offer), compute 5 x 100 + 5 x 1,000 = 5,500.
+ *   q1, q2: 8 MW under a draw of 10: nothing removed or installed, none of
+ *       its own taken, compute 5,500 (the fleet draws 10 MW).
+ *   q3: 10 MW again, used up: the other 5 replaced: compute 10,000. */
+Test(fleet, nothing_is_replaced_below_the_draw)
+{
+    world x;
+    build(&x, STREAM_NODES, STREAM_EDGES,
+          FOREVER "d,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\nd,initial_watts,1e6,,x,,\n"
+                  "d,replace_below,0.5,,x,,\n",
+          TW_FLAT("cap", 0) TW_SERIES("p", 10, 8, 8, 10) TW_FLAT("f", 100) TW_FLAT("w", 1e6)
+              TW_FLAT("ou", 5) TW_FLAT("sf", 1000) TW_FLAT("sw", 1e6),
+          "replaced,W,d,replaced,acc,,x\ncompute,W,d,compute,FLOP/s,,x\n"
+          "taken,W,d,received_own,acc,,x\nused,W,d,power_used,MW,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){5, 0, 0, 5});
+    expect_metric(&x, 1, (double[]){5500, 5500, 5500, 10000});
+    expect_metric(&x, 2, (double[]){5, 0, 0, 5});
+    expect_metric(&x, 3, (double[]){10, 10, 10, 10});
     destroy(&x);
 }

@@ -322,7 +322,8 @@ Test(fleet_lanes, installation_takes_the_oldest_first)
  * than 0, even where the power fell below the draw), less what it
  * replaced (to 1e-12); the power it draws is at most its power, or what
  * it drew before where the power fell below that; and replacement
- * happened. */
+ * happened, by its own too (step 3c, in every fifth lane), never more
+ * than all the replacement the step reports. */
 Test(fleet_lanes, replacement_keeps_the_sums_true)
 {
     double surv[QUARTERS + 2], surv_init[2 * (QUARTERS + 2)];
@@ -334,11 +335,20 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
     lanes_out *o = calloc(1, sizeof *o);
     cr_assert(x && o);
     const cp_fleet_out out = OUT_OF(o);
-    double replaced = 0, below[LANES];
+    double replaced = 0, by_own = 0, below[LANES];
     for (size_t l = 0; l < LANES; l++) /* 0.6 in most lanes, 0 (never) in every seventh */
         below[l] = l % 7 == 3 ? 0 : 0.6;
     for (size_t t = 0; t < QUARTERS; t++) {
         inputs_at(t, x);
+        /* In every fifth lane its own give 5e12 FLOP/s a W (bought ones
+         * 1e12-2.3e12), the power stays near 8 MW and nothing is bought
+         * after quarter 5: once the bought ones waiting are in, its own
+         * replace too (step 3c) */
+        for (size_t l = 1; l < LANES; l += 5) {
+            x->own_flops[l] = x->own_units[l] * 3e15;
+            x->power[l] = 8.0 * (0.9 + 0.2 * wobble(l, t, 7));
+            x->units[l] = t < 6 ? x->units[l] : 0;
+        }
         const cp_fleet_in in = fleet_in_of(x, below);
         cp_fleet_plan(&sp, &f, t, LANES, &in);
         check_installed(&sp, &f, t);
@@ -347,10 +357,13 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
             before[l] = f.sum_fleet[l];
             drew[l] = f.sum_watts[l] * x->pue[l] / 1e6;
         }
+        memset(f.own_replaced, 0, LANES * sizeof *f.own_replaced); /* scratch: 0 unless 3c ran */
         cp_fleet_step(&sp, &f, t, LANES, &in, NULL, &out);
         check_first_wait(&f, t);
         check_waiting(&sp, &f, t, o);
         for (size_t l = 0; l < LANES; l++) {
+            cr_assert_geq(o->replaced[l], f.own_replaced[l], "lane %zu quarter %zu", l, t);
+            by_own += f.own_replaced[l];
             const double want = before[l] + o->installed[l] - o->replaced[l];
             cr_assert(o->replaced[l] >= 0 && o->installed[l] >= 0,
                       "lane %zu quarter %zu: replaced %g, installed %g", l, t, o->replaced[l],
@@ -366,6 +379,7 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
         }
     }
     cr_assert_gt(replaced, 0, "nothing was replaced");
+    cr_assert_gt(by_own, 0, "its own replaced nothing");
     cp_fleet_free(&f);
     free(x);
     free(o);

@@ -193,6 +193,16 @@ LANE_INLINE int is_obsolete(const obsolete_test *ob, size_t l, double flops, dou
     return obsolete_by(ob->below[l], ob->flops_in[l], ob->watts_in[l], flops, watts);
 }
 
+/* Adds cohort c's installed watts wt (FLOP/s fl; survival s) to *o where
+ * ob finds them obsolete in lane l, and makes *e 1 + c there. */
+LANE_INLINE void add_obsolete(const obsolete_test *ob, size_t l, size_t c, double s, double fl,
+                              double wt, double *o, double *e)
+{
+    const int old = is_obsolete(ob, l, fl, wt) & (wt > 0);
+    *o += old ? s * wt : 0;
+    *e = old ? (double)(c + 1) : *e;
+}
+
 /* The starting fleet's sums for lanes l0 .. l0 + m - 1, vintage by
  * vintage (into arrays of its own: adding the vintages into
  * installed_block's sums kept those out of registers, a microsecond a
@@ -260,18 +270,13 @@ LANE_INLINE void installed_block(const cp_fleet_spec *sp, const cp_fleet *f, siz
         const double *restrict need = liquid ? &f->need[c * L + l0] : NULL;
         for (size_t l = 0; liquid && l < m; l++)
             q[l] += s * wt[l] * need[l];
-        for (size_t l = 0; ob && !own && l < m; l++) {
-            const int old = is_obsolete(ob, l0 + l, fl[l], wt[l]) & (wt[l] > 0);
-            o[l] += old ? s * wt[l] : 0;
-            e[l] = old ? (double)(c + 1) : e[l];
-        }
+        /* both tests in one loop where there are two (two loops were
+         * slower) */
+        for (size_t l = 0; ob && !own && l < m; l++)
+            add_obsolete(ob, l0 + l, c, s, fl[l], wt[l], &o[l], &e[l]);
         for (size_t l = 0; ob && own && l < m; l++) {
-            const int old = is_obsolete(ob, l0 + l, fl[l], wt[l]) & (wt[l] > 0);
-            o[l] += old ? s * wt[l] : 0;
-            e[l] = old ? (double)(c + 1) : e[l];
-            const int old_own = is_obsolete(own, l0 + l, fl[l], wt[l]) & (wt[l] > 0);
-            p[l] += old_own ? s * wt[l] : 0;
-            pe[l] = old_own ? (double)(c + 1) : pe[l];
+            add_obsolete(ob, l0 + l, c, s, fl[l], wt[l], &o[l], &e[l]);
+            add_obsolete(own, l0 + l, c, s, fl[l], wt[l], &p[l], &pe[l]);
         }
     }
     for (size_t l = 0; l < m; l++) {
@@ -1088,6 +1093,19 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
     }
 }
 
+/* After a replacement, the waiting accelerators (bought_only: the bought
+ * ones only) installed where power was freed (f->renew_freed above 0),
+ * counted in out->installed; the replacement's budget is scratch by then. */
+static void install_freed(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, int bought_only,
+                          double *headroom, double *watts, const cp_fleet_out *out)
+{
+    const double *const freed = f->renew_freed;
+    double *const more = f->renew_budget;
+    install_lanes(sp, f, t, n, bought_only, freed, headroom, watts, out->fleet, out->flops, more);
+    for (size_t l = 0; l < n; l++)
+        out->installed[l] = freed[l] > 0 ? out->installed[l] + more[l] : out->installed[l];
+}
+
 /* Replacement after the installation, for the lanes whose headroom is used
  * up while accelerators wait and obsolete ones are installed (rest: the
  * watts left waiting, per lane): obsolete ones retire (replace_lanes) and
@@ -1118,12 +1136,7 @@ static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, s
             f->obsolete[l] -= freed[l];
             headroom[l] = headroom[l] + freed[l];
         }
-    /* the bought ones waiting, where power was freed (the budget is
-     * scratch now) */
-    double *const more = f->renew_budget;
-    install_lanes(sp, f, t, n, 1, freed, headroom, watts, out->fleet, out->flops, more);
-    for (size_t l = 0; l < n; l++)
-        out->installed[l] = freed[l] > 0 ? out->installed[l] + more[l] : out->installed[l];
+    install_freed(sp, f, t, n, 1, headroom, watts, out); /* the bought ones waiting */
     return 1;
 }
 
@@ -1185,10 +1198,7 @@ static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
          * part, obsolete against the bought ones too */
         f->obsolete[l] = f->obsolete[l] > freed[l] ? f->obsolete[l] - freed[l] : 0;
     }
-    double *const more = f->renew_budget; /* scratch now */
-    install_lanes(sp, f, t, n, 0, freed, headroom, watts, out->fleet, out->flops, more);
-    for (size_t l = 0; l < n; l++)
-        out->installed[l] = freed[l] > 0 ? out->installed[l] + more[l] : out->installed[l];
+    install_freed(sp, f, t, n, 0, headroom, watts, out);
 }
 
 /* Waiting accelerators beyond the buffer go back to the pool, the same

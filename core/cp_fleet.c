@@ -756,20 +756,46 @@ static double waiting_watts(const cp_fleet_spec *sp, const cp_fleet *f, const do
     return w;
 }
 
-/* Installs lane l's waiting accelerators in its cohorts older than split
- * (all of them: split > t), oldest cohort first (its own before bought ones
- * of the same age), while the headroom (W) lasts, and with a thermal limit
+/* What an installation pass takes of the waiting: both (the quarter's
+ * installation), the bought ones only (after their replacement: its own
+ * wait), its own only (after its own's replacement: the bought ones wait). */
+enum { TAKE_BOUGHT = 1, TAKE_OWN = 2, TAKE_ALL = TAKE_BOUGHT | TAKE_OWN };
+
+/* Whether lane l's bought accelerators waiting (cohorts c .. t) keep its
+ * own from replacing: where some wait that give at least the FLOP/s per
+ * watt of its own on offer (flops and watts each).  Bought ones waiting
+ * that give less do not: an operator who could retire an old chip for one
+ * of its own twice as good per watt does not wait to install an import
+ * half as good (China's H200s under an export ceiling). */
+static int bought_keep_waiting(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t c,
+                               size_t l, double flops, double watts)
+{
+    const size_t L = f->lanes;
+    double w = 0, fl = 0;
+    for (; c <= t; c++) {
+        const size_t at = c * L + l;
+        const double k = f->wait[at] > 0 ? sp->surv[t - c] * f->wait[at] : 0;
+        w += k * f->watts[at];
+        fl += k * f->flops[at];
+    }
+    return w > 0 && !(fl * watts < flops * w);
+}
+
+/* Installs lane l's waiting accelerators (take: which) in its cohorts
+ * older than split (all of them: split > t), oldest cohort first (its own
+ * before bought ones of the same age), while the headroom (W) lasts, and with a thermal limit
  * (ls->hl not NULL: the liquid-cooled headroom, W) while that lasts for the
  * cohorts that need it; keeps the sums in ls.  Returns how many it
  * installed; *skipping: 1 where every cohort it looked at was empty, so
  * that the walk has not begun (install_recent goes on from split).  Scalar:
  * each cohort's share depends on what the older ones left. */
 static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t l, lane_sums *ls,
-                           int bought_only, size_t split, int *skipping)
+                           int take, size_t split, int *skipping)
 {
     const size_t L = f->lanes, stop = split < t ? split : t;
     double *const own = f->own_wait;
-    double *const own_now = bought_only ? NULL : own; /* its own, installed in this pass */
+    double *const own_now = take & TAKE_OWN ? own : NULL; /* its own, installed in this pass */
+    const int bought_now = take & TAKE_BOUGHT;
     double installed = 0;
     size_t c = f->first_wait[l];
     while (c < stop && !(f->wait[c * L + l] > 0) && !(own && own[c * L + l] > 0))
@@ -783,7 +809,7 @@ static double install_lane(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         if (own_now && own_now[at] > 0)
             installed +=
                 install_part(sp, f, t, c, l, &own_now[at], f->own_watts[at], f->own_flops[at], ls);
-        if (f->wait[at] > 0 && ls->h > 0)
+        if (bought_now && f->wait[at] > 0 && ls->h > 0)
             installed += install_part(sp, f, t, c, l, &f->wait[at], f->watts[at], f->flops[at], ls);
         const int emptied = !(f->wait[at] > 0) && !(own && own[at] > 0);
         first = first == c && c < t && emptied ? c + 1 : first;
@@ -840,16 +866,18 @@ LANE_INLINE void install_part_lanes(size_t l, int cooled, double s, int go, doub
 /* install_lane's walk over one cohort (c: cur; older: c < t; s: its
  * survival) for lanes 0 .. n - 1 side by side, without branches (cooled:
  * a thermal limit; own: accelerators of its own; constants where it is
- * inlined, so that each case vectorizes); first, skip: install_lane's
- * first and *skipping, as doubles. */
-LANE_INLINE void install_row_body(size_t n, int cooled, int own, int own_now, double s, double cur,
-                                  double older, double *restrict wait, const double *restrict each,
-                                  const double *restrict per, double *restrict own_wait,
-                                  const double *restrict own_each, const double *restrict own_per,
-                                  const double *restrict need, double *restrict inst,
-                                  double *restrict inst_flops, double *restrict inst_watts,
-                                  double *restrict first, double *restrict skip,
-                                  double *restrict walks, double *restrict skips, SUMS_PARAMS)
+ * inlined, so that each case vectorizes; own_now, bought_now: which of the
+ * waiting this pass installs); first, skip: install_lane's first and
+ * *skipping, as doubles. */
+LANE_INLINE void install_row_body(size_t n, int cooled, int own, int own_now, int bought_now,
+                                  double s, double cur, double older, double *restrict wait,
+                                  const double *restrict each, const double *restrict per,
+                                  double *restrict own_wait, const double *restrict own_each,
+                                  const double *restrict own_per, const double *restrict need,
+                                  double *restrict inst, double *restrict inst_flops,
+                                  double *restrict inst_watts, double *restrict first,
+                                  double *restrict skip, double *restrict walks,
+                                  double *restrict skips, SUMS_PARAMS)
 {
     /* Four passes, each reading what the one before stored: in one pass
      * GCC's partial redundancy elimination turns a test of a value just
@@ -875,7 +903,7 @@ LANE_INLINE void install_row_body(size_t n, int cooled, int own, int own_now, do
     for (size_t l = 0; busy && own && own_now && l < n; l++)
         install_part_lanes(l, cooled, s, (walks[l] > 0) & (own_wait[l] > 0), own_wait, own_each,
                            own_per, need, inst, inst_flops, inst_watts, SUMS_ARGS);
-    for (size_t l = 0; busy && l < n; l++)
+    for (size_t l = 0; busy && bought_now && l < n; l++)
         install_part_lanes(l, cooled, s, (walks[l] > 0) & (wait[l] > 0) & (h[l] > 0), wait, each,
                            per, need, inst, inst_flops, inst_watts, SUMS_ARGS);
     for (size_t l = 0; l < n; l++) {
@@ -899,33 +927,34 @@ LANE_INLINE void install_row_body(size_t n, int cooled, int own, int own_now, do
 /* install_row_body in each case, a function of its own so that its
  * restrict parameters hold (inlined, they did not: the loop needed more
  * run-time alias tests than GCC makes, and stayed scalar). */
-CP_LANE_CLONES static void install_row(size_t n, int cooled, int own, int own_now, double s,
-                                       double cur, double older, ROW_PARAMS)
+CP_LANE_CLONES static void install_row(size_t n, int cooled, int own, int own_now, int bought_now,
+                                       double s, double cur, double older, ROW_PARAMS)
 {
     if (cooled && own)
-        install_row_body(n, 1, 1, own_now, s, cur, older, ROW_ARGS);
+        install_row_body(n, 1, 1, own_now, bought_now, s, cur, older, ROW_ARGS);
     else if (cooled)
-        install_row_body(n, 1, 0, 0, s, cur, older, ROW_ARGS);
+        install_row_body(n, 1, 0, 0, bought_now, s, cur, older, ROW_ARGS);
     else if (own)
-        install_row_body(n, 0, 1, own_now, s, cur, older, ROW_ARGS);
+        install_row_body(n, 0, 1, own_now, bought_now, s, cur, older, ROW_ARGS);
     else
-        install_row_body(n, 0, 0, 0, s, cur, older, ROW_ARGS);
+        install_row_body(n, 0, 0, 0, bought_now, s, cur, older, ROW_ARGS);
 }
 
 /* The walk of install_lane over the recent cohorts split .. t, every lane
  * side by side (r: where each lane's walk over the older ones left it). */
 static void install_recent(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t split,
-                           int own_now, const recent_lanes *r)
+                           int take, const recent_lanes *r)
 {
     const int own = f->own_wait != NULL;
+    const int own_now = (take & TAKE_OWN) != 0, bought_now = (take & TAKE_BOUGHT) != 0;
     for (size_t c = split; c <= t; c++) {
         const size_t at = c * f->lanes;
-        install_row(n, sp->thermal, own, own_now, sp->surv[t - c], (double)c, c < t ? 1.0 : 0.0,
-                    &f->wait[at], &f->watts[at], &f->flops[at], own ? &f->own_wait[at] : NULL,
-                    own ? &f->own_watts[at] : NULL, own ? &f->own_flops[at] : NULL,
-                    sp->thermal ? &f->need[at] : NULL, &f->inst[at], &f->inst_flops[at],
-                    &f->inst_watts[at], r->first, r->skip, f->walk_go, f->walk_still, r->h, r->hl,
-                    r->fleet, r->flops, r->watts, r->installed);
+        install_row(n, sp->thermal, own, own_now, bought_now, sp->surv[t - c], (double)c,
+                    c < t ? 1.0 : 0.0, &f->wait[at], &f->watts[at], &f->flops[at],
+                    own ? &f->own_wait[at] : NULL, own ? &f->own_watts[at] : NULL,
+                    own ? &f->own_flops[at] : NULL, sp->thermal ? &f->need[at] : NULL, &f->inst[at],
+                    &f->inst_flops[at], &f->inst_watts[at], r->first, r->skip, f->walk_go,
+                    f->walk_still, r->h, r->hl, r->fleet, r->flops, r->watts, r->installed);
     }
 }
 
@@ -936,7 +965,7 @@ static void install_recent(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
  * each lane's walk over any older ones (install_lane).  A walk over every
  * cohort any lane has waiting, side by side, was slower (tried twice: a
  * few lanes keep old cohorts waiting, and every lane then walks them). */
-static void install_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, int bought_only,
+static void install_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, int take,
                           const double *only, double *headroom, double *watts, double *fleet,
                           double *flops, double *installed)
 {
@@ -951,7 +980,7 @@ static void install_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t
                             .fleet = fleet[l],
                             .flops = flops[l],
                             .watts = watts[l]};
-            installed[l] = install_lane(sp, f, t, l, &ls, bought_only, split, &skipping);
+            installed[l] = install_lane(sp, f, t, l, &ls, take, split, &skipping);
             headroom[l] = ls.h;
             fleet[l] = ls.fleet;
             flops[l] = ls.flops;
@@ -969,7 +998,7 @@ static void install_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t
                             .installed = installed,
                             .first = f->walk_first,
                             .skip = f->walk_skip};
-    install_recent(sp, f, t, n, split, !bought_only, &r);
+    install_recent(sp, f, t, n, split, take, &r);
     for (size_t l = 0; l < n; l++)
         f->first_wait[l] = f->walk_first[l] >= 0 ? (uint16_t)f->walk_first[l] : f->first_wait[l];
 }
@@ -1093,15 +1122,15 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
     }
 }
 
-/* After a replacement, the waiting accelerators (bought_only: the bought
- * ones only) installed where power was freed (f->renew_freed above 0),
+/* After a replacement, the waiting accelerators (take: which) installed
+ * where power was freed (f->renew_freed above 0),
  * counted in out->installed; the replacement's budget is scratch by then. */
-static void install_freed(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, int bought_only,
+static void install_freed(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, int take,
                           double *headroom, double *watts, const cp_fleet_out *out)
 {
     const double *const freed = f->renew_freed;
     double *const more = f->renew_budget;
-    install_lanes(sp, f, t, n, bought_only, freed, headroom, watts, out->fleet, out->flops, more);
+    install_lanes(sp, f, t, n, take, freed, headroom, watts, out->fleet, out->flops, more);
     for (size_t l = 0; l < n; l++)
         out->installed[l] = freed[l] > 0 ? out->installed[l] + more[l] : out->installed[l];
 }
@@ -1136,22 +1165,23 @@ static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, s
             f->obsolete[l] -= freed[l];
             headroom[l] = headroom[l] + freed[l];
         }
-    install_freed(sp, f, t, n, 1, headroom, watts, out); /* the bought ones waiting */
+    install_freed(sp, f, t, n, TAKE_BOUGHT, headroom, watts, out);
     return 1;
 }
 
 /* Replacement by its own accelerators (inputs/README.md, step 3c), after
  * the bought ones' and only where the headroom is used up while no bought
- * accelerator waits: installed ones whose FLOP/s per watt is at most
+ * accelerator waits that is as good per watt as its own
+ * (bought_keep_waiting): installed ones whose FLOP/s per watt is at most
  * below[l] of this quarter's own (on offer) retire, oldest first, for its
  * own waiting and then for those on offer this quarter that it did not
- * take, which it now takes (they join cohort t).  Its own are judged
- * against their own FLOP/s per watt, not the bought ones': an operator
- * with no bought accelerator to install swaps an old chip for one of its
- * own only where its own earns the swap.  Bought ones go first, as they
- * do in the orders (the obsolete MW are ordered from the market): a
- * domestic chip that took a replacement's place would crowd out an
- * import that gives more FLOP/s per watt. */
+ * take, which it now takes (they join cohort t); the bought ones waiting
+ * stay waiting.  Its own are judged against their own FLOP/s per watt,
+ * not the bought ones': an operator swaps an old chip for one of its own
+ * only where its own earns the swap.  Bought ones go first, as they do in
+ * the orders (the obsolete MW are ordered from the market): a domestic
+ * chip that took a replacement's place would crowd out an import that
+ * gives more FLOP/s per watt. */
 static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
                            const cp_fleet_in *in, double *headroom, double *watts,
                            const cp_fleet_out *out)
@@ -1165,15 +1195,17 @@ static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         /* what is obsolete against its own at the start of the quarter (the
          * plan's sums: the bought ones may have replaced some of it since) */
         const double cap = f->own_obsolete[l];
-        /* the power used up, not below the draw (then nothing is removed) */
-        const int full = cap > 0 && headroom[l] == 0 &&
-                         !(waiting_watts(sp, f, f->wait, f->watts, t, f->first_wait[l], l) > 0);
+        /* the power used up, not below the draw (then nothing is removed);
+         * the bought ones waiting looked at last, where all else allows */
+        const int full = cap > 0 && headroom[l] == 0;
         f->own_waiting_w[l] =
             full ? waiting_watts(sp, f, f->own_wait, f->own_watts, t, f->first_wait[l], l) : 0;
         const double offer = in->own_units[l] > 0 ? in->own_units[l] : 0;
         const double untaken = offer * (1.0 - f->own_share[l]);
         const double w = full ? f->own_waiting_w[l] + untaken * each_watts[l] : 0;
-        want[l] = w < cap ? w : cap;
+        const int free_to = w > 0 && !bought_keep_waiting(sp, f, t, f->first_wait[l], l,
+                                                          each_flops[l], each_watts[l]);
+        want[l] = !free_to ? 0 : w < cap ? w : cap;
         any |= want[l] > 0;
         end = want[l] > 0 && f->own_end[l] > end ? f->own_end[l] : end;
     }
@@ -1198,7 +1230,7 @@ static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
          * part, obsolete against the bought ones too */
         f->obsolete[l] = f->obsolete[l] > freed[l] ? f->obsolete[l] - freed[l] : 0;
     }
-    install_freed(sp, f, t, n, 0, headroom, watts, out);
+    install_freed(sp, f, t, n, TAKE_OWN, headroom, watts, out);
 }
 
 /* Waiting accelerators beyond the buffer go back to the pool, the same
@@ -1352,7 +1384,8 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
                 out->flops, watts, headroom);
     if (sp->thermal)
         liquid_room(n, in->pue, in->power, in->liquid, f->sum_liquid, f->liquid_room);
-    install_lanes(sp, f, t, n, 0, NULL, headroom, watts, out->fleet, out->flops, out->installed);
+    install_lanes(sp, f, t, n, TAKE_ALL, NULL, headroom, watts, out->fleet, out->flops,
+                  out->installed);
     /* With replacement, what is left waiting where the headroom ran out:
      * all that waits from the oldest left. */
     double *const rest = in->replace_below ? f->renew_want : NULL;

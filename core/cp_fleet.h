@@ -26,9 +26,9 @@
  * and orders the rest from its market; they wait in cohorts of their own beside the
  * bought ones, are installed first among accelerators of the same age,
  * and never go back to the market's pool.  Where the power is used up and
- * no bought accelerator waits, its own (waiting, then those on offer it
- * did not take) replace what is far less efficient than this quarter's
- * own ones.
+ * no bought accelerator waits that is as good per watt as its own, its
+ * own (waiting, then those on offer it did not take) replace what is far
+ * less efficient than this quarter's own ones.
  *
  * Under a thermal limit (liquid-cooled power and the share of each
  * quarter's watts that need it, kept per cohort), accelerators that need

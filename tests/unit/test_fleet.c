@@ -771,6 +771,47 @@ Test(fleet, its_own_on_offer_replace_what_is_obsolete_against_them)
     destroy(&x);
 }
 
+/* Bought ones waiting that give less FLOP/s per watt than its own on offer
+ * do not keep its own from replacing: power 10 MW, then 12, filled by a
+ * starting fleet of 10 accelerators of 100 FLOP/s and 1 MW; bought ones of
+ * 150 FLOP/s and 1 MW (nothing obsolete against them: 100 > 0.5 x 150);
+ * the market ships 4 in q1 only; a quarter of growth ordered ahead, no
+ * inventory target; a stream offers 2 of 1,000 FLOP/s and 1 MW in q2 and
+ * q3; replace_below 0.5, PUE 1, nothing retires by age.
+ *   q1: growth 2: orders 2 free + 2 ahead = 4, all shipped; 2 installed,
+ *       2 wait (the buffer: a quarter of growth); nothing of its own on
+ *       offer.  Compute 10 x 100 + 2 x 150 = 1,300.
+ *   q2: power used up, the 2 bought ones wait, 150 FLOP/s a MW against
+ *       its own 1,000: they do not hold it back.  Its own takes none for
+ *       growth, so the 2 on offer replace 2 of the starting fleet (obsolete
+ *       against them: 100 and 150 <= 500; the oldest first) and are
+ *       installed, not the 2 bought ones (replaced 2, taken 2): compute
+ *       8 x 100 + 2 x 150 + 2 x 1,000 = 3,100.  The bought ones beyond
+ *       the buffer (0: no growth) go back to the market: none waiting.
+ *   q3: the same again, nothing bought waiting: compute 6 x 100 + 2 x 150
+ *       + 4 x 1,000 = 4,900.
+ * (With bought ones waiting keeping its own back, q2 replaced nothing:
+ * compute 1,300 and 3,100.) */
+Test(fleet, worse_bought_ones_waiting_do_not_keep_its_own_back)
+{
+    world x;
+    build(&x, STREAM_NODES, STREAM_EDGES,
+          FOREVER "d,order_horizon,1,,x,,\nd,initial_fleet,10,,x,,\nd,initial_flops,100,,x,,\n"
+                  "d,initial_watts,1e6,,x,,\nd,replace_below,0.5,,x,,\n",
+          TW_SERIES("cap", 0, 4, 0, 0) TW_SERIES("p", 10, 12, 12, 12) TW_FLAT("f", 150)
+              TW_FLAT("w", 1e6) TW_SERIES("ou", 0, 0, 2, 2) TW_FLAT("sf", 1000) TW_FLAT("sw", 1e6),
+          "replaced,W,d,replaced,acc,,x\ncompute,W,d,compute,FLOP/s,,x\n"
+          "taken,W,d,received_own,acc,,x\nwaiting,W,d,waiting,acc,,x\nfleet,W,d,output,acc,,x\n",
+          "");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){0, 0, 2, 2});
+    expect_metric(&x, 1, (double[]){1000, 1300, 3100, 4900});
+    expect_metric(&x, 2, (double[]){0, 0, 2, 2});
+    expect_metric(&x, 3, (double[]){0, 2, 0, 0});
+    expect_metric(&x, 4, (double[]){10, 12, 12, 12});
+    destroy(&x);
+}
+
 /* Nothing is removed where the power fell below the draw, its own on offer
  * or not: a starting fleet of 10 accelerators of 100 FLOP/s and 1 MW in
  * 10 MW; the power falls to 8 MW in q1 and q2 and comes back to 10 in q3;

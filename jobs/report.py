@@ -340,7 +340,9 @@ def diff_fan_chart(charts, rows, option, regions, unit, label):
         ax.set_ylabel(f"difference in {label} ({unit})", fontsize=8)
         charts.human_axis(ax.yaxis)
         time_axis(ax, part.period)
-        ax.legend(fontsize=7, loc="upper left")
+        # the band fans out from 0 upwards, downwards or both: where it
+        # leaves room (a fixed corner hid the curve of a loss)
+        ax.legend(fontsize=7, loc="best")
     return charts.save(fig, f"diff-{option}.png")
 
 

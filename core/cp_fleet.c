@@ -1030,7 +1030,8 @@ LANE_INLINE void replace_cohort(const cp_fleet_spec *sp, cp_fleet *f, size_t t, 
         /* old ? min : 0, as a product: GCC threads the select into
          * branches where cap is INFINITY (no thermal limit), and the loop
          * no longer vectorizes; + 0.0 turns the product's -0 into 0. */
-        const double r = (r0 < cap ? r0 : cap) * old + 0.0;
+        const double m = r0 < cap ? r0 : cap;
+        const double r = (m > 0 ? m : 0) * old + 0.0;
         const double part = r > 0 ? (r < w ? r / w : 1.0) : 0, units = s * inst[l];
         fleet[l] -= units * part;
         flops[l] -= s * fl[l] * part;
@@ -1067,7 +1068,8 @@ LANE_INLINE void replace_start(const cp_fleet_start *st, double *restrict mult, 
                         obsolete_by(below[l], flops_in[l], watts_in[l], st->flops, st->watts);
         const double cap = q > 0 ? budget[l] / q : INFINITY;
         const double r0 = left < w0 ? left : w0;
-        const double r = old ? (r0 < cap ? r0 : cap) : 0;
+        const double m = r0 < cap ? r0 : cap;
+        const double r = old && m > 0 ? m : 0;
         const double part = r > 0 ? (r < w0 ? r / w0 : 1.0) : 0;
         fleet[l] -= units * part;
         flops[l] -= units * st->flops * part;

@@ -738,21 +738,26 @@ static double install_part(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
 }
 
 /* The watts still waiting in lane l's cohorts c .. t of wait (age-0
- * units per cohort) whose accelerators draw watts each: for the bought
- * ones (f->wait, f->watts) what replacement by bought ones may make room
- * for, for its own (f->own_wait, f->own_watts) what replacement by its
- * own may.  Waiting accelerators are recent (a third of a quarter old in
- * the baseline's median), so these cohorts are few. */
+ * units per cohort) whose accelerators draw watts each, and with flops
+ * not NULL (FLOP/s each) their FLOP/s in *flops_out: for the bought ones
+ * (f->wait, f->watts) what replacement by bought ones may make room for,
+ * for its own (f->own_wait, f->own_watts) what replacement by its own
+ * may.  Waiting accelerators are recent (a third of a quarter old in the
+ * baseline's median), so these cohorts are few. */
 static double waiting_watts(const cp_fleet_spec *sp, const cp_fleet *f, const double *wait,
-                            const double *watts, size_t t, size_t c, size_t l)
+                            const double *watts, const double *flops, size_t t, size_t c, size_t l,
+                            double *flops_out)
 {
     const size_t L = f->lanes;
-    double w = 0;
+    double w = 0, fl = 0;
     for (; c <= t; c++) {
         const size_t at = c * L + l;
-        const double s = sp->surv[t - c];
-        w += wait[at] > 0 ? s * wait[at] * watts[at] : 0;
+        const double k = wait[at] > 0 ? sp->surv[t - c] * wait[at] : 0;
+        w += k * watts[at];
+        fl += flops ? k * flops[at] : 0;
     }
+    if (flops)
+        *flops_out = fl;
     return w;
 }
 
@@ -770,22 +775,16 @@ enum { TAKE_BOUGHT = 1, TAKE_OWN = 2, TAKE_ALL = TAKE_BOUGHT | TAKE_OWN };
 static int bought_keep_waiting(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t c,
                                size_t l, double flops, double watts)
 {
-    const size_t L = f->lanes;
-    double w = 0, fl = 0;
-    for (; c <= t; c++) {
-        const size_t at = c * L + l;
-        const double k = f->wait[at] > 0 ? sp->surv[t - c] * f->wait[at] : 0;
-        w += k * f->watts[at];
-        fl += k * f->flops[at];
-    }
+    double fl = 0;
+    const double w = waiting_watts(sp, f, f->wait, f->watts, f->flops, t, c, l, &fl);
     return w > 0 && !(fl * watts < flops * w);
 }
 
 /* Installs lane l's waiting accelerators (take: which) in its cohorts
  * older than split (all of them: split > t), oldest cohort first (its own
- * before bought ones of the same age), while the headroom (W) lasts, and with a thermal limit
- * (ls->hl not NULL: the liquid-cooled headroom, W) while that lasts for the
- * cohorts that need it; keeps the sums in ls.  Returns how many it
+ * before bought ones of the same age), while the headroom (W) lasts, and
+ * with a thermal limit (ls->hl not NULL: the liquid-cooled headroom, W)
+ * while that lasts for the cohorts that need it; keeps the sums in ls.  Returns how many it
  * installed; *skipping: 1 where every cohort it looked at was empty, so
  * that the walk has not begun (install_recent goes on from split).  Scalar:
  * each cohort's share depends on what the older ones left. */
@@ -1200,8 +1199,9 @@ static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
         /* the power used up, not below the draw (then nothing is removed);
          * the bought ones waiting looked at last, where all else allows */
         const int full = cap > 0 && headroom[l] == 0;
-        f->own_waiting_w[l] =
-            full ? waiting_watts(sp, f, f->own_wait, f->own_watts, t, f->first_wait[l], l) : 0;
+        f->own_waiting_w[l] = full ? waiting_watts(sp, f, f->own_wait, f->own_watts, NULL, t,
+                                                   f->first_wait[l], l, NULL)
+                                   : 0;
         const double offer = in->own_units[l] > 0 ? in->own_units[l] : 0;
         const double untaken = offer * (1.0 - f->own_share[l]);
         const double w = full ? f->own_waiting_w[l] + untaken * each_watts[l] : 0;
@@ -1394,7 +1394,7 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
     for (size_t l = 0; rest && l < n; l++) {
         const int wanted = in->replace_below[l] > 0 && f->obsolete[l] > 0;
         rest[l] = wanted && !(headroom[l] > 0)
-                      ? waiting_watts(sp, f, f->wait, f->watts, t, f->first_wait[l], l)
+                      ? waiting_watts(sp, f, f->wait, f->watts, NULL, t, f->first_wait[l], l, NULL)
                       : 0;
     }
     if (!rest || !replace_and_install(sp, f, t, n, in, headroom, watts, out))

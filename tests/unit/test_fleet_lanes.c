@@ -316,6 +316,24 @@ Test(fleet_lanes, installation_takes_the_oldest_first)
     free(own0);
 }
 
+/* The replacement walks' inputs at quarter t: inputs_at's, and in every
+ * fifth lane its own give 5e12 FLOP/s a W (bought ones 1e12-2.3e12), the
+ * power stays near 8 MW and nothing is bought after quarter 5, so that
+ * once the bought ones waiting are in, its own replace too (step 3c);
+ * below: replace_below, 0.6 in most lanes and 0 (never) in every
+ * seventh. */
+static void replacement_inputs_at(size_t t, lanes_in *x, double *below)
+{
+    inputs_at(t, x);
+    for (size_t l = 1; l < LANES; l += 5) {
+        x->own_flops[l] = x->own_units[l] * 3e15;
+        x->power[l] = 8.0 * (0.9 + 0.2 * wobble(l, t, 7));
+        x->units[l] = t < 6 ? x->units[l] : 0;
+    }
+    for (size_t l = 0; l < LANES; l++)
+        below[l] = l % 7 == 3 ? 0 : 0.6;
+}
+
 /* The same walk with replacement (replace_below 0.6: the starting fleet
  * becomes obsolete near quarter 8, the first cohorts near 10; 0 in every
  * seventh lane, which replaces nothing): the
@@ -338,19 +356,8 @@ Test(fleet_lanes, replacement_keeps_the_sums_true)
     cr_assert(x && o);
     const cp_fleet_out out = OUT_OF(o);
     double replaced = 0, by_own = 0, below[LANES];
-    for (size_t l = 0; l < LANES; l++) /* 0.6 in most lanes, 0 (never) in every seventh */
-        below[l] = l % 7 == 3 ? 0 : 0.6;
     for (size_t t = 0; t < QUARTERS; t++) {
-        inputs_at(t, x);
-        /* In every fifth lane its own give 5e12 FLOP/s a W (bought ones
-         * 1e12-2.3e12), the power stays near 8 MW and nothing is bought
-         * after quarter 5: once the bought ones waiting are in, its own
-         * replace too (step 3c) */
-        for (size_t l = 1; l < LANES; l += 5) {
-            x->own_flops[l] = x->own_units[l] * 3e15;
-            x->power[l] = 8.0 * (0.9 + 0.2 * wobble(l, t, 7));
-            x->units[l] = t < 6 ? x->units[l] : 0;
-        }
+        replacement_inputs_at(t, x, below);
         const cp_fleet_in in = fleet_in_of(x, below);
         cp_fleet_plan(&sp, &f, t, LANES, &in);
         check_installed(&sp, &f, t);
@@ -423,15 +430,8 @@ static void replacement_walk(size_t l0, size_t n, lanes_out *out)
     lanes_in *x = calloc(1, sizeof *x);
     cr_assert(x);
     double below[LANES];
-    for (size_t l = 0; l < LANES; l++)
-        below[l] = l % 7 == 3 ? 0 : 0.6;
     for (size_t t = 0; t < QUARTERS; t++) {
-        inputs_at(t, x);
-        for (size_t l = 1; l < LANES; l += 5) {
-            x->own_flops[l] = x->own_units[l] * 3e15;
-            x->power[l] = 8.0 * (0.9 + 0.2 * wobble(l, t, 7));
-            x->units[l] = t < 6 ? x->units[l] : 0;
-        }
+        replacement_inputs_at(t, x, below);
         cp_fleet_in in = fleet_in_of(x, below);
         cp_fleet_out o = OUT_OF(&out[t]);
         from_lane(&in, &o, l0);

@@ -618,7 +618,7 @@ receive_bought(size_t n, const double *restrict arrived, const double *restrict 
                const double *restrict resold, const double *restrict flops_in,
                const double *restrict watts_in, double *restrict wait, double *restrict flops,
                double *restrict watts, double *restrict received, double *restrict received_own,
-               double *restrict received_own_flops)
+               double *restrict received_own_flops, double *restrict received_new_flops)
 {
     for (size_t l = 0; l < n; l++) {
         const double a = arrived[l] + units[l];
@@ -628,6 +628,7 @@ receive_bought(size_t n, const double *restrict arrived, const double *restrict 
         received[l] = a + resold[l]; /* resold ones joined their own cohorts */
         received_own[l] = 0;
         received_own_flops[l] = 0;
+        received_new_flops[l] = a * flops_in[l]; /* what the cohort will count */
     }
 }
 
@@ -652,18 +653,19 @@ receive_own(size_t n, const double *restrict units, const double *restrict flops
 
 /* Deliveries join cohort t: bought ones, and with a thermal limit the
  * share of their watts that need liquid-cooled racks, and its own. */
-LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in, double *received,
-                         double *received_own, double *received_own_flops)
+LANE_INLINE void receive(cp_fleet *f, size_t t, size_t n, const cp_fleet_in *in,
+                         const cp_fleet_out *out)
 {
     const size_t at = t * f->lanes;
     receive_bought(n, f->arrived, in->units, f->resold, in->flops, in->watts, &f->wait[at],
-                   &f->flops[at], &f->watts[at], received, received_own, received_own_flops);
+                   &f->flops[at], &f->watts[at], out->received, out->received_own,
+                   out->received_own_flops, out->received_new_flops);
     for (size_t l = 0; f->need && l < n; l++)
         f->need[at + l] = need_now(in->needs, l);
     if (f->own_wait && in->own_units)
         receive_own(n, in->own_units, in->own_flops, in->own_watts, f->own_share, &f->own_wait[at],
-                    &f->own_flops[at], &f->own_watts[at], received, received_own,
-                    received_own_flops);
+                    &f->own_flops[at], &f->own_watts[at], out->received, out->received_own,
+                    out->received_own_flops);
 }
 
 /* Takes from one waiting part of a cohort (w: age-0 units, s its
@@ -1378,7 +1380,7 @@ CP_LANE_CLONES void cp_fleet_step(const cp_fleet_spec *sp, cp_fleet *f, size_t t
 {
     if (f->planned != t + 1)
         cp_fleet_plan(sp, f, t, n, in);
-    receive(f, t, n, in, out->received, out->received_own, out->received_own_flops);
+    receive(f, t, n, in, out);
     /* The headroom and the watts live in unfilled and power_used until
      * power_reports. */
     double *const headroom = out->unfilled, *const watts = out->power_used;

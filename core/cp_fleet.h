@@ -175,7 +175,8 @@ typedef struct cp_fleet_in {
 typedef struct cp_fleet_out {
     double *fleet, *flops, *power_used, *waiting, *installed, *orders, *target, *unfilled,
         *waiting_age, *received, *waiting_own, *received_own, *replaced,
-        *received_own_flops; /* FLOP/s of its own taken this quarter */
+        *received_own_flops, /* FLOP/s of its own taken this quarter */
+        *received_new_flops; /* FLOP/s of the new bought ones delivered (not resold ones) */
     uint8_t *bound;          /* CP_FLEET_BOUND_* */
 } cp_fleet_out;
 

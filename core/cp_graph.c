@@ -115,7 +115,8 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
                    F(CP_FIELD_WAITING) | F(CP_FIELD_DEPLOYED) | F(CP_FIELD_ORDERS) |
                    F(CP_FIELD_TARGET) | F(CP_FIELD_UNFILLED) | F(CP_FIELD_WAITING_AGE) |
                    F(CP_FIELD_RECEIVED) | F(CP_FIELD_WAITING_OWN) | F(CP_FIELD_RECEIVED_OWN) |
-                   F(CP_FIELD_REPLACED) | F(CP_FIELD_RECEIVED_OWN_FLOPS)},
+                   F(CP_FIELD_REPLACED) | F(CP_FIELD_RECEIVED_OWN_FLOPS) |
+                   F(CP_FIELD_RECEIVED_NEW_FLOPS)},
     [CP_NODE_MARKET] = {.name = "market",
                         .n_params = 0,
                         .role_min = {[CP_ROLE_IN] = 1},
@@ -140,11 +141,26 @@ static const kind_spec kinds[CP_NODE_KIND_COUNT] = {
 static const char *const role_names[CP_ROLE_COUNT] = {"in",    "scale",  "flow",         "price",
                                                       "units", "power",  "flops",        "watts",
                                                       "cap",   "liquid", "needs_liquid", "start"};
+/* Indexed by field, so that a name cannot drift from its field. */
 static const char *const field_names[CP_FIELD_COUNT] = {
-    "output",      "compute",      "power_used", "waiting",
-    "deployed",    "orders",       "target",     "unfilled",
-    "waiting_age", "idle",         "unsold",     "received",
-    "waiting_own", "received_own", "replaced",   "received_own_flops"};
+    [CP_FIELD_OUTPUT] = "output",
+    [CP_FIELD_COMPUTE] = "compute",
+    [CP_FIELD_POWER_USED] = "power_used",
+    [CP_FIELD_WAITING] = "waiting",
+    [CP_FIELD_DEPLOYED] = "deployed",
+    [CP_FIELD_ORDERS] = "orders",
+    [CP_FIELD_TARGET] = "target",
+    [CP_FIELD_UNFILLED] = "unfilled",
+    [CP_FIELD_WAITING_AGE] = "waiting_age",
+    [CP_FIELD_IDLE] = "idle",
+    [CP_FIELD_UNSOLD] = "unsold",
+    [CP_FIELD_RECEIVED] = "received",
+    [CP_FIELD_WAITING_OWN] = "waiting_own",
+    [CP_FIELD_RECEIVED_OWN] = "received_own",
+    [CP_FIELD_REPLACED] = "replaced",
+    [CP_FIELD_RECEIVED_OWN_FLOPS] = "received_own_flops",
+    [CP_FIELD_RECEIVED_NEW_FLOPS] = "received_new_flops",
+};
 
 const char *cp_graph_kind_name(cp_node_kind kind)
 {

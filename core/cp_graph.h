@@ -28,7 +28,7 @@
 #define CP_NAME_MAX 64
 #define CP_UNIT_MAX 32
 #define CP_PARAMS_MAX 13
-#define CP_FIELDS_MAX 16
+#define CP_FIELDS_MAX 17
 #define CP_LABEL_MAX 32
 /* 'start' inputs a deploy node takes: vintages of its starting fleet
  * beside the one its own initial_* parameters describe. */
@@ -84,6 +84,7 @@ typedef enum cp_field {
     CP_FIELD_RECEIVED_OWN,       /* deploy: of the received, its own taken (from streams) */
     CP_FIELD_REPLACED,           /* deploy: accelerators retired early to make room for new ones */
     CP_FIELD_RECEIVED_OWN_FLOPS, /* deploy: FLOP/s of its own taken this quarter */
+    CP_FIELD_RECEIVED_NEW_FLOPS, /* deploy: FLOP/s of the new bought ones delivered this quarter */
     CP_FIELD_COUNT
 } cp_field;
 _Static_assert(CP_FIELD_COUNT <= CP_FIELDS_MAX, "a node with fields holds every field");

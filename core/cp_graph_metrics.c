@@ -44,7 +44,7 @@ static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *
                               "unknown field '%s' (known: output, compute, power_used, "
                               "waiting, deployed, orders, target, unfilled, waiting_age, "
                               "idle, unsold, received, waiting_own, received_own, replaced, "
-                              "received_own_flops)",
+                              "received_own_flops, received_new_flops)",
                               fname);
     if (!cp_graph_has_field(g->nodes[node].kind, field))
         return cp_table_error(t, r, c[3], err, CP_EINVAL, "%s node '%s' has no field '%s'",

@@ -712,6 +712,7 @@ LANE_INLINE void eval_deploy(const cp_model *m, cp_workspace *w, const mnode *nd
                              .received_own = &out[CP_FIELD_RECEIVED_OWN * LANES],
                              .replaced = &out[CP_FIELD_REPLACED * LANES],
                              .received_own_flops = &out[CP_FIELD_RECEIVED_OWN_FLOPS * LANES],
+                             .received_new_flops = &out[CP_FIELD_RECEIVED_NEW_FLOPS * LANES],
                              .bound = labels_of(m, w, nd->index)};
     cp_fleet_pool *pool = nd->market >= 0 ? &w->pools[nd->market] : NULL;
     cp_fleet_step(&m->fleet_spec[nd->state], &w->fleets[nd->state], t, n, &in, pool, &fo);

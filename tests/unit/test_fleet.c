@@ -263,27 +263,66 @@ Test(fleet, a_cohort_keeps_its_flops_and_watts_and_retires_by_age)
  *       b gets 0.02 MW and orders 20, met by new production (capacity 40).
  *   q3: capacity 0; b gains 0.01 MW and orders 10: the pool resells 10 of
  *       a's q1 cohort (100 FLOP/s each, q3's are 7), and 10 stay unsold. */
-Test(fleet, returned_accelerators_are_resold)
+/* The graph of returned_accelerators_are_resold: a market of capacity
+ * cap, regions a and b of power pa and pb, both buying accelerators of
+ * watts w; a's FLOP/s are f's, b's those of node b_chip (f, or its own
+ * chip fc). */
+static void build_resale(world *x, const char *b_chip, const char *metrics)
 {
-    world x;
-    build(&x,
+    char edges[512];
+    snprintf(edges, sizeof edges,
+             "cap,m,in,,,x,\nm,a,units,,,x,\nm,b,units,,,x,\npa,a,power,,,x,\npb,b,power,,,x,\n"
+             "f,a,flops,,,x,\nw,a,watts,,,x,\n%s,b,flops,,,x,\nw,b,watts,,,x,\n",
+             b_chip);
+    build(x,
           "cap,supply,W,acc,,x\nm,market,W,acc,,x\npa,supply,A,MW,,x\npb,supply,B,MW,,x\n"
-          "f,supply,W,FLOP/s,,x\nw,supply,W,W,,x\na,deploy,A,acc,,x\nb,deploy,B,acc,,x\n",
-          "cap,m,in,,,x,\nm,a,units,,,x,\nm,b,units,,,x,\npa,a,power,,,x,\npb,b,power,,,x,\n"
-          "f,a,flops,,,x,\nw,a,watts,,,x,\nf,b,flops,,,x,\nw,b,watts,,,x,\n",
+          "f,supply,W,FLOP/s,,x\nfc,supply,B,FLOP/s,,x\nw,supply,W,W,,x\n"
+          "a,deploy,A,acc,,x\nb,deploy,B,acc,,x\n",
+          edges,
           "a,lifetime,1000,,x,,\na,lifetime_shape,20,,x,,\na,pue,1,,x,,\na,order_horizon,1,,x,,\n"
           "b,lifetime,1000,,x,,\nb,lifetime_shape,20,,x,,\nb,pue,1,,x,,\n",
           TW_SERIES("cap", 40, 40, 40, 0) TW_SERIES("pa", 0.02, 0.04, 0.04, 0.04)
-              TW_SERIES("pb", 0, 0, 0.02, 0.03) TW_SERIES("f", 1, 100, 3, 7) TW_FLAT("w", 1000),
-          "wa,A,a,waiting,acc,,x\nrb,B,b,received,acc,,x\nfb,B,b,output,acc,,x\n"
-          "cb,B,b,compute,FLOP/s,,x\nunsold,W,m,unsold,acc,,x\n",
-          "");
+              TW_SERIES("pb", 0, 0, 0.02, 0.03) TW_SERIES("f", 1, 100, 3, 7)
+                  TW_SERIES("fc", 1, 50, 2, 5) TW_FLAT("w", 1000),
+          metrics, "");
+}
+
+Test(fleet, returned_accelerators_are_resold)
+{
+    world x;
+    build_resale(&x, "f",
+                 "wa,A,a,waiting,acc,,x\nrb,B,b,received,acc,,x\nfb,B,b,output,acc,,x\n"
+                 "cb,B,b,compute,FLOP/s,,x\nunsold,W,m,unsold,acc,,x\n");
     cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
     expect_metric(&x, 0, (double[]){0, 20, 0, 0});
     expect_metric(&x, 1, (double[]){0, 0, 20, 10});
     expect_metric(&x, 2, (double[]){0, 0, 20, 30});
     expect_metric(&x, 3, (double[]){0, 0, 20 * 3, 20 * 3 + 10 * 100});
     expect_metric(&x, 4, (double[]){0, 0, 0, 10});
+    destroy(&x);
+}
+
+/* received_new_flops counts each buyer's new accelerators at the FLOP/s
+ * of its own chip of the quarter, and not the resold ones (they were
+ * counted when first shipped).  The graph of returned_accelerators_are_
+ * resold, with b importing a chip of its own (fc: 1, 50, 2, 5 FLOP/s,
+ * as China imports the licensable class):
+ *   a: 20 new of 1 FLOP/s in q0, 40 of 100 in q1, none after.
+ *   b: 20 new of 2 in q2; in q3 10 resold (a's q1 cohort) and none new:
+ *      received 10, its new 0.
+ * The World's sum of the two: 20, 4000, 40, 0. */
+Test(fleet, new_flops_count_each_buyers_chip_and_not_the_resold)
+{
+    world x;
+    build_resale(&x, "fc",
+                 "na,A,a,received_new_flops,FLOP/s,,x\nnb,B,b,received_new_flops,FLOP/s,,x\n"
+                 "rb,B,b,received,acc,,x\n"
+                 "new,W,a,received_new_flops,FLOP/s,,x\nnew,W,b,received_new_flops,FLOP/s,,x\n");
+    cp_model_simulate(x.m, x.w, 0, 1, x.cells, 1, NULL);
+    expect_metric(&x, 0, (double[]){20, 4000, 0, 0});
+    expect_metric(&x, 1, (double[]){0, 0, 40, 0});
+    expect_metric(&x, 2, (double[]){0, 0, 20, 10});
+    expect_metric(&x, 3, (double[]){20, 4000, 40, 0});
     destroy(&x);
 }
 

@@ -56,7 +56,8 @@ typedef struct lanes_in {
 typedef struct lanes_out {
     double fleet[LANES], flops[LANES], power_used[LANES], waiting[LANES], installed[LANES],
         orders[LANES], target[LANES], unfilled[LANES], waiting_age[LANES], received[LANES],
-        waiting_own[LANES], received_own[LANES], replaced[LANES], received_own_flops[LANES];
+        waiting_own[LANES], received_own[LANES], replaced[LANES], received_own_flops[LANES],
+        received_new_flops[LANES];
     uint8_t bound[LANES];
 } lanes_out;
 
@@ -143,7 +144,8 @@ static void check_first_wait(const cp_fleet *f, size_t t)
         .target = (o)->target, .unfilled = (o)->unfilled, .waiting_age = (o)->waiting_age,         \
         .received = (o)->received, .waiting_own = (o)->waiting_own,                                \
         .received_own = (o)->received_own, .replaced = (o)->replaced,                              \
-        .received_own_flops = (o)->received_own_flops, .bound = (o)->bound                         \
+        .received_own_flops = (o)->received_own_flops,                                             \
+        .received_new_flops = (o)->received_new_flops, .bound = (o)->bound                         \
     }
 
 /* The waiting reports as sums over every cohort from the first, in the
@@ -403,13 +405,21 @@ static void from_lane(cp_fleet_in *in, cp_fleet_out *out, size_t l0)
                             &in->liquid, &in->needs,     &in->replace_below};
     for (size_t k = 0; k < sizeof ins / sizeof *ins; k++)
         *ins[k] = *ins[k] ? *ins[k] + l0 : NULL;
-    double **outs[] = {&out->fleet,       &out->flops,
-                       &out->power_used,  &out->waiting,
-                       &out->installed,   &out->orders,
-                       &out->target,      &out->unfilled,
-                       &out->waiting_age, &out->received,
-                       &out->waiting_own, &out->received_own,
-                       &out->replaced,    &out->received_own_flops};
+    double **outs[] = {&out->fleet,
+                       &out->flops,
+                       &out->power_used,
+                       &out->waiting,
+                       &out->installed,
+                       &out->orders,
+                       &out->target,
+                       &out->unfilled,
+                       &out->waiting_age,
+                       &out->received,
+                       &out->waiting_own,
+                       &out->received_own,
+                       &out->replaced,
+                       &out->received_own_flops,
+                       &out->received_new_flops};
     for (size_t k = 0; k < sizeof outs / sizeof *outs; k++)
         *outs[k] += l0;
     out->bound += l0;

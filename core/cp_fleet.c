@@ -1050,30 +1050,33 @@ LANE_INLINE void replace_cohort(const cp_fleet_spec *sp, cp_fleet *f, size_t t, 
 }
 
 /* replace_lanes' pass over one vintage of the starting fleet (mult: its
- * multipliers, per lane), which is older than every cohort; needs NULL
- * without a thermal limit. */
+ * multipliers, per lane), which is older than every cohort; cooled as in
+ * replace_cohort (needs is read only under a thermal limit).  Written as
+ * replace_cohort is, without branches: the vintage's figures are read
+ * into locals and the selects are products, so that the loop vectorizes
+ * (scalar, it was half of replace_lanes' time). */
 LANE_INLINE void replace_start(const cp_fleet_start *st, double *restrict mult, size_t t, size_t n,
-                               const double *restrict below, const double *restrict flops_in,
-                               const double *restrict watts_in, const double *restrict needs,
-                               const double *restrict want, double *restrict budget,
-                               double *restrict freed, double *restrict fleet,
-                               double *restrict flops, double *restrict watts,
-                               double *restrict replaced)
+                               int cooled, const double *restrict below,
+                               const double *restrict flops_in, const double *restrict watts_in,
+                               const double *restrict needs, const double *restrict want,
+                               double *restrict budget, double *restrict freed,
+                               double *restrict fleet, double *restrict flops,
+                               double *restrict watts, double *restrict replaced)
 {
-    const double si = st->surv[t];
+    const double si = st->surv[t], each = st->units, st_flops = st->flops, st_watts = st->watts;
     for (size_t l = 0; l < n; l++) {
-        const double q = needs ? need_now(needs, l) : 0;
-        const double units = st->units * mult[l] * si, w0 = units * st->watts;
+        const double q = cooled ? need_now(needs, l) : 0;
+        const double units = each * mult[l] * si, w0 = units * st_watts;
         const double left = want[l] - freed[l];
         const int old = (w0 > 0) & (left > 0) &
-                        obsolete_by(below[l], flops_in[l], watts_in[l], st->flops, st->watts);
+                        obsolete_by(below[l], flops_in[l], watts_in[l], st_flops, st_watts);
         const double cap = q > 0 ? budget[l] / q : INFINITY;
         const double r0 = left < w0 ? left : w0;
         const double m = r0 < cap ? r0 : cap;
-        const double r = old && m > 0 ? m : 0;
+        const double r = (m > 0 ? m : 0) * old + 0.0; /* as in replace_cohort */
         const double part = r > 0 ? (r < w0 ? r / w0 : 1.0) : 0;
         fleet[l] -= units * part;
-        flops[l] -= units * st->flops * part;
+        flops[l] -= units * st_flops * part;
         watts[l] -= w0 * part;
         mult[l] = part < 1.0 ? mult[l] * (1.0 - part) : 0;
         budget[l] -= r * q;
@@ -1107,9 +1110,15 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
         budget[l] = room ? room[l] : INFINITY;
         freed[l] = replaced[l] = 0;
     }
-    for (size_t v = 0; v < sp->n_start; v++)
-        replace_start(&sp->start[v], &f->start[v * f->lanes], t, n, below, flops_in, watts_in,
-                      room ? needs : NULL, want, budget, freed, fleet, flops, watts, replaced);
+    for (size_t v = 0; v < sp->n_start; v++) {
+        double *const mult = &f->start[v * f->lanes];
+        if (room)
+            replace_start(&sp->start[v], mult, t, n, 1, below, flops_in, watts_in, needs, want,
+                          budget, freed, fleet, flops, watts, replaced);
+        else
+            replace_start(&sp->start[v], mult, t, n, 0, below, flops_in, watts_in, needs, want,
+                          budget, freed, fleet, flops, watts, replaced);
+    }
     for (size_t c = 0; c < end; c++) {
         int more = 0; /* lanes that still want room, and have liquid-cooled room for it */
         for (size_t l = 0; l < n; l++)

@@ -567,6 +567,13 @@ static void chunk_count(chunk *ch, const double *x, size_t n, double *sums)
     ch->each = each;
     if (one_bucket)
         add_carry(ch, ch->slot[0], (unsigned)n);
+    /* The counters are mostly a cache miss each (the sketches of a run
+     * are many times a core's cache): asked for all at once first, they
+     * arrive together, where the counting loop waited on each in turn
+     * (the reduction 10.5 to 8.5 us a sample in the baseline, the fastest of
+     * five alternating runs). */
+    for (size_t i = 0; each && i < n; i++)
+        __builtin_prefetch((const void *)ch->slot[i], 1, 3);
     if (sums && each) {
         double s1 = sums[0], s2 = sums[1];
         for (size_t i = 0; i < n; i++) {

@@ -206,7 +206,27 @@ LANE_INLINE void add_obsolete(const obsolete_test *ob, size_t l, size_t c, doubl
 /* The starting fleet's sums for lanes l0 .. l0 + m - 1, vintage by
  * vintage (into arrays of its own: adding the vintages into
  * installed_block's sums kept those out of registers, a microsecond a
- * sample). */
+ * sample).  The obsolete watts (o against the bought ones, ob not NULL; p
+ * against its own, own not NULL) in loops of their own, so that no loop
+ * tests a pointer lane by lane (which kept it scalar); o and p are 0
+ * where there is no test. */
+LANE_INLINE void start_obsolete(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
+                                size_t m, const obsolete_test *ob, double *restrict o)
+{
+    const double *restrict below = ob->below + l0, *restrict fin = ob->flops_in + l0,
+                           *restrict win = ob->watts_in + l0;
+    for (size_t v = 0; v < sp->n_start; v++) {
+        const cp_fleet_start *st = &sp->start[v];
+        const double units = st->units, fl = st->flops, wt = st->watts, si = st->surv[t];
+        const double *restrict mult = &f->start[v * f->lanes + l0];
+        for (size_t l = 0; l < m; l++) {
+            const double wv = units * mult[l] * wt * si;
+            const double ov = obsolete_by(below[l], fin[l], win[l], fl, wt) ? wv : 0;
+            o[l] = v ? o[l] + ov : ov;
+        }
+    }
+}
+
 LANE_INLINE void start_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
                             size_t m, const obsolete_test *ob, const obsolete_test *own,
                             double *restrict a, double *restrict b, double *restrict w,
@@ -214,21 +234,24 @@ LANE_INLINE void start_sums(const cp_fleet_spec *sp, const cp_fleet *f, size_t t
 {
     for (size_t v = 0; v < sp->n_start; v++) {
         const cp_fleet_start *st = &sp->start[v];
+        const double units = st->units, fl = st->flops, wt = st->watts;
         const double si = st->surv[t], si1 = st->surv[t + 1];
         const double *restrict mult = &f->start[v * f->lanes + l0];
         for (size_t l = 0; l < m; l++) {
-            const double fleet0 = st->units * mult[l]; /* exact when the multiplier is 1 */
-            const double wv = fleet0 * st->watts * si;
-            const double ov = ob && is_obsolete(ob, l0 + l, st->flops, st->watts) ? wv : 0;
-            const double pv = own && is_obsolete(own, l0 + l, st->flops, st->watts) ? wv : 0;
+            const double fleet0 = units * mult[l]; /* exact when the multiplier is 1 */
+            const double wv = fleet0 * wt * si;
             a[l] = v ? a[l] + fleet0 * si : fleet0 * si;
-            b[l] = v ? b[l] + fleet0 * st->flops * si : fleet0 * st->flops * si;
+            b[l] = v ? b[l] + fleet0 * fl * si : fleet0 * fl * si;
             w[l] = v ? w[l] + wv : wv;
-            w1[l] = v ? w1[l] + fleet0 * st->watts * si1 : fleet0 * st->watts * si1;
-            o[l] = v ? o[l] + ov : ov;
-            p[l] = v ? p[l] + pv : pv;
+            w1[l] = v ? w1[l] + fleet0 * wt * si1 : fleet0 * wt * si1;
         }
     }
+    for (size_t l = 0; l < m; l++)
+        o[l] = p[l] = 0;
+    if (ob)
+        start_obsolete(sp, f, t, l0, m, ob, o);
+    if (own)
+        start_obsolete(sp, f, t, l0, m, own, p);
 }
 
 /* installed_sums for lanes l0 .. l0 + m - 1 (m at most SUM_BLOCK; the

@@ -1143,9 +1143,16 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
                           budget, freed, fleet, flops, watts, replaced);
     }
     for (size_t c = 0; c < end; c++) {
-        int more = 0; /* lanes that still want room, and have liquid-cooled room for it */
+        /* Lanes that still want room.  Not only those with liquid-cooled
+         * room left: a cohort whose share needing liquid is at least this
+         * quarter's frees as much of it as its replacement takes, so it is
+         * replaced where the room is used up (replace_cohort).  Stopping
+         * at the room, as this did until 4 Dec 2026, made a lane's
+         * replacement depend on whether another lane in its chunk kept the
+         * walk going: a sample depended on its neighbours. */
+        int more = 0;
         for (size_t l = 0; l < n; l++)
-            more |= (want[l] - freed[l] > 0) & (budget[l] > 0);
+            more |= want[l] - freed[l] > 0;
         if (!more)
             break;
         if (room)

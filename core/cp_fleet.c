@@ -208,8 +208,8 @@ LANE_INLINE void add_obsolete(const obsolete_test *ob, size_t l, size_t c, doubl
  * installed_block's sums kept those out of registers, a microsecond a
  * sample).  The obsolete watts (o against the bought ones, ob not NULL; p
  * against its own, own not NULL) in loops of their own, so that no loop
- * tests a pointer lane by lane (which kept it scalar); o and p are 0
- * where there is no test. */
+ * tests a pointer lane by lane (which kept it scalar); o and p start at
+ * 0 (0 + x is x: the same bits) and stay 0 where there is no test. */
 LANE_INLINE void start_obsolete(const cp_fleet_spec *sp, const cp_fleet *f, size_t t, size_t l0,
                                 size_t m, const obsolete_test *ob, double *restrict o)
 {
@@ -221,8 +221,7 @@ LANE_INLINE void start_obsolete(const cp_fleet_spec *sp, const cp_fleet *f, size
         const double *restrict mult = &f->start[v * f->lanes + l0];
         for (size_t l = 0; l < m; l++) {
             const double wv = units * mult[l] * wt * si;
-            const double ov = obsolete_by(below[l], fin[l], win[l], fl, wt) ? wv : 0;
-            o[l] = v ? o[l] + ov : ov;
+            o[l] += obsolete_by(below[l], fin[l], win[l], fl, wt) ? wv : 0;
         }
     }
 }

@@ -19,6 +19,19 @@ static int parse_field(const char *s, cp_field *field)
     return 0;
 }
 
+/* The field names, comma separated, for an error message: from the table
+ * the names come from, so that the list cannot fall behind it. */
+static void known_fields(char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int f = 0; f < CP_FIELD_COUNT && at < size; f++) {
+        const int k =
+            snprintf(buf + at, size - at, "%s%s", f ? ", " : "", cp_graph_field_name((cp_field)f));
+        at += k > 0 ? (size_t)k : 0;
+    }
+}
+
 static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *c, cp_err *err)
 {
     const char *metric = cp_table_cell(t, r, c[0]);
@@ -39,13 +52,12 @@ static int read_metric_row(cp_graph *g, const cp_table *t, size_t r, const int *
         return rc;
     cp_field field;
     const char *fname = cp_table_cell(t, r, c[3]);
-    if (!parse_field(fname, &field))
-        return cp_table_error(t, r, c[3], err, CP_EINVAL,
-                              "unknown field '%s' (known: output, compute, power_used, "
-                              "waiting, deployed, orders, target, unfilled, waiting_age, "
-                              "idle, unsold, received, waiting_own, received_own, replaced, "
-                              "received_own_flops, received_new_flops)",
-                              fname);
+    if (!parse_field(fname, &field)) {
+        char known[512];
+        known_fields(known, sizeof known);
+        return cp_table_error(t, r, c[3], err, CP_EINVAL, "unknown field '%s' (known: %s)", fname,
+                              known);
+    }
     if (!cp_graph_has_field(g->nodes[node].kind, field))
         return cp_table_error(t, r, c[3], err, CP_EINVAL, "%s node '%s' has no field '%s'",
                               cp_graph_kind_name(g->nodes[node].kind), g->nodes[node].name, fname);

@@ -462,7 +462,9 @@ Test(graph, metric_with_unknown_field)
     write_all(nodes_ok, edges_ok, params_ok, series_ok,
               "metric,region,node,field,unit,description,source\nm,World,c,outptu,u,,x\n");
     cp_err err;
-    TF_CONTAINS(load_fails(&err), "metrics.csv:2", "field 'field'", "unknown field 'outptu'");
+    /* the list of known fields whole, from the first to the last */
+    TF_CONTAINS(load_fails(&err), "metrics.csv:2", "field 'field'", "unknown field 'outptu'",
+                "(known: output, compute,", "received_own_flops, received_new_flops)");
 }
 
 Test(graph, metric_field_the_kind_lacks)

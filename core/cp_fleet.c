@@ -1028,26 +1028,29 @@ static void install_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t
 
 /* One cohort's step of replace_lanes (c: the cohort; s: its survival;
  * cooled: whether there is a thermal limit, a constant where it is inlined,
- * so that each case has a loop without branches, which vectorizes). */
+ * so that each case has a loop without branches, which vectorizes; ends:
+ * per lane, 1 + the newest cohort it found obsolete at the quarter's start,
+ * the last it may replace). */
 LANE_INLINE void replace_cohort(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t c,
                                 int cooled, const double *restrict below,
                                 const double *restrict flops_in, const double *restrict watts_in,
-                                const double *restrict needs, const double *restrict want,
-                                double *restrict room, double *restrict budget,
-                                double *restrict freed, double *restrict fleet,
-                                double *restrict flops, double *restrict watts,
-                                double *restrict replaced)
+                                const double *restrict ends, const double *restrict needs,
+                                const double *restrict want, double *restrict room,
+                                double *restrict budget, double *restrict freed,
+                                double *restrict fleet, double *restrict flops,
+                                double *restrict watts, double *restrict replaced)
 {
     const size_t L = f->lanes;
     const double s = sp->surv[t - c];
     double *restrict inst = &f->inst[c * L], *restrict fl = &f->inst_flops[c * L],
                      *restrict wt = &f->inst_watts[c * L];
     const double *restrict need = cooled ? &f->need[c * L] : NULL;
+    const double cohort = (double)c;
     for (size_t l = 0; l < n; l++) {
         const double q = cooled ? need_now(needs, l) : 0, qc = cooled ? need[l] : 0;
         const double w = s * wt[l], left = want[l] - freed[l];
-        const int old =
-            (w > 0) & (left > 0) & obsolete_by(below[l], flops_in[l], watts_in[l], fl[l], wt[l]);
+        const int old = (w > 0) & (left > 0) & (cohort < ends[l]) &
+                        obsolete_by(below[l], flops_in[l], watts_in[l], fl[l], wt[l]);
         const double cap = q > qc ? budget[l] / (q - qc) : INFINITY;
         const double r0 = left < w ? left : w;
         /* old ? min : 0, as a product: GCC threads the select into
@@ -1123,10 +1126,10 @@ LANE_INLINE void replace_start(const cp_fleet_start *st, double *restrict mult, 
 CP_LANE_CLONES static void
 replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t end,
               const double *restrict below, const double *restrict flops_in,
-              const double *restrict watts_in, const double *restrict needs,
-              const double *restrict want, double *restrict room, double *restrict budget,
-              double *restrict freed, double *restrict fleet, double *restrict flops,
-              double *restrict watts, double *restrict replaced)
+              const double *restrict watts_in, const double *restrict ends,
+              const double *restrict needs, const double *restrict want, double *restrict room,
+              double *restrict budget, double *restrict freed, double *restrict fleet,
+              double *restrict flops, double *restrict watts, double *restrict replaced)
 {
     for (size_t l = 0; l < n; l++) {
         budget[l] = room ? room[l] : INFINITY;
@@ -1142,24 +1145,29 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
                           budget, freed, fleet, flops, watts, replaced);
     }
     for (size_t c = 0; c < end; c++) {
-        /* Lanes that still want room.  Not only those with liquid-cooled
-         * room left: a cohort whose share needing liquid is at least this
-         * quarter's frees as much of it as its replacement takes, so it is
-         * replaced where the room is used up (replace_cohort).  Stopping
-         * at the room, as this did until 4 Dec 2026, made a lane's
-         * replacement depend on whether another lane in its chunk kept the
-         * walk going: a sample depended on its neighbours. */
+        /* Lanes that still want room and may replace cohort c.  Not only
+         * those with liquid-cooled room left: a cohort whose share needing
+         * liquid is at least this quarter's frees as much of it as its
+         * replacement takes, so it is replaced where the room is used up
+         * (replace_cohort).  Stopping at the room, as this did until 4 Dec
+         * 2026, made a lane's replacement depend on whether another lane
+         * in its chunk kept the walk going: a sample depended on its
+         * neighbours.  So did the walk's end, the newest obsolete cohort of
+         * any lane, until 5 Dec: a cohort installed from the queue this
+         * quarter, past a lane's own end, was replaced only where another
+         * lane's end reached it; each lane now stops at its own. */
+        const double cohort = (double)c;
         int more = 0;
         for (size_t l = 0; l < n; l++)
-            more |= want[l] - freed[l] > 0;
+            more |= (want[l] - freed[l] > 0) & (cohort < ends[l]);
         if (!more)
             break;
         if (room)
-            replace_cohort(sp, f, t, n, c, 1, below, flops_in, watts_in, needs, want, room, budget,
-                           freed, fleet, flops, watts, replaced);
+            replace_cohort(sp, f, t, n, c, 1, below, flops_in, watts_in, ends, needs, want, room,
+                           budget, freed, fleet, flops, watts, replaced);
         else
-            replace_cohort(sp, f, t, n, c, 0, below, flops_in, watts_in, needs, want, room, budget,
-                           freed, fleet, flops, watts, replaced);
+            replace_cohort(sp, f, t, n, c, 0, below, flops_in, watts_in, ends, needs, want, room,
+                           budget, freed, fleet, flops, watts, replaced);
     }
 }
 
@@ -1198,9 +1206,9 @@ static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, s
     }
     if (!any)
         return 0;
-    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, in->flops, in->watts, in->needs,
-                  want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed, out->fleet,
-                  out->flops, watts, out->replaced);
+    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, in->flops, in->watts, f->renew_end,
+                  in->needs, want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed,
+                  out->fleet, out->flops, watts, out->replaced);
     for (size_t l = 0; l < n; l++)
         if (freed[l] > 0) {
             f->obsolete[l] -= freed[l];
@@ -1253,9 +1261,9 @@ static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
     }
     if (!any)
         return;
-    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, each_flops, each_watts, in->needs,
-                  want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed, out->fleet,
-                  out->flops, watts, f->own_replaced);
+    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, each_flops, each_watts, f->own_end,
+                  in->needs, want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed,
+                  out->fleet, out->flops, watts, f->own_replaced);
     for (size_t l = 0; l < n; l++) {
         if (!(freed[l] > 0))
             continue;

@@ -1117,14 +1117,16 @@ LANE_INLINE void replace_start(const cp_fleet_start *st, double *restrict mult, 
  * vintages first, oldest first), as far as want[l] (the waiting watts, at most the obsolete ones
  * the orders counted) and, under a thermal limit (room not NULL), the
  * liquid-cooled room allow (each W of the new needs q of it, each W
- * retired frees its own cohort's share).  freed: the watts freed, per
+ * retired frees its own cohort's share), and no further than ends[l]
+ * (cohorts before it: those the quarter's plan found obsolete, the
+ * starting fleet's vintages always).  freed: the watts freed, per
  * lane; the sums (fleet, flops, watts) lose what retires and replaced
  * counts it.  Cohort by cohort over all lanes, so that it vectorizes: a
  * pass lane by lane, over cohorts strided by the lanes, missed the cache
  * at every cohort (the model twice as slow).  The waiting that the
  * freed power takes are installed by install_lane after it. */
 CP_LANE_CLONES static void
-replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t end,
+replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n,
               const double *restrict below, const double *restrict flops_in,
               const double *restrict watts_in, const double *restrict ends,
               const double *restrict needs, const double *restrict want, double *restrict room,
@@ -1144,7 +1146,8 @@ replace_lanes(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_t n, size_t e
             replace_start(&sp->start[v], mult, t, n, 0, below, flops_in, watts_in, needs, want,
                           budget, freed, fleet, flops, watts, replaced);
     }
-    for (size_t c = 0; c < end; c++) {
+    /* ends[l] <= t: cohorts before this quarter's */
+    for (size_t c = 0; c < t; c++) {
         /* Lanes that still want room and may replace cohort c.  Not only
          * those with liquid-cooled room left: a cohort whose share needing
          * liquid is at least this quarter's frees as much of it as its
@@ -1195,20 +1198,18 @@ static int replace_and_install(const cp_fleet_spec *sp, cp_fleet *f, size_t t, s
 {
     double *const want = f->renew_want, *const freed = f->renew_freed;
     int any = 0;
-    double end = 0; /* no lane wanting room has obsolete cohorts from end on */
 
     for (size_t l = 0; l < n; l++) {
         /* want holds what install_lane left waiting */
         const double w = f->obsolete[l] < want[l] ? f->obsolete[l] : want[l];
         want[l] = headroom[l] >= 0 && w > 0 ? w : 0;
         any |= want[l] > 0;
-        end = want[l] > 0 && f->renew_end[l] > end ? f->renew_end[l] : end;
     }
     if (!any)
         return 0;
-    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, in->flops, in->watts, f->renew_end,
-                  in->needs, want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed,
-                  out->fleet, out->flops, watts, out->replaced);
+    replace_lanes(sp, f, t, n, in->replace_below, in->flops, in->watts, f->renew_end, in->needs,
+                  want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed, out->fleet,
+                  out->flops, watts, out->replaced);
     for (size_t l = 0; l < n; l++)
         if (freed[l] > 0) {
             f->obsolete[l] -= freed[l];
@@ -1239,7 +1240,6 @@ static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
     const double *const each_flops = f->own_each_flops, *const each_watts = f->own_each_watts;
     const size_t at = t * f->lanes;
     int any = 0;
-    double end = 0; /* no lane wanting room has cohorts obsolete against its own from end on */
     for (size_t l = 0; l < n; l++) {
         /* what is obsolete against its own at the start of the quarter (the
          * plan's sums: the bought ones may have replaced some of it since) */
@@ -1257,13 +1257,12 @@ static void replace_by_own(const cp_fleet_spec *sp, cp_fleet *f, size_t t, size_
                                                           each_flops[l], each_watts[l]);
         want[l] = !free_to ? 0 : w < cap ? w : cap;
         any |= want[l] > 0;
-        end = want[l] > 0 && f->own_end[l] > end ? f->own_end[l] : end;
     }
     if (!any)
         return;
-    replace_lanes(sp, f, t, n, (size_t)end, in->replace_below, each_flops, each_watts, f->own_end,
-                  in->needs, want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed,
-                  out->fleet, out->flops, watts, f->own_replaced);
+    replace_lanes(sp, f, t, n, in->replace_below, each_flops, each_watts, f->own_end, in->needs,
+                  want, sp->thermal ? f->liquid_room : NULL, f->renew_budget, freed, out->fleet,
+                  out->flops, watts, f->own_replaced);
     for (size_t l = 0; l < n; l++) {
         if (!(freed[l] > 0))
             continue;

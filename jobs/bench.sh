@@ -14,7 +14,10 @@
 # manifests, which record getrusage's maximum over ranks), what a round
 # costs at 2 ranks beyond its chunks (the manifest's "rounds"), the floors
 # (chokepoint-floors: the variates alone and the reduction alone, against
-# the model alone and the whole, per sample on one thread), and the speed
+# the model alone and the whole, per sample on one thread), the model and
+# the whole with the baseline ended at 2027Q4, 2030Q4 and its own end
+# (N/10 samples each) and the model's time split into what grows with the
+# quarters and what grows with their square, and the speed
 # side by side with a reference commit built in a temporary worktree and
 # run on today's baseline, or on the reference's own where the reference
 # cannot read today's (CP_BENCH_AGAINST=COMMIT, default c87ebd5, the
@@ -110,6 +113,32 @@ awk -v c="$(round count)" -v k="$(round rank0_chunks)" -v m="$(round rank0_chunk
     printf "    agreement %.0f us a round (the all-reduce and the wait for the slower rank: %.2f%% of the simulating); final reduction %.3f s\n", 1e6 * a / c, 100 * a / (k * m), g }'
 # The floors: what a faster model would still spend on each sample.
 build/chokepoint-floors scenarios/baseline.ini "$n" | sed 's/^/  /'
+# By horizon: the baseline ended earlier (a child that sets only `end`),
+# n/10 samples each.  The model's time fitted as a T + b T^2 from the
+# longest two says how much of it grows with the quarters (each quarter's
+# own work) and how much with their square (the fleets' passes over their
+# cohorts, which number the quarters so far).
+read -r y0 q0 <<<"$(sed -n 's/^start = \([0-9]*\)Q\([1-4]\).*/\1 \2/p' scenarios/baseline.ini)"
+read -r y1 q1 <<<"$(sed -n 's/^end = \([0-9]*\)Q\([1-4]\).*/\1 \2/p' scenarios/baseline.ini)"
+floor_us() { sed -n "s/.*$1.* \([0-9.]*\) us a sample.*/\1/p" "$2"; }
+echo "  by horizon (the baseline ended earlier, $((n / 10)) samples, one thread):"
+fit=()
+for e in "2027 4" "2030 4" "$y1 $q1"; do
+    read -r y q <<<"$e"
+    printf '[scenario]\nbase = %s/scenarios/baseline.ini\nname = baseline\nend = %sQ%s\n' \
+        "$PWD" "$y" "$q" >"$out/end$y.ini"
+    build/chokepoint-floors "$out/end$y.ini" "$((n / 10))" >"$out/end$y.txt"
+    m=$(floor_us "model alone" "$out/end$y.txt")
+    w=$(floor_us "the whole" "$out/end$y.txt")
+    t=$(((y - y0) * 4 + q - q0 + 1)) # quarters from the baseline's start
+    fit+=("$t" "$m")
+    awk -v e="${y}Q$q" -v t="$t" -v m="$m" -v w="$w" 'BEGIN {
+        printf "    to %s (%d quarters): the model %.2f us, the whole %.2f us a sample (%.0f samples/s)\n", e, t, m, w, 1e6 / w }'
+done
+awk -v t1="${fit[2]}" -v m1="${fit[3]}" -v t2="${fit[4]}" -v m2="${fit[5]}" 'BEGIN {
+    b = (m2 / t2 - m1 / t1) / (t2 - t1); a = m1 / t1 - b * t1
+    printf "    the model as a T + b T^2 (from %d and %d quarters): a %.3f us, b %.4f us; at %d quarters %.1f us with the quarters, %.1f with their square\n",
+           t1, t2, a, b, t2, a * t2, b * t2 * t2 }'
 # Side by side with the reference commit: one rank, n samples, today's
 # baseline, timed by user CPU seconds (which waiting for the CPU does not
 # inflate), in five pairs run back to back, the reference first: a shared
